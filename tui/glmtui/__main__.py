@@ -1,0 +1,76 @@
+"""Command line: flags → config → services → GlmTuiApp(...).run()."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from glmtui import __version__
+from glmtui.config import THINK_VALUES, build_config, load_config
+from glmtui.paths import config_path
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="glmtui",
+        description="A terminal app for local LLMs on Ollama: streaming chat, thinking traces, exact tokens/sec.",
+        epilog="Keys: Enter sends · Ctrl+J newline · Esc stops a reply · Ctrl+T think · Ctrl+N new chat · Ctrl+Q quit",
+    )
+    parser.add_argument("--host", help="Ollama URL (default: $OLLAMA_HOST, the config file, then 127.0.0.1:11434)")
+    parser.add_argument("--model", "-m", help="model to chat with (default: config, then the first installed)")
+    parser.add_argument("--think", choices=THINK_VALUES, help="thinking: on/off, or low/medium/high for gpt-oss")
+    parser.add_argument("--config", type=Path, help=f"config file (default: {config_path()})")
+    parser.add_argument("--demo", action="store_true", help="start the built-in Ollama simulator and chat with it")
+    parser.add_argument("--version", action="version", version=f"glmtui {__version__}")
+    return parser.parse_args(argv)
+
+
+def start_simulator() -> tuple[subprocess.Popen[str], str]:
+    """Run the simulator in its own process (so it never competes with the UI for the GIL)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "glmtui.simulator", "--port", "0", "--rate", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    url = line.rsplit(" ", 1)[-1]
+    if not url.startswith("http://"):
+        proc.kill()
+        raise SystemExit(f"glmtui: the demo simulator did not start ({line or 'no output'})")
+    return proc, url
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    file_values, problems = load_config(args.config or config_path())
+    if args.config and not args.config.exists():
+        print(f"glmtui: config file {args.config} does not exist; using defaults", file=sys.stderr)
+    simulator = None
+    flags = {"host": args.host, "model": args.model, "think": args.think}
+    if args.demo:
+        simulator, url = start_simulator()
+        flags["host"] = url
+        flags["demo"] = True
+    try:
+        config = build_config(file_values, env=os.environ, flags=flags)
+    except ValueError as exc:
+        raise SystemExit(f"glmtui: {exc}") from None
+    from glmtui.app import GlmTuiApp
+
+    app = GlmTuiApp(config, config_problems=[str(p) for p in problems])
+    try:
+        app.run()
+    finally:
+        if simulator is not None:
+            simulator.terminate()
+            try:
+                simulator.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                simulator.kill()
+
+
+if __name__ == "__main__":
+    main()

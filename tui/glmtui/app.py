@@ -1,0 +1,202 @@
+"""GlmTuiApp: owns connection and model state, themes, and the screens.
+
+Connection state comes from a watchdog worker that polls `/api/version`; it never blocks the UI and
+brings the app back online by itself when the server returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+
+from rich.text import Text
+from textual import work
+from textual.app import App
+from textual.reactive import reactive
+
+from glmtui.config import Config
+from glmtui.errors import GlmTuiError
+from glmtui.paths import builtin_themes_dir, user_themes_dir
+from glmtui.services.ollama import OllamaService, supports_levels
+from glmtui.state import ModelInfo, ThinkSetting
+from glmtui.themes import APP_VARIABLES, DEFAULT_THEME, load_themes
+from glmtui.widgets.chat_pane import GenerationRequest
+
+ONLINE_POLL_S = 5.0
+OFFLINE_POLL_S = 2.0
+LEVELS: tuple[ThinkSetting, ...] = ("low", "medium", "high")
+
+
+class GlmTuiApp(App[None]):
+    """The glmtui application."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "glmtui"
+
+    model: reactive[str] = reactive("")
+    connection: reactive[str] = reactive("connecting")
+    server_version: reactive[str] = reactive("")
+    think_label: reactive[str] = reactive("")
+
+    def __init__(
+        self, config: Config, service: OllamaService | None = None, *, config_problems: list[str] | None = None
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.service = service or OllamaService(
+            config.host, stall_timeout=config.stall_timeout, first_token_timeout=config.first_token_timeout
+        )
+        self.think_pref: ThinkSetting = config.think
+        self.model_info: ModelInfo | None = None
+        self._offline_reported = False
+        self._theme_problems: list[str] = []
+        loaded = load_themes(builtin_themes_dir(), user_themes_dir())
+        for theme in loaded.themes.values():
+            self.register_theme(theme)
+        self._theme_problems = [*(config_problems or []), *loaded.problems]
+        self.theme = config.theme if config.theme in loaded.themes else DEFAULT_THEME
+        if config.theme not in loaded.themes:
+            self._theme_problems.append(f"Unknown theme '{config.theme}': using {DEFAULT_THEME}")
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(APP_VARIABLES)
+
+    def on_mount(self) -> None:
+        from glmtui.screens.chat import ChatScreen
+
+        self.push_screen(ChatScreen())
+        for problem in self._theme_problems:
+            self.notify(problem, severity="warning")
+        # Start talking to Ollama only after the first frame is up: importing the client costs ~150 ms.
+        self.call_after_refresh(self.watch_connection)
+
+    async def on_unmount(self) -> None:
+        await self.service.close()
+
+    # -- connection and model ---------------------------------------------------------------------
+
+    @work(exclusive=True, group="connection", exit_on_error=False)
+    async def watch_connection(self) -> None:
+        await asyncio.to_thread(importlib.import_module, "ollama")
+        while True:
+            try:
+                version = await self.service.version()
+            except GlmTuiError as exc:
+                await self._went_offline(exc)
+                await asyncio.sleep(OFFLINE_POLL_S)
+                continue
+            if self.connection != "online":
+                was_reported = self._offline_reported
+                self._offline_reported = False
+                self.server_version = version
+                self.connection = "online"
+                if was_reported:
+                    await self._notice(Text(f"✓ Reconnected to Ollama at {self.config.host}", style="green"))
+                await self._resolve_model()
+            await asyncio.sleep(ONLINE_POLL_S)
+
+    async def _went_offline(self, error: GlmTuiError) -> None:
+        self.connection = "offline"
+        if not self._offline_reported:
+            self._offline_reported = True
+            await self._show_error(GlmTuiError(error.message, f"{error.hint}. Retrying every {OFFLINE_POLL_S:g} s."))
+
+    async def _resolve_model(self) -> None:
+        """Pick the model (flag, config, else first installed) and learn whether it can think."""
+        try:
+            installed = await self.service.list_models()
+        except GlmTuiError as exc:
+            await self._show_error(exc)
+            return
+        names = [m.name for m in installed]
+        if not self.model:
+            if self.config.model:
+                self.model = self.config.model
+            elif names:
+                self.model = names[0]
+            else:
+                await self._show_error(GlmTuiError(
+                    f"No models are installed on {self.config.host}",
+                    "pull one, e.g. `ollama pull glm-4.7-flash`, then press ctrl+n",
+                ))
+                return
+        if not any(_same_model(self.model, name) for name in names):
+            await self._show_error(GlmTuiError(
+                f"Model '{self.model}' is not installed on {self.config.host}",
+                f"pull it with `ollama pull {self.model}`; installed: {', '.join(names) or 'none'}",
+                kind="not-found",
+            ))
+        await self._load_model_info()
+
+    async def _load_model_info(self) -> None:
+        try:
+            self.model_info = await self.service.show(self.model)
+        except GlmTuiError:
+            self.model_info = None  # unknown model or server trouble: send no `think` at all
+        self._update_think_label()
+
+    def effective_think(self) -> ThinkSetting | None:
+        """What this model gets: None (never sent) unless its capabilities include thinking."""
+        if self.model_info is None or not self.model_info.can_think:
+            return None
+        pref = self.think_pref
+        if supports_levels(self.model):
+            return pref if pref in LEVELS else ("medium" if pref == "on" else "low")
+        return "off" if pref == "off" else "on"
+
+    def cycle_think(self) -> None:
+        current = self.effective_think()
+        if current is None:
+            self.notify(f"{self.model or 'This model'} does not think: nothing to switch.", timeout=3)
+            return
+        if supports_levels(self.model):
+            self.think_pref = LEVELS[(LEVELS.index(current) + 1) % len(LEVELS)]
+        else:
+            self.think_pref = "off" if current == "on" else "on"
+        self._update_think_label()
+
+    def _update_think_label(self) -> None:
+        think = self.effective_think()
+        self.think_label = "n/a (model does not think)" if think is None else think
+
+    def generation_request(self) -> GenerationRequest | None:
+        if not self.model:
+            return None
+        return GenerationRequest(
+            model=self.model, think=self.effective_think(), options=dict(self.config.options),
+            keep_alive=self.config.keep_alive,
+        )
+
+    def reply_finished(self) -> None:
+        """A reply ended normally: the server is evidently up."""
+        if self.connection != "online":
+            self.watch_connection()
+
+    def reply_failed(self, error: GlmTuiError) -> None:
+        if error.kind in ("connect", "dropped", "timeout", "stalled"):
+            self.watch_connection()  # re-check now rather than at the next poll
+
+    # -- showing things ---------------------------------------------------------------------------
+
+    async def _show_error(self, error: GlmTuiError) -> None:
+        from glmtui.screens.chat import ChatScreen
+
+        if isinstance(self.screen, ChatScreen):
+            await self.screen.show_error(error)
+        else:
+            self.notify(str(error), severity="error")
+
+    async def _notice(self, text: Text) -> None:
+        from glmtui.screens.chat import ChatScreen
+
+        if isinstance(self.screen, ChatScreen):
+            await self.screen.show_notice(text)
+
+
+def _same_model(wanted: str, installed: str) -> bool:
+    """Ollama treats a name without a tag as `:latest`, and names case-insensitively."""
+    def norm(name: str) -> str:
+        name = name.lower()
+        return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+
+    return norm(wanted) == norm(installed)

@@ -1,0 +1,22 @@
+"""Make untrusted model output safe to display.
+
+Model text can contain terminal control sequences (ANSI CSI, OSC 8 hyperlinks, OSC 52 clipboard
+writes, bells, NULs). Rich strips only a few control codes, and ESC is not among them, so anything
+that reaches a widget is passed through here first: every C0/C1 control except newline and tab
+becomes its visible Unicode "control picture", so it renders literally and never acts.
+"""
+
+from __future__ import annotations
+
+# C0 (0x00–0x1F) → U+2400 + code; DEL → U+2421; C1 (0x80–0x9F) → U+FFFD (no control pictures exist).
+_TABLE: dict[int, str] = {code: chr(0x2400 + code) for code in range(0x20) if code not in (0x09, 0x0A)}
+_TABLE[0x7F] = "\u2421"
+_TABLE.update({code: "\ufffd" for code in range(0x80, 0xA0)})
+_TABLE[0x0D] = "\n"  # a bare CR is a line break to the reader, and "\r\n" collapses below
+
+
+def sanitize(text: str) -> str:
+    """Return `text` with control characters made visible (newline and tab kept)."""
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    return text.translate(_TABLE)

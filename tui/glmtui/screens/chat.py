@@ -1,0 +1,112 @@
+"""The chat screen: header, one ChatPane, the prompt box, a status bar and the footer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from glmtui.errors import GlmTuiError
+from glmtui.widgets.chat_pane import ChatPane
+from glmtui.widgets.header import AppHeader
+from glmtui.widgets.prompt_input import PromptInput
+from glmtui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from glmtui.app import GlmTuiApp
+
+
+class ChatScreen(Screen[None]):
+    """The main screen. Owns sending, stopping and showing failures for its pane."""
+
+    CSS_PATH = "chat.tcss"
+    BINDINGS = [
+        Binding("escape", "stop", "Stop reply", id="stop-reply"),
+        Binding("ctrl+t", "cycle_think", "Think", id="cycle-think"),
+        Binding("ctrl+n", "new_chat", "New chat", id="new-chat"),
+    ]
+
+    @property
+    def glm(self) -> GlmTuiApp:
+        return cast("GlmTuiApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        app = self.glm
+        yield AppHeader(id="header")
+        yield ChatPane(app.service, system=app.config.system, id="chat-body")
+        yield PromptInput(id="prompt", placeholder="Message the model  (Enter sends · Ctrl+J newline · Esc stops)")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.glm
+        header = self.query_one(AppHeader)
+        header.host = app.config.host
+        header.demo = app.config.demo
+        # The app owns connection and model state; this screen mirrors it into its widgets.
+        self.watch(app, "model", lambda value: setattr(header, "model", value))
+        self.watch(app, "connection", lambda value: setattr(header, "connection", value))
+        self.watch(app, "server_version", lambda value: setattr(header, "server_version", value))
+        self.watch(app, "think_label", lambda value: setattr(self.query_one(StatusBar), "think", value))
+        self.query_one(PromptInput).focus()
+
+    @property
+    def pane(self) -> ChatPane:
+        return self.query_one(ChatPane)
+
+    async def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
+        event.stop()
+        app = self.glm
+        if self.pane.is_streaming:
+            self.notify("A reply is still streaming: press Esc to stop it first.", severity="warning")
+            return
+        request = app.generation_request()
+        if request is None:
+            self.notify("No model to send to yet: waiting for Ollama (see the chat).", severity="warning")
+            return
+        event.input.clear()
+        await self.pane.send(event.text, request)
+
+    def on_chat_pane_started(self, event: ChatPane.Started) -> None:
+        self.query_one(StatusBar).follow(event.live)
+
+    def on_chat_pane_finished(self, event: ChatPane.Finished) -> None:
+        bar = self.query_one(StatusBar)
+        bar.follow(None)
+        bar.last = event.turn.stats
+        self.glm.reply_finished()
+
+    async def on_chat_pane_failed(self, event: ChatPane.Failed) -> None:
+        self.query_one(StatusBar).follow(None)
+        await self.show_error(event.error)
+        self.glm.reply_failed(event.error)
+
+    async def show_error(self, error: GlmTuiError) -> None:
+        """An error in the flow of the chat (stays visible) and as a toast."""
+        text = Text()
+        text.append("✗ ", style="bold red")
+        text.append(error.message, style="bold")
+        if error.hint:
+            text.append(f"\n  {error.hint}")
+        await self.pane.log_view.add_notice(text)
+        self.notify(error.message, title="Ollama", severity="error")
+
+    async def show_notice(self, text: str | Text) -> None:
+        await self.pane.log_view.add_notice(text)
+
+    def action_stop(self) -> None:
+        if not self.pane.stop():
+            self.notify("Nothing is streaming.", timeout=2)
+
+    def action_cycle_think(self) -> None:
+        self.glm.cycle_think()
+
+    async def action_new_chat(self) -> None:
+        await self.pane.stop_and_wait()
+        self.pane.conversation.turns.clear()
+        await self.pane.log_view.clear_turns()
+        self.query_one(PromptInput).focus()

@@ -1,0 +1,246 @@
+"""OllamaService: every call glmtui makes to Ollama, through the official `ollama.AsyncClient`.
+
+The UI never sees `ollama` or `httpx` types: replies stream out as small dataclasses and every
+failure becomes a `GlmTuiError` with a message and a hint. `import ollama` (pydantic + httpx, about
+150 ms) happens on first use, so it stays off the first-frame path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from glmtui.errors import GlmTuiError
+from glmtui.sanitize import sanitize
+from glmtui.services.stats import LiveStats, final_stats
+from glmtui.state import GenerationStats, ModelInfo, ThinkSetting
+
+if TYPE_CHECKING:
+    import ollama
+
+CONNECT_HINT = "start it with `ollama serve`, point glmtui elsewhere with --host, or try --demo"
+
+
+@dataclass(slots=True)
+class ThinkingDelta:
+    """A piece of the model's thinking trace."""
+
+    text: str
+
+
+@dataclass(slots=True)
+class ContentDelta:
+    """A piece of the answer."""
+
+    text: str
+
+
+@dataclass(slots=True)
+class StreamDone:
+    """The final chunk: exact figures from the server."""
+
+    stats: GenerationStats
+
+
+StreamEvent = ThinkingDelta | ContentDelta | StreamDone
+
+
+def think_param(setting: ThinkSetting | None) -> bool | str | None:
+    """What to send as `think`: nothing for models that cannot think, else a bool or a level."""
+    if setting is None:
+        return None
+    if setting == "off":
+        return False
+    if setting == "on":
+        return True
+    return setting
+
+
+def supports_levels(model: str) -> bool:
+    """gpt-oss takes low/medium/high instead of on/off (Ollama's docs name only this family)."""
+    return model.lower().split("/")[-1].startswith("gpt-oss")
+
+
+class OllamaService:
+    """A thin async facade over `ollama.AsyncClient` that speaks glmtui's types."""
+
+    def __init__(
+        self,
+        host: str,
+        *,
+        connect_timeout: float = 5.0,
+        first_token_timeout: float = 600.0,
+        stall_timeout: float = 60.0,
+    ) -> None:
+        self.host = host
+        self.connect_timeout = connect_timeout
+        # Loading a large model can take minutes before the first chunk; after that, silence means a stall.
+        self.first_token_timeout = first_token_timeout
+        self.stall_timeout = stall_timeout
+        self._client: ollama.AsyncClient | None = None
+        self._show_cache: dict[str, ModelInfo] = {}
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> ollama.AsyncClient:
+        if self._client is None:
+            import httpx
+            import ollama
+
+            timeout = httpx.Timeout(connect=self.connect_timeout, read=None, write=30.0, pool=self.connect_timeout)
+            self._client = ollama.AsyncClient(host=self.host, timeout=timeout)
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client._client.aclose()  # the public close() exists only on newer clients
+            self._client = None
+
+    def map_error(self, exc: BaseException, model: str | None = None) -> GlmTuiError:
+        """Translate client, HTTP and socket errors into something a person can act on."""
+        import httpx
+        import ollama
+
+        if isinstance(exc, GlmTuiError):
+            return exc
+        if isinstance(exc, ollama.ResponseError):
+            text = sanitize(str(exc.error))
+            if exc.status_code == 404 and "not found" in text:
+                name = model or "that model"
+                return GlmTuiError(
+                    f"Model '{name}' is not installed on {self.host}",
+                    f"pull it with `ollama pull {name}` (or pick another model)",
+                    kind="not-found",
+                )
+            if "does not support thinking" in text:
+                return GlmTuiError(text, "turn thinking off with ctrl+t", kind="bad-request")
+            if exc.status_code == -1:
+                return GlmTuiError(f"Ollama reported an error mid-reply: {text}", "the partial reply is kept", "in-band")
+            return GlmTuiError(f"Ollama error {exc.status_code}: {text}", "see the server log (`journalctl -u ollama`)", "http")
+        if isinstance(exc, (ConnectionError, httpx.ConnectError, httpx.ConnectTimeout)):
+            return GlmTuiError(f"Cannot reach Ollama at {self.host}", CONNECT_HINT, kind="connect")
+        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+            return GlmTuiError(
+                "The connection to Ollama dropped mid-reply", "the partial reply is kept; send again to retry", "dropped"
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return GlmTuiError(f"Ollama at {self.host} timed out", CONNECT_HINT, kind="timeout")
+        if isinstance(exc, httpx.HTTPError):
+            return GlmTuiError(f"HTTP error talking to {self.host}: {exc}", CONNECT_HINT, kind="http")
+        return GlmTuiError(f"Unexpected error: {type(exc).__name__}: {exc}", "", kind="internal")
+
+    # -- simple calls -----------------------------------------------------------------------------
+
+    async def version(self) -> str:
+        """The server's version; raises GlmTuiError when it cannot be reached."""
+        try:
+            # The client has no version() call; /api/version is part of the documented API.
+            response = await self.client._request_raw("GET", "/api/version")
+            return str(response.json().get("version", "?"))
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+            raise self.map_error(exc) from exc
+
+    async def list_models(self) -> list[ModelInfo]:
+        """Installed models (`/api/tags`), in the server's order."""
+        try:
+            response = await self.client.list()
+        except Exception as exc:  # noqa: BLE001
+            raise self.map_error(exc) from exc
+        models: list[ModelInfo] = []
+        for entry in response.models:
+            details = entry.details
+            models.append(
+                ModelInfo(
+                    name=entry.model or "",
+                    size=int(entry.size or 0),
+                    family=(details.family or "") if details else "",
+                    parameter_size=(details.parameter_size or "") if details else "",
+                    quantization=(details.quantization_level or "") if details else "",
+                )
+            )
+        return models
+
+    async def show(self, model: str) -> ModelInfo:
+        """Model details including capabilities (cached: they do not change while installed)."""
+        if model in self._show_cache:
+            return self._show_cache[model]
+        try:
+            response = await self.client.show(model)
+        except Exception as exc:  # noqa: BLE001
+            raise self.map_error(exc, model) from exc
+        details = response.details
+        info = ModelInfo(
+            name=model,
+            family=(details.family or "") if details else "",
+            parameter_size=(details.parameter_size or "") if details else "",
+            quantization=(details.quantization_level or "") if details else "",
+            capabilities=tuple(response.capabilities or ()),
+        )
+        self._show_cache[model] = info
+        return info
+
+    # -- streaming chat ---------------------------------------------------------------------------
+
+    async def chat(
+        self,
+        model: str,
+        messages: Sequence[Mapping[str, str]],
+        *,
+        think: ThinkSetting | None,
+        live: LiveStats,
+        options: Mapping[str, Any] | None = None,
+        keep_alive: str | float | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        """Stream a reply. Yields deltas (already sanitised), then one `StreamDone`.
+
+        Raises GlmTuiError for every failure; whatever was yielded before stays valid, so the caller
+        keeps the partial reply.
+        """
+        try:
+            stream = await self.client.chat(
+                model=model,
+                messages=list(messages),
+                stream=True,
+                think=think_param(think),
+                options=dict(options) if options else None,
+                keep_alive=keep_alive,
+            )
+        except Exception as exc:  # noqa: BLE001
+            raise self.map_error(exc, model) from exc
+        timeout = self.first_token_timeout
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(timeout):
+                        part = await anext(stream)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    raise GlmTuiError(
+                        f"No data from Ollama for {timeout:g} s: the reply stalled",
+                        "the partial reply is kept; check the server, then send again",
+                        kind="stalled",
+                    ) from None
+                timeout = self.stall_timeout
+                message = part.message
+                if message.thinking:
+                    live.on_token(thinking=True)
+                    yield ThinkingDelta(sanitize(message.thinking))
+                if message.content:
+                    live.on_token(thinking=False)
+                    yield ContentDelta(sanitize(message.content))
+                if part.done:
+                    yield StreamDone(final_stats(live, part.model_dump()))
+                    return
+            raise GlmTuiError(
+                "The reply ended without Ollama's final message", "the partial reply is kept", kind="dropped"
+            )
+        except GlmTuiError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise self.map_error(exc, model) from exc
+        finally:
+            await stream.aclose()

@@ -1,0 +1,65 @@
+"""The scrolling chat log: anchored to the bottom only while the user is there.
+
+Only a window of recent turns stays mounted, so a 50-turn or 500-turn chat costs what a 30-turn one
+does; the conversation itself (the `Conversation` object, later the database) keeps every turn.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Static
+
+MOUNTED_TURNS = 30
+
+
+class ChatLog(VerticalScroll):
+    """A `layout: stream` scroll of UserMessage/ReplyView pairs."""
+
+    DEFAULT_CSS = """
+    ChatLog { layout: stream; height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
+    ChatLog > .log-hidden { color: $text-muted; text-align: center; }
+    ChatLog > .log-notice { color: $text-muted; padding: 1 2; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._hidden_turns = 0
+        self._hidden_label: Static | None = None
+        self._pairs: list[tuple[Widget, Widget]] = []
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    async def add_turn(self, user: Widget, reply: Widget) -> None:
+        """Mount a new turn at the bottom, unmounting the oldest beyond the window."""
+        self._pairs.append((user, reply))
+        await self.mount_all([user, reply])
+        if len(self._pairs) > MOUNTED_TURNS:
+            old_user, old_reply = self._pairs.pop(0)
+            self._hidden_turns += 1
+            await self.remove_children([old_user, old_reply])
+            await self._update_hidden_label()
+
+    async def _update_hidden_label(self) -> None:
+        text = Text(f"⋯ {self._hidden_turns} earlier turn(s) not shown ⋯")
+        if self._hidden_label is None:
+            self._hidden_label = Static(text, classes="log-hidden")
+            await self.mount(self._hidden_label, before=0)
+        else:
+            self._hidden_label.update(text)
+
+    async def add_notice(self, text: str | Text) -> None:
+        """A line of app information (not model output) in the flow of the chat."""
+        await self.mount(Static(text if isinstance(text, Text) else Text(text), classes="log-notice"))
+
+    async def clear_turns(self) -> None:
+        self._pairs.clear()
+        self._hidden_turns = 0
+        self._hidden_label = None
+        await self.remove_children()
+
+    @property
+    def mounted_turns(self) -> int:
+        return len(self._pairs)

@@ -1,0 +1,157 @@
+"""ChatPane: one conversation with one model — its log, its generation worker, its figures.
+
+The compare screen (A/B) mounts two of these; each streams, stops and fails on its own because
+exclusive workers cancel only within their own node.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
+
+from glmtui.errors import GlmTuiError
+from glmtui.services.ollama import ContentDelta, OllamaService, StreamDone, ThinkingDelta
+from glmtui.services.stats import LiveStats
+from glmtui.state import Conversation, ThinkSetting, Turn, TurnStatus
+from glmtui.widgets.chat_log import ChatLog
+from glmtui.widgets.message import ReplyView, UserMessage
+
+
+@dataclass
+class GenerationRequest:
+    """What the pane needs to send one prompt: set by the screen from app state."""
+
+    model: str
+    think: ThinkSetting | None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    keep_alive: str | None = None
+
+
+class ChatPane(Vertical):
+    """A chat log plus the worker that streams replies into it."""
+
+    DEFAULT_CSS = """
+    ChatPane { height: 1fr; }
+    """
+
+    class Started(Message):
+        """A reply started streaming (so the screen can show the live rate)."""
+
+        def __init__(self, pane: ChatPane, turn: Turn, live: LiveStats) -> None:
+            super().__init__()
+            self.pane, self.turn, self.live = pane, turn, live
+
+    class Finished(Message):
+        """A reply ended: done, or stopped by the user. The turn holds the text and stats."""
+
+        def __init__(self, pane: ChatPane, turn: Turn) -> None:
+            super().__init__()
+            self.pane, self.turn = pane, turn
+
+    class Failed(Message):
+        """A reply failed; the turn keeps its partial text."""
+
+        def __init__(self, pane: ChatPane, turn: Turn, error: GlmTuiError) -> None:
+            super().__init__()
+            self.pane, self.turn, self.error = pane, turn, error
+
+    def __init__(self, service: OllamaService, *, system: str | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.service = service
+        self.conversation = Conversation(system=system)
+        self.log_view = ChatLog()
+        self._worker: Worker[None] | None = None
+        self._current: tuple[Turn, ReplyView] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.log_view
+
+    @property
+    def is_streaming(self) -> bool:
+        return self._worker is not None and not self._worker.is_finished
+
+    async def send(self, prompt: str, request: GenerationRequest) -> Turn:
+        """Show the prompt, start streaming the reply, and return the new turn."""
+        messages = self.conversation.messages_for(prompt)
+        turn = Turn(prompt=prompt, model=request.model, think=request.think)
+        self.conversation.turns.append(turn)
+        view = ReplyView(turn)
+        self.log_view.anchor()  # sending is a clear sign the user wants to follow the reply
+        await self.log_view.add_turn(UserMessage(prompt), view)
+        self._current = (turn, view)
+        self._worker = self.generate(turn, messages, view, request)
+        return turn
+
+    def stop(self) -> bool:
+        """Stop the streaming reply, keeping its partial text. True if one was streaming."""
+        worker = self._worker
+        if worker is None or worker.is_finished:
+            return False
+        if worker.state is WorkerState.PENDING and self._current is not None:
+            # Cancelled before its first step: the worker body never runs, so close the turn here.
+            turn, view = self._current
+            turn.status = TurnStatus.STOPPED
+            self.call_later(view.finish)
+        worker.cancel()
+        return True
+
+    async def stop_and_wait(self) -> None:
+        """Stop streaming and wait until the partial reply has been finalised."""
+        worker = self._worker
+        if self.stop() and worker is not None:
+            try:
+                await worker.wait()
+            except (WorkerCancelled, WorkerFailed):
+                pass
+
+    @work(exclusive=True, group="generate", exit_on_error=False)
+    async def generate(
+        self, turn: Turn, messages: list[dict[str, str]], view: ReplyView, request: GenerationRequest
+    ) -> None:
+        live = LiveStats()
+        view.start(live)
+        self.post_message(self.Started(self, turn, live))
+        thinking: list[str] = []
+        content: list[str] = []
+        error: GlmTuiError | None = None
+        try:
+            async for event in self.service.chat(
+                request.model, messages, think=request.think, live=live,
+                options=request.options, keep_alive=request.keep_alive,
+            ):
+                if type(event) is ContentDelta:
+                    content.append(event.text)
+                    view.feed_content(event.text)
+                elif type(event) is ThinkingDelta:
+                    thinking.append(event.text)
+                    view.feed_thinking(event.text)
+                elif type(event) is StreamDone:
+                    turn.stats = event.stats
+                    turn.status = TurnStatus.DONE
+        except asyncio.CancelledError:
+            turn.status = TurnStatus.STOPPED
+        except GlmTuiError as exc:
+            error = exc
+            turn.status = TurnStatus.FAILED
+            turn.error = exc.message
+        finally:
+            turn.reply = "".join(content)
+            turn.thinking = "".join(thinking)
+            if turn.status is not TurnStatus.DONE:
+                turn.stats = live.snapshot()
+                if turn.status is TurnStatus.STREAMING:  # ended some other way: never leave it "streaming"
+                    turn.status = TurnStatus.FAILED
+            if self.is_attached:
+                await view.finish()
+        if error is not None:
+            self.post_message(self.Failed(self, turn, error))
+        else:
+            self.post_message(self.Finished(self, turn))

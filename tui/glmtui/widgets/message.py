@@ -1,0 +1,170 @@
+"""One turn in the chat log: the user's prompt and the assistant's reply.
+
+While a reply streams it is a Textual `Markdown` fed in batches at a fixed rate (never per token:
+that costs ~6 CPU-s per 1k tokens). When it ends, the whole reply is rendered once into a single
+cheap `Static`, which also repairs anything incremental parsing got wrong (e.g. blank code fences).
+"""
+
+from __future__ import annotations
+
+from rich.markdown import Markdown as RichMarkdown
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.timer import Timer
+from textual.widgets import Markdown, Static
+
+from glmtui.services.stats import LiveStats, format_seconds, summary_parts
+from glmtui.state import Turn, TurnStatus
+from glmtui.widgets.thinking import ThinkingView
+
+FLUSH_HZ = 15  # how often streamed text reaches the screen
+PROMPT_DISPLAY_LIMIT = 4000  # characters of a huge prompt shown in the log (all of it is sent)
+
+
+class UserMessage(Static):
+    """The user's prompt, shown as plain text (a 1 MB paste is shown truncated)."""
+
+    DEFAULT_CSS = """
+    UserMessage {
+        color: $user-color;
+        border-left: thick $primary;
+        padding: 0 1;
+        margin: 1 0 0 0;
+    }
+    """
+
+    def __init__(self, prompt: str) -> None:
+        shown = prompt
+        if len(prompt) > PROMPT_DISPLAY_LIMIT:
+            hidden = len(prompt) - PROMPT_DISPLAY_LIMIT
+            shown = f"{prompt[:PROMPT_DISPLAY_LIMIT]}\n… ({len(prompt):,} characters sent, {hidden:,} not shown)"
+        super().__init__(Text(shown), markup=False)
+
+
+class ReplyView(Vertical):
+    """An assistant reply: optional thinking section, the answer, and a stats line under it."""
+
+    DEFAULT_CSS = """
+    ReplyView { height: auto; padding: 0 1 0 2; }
+    ReplyView > Markdown { margin: 0; padding: 0; background: transparent; }
+    ReplyView > .reply-final { margin: 0; }
+    ReplyView > .reply-stats { color: $stats-color; }
+    ReplyView.-failed > .reply-stats { color: $error; }
+    ReplyView.-stopped > .reply-stats { color: $warning; }
+    """
+
+    def __init__(self, turn: Turn) -> None:
+        super().__init__(classes="-streaming")
+        self.turn = turn
+        self.live: LiveStats | None = None
+        self._thinking_parts: list[str] = []
+        self._content_pending: list[str] = []
+        self._thinking_dirty = False
+        self._thinking_view: ThinkingView | None = None
+        self._markdown: Markdown | None = None
+        self._stats = Static("waiting for the model…", classes="reply-stats", markup=False)
+        self._timer: Timer | None = None
+        self._finished = False
+
+    def compose(self) -> ComposeResult:
+        yield self._stats
+
+    def start(self, live: LiveStats) -> None:
+        self.live = live
+        self._timer = self.set_interval(1 / FLUSH_HZ, self._flush)
+
+    # Called by the pane's worker for every delta: cheap list appends only.
+    def feed_thinking(self, text: str) -> None:
+        self._thinking_parts.append(text)
+        self._thinking_dirty = True
+
+    def feed_content(self, text: str) -> None:
+        self._content_pending.append(text)
+
+    async def _flush(self) -> None:
+        """Move buffered text to the screen (runs at FLUSH_HZ while streaming)."""
+        if self._finished:
+            return
+        if self._thinking_dirty:
+            self._thinking_dirty = False
+            if self._thinking_view is None:
+                self._thinking_view = ThinkingView()
+                await self.mount(self._thinking_view, before=0)
+            self._thinking_view.show_text("".join(self._thinking_parts))
+        if self._content_pending:
+            chunk = "".join(self._content_pending)
+            self._content_pending.clear()
+            if self._markdown is None:
+                if self._thinking_view is not None and self.live is not None:
+                    self._thinking_view.finish(self.live.thinking_s, self.live.thinking_tokens)
+                self._markdown = Markdown("", open_links=False)
+                await self.mount(self._markdown, before=self._stats)
+            await self._markdown.append(chunk)
+        self._stats.update(self._live_line())
+
+    def _live_line(self) -> Text:
+        live = self.live
+        if live is None or live.first_token_at is None:
+            return Text("waiting for the model…")
+        rate = live.rate()
+        parts = [f"TTFT {format_seconds(live.ttft_s)}", f"{live.tokens} tokens"]
+        if rate is not None:
+            parts.insert(0, f"~{rate:.0f} tok/s (estimate)")
+        phase = "thinking" if live.first_content_at is None and live.thinking_tokens else "streaming"
+        return Text(f"{phase} · " + " · ".join(parts))
+
+    async def finish(self) -> None:
+        """Render the final reply once and show exact stats (also for stopped/failed turns)."""
+        if self._finished:
+            return
+        self._finished = True
+        if self._timer is not None:
+            self._timer.stop()
+        turn = self.turn
+        self.remove_class("-streaming")
+        self.add_class(f"-{turn.status.value}")
+        if self._thinking_view is None and turn.thinking:
+            self._thinking_view = ThinkingView()
+            await self.mount(self._thinking_view, before=0)
+        if self._thinking_view is not None:
+            self._thinking_view.show_text(turn.thinking)
+            if not self._thinking_view.collapsed or turn.stats.thinking_s is not None:
+                self._thinking_view.finish(turn.stats.thinking_s, turn.stats.thinking_tokens,
+                                           still_thinking=not turn.reply)
+        if self._markdown is not None:
+            await self._markdown.remove()
+            self._markdown = None
+        if turn.reply:
+            await self.mount(FinalReply(turn.reply), before=self._stats)
+        self._stats.update(stats_line(turn))
+
+
+class FinalReply(Static):
+    """A finished reply: one widget holding one full Markdown render."""
+
+    def __init__(self, markdown: str) -> None:
+        super().__init__(classes="reply-final")
+        self.markdown = markdown
+        self._parsed: tuple[bool, RichMarkdown] | None = None
+
+    def render(self) -> RichMarkdown:
+        # Parsed once per theme brightness; Textual caches the rendered lines per width.
+        dark = self.app.current_theme.dark
+        if self._parsed is None or self._parsed[0] != dark:
+            code_theme = "monokai" if dark else "default"
+            self._parsed = (dark, RichMarkdown(self.markdown, code_theme=code_theme, hyperlinks=False))
+        return self._parsed[1]
+
+
+def stats_line(turn: Turn) -> Text:
+    """The line under a reply: exact figures, and how it ended if not normally."""
+    text = Text()
+    if turn.status is TurnStatus.STOPPED:
+        text.append("⏹ stopped · ")
+    elif turn.status is TurnStatus.FAILED:
+        text.append(f"✗ {turn.error or 'failed'} · ")
+    text.append(" · ".join(f"{label} {value}" for label, value in summary_parts(turn.stats)))
+    if turn.stats.done_reason == "length":
+        text.append(" · cut at the token limit")
+    return text

@@ -1,0 +1,54 @@
+"""The multi-line prompt box. Enter sends; Ctrl+J (and Shift/Alt+Enter where the terminal reports
+them) inserts a newline. Ctrl+J is a plain line feed, so it works in every terminal and over SSH."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import TextArea
+
+
+class PromptInput(TextArea):
+    """TextArea that posts `Submitted` on Enter and never sends an empty prompt."""
+
+    DEFAULT_CSS = """
+    PromptInput { height: auto; min-height: 3; max-height: 12; border: tall $primary 40%; }
+    PromptInput:focus { border: tall $primary; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+j,shift+enter,alt+enter", "newline", "Newline", id="prompt-newline", show=True),
+    ]
+
+    @dataclass
+    class Submitted(Message):
+        """The user pressed Enter on a non-empty prompt."""
+
+        input: PromptInput
+        text: str
+
+        @property
+        def control(self) -> PromptInput:
+            return self.input
+
+    def __init__(self, *, id: str | None = None, placeholder: str = "") -> None:
+        super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
+                         placeholder=placeholder, compact=True)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            text = self.text
+            if text.strip():
+                self.post_message(self.Submitted(self, text))
+            else:
+                self.app.bell()  # nothing to send
+            return
+        await super()._on_key(event)
+
+    def action_newline(self) -> None:
+        self.insert("\n")

@@ -1,0 +1,55 @@
+"""The bottom status line: think setting, live or last speed, and transient hints."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from glmtui.services.stats import LiveStats, format_rate, format_seconds
+from glmtui.state import GenerationStats
+
+
+class StatusBar(Widget):
+    """Shows the live rate (an estimate, refreshed a few times a second) or the last exact figures."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    """
+
+    think: reactive[str] = reactive("")
+    last: reactive[GenerationStats | None] = reactive(None, always_update=True)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._live: LiveStats | None = None
+
+    def on_mount(self) -> None:
+        # Refreshing on a timer (not per token) keeps the cost flat however fast tokens arrive.
+        self.set_interval(0.25, self._tick)
+
+    def follow(self, live: LiveStats | None) -> None:
+        self._live = live
+        self.refresh()
+
+    def _tick(self) -> None:
+        if self._live is not None:
+            self.refresh()
+
+    def render(self) -> Text:
+        text = Text()
+        text.append(f"think: {self.think or 'n/a'}")
+        live = self._live
+        if live is not None:
+            rate = live.rate()
+            text.append("  ·  streaming ")
+            text.append(f"~{rate:.0f} tok/s (estimate)" if rate is not None else "…")
+            text.append(f"  ·  TTFT {format_seconds(live.ttft_s)}")
+        elif self.last is not None:
+            stats = self.last
+            text.append(f"  ·  last reply {format_rate(stats.eval_rate)}")
+            text.append(f"  ·  TTFT {format_seconds(stats.ttft_s)}")
+            if stats.prompt_eval_count is not None:
+                text.append(f"  ·  prompt {stats.prompt_eval_count} tok @ {format_rate(stats.prompt_eval_rate)}")
+            text.append(f"  ·  load {format_seconds(stats.load_s)}")
+        return text
