@@ -1,0 +1,40 @@
+"""Config precedence and bad files: problems are reported per key, defaults fill in."""
+
+from pathlib import Path
+
+from glmtui.config import build_config, load_config
+
+
+def test_missing_file_is_fine(tmp_path: Path) -> None:
+    assert load_config(tmp_path / "nope.toml") == ({}, [])
+
+
+def test_precedence_flags_env_file_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('host = "filehost:1"\nmodel = "gpt-oss:20b"\nthink = "high"\n')
+    values, problems = load_config(path)
+    assert problems == []
+    config = build_config(values, env={}, flags={})
+    assert (config.host, config.model, config.think) == ("http://filehost:1", "gpt-oss:20b", "high")
+    config = build_config(values, env={"OLLAMA_HOST": "envhost"}, flags={})
+    assert config.host == "http://envhost:11434"
+    config = build_config(values, env={"OLLAMA_HOST": "envhost"}, flags={"host": "flaghost", "model": "x"})
+    assert (config.host, config.model) == ("http://flaghost:11434", "x")
+
+
+def test_bad_values_are_reported_and_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('think = "maybe"\nstall_timeout = true\ncolour = "red"\nmodel = "ok"\n')
+    values, problems = load_config(path)
+    assert values == {"model": "ok"}
+    keys = sorted(p.key for p in problems)
+    assert keys == ["colour", "stall_timeout", "think"]
+    assert all(p.file == path for p in problems)
+
+
+def test_syntax_error_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("host = \n")
+    values, problems = load_config(path)
+    assert values == {} and len(problems) == 1
+    assert str(path) in str(problems[0]) and "TOML" in str(problems[0])

@@ -1,0 +1,20 @@
+"""Untrusted model text: control characters become visible, never act on the terminal."""
+
+from glmtui.sanitize import sanitize
+
+
+def test_escape_sequences_are_defused() -> None:
+    dangerous = "red \x1b[31mtext\x1b[0m, link \x1b]8;;http://evil\x07x\x1b]8;;\x07, clip \x1b]52;c;aGk=\x07"
+    clean = sanitize(dangerous)
+    assert "\x1b" not in clean and "\x07" not in clean
+    assert "␛[31m" in clean and "␇" in clean
+
+
+def test_nul_del_c1_and_newlines() -> None:
+    assert sanitize("a\x00b\x7fc\x9bd") == "a␀b␡c\ufffdd"
+    assert sanitize("line1\r\nline2\rline3\tx") == "line1\nline2\nline3\tx"
+
+
+def test_plain_text_and_markup_untouched() -> None:
+    text = "[bold]not markup[/] — ünïcödé ✓ `code`"
+    assert sanitize(text) == text
