@@ -47,6 +47,8 @@ class GlmTuiApp(App[None]):
             config.host, stall_timeout=config.stall_timeout, first_token_timeout=config.first_token_timeout
         )
         self.think_pref: ThinkSetting = config.think
+        self.online_poll_s = ONLINE_POLL_S  # tests shorten these
+        self.offline_poll_s = OFFLINE_POLL_S
         self.model_info: ModelInfo | None = None
         self._offline_reported = False
         self._theme_problems: list[str] = []
@@ -83,7 +85,7 @@ class GlmTuiApp(App[None]):
                 version = await self.service.version()
             except GlmTuiError as exc:
                 await self._went_offline(exc)
-                await asyncio.sleep(OFFLINE_POLL_S)
+                await asyncio.sleep(self.offline_poll_s)
                 continue
             if self.connection != "online":
                 was_reported = self._offline_reported
@@ -93,13 +95,13 @@ class GlmTuiApp(App[None]):
                 if was_reported:
                     await self._notice(Text(f"✓ Reconnected to Ollama at {self.config.host}", style="green"))
                 await self._resolve_model()
-            await asyncio.sleep(ONLINE_POLL_S)
+            await asyncio.sleep(self.online_poll_s)
 
     async def _went_offline(self, error: GlmTuiError) -> None:
         self.connection = "offline"
         if not self._offline_reported:
             self._offline_reported = True
-            await self._show_error(GlmTuiError(error.message, f"{error.hint}. Retrying every {OFFLINE_POLL_S:g} s."))
+            await self._show_error(GlmTuiError(error.message, f"{error.hint}. Retrying every {self.offline_poll_s:g} s."))
 
     async def _resolve_model(self) -> None:
         """Pick the model (flag, config, else first installed) and learn whether it can think."""

@@ -20,6 +20,8 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 from glmtui.errors import GlmTuiError
 from glmtui.services.ollama import ContentDelta, OllamaService, StreamDone, ThinkingDelta
 from glmtui.services.stats import LiveStats
+from glmtui.trace import enabled as trace_enabled
+from glmtui.trace import trace
 from glmtui.state import Conversation, ThinkSetting, Turn, TurnStatus
 from glmtui.widgets.chat_log import ChatLog
 from glmtui.widgets.message import ReplyView, UserMessage
@@ -134,6 +136,7 @@ class ChatPane(Vertical):
                     thinking.append(event.text)
                     view.feed_thinking(event.text)
                 elif type(event) is StreamDone:
+                    trace("final_chunk", tokens=live.tokens)
                     turn.stats = event.stats
                     turn.status = TurnStatus.DONE
         except asyncio.CancelledError:
@@ -151,6 +154,10 @@ class ChatPane(Vertical):
                     turn.status = TurnStatus.FAILED
             if self.is_attached:
                 await view.finish()
+                if trace_enabled():
+                    self.call_after_refresh(
+                        lambda: trace("reply_rendered", widgets=len(self.screen.query("*")), status=turn.status.value)
+                    )
         if error is not None:
             self.post_message(self.Failed(self, turn, error))
         else:

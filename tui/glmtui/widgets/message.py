@@ -14,6 +14,7 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Markdown, Static
 
+from glmtui.sanitize import sanitize
 from glmtui.services.stats import LiveStats, format_seconds, summary_parts
 from glmtui.state import Turn, TurnStatus
 from glmtui.widgets.thinking import ThinkingView
@@ -39,7 +40,7 @@ class UserMessage(Static):
         if len(prompt) > PROMPT_DISPLAY_LIMIT:
             hidden = len(prompt) - PROMPT_DISPLAY_LIMIT
             shown = f"{prompt[:PROMPT_DISPLAY_LIMIT]}\n… ({len(prompt):,} characters sent, {hidden:,} not shown)"
-        super().__init__(Text(shown), markup=False)
+        super().__init__(Text(sanitize(shown)), markup=False)  # a paste can carry escapes too
 
 
 class ReplyView(Vertical):

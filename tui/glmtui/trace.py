@@ -1,0 +1,27 @@
+"""Opt-in event trace for benchmarks: set GLMTUI_TRACE=/path/file to get JSON lines of key moments.
+
+Off by default and then costs one attribute check. Only a handful of events per reply are written
+(never per token), so tracing does not disturb what the benchmarks measure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+_PATH = os.environ.get("GLMTUI_TRACE") or None
+
+
+def enabled() -> bool:
+    return _PATH is not None
+
+
+def trace(event: str, **fields: Any) -> None:
+    """Append one event with a CLOCK_MONOTONIC timestamp (comparable across processes on Linux)."""
+    if _PATH is None:
+        return
+    record = {"event": event, "t": time.monotonic(), **fields}
+    with open(_PATH, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\n")
