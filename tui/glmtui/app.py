@@ -19,6 +19,7 @@ from glmtui.errors import GlmTuiError
 from glmtui.paths import builtin_themes_dir, user_themes_dir
 from glmtui.services.ollama import OllamaService, supports_levels
 from glmtui.state import ModelInfo, ThinkSetting
+from glmtui.trace import trace
 from glmtui.themes import APP_VARIABLES, DEFAULT_THEME, load_themes
 from glmtui.widgets.chat_pane import GenerationRequest
 
@@ -70,7 +71,7 @@ class GlmTuiApp(App[None]):
         for problem in self._theme_problems:
             self.notify(problem, severity="warning")
         # Start talking to Ollama only after the first frame is up: importing the client costs ~150 ms.
-        self.call_after_refresh(self.watch_connection)
+        self.call_after_refresh(self.poll_connection)
 
     async def on_unmount(self) -> None:
         await self.service.close()
@@ -78,7 +79,7 @@ class GlmTuiApp(App[None]):
     # -- connection and model ---------------------------------------------------------------------
 
     @work(exclusive=True, group="connection", exit_on_error=False)
-    async def watch_connection(self) -> None:
+    async def poll_connection(self) -> None:
         await asyncio.to_thread(importlib.import_module, "ollama")
         while True:
             try:
@@ -136,6 +137,7 @@ class GlmTuiApp(App[None]):
         except GlmTuiError:
             self.model_info = None  # unknown model or server trouble: send no `think` at all
         self._update_think_label()
+        trace("ready", model=self.model)
 
     def effective_think(self) -> ThinkSetting | None:
         """What this model gets: None (never sent) unless its capabilities include thinking."""
@@ -172,11 +174,11 @@ class GlmTuiApp(App[None]):
     def reply_finished(self) -> None:
         """A reply ended normally: the server is evidently up."""
         if self.connection != "online":
-            self.watch_connection()
+            self.poll_connection()
 
     def reply_failed(self, error: GlmTuiError) -> None:
         if error.kind in ("connect", "dropped", "timeout", "stalled"):
-            self.watch_connection()  # re-check now rather than at the next poll
+            self.poll_connection()  # re-check now rather than at the next poll
 
     # -- showing things ---------------------------------------------------------------------------
 

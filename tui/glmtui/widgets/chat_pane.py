@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from glmtui.errors import GlmTuiError
 from glmtui.services.ollama import ContentDelta, OllamaService, StreamDone, ThinkingDelta
-from glmtui.services.stats import LiveStats
+from glmtui.services.stats import LiveStats, format_rate
 from glmtui.trace import enabled as trace_enabled
 from glmtui.trace import trace
 from glmtui.state import Conversation, ThinkSetting, Turn, TurnStatus
@@ -136,7 +136,8 @@ class ChatPane(Vertical):
                     thinking.append(event.text)
                     view.feed_thinking(event.text)
                 elif type(event) is StreamDone:
-                    trace("final_chunk", tokens=live.tokens)
+                    if trace_enabled():
+                        trace("final_chunk", tokens=live.tokens, eval_rate=format_rate(event.stats.eval_rate))
                     turn.stats = event.stats
                     turn.status = TurnStatus.DONE
         except asyncio.CancelledError:

@@ -1,0 +1,147 @@
+"""Streaming benchmark: the real app in a 120×40 PTY against the simulator.
+
+Measures, per reply: client CPU-seconds per 1,000 tokens (from /proc), final-chunk-to-screen lag (the
+simulator writes the final chunk → the reply's exact stats line reaches the terminal), reader backlog
+(final chunk written → read by the app), bytes written to the terminal, RSS and mounted widgets.
+Scenarios: a 3,000-token reply at 100, 400 and 2,000 tok/s; a 50-turn × 2,000-token conversation;
+time to first frame.
+
+    python benchmarks/stream.py            # everything (about 3 minutes)
+    python benchmarks/stream.py --quick    # smaller numbers, for a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ptyapp import PtyApp  # noqa: E402
+
+from glmtui.simulator import Simulator  # noqa: E402
+
+MODEL = "qwen3-coder:30b"  # no thinking: the figures measure answer streaming alone
+
+
+@dataclass
+class TurnFigures:
+    """What one reply cost the client."""
+
+    tokens: int
+    cpu_s: float
+    lag_ms: float
+    backlog_ms: float
+    bytes_out: int
+    rss_mb: float
+    widgets: int
+
+    @property
+    def cpu_per_1k(self) -> float:
+        return self.cpu_s / self.tokens * 1000
+
+
+def run_turn(app: PtyApp, sim: Simulator, index: int, prompt: str) -> TurnFigures:
+    """Send one prompt and measure the reply (index: 1-based count of replies in this app)."""
+    cpu0, bytes0 = app.cpu_seconds(), app.total_bytes
+    app.type(prompt + "\r")
+    final = app.wait_event("final_chunk", index)
+    rendered = app.wait_event("reply_rendered", index)
+    shown = app.wait_output(f"eval {final['eval_rate']}".encode(), since=final["t"])
+    sent = sim.last_done_at
+    assert sent is not None
+    time.sleep(0.25)  # let the last frame go out before reading the counters
+    return TurnFigures(
+        tokens=final["tokens"], cpu_s=app.cpu_seconds() - cpu0, lag_ms=(shown - sent) * 1000,
+        backlog_ms=(final["t"] - sent) * 1000, bytes_out=app.total_bytes - bytes0,
+        rss_mb=app.rss_mb(), widgets=rendered["widgets"],
+    )
+
+
+def launch(sim: Simulator) -> tuple[PtyApp, float]:
+    """Start the app; return it and its time to first frame (seconds)."""
+    app = PtyApp(["--host", sim.url, "--model", MODEL])
+    first = app.wait_output(b"glmtui", since=0.0, timeout=20)
+    app.wait_event("ready", 1, timeout=20)
+    return app, first - app.started
+
+
+def single_reply(rate: float, tokens: int) -> TurnFigures:
+    with Simulator(port=0, rate=rate, reply_tokens=tokens, load_seconds=0.05) as sim:
+        app, _ = launch(sim)
+        try:
+            return run_turn(app, sim, 1, "Write a binary search in Rust")
+        finally:
+            app.close()
+
+
+def conversation(turns: int, tokens: int, rate: float) -> list[TurnFigures]:
+    with Simulator(port=0, rate=rate, reply_tokens=tokens, load_seconds=0.05) as sim:
+        app, _ = launch(sim)
+        try:
+            return [run_turn(app, sim, i, f"Question {i}: explain step {i}") for i in range(1, turns + 1)]
+        finally:
+            app.close()
+
+
+def first_frames(runs: int) -> list[float]:
+    with Simulator(port=0, rate=1000) as sim:
+        times = []
+        for _ in range(runs):
+            app, first = launch(sim)
+            app.close()
+            times.append(first * 1000)
+        return times
+
+
+def row(name: str, figures: list[TurnFigures]) -> str:
+    mean = statistics.fmean
+    return (f"| {name} | {sum(f.tokens for f in figures) // len(figures)} | {mean(f.cpu_per_1k for f in figures):.2f} "
+            f"| {mean(f.lag_ms for f in figures):.0f} | {max(f.backlog_ms for f in figures):.0f} "
+            f"| {mean(f.bytes_out for f in figures) / 1024:.0f} | {max(f.rss_mb for f in figures):.0f} "
+            f"| {max(f.widgets for f in figures)} |")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer tokens and turns")
+    parser.add_argument("--rates", default="100,400,2000", help="tok/s for the single-reply runs")
+    parser.add_argument("--tokens", type=int, default=3000, help="tokens in the single reply")
+    parser.add_argument("--turns", type=int, default=50)
+    parser.add_argument("--turn-tokens", type=int, default=2000)
+    parser.add_argument("--turn-rate", type=float, default=1000.0, help="tok/s in the long conversation")
+    args = parser.parse_args()
+    if args.quick:
+        args.tokens, args.turns, args.turn_tokens = 600, 10, 400
+
+    print("| scenario | tokens/reply | CPU-s per 1k tok | lag ms (mean) | backlog ms (max) "
+          "| KiB to terminal/reply | RSS MB (max) | widgets (max) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for rate in (float(r) for r in args.rates.split(",")):
+        print(row(f"1 reply @ {rate:.0f} tok/s", [single_reply(rate, args.tokens)]), flush=True)
+    turns = conversation(args.turns, args.turn_tokens, args.turn_rate)
+    head, tail = turns[:5], turns[-5:]
+    print(row(f"turns 1–5 of {args.turns} @ {args.turn_rate:.0f} tok/s", head))
+    print(row(f"turns {args.turns - 4}–{args.turns} of {args.turns}", tail))
+    lags = [f.lag_ms for f in turns]
+    cpu_ratio = statistics.fmean(f.cpu_per_1k for f in tail) / statistics.fmean(f.cpu_per_1k for f in head)
+    lag_ratio = statistics.fmean(f.lag_ms for f in tail) / statistics.fmean(f.lag_ms for f in head)
+    frames = first_frames(5)
+    print()
+    print(f"lag over all {len(turns)} turns: p50 {percentile(lags, 0.5):.0f} ms, p95 {percentile(lags, 0.95):.0f} ms")
+    print(f"last-5 / first-5 turns: CPU per 1k tokens ×{cpu_ratio:.2f}, lag ×{lag_ratio:.2f}")
+    print(f"first frame after launch: median {statistics.median(frames):.0f} ms (min {min(frames):.0f}, "
+          f"max {max(frames):.0f}, {len(frames)} launches)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Helpers for Pilot flows: build an app on the simulator and drive the chat."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from textual.pilot import Pilot
+
+from glmtui.app import GlmTuiApp
+from glmtui.config import Config
+from glmtui.state import Turn, TurnStatus
+from glmtui.widgets.chat_pane import ChatPane
+from glmtui.widgets.prompt_input import PromptInput
+from tests.conftest import wait_until
+
+
+def make_app(url: str, **config: Any) -> GlmTuiApp:
+    config.setdefault("stall_timeout", 5.0)
+    app = GlmTuiApp(Config(host=url, **config))
+    app.online_poll_s = 0.2
+    app.offline_poll_s = 0.2
+    return app
+
+
+async def ready(app: GlmTuiApp) -> None:
+    await wait_until(lambda: app.connection == "online" and bool(app.model) and app.think_label != "",
+                     what="the app to connect and pick a model")
+
+
+def pane(app: GlmTuiApp) -> ChatPane:
+    return app.screen.query_one(ChatPane)
+
+
+async def send(pilot: Pilot[None], text: str) -> Turn:
+    """Type a prompt into the box and press Enter; return the new turn."""
+    app = pilot.app
+    prompt = app.screen.query_one(PromptInput)
+    before = len(pane(app).conversation.turns)  # type: ignore[arg-type]
+    prompt.insert(text)
+    await pilot.press("enter")
+    await wait_until(lambda: len(pane(app).conversation.turns) > before, what="the turn to start")  # type: ignore[arg-type]
+    return pane(app).conversation.turns[-1]  # type: ignore[arg-type]
+
+
+async def finished(turn: Turn, timeout: float = 10.0) -> Turn:
+    await wait_until(lambda: turn.status is not TurnStatus.STREAMING, timeout, what="the reply to end")
+    return turn
+
+
+def chat_requests(sim: Any) -> list[dict[str, Any]]:
+    return [body for method, path, body in sim.requests if path == "/api/chat"]
+
+
+def screen_text(app: GlmTuiApp) -> str:
+    """The visible screen as plain text (from Textual's own SVG export)."""
+    svg = app.export_screenshot()
+    text = re.sub(r"<[^>]+>", "", svg)
+    return html.unescape(text).replace("\xa0", " ")
