@@ -103,6 +103,7 @@ async def test_escape_stops_and_keeps_partial_text(sim: Simulator) -> None:
         assert turn.status is TurnStatus.STOPPED and turn.reply
         await pilot.pause()
         assert "stopped" in str(view.query_one(".reply-stats").render())
+        assert "last reply stopped after" in str(app.screen.query_one(StatusBar).render())
         assert view.query_one(FinalReply).markdown == turn.reply
         sim.rate = 2000.0
         nxt = await finished(await send(pilot, "again"))

@@ -28,6 +28,7 @@ class ChatScreen(Screen[None]):
         Binding("escape", "stop", "Stop reply", id="stop-reply"),
         Binding("ctrl+t", "cycle_think", "Think", id="cycle-think"),
         Binding("ctrl+n", "new_chat", "New chat", id="new-chat"),
+        Binding("ctrl+q", "app.quit", "Quit", id="quit"),
     ]
 
     @property
@@ -77,11 +78,13 @@ class ChatScreen(Screen[None]):
     def on_chat_pane_finished(self, event: ChatPane.Finished) -> None:
         bar = self.query_one(StatusBar)
         bar.follow(None)
-        bar.last = event.turn.stats
+        bar.last = event.turn
         self.glm.reply_finished()
 
     async def on_chat_pane_failed(self, event: ChatPane.Failed) -> None:
-        self.query_one(StatusBar).follow(None)
+        bar = self.query_one(StatusBar)
+        bar.follow(None)
+        bar.last = event.turn
         await self.show_error(event.error)
         self.glm.reply_failed(event.error)
 

@@ -7,7 +7,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from glmtui.services.stats import LiveStats, format_rate, format_seconds
-from glmtui.state import GenerationStats
+from glmtui.state import Turn, TurnStatus
 
 
 class StatusBar(Widget):
@@ -18,7 +18,7 @@ class StatusBar(Widget):
     """
 
     think: reactive[str] = reactive("")
-    last: reactive[GenerationStats | None] = reactive(None, always_update=True)
+    last: reactive[Turn | None] = reactive(None, always_update=True)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -46,7 +46,11 @@ class StatusBar(Widget):
             text.append(f"~{rate:.0f} tok/s (estimate)" if rate is not None else "…")
             text.append(f"  ·  TTFT {format_seconds(live.ttft_s)}")
         elif self.last is not None:
-            stats = self.last
+            stats = self.last.stats
+            if self.last.status is not TurnStatus.DONE:
+                received = stats.thinking_tokens + stats.content_tokens
+                text.append(f"  ·  last reply {self.last.status.value} after {received} tokens")
+                return text
             text.append(f"  ·  last reply {format_rate(stats.eval_rate)}")
             text.append(f"  ·  TTFT {format_seconds(stats.ttft_s)}")
             if stats.prompt_eval_count is not None:
