@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.reactive import reactive
+from textual.screen import Screen
 
 from glmtui.config import Config
 from glmtui.errors import GlmTuiError
@@ -64,10 +65,13 @@ class GlmTuiApp(App[None]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLES)
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen[None]:
+        # The chat is the base screen, so the very first frame is the real UI (not a blank default).
         from glmtui.screens.chat import ChatScreen
 
-        self.push_screen(ChatScreen())
+        return ChatScreen()
+
+    def on_mount(self) -> None:
         for problem in self._theme_problems:
             self.notify(problem, severity="warning")
         # Start talking to Ollama only after the first frame is up: importing the client costs ~150 ms.
@@ -80,7 +84,9 @@ class GlmTuiApp(App[None]):
 
     @work(exclusive=True, group="connection", exit_on_error=False)
     async def poll_connection(self) -> None:
-        await asyncio.to_thread(importlib.import_module, "ollama")
+        # Heavy imports after the first frame, in a thread: the client, then what the first reply renders with.
+        for module in ("ollama", "textual.widgets._markdown", "rich.markdown"):
+            await asyncio.to_thread(importlib.import_module, module)
         while True:
             try:
                 version = await self.service.version()

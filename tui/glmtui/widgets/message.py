@@ -7,17 +7,23 @@ cheap `Static`, which also repairs anything incremental parsing got wrong (e.g. 
 
 from __future__ import annotations
 
-from rich.markdown import Markdown as RichMarkdown
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.timer import Timer
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from glmtui.sanitize import sanitize
 from glmtui.services.stats import LiveStats, format_seconds, summary_parts
 from glmtui.state import Turn, TurnStatus
 from glmtui.widgets.thinking import ThinkingView
+
+if TYPE_CHECKING:
+    # Imported on first use: markdown-it and the Markdown widgets cost ~100 ms, off the first-frame path.
+    from rich.markdown import Markdown as RichMarkdown
+    from textual.widgets import Markdown
 
 FLUSH_HZ = 15  # how often streamed text reaches the screen
 PROMPT_DISPLAY_LIMIT = 4000  # characters of a huge prompt shown in the log (all of it is sent)
@@ -99,6 +105,8 @@ class ReplyView(Vertical):
             if self._markdown is None:
                 if self._thinking_view is not None and self.live is not None:
                     self._thinking_view.finish(self.live.thinking_s, self.live.thinking_tokens)
+                from textual.widgets import Markdown
+
                 self._markdown = Markdown("", open_links=False)
                 await self.mount(self._markdown, before=self._stats)
             await self._markdown.append(chunk)
@@ -151,6 +159,8 @@ class FinalReply(Static):
 
     def render(self) -> RichMarkdown:
         # Parsed once per theme brightness; Textual caches the rendered lines per width.
+        from rich.markdown import Markdown as RichMarkdown
+
         dark = self.app.current_theme.dark
         if self._parsed is None or self._parsed[0] != dark:
             code_theme = "monokai" if dark else "default"
