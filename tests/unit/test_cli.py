@@ -1,0 +1,36 @@
+"""The command line: --help, --version, and --demo's simulator process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from glmtui import __version__
+from glmtui.__main__ import parse_args, start_simulator
+
+
+def test_version_and_help() -> None:
+    out = subprocess.run([sys.executable, "-m", "glmtui", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"glmtui {__version__}"
+    out = subprocess.run([sys.executable, "-m", "glmtui", "--help"], capture_output=True, text=True, check=True)
+    for flag in ("--host", "--model", "--think", "--config", "--demo", "Ctrl+J"):
+        assert flag in out.stdout
+
+
+def test_bad_think_value_is_rejected() -> None:
+    with pytest.raises(SystemExit):
+        parse_args(["--think", "sometimes"])
+
+
+def test_demo_simulator_starts_on_a_free_loopback_port() -> None:
+    proc, url = start_simulator()
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url + "/api/version", timeout=5) as response:
+            assert b"version" in response.read()
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=5) == 0
