@@ -1,0 +1,17 @@
+"""An Ollama-compatible HTTP simulator (stdlib only) for tests, benchmarks, screenshots and ``--demo``.
+
+It speaks Ollama's wire protocol closely enough for the official ``ollama`` client: NDJSON streams with
+thinking before content, measured timing statistics, model load/keep-alive state, resumable pulls, and
+injectable faults (drops, stalls, HTTP 500s, in-band errors).
+
+    from glmtui.simulator import Simulator, Fault
+
+    with Simulator(rate=400.0) as sim:
+        sim.inject(Fault(kind="drop", after_tokens=5))
+        ...  # point an ollama.Client at sim.url
+"""
+
+from .faults import Fault
+from .server import Simulator
+
+__all__ = ["Fault", "Simulator"]

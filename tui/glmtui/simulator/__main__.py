@@ -1,0 +1,68 @@
+"""``python -m glmtui.simulator``: run the simulator as a process until SIGINT/SIGTERM.
+
+Prints exactly one line, ``glmtui-simulator listening on http://HOST:PORT``, and flushes it, because the
+app (``--demo``) and the benchmarks start this process and read the port from that line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from .faults import parse_fault_spec
+from .server import Simulator
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m glmtui.simulator",
+                                     description="Ollama-compatible HTTP simulator for glmtui.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default)")
+    parser.add_argument("--rate", type=float, default=50.0, help="tokens per second (default: 50)")
+    parser.add_argument("--reply-tokens", type=int, default=None, help="reply length in tokens")
+    parser.add_argument("--load-seconds", type=float, default=0.2, help="simulated model load time")
+    parser.add_argument("--pull-seconds", type=float, default=2.0, help="duration of a full pull")
+    parser.add_argument("--vram-gib", type=float, default=24.0, help="simulated GPU memory in GiB")
+    parser.add_argument("--fault", action="append", default=[], metavar="SPEC",
+                        help="queue a fault: drop:N | stall:N:SECS | http500[:MSG] | error:N[:MSG] "
+                             "(repeatable, consumed in order)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        faults = [parse_fault_spec(spec) for spec in args.fault]
+    except ValueError as exc:
+        build_parser().error(str(exc))
+    sim = Simulator(host=args.host, port=args.port, rate=args.rate, reply_tokens=args.reply_tokens,
+                    load_seconds=args.load_seconds, pull_seconds=args.pull_seconds,
+                    vram_bytes=int(args.vram_gib * 1024**3))
+    for fault in faults:
+        sim.inject(fault)
+    done = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        done.set()
+
+    # Install handlers before announcing the port: a parent that signals right after reading the line
+    # must get a clean exit, not a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        sim.start()
+    except OSError as exc:
+        print(f"glmtui-simulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    print(f"glmtui-simulator listening on {sim.url}", flush=True)
+    while not done.wait(0.5):  # a timed wait keeps the main thread responsive to signals
+        pass
+    sim.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""``/api/chat`` and ``/api/generate``: validation, model loading, paced token streaming, statistics.
+
+The order of checks follows Ollama's handlers (bind JSON → resolve model → unload shortcut → thinking
+capability → schedule/load → load-only shortcut → generate), so clients see the same status codes and
+messages for the same mistakes. All durations in the final chunk are measured, not invented: the app's
+tokens-per-second figure is computed from them, and benchmarks compare it with the wall clock.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from .faults import Output, StreamEnded
+from .models import Installed, parse_keep_alive
+from .replies import build_reply, build_thinking, fake_token_ids, prompt_token_count
+from .wire import BadRequest, ClientGone, Responder, utc_now
+
+if TYPE_CHECKING:
+    from .server import Simulator
+
+Endpoint = Literal["chat", "generate"]
+THINK_LEVELS = ("high", "medium", "low", "max")
+# Simulated prompt processing: fast (5000 tokens/s) and capped, so long histories stay snappy.
+PROMPT_TOKENS_PER_SECOND = 5000.0
+PROMPT_EVAL_CAP = 0.5
+
+
+@dataclass
+class InferenceRequest:
+    """The fields of a chat/generate body that the simulator acts on, validated."""
+
+    endpoint: Endpoint
+    model: str
+    stream: bool
+    think: bool | str | None
+    keep_alive: float | None  # None = not given (matters for the unload shortcut)
+    options: dict[str, Any]
+    contents: list[str] = field(default_factory=list)  # message texts that make up the prompt
+    last_user: str = ""
+    raw: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.contents
+
+
+def _field(body: dict[str, Any], key: str, kind: type | tuple[type, ...], gotype: str, default: Any) -> Any:
+    value = body.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise BadRequest(f"json: cannot unmarshal {type(value).__name__} into Go struct field .{key} "
+                         f"of type {gotype}")
+    return value
+
+
+def parse_request(body: dict[str, Any], endpoint: Endpoint) -> InferenceRequest:
+    """Validate like gin's binding of api.ChatRequest / api.GenerateRequest; raises BadRequest."""
+    think = body.get("think")
+    if isinstance(think, str) and think not in THINK_LEVELS:
+        raise BadRequest(f'invalid think value: "{think}" '
+                         '(must be "high", "medium", "low", "max", true, or false)')
+    if think is not None and not isinstance(think, (bool, str)):
+        raise BadRequest('think must be a boolean or string ("high", "medium", "low", "max", true, or false)')
+    try:
+        keep_alive = parse_keep_alive(body["keep_alive"]) if body.get("keep_alive") is not None else None
+    except (TypeError, ValueError) as exc:
+        raise BadRequest(str(exc)) from None
+    req = InferenceRequest(
+        endpoint=endpoint,
+        model=_field(body, "model", str, "string", "").strip(),
+        stream=_field(body, "stream", bool, "bool", True),  # Ollama streams unless told otherwise
+        think=think,
+        keep_alive=keep_alive,
+        options=_field(body, "options", dict, "map[string]interface {}", {}),
+        raw=_field(body, "raw", bool, "bool", False),
+    )
+    if endpoint == "chat":
+        messages = _field(body, "messages", list, "[]api.Message", [])
+        for message in messages:
+            if not isinstance(message, dict) or not isinstance(message.get("content", ""), str):
+                raise BadRequest("json: cannot unmarshal into Go struct field "
+                                 "ChatRequest.messages of type api.Message")
+            req.contents.append(message.get("content") or "")
+            if message.get("role") == "user":
+                req.last_user = message.get("content") or ""
+        if messages and not req.last_user:
+            req.last_user = req.contents[-1]
+    else:
+        prompt = _field(body, "prompt", str, "string", "")
+        system = _field(body, "system", str, "string", "")
+        if prompt:
+            req.contents = [system, prompt] if system else [prompt]
+            req.last_user = prompt
+    return req
+
+
+def _option_int(options: dict[str, Any], key: str) -> int | None:
+    value = options.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value)
+
+
+def _thinking(model: Installed, req: InferenceRequest) -> tuple[bool, str | None]:
+    """(think?, level) for a validated request on a model that supports what was asked."""
+    spec = model.spec
+    if spec.thinking_levels:
+        # gpt-oss (harmony) always reasons; booleans are ignored and "max" maps to "high".
+        level = req.think if isinstance(req.think, str) else "medium"
+        return True, "high" if level == "max" else level
+    if "thinking" in spec.capabilities:
+        # Ollama turns thinking on by default for models that can think.
+        return req.think is None or req.think is True or isinstance(req.think, str), None
+    return False, None
+
+
+def _shell(req: InferenceRequest, **extra: Any) -> dict[str, Any]:
+    """A response object with the endpoint's fields in Go's struct order."""
+    obj: dict[str, Any] = {"model": req.model, "created_at": utc_now()}
+    if req.endpoint == "chat":
+        message: dict[str, Any] = {"role": "assistant", "content": extra.pop("content", "")}
+        if thinking := extra.pop("thinking", ""):
+            message["thinking"] = thinking
+        obj["message"] = message
+    else:
+        obj["response"] = extra.pop("content", "")
+        if thinking := extra.pop("thinking", ""):
+            obj["thinking"] = thinking
+    obj["done"] = extra.pop("done", False)
+    obj.update(extra)
+    return obj
+
+
+def handle_inference(sim: Simulator, resp: Responder, body: dict[str, Any], endpoint: Endpoint) -> None:
+    """Serve one chat/generate request end to end."""
+    start = time.monotonic()
+    req = parse_request(body, endpoint)
+    if not req.model:
+        # Ollama's chat says "model is required"; generate falls through to a not-found for ''.
+        if endpoint == "chat":
+            raise BadRequest("model is required")
+        raise BadRequest("model '' not found", 404)
+    model = sim.store.find(req.model)
+    if model is None:
+        raise BadRequest(f"model '{req.model}' not found", 404)
+    if req.empty and req.keep_alive == 0:
+        sim.store.unload(model.name)
+        resp.json(200, _shell(req, done=True, done_reason="unload"))
+        return
+    if "thinking" not in model.spec.capabilities and (req.think is True or isinstance(req.think, str)):
+        raise BadRequest(f'"{req.model}" does not support thinking')
+
+    # Faults belong to requests that generate; a bare load/unload must not swallow one.
+    fault = None if req.empty else sim.faults.pop()
+    if fault is not None and fault.kind == "http500":
+        resp.error(500, fault.message)
+        return
+
+    keep_alive = req.keep_alive if req.keep_alive is not None else parse_keep_alive(None)
+    loaded = sim.store.acquire(model, keep_alive, _option_int(req.options, "num_ctx"),
+                               sim.load_seconds, sim.stopping)
+    if loaded is None:
+        raise ClientGone("simulator stopping")
+    try:
+        load_ns = max(1, int((time.monotonic() - start) * 1e9))
+        if req.empty:
+            resp.json(200, _shell(req, done=True, done_reason="load"))
+            return
+        _generate(sim, resp, req, model, Output(resp, req.stream, fault), start, load_ns)
+    except StreamEnded:
+        pass
+    finally:
+        sim.store.release(loaded, keep_alive)
+
+
+def _generate(sim: Simulator, resp: Responder, req: InferenceRequest, model: Installed, out: Output,
+              start: float, load_ns: int) -> None:
+    think, level = _thinking(model, req)
+    seed = _option_int(req.options, "seed")
+    thinking = build_thinking(model.name, req.last_user, level, seed) if think else []
+    content = build_reply(model.name, req.last_user, sim.reply_tokens, seed)
+    done_reason = "stop"
+    num_predict = _option_int(req.options, "num_predict")
+    if num_predict is not None and 0 < num_predict < len(content):
+        content, done_reason = content[:num_predict], "length"
+
+    prompt_tokens = prompt_token_count(req.contents)
+    eval_start = time.monotonic()
+    resp.wait(min(PROMPT_EVAL_CAP, prompt_tokens / PROMPT_TOKENS_PER_SECOND))
+    gen_start = time.monotonic()
+    prompt_ns = max(1, int((gen_start - eval_start) * 1e9))
+
+    # Absolute schedule: token i is due at gen_start + (i+1)/rate; when behind, send at once to catch
+    # up. Reading sim.rate per token lets tests and benchmarks change it mid-stream.
+    due = gen_start
+    for kind, tokens in (("thinking", thinking), ("content", content)):
+        for token in tokens:
+            rate = sim.rate
+            if out.resumed:  # after a stall, restart the schedule instead of bursting to catch up
+                due, out.resumed = time.monotonic(), False
+            if rate > 0:
+                due += 1.0 / rate
+                resp.wait(due - time.monotonic())
+            if out.streaming:
+                out.line(_shell(req, **{kind: token}))
+            else:
+                out.line(None)
+    gen_end = time.monotonic()
+
+    final: dict[str, Any] = {"done": True, "done_reason": done_reason}
+    if not out.streaming:
+        final.update(content="".join(content), thinking="".join(thinking))
+    if req.endpoint == "generate" and not req.raw:
+        final["context"] = fake_token_ids(prompt_tokens + len(content), req.last_user,
+                                          model.spec.vocab_size)
+    final.update(
+        total_duration=max(1, int((time.monotonic() - start) * 1e9)),
+        load_duration=load_ns,
+        prompt_eval_count=prompt_tokens,
+        prompt_eval_duration=prompt_ns,
+        eval_count=len(thinking) + len(content),  # Ollama counts every generated token, thinking too
+        eval_duration=max(1, int((gen_end - gen_start) * 1e9)),
+    )
+    obj = _shell(req, **final)
+    if out.streaming:
+        out.line(obj)
+        out.end()
+    else:
+        out.line(None)  # the final object counts as a line for faults, as it does when streaming
+        resp.json(200, obj)
