@@ -37,6 +37,8 @@ async def send(pilot: Pilot[None], text: str) -> Turn:
     """Type a prompt into the box and press Enter; return the new turn."""
     app = pilot.app
     prompt = app.screen.query_one(PromptInput)
+    # A turn's status is final a moment before its worker has rendered it; Enter is refused until then.
+    await wait_until(lambda: not pane(app).is_streaming, what="the previous reply to finish")  # type: ignore[arg-type]
     before = len(pane(app).conversation.turns)  # type: ignore[arg-type]
     prompt.insert(text)
     await pilot.press("enter")

@@ -228,6 +228,7 @@ def _generate(sim: Simulator, resp: Responder, req: InferenceRequest, model: Ins
     if out.streaming:
         out.line(obj)
         out.end()
+        sim.last_done_at = time.monotonic()
     else:
         out.line(None)  # the final object counts as a line for faults, as it does when streaming
         resp.json(200, obj)

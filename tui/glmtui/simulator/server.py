@@ -54,6 +54,9 @@ class Simulator:
         self.store = ModelStore(vram_bytes)
         self.faults = FaultQueue()
         self.requests: list[tuple[str, str, Any]] = []
+        # CLOCK_MONOTONIC when the last streamed reply's final chunk was written (shared by all
+        # processes on Linux): benchmarks compare it with when the app shows that reply's figures.
+        self.last_done_at: float | None = None
         self.stopping = threading.Event()
         self._requests_lock = threading.Lock()
         self._server: _HTTPServer | None = None
