@@ -25,8 +25,8 @@ async def test_send_think_answer_exact_stats(sim: Simulator) -> None:
         stats = turn.stats
         assert stats.final and stats.eval_count and stats.eval_duration_ns
         exact = f"{stats.eval_count / (stats.eval_duration_ns / 1e9):.2f} tok/s"
-        await pilot.pause()
         view = pane(app).query_one(ReplyView)
+        await wait_until(lambda: view.query(FinalReply), what="the reconciling render")
         assert exact in str(view.query_one(".reply-stats").render())
         assert view.query_one(FinalReply).markdown == turn.reply
         thinking = view.query_one(ThinkingView)
@@ -101,7 +101,7 @@ async def test_escape_stops_and_keeps_partial_text(sim: Simulator) -> None:
         await pilot.press("escape")
         await finished(turn)
         assert turn.status is TurnStatus.STOPPED and turn.reply
-        await pilot.pause()
+        await wait_until(lambda: view.query(FinalReply), what="the reconciling render")
         assert "stopped" in str(view.query_one(".reply-stats").render())
         assert "last reply stopped after" in str(app.screen.query_one(StatusBar).render())
         assert view.query_one(FinalReply).markdown == turn.reply

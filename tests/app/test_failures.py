@@ -122,7 +122,7 @@ async def test_markup_and_escapes_render_literally(sim: Simulator) -> None:
         assert turn.status is TurnStatus.DONE
         # The simulator echoes the prompt into its reply, so the reply carries the hostile text.
         assert "[bold]B[/]" in turn.reply and "␛[31mRED" in turn.reply and "\x1b" not in turn.reply
-        await pilot.pause()
+        await wait_until(lambda: pane(app).query(FinalReply), what="the reconciling render")
         console = Console(width=150, file=io.StringIO(), record=True)
         console.print(pane(app).query_one(FinalReply).render())
         rendered = console.export_text()

@@ -28,13 +28,14 @@ async def test_streaming_then_final_render() -> None:
             live.on_token(thinking=False)
             view.feed_content(word)
         await wait_until(lambda: view._markdown is not None and "bold" in view._markdown.source)
+        assert view._markdown.query(".md-block")  # "# Title" settled into a frozen block
         assert thinking.collapsed and thinking.title.startswith("thought for ") and "· 3 tokens" in thinking.title
         # Deltas were batched: one Markdown append per flush, not one per token.
         turn.reply, turn.thinking, turn.status = "# Title\n\nSome **bold** text.\n", "Thinking hard now.", TurnStatus.DONE
         turn.stats = GenerationStats(ttft_s=0.1, eval_count=7, eval_duration_ns=70_000_000, prompt_eval_count=3,
                                      prompt_eval_duration_ns=0, load_duration_ns=0, thinking_tokens=3, thinking_s=0.5)
         await view.finish()
-        await pilot.pause()
+        await wait_until(lambda: view.query(FinalReply), what="the reconciling render")
         assert view._markdown is None and view.query_one(FinalReply).markdown == turn.reply
         line = str(view.query_one(".reply-stats").render())
         assert "eval 100.00 tok/s" in line and "prompt 3 tok (cached)" in line
@@ -47,7 +48,7 @@ async def test_unclosed_code_fence_is_rendered_whole_at_the_end() -> None:
         view.start(LiveStats())
         view.feed_content(turn.reply)
         await view.finish()
-        await pilot.pause()
+        await wait_until(lambda: view.query(FinalReply), what="the reconciling render")
         assert "print('x')" in str(view.query_one(FinalReply).render().markup)
 
 

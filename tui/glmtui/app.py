@@ -85,7 +85,7 @@ class GlmTuiApp(App[None]):
     @work(exclusive=True, group="connection", exit_on_error=False)
     async def poll_connection(self) -> None:
         # Heavy imports after the first frame, in a thread: the client, then what the first reply renders with.
-        for module in ("ollama", "textual.widgets._markdown", "rich.markdown"):
+        for module in ("ollama", "rich.markdown"):
             await asyncio.to_thread(importlib.import_module, module)
         while True:
             try:

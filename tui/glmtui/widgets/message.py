@@ -1,8 +1,8 @@
 """One turn in the chat log: the user's prompt and the assistant's reply.
 
-While a reply streams it is a Textual `Markdown` fed in batches at a fixed rate (never per token:
+While a reply streams it is a `StreamingMarkdown` fed in batches at a fixed rate (never per token:
 that costs ~6 CPU-s per 1k tokens). When it ends, the whole reply is rendered once into a single
-cheap `Static`, which also repairs anything incremental parsing got wrong (e.g. blank code fences).
+cheap `Static`, which also reconciles anything block-by-block rendering got wrong (list numbering).
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from textual.widgets import Static
 from glmtui.sanitize import sanitize
 from glmtui.services.stats import LiveStats, format_seconds, summary_parts
 from glmtui.state import Turn, TurnStatus
+from glmtui.widgets.stream_markdown import StreamingMarkdown, render_markdown
 from glmtui.widgets.thinking import ThinkingView
 
 if TYPE_CHECKING:
-    # Imported on first use: markdown-it and the Markdown widgets cost ~100 ms, off the first-frame path.
     from rich.markdown import Markdown as RichMarkdown
-    from textual.widgets import Markdown
 
 FLUSH_HZ = 15  # how often streamed text reaches the screen
 PROMPT_DISPLAY_LIMIT = 4000  # characters of a huge prompt shown in the log (all of it is sent)
@@ -54,7 +53,6 @@ class ReplyView(Vertical):
 
     DEFAULT_CSS = """
     ReplyView { height: auto; padding: 0 1 0 2; }
-    ReplyView > Markdown { margin: 0; padding: 0; background: transparent; }
     ReplyView > .reply-final { margin: 0; }
     ReplyView > .reply-stats { color: $stats-color; }
     ReplyView.-failed > .reply-stats { color: $error; }
@@ -69,7 +67,7 @@ class ReplyView(Vertical):
         self._content_pending: list[str] = []
         self._thinking_dirty = False
         self._thinking_view: ThinkingView | None = None
-        self._markdown: Markdown | None = None
+        self._markdown: StreamingMarkdown | None = None
         self._stats = Static("waiting for the model…", classes="reply-stats", markup=False)
         self._timer: Timer | None = None
         self._finished = False
@@ -105,12 +103,11 @@ class ReplyView(Vertical):
             if self._markdown is None:
                 if self._thinking_view is not None and self.live is not None:
                     self._thinking_view.finish(self.live.thinking_s, self.live.thinking_tokens)
-                from textual.widgets import Markdown
-
-                self._markdown = Markdown("", open_links=False)
+                self._markdown = StreamingMarkdown()
                 await self.mount(self._markdown, before=self._stats)
             await self._markdown.append(chunk)
-        self._stats.update(self._live_line())
+        # One short line: no layout pass needed (a layout per flush is what streaming must avoid).
+        self._stats.update(self._live_line(), layout=False)
 
     def _live_line(self) -> Text:
         live = self.live
@@ -124,7 +121,11 @@ class ReplyView(Vertical):
         return Text(f"{phase} · " + " · ".join(parts))
 
     async def finish(self) -> None:
-        """Render the final reply once and show exact stats (also for stopped/failed turns)."""
+        """Show the end state now (last text, exact stats); reconcile with one full render just after.
+
+        The user's last frame — the final tokens and the exact figures — must not wait for the full
+        re-render of a long reply, so that happens after this frame is on screen.
+        """
         if self._finished:
             return
         self._finished = True
@@ -141,12 +142,22 @@ class ReplyView(Vertical):
             if not self._thinking_view.collapsed or turn.stats.thinking_s is not None:
                 self._thinking_view.finish(turn.stats.thinking_s, turn.stats.thinking_tokens,
                                            still_thinking=not turn.reply)
-        if self._markdown is not None:
-            await self._markdown.remove()
-            self._markdown = None
-        if turn.reply:
-            await self.mount(FinalReply(turn.reply), before=self._stats)
+        if self._markdown is not None and self._content_pending:
+            await self._markdown.append("".join(self._content_pending))
+        self._content_pending.clear()
         self._stats.update(stats_line(turn))
+        if turn.reply:
+            self.call_after_refresh(self._reconcile)
+
+    async def _reconcile(self) -> None:
+        """Replace the streamed blocks with one widget holding one full render of the reply."""
+        if not self.is_attached:
+            return
+        with self.app.batch_update():
+            if self._markdown is not None:
+                await self._markdown.remove()
+                self._markdown = None
+            await self.mount(FinalReply(self.turn.reply), before=self._stats)
 
 
 class FinalReply(Static):
@@ -159,12 +170,9 @@ class FinalReply(Static):
 
     def render(self) -> RichMarkdown:
         # Parsed once per theme brightness; Textual caches the rendered lines per width.
-        from rich.markdown import Markdown as RichMarkdown
-
         dark = self.app.current_theme.dark
         if self._parsed is None or self._parsed[0] != dark:
-            code_theme = "monokai" if dark else "default"
-            self._parsed = (dark, RichMarkdown(self.markdown, code_theme=code_theme, hyperlinks=False))
+            self._parsed = (dark, render_markdown(self.markdown, dark))
         return self._parsed[1]
 
 
