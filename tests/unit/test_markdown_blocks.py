@@ -39,3 +39,12 @@ def test_settling_from_a_previous_point_matches_a_full_scan() -> None:
 def test_has_open_fence() -> None:
     assert has_open_fence("x\n```rust\nfn main() {}\n")
     assert not has_open_fence("x\n```rust\nfn main() {}\n```\n")
+
+
+def test_open_fence_loses_its_language_until_it_closes() -> None:
+    from glmtui.markdown_blocks import unhighlighted
+
+    assert unhighlighted("text\n```rust\nfn main() {\n") == "text\n```\nfn main() {\n"
+    closed = "```rust\nfn main() {}\n```\n"
+    assert unhighlighted(closed) == closed
+    assert unhighlighted("  ~~~~python extra\nx") == "  ~~~~\nx"

@@ -28,7 +28,7 @@ async def test_streaming_then_final_render() -> None:
             live.on_token(thinking=False)
             view.feed_content(word)
         await wait_until(lambda: view._markdown is not None and "bold" in view._markdown.source)
-        assert view._markdown.query(".md-block")  # "# Title" settled into a frozen block
+        assert len(view._markdown._frozen) == 1  # "# Title" settled into a frozen, pre-rendered block
         assert thinking.collapsed and thinking.title.startswith("thought for ") and "· 3 tokens" in thinking.title
         # Deltas were batched: one Markdown append per flush, not one per token.
         turn.reply, turn.thinking, turn.status = "# Title\n\nSome **bold** text.\n", "Thinking hard now.", TurnStatus.DONE

@@ -47,15 +47,37 @@ def settle_point(text: str, start: int) -> int:
     return boundary
 
 
-def has_open_fence(text: str) -> bool:
-    """True while `text` is inside an unclosed code fence."""
+def _open_fence_line(lines: list[str]) -> int | None:
+    """Index of the line that opened a fence still open at the end of `lines`, else None."""
     fence: str | None = None
-    for line in text.split("\n"):
+    opened: int | None = None
+    for index, line in enumerate(lines):
         marker = _fence_marker(line)
         if marker is None:
             continue
         if fence is None:
-            fence = marker
+            fence, opened = marker, index
         elif marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip().strip(marker[0]):
-            fence = None
-    return fence is not None
+            fence, opened = None, None
+    return opened
+
+
+def has_open_fence(text: str) -> bool:
+    """True while `text` is inside an unclosed code fence."""
+    return _open_fence_line(text.split("\n")) is not None
+
+
+def unhighlighted(text: str) -> str:
+    """`text` with the language dropped from a still-open fence, so it renders without highlighting.
+
+    Highlighting a code block that grows on every flush costs a full re-lex each time; the block is
+    highlighted once, when it completes and settles.
+    """
+    lines = text.split("\n")
+    opened = _open_fence_line(lines)
+    if opened is None:
+        return text
+    line = lines[opened]
+    marker = _fence_marker(line) or "```"
+    lines[opened] = line[: len(line) - len(line.lstrip(" "))] + marker
+    return "\n".join(lines)

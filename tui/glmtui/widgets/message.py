@@ -24,7 +24,7 @@ from glmtui.widgets.thinking import ThinkingView
 if TYPE_CHECKING:
     from rich.markdown import Markdown as RichMarkdown
 
-FLUSH_HZ = 15  # how often streamed text reaches the screen
+FLUSH_HZ = 10  # how often streamed text reaches the screen (the low end of smooth: each flush costs a frame)
 PROMPT_DISPLAY_LIMIT = 4000  # characters of a huge prompt shown in the log (all of it is sent)
 
 
@@ -105,7 +105,7 @@ class ReplyView(Vertical):
                     self._thinking_view.finish(self.live.thinking_s, self.live.thinking_tokens)
                 self._markdown = StreamingMarkdown()
                 await self.mount(self._markdown, before=self._stats)
-            await self._markdown.append(chunk)
+            self._markdown.append(chunk)
         # One short line: no layout pass needed (a layout per flush is what streaming must avoid).
         self._stats.update(self._live_line(), layout=False)
 
@@ -143,7 +143,7 @@ class ReplyView(Vertical):
                 self._thinking_view.finish(turn.stats.thinking_s, turn.stats.thinking_tokens,
                                            still_thinking=not turn.reply)
         if self._markdown is not None and self._content_pending:
-            await self._markdown.append("".join(self._content_pending))
+            self._markdown.append("".join(self._content_pending))
         self._content_pending.clear()
         self._stats.update(stats_line(turn))
         if turn.reply:

@@ -1,20 +1,17 @@
 """Markdown that grows as tokens arrive, at a cost that does not grow with the reply.
 
 Textual's Markdown widget is a tree of block widgets that is re-arranged and re-measured on every
-append (~100 ms a flush for a long reply on a small machine). Here, each complete block (up to a
-blank line outside a code fence) is rendered once into a frozen Static, whose height Textual caches;
-only the short tail still being written is re-rendered on each flush.
+append (~100 ms a flush for a long reply on a small machine). Here each complete block (up to a blank
+line outside a code fence) is rendered once and frozen; only the tail still being written is
+re-rendered on each flush, without syntax highlighting while its code fence is still open.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Static
-
-from glmtui.markdown_blocks import settle_point
+from glmtui.markdown_blocks import settle_point, unhighlighted
+from glmtui.widgets.live_view import LiveView
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown as RichMarkdown
@@ -27,29 +24,22 @@ def render_markdown(text: str, dark: bool) -> RichMarkdown:
     return RichMarkdown(text, code_theme="monokai" if dark else "default", hyperlinks=False)
 
 
-class StreamingMarkdown(Vertical):
-    """Frozen block Statics followed by one live tail Static."""
-
-    DEFAULT_CSS = """
-    StreamingMarkdown { height: auto; layout: stream; }
-    StreamingMarkdown > .md-block { margin: 0 0 1 0; }
-    """
+class StreamingMarkdown(LiveView):
+    """A LiveView fed with Markdown text."""
 
     def __init__(self) -> None:
         super().__init__()
         self._text = ""
         self._settled = 0
-        self._tail = Static("", classes="md-tail")
-
-    def compose(self) -> ComposeResult:
-        yield self._tail
 
     @property
     def source(self) -> str:
         return self._text
 
-    async def append(self, chunk: str) -> None:
-        """Add text: settle any completed blocks, then re-render only the tail."""
+    def append(self, chunk: str) -> None:
+        """Add text: freeze any completed blocks, then re-render only the tail."""
+        from rich.text import Text
+
         self._text += chunk
         dark = self.app.current_theme.dark
         point = settle_point(self._text, self._settled)
@@ -57,6 +47,13 @@ class StreamingMarkdown(Vertical):
             block = self._text[self._settled:point].strip("\n")
             self._settled = point
             if block:
-                await self.mount(Static(render_markdown(block, dark), classes="md-block"), before=self._tail)
+                if self._frozen:
+                    self.freeze(Text(""))  # the blank line Markdown puts between blocks
+                self.freeze(render_markdown(block, dark))
         tail = self._text[self._settled:]
-        self._tail.update(render_markdown(tail, dark) if tail.strip() else "")
+        if tail.strip() and self._frozen:
+            from rich.console import Group
+
+            self.set_tail(Group(Text(""), render_markdown(unhighlighted(tail), dark)))
+        else:
+            self.set_tail(render_markdown(unhighlighted(tail), dark) if tail.strip() else None)

@@ -7,7 +7,9 @@ It streams open while the model thinks, collapses when the answer starts, and ke
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Collapsible, Static
+from textual.widgets import Collapsible
+
+from glmtui.widgets.live_view import LiveView
 
 
 class ThinkingView(Collapsible):
@@ -26,11 +28,11 @@ class ThinkingView(Collapsible):
     """
 
     def __init__(self) -> None:
-        self._text = Static("", classes="thinking-text", markup=False)
+        self._text = LiveView(classes="thinking-text")
         super().__init__(self._text, title="thinking…", collapsed=False)
 
     def show_text(self, text: str) -> None:
-        self._text.update(Text(text))
+        self._text.set_tail(Text(text))
 
     def finish(self, seconds: float | None, tokens: int, still_thinking: bool = False) -> None:
         """Collapse and summarise. `still_thinking`: the reply ended before any answer arrived."""

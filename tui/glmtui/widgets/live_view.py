@@ -1,0 +1,92 @@
+"""LiveView: text that grows while a reply streams, drawn from pre-rendered lines.
+
+Two costs dominate streaming in Textual: rendering (a Static renders its content twice per update:
+once to measure, once to draw) and layout (a height change marks the widget, its parents and its
+siblings dirty, and mounting a widget re-arranges the screen). LiveView keeps a frozen head of
+already-rendered lines plus a tail re-rendered on each flush, draws them through the line API, and
+grows in steps of STEP lines, so most flushes repaint only the lines that changed and a layout
+happens once every STEP lines.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import RenderableType
+from rich.segment import Segment
+from textual import events
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+class LiveView(Widget):
+    """Frozen renderables followed by one live renderable, sized in steps of STEP lines."""
+
+    DEFAULT_CSS = """
+    LiveView { height: 0; }
+    """
+    STEP = 8
+
+    def __init__(self, *, classes: str | None = None) -> None:
+        super().__init__(classes=classes)
+        self._frozen: list[RenderableType] = []  # kept to re-render when the width changes
+        self._head: list[Strip] = []
+        self._tail_renderable: RenderableType | None = None
+        self._tail: list[Strip] = []
+        self._rows = 0
+        self._width = 0
+
+    # -- content ---------------------------------------------------------------------------------------
+    def freeze(self, renderable: RenderableType) -> None:
+        """Append a finished piece: rendered once, never again (unless the width changes)."""
+        self._frozen.append(renderable)
+        if self._width:
+            self._head.extend(self._render(renderable))
+
+    def set_tail(self, renderable: RenderableType | None) -> None:
+        """Replace the live part and update the screen (a layout only if a new step is needed)."""
+        self._tail_renderable = renderable
+        self._tail = self._render(renderable) if renderable is not None and self._width else []
+        self._fit()
+
+    @property
+    def line_count(self) -> int:
+        return len(self._head) + len(self._tail)
+
+    # -- rendering -------------------------------------------------------------------------------------
+    def _render(self, renderable: RenderableType) -> list[Strip]:
+        app = self.app
+        options = app.console_options.update(highlight=False, width=self._width, height=None)
+        segments = app.console.render(self.post_render(renderable, self.rich_style), options)
+        lines = Segment.split_and_crop_lines(segments, self._width, include_new_lines=False, pad=False)
+        return [Strip(line) for line in lines]
+
+    def _fit(self) -> None:
+        if not self._width:
+            # Not laid out yet: take one step of room; on_resize renders at the real width.
+            rows = self.STEP if (self._frozen or self._tail_renderable is not None) else 0
+        else:
+            rows = math.ceil(self.line_count / self.STEP) * self.STEP
+        if rows != self._rows:
+            self._rows = rows
+            self.styles.height = rows  # a layout pass, once every STEP lines
+        else:
+            self.refresh()  # only this widget's own region
+
+    def on_resize(self, event: events.Resize) -> None:
+        width = self.content_region.width
+        if width and width != self._width:
+            self._width = width
+            self._head = [strip for renderable in self._frozen for strip in self._render(renderable)]
+            self.set_tail(self._tail_renderable)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_region.width
+        head = self._head
+        if y < len(head):
+            strip = head[y]
+        elif y - len(head) < len(self._tail):
+            strip = self._tail[y - len(head)]
+        else:
+            return Strip.blank(width, self.rich_style)
+        return strip.adjust_cell_length(width, self.rich_style)
