@@ -14,17 +14,18 @@ async def test_height_grows_in_steps() -> None:
     view = LiveView()
     async with HostApp([view]).run_test(size=(40, 30)) as pilot:
         await wait_until(lambda: view.content_region.width == 40, what="layout")
+        assert view.step == 15  # half the screen
         view.set_tail(Text("one line"))
         await pilot.pause()
-        assert view.size.height == LiveView.STEP and view.line_count == 1
-        view.set_tail(Text("\n".join(f"line {i}" for i in range(LiveView.STEP))))
+        assert view.size.height == view.step and view.line_count == 1
+        view.set_tail(Text("\n".join(f"line {i}" for i in range(view.step))))
         await pilot.pause()
-        assert view.size.height == LiveView.STEP  # still fits the first step: no layout needed
-        view.set_tail(Text("\n".join(f"line {i}" for i in range(LiveView.STEP + 1))))
+        assert view.size.height == view.step  # still fits the first step: no layout needed
+        view.set_tail(Text("\n".join(f"line {i}" for i in range(view.step + 1))))
         await pilot.pause()
-        assert view.size.height == 2 * LiveView.STEP
-        assert view.render_line(LiveView.STEP).text.rstrip() == f"line {LiveView.STEP}"
-        assert view.render_line(2 * LiveView.STEP - 1).text.strip() == ""
+        assert view.size.height == 2 * view.step
+        assert view.render_line(view.step).text.rstrip() == f"line {view.step}"
+        assert view.render_line(2 * view.step - 1).text.strip() == ""
 
 
 async def test_frozen_head_then_tail_and_rewrap_on_resize() -> None:

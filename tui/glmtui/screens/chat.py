@@ -74,17 +74,21 @@ class ChatScreen(Screen[None]):
 
     def on_chat_pane_started(self, event: ChatPane.Started) -> None:
         self.query_one(StatusBar).follow(event.live)
+        # No animation while tokens flow: a blinking cursor is two extra frames a second.
+        self.query_one(PromptInput).cursor_blink = False
 
     def on_chat_pane_finished(self, event: ChatPane.Finished) -> None:
         bar = self.query_one(StatusBar)
         bar.follow(None)
         bar.last = event.turn
+        self.query_one(PromptInput).cursor_blink = True
         self.glm.reply_finished()
 
     async def on_chat_pane_failed(self, event: ChatPane.Failed) -> None:
         bar = self.query_one(StatusBar)
         bar.follow(None)
         bar.last = event.turn
+        self.query_one(PromptInput).cursor_blink = True
         await self.show_error(event.error)
         self.glm.reply_failed(event.error)
 

@@ -4,8 +4,9 @@ Two costs dominate streaming in Textual: rendering (a Static renders its content
 once to measure, once to draw) and layout (a height change marks the widget, its parents and its
 siblings dirty, and mounting a widget re-arranges the screen). LiveView keeps a frozen head of
 already-rendered lines plus a tail re-rendered on each flush, draws them through the line API, and
-grows in steps of STEP lines, so most flushes repaint only the lines that changed and a layout
-happens once every STEP lines.
+grows in steps of half a screen, so most flushes repaint only the lines that changed and a layout
+(with the log jumping half a screen) happens once per step: the reply grows into blank space
+reserved below it, as web chat UIs do, instead of scrolling the whole screen line by line.
 """
 
 from __future__ import annotations
@@ -15,17 +16,18 @@ import math
 from rich.console import RenderableType
 from rich.segment import Segment
 from textual import events
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
 
 class LiveView(Widget):
-    """Frozen renderables followed by one live renderable, sized in steps of STEP lines."""
+    """Frozen renderables followed by one live renderable, sized in steps of `step` lines."""
 
     DEFAULT_CSS = """
     LiveView { height: 0; }
     """
-    STEP = 8
+    MIN_STEP = 8
 
     def __init__(self, *, classes: str | None = None) -> None:
         super().__init__(classes=classes)
@@ -35,6 +37,7 @@ class LiveView(Widget):
         self._tail: list[Strip] = []
         self._rows = 0
         self._width = 0
+        self._drawn_head = 0  # head lines already on screen before the current tail
 
     # -- content ---------------------------------------------------------------------------------------
     def freeze(self, renderable: RenderableType) -> None:
@@ -45,9 +48,21 @@ class LiveView(Widget):
 
     def set_tail(self, renderable: RenderableType | None) -> None:
         """Replace the live part and update the screen (a layout only if a new step is needed)."""
+        old = [*self._head[self._drawn_head:], *self._tail]  # lines drawn after the unchanged prefix
+        old_start = self._drawn_head
         self._tail_renderable = renderable
         self._tail = self._render(renderable) if renderable is not None and self._width else []
-        self._fit()
+        # Repaint from the first line that differs from what is on screen, not the whole widget: a
+        # long reply's frozen lines above the tail never need sending again.
+        new = [*self._head[old_start:], *self._tail]
+        changed = old_start + next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+        self._drawn_head = len(self._head)
+        self._fit(changed)
+
+    @property
+    def step(self) -> int:
+        """Lines added per resize: half the terminal's height, at least MIN_STEP."""
+        return max(self.MIN_STEP, self.app.size.height // 2)
 
     @property
     def line_count(self) -> int:
@@ -61,24 +76,28 @@ class LiveView(Widget):
         lines = Segment.split_and_crop_lines(segments, self._width, include_new_lines=False, pad=False)
         return [Strip(line) for line in lines]
 
-    def _fit(self) -> None:
+    def _fit(self, changed_from: int = 0) -> None:
         if not self._width:
             # Not laid out yet: take one step of room; on_resize renders at the real width.
-            rows = self.STEP if (self._frozen or self._tail_renderable is not None) else 0
+            rows = self.step if (self._frozen or self._tail_renderable is not None) else 0
         else:
-            rows = math.ceil(self.line_count / self.STEP) * self.STEP
+            step = self.step
+            rows = math.ceil(self.line_count / step) * step
         if rows != self._rows:
             self._rows = rows
-            self.styles.height = rows  # a layout pass, once every STEP lines
-        else:
-            self.refresh()  # only this widget's own region
+            self.styles.height = rows  # a layout pass, once per step
+        elif changed_from < rows:
+            # Only the changed lines of this widget's own region.
+            self.refresh(Region(0, changed_from, self.size.width, rows - changed_from))
 
     def on_resize(self, event: events.Resize) -> None:
         width = self.content_region.width
         if width and width != self._width:
             self._width = width
             self._head = [strip for renderable in self._frozen for strip in self._render(renderable)]
+            self._drawn_head = 0
             self.set_tail(self._tail_renderable)
+            self.refresh()
 
     def render_line(self, y: int) -> Strip:
         width = self.content_region.width
