@@ -58,3 +58,26 @@ async def test_streaming_markdown_freezes_blocks_and_keeps_fences_open() -> None
         assert len(view._frozen) == 3  # + a blank separator and the now-closed code block
         assert view.source.endswith("after\n") and any("y = 2" in view.render_line(y).text
                                                         for y in range(view.line_count))
+
+
+async def test_lines_frozen_since_the_last_draw_are_repainted() -> None:
+    """A line first drawn half-written (as tail) must be repainted when it completes and freezes."""
+    view = LiveView()
+    async with HostApp([view]).run_test(size=(40, 30)) as pilot:
+        await wait_until(lambda: view.content_region.width == 40, what="layout")
+        view.set_tail(Text("Answer from"))
+        await pilot.pause()
+        repaints: list[int] = []
+        original = view.refresh
+
+        def spy(*regions, **kwargs):  # type: ignore[no-untyped-def]
+            repaints.extend(region.y for region in regions)
+            return original(*regions, **kwargs)
+
+        view.refresh = spy  # type: ignore[method-assign]
+        view.freeze(Text("Answer from glm-4.7-flash"))
+        view.set_tail(Text("next"))
+        assert repaints and min(repaints) == 0  # line 0 changed from "Answer from" to the full line
+        repaints.clear()
+        view.set_tail(Text("next line"))
+        assert repaints == [1]  # only the tail line changed this time

@@ -37,7 +37,9 @@ class LiveView(Widget):
         self._tail: list[Strip] = []
         self._rows = 0
         self._width = 0
-        self._drawn_head = 0  # head lines already on screen before the current tail
+        # What the screen shows: head[:_drawn_from] as frozen, then _drawn (the tail as last drawn).
+        self._drawn_from = 0
+        self._drawn: list[Strip] = []
 
     # -- content ---------------------------------------------------------------------------------------
     def freeze(self, renderable: RenderableType) -> None:
@@ -48,16 +50,16 @@ class LiveView(Widget):
 
     def set_tail(self, renderable: RenderableType | None) -> None:
         """Replace the live part and update the screen (a layout only if a new step is needed)."""
-        old = [*self._head[self._drawn_head:], *self._tail]  # lines drawn after the unchanged prefix
-        old_start = self._drawn_head
+        start, drawn = self._drawn_from, self._drawn
         self._tail_renderable = renderable
         self._tail = self._render(renderable) if renderable is not None and self._width else []
         # Repaint from the first line that differs from what is on screen, not the whole widget: a
-        # long reply's frozen lines above the tail never need sending again.
-        new = [*self._head[old_start:], *self._tail]
-        changed = old_start + next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
-        self._drawn_head = len(self._head)
-        self._fit(changed)
+        # long reply's frozen lines above the tail never need sending again. Lines frozen since the
+        # last draw were drawn as (part of) the tail, so they are compared like any other line.
+        lines = [*self._head[start:], *self._tail]
+        same = next((i for i, (a, b) in enumerate(zip(drawn, lines)) if a != b), min(len(drawn), len(lines)))
+        self._drawn_from, self._drawn = len(self._head), self._tail
+        self._fit(start + same)
 
     @property
     def step(self) -> int:
@@ -95,7 +97,7 @@ class LiveView(Widget):
         if width and width != self._width:
             self._width = width
             self._head = [strip for renderable in self._frozen for strip in self._render(renderable)]
-            self._drawn_head = 0
+            self._drawn_from, self._drawn = 0, []
             self.set_tail(self._tail_renderable)
             self.refresh()
 
