@@ -25,3 +25,24 @@ def trace(event: str, **fields: Any) -> None:
     record = {"event": event, "t": time.monotonic(), **fields}
     with open(_PATH, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(record) + "\n")
+
+
+def _watch_gc() -> None:
+    """Record garbage-collector pauses over 10 ms: they stall the event loop like any blocking call."""
+    import gc
+
+    started: dict[str, float] = {}
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started["t"] = time.monotonic()
+        elif "t" in started:
+            pause = time.monotonic() - started.pop("t")
+            if pause > 0.01:
+                trace("gc_pause", ms=round(pause * 1000, 1), generation=info.get("generation"))
+
+    gc.callbacks.append(callback)
+
+
+if _PATH is not None:
+    _watch_gc()
