@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -68,6 +69,28 @@ def launch(sim: Simulator) -> tuple[PtyApp, float]:
     first = app.wait_output(b"glmtui", since=0.0, timeout=20)
     app.wait_event("ready", 1, timeout=20)
     return app, first - app.started
+
+
+CLIENT_ONLY = """
+import asyncio, sys, time
+from glmtui.services.ollama import OllamaService
+from glmtui.services.stats import LiveStats
+async def main(url):
+    service = OllamaService(url)
+    await service.version()
+    started, tokens = time.process_time(), 0
+    async for _ in service.chat("%s", [{"role": "user", "content": "hi"}], think=None, live=LiveStats()):
+        tokens += 1
+    print((time.process_time() - started) / (tokens - 1) * 1000)
+asyncio.run(main(sys.argv[1]))
+""" % MODEL
+
+
+def client_only(rate: float, tokens: int) -> float:
+    """CPU-s per 1k tokens of glmtui's service loop over the official client, with no UI: the floor."""
+    with Simulator(port=0, rate=rate, reply_tokens=tokens, load_seconds=0.05) as sim:
+        out = subprocess.run([sys.executable, "-c", CLIENT_ONLY, sim.url], capture_output=True, text=True, check=True)
+        return float(out.stdout.strip())
 
 
 def single_reply(rate: float, tokens: int) -> TurnFigures:
@@ -126,7 +149,8 @@ def main() -> None:
     print("| scenario | tokens/reply | CPU-s per 1k tok | lag ms (mean) | backlog ms (max) "
           "| KiB to terminal/reply | RSS MB (max) | widgets (max) |")
     print("|---|---|---|---|---|---|---|---|")
-    for rate in (float(r) for r in args.rates.split(",")):
+    rates = [float(r) for r in args.rates.split(",")]
+    for rate in rates:
         print(row(f"1 reply @ {rate:.0f} tok/s", [single_reply(rate, args.tokens)]), flush=True)
     turns = conversation(args.turns, args.turn_tokens, args.turn_rate)
     head, tail = turns[:5], turns[-5:]
@@ -136,7 +160,10 @@ def main() -> None:
     cpu_ratio = statistics.fmean(f.cpu_per_1k for f in tail) / statistics.fmean(f.cpu_per_1k for f in head)
     lag_ratio = statistics.fmean(f.lag_ms for f in tail) / statistics.fmean(f.lag_ms for f in head)
     frames = first_frames(5)
+    floors = {rate: client_only(rate, args.tokens) for rate in rates}
     print()
+    print("official client alone (no UI), CPU-s per 1k tokens: "
+          + ", ".join(f"{floor:.2f} @ {rate:.0f} tok/s" for rate, floor in floors.items()))
     print(f"lag over all {len(turns)} turns: p50 {percentile(lags, 0.5):.0f} ms, p95 {percentile(lags, 0.95):.0f} ms")
     print(f"last-5 / first-5 turns: CPU per 1k tokens ×{cpu_ratio:.2f}, lag ×{lag_ratio:.2f}")
     print(f"first frame after launch: median {statistics.median(frames):.0f} ms (min {min(frames):.0f}, "

@@ -127,6 +127,9 @@ async def test_markup_and_escapes_render_literally(sim: Simulator) -> None:
         console.print(pane(app).query_one(FinalReply).render())
         rendered = console.export_text()
         assert "[bold]B[/]" in rendered and "[link=http://x]L[/link]" in rendered and "␛[31mRED" in rendered
+        # Bring the prompt and the reply's echo of it into view, whatever the scroll position was.
+        pane(app).log_view.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
         shown = screen_text(app)
         assert "[bold]B[/]" in shown and "[link=http://x]L[/link]" in shown and "␛[31mRED" in shown
         assert "\x1b" not in shown and "\x00" not in shown

@@ -207,7 +207,10 @@ class GlmTuiApp(App[None]):
         """
         from glmtui.widgets.chat_pane import ChatPane
 
-        if any(pane.is_streaming for pane in self.screen.query(ChatPane)):
+        # screen_stack (not self.screen): empty while the app shuts down, and it includes chat panes
+        # beneath another screen.
+        screens = self.screen_stack
+        if not screens or any(pane.is_streaming for screen in screens for pane in screen.query(ChatPane)):
             return  # the next reply's end will try again
         self._replies_since_full_gc += 1
         if self._replies_since_full_gc >= FULL_GC_EVERY:

@@ -22,7 +22,7 @@ from glmtui.services.ollama import ContentDelta, OllamaService, StreamDone, Thin
 from glmtui.services.stats import LiveStats, format_rate
 from glmtui.trace import enabled as trace_enabled
 from glmtui.trace import trace
-from glmtui.state import Conversation, ThinkSetting, Turn, TurnStatus
+from glmtui.state import Conversation, GenerationStats, ThinkSetting, Turn, TurnStatus
 from glmtui.widgets.chat_log import ChatLog
 from glmtui.widgets.message import ReplyView, UserMessage
 
@@ -124,6 +124,8 @@ class ChatPane(Vertical):
         thinking: list[str] = []
         content: list[str] = []
         error: GlmTuiError | None = None
+        final: GenerationStats | None = None
+        status = TurnStatus.FAILED
         try:
             async for event in self.service.chat(
                 request.model, messages, think=request.think, live=live,
@@ -138,21 +140,22 @@ class ChatPane(Vertical):
                 elif type(event) is StreamDone:
                     if trace_enabled():
                         trace("final_chunk", tokens=live.tokens, eval_rate=format_rate(event.stats.eval_rate))
-                    turn.stats = event.stats
-                    turn.status = TurnStatus.DONE
+                    final = event.stats
+            status = TurnStatus.DONE
         except asyncio.CancelledError:
-            turn.status = TurnStatus.STOPPED
+            # Esc right after the final chunk still leaves a complete reply.
+            status = TurnStatus.DONE if final is not None else TurnStatus.STOPPED
         except GlmTuiError as exc:
             error = exc
-            turn.status = TurnStatus.FAILED
-            turn.error = exc.message
+        except Exception as exc:  # noqa: BLE001 - a bug must still end the turn visibly, never hang it
+            error = GlmTuiError(f"Unexpected error: {type(exc).__name__}: {exc}", kind="internal")
         finally:
+            # Text and figures first, status last: a turn that reads as ended always has its text.
             turn.reply = "".join(content)
             turn.thinking = "".join(thinking)
-            if turn.status is not TurnStatus.DONE:
-                turn.stats = live.snapshot()
-                if turn.status is TurnStatus.STREAMING:  # ended some other way: never leave it "streaming"
-                    turn.status = TurnStatus.FAILED
+            turn.stats = final if final is not None and status is TurnStatus.DONE else live.snapshot()
+            turn.error = error.message if error is not None else None
+            turn.status = status
             if self.is_attached:
                 await view.finish()
                 if trace_enabled():
