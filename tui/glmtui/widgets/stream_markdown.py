@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.console import Group
+from rich.text import Text
+
 from glmtui.markdown_blocks import settle_point, unhighlighted
 from glmtui.widgets.live_view import LiveView
 
@@ -38,8 +41,6 @@ class StreamingMarkdown(LiveView):
 
     def append(self, chunk: str) -> None:
         """Add text: freeze any completed blocks, then re-render only the tail."""
-        from rich.text import Text
-
         self._text += chunk
         dark = self.app.current_theme.dark
         point = settle_point(self._text, self._settled)
@@ -51,9 +52,8 @@ class StreamingMarkdown(LiveView):
                     self.freeze(Text(""))  # the blank line Markdown puts between blocks
                 self.freeze(render_markdown(block, dark))
         tail = self._text[self._settled:]
-        if tail.strip() and self._frozen:
-            from rich.console import Group
-
-            self.set_tail(Group(Text(""), render_markdown(unhighlighted(tail), dark)))
-        else:
-            self.set_tail(render_markdown(unhighlighted(tail), dark) if tail.strip() else None)
+        if not tail.strip():
+            self.set_tail(None)
+            return
+        rendered = render_markdown(unhighlighted(tail), dark)
+        self.set_tail(Group(Text(""), rendered) if self._frozen else rendered)
