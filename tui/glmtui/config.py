@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -28,6 +28,22 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class MonitorIntervals:
+    """Seconds between readings of each kind (the `[monitor]` table of the config file)."""
+
+    gpu_s: float = 1.0  # memory and utilisation; never below 0.5 (NVML's driver lock)
+    gpu_slow_s: float = 5.0  # temperature and power
+    processes_s: float = 5.0  # who holds VRAM; never below 5
+    system_s: float = 1.0  # CPU, RAM, swap, load, the Ollama process
+    ollama_s: float = 2.0  # /api/ps (also right after each reply)
+
+    @property
+    def tick_s(self) -> float:
+        """How often the monitor loop wakes: the fastest cadence."""
+        return max(0.5, min(self.gpu_s, self.system_s))
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything configurable, with its default."""
 
@@ -41,6 +57,8 @@ class Config:
     stall_timeout: float = 60.0  # seconds without a chunk, once the reply has started
     first_token_timeout: float = 600.0  # loading a big model can take minutes
     demo: bool = False
+    monitor: bool = True  # the sidebar is shown at start (F2 toggles it; --no-monitor hides it)
+    monitor_intervals: MonitorIntervals = field(default_factory=MonitorIntervals)
 
 
 # key → (type(s) accepted, description). Options pass through to Ollama untouched.
@@ -54,7 +72,9 @@ _SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "keep_alive": ((str, int, float), "duration like '5m'"),
     "stall_timeout": ((int, float), "seconds"),
     "first_token_timeout": ((int, float), "seconds"),
+    "monitor": (dict, "a table: enabled and the *_s intervals"),
 }
+_INTERVALS = tuple(f.name for f in fields(MonitorIntervals))
 
 
 def load_config(path: Path | None) -> tuple[dict[str, Any], list[ConfigError]]:
@@ -77,6 +97,9 @@ def load_config(path: Path | None) -> tuple[dict[str, Any], list[ConfigError]]:
         if isinstance(value, bool) and key != "think" or not isinstance(value, expected):
             problems.append(ConfigError(path, key, f"expected {description}, got {value!r}"))
             continue
+        if key == "monitor":
+            problems.extend(_monitor_table(path, value, values))
+            continue
         if key == "think":
             value = ("on" if value else "off") if isinstance(value, bool) else value
             if value not in THINK_VALUES:
@@ -84,6 +107,29 @@ def load_config(path: Path | None) -> tuple[dict[str, Any], list[ConfigError]]:
                 continue
         values[key] = value
     return values, problems
+
+
+def _monitor_table(path: Path, table: dict[str, Any], values: dict[str, Any]) -> list[ConfigError]:
+    """`[monitor]`: `enabled` and the sampling intervals in seconds; each bad key falls back alone."""
+    problems: list[ConfigError] = []
+    intervals: dict[str, float] = {}
+    for key, value in table.items():
+        name = f"monitor.{key}"
+        if key == "enabled":
+            if isinstance(value, bool):
+                values["monitor"] = value
+            else:
+                problems.append(ConfigError(path, name, f"expected true or false, got {value!r}"))
+        elif key in _INTERVALS:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                problems.append(ConfigError(path, name, f"expected seconds > 0, got {value!r}"))
+            else:
+                intervals[key] = float(value)
+        else:
+            problems.append(ConfigError(path, name, "unknown key (ignored)"))
+    if intervals:
+        values["monitor_intervals"] = MonitorIntervals(**intervals)
+    return problems
 
 
 def build_config(

@@ -119,3 +119,107 @@ class ModelInfo:
     @property
     def can_think(self) -> bool:
         return "thinking" in self.capabilities
+
+
+# -- the live monitor ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GpuProcess:
+    """A process holding memory on a GPU."""
+
+    pid: int
+    name: str
+    used_bytes: int | None  # None: the driver does not report it (e.g. under some containers)
+    is_ollama: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GpuReading:
+    """One GPU at one moment. A None reading is n/a: this driver or board does not report it."""
+
+    index: int
+    name: str
+    memory_used: int | None = None
+    memory_total: int | None = None
+    util_gpu: int | None = None
+    util_memory: int | None = None
+    temperature_c: int | None = None
+    power_w: float | None = None
+    power_limit_w: float | None = None
+    processes: tuple[GpuProcess, ...] | None = None  # None: not read (yet) or not supported
+    memory_history: tuple[float, ...] = ()  # VRAM used %, one point per memory reading, last minute
+    util_history: tuple[float, ...] = ()  # GPU utilisation %, same cadence
+    error: str | None = None  # this device failed (e.g. lost); the rest of the reading is stale or None
+
+    @property
+    def memory_percent(self) -> float | None:
+        if self.memory_used is None or not self.memory_total:
+            return None
+        return 100.0 * self.memory_used / self.memory_total
+
+
+@dataclass(frozen=True, slots=True)
+class OllamaProcessReading:
+    """The local Ollama server process (and its runners) as psutil sees them."""
+
+    pid: int
+    rss_bytes: int
+    cpu_percent: float  # of one core, like top
+
+
+@dataclass(frozen=True, slots=True)
+class SystemReading:
+    """This machine's CPU, memory and load."""
+
+    cpu_percent: float
+    cpu_count: int
+    ram_used: int
+    ram_total: int
+    swap_used: int
+    swap_total: int
+    load: tuple[float, float, float] | None  # None where the OS has no load average
+    ollama: OllamaProcessReading | None = None  # None: not running here, or the host is remote
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorSample:
+    """Everything the sampler read in one tick (the Ollama panel has its own snapshot)."""
+
+    gpus: tuple[GpuReading, ...] = ()
+    gpu_status: str | None = None  # one line saying why there are no GPU readings at all
+    system: SystemReading | None = None
+    hostname: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedModel:
+    """A model resident in memory, as `/api/ps` reports it."""
+
+    name: str
+    size: int
+    size_vram: int
+    context_length: int | None = None
+    expires_at: float | None = None  # epoch seconds; None: never expires
+
+    @property
+    def processor(self) -> str:
+        """The CPU/GPU split exactly as `ollama ps` prints it (cmd/cmd.go, ListRunningHandler)."""
+        if self.size_vram == 0:
+            return "100% CPU"
+        if self.size_vram == self.size:
+            return "100% GPU"
+        if self.size_vram > self.size or self.size == 0:
+            return "Unknown"
+        # Go's math.Round rounds halves away from zero; Python's round() would round them to even.
+        cpu = int((self.size - self.size_vram) / self.size * 100 + 0.5)
+        return f"{cpu}%/{100 - cpu}% CPU/GPU"
+
+
+@dataclass(frozen=True, slots=True)
+class OllamaSnapshot:
+    """What `/api/ps` said most recently, or why it could not be asked."""
+
+    online: bool
+    models: tuple[LoadedModel, ...] = ()
+    error: str | None = None

@@ -8,6 +8,7 @@ failure becomes a `GlmTuiError` with a message and a hint. `import ollama` (pyda
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from glmtui.errors import GlmTuiError
 from glmtui.sanitize import sanitize
 from glmtui.services.stats import LiveStats, final_stats
-from glmtui.state import GenerationStats, ModelInfo, ThinkSetting
+from glmtui.state import GenerationStats, LoadedModel, ModelInfo, ThinkSetting
 
 if TYPE_CHECKING:
     import ollama
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 # 100 ms, so a 20 ms pause is invisible; it only bounds how far the reader lags the server.
 READ_BATCH_S = 0.02
 WAITED_S = 0.002  # a read that took longer than this waited on the network
+
+NEVER_AFTER_S = 100 * 365 * 86400  # an expiry this far out means "never"
 
 CONNECT_HINT = "start it with `ollama serve`, point glmtui elsewhere with --host, or try --demo"
 
@@ -188,6 +191,33 @@ class OllamaService:
         )
         self._show_cache[model] = info
         return info
+
+    async def ps(self) -> list[LoadedModel]:
+        """Models loaded in memory (`/api/ps`), longest keep-alive first as the server sorts them."""
+        try:
+            response = await self.client.ps()
+        except Exception as exc:  # noqa: BLE001
+            raise self.map_error(exc) from exc
+        loaded: list[LoadedModel] = []
+        for entry in response.models:
+            expires = entry.expires_at.timestamp() if entry.expires_at is not None else None
+            if expires is not None and expires > time.time() + NEVER_AFTER_S:
+                expires = None  # keep_alive < 0: Ollama reports "now + MaxInt64 ns", i.e. never
+            loaded.append(LoadedModel(
+                name=sanitize(entry.model or entry.name or "?"),
+                size=int(entry.size or 0),
+                size_vram=int(entry.size_vram or 0),
+                context_length=getattr(entry, "context_length", None),
+                expires_at=expires,
+            ))
+        return loaded
+
+    async def unload(self, model: str) -> None:
+        """Unload a model now: a request with no messages and `keep_alive: 0`, as Ollama documents."""
+        try:
+            await self.client.chat(model=model, messages=[], keep_alive=0)
+        except Exception as exc:  # noqa: BLE001
+            raise self.map_error(exc, model) from exc
 
     # -- streaming chat ---------------------------------------------------------------------------
 

@@ -1,0 +1,77 @@
+"""The monitor's services against real sources: `/api/ps` and unload via the simulator, psutil here."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from glmtui.services.monitor import Sampler
+from glmtui.services.fake_nvml import ScriptedNvml
+from glmtui.services.nvml import LIBRARY_NOT_FOUND
+from glmtui.services.ollama import OllamaService
+from glmtui.services.stats import LiveStats
+from glmtui.services.system_sampler import SystemSampler
+from glmtui.simulator import Simulator
+
+
+async def test_ps_lists_a_loaded_model_and_unload_removes_it(sim: Simulator) -> None:
+    service = OllamaService(sim.url)
+    try:
+        assert await service.ps() == []
+        async for _ in service.chat("glm-4.7-flash:latest", [{"role": "user", "content": "hi"}],
+                                    think=None, live=LiveStats(), keep_alive="5m"):
+            pass
+        (loaded,) = await service.ps()
+        assert loaded.name == "glm-4.7-flash:latest"
+        assert loaded.processor == "100% GPU" and loaded.size == loaded.size_vram > 0
+        assert loaded.context_length == 4096
+        assert loaded.expires_at is not None and 290 < loaded.expires_at - time.time() <= 300
+        await service.unload("glm-4.7-flash:latest")
+        assert await service.ps() == []
+    finally:
+        await service.close()
+
+
+async def test_keep_alive_forever_shows_as_never(sim: Simulator) -> None:
+    service = OllamaService(sim.url)
+    try:
+        async for _ in service.chat("qwen3-coder:30b", [{"role": "user", "content": "hi"}],
+                                    think=None, live=LiveStats(), keep_alive=-1):
+            pass
+        (loaded,) = await service.ps()
+        assert loaded.expires_at is None
+    finally:
+        await service.close()
+
+
+async def test_ps_offline_raises_a_clear_error() -> None:
+    service = OllamaService("http://127.0.0.1:9")
+    try:
+        await service.ps()
+    except Exception as exc:  # noqa: BLE001
+        assert "Cannot reach Ollama" in str(exc)
+    else:
+        raise AssertionError("expected an error")
+    finally:
+        await service.close()
+
+
+def test_system_sampler_reads_this_machine_and_a_given_server_process() -> None:
+    sampler = SystemSampler(ollama_local=True, ollama_pid=os.getpid())
+    reading = sampler.read(0.0)
+    assert reading.ram_total > reading.ram_used > 0
+    assert reading.cpu_count >= 1 and 0.0 <= reading.cpu_percent <= 100.0
+    assert reading.ollama is not None and reading.ollama.pid == os.getpid()
+    assert reading.ollama.rss_bytes > 10 * 1024**2
+
+
+def test_remote_ollama_is_not_looked_for_here() -> None:
+    assert SystemSampler(ollama_local=False).read(0.0).ollama is None
+
+
+def test_sampler_without_gpu_still_reads_the_system() -> None:
+    sample = Sampler(ScriptedNvml(init_error=LIBRARY_NOT_FOUND), ollama_local=False).sample()
+    assert sample.gpus == () and sample.gpu_status and sample.gpu_status.startswith("No NVIDIA GPU")
+    assert sample.system is not None and sample.hostname
+
+

@@ -1,0 +1,70 @@
+"""The monitor's sampler: one call reads GPUs (NVML) and this machine (psutil) into a MonitorSample.
+
+It is synchronous and meant for one dedicated thread (the app's monitor loop runs it there), so NVML
+is only ever touched from that thread and never from the UI's event loop. Each source keeps its own
+cadence; calling `sample()` more often than an interval just returns the last reading for it.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from glmtui.config import MonitorIntervals
+from glmtui.services.gpu_sampler import GpuSampler
+from glmtui.services.nvml import Nvml, PynvmlAdapter
+from glmtui.services.system_sampler import SystemSampler, process_name
+from glmtui.state import MonitorSample, SystemReading
+
+
+class SystemReader(Protocol):
+    """What reads this machine's figures: `SystemSampler`, or a scripted one in tests and screenshots."""
+
+    def read(self, now: float) -> SystemReading: ...
+
+
+class Sampler:
+    """GPU and system readings at their configured cadences."""
+
+    def __init__(
+        self,
+        nvml: Nvml | None = None,
+        intervals: MonitorIntervals | None = None,
+        *,
+        ollama_local: bool = True,
+        ollama_pid: int | None = None,
+        system: SystemReader | None = None,
+        hostname: str = "",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.intervals = intervals or MonitorIntervals()
+        self.clock = clock
+        self.gpus = GpuSampler(
+            nvml or PynvmlAdapter(),
+            memory_s=self.intervals.gpu_s,
+            slow_s=self.intervals.gpu_slow_s,
+            processes_s=self.intervals.processes_s,
+            process_name=process_name,
+        )
+        self._system_args = {"ollama_local": ollama_local, "ollama_pid": ollama_pid}
+        self._system: SystemReader | None = system  # else created on the sampling thread, at first use
+        self._system_reading: SystemReading | None = None
+        self._system_at = 0.0
+        self._hostname = hostname
+
+    def sample(self) -> MonitorSample:
+        now = self.clock()
+        if self._system is None:
+            self._system = SystemSampler(**self._system_args)  # type: ignore[arg-type]
+        if not self._hostname:
+            self._hostname = socket.gethostname()
+        gpus, status = self.gpus.read(now)
+        if now >= self._system_at:
+            self._system_at = now + self.intervals.system_s
+            self._system_reading = self._system.read(now)
+        return MonitorSample(gpus=gpus, gpu_status=status, system=self._system_reading, hostname=self._hostname)
+
+    def close(self) -> None:
+        self.gpus.close()
