@@ -10,15 +10,18 @@ from textual.pilot import Pilot
 
 from glmtui.app import GlmTuiApp
 from glmtui.config import Config
+from glmtui.services.monitor import Sampler
 from glmtui.state import Turn, TurnStatus
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.prompt_input import PromptInput
 from tests.conftest import wait_until
+from tests.fakes import scripted_sampler
 
 
-def make_app(url: str, **config: Any) -> GlmTuiApp:
+def make_app(url: str, *, sampler: Sampler | None = None, **config: Any) -> GlmTuiApp:
+    """The app on the simulator, with a scripted GPU and machine (never this machine's real ones)."""
     config.setdefault("stall_timeout", 5.0)
-    app = GlmTuiApp(Config(host=url, **config))
+    app = GlmTuiApp(Config(host=url, **config), sampler=sampler or scripted_sampler())
     app.online_poll_s = 0.2
     app.offline_poll_s = 0.2
     return app

@@ -17,12 +17,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="glmtui",
         description="A terminal app for local LLMs on Ollama: streaming chat, thinking traces, exact tokens/sec.",
-        epilog="Keys: Enter sends · Ctrl+J newline · Esc stops a reply · Ctrl+T think · Ctrl+N new chat · Ctrl+Q quit",
+        epilog="Keys: Enter sends · Ctrl+J newline · Esc stops a reply · Ctrl+T think · Ctrl+N new chat · F2 monitor · Ctrl+Q quit",
     )
     parser.add_argument("--host", help="Ollama URL (default: $OLLAMA_HOST, the config file, then 127.0.0.1:11434)")
     parser.add_argument("--model", "-m", help="model to chat with (default: config, then the first installed)")
     parser.add_argument("--think", choices=THINK_VALUES, help="thinking: on/off, or low/medium/high for gpt-oss")
     parser.add_argument("--config", type=Path, help=f"config file (default: {config_path()})")
+    parser.add_argument("--no-monitor", action="store_true", help="start with the monitor sidebar hidden (F2 shows it)")
     parser.add_argument("--demo", action="store_true", help="start the built-in Ollama simulator and chat with it")
     parser.add_argument("--version", action="version", version=f"glmtui {__version__}")
     return parser.parse_args(argv)
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.config and not args.config.exists():
         print(f"glmtui: config file {args.config} does not exist; using defaults", file=sys.stderr)
     simulator = None
-    flags = {"host": args.host, "model": args.model, "think": args.think}
+    flags = {"host": args.host, "model": args.model, "think": args.think, "monitor": False if args.no_monitor else None}
     if args.demo:
         simulator, url = start_simulator()
         flags["host"] = url
@@ -60,7 +61,15 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"glmtui: {exc}") from None
     from glmtui.app import GlmTuiApp
 
-    app = GlmTuiApp(config, config_problems=[str(p) for p in problems])
+    nvml = None
+    if os.environ.get("GLMTUI_SCRIPTED_GPU"):  # benchmarks and screenshots on machines without a GPU
+        from glmtui.services.fake_nvml import scripted_from_env
+
+        nvml = scripted_from_env(os.environ["GLMTUI_SCRIPTED_GPU"])
+    app = GlmTuiApp(
+        config, config_problems=[str(p) for p in problems], nvml=nvml,
+        ollama_pid=simulator.pid if simulator is not None else None,
+    )
     try:
         app.run()
     finally:

@@ -15,12 +15,17 @@ from textual import work
 from textual.app import App
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.signal import Signal
 
 from glmtui.config import Config
 from glmtui.errors import GlmTuiError
+from glmtui.hosts import is_local
+from glmtui.monitor_feed import MonitorFeed
 from glmtui.paths import builtin_themes_dir, user_themes_dir
+from glmtui.services.monitor import Sampler
+from glmtui.services.nvml import Nvml
 from glmtui.services.ollama import OllamaService, supports_levels
-from glmtui.state import ModelInfo, ThinkSetting
+from glmtui.state import GenerationStats, ModelInfo, MonitorSample, OllamaSnapshot, ThinkSetting, Turn
 from glmtui.trace import trace
 from glmtui.themes import APP_VARIABLES, DEFAULT_THEME, load_themes
 from glmtui.widgets.chat_pane import GenerationRequest
@@ -30,21 +35,34 @@ FULL_GC_EVERY = 10
 ONLINE_POLL_S = 5.0
 OFFLINE_POLL_S = 2.0
 LEVELS: tuple[ThinkSetting, ...] = ("low", "medium", "high")
+REPLY_HISTORY = 40  # finished replies kept for the throughput sparklines
+MONITOR_MIN_WIDTH = 80  # below this the sidebar is hidden (and nothing is sampled)
 
 
 class GlmTuiApp(App[None]):
     """The glmtui application."""
 
-    CSS_PATH = "app.tcss"
+    # Textual loads a screen's CSS_PATH when it is pushed or switched to by mode, but not for the
+    # screen get_default_screen() returns: the chat screen's stylesheet has to come in with the app's.
+    CSS_PATH = ["app.tcss", "screens/chat.tcss"]
     TITLE = "glmtui"
 
     model: reactive[str] = reactive("")
     connection: reactive[str] = reactive("connecting")
     server_version: reactive[str] = reactive("")
     think_label: reactive[str] = reactive("")
+    show_monitor: reactive[bool] = reactive(True)
+    reply_stats: reactive[tuple[GenerationStats, ...]] = reactive(())
 
     def __init__(
-        self, config: Config, service: OllamaService | None = None, *, config_problems: list[str] | None = None
+        self,
+        config: Config,
+        service: OllamaService | None = None,
+        *,
+        config_problems: list[str] | None = None,
+        nvml: Nvml | None = None,
+        sampler: Sampler | None = None,
+        ollama_pid: int | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -52,6 +70,16 @@ class GlmTuiApp(App[None]):
             config.host, stall_timeout=config.stall_timeout, first_token_timeout=config.first_token_timeout
         )
         self.think_pref: ThinkSetting = config.think
+        self.ollama_is_local = is_local(config.host)
+        self.monitor_signal: Signal[MonitorSample] = Signal(self, "monitor")
+        self.ollama_signal: Signal[OllamaSnapshot] = Signal(self, "ollama")
+        sampler = sampler or Sampler(
+            nvml, config.monitor_intervals, ollama_local=self.ollama_is_local, ollama_pid=ollama_pid
+        )
+        self.monitor_feed = MonitorFeed(
+            sampler, self.service, config.monitor_intervals, self.monitor_signal, self.ollama_signal
+        )
+        self.set_reactive(GlmTuiApp.show_monitor, config.monitor)
         self.online_poll_s = ONLINE_POLL_S  # tests shorten these
         self.offline_poll_s = OFFLINE_POLL_S
         self.model_info: ModelInfo | None = None
@@ -83,9 +111,45 @@ class GlmTuiApp(App[None]):
         # Everything built so far (modules, CSS, widgets) lives as long as the app: keep it out of
         # the garbage collector's way.
         self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(self.run_monitor)
 
     async def on_unmount(self) -> None:
+        self.monitor_feed.close()
         await self.service.close()
+
+    # -- the monitor ------------------------------------------------------------------------------
+
+    @property
+    def monitor_sample(self) -> MonitorSample | None:
+        return self.monitor_feed.sample
+
+    @property
+    def ollama_snapshot(self) -> OllamaSnapshot | None:
+        return self.monitor_feed.snapshot
+
+    def monitor_visible(self) -> bool:
+        """Sample only while someone can see it: hidden sidebars cost no CPU and no terminal bytes."""
+        return self.show_monitor and self.size.width >= MONITOR_MIN_WIDTH
+
+    @work(exclusive=True, group="monitor", exit_on_error=False)
+    async def run_monitor(self) -> None:
+        await self.monitor_feed.run(self.monitor_visible)
+
+    def toggle_monitor(self) -> None:
+        self.show_monitor = not self.show_monitor
+        if self.show_monitor and self.size.width < MONITOR_MIN_WIDTH:
+            self.notify(f"The monitor needs a terminal at least {MONITOR_MIN_WIDTH} columns wide.", timeout=3)
+        self.monitor_feed.refresh_ollama()  # fresh figures the moment it shows
+
+    @work(group="unload", exit_on_error=False)
+    async def unload_model(self, model: str) -> None:
+        try:
+            await self.service.unload(model)
+        except GlmTuiError as exc:
+            self.notify(f"Could not unload {model}: {exc.message}", severity="error")
+            return
+        self.notify(f"Unloaded {model}", timeout=3)
+        self.monitor_feed.refresh_ollama()
 
     # -- connection and model ---------------------------------------------------------------------
 
@@ -184,15 +248,19 @@ class GlmTuiApp(App[None]):
             keep_alive=self.config.keep_alive,
         )
 
-    def reply_finished(self) -> None:
-        """A reply ended normally: the server is evidently up."""
+    def reply_finished(self, turn: Turn | None = None) -> None:
+        """A reply ended normally: the server is evidently up, and a model is now loaded."""
         if self.connection != "online":
             self.poll_connection()
+        if turn is not None and turn.stats.final:
+            self.reply_stats = (*self.reply_stats, turn.stats)[-REPLY_HISTORY:]
+        self.monitor_feed.refresh_ollama()
         self.set_timer(IDLE_GC_DELAY_S, self._collect_when_idle)
 
     def reply_failed(self, error: GlmTuiError) -> None:
         if error.kind in ("connect", "dropped", "timeout", "stalled"):
             self.poll_connection()  # re-check now rather than at the next poll
+        self.monitor_feed.refresh_ollama()
         self.set_timer(IDLE_GC_DELAY_S, self._collect_when_idle)
 
     def _collect_when_idle(self) -> None:

@@ -16,7 +16,11 @@ DEFAULT_THEME = "glmtui-dark"
 COLOR_KEYS = ("primary", "secondary", "accent", "warning", "error", "success",
               "foreground", "background", "surface", "panel", "boost")
 # Variables glmtui's CSS uses beyond Textual's own; every theme gets these defaults.
-APP_VARIABLES = {"thinking-color": "#8c93b8", "user-color": "#7dcfff", "stats-color": "#737aa2"}
+APP_VARIABLES = {
+    "thinking-color": "#8c93b8", "user-color": "#7dcfff", "stats-color": "#737aa2",
+    # Monitor readings below, near and past their thresholds (VRAM, temperature, power, CPU, RAM).
+    "meter-ok": "#9ece6a", "meter-warn": "#e0af68", "meter-critical": "#f7768e",
+}
 _FALLBACK = Theme(name=DEFAULT_THEME, primary="#7aa2f7", dark=True, variables=dict(APP_VARIABLES))
 
 

@@ -1,4 +1,4 @@
-"""The chat screen: header, one ChatPane, the prompt box, a status bar and the footer."""
+"""The chat screen: header, the chat and prompt beside the monitor sidebar, a status bar, the footer."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ from typing import TYPE_CHECKING, cast
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from glmtui.errors import GlmTuiError
+from glmtui.state import Turn
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.header import AppHeader
+from glmtui.widgets.monitor.ollama_panel import OllamaPanel
+from glmtui.widgets.monitor.sidebar import MonitorSidebar
 from glmtui.widgets.prompt_input import PromptInput
 from glmtui.widgets.status_bar import StatusBar
 
@@ -28,8 +32,12 @@ class ChatScreen(Screen[None]):
         Binding("escape", "stop", "Stop reply", id="stop-reply"),
         Binding("ctrl+t", "cycle_think", "Think", id="cycle-think"),
         Binding("ctrl+n", "new_chat", "New chat", id="new-chat"),
+        Binding("f2", "toggle_monitor", "Monitor", id="toggle-monitor"),
         Binding("ctrl+q", "app.quit", "Quit", id="quit"),
     ]
+    # The sidebar compacts below 100 columns and hides below 80 (see chat.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-compact"), (100, "-wide")]
+    LIVE_TICK_S = 0.5  # live figures refresh twice a second, all in one frame
 
     @property
     def glm(self) -> GlmTuiApp:
@@ -38,8 +46,13 @@ class ChatScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         app = self.glm
         yield AppHeader(id="header")
-        yield ChatPane(app.service, system=app.config.system, id="chat-body")
-        yield PromptInput(id="prompt", placeholder="Message the model  (Enter sends · Ctrl+J newline · Esc stops)")
+        with Horizontal(id="main"):
+            with Vertical(id="chat-column"):
+                yield ChatPane(app.service, system=app.config.system, id="chat-body")
+                yield PromptInput(
+                    id="prompt", placeholder="Message the model  (Enter sends · Ctrl+J newline · Esc stops)"
+                )
+            yield MonitorSidebar(id="monitor")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -53,7 +66,14 @@ class ChatScreen(Screen[None]):
         self.watch(app, "connection", lambda value: setattr(header, "connection", value))
         self.watch(app, "server_version", lambda value: setattr(header, "server_version", value))
         self.watch(app, "think_label", lambda value: setattr(self.query_one(StatusBar), "think", value))
+        self.watch(app, "show_monitor", lambda shown: self.set_class(not shown, "-monitor-off"))
+        self._live_timer = self.set_interval(self.LIVE_TICK_S, self._live_tick, pause=True)
         self.query_one(PromptInput).focus()
+
+    def _live_tick(self) -> None:
+        # One timer for every live figure on screen, so they repaint in the same frame.
+        self.query_one(StatusBar).tick()
+        self.query_one(MonitorSidebar).tick()
 
     @property
     def pane(self) -> ChatPane:
@@ -74,21 +94,25 @@ class ChatScreen(Screen[None]):
 
     def on_chat_pane_started(self, event: ChatPane.Started) -> None:
         self.query_one(StatusBar).follow(event.live)
+        self.query_one(MonitorSidebar).follow(event.live)
+        self._live_timer.resume()
         # No animation while tokens flow: a blinking cursor is two extra frames a second.
         self.query_one(PromptInput).cursor_blink = False
 
-    def on_chat_pane_finished(self, event: ChatPane.Finished) -> None:
+    def _reply_ended(self, turn: Turn) -> None:
+        self._live_timer.pause()
         bar = self.query_one(StatusBar)
         bar.follow(None)
-        bar.last = event.turn
+        bar.last = turn
+        self.query_one(MonitorSidebar).follow(None)
         self.query_one(PromptInput).cursor_blink = True
-        self.glm.reply_finished()
+
+    def on_chat_pane_finished(self, event: ChatPane.Finished) -> None:
+        self._reply_ended(event.turn)
+        self.glm.reply_finished(event.turn)
 
     async def on_chat_pane_failed(self, event: ChatPane.Failed) -> None:
-        bar = self.query_one(StatusBar)
-        bar.follow(None)
-        bar.last = event.turn
-        self.query_one(PromptInput).cursor_blink = True
+        self._reply_ended(event.turn)
         await self.show_error(event.error)
         self.glm.reply_failed(event.error)
 
@@ -108,6 +132,12 @@ class ChatScreen(Screen[None]):
     def action_stop(self) -> None:
         if not self.pane.stop():
             self.notify("Nothing is streaming.", timeout=2)
+
+    def on_ollama_panel_unload_requested(self, event: OllamaPanel.UnloadRequested) -> None:
+        self.glm.unload_model(event.model)
+
+    def action_toggle_monitor(self) -> None:
+        self.glm.toggle_monitor()
 
     def action_cycle_think(self) -> None:
         self.glm.cycle_think()

@@ -24,16 +24,12 @@ class StatusBar(Widget):
         super().__init__(id=id)
         self._live: LiveStats | None = None
 
-    def on_mount(self) -> None:
-        # Refreshing on a timer (not per token) keeps the cost flat however fast tokens arrive. Each
-        # timer of its own adds frames while streaming, so this one runs at only 2 Hz.
-        self.set_interval(0.5, self._tick)
-
     def follow(self, live: LiveStats | None) -> None:
         self._live = live
         self.refresh()
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
+        """Called on the screen's live timer (2 Hz, not per token: the cost stays flat at any rate)."""
         if self._live is not None:
             self.refresh()
 

@@ -1,0 +1,118 @@
+"""Pilot flows for the monitor sidebar: a reply loads a model and the Ollama panel shows it, and more."""
+
+from __future__ import annotations
+
+from glmtui.config import MonitorIntervals
+from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
+from glmtui.simulator import Simulator
+from glmtui.widgets.monitor.gpu_panel import GpuPanel
+from glmtui.widgets.monitor.lines_panel import LinesPanel
+from glmtui.widgets.monitor.ollama_panel import OllamaPanel
+from glmtui.widgets.monitor.sidebar import MonitorSidebar
+from glmtui.widgets.monitor.throughput_panel import ThroughputPanel
+from tests.app.helpers import finished, make_app, ready, send
+from tests.conftest import wait_until
+from tests.fakes import ScriptedSystem, scripted_sampler
+
+FAST = MonitorIntervals(gpu_s=0.5, system_s=0.5, ollama_s=0.5)
+
+
+def text(panel: LinesPanel) -> str:
+    return "\n".join(panel.render_line(y).text.rstrip() for y in range(panel.size.height))
+
+
+async def test_a_reply_loads_a_model_and_the_ollama_panel_shows_it(sim: Simulator) -> None:
+    app = make_app(sim.url, model="glm-4.7-flash:latest", monitor_intervals=FAST)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        ollama = app.screen.query_one(OllamaPanel)
+        await wait_until(lambda: "no model loaded" in text(ollama), what="an empty /api/ps")
+        await finished(await send(pilot, "hello"))
+        await wait_until(lambda: "glm-4.7-flash:latest" in text(ollama), what="the loaded model")
+        assert "100% GPU" in text(ollama) and "ctx 4096" in text(ollama)
+        gpu = app.screen.query_one(GpuPanel)
+        assert "0 RTX 4090" in text(gpu)
+        throughput = app.screen.query_one(ThroughputPanel)
+        await wait_until(lambda: "tok/s" in text(throughput), what="the reply's rate in the throughput panel")
+
+
+async def test_unload_key_unloads_the_model(sim: Simulator) -> None:
+    app = make_app(sim.url, model="qwen3-coder:30b", monitor_intervals=FAST)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        await finished(await send(pilot, "hello"))
+        ollama = app.screen.query_one(OllamaPanel)
+        await wait_until(lambda: "qwen3-coder:30b" in text(ollama), what="the loaded model")
+        ollama.focus()
+        await pilot.press("u")
+        await wait_until(lambda: "no model loaded" in text(ollama), what="the model to unload")
+        assert not sim.store.loaded()
+
+
+async def test_f2_hides_the_sidebar_and_stops_sampling(sim: Simulator) -> None:
+    system = ScriptedSystem()
+    app = make_app(sim.url, sampler=scripted_sampler(system=system), monitor_intervals=FAST)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        sidebar = app.screen.query_one(MonitorSidebar)
+        await wait_until(lambda: system.reads > 0, what="the first sample")
+        await pilot.press("f2")
+        assert not sidebar.display
+        reads = system.reads
+        await pilot.pause(1.2)  # two and a half sampling intervals
+        assert system.reads <= reads + 1  # at most the sample already under way
+        await pilot.press("f2")
+        assert sidebar.display
+        await wait_until(lambda: system.reads > reads + 1, what="sampling to resume")
+
+
+async def test_no_monitor_config_starts_hidden(sim: Simulator) -> None:
+    app = make_app(sim.url, monitor=False)
+    async with app.run_test(size=(120, 40)):
+        await ready(app)
+        assert not app.screen.query_one(MonitorSidebar).display
+
+
+async def test_sidebar_compacts_below_100_columns_and_hides_below_80(sim: Simulator) -> None:
+    system = ScriptedSystem()
+    app = make_app(sim.url, sampler=scripted_sampler(system=system), monitor_intervals=FAST)
+    async with app.run_test(size=(90, 30)) as pilot:
+        await ready(app)
+        sidebar = app.screen.query_one(MonitorSidebar)
+        assert sidebar.display and sidebar.outer_size.width == 28
+        await pilot.resize_terminal(70, 24)
+        await pilot.pause()
+        assert not sidebar.display
+        reads = system.reads
+        await pilot.pause(1.2)
+        assert system.reads <= reads + 1
+
+
+async def test_gpu_lost_mid_run_is_shown_and_the_chat_goes_on(sim: Simulator) -> None:
+    gpu = ScriptedGpu()
+    nvml = ScriptedNvml([gpu])
+    app = make_app(sim.url, sampler=scripted_sampler(nvml=nvml), monitor_intervals=FAST)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        panel = app.screen.query_one(GpuPanel)
+        await wait_until(lambda: "RTX 4090" in text(panel), what="the GPU")
+        gpu.lost = True
+        await wait_until(lambda: "GPU is lost" in text(panel), what="the lost GPU")
+        turn = await finished(await send(pilot, "still there?"))
+        assert turn.reply
+
+
+async def test_ollama_offline_then_back(sim: Simulator) -> None:
+    port = sim.port
+    app = make_app(sim.url, monitor_intervals=FAST)
+    async with app.run_test(size=(120, 40)):
+        await ready(app)
+        panel = app.screen.query_one(OllamaPanel)
+        await wait_until(lambda: "no model loaded" in text(panel), what="the Ollama panel")
+        sim.stop()
+        await wait_until(lambda: "offline: retrying" in text(panel), what="offline")
+        revived = Simulator(port=port, rate=2000.0, load_seconds=0.01).start()
+        try:
+            await wait_until(lambda: "no model loaded" in text(panel), what="recovery")
+        finally:
+            revived.stop()

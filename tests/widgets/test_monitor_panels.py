@@ -1,0 +1,153 @@
+"""Monitor panels in a small host app, fed scripted samples."""
+
+from __future__ import annotations
+
+import time
+
+from textual.containers import Vertical
+
+from glmtui.services.fake_nvml import GIB
+from glmtui.state import (
+    GpuProcess,
+    GpuReading,
+    LoadedModel,
+    MonitorSample,
+    OllamaProcessReading,
+    OllamaSnapshot,
+    SystemReading,
+)
+from glmtui.widgets.monitor.gpu_panel import GpuPanel
+from glmtui.widgets.monitor.lines_panel import LinesPanel
+from glmtui.widgets.monitor.ollama_panel import OllamaPanel
+from glmtui.widgets.monitor.system_panel import SystemPanel
+from tests.conftest import wait_until
+from tests.widgets.host import HostApp
+
+GPU = GpuReading(
+    0, "NVIDIA GeForce RTX 4090", memory_used=18 * GIB, memory_total=24 * GIB, util_gpu=93, util_memory=40,
+    temperature_c=71, power_w=312.0, power_limit_w=450.0, memory_history=(50.0, 75.0), util_history=(10.0, 93.0),
+    processes=(GpuProcess(4242, "ollama", 17 * GIB, is_ollama=True), GpuProcess(77, "python3", 300 * 1024**2)),
+)
+
+
+def text(panel: LinesPanel) -> str:
+    return "\n".join(panel.render_line(y).text.rstrip() for y in range(panel.size.height))
+
+
+def host(panel: LinesPanel, width: int = 38) -> HostApp:
+    panel.styles.width = width
+    return HostApp([Vertical(panel)])
+
+
+async def test_gpu_panel_no_gpu_says_why_in_a_line() -> None:
+    panel = GpuPanel()
+    async with host(panel).run_test(size=(60, 20)) as pilot:
+        panel.sample = MonitorSample(gpu_status="No NVIDIA GPU: NVML library not found (no NVIDIA driver installed)")
+        await pilot.pause()
+        shown = text(panel)
+        assert "No NVIDIA GPU: NVML library not found" in shown.replace("\n", " ")
+
+
+async def test_gpu_panel_one_gpu() -> None:
+    panel = GpuPanel()
+    async with host(panel).run_test(size=(60, 30)) as pilot:
+        panel.sample = MonitorSample(gpus=(GPU,))
+        await pilot.pause()
+        shown = text(panel)
+        assert "0 RTX 4090" in shown and "71°C" in shown and "312/450 W" in shown
+        assert "75%" in shown and "18.0/24.0 GiB" in shown and "93%" in shown and "mem bw 40%" in shown
+        assert "ollama" in shown and "17.0 GiB" in shown and "300 MiB" in shown
+
+
+async def test_gpu_panel_two_gpus_stack_and_a_lost_one_says_so() -> None:
+    panel = GpuPanel()
+    lost = GpuReading(1, "NVIDIA A100-SXM4-80GB", memory_used=1 * GIB, memory_total=80 * GIB,
+                      error="GPU is lost (fell off the bus or crashed); retrying")
+    async with host(panel).run_test(size=(60, 40)) as pilot:
+        panel.sample = MonitorSample(gpus=(GPU, lost))
+        await pilot.pause()
+        shown = text(panel)
+        assert shown.index("0 RTX 4090") < shown.index("1 A100-SXM4-80GB")
+        assert "⚠ GPU is lost" in shown
+
+
+async def test_gpu_panel_missing_readings_show_na() -> None:
+    panel = GpuPanel()
+    bare = GpuReading(0, "NVIDIA GeForce GTX 1080", memory_used=GIB, memory_total=8 * GIB)
+    async with host(panel).run_test(size=(60, 20)) as pilot:
+        panel.sample = MonitorSample(gpus=(bare,))
+        await pilot.pause()
+        shown = text(panel)
+        assert "GPU  ·" in shown and "n/a" in shown  # utilisation not reported
+        assert "°C" not in shown and " W" not in shown
+
+
+async def test_gpu_panel_names_the_machine_when_ollama_is_remote() -> None:
+    panel = GpuPanel()
+    async with host(panel).run_test(size=(60, 20)) as pilot:
+        panel.remote_host = "http://gpu-box:11434"
+        panel.sample = MonitorSample(gpus=(GPU,), hostname="laptop")
+        await pilot.pause()
+        shown = text(panel).replace("\n", " ")
+        assert "GPU · this machine (laptop)" in shown
+        assert "Ollama runs on http://gpu-box:11434" in shown
+
+
+async def test_steady_readings_repaint_nothing() -> None:
+    panel = GpuPanel()
+    async with host(panel).run_test(size=(60, 30)) as pilot:
+        panel.sample = MonitorSample(gpus=(GPU,))
+        await pilot.pause()
+        drawn = list(panel._strips)
+        panel.sample = MonitorSample(gpus=(GPU,), hostname="same-readings-new-object")
+        await pilot.pause()
+        assert panel._strips == drawn  # no line was invalidated
+
+
+async def test_ollama_panel_lists_models_and_unloads_the_picked_one() -> None:
+    panel = OllamaPanel()
+    models = (LoadedModel("glm-4.7-flash:latest", 19 * 10**9, 19 * 10**9, 4096, time.time() + 280),
+              LoadedModel("gpt-oss:120b", 65 * 10**9, 50 * 10**9, 8192, None))
+    requested: list[str] = []
+
+    class Host(HostApp):
+        def on_ollama_panel_unload_requested(self, event: OllamaPanel.UnloadRequested) -> None:
+            requested.append(event.model)
+
+    panel.styles.width = 44
+    async with Host([Vertical(panel)]).run_test(size=(60, 20)) as pilot:
+        panel.snapshot = OllamaSnapshot(online=True, models=models)
+        await pilot.pause()
+        shown = text(panel)
+        assert "19 GB  100% GPU  ctx 4096  ⏲ 4m" in shown
+        # Too long for the panel: split over two lines rather than losing the countdown.
+        assert "65 GB  23%/77% CPU/GPU\n  ctx 8192  ⏲ never" in shown
+        panel.focus()
+        await pilot.press("down", "u")
+        await wait_until(lambda: requested == ["gpt-oss:120b"], what="the unload request")
+        assert "▸ gpt-oss:120b" in text(panel)
+
+
+async def test_ollama_panel_offline_and_empty() -> None:
+    panel = OllamaPanel()
+    async with host(panel).run_test(size=(60, 20)) as pilot:
+        panel.snapshot = OllamaSnapshot(online=False, error="Cannot reach Ollama at http://127.0.0.1:9")
+        await pilot.pause()
+        assert "offline: retrying" in text(panel)
+        panel.snapshot = OllamaSnapshot(online=True)
+        await pilot.pause()
+        assert "no model loaded" in text(panel)
+
+
+async def test_system_panel() -> None:
+    panel = SystemPanel()
+    system = SystemReading(cpu_percent=12.0, cpu_count=16, ram_used=21 * GIB, ram_total=64 * GIB,
+                           swap_used=GIB, swap_total=8 * GIB, load=(1.5, 1.25, 0.75),
+                           ollama=OllamaProcessReading(1234, 18 * GIB, 104.0))
+    async with host(panel).run_test(size=(60, 20)) as pilot:
+        panel.sample = MonitorSample(system=system)
+        await pilot.pause()
+        shown = text(panel)
+        assert "12%" in shown and "21.0/64.0 GiB" in shown and "1.0/8.0 GiB" in shown
+        assert "1.50 1.25 0.75" in shown and "16 cpu" in shown
+        assert "ollama pid 1234" in shown and "104% cpu" in shown and "18.0 GiB" in shown

@@ -1,0 +1,83 @@
+"""MonitorFeed: the app's monitor loop. Samples on one dedicated thread, polls `/api/ps`, publishes.
+
+NVML and psutil run on a single worker thread (never on the event loop: NVML calls can block on the
+driver lock while the GPU is busy). `/api/ps` goes through the async Ollama client every
+`ollama_s` and right after each reply. Nothing is sampled while no sidebar is visible, and a sample
+is published only when it differs from the last one, so steady readings cost no repaint at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from textual.signal import Signal
+
+from glmtui.config import MonitorIntervals
+from glmtui.errors import GlmTuiError
+from glmtui.services.monitor import Sampler
+from glmtui.services.ollama import OllamaService
+from glmtui.state import MonitorSample, OllamaSnapshot
+
+
+class MonitorFeed:
+    """Owns the sampler thread and the two signals panels subscribe to."""
+
+    def __init__(
+        self,
+        sampler: Sampler,
+        service: OllamaService,
+        intervals: MonitorIntervals,
+        samples: Signal[MonitorSample],
+        snapshots: Signal[OllamaSnapshot],
+    ) -> None:
+        self.sampler = sampler
+        self.service = service
+        self.intervals = intervals
+        self.samples = samples
+        self.snapshots = snapshots
+        self.sample: MonitorSample | None = None
+        self.snapshot: OllamaSnapshot | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glmtui-monitor")
+        self._wake = asyncio.Event()
+        self._ps_due = True
+
+    def refresh_ollama(self) -> None:
+        """Ask `/api/ps` now (after a reply, an unload), not at the next poll."""
+        self._ps_due = True
+        self._wake.set()
+
+    async def run(self, visible: Callable[[], bool]) -> None:
+        loop = asyncio.get_running_loop()
+        next_ps = 0.0
+        while True:
+            if visible():
+                sample = await loop.run_in_executor(self._executor, self.sampler.sample)
+                if sample != self.sample:
+                    self.sample = sample
+                    self.samples.publish(sample)
+                if self._ps_due or loop.time() >= next_ps:
+                    self._ps_due = False
+                    next_ps = loop.time() + self.intervals.ollama_s
+                    await self.poll_ollama()
+            self._wake.clear()
+            try:
+                async with asyncio.timeout(self.intervals.tick_s):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+
+    async def poll_ollama(self) -> None:
+        try:
+            snapshot = OllamaSnapshot(online=True, models=tuple(await self.service.ps()))
+        except GlmTuiError as exc:
+            snapshot = OllamaSnapshot(online=False, error=exc.message)
+        if snapshot != self.snapshot:
+            self.snapshot = snapshot
+            self.snapshots.publish(snapshot)
+
+    def close(self) -> None:
+        # NVML shutdown on the thread that used it, then let the thread go.
+        self._executor.submit(self.sampler.close)
+        self._executor.shutdown(wait=False)

@@ -1,0 +1,1 @@
+"""The monitor sidebar: GPU, Ollama, system and throughput panels."""

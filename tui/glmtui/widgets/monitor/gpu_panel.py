@@ -1,0 +1,126 @@
+"""The GPU panel: one block per NVML device, or one line saying why there are none."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+
+from glmtui.state import GpuReading, MonitorSample
+from glmtui.widgets.monitor.format import gib, label_value, level, memory, meter, sparkline
+from glmtui.widgets.monitor.lines_panel import LinesPanel
+
+COMPACT_BELOW = 30  # content columns: narrower drops sparklines and the process list
+MAX_PROCESSES = 3
+
+
+def short_gpu_name(name: str) -> str:
+    """`NVIDIA GeForce RTX 4090` → `RTX 4090`: the vendor is implied in a panel that only shows NVIDIA."""
+    for prefix in ("NVIDIA ", "GeForce ", "Tesla "):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    return name
+
+
+class GpuPanel(LinesPanel):
+    """VRAM, utilisation, temperature, power and VRAM holders for every GPU on this machine."""
+
+    sample: reactive[MonitorSample | None] = reactive(None, repaint=False)
+    remote_host: reactive[str] = reactive("", repaint=False)  # set when Ollama runs elsewhere: say whose GPUs these are
+
+    def watch_sample(self) -> None:
+        self.rebuild()
+
+    def watch_remote_host(self) -> None:
+        self.rebuild()
+
+    def build(self, width: int) -> list[Text]:
+        sample = self.sample
+        title = Text("GPU", style="bold")
+        if self.remote_host:
+            title.append(f" · this machine ({sample.hostname if sample else '…'})", style="bold")
+        lines = [title]
+        if self.remote_host:
+            note = Text(f"Ollama runs on {self.remote_host}; its GPUs are not shown here", style="dim")
+            lines.extend(note.wrap(self.app.console, width))
+        if sample is None:
+            lines.append(Text("reading…", style="dim"))
+            return lines
+        if sample.gpu_status:
+            lines.extend(Text(sample.gpu_status, style="dim").wrap(self.app.console, width))
+            return lines
+        for gpu in sample.gpus:
+            lines.extend(self._device(gpu, width))
+        return lines
+
+    def _style(self, value: float | None, warn: float, critical: float) -> str:
+        return self.colour(f"meter-{level(value, warn, critical)}")
+
+    def _device(self, gpu: GpuReading, width: int) -> list[Text]:
+        compact = width < COMPACT_BELOW
+        head = Text(f"{gpu.index} ", style="bold")
+        head.append(short_gpu_name(gpu.name))
+        right = Text()
+        if gpu.temperature_c is not None:
+            right.append(f"{gpu.temperature_c}°C", style=self._style(gpu.temperature_c, 80, 90))
+        if not compact:
+            power = _power(gpu)
+            if power:
+                right.append("  ")
+                ratio = gpu.power_w / gpu.power_limit_w * 100 if gpu.power_w and gpu.power_limit_w else None
+                right.append(power, style=self._style(ratio, 90, 100))
+        lines = [label_value(head.plain, right, width, label_style="bold")]
+        if gpu.error:
+            lines.append(Text(f"⚠ {gpu.error}", style=f"bold {self.colour('meter-critical')}"))
+
+        pct = gpu.memory_percent
+        vram_style = self._style(pct, 85, 95)
+        lines.append(_meter_line("VRAM", pct, width, vram_style, self.colour("meter-ok")))
+        used = f"{gib(gpu.memory_used)}/{gib(gpu.memory_total)} GiB"
+        lines.append(_with_spark(f"  {used}", gpu.memory_history, width, compact))
+
+        util = None if gpu.util_gpu is None else float(gpu.util_gpu)
+        lines.append(_meter_line("GPU", util, width, self.colour("meter-ok"), self.colour("meter-ok")))
+        mem_util = "n/a" if gpu.util_memory is None else f"{gpu.util_memory}%"
+        lines.append(_with_spark(f"  mem bw {mem_util}", gpu.util_history, width, compact))
+        if not compact and gpu.processes is not None:
+            lines.extend(self._processes(gpu, width))
+        return lines
+
+    def _processes(self, gpu: GpuReading, width: int) -> list[Text]:
+        procs = gpu.processes or ()
+        if not procs:
+            return [Text("  no processes on this GPU", style="dim")]
+        out = []
+        for proc in procs[:MAX_PROCESSES]:
+            style = f"bold {self.colour('meter-ok')}" if proc.is_ollama else "dim"
+            size = "n/a" if proc.used_bytes is None else memory(proc.used_bytes)
+            out.append(label_value(f"  {proc.name}", Text(size, style=style), width, label_style=style))
+        if len(procs) > MAX_PROCESSES:
+            out.append(Text(f"  +{len(procs) - MAX_PROCESSES} more", style="dim"))
+        return out
+
+
+def _power(gpu: GpuReading) -> str:
+    if gpu.power_w is None:
+        return ""
+    if gpu.power_limit_w is None:
+        return f"{gpu.power_w:.0f} W"
+    return f"{gpu.power_w:.0f}/{gpu.power_limit_w:.0f} W"
+
+
+def _meter_line(label: str, pct: float | None, width: int, style: str, ok: str) -> Text:
+    text = Text(f"{label:<5}", style="dim")
+    value = "n/a" if pct is None else f"{pct:.0f}%"
+    bar_width = max(0, width - 5 - 5)
+    text.append_text(meter(None if pct is None else pct / 100, bar_width, style or ok))
+    text.append(f"{value:>5}", style=style)
+    return text
+
+
+def _with_spark(label: str, history: tuple[float, ...], width: int, compact: bool) -> Text:
+    text = Text(label, style="dim")
+    room = width - text.cell_len - 1
+    if not compact and room >= 8:
+        text.append(" ")
+        text.append(sparkline(history, room), style="dim")
+    return text

@@ -1,0 +1,115 @@
+"""The Ollama panel: loaded models from `/api/ps`, their CPU/GPU split and keep-alive countdown.
+
+Focus it (Tab) to pick a model with the arrow keys; `u` unloads the picked one (`keep_alive: 0`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+
+from glmtui.state import LoadedModel, OllamaSnapshot
+from glmtui.widgets.monitor.format import countdown, human_bytes
+from glmtui.widgets.monitor.lines_panel import LinesPanel
+
+
+class OllamaPanel(LinesPanel):
+    """Every model Ollama holds in memory, as `ollama ps` lists them."""
+
+    can_focus = True
+    BINDINGS = [
+        Binding("up", "move(-1)", "Previous model", show=False, id="monitor-model-up"),
+        Binding("down", "move(1)", "Next model", show=False, id="monitor-model-down"),
+        Binding("u", "unload", "Unload model", id="unload-model"),
+    ]
+
+    snapshot: reactive[OllamaSnapshot | None] = reactive(None, repaint=False)
+    host: reactive[str] = reactive("", repaint=False)
+    cursor: reactive[int] = reactive(0, repaint=False)
+
+    class UnloadRequested(Message):
+        """The user asked to unload a model."""
+
+        def __init__(self, model: str) -> None:
+            super().__init__()
+            self.model = model
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        # The countdown needs the clock, not just new snapshots. Rebuilding is cheap and a line
+        # repaints only when its text changes (once a minute above two minutes left).
+        self.set_interval(1.0, self.rebuild)
+
+    def watch_snapshot(self) -> None:
+        self.rebuild()
+
+    def watch_host(self) -> None:
+        self.rebuild()
+
+    def watch_cursor(self) -> None:
+        self.rebuild()
+
+    def on_focus(self) -> None:
+        self.rebuild()
+
+    def on_blur(self) -> None:
+        self.rebuild()
+
+    @property
+    def models(self) -> tuple[LoadedModel, ...]:
+        return self.snapshot.models if self.snapshot else ()
+
+    def action_move(self, delta: int) -> None:
+        if self.models:
+            self.cursor = (self.cursor + delta) % len(self.models)
+
+    def action_unload(self) -> None:
+        models = self.models
+        if not models:
+            self.notify("No model is loaded.", timeout=2)
+            return
+        self.post_message(self.UnloadRequested(models[min(self.cursor, len(models) - 1)].name))
+
+    def build(self, width: int) -> list[Text]:
+        title = Text("Ollama", style="bold")
+        if self.host:
+            title.append(f" · {self.host}", style="dim")
+        title.truncate(width, overflow="ellipsis")
+        lines = [title]
+        snap = self.snapshot
+        if snap is None:
+            return [*lines, Text("asking /api/ps…", style="dim")]
+        if not snap.online:
+            lines.append(Text("offline: retrying", style=self.colour("meter-critical")))
+            if snap.error:
+                lines.extend(Text(snap.error, style="dim").wrap(self.app.console, width))
+            return lines
+        if not snap.models:
+            return [*lines, Text("no model loaded", style="dim")]
+        now = time.time()
+        for i, model in enumerate(snap.models):
+            picked = self.has_focus and i == min(self.cursor, len(snap.models) - 1)
+            name = Text(("▸ " if picked else "  ") + model.name, style="reverse" if picked else "bold")
+            name.truncate(width, overflow="ellipsis")
+            lines.append(name)
+            left = None if model.expires_at is None else model.expires_at - now
+            processor = model.processor
+            style = self.colour("meter-ok") if processor == "100% GPU" else self.colour("meter-warn")
+            detail = Text(f"  {human_bytes(model.size)}  ", style="dim")
+            detail.append(processor, style=style)
+            more = Text(style="dim")
+            if model.context_length:
+                more.append(f"  ctx {model.context_length}")
+            more.append(f"  ⏲ {countdown(left)}")
+            if detail.cell_len + more.cell_len <= width:
+                detail.append_text(more)
+                lines.append(detail)
+            else:  # a narrow sidebar: two lines rather than losing the countdown
+                lines.extend([detail, more])
+        if self.has_focus:
+            lines.append(Text("↑↓ pick · u unload", style="dim"))
+        return lines

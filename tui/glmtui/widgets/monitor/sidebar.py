@@ -1,0 +1,73 @@
+"""MonitorSidebar: the panels beside the chat, fed by the app's monitor signals.
+
+The app samples (in its monitor loop) and publishes; the sidebar keeps the latest values in
+reactives and its panels bind to them, so a panel never reaches for data itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.reactive import reactive
+
+from glmtui.services.stats import LiveStats
+from glmtui.state import GenerationStats, MonitorSample, OllamaSnapshot
+from glmtui.widgets.monitor.gpu_panel import GpuPanel
+from glmtui.widgets.monitor.ollama_panel import OllamaPanel
+from glmtui.widgets.monitor.system_panel import SystemPanel
+from glmtui.widgets.monitor.throughput_panel import ThroughputPanel
+
+if TYPE_CHECKING:
+    from glmtui.app import GlmTuiApp
+
+
+class MonitorSidebar(VerticalScroll):
+    """GPU, Ollama, throughput and system panels, top to bottom."""
+
+    DEFAULT_CSS = """
+    MonitorSidebar {
+        width: 38; height: 1fr; background: $surface; border-left: vkey $panel;
+        scrollbar-size-vertical: 1;
+    }
+    MonitorSidebar > LinesPanel { margin-bottom: 1; }
+    MonitorSidebar > OllamaPanel:focus { background: $boost; }
+    """
+
+    sample: reactive[MonitorSample | None] = reactive(None, repaint=False)
+    ollama: reactive[OllamaSnapshot | None] = reactive(None, repaint=False)
+    history: reactive[tuple[GenerationStats, ...]] = reactive((), repaint=False)
+
+    def compose(self) -> ComposeResult:
+        yield GpuPanel(id="gpu-panel").data_bind(sample=MonitorSidebar.sample)
+        yield OllamaPanel(id="ollama-panel").data_bind(snapshot=MonitorSidebar.ollama)
+        yield ThroughputPanel(id="throughput-panel").data_bind(history=MonitorSidebar.history)
+        yield SystemPanel(id="system-panel").data_bind(sample=MonitorSidebar.sample)
+
+    def on_mount(self) -> None:
+        app = cast("GlmTuiApp", self.app)
+        remote = "" if app.ollama_is_local else app.config.host
+        self.query_one(GpuPanel).remote_host = remote
+        self.query_one(SystemPanel).ollama_local = not remote
+        self.query_one(OllamaPanel).host = app.config.host
+        self.sample, self.ollama = app.monitor_sample, app.ollama_snapshot
+        app.monitor_signal.subscribe(self, self._got_sample)
+        app.ollama_signal.subscribe(self, self._got_snapshot)
+        self.watch(app, "reply_stats", self._got_history)
+
+    def _got_sample(self, sample: MonitorSample) -> None:
+        self.sample = sample
+
+    def _got_snapshot(self, snapshot: OllamaSnapshot) -> None:
+        self.ollama = snapshot
+
+    def _got_history(self, history: tuple[GenerationStats, ...]) -> None:
+        self.history = history
+
+    def follow(self, live: LiveStats | None) -> None:
+        self.query_one(ThroughputPanel).follow(live)
+
+    def tick(self) -> None:
+        """Called a few times a second by the screen while a reply streams."""
+        self.query_one(ThroughputPanel).tick()

@@ -1,0 +1,59 @@
+"""The system panel: this machine's CPU, RAM, swap and load, and the local Ollama server process."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+
+from glmtui.state import MonitorSample
+from glmtui.widgets.monitor.format import gib, label_value, level, memory, meter
+from glmtui.widgets.monitor.lines_panel import LinesPanel
+
+
+class SystemPanel(LinesPanel):
+    """psutil's view of this machine."""
+
+    sample: reactive[MonitorSample | None] = reactive(None, repaint=False)
+    ollama_local: reactive[bool] = reactive(True, repaint=False)
+
+    def watch_sample(self) -> None:
+        self.rebuild()
+
+    def watch_ollama_local(self) -> None:
+        self.rebuild()
+
+    def build(self, width: int) -> list[Text]:
+        lines = [Text("System", style="bold")]
+        sample = self.sample
+        system = sample.system if sample else None
+        if system is None:
+            return [*lines, Text("reading…", style="dim")]
+        bar = max(0, width - 5 - 5)
+        cpu = Text("CPU  ", style="dim")
+        cpu_style = self.colour(f"meter-{level(system.cpu_percent, 80, 95)}")
+        cpu.append_text(meter(system.cpu_percent / 100, bar, cpu_style))
+        cpu.append(f"{system.cpu_percent:>4.0f}%", style=cpu_style)
+        lines.append(cpu)
+        ram_pct = 100 * system.ram_used / system.ram_total if system.ram_total else None
+        ram_style = self.colour(f"meter-{level(ram_pct, 85, 95)}")
+        ram = Text("RAM  ", style="dim")
+        ram.append_text(meter(None if ram_pct is None else ram_pct / 100, bar, ram_style))
+        ram.append("  n/a" if ram_pct is None else f"{ram_pct:>4.0f}%", style=ram_style)
+        lines.append(ram)
+        lines.append(label_value("  used", f"{gib(system.ram_used)}/{gib(system.ram_total)} GiB", width))
+        if system.swap_total:
+            swap_pct = 100 * system.swap_used / system.swap_total
+            swap = Text(f"{gib(system.swap_used)}/{gib(system.swap_total)} GiB",
+                        style=self.colour(f"meter-{level(swap_pct, 25, 75)}"))
+            lines.append(label_value("  swap", swap, width))
+        if system.load is not None:
+            load = " ".join(f"{x:.2f}" for x in system.load)
+            lines.append(label_value(f"  load ({system.cpu_count} cpu)", load, width))
+        if self.ollama_local:
+            proc = system.ollama
+            if proc is None:
+                lines.append(Text("  ollama: no server process here", style="dim"))
+            else:
+                lines.append(label_value(f"  ollama pid {proc.pid}", f"{proc.cpu_percent:.0f}% cpu", width))
+                lines.append(label_value("  ollama rss", memory(proc.rss_bytes), width))
+        return lines
