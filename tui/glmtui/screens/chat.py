@@ -96,8 +96,6 @@ class ChatScreen(Screen[None]):
         self.query_one(StatusBar).follow(event.live)
         self.query_one(MonitorSidebar).follow(event.live)
         self._live_timer.resume()
-        # No animation while tokens flow: a blinking cursor is two extra frames a second.
-        self.query_one(PromptInput).cursor_blink = False
 
     def _reply_ended(self, turn: Turn) -> None:
         self._live_timer.pause()
@@ -105,7 +103,6 @@ class ChatScreen(Screen[None]):
         bar.follow(None)
         bar.last = turn
         self.query_one(MonitorSidebar).follow(None)
-        self.query_one(PromptInput).cursor_blink = True
 
     def on_chat_pane_finished(self, event: ChatPane.Finished) -> None:
         self._reply_ended(event.turn)

@@ -35,8 +35,12 @@ class PromptInput(TextArea):
             return self.input
 
     def __init__(self, *, id: str | None = None, placeholder: str = "") -> None:
+        # A steady cursor: blinking repaints the prompt line twice a second, forever, which was most
+        # of what an idle glmtui wrote to the terminal (~450 bytes/s, a lot over SSH) and a frame
+        # competing with every streamed one.
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
                          placeholder=placeholder, compact=True)
+        self.cursor_blink = False
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
