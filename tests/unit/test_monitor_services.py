@@ -71,7 +71,7 @@ def test_remote_ollama_is_not_looked_for_here() -> None:
 
 def test_sampler_without_gpu_still_reads_the_system() -> None:
     sample = Sampler(ScriptedNvml(init_error=LIBRARY_NOT_FOUND), ollama_local=False).sample()
-    assert sample.gpus == () and sample.gpu_status and sample.gpu_status.startswith("No NVIDIA GPU")
-    assert sample.system is not None and sample.hostname
+    assert sample.gpu.gpus == () and sample.gpu.status and sample.gpu.status.startswith("No NVIDIA GPU")
+    assert sample.system is not None and sample.gpu.hostname
 
 

@@ -10,8 +10,8 @@ from glmtui.services.fake_nvml import GIB
 from glmtui.state import (
     GpuProcess,
     GpuReading,
+    GpuSnapshot,
     LoadedModel,
-    MonitorSample,
     OllamaProcessReading,
     OllamaSnapshot,
     SystemReading,
@@ -42,7 +42,7 @@ def host(panel: LinesPanel, width: int = 38) -> HostApp:
 async def test_gpu_panel_no_gpu_says_why_in_a_line() -> None:
     panel = GpuPanel()
     async with host(panel).run_test(size=(60, 20)) as pilot:
-        panel.sample = MonitorSample(gpu_status="No NVIDIA GPU: NVML library not found (no NVIDIA driver installed)")
+        panel.snapshot = GpuSnapshot(status="No NVIDIA GPU: NVML library not found (no NVIDIA driver installed)")
         await pilot.pause()
         shown = text(panel)
         assert "No NVIDIA GPU: NVML library not found" in shown.replace("\n", " ")
@@ -51,7 +51,7 @@ async def test_gpu_panel_no_gpu_says_why_in_a_line() -> None:
 async def test_gpu_panel_one_gpu() -> None:
     panel = GpuPanel()
     async with host(panel).run_test(size=(60, 30)) as pilot:
-        panel.sample = MonitorSample(gpus=(GPU,))
+        panel.snapshot = GpuSnapshot(gpus=(GPU,))
         await pilot.pause()
         shown = text(panel)
         assert "0 RTX 4090" in shown and "71°C" in shown and "312/450 W" in shown
@@ -64,7 +64,7 @@ async def test_gpu_panel_two_gpus_stack_and_a_lost_one_says_so() -> None:
     lost = GpuReading(1, "NVIDIA A100-SXM4-80GB", memory_used=1 * GIB, memory_total=80 * GIB,
                       error="GPU is lost (fell off the bus or crashed); retrying")
     async with host(panel).run_test(size=(60, 40)) as pilot:
-        panel.sample = MonitorSample(gpus=(GPU, lost))
+        panel.snapshot = GpuSnapshot(gpus=(GPU, lost))
         await pilot.pause()
         shown = text(panel)
         assert shown.index("0 RTX 4090") < shown.index("1 A100-SXM4-80GB")
@@ -75,7 +75,7 @@ async def test_gpu_panel_missing_readings_show_na() -> None:
     panel = GpuPanel()
     bare = GpuReading(0, "NVIDIA GeForce GTX 1080", memory_used=GIB, memory_total=8 * GIB)
     async with host(panel).run_test(size=(60, 20)) as pilot:
-        panel.sample = MonitorSample(gpus=(bare,))
+        panel.snapshot = GpuSnapshot(gpus=(bare,))
         await pilot.pause()
         shown = text(panel)
         assert "GPU  ·" in shown and "n/a" in shown  # utilisation not reported
@@ -86,7 +86,7 @@ async def test_gpu_panel_names_the_machine_when_ollama_is_remote() -> None:
     panel = GpuPanel()
     async with host(panel).run_test(size=(60, 20)) as pilot:
         panel.remote_host = "http://gpu-box:11434"
-        panel.sample = MonitorSample(gpus=(GPU,), hostname="laptop")
+        panel.snapshot = GpuSnapshot(gpus=(GPU,), hostname="laptop")
         await pilot.pause()
         shown = text(panel).replace("\n", " ")
         assert "GPU · this machine (laptop)" in shown
@@ -96,10 +96,10 @@ async def test_gpu_panel_names_the_machine_when_ollama_is_remote() -> None:
 async def test_steady_readings_repaint_nothing() -> None:
     panel = GpuPanel()
     async with host(panel).run_test(size=(60, 30)) as pilot:
-        panel.sample = MonitorSample(gpus=(GPU,))
+        panel.snapshot = GpuSnapshot(gpus=(GPU,))
         await pilot.pause()
         drawn = list(panel._strips)
-        panel.sample = MonitorSample(gpus=(GPU,), hostname="same-readings-new-object")
+        panel.snapshot = GpuSnapshot(gpus=(GPU,), status=None)  # equal readings, a new object
         await pilot.pause()
         assert panel._strips == drawn  # no line was invalidated
 
@@ -145,7 +145,7 @@ async def test_system_panel() -> None:
                            swap_used=GIB, swap_total=8 * GIB, load=(1.5, 1.25, 0.75),
                            ollama=OllamaProcessReading(1234, 18 * GIB, 104.0))
     async with host(panel).run_test(size=(60, 20)) as pilot:
-        panel.sample = MonitorSample(system=system)
+        panel.system = system
         await pilot.pause()
         shown = text(panel)
         assert "12%" in shown and "21.0/64.0 GiB" in shown and "1.0/8.0 GiB" in shown

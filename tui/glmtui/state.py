@@ -183,13 +183,23 @@ class SystemReading:
 
 
 @dataclass(frozen=True, slots=True)
-class MonitorSample:
-    """Everything the sampler read in one tick (the Ollama panel has its own snapshot)."""
+class GpuSnapshot:
+    """Every GPU on this machine at one moment, or why there are none."""
 
     gpus: tuple[GpuReading, ...] = ()
-    gpu_status: str | None = None  # one line saying why there are no GPU readings at all
+    status: str | None = None  # one line saying why there are no GPU readings at all
+    hostname: str = ""  # this machine, named when Ollama runs on another
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorSample:
+    """Everything the sampler read in one tick (the Ollama panel has its own snapshot).
+
+    GPU and system parts are separate values so each panel rebuilds only when its own part changed.
+    """
+
+    gpu: GpuSnapshot = field(default_factory=GpuSnapshot)
     system: SystemReading | None = None
-    hostname: str = ""
 
 
 @dataclass(frozen=True, slots=True)

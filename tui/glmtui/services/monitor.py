@@ -16,7 +16,7 @@ from glmtui.config import MonitorIntervals
 from glmtui.services.gpu_sampler import GpuSampler
 from glmtui.services.nvml import Nvml, PynvmlAdapter
 from glmtui.services.system_sampler import SystemSampler, process_name
-from glmtui.state import MonitorSample, SystemReading
+from glmtui.state import GpuSnapshot, MonitorSample, SystemReading
 
 
 class SystemReader(Protocol):
@@ -64,7 +64,7 @@ class Sampler:
         if now >= self._system_at:
             self._system_at = now + self.intervals.system_s
             self._system_reading = self._system.read(now)
-        return MonitorSample(gpus=gpus, gpu_status=status, system=self._system_reading, hostname=self._hostname)
+        return MonitorSample(GpuSnapshot(gpus, status, self._hostname), self._system_reading)
 
     def close(self) -> None:
         self.gpus.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.reactive import reactive
 
-from glmtui.state import GpuReading, MonitorSample
+from glmtui.state import GpuReading, GpuSnapshot
 from glmtui.widgets.monitor.format import gib, label_value, level, memory, meter, sparkline
 from glmtui.widgets.monitor.lines_panel import LinesPanel
 
@@ -24,17 +24,17 @@ def short_gpu_name(name: str) -> str:
 class GpuPanel(LinesPanel):
     """VRAM, utilisation, temperature, power and VRAM holders for every GPU on this machine."""
 
-    sample: reactive[MonitorSample | None] = reactive(None, repaint=False)
+    snapshot: reactive[GpuSnapshot | None] = reactive(None, repaint=False)
     remote_host: reactive[str] = reactive("", repaint=False)  # set when Ollama runs elsewhere: say whose GPUs these are
 
-    def watch_sample(self) -> None:
+    def watch_snapshot(self) -> None:
         self.rebuild()
 
     def watch_remote_host(self) -> None:
         self.rebuild()
 
     def build(self, width: int) -> list[Text]:
-        sample = self.sample
+        sample = self.snapshot
         title = Text("GPU", style="bold")
         if self.remote_host:
             title.append(f" · this machine ({sample.hostname if sample else '…'})", style="bold")
@@ -45,8 +45,8 @@ class GpuPanel(LinesPanel):
         if sample is None:
             lines.append(Text("reading…", style="dim"))
             return lines
-        if sample.gpu_status:
-            lines.extend(Text(sample.gpu_status, style="dim").wrap(self.app.console, width))
+        if sample.status:
+            lines.extend(Text(sample.status, style="dim").wrap(self.app.console, width))
             return lines
         for gpu in sample.gpus:
             lines.extend(self._device(gpu, width))

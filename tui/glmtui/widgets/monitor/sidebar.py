@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 
 from glmtui.services.stats import LiveStats
-from glmtui.state import GenerationStats, MonitorSample, OllamaSnapshot
+from glmtui.state import GenerationStats, GpuSnapshot, MonitorSample, OllamaSnapshot, SystemReading
 from glmtui.widgets.monitor.gpu_panel import GpuPanel
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.system_panel import SystemPanel
@@ -35,15 +35,16 @@ class MonitorSidebar(VerticalScroll):
     MonitorSidebar > OllamaPanel:focus { background: $boost; }
     """
 
-    sample: reactive[MonitorSample | None] = reactive(None, repaint=False)
+    gpu: reactive[GpuSnapshot | None] = reactive(None, repaint=False)
+    system: reactive[SystemReading | None] = reactive(None, repaint=False)
     ollama: reactive[OllamaSnapshot | None] = reactive(None, repaint=False)
     history: reactive[tuple[GenerationStats, ...]] = reactive((), repaint=False)
 
     def compose(self) -> ComposeResult:
-        yield GpuPanel(id="gpu-panel").data_bind(sample=MonitorSidebar.sample)
+        yield GpuPanel(id="gpu-panel").data_bind(snapshot=MonitorSidebar.gpu)
         yield OllamaPanel(id="ollama-panel").data_bind(snapshot=MonitorSidebar.ollama)
         yield ThroughputPanel(id="throughput-panel").data_bind(history=MonitorSidebar.history)
-        yield SystemPanel(id="system-panel").data_bind(sample=MonitorSidebar.sample)
+        yield SystemPanel(id="system-panel").data_bind(system=MonitorSidebar.system)
 
     def on_mount(self) -> None:
         app = cast("GlmTuiApp", self.app)
@@ -51,13 +52,16 @@ class MonitorSidebar(VerticalScroll):
         self.query_one(GpuPanel).remote_host = remote
         self.query_one(SystemPanel).ollama_local = not remote
         self.query_one(OllamaPanel).host = app.config.host
-        self.sample, self.ollama = app.monitor_sample, app.ollama_snapshot
+        if app.monitor_sample is not None:
+            self._got_sample(app.monitor_sample)
+        self.ollama = app.ollama_snapshot
         app.monitor_signal.subscribe(self, self._got_sample)
         app.ollama_signal.subscribe(self, self._got_snapshot)
         self.watch(app, "reply_stats", self._got_history)
 
     def _got_sample(self, sample: MonitorSample) -> None:
-        self.sample = sample
+        # Two reactives: a panel whose part did not change is not even rebuilt.
+        self.gpu, self.system = sample.gpu, sample.system
 
     def _got_snapshot(self, snapshot: OllamaSnapshot) -> None:
         self.ollama = snapshot

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.reactive import reactive
 
-from glmtui.state import MonitorSample
+from glmtui.state import SystemReading
 from glmtui.widgets.monitor.format import gib, label_value, level, memory, meter
 from glmtui.widgets.monitor.lines_panel import LinesPanel
 
@@ -13,10 +13,10 @@ from glmtui.widgets.monitor.lines_panel import LinesPanel
 class SystemPanel(LinesPanel):
     """psutil's view of this machine."""
 
-    sample: reactive[MonitorSample | None] = reactive(None, repaint=False)
+    system: reactive[SystemReading | None] = reactive(None, repaint=False)
     ollama_local: reactive[bool] = reactive(True, repaint=False)
 
-    def watch_sample(self) -> None:
+    def watch_system(self) -> None:
         self.rebuild()
 
     def watch_ollama_local(self) -> None:
@@ -24,8 +24,7 @@ class SystemPanel(LinesPanel):
 
     def build(self, width: int) -> list[Text]:
         lines = [Text("System", style="bold")]
-        sample = self.sample
-        system = sample.system if sample else None
+        system = self.system
         if system is None:
             return [*lines, Text("reading…", style="dim")]
         bar = max(0, width - 5 - 5)
