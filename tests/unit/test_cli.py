@@ -16,7 +16,7 @@ def test_version_and_help() -> None:
     out = subprocess.run([sys.executable, "-m", "glmtui", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"glmtui {__version__}"
     out = subprocess.run([sys.executable, "-m", "glmtui", "--help"], capture_output=True, text=True, check=True)
-    for flag in ("--host", "--model", "--think", "--config", "--demo", "Ctrl+J"):
+    for flag in ("--host", "--model", "--think", "--config", "--demo", "--no-monitor", "Ctrl+J", "F2 monitor"):
         assert flag in out.stdout
 
 
@@ -34,3 +34,8 @@ def test_demo_simulator_starts_on_a_free_loopback_port() -> None:
     finally:
         proc.terminate()
         assert proc.wait(timeout=5) == 0
+
+
+def test_no_monitor_flag() -> None:
+    assert parse_args(["--no-monitor"]).no_monitor is True
+    assert parse_args([]).no_monitor is False

@@ -71,7 +71,7 @@ def test_sparkline_squeezes_a_minute_keeping_spikes() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "shown"),
-    [(None, "never"), (-1, "unloading"), (0, "unloading"), (42.9, "42s"), (65, "1:05"), (299, "4m"),
+    [(None, "forever"), (-1, "unloading"), (0, "unloading"), (42.9, "42s"), (65, "1:05"), (299, "4m"),
      (7200, "2h")],
 )
 def test_countdown(seconds: float | None, shown: str) -> None:

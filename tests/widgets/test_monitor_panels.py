@@ -56,6 +56,7 @@ async def test_gpu_panel_one_gpu() -> None:
         shown = text(panel)
         assert "0 RTX 4090" in shown and "71°C" in shown and "312/450 W" in shown
         assert "75%" in shown and "18.0/24.0 GiB" in shown and "93%" in shown and "mem bw 40%" in shown
+        assert "▂█  mem bw 40%" in shown  # utilisation's history, under its bar
         assert "ollama" in shown and "17.0 GiB" in shown and "300 MiB" in shown
 
 
@@ -119,9 +120,9 @@ async def test_ollama_panel_lists_models_and_unloads_the_picked_one() -> None:
         panel.snapshot = OllamaSnapshot(online=True, models=models)
         await pilot.pause()
         shown = text(panel)
-        assert "19 GB  100% GPU  ctx 4096  ⏲ 4m" in shown
+        assert "19 GB  100% GPU  ctx 4096  keep 4m" in shown
         # Too long for the panel: split over two lines rather than losing the countdown.
-        assert "65 GB  23%/77% CPU/GPU\n  ctx 8192  ⏲ never" in shown
+        assert "65 GB  23%/77% CPU/GPU\n  ctx 8192  keep forever" in shown
         panel.focus()
         await pilot.press("down", "u")
         await wait_until(lambda: requested == ["gpt-oss:120b"], what="the unload request")

@@ -73,10 +73,13 @@ class LiveView(Widget):
     # -- rendering -------------------------------------------------------------------------------------
     def _render(self, renderable: RenderableType) -> list[Strip]:
         app = self.app
+        style = self.rich_style
         options = app.console_options.update(highlight=False, width=self._width, height=None)
-        segments = app.console.render(self.post_render(renderable, self.rich_style), options)
-        lines = Segment.split_and_crop_lines(segments, self._width, include_new_lines=False, pad=False)
-        return [Strip(line) for line in lines]
+        segments = app.console.render(self.post_render(renderable, style), options)
+        # Padded to the full width here, once, so render_line hands strips out as they are: reading
+        # rich_style there (it walks the ancestors' backgrounds) was ~1 % of a core while streaming.
+        lines = Segment.split_and_crop_lines(segments, self._width, style=style, include_new_lines=False)
+        return [Strip(line, self._width) for line in lines]
 
     def _fit(self, changed_from: int = 0) -> None:
         if not self._width:
@@ -102,12 +105,9 @@ class LiveView(Widget):
             self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        width = self.content_region.width
         head = self._head
         if y < len(head):
-            strip = head[y]
-        elif y - len(head) < len(self._tail):
-            strip = self._tail[y - len(head)]
-        else:
-            return Strip.blank(width, self.rich_style)
-        return strip.adjust_cell_length(width, self.rich_style)
+            return head[y]
+        if y - len(head) < len(self._tail):
+            return self._tail[y - len(head)]
+        return Strip.blank(self.content_region.width, self.rich_style)

@@ -77,12 +77,12 @@ def sparkline(values: Sequence[float], width: int, top: float | None = 100.0) ->
 
 
 def countdown(seconds: float | None) -> str:
-    """A keep-alive countdown: `never`, `unloading`, `4m`, `1:05`, `42s`.
+    """A keep-alive countdown: `forever`, `unloading`, `4m`, `1:05`, `42s`.
 
     Minutes only above two minutes, so an idle sidebar repaints once a minute rather than every second.
     """
     if seconds is None:
-        return "never"
+        return "forever"
     if seconds <= 0:
         return "unloading"
     if seconds >= 3600:

@@ -80,8 +80,16 @@ class GpuPanel(LinesPanel):
 
         util = None if gpu.util_gpu is None else float(gpu.util_gpu)
         lines.append(_meter_line("GPU", util, width, self.colour("meter-ok"), self.colour("meter-ok")))
-        mem_util = "n/a" if gpu.util_memory is None else f"{gpu.util_memory}%"
-        lines.append(_with_spark(f"  mem bw {mem_util}", gpu.util_history, width, compact))
+        mem_util = Text("mem bw " + ("n/a" if gpu.util_memory is None else f"{gpu.util_memory}%"), style="dim")
+        # Utilisation's history right under its bar (so it reads as that bar's last minute), memory
+        # bandwidth use at the end of the line.
+        util_line = Text("  ")
+        room = width - 2 - mem_util.cell_len - 2
+        if not compact and room >= 8:
+            util_line.append(sparkline(gpu.util_history, room), style="dim")
+            util_line.append("  ")
+        util_line.append_text(mem_util)
+        lines.append(util_line)
         if not compact and gpu.processes is not None:
             lines.extend(self._processes(gpu, width))
         return lines

@@ -73,11 +73,11 @@ class LinesPanel(Widget):
     def render_line(self, y: int) -> Strip:
         # y and the width are the content area's: Textual adds the padding around it.
         width = self.size.width
-        base = self.rich_style
         if y >= len(self._lines):
-            return Strip.blank(width, base)
+            return Strip.blank(width, self.rich_style)
         strip = self._strips[y]
         if strip is None:
+            base = self.rich_style  # only for lines not drawn yet: it walks the ancestors' backgrounds
             segments = Segment.apply_style(self._lines[y].render(self.app.console), base)
             strip = Strip(Segment.adjust_line_length(list(segments), width, style=base), width)
             self._strips[y] = strip

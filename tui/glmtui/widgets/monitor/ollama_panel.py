@@ -104,7 +104,7 @@ class OllamaPanel(LinesPanel):
             more = Text(style="dim")
             if model.context_length:
                 more.append(f"  ctx {model.context_length}")
-            more.append(f"  ⏲ {countdown(left)}")
+            more.append("  unloading" if left is not None and left <= 0 else f"  keep {countdown(left)}")
             if detail.cell_len + more.cell_len <= width:
                 detail.append_text(more)
                 lines.append(detail)

@@ -40,6 +40,11 @@ class MonitorSidebar(VerticalScroll):
     ollama: reactive[OllamaSnapshot | None] = reactive(None, repaint=False)
     history: reactive[tuple[GenerationStats, ...]] = reactive((), repaint=False)
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._streaming = False
+        self._held: MonitorSample | None = None
+
     def compose(self) -> ComposeResult:
         yield GpuPanel(id="gpu-panel").data_bind(snapshot=MonitorSidebar.gpu)
         yield OllamaPanel(id="ollama-panel").data_bind(snapshot=MonitorSidebar.ollama)
@@ -60,6 +65,11 @@ class MonitorSidebar(VerticalScroll):
         self.watch(app, "reply_stats", self._got_history)
 
     def _got_sample(self, sample: MonitorSample) -> None:
+        if self._streaming:
+            # While a reply streams, readings wait for the screen's live tick: they repaint in the
+            # same frame as the live rate instead of adding frames of their own.
+            self._held = sample
+            return
         # Two reactives: a panel whose part did not change is not even rebuilt.
         self.gpu, self.system = sample.gpu, sample.system
 
@@ -70,8 +80,18 @@ class MonitorSidebar(VerticalScroll):
         self.history = history
 
     def follow(self, live: LiveStats | None) -> None:
+        """A reply started streaming (its live stats), or ended (None)."""
+        self._streaming = live is not None
         self.query_one(ThroughputPanel).follow(live)
+        if not self._streaming:
+            self._release()
 
     def tick(self) -> None:
         """Called a few times a second by the screen while a reply streams."""
         self.query_one(ThroughputPanel).tick()
+        self._release()
+
+    def _release(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            self.gpu, self.system = held.gpu, held.system

@@ -35,33 +35,35 @@ class ThroughputPanel(LinesPanel):
         self.rebuild()
 
     def build(self, width: int) -> list[Text]:
+        # Always five lines: a panel that changed height at every reply's start and end would make
+        # the whole screen lay out again at exactly the moments the chat is busiest.
         lines = [Text("Throughput", style="bold")]
         live = self._live
-        if live is not None:
+        if live is None:
+            now = Text("idle", style="dim")
+        else:
             rate = live.rate()
-            lines.append(label_value("now", "…" if rate is None else f"~{rate:.0f} tok/s", width))
+            now = Text("…" if rate is None else f"~{rate:.0f} tok/s (estimate)")
+        lines.append(label_value("now", now, width))
         done = [s for s in self.history if s.final]
-        if not done:
-            if live is None:
-                lines.append(Text("no replies yet", style="dim"))
-            return lines
-        last = done[-1]
-        lines.append(label_value("last", format_rate(last.eval_rate), width))
+        last = format_rate(done[-1].eval_rate) if done else "no replies yet"
+        lines.append(label_value("last reply", Text(last, style="" if done else "dim"), width))
         rates = [s.eval_rate for s in done if s.eval_rate is not None]
         ttfts = [s.ttft_s for s in done if s.ttft_s is not None]
-        lines.extend(_series("rate", rates, width, lambda v: f"{v:.0f}"))
-        lines.extend(_series("TTFT", ttfts, width, format_seconds))
+        lines.append(_series("rate", rates, width, lambda v: f"{v:.0f} tok/s"))
+        lines.append(_series("TTFT", ttfts, width, format_seconds))
         return lines
 
 
-def _series(label: str, values: Sequence[float], width: int, show: Callable[[float], str]) -> list[Text]:
-    """`rate ▂▄▆█▅  12–58`: the last replies as a sparkline, with the range beside it."""
+def _series(label: str, values: Sequence[float], width: int, show: Callable[[float], str]) -> Text:
+    """`rate ▂▄▆█▅ 12–58 tok/s`: the last replies as a sparkline, with the range beside it."""
     if not values:
-        return []
-    span = f" {show(min(values))}–{show(max(values))}" if len(values) > 1 else f" {show(values[-1])}"
+        return Text(f"{label:<5}—", style="dim")
+    low, high = show(min(values)), show(max(values))
+    span = f" {low}" if low == high else f" {low.split()[0]}–{high}"  # `38–45 tok/s`, not the unit twice
     text = Text(f"{label:<5}", style="dim")
     room = width - text.cell_len - len(span)
     if room >= 4:
         text.append(sparkline(values[-room:], min(room, len(values)), top=None), style="dim")
     text.append(span)
-    return [text]
+    return text
