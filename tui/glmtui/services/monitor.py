@@ -15,7 +15,6 @@ from typing import Protocol
 from glmtui.config import MonitorIntervals
 from glmtui.services.gpu_sampler import GpuSampler
 from glmtui.services.nvml import Nvml, PynvmlAdapter
-from glmtui.services.system_sampler import SystemSampler, process_name
 from glmtui.state import GpuSnapshot, MonitorSample, SystemReading
 
 
@@ -46,7 +45,7 @@ class Sampler:
             memory_s=self.intervals.gpu_s,
             slow_s=self.intervals.gpu_slow_s,
             processes_s=self.intervals.processes_s,
-            process_name=process_name,
+            process_name=_process_name,
         )
         self._system_args = {"ollama_local": ollama_local, "ollama_pid": ollama_pid}
         self._system: SystemReader | None = system  # else created on the sampling thread, at first use
@@ -57,6 +56,9 @@ class Sampler:
     def sample(self) -> MonitorSample:
         now = self.clock()
         if self._system is None:
+            # psutil is imported here, on the sampling thread, not on the way to the first frame.
+            from glmtui.services.system_sampler import SystemSampler
+
             self._system = SystemSampler(**self._system_args)  # type: ignore[arg-type]
         if not self._hostname:
             self._hostname = socket.gethostname()
@@ -68,3 +70,9 @@ class Sampler:
 
     def close(self) -> None:
         self.gpus.close()
+
+
+def _process_name(pid: int) -> str:
+    from glmtui.services.system_sampler import process_name
+
+    return process_name(pid)
