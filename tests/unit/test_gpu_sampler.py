@@ -164,3 +164,20 @@ def test_real_adapter_before_init_is_uninitialised() -> None:
     with pytest.raises(NvmlError) as caught:
         PynvmlAdapter().device_count()
     assert caught.value.code == codes.UNINITIALIZED
+
+
+def test_real_adapter_prefers_memory_v2_and_falls_back_to_v1() -> None:
+    calls: list[object] = []
+
+    def memory_info(handle: object, version: object = None) -> SimpleNamespace:
+        calls.append(version)
+        if version is not None:
+            raise pynvml.NVMLError(pynvml.NVML_ERROR_FUNCTION_NOT_FOUND)  # a driver older than v2
+        return SimpleNamespace(used=5, total=10)
+
+    adapter = PynvmlAdapter()
+    adapter._nvml = SimpleNamespace(NVMLError=pynvml.NVMLError, nvmlMemory_v2=pynvml.nvmlMemory_v2,
+                                    nvmlDeviceGetMemoryInfo=memory_info)
+    assert adapter.memory(object()) == (5, 10)
+    assert adapter.memory(object()) == (5, 10)
+    assert calls == [pynvml.nvmlMemory_v2, None, None]  # v2 asked once, then v1 only

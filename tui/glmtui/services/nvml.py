@@ -75,6 +75,7 @@ class PynvmlAdapter:
 
     def __init__(self) -> None:
         self._nvml: Any = None
+        self._memory_v2 = True  # until the driver says otherwise
 
     def _call(self, fn: str, *args: Any) -> Any:
         nvml = self._nvml
@@ -113,6 +114,17 @@ class PynvmlAdapter:
         return name.decode() if isinstance(name, bytes) else str(name)  # old bindings return bytes
 
     def memory(self, handle: Any) -> tuple[int, int]:
+        # v2 reports memory the driver reserves apart from "used", as nvidia-smi (R510+) does; v1's
+        # used is total - free, reserved included, so it would read a few hundred MiB above nvidia-smi.
+        version = getattr(self._nvml, "nvmlMemory_v2", None)
+        if self._memory_v2 and version is not None:
+            try:
+                info = self._call("nvmlDeviceGetMemoryInfo", handle, version)
+                return int(info.used), int(info.total)
+            except NvmlError as exc:
+                if exc.code == GPU_IS_LOST:
+                    raise
+                self._memory_v2 = False  # an older driver: v1 from now on
         info = self._call("nvmlDeviceGetMemoryInfo", handle)
         return int(info.used), int(info.total)
 
