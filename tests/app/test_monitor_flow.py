@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
+
 from glmtui.config import MonitorIntervals
 from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
 from glmtui.simulator import Simulator
 from glmtui.widgets.monitor.gpu_panel import GpuPanel
-from glmtui.widgets.monitor.lines_panel import LinesPanel
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.sidebar import MonitorSidebar
 from glmtui.widgets.monitor.throughput_panel import ThroughputPanel
 from tests.app.helpers import finished, make_app, ready, send
 from tests.conftest import wait_until
 from tests.fakes import ScriptedSystem, scripted_sampler
+from tests.widgets.host import panel_text
 
 FAST = MonitorIntervals(gpu_s=0.5, system_s=0.5, ollama_s=0.5)
 
 
-def text(panel: LinesPanel) -> str:
-    return "\n".join(panel.render_line(y).text.rstrip() for y in range(panel.size.height))
+
+async def sampling_stopped(pilot: Pilot[None], system: ScriptedSystem) -> int:
+    """Check nothing is sampled over 2.5 sampling intervals; return the read count."""
+    reads = system.reads
+    await pilot.pause(1.2)
+    assert system.reads <= reads + 1  # at most the sample already under way
+    return reads
 
 
 async def test_a_reply_loads_a_model_and_the_ollama_panel_shows_it(sim: Simulator) -> None:
@@ -26,14 +33,14 @@ async def test_a_reply_loads_a_model_and_the_ollama_panel_shows_it(sim: Simulato
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
         ollama = app.screen.query_one(OllamaPanel)
-        await wait_until(lambda: "no model loaded" in text(ollama), what="an empty /api/ps")
+        await wait_until(lambda: "no model loaded" in panel_text(ollama), what="an empty /api/ps")
         await finished(await send(pilot, "hello"))
-        await wait_until(lambda: "glm-4.7-flash:latest" in text(ollama), what="the loaded model")
-        assert "100% GPU" in text(ollama) and "ctx 4096" in text(ollama)
+        await wait_until(lambda: "glm-4.7-flash:latest" in panel_text(ollama), what="the loaded model")
+        assert "100% GPU" in panel_text(ollama) and "ctx 4096" in panel_text(ollama)
         gpu = app.screen.query_one(GpuPanel)
-        assert "0 RTX 4090" in text(gpu)
+        assert "0 RTX 4090" in panel_text(gpu)
         throughput = app.screen.query_one(ThroughputPanel)
-        await wait_until(lambda: "tok/s" in text(throughput), what="the reply's rate in the throughput panel")
+        await wait_until(lambda: "tok/s" in panel_text(throughput), what="the reply's rate in the throughput panel")
 
 
 async def test_unload_key_unloads_the_model(sim: Simulator) -> None:
@@ -42,10 +49,10 @@ async def test_unload_key_unloads_the_model(sim: Simulator) -> None:
         await ready(app)
         await finished(await send(pilot, "hello"))
         ollama = app.screen.query_one(OllamaPanel)
-        await wait_until(lambda: "qwen3-coder:30b" in text(ollama), what="the loaded model")
+        await wait_until(lambda: "qwen3-coder:30b" in panel_text(ollama), what="the loaded model")
         ollama.focus()
         await pilot.press("u")
-        await wait_until(lambda: "no model loaded" in text(ollama), what="the model to unload")
+        await wait_until(lambda: "no model loaded" in panel_text(ollama), what="the model to unload")
         assert not sim.store.loaded()
 
 
@@ -58,9 +65,7 @@ async def test_f2_hides_the_sidebar_and_stops_sampling(sim: Simulator) -> None:
         await wait_until(lambda: system.reads > 0, what="the first sample")
         await pilot.press("f2")
         assert not sidebar.display
-        reads = system.reads
-        await pilot.pause(1.2)  # two and a half sampling intervals
-        assert system.reads <= reads + 1  # at most the sample already under way
+        reads = await sampling_stopped(pilot, system)
         await pilot.press("f2")
         assert sidebar.display
         await wait_until(lambda: system.reads > reads + 1, what="sampling to resume")
@@ -83,9 +88,7 @@ async def test_sidebar_compacts_below_100_columns_and_hides_below_80(sim: Simula
         await pilot.resize_terminal(70, 24)
         await pilot.pause()
         assert not sidebar.display
-        reads = system.reads
-        await pilot.pause(1.2)
-        assert system.reads <= reads + 1
+        await sampling_stopped(pilot, system)
 
 
 async def test_gpu_lost_mid_run_is_shown_and_the_chat_goes_on(sim: Simulator) -> None:
@@ -95,9 +98,9 @@ async def test_gpu_lost_mid_run_is_shown_and_the_chat_goes_on(sim: Simulator) ->
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
         panel = app.screen.query_one(GpuPanel)
-        await wait_until(lambda: "RTX 4090" in text(panel), what="the GPU")
+        await wait_until(lambda: "RTX 4090" in panel_text(panel), what="the GPU")
         gpu.lost = True
-        await wait_until(lambda: "GPU is lost" in text(panel), what="the lost GPU")
+        await wait_until(lambda: "GPU is lost" in panel_text(panel), what="the lost GPU")
         turn = await finished(await send(pilot, "still there?"))
         assert turn.reply
 
@@ -108,11 +111,11 @@ async def test_ollama_offline_then_back(sim: Simulator) -> None:
     async with app.run_test(size=(120, 40)):
         await ready(app)
         panel = app.screen.query_one(OllamaPanel)
-        await wait_until(lambda: "no model loaded" in text(panel), what="the Ollama panel")
+        await wait_until(lambda: "no model loaded" in panel_text(panel), what="the Ollama panel")
         sim.stop()
-        await wait_until(lambda: "offline: retrying" in text(panel), what="offline")
+        await wait_until(lambda: "offline: retrying" in panel_text(panel), what="offline")
         revived = Simulator(port=port, rate=2000.0, load_seconds=0.01).start()
         try:
-            await wait_until(lambda: "no model loaded" in text(panel), what="recovery")
+            await wait_until(lambda: "no model loaded" in panel_text(panel), what="recovery")
         finally:
             revived.stop()

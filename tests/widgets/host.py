@@ -26,3 +26,8 @@ class HostApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield from self._widgets
+
+
+def panel_text(widget: Widget) -> str:
+    """What a line-API widget shows, as plain text, one line per row."""
+    return "\n".join(widget.render_line(y).text.rstrip() for y in range(widget.size.height))

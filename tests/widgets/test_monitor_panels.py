@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from textual.containers import Vertical
+from textual.widget import Widget
 
 from glmtui.services.fake_nvml import GIB
 from glmtui.state import (
@@ -17,11 +18,10 @@ from glmtui.state import (
     SystemReading,
 )
 from glmtui.widgets.monitor.gpu_panel import GpuPanel
-from glmtui.widgets.monitor.lines_panel import LinesPanel
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.system_panel import SystemPanel
 from tests.conftest import wait_until
-from tests.widgets.host import HostApp
+from tests.widgets.host import HostApp, panel_text
 
 GPU = GpuReading(
     0, "NVIDIA GeForce RTX 4090", memory_used=18 * GIB, memory_total=24 * GIB, util_gpu=93, util_memory=40,
@@ -30,11 +30,8 @@ GPU = GpuReading(
 )
 
 
-def text(panel: LinesPanel) -> str:
-    return "\n".join(panel.render_line(y).text.rstrip() for y in range(panel.size.height))
 
-
-def host(panel: LinesPanel, width: int = 38) -> HostApp:
+def host(panel: Widget, width: int = 38) -> HostApp:
     panel.styles.width = width
     return HostApp([Vertical(panel)])
 
@@ -44,7 +41,7 @@ async def test_gpu_panel_no_gpu_says_why_in_a_line() -> None:
     async with host(panel).run_test(size=(60, 20)) as pilot:
         panel.snapshot = GpuSnapshot(status="No NVIDIA GPU: NVML library not found (no NVIDIA driver installed)")
         await pilot.pause()
-        shown = text(panel)
+        shown = panel_text(panel)
         assert "No NVIDIA GPU: NVML library not found" in shown.replace("\n", " ")
 
 
@@ -53,7 +50,7 @@ async def test_gpu_panel_one_gpu() -> None:
     async with host(panel).run_test(size=(60, 30)) as pilot:
         panel.snapshot = GpuSnapshot(gpus=(GPU,))
         await pilot.pause()
-        shown = text(panel)
+        shown = panel_text(panel)
         assert "0 RTX 4090" in shown and "71°C" in shown and "312/450 W" in shown
         assert "75%" in shown and "18.0/24.0 GiB" in shown and "93%" in shown and "mem bw 40%" in shown
         assert "▂█  mem bw 40%" in shown  # utilisation's history, under its bar
@@ -67,7 +64,7 @@ async def test_gpu_panel_two_gpus_stack_and_a_lost_one_says_so() -> None:
     async with host(panel).run_test(size=(60, 40)) as pilot:
         panel.snapshot = GpuSnapshot(gpus=(GPU, lost))
         await pilot.pause()
-        shown = text(panel)
+        shown = panel_text(panel)
         assert shown.index("0 RTX 4090") < shown.index("1 A100-SXM4-80GB")
         assert "⚠ GPU is lost" in shown
 
@@ -78,7 +75,7 @@ async def test_gpu_panel_missing_readings_show_na() -> None:
     async with host(panel).run_test(size=(60, 20)) as pilot:
         panel.snapshot = GpuSnapshot(gpus=(bare,))
         await pilot.pause()
-        shown = text(panel)
+        shown = panel_text(panel)
         assert "GPU  ·" in shown and "n/a" in shown  # utilisation not reported
         assert "°C" not in shown and " W" not in shown
 
@@ -89,7 +86,7 @@ async def test_gpu_panel_names_the_machine_when_ollama_is_remote() -> None:
         panel.remote_host = "http://gpu-box:11434"
         panel.snapshot = GpuSnapshot(gpus=(GPU,), hostname="laptop")
         await pilot.pause()
-        shown = text(panel).replace("\n", " ")
+        shown = panel_text(panel).replace("\n", " ")
         assert "GPU · this machine (laptop)" in shown
         assert "Ollama runs on http://gpu-box:11434" in shown
 
@@ -119,14 +116,14 @@ async def test_ollama_panel_lists_models_and_unloads_the_picked_one() -> None:
     async with Host([Vertical(panel)]).run_test(size=(60, 20)) as pilot:
         panel.snapshot = OllamaSnapshot(online=True, models=models)
         await pilot.pause()
-        shown = text(panel)
+        shown = panel_text(panel)
         assert "19 GB  100% GPU  ctx 4096  keep 4m" in shown
         # Too long for the panel: split over two lines rather than losing the countdown.
         assert "65 GB  23%/77% CPU/GPU\n  ctx 8192  keep forever" in shown
         panel.focus()
         await pilot.press("down", "u")
         await wait_until(lambda: requested == ["gpt-oss:120b"], what="the unload request")
-        assert "▸ gpt-oss:120b" in text(panel)
+        assert "▸ gpt-oss:120b" in panel_text(panel)
 
 
 async def test_ollama_panel_offline_and_empty() -> None:
@@ -134,10 +131,10 @@ async def test_ollama_panel_offline_and_empty() -> None:
     async with host(panel).run_test(size=(60, 20)) as pilot:
         panel.snapshot = OllamaSnapshot(online=False, error="Cannot reach Ollama at http://127.0.0.1:9")
         await pilot.pause()
-        assert "offline: retrying" in text(panel)
+        assert "offline: retrying" in panel_text(panel)
         panel.snapshot = OllamaSnapshot(online=True)
         await pilot.pause()
-        assert "no model loaded" in text(panel)
+        assert "no model loaded" in panel_text(panel)
 
 
 async def test_system_panel() -> None:
@@ -148,7 +145,7 @@ async def test_system_panel() -> None:
     async with host(panel).run_test(size=(60, 20)) as pilot:
         panel.system = system
         await pilot.pause()
-        shown = text(panel)
+        shown = panel_text(panel)
         assert "12%" in shown and "21.0/64.0 GiB" in shown and "1.0/8.0 GiB" in shown
         assert "1.50 1.25 0.75" in shown and "16 cpu" in shown
         assert "ollama pid 1234" in shown and "104% cpu" in shown and "18.0 GiB" in shown

@@ -47,7 +47,7 @@ class Sampler:
             processes_s=self.intervals.processes_s,
             process_name=_process_name,
         )
-        self._system_args = {"ollama_local": ollama_local, "ollama_pid": ollama_pid}
+        self._ollama_local, self._ollama_pid = ollama_local, ollama_pid
         self._system: SystemReader | None = system  # else created on the sampling thread, at first use
         self._system_reading: SystemReading | None = None
         self._system_at = 0.0
@@ -59,7 +59,7 @@ class Sampler:
             # psutil is imported here, on the sampling thread, not on the way to the first frame.
             from glmtui.services.system_sampler import SystemSampler
 
-            self._system = SystemSampler(**self._system_args)  # type: ignore[arg-type]
+            self._system = SystemSampler(ollama_local=self._ollama_local, ollama_pid=self._ollama_pid)
         if not self._hostname:
             self._hostname = socket.gethostname()
         gpus, status = self.gpus.read(now)

@@ -60,6 +60,14 @@ def meter(fraction: float | None, width: int, style: str, empty_style: str = "di
     return text
 
 
+def meter_line(label: str, percent: float | None, width: int, style: str) -> Text:
+    """`VRAM ████████······  71%`: a label, a bar filling the line, and the percentage."""
+    text = Text(f"{label:<5}", style="dim")
+    text.append_text(meter(None if percent is None else percent / 100, max(0, width - 10), style))
+    text.append("  n/a" if percent is None else f"{percent:>4.0f}%", style=style)
+    return text
+
+
 def sparkline(values: Sequence[float], width: int, top: float | None = 100.0) -> str:
     """The last `width` values as block characters, scaled to `top` (or the series' own maximum)."""
     if width <= 0:

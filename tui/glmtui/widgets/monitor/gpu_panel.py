@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 
 from glmtui.state import GpuReading, GpuSnapshot
-from glmtui.widgets.monitor.format import gib, label_value, level, memory, meter, sparkline
+from glmtui.widgets.monitor.format import gib, label_value, level, memory, meter_line, sparkline
 from glmtui.widgets.monitor.lines_panel import LinesPanel
 
 COMPACT_BELOW = 30  # content columns: narrower drops sparklines and the process list
@@ -74,12 +74,12 @@ class GpuPanel(LinesPanel):
 
         pct = gpu.memory_percent
         vram_style = self._style(pct, 85, 95)
-        lines.append(_meter_line("VRAM", pct, width, vram_style, self.colour("meter-ok")))
+        lines.append(meter_line("VRAM", pct, width, vram_style))
         used = f"{gib(gpu.memory_used)}/{gib(gpu.memory_total)} GiB"
         lines.append(_with_spark(f"  {used}", gpu.memory_history, width, compact))
 
         util = None if gpu.util_gpu is None else float(gpu.util_gpu)
-        lines.append(_meter_line("GPU", util, width, self.colour("meter-ok"), self.colour("meter-ok")))
+        lines.append(meter_line("GPU", util, width, self.colour("meter-ok")))
         mem_util = Text("mem bw " + ("n/a" if gpu.util_memory is None else f"{gpu.util_memory}%"), style="dim")
         # Utilisation's history right under its bar (so it reads as that bar's last minute), memory
         # bandwidth use at the end of the line.
@@ -114,15 +114,6 @@ def _power(gpu: GpuReading) -> str:
     if gpu.power_limit_w is None:
         return f"{gpu.power_w:.0f} W"
     return f"{gpu.power_w:.0f}/{gpu.power_limit_w:.0f} W"
-
-
-def _meter_line(label: str, pct: float | None, width: int, style: str, ok: str) -> Text:
-    text = Text(f"{label:<5}", style="dim")
-    value = "n/a" if pct is None else f"{pct:.0f}%"
-    bar_width = max(0, width - 5 - 5)
-    text.append_text(meter(None if pct is None else pct / 100, bar_width, style or ok))
-    text.append(f"{value:>5}", style=style)
-    return text
 
 
 def _with_spark(label: str, history: tuple[float, ...], width: int, compact: bool) -> Text:

@@ -9,7 +9,6 @@ nothing at all.
 from __future__ import annotations
 
 from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.geometry import Region, Size
@@ -82,8 +81,3 @@ class LinesPanel(Widget):
             strip = Strip(Segment.adjust_line_length(list(segments), width, style=base), width)
             self._strips[y] = strip
         return strip
-
-
-def plain_style(colour: str, *, bold: bool = False) -> Style:
-    """A Rich style from a theme colour string, tolerating an empty one."""
-    return Style(color=colour or None, bold=bold)

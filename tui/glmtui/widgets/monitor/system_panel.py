@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 
 from glmtui.state import SystemReading
-from glmtui.widgets.monitor.format import gib, label_value, level, memory, meter
+from glmtui.widgets.monitor.format import gib, label_value, level, memory, meter_line
 from glmtui.widgets.monitor.lines_panel import LinesPanel
 
 
@@ -27,18 +27,10 @@ class SystemPanel(LinesPanel):
         system = self.system
         if system is None:
             return [*lines, Text("reading…", style="dim")]
-        bar = max(0, width - 5 - 5)
-        cpu = Text("CPU  ", style="dim")
-        cpu_style = self.colour(f"meter-{level(system.cpu_percent, 80, 95)}")
-        cpu.append_text(meter(system.cpu_percent / 100, bar, cpu_style))
-        cpu.append(f"{system.cpu_percent:>4.0f}%", style=cpu_style)
-        lines.append(cpu)
+        lines.append(meter_line("CPU", system.cpu_percent, width,
+                                self.colour(f"meter-{level(system.cpu_percent, 80, 95)}")))
         ram_pct = 100 * system.ram_used / system.ram_total if system.ram_total else None
-        ram_style = self.colour(f"meter-{level(ram_pct, 85, 95)}")
-        ram = Text("RAM  ", style="dim")
-        ram.append_text(meter(None if ram_pct is None else ram_pct / 100, bar, ram_style))
-        ram.append("  n/a" if ram_pct is None else f"{ram_pct:>4.0f}%", style=ram_style)
-        lines.append(ram)
+        lines.append(meter_line("RAM", ram_pct, width, self.colour(f"meter-{level(ram_pct, 85, 95)}")))
         lines.append(label_value("  used", f"{gib(system.ram_used)}/{gib(system.ram_total)} GiB", width))
         if system.swap_total:
             swap_pct = 100 * system.swap_used / system.swap_total
