@@ -52,16 +52,17 @@ class MonitorFeed:
         loop = asyncio.get_running_loop()
         next_ps = 0.0
         while True:
+            self._wake.clear()  # before the work: a refresh asked for during it wakes the next wait
             if visible():
                 sample = await loop.run_in_executor(self._executor, self.sampler.sample)
                 if sample != self.sample:
                     self.sample = sample
                     self.samples.publish(sample)
-                if self._ps_due or loop.time() >= next_ps:
+                # A little slack: the 1 s wakeups jitter, and 1.99 s must not wait for the 3 s one.
+                if self._ps_due or loop.time() >= next_ps - 0.1:
                     self._ps_due = False
                     next_ps = loop.time() + self.intervals.ollama_s
                     await self.poll_ollama()
-            self._wake.clear()
             try:
                 async with asyncio.timeout(self.intervals.tick_s):
                     await self._wake.wait()
