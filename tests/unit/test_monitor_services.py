@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 from glmtui.services.monitor import Sampler
@@ -63,6 +65,20 @@ def test_system_sampler_reads_this_machine_and_a_given_server_process() -> None:
     assert reading.cpu_count >= 1 and 0.0 <= reading.cpu_percent <= 100.0
     assert reading.ollama is not None and reading.ollama.pid == os.getpid()
     assert reading.ollama.rss_bytes > 10 * 1024**2
+
+
+def test_a_server_that_exited_is_no_longer_shown() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        sampler = SystemSampler(ollama_local=True, ollama_pid=child.pid, find_s=0.0)
+        reading = sampler.read(0.0).ollama
+        assert reading is not None and reading.pid == child.pid
+        child.kill()
+        time.sleep(0.2)  # killed but not yet reaped: a zombie, as glmtui --demo's simulator would be
+        assert sampler.read(1.0).ollama is None
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_remote_ollama_is_not_looked_for_here() -> None:

@@ -73,6 +73,8 @@ class SystemSampler:
             except psutil.Error:
                 self._children = []
         try:
+            if server.status() == psutil.STATUS_ZOMBIE:  # exited, not yet reaped by its parent
+                raise psutil.NoSuchProcess(server.pid)
             rss = server.memory_info().rss
             cpu = server.cpu_percent(interval=None)
         except psutil.Error:
