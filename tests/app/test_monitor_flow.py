@@ -50,7 +50,9 @@ async def test_unload_key_unloads_the_model(sim: Simulator) -> None:
         await finished(await send(pilot, "hello"))
         ollama = app.screen.query_one(OllamaPanel)
         await wait_until(lambda: "qwen3-coder:30b" in panel_text(ollama), what="the loaded model")
-        ollama.focus()
+        await pilot.press("f3")
+        assert ollama.has_focus
+        await wait_until(lambda: "▸ qwen3-coder:30b" in panel_text(ollama), what="the picked model marked")
         await pilot.press("u")
         await wait_until(lambda: "no model loaded" in panel_text(ollama), what="the model to unload")
         assert not sim.store.loaded()

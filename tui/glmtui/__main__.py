@@ -17,7 +17,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="glmtui",
         description="A terminal app for local LLMs on Ollama: streaming chat, thinking traces, exact tokens/sec.",
-        epilog="Keys: Enter sends · Ctrl+J newline · Esc stops a reply · Ctrl+T think · Ctrl+N new chat · F2 monitor · Ctrl+Q quit",
+        epilog="Keys: Enter sends · Ctrl+J newline · Esc stops a reply · Ctrl+T think · Ctrl+N new chat · F2 monitor · F3 loaded models · Ctrl+Q quit",
     )
     parser.add_argument("--host", help="Ollama URL (default: $OLLAMA_HOST, the config file, then 127.0.0.1:11434)")
     parser.add_argument("--model", "-m", help="model to chat with (default: config, then the first installed)")

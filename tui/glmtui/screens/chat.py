@@ -33,6 +33,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+t", "cycle_think", "Think", id="cycle-think"),
         Binding("ctrl+n", "new_chat", "New chat", id="new-chat"),
         Binding("f2", "toggle_monitor", "Monitor", id="toggle-monitor"),
+        Binding("f3", "focus_loaded", "Loaded models", id="focus-loaded-models"),
         Binding("ctrl+q", "app.quit", "Quit", id="quit"),
     ]
     # The sidebar compacts below 100 columns and hides below 80 (see chat.tcss).
@@ -135,6 +136,14 @@ class ChatScreen(Screen[None]):
 
     def action_toggle_monitor(self) -> None:
         self.glm.toggle_monitor()
+
+    def action_focus_loaded(self) -> None:
+        """Into the Ollama panel, to pick a loaded model and unload it (Tab or Shift+Tab leaves)."""
+        panel = self.query_one(OllamaPanel)
+        if not self.query_one(MonitorSidebar).display:
+            self.notify("The monitor is hidden: F2 shows it.", timeout=3)
+            return
+        panel.focus()
 
     def action_cycle_think(self) -> None:
         self.glm.cycle_think()

@@ -1,6 +1,7 @@
 """The Ollama panel: loaded models from `/api/ps`, their CPU/GPU split and keep-alive countdown.
 
-Focus it (Tab) to pick a model with the arrow keys; `u` unloads the picked one (`keep_alive: 0`).
+Focus it (F3 on the chat screen, or Tab) to pick a model with the arrow keys; `u` unloads the picked
+one (`keep_alive: 0`).
 """
 
 from __future__ import annotations
@@ -53,10 +54,9 @@ class OllamaPanel(LinesPanel):
     def watch_cursor(self) -> None:
         self.rebuild()
 
-    def on_focus(self) -> None:
-        self.rebuild()
-
-    def on_blur(self) -> None:
+    def watch_has_focus(self, has_focus: bool) -> None:
+        # Not on_focus: that handler runs before Widget's own sets has_focus, so build() saw False.
+        super().watch_has_focus(has_focus)
         self.rebuild()
 
     @property
@@ -111,5 +111,5 @@ class OllamaPanel(LinesPanel):
             else:  # a narrow sidebar: two lines rather than losing the countdown
                 lines.extend([detail, more])
         if self.has_focus:
-            lines.append(Text("↑↓ pick · u unload", style="dim"))
+            lines.append(Text("↑↓ pick · u unload · tab leaves", style="dim"))
         return lines
