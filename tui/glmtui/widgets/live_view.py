@@ -40,6 +40,7 @@ class LiveView(Widget):
         # What the screen shows: head[:_drawn_from] as frozen, then _drawn (the tail as last drawn).
         self._drawn_from = 0
         self._drawn: list[Strip] = []
+        self._blank: tuple[tuple[int, str], Strip] | None = None
 
     # -- content ---------------------------------------------------------------------------------------
     def freeze(self, renderable: RenderableType) -> None:
@@ -59,7 +60,8 @@ class LiveView(Widget):
         lines = [*self._head[start:], *self._tail]
         same = next((i for i, (a, b) in enumerate(zip(drawn, lines)) if a != b), min(len(drawn), len(lines)))
         self._drawn_from, self._drawn = len(self._head), self._tail
-        self._fit(start + same)
+        # Up to the last line that had or has text: the reserved rows below were blank and still are.
+        self._fit(start + same, start + max(len(drawn), len(lines)))
 
     @property
     def step(self) -> int:
@@ -81,7 +83,7 @@ class LiveView(Widget):
         lines = Segment.split_and_crop_lines(segments, self._width, style=style, include_new_lines=False)
         return [Strip(line, self._width) for line in lines]
 
-    def _fit(self, changed_from: int = 0) -> None:
+    def _fit(self, changed_from: int = 0, changed_to: int | None = None) -> None:
         if not self._width:
             # Not laid out yet: take one step of room; on_resize renders at the real width.
             rows = self.step if (self._frozen or self._tail_renderable is not None) else 0
@@ -91,9 +93,11 @@ class LiveView(Widget):
         if rows != self._rows:
             self._rows = rows
             self.styles.height = rows  # a layout pass, once per step
-        elif changed_from < rows:
+        else:
             # Only the changed lines of this widget's own region.
-            self.refresh(Region(0, changed_from, self.size.width, rows - changed_from))
+            end = rows if changed_to is None else min(rows, changed_to)
+            if changed_from < end:
+                self.refresh(Region(0, changed_from, self.size.width, end - changed_from))
 
     def on_resize(self, event: events.Resize) -> None:
         width = self.content_region.width
@@ -110,4 +114,8 @@ class LiveView(Widget):
             return head[y]
         if y - len(head) < len(self._tail):
             return self._tail[y - len(head)]
-        return Strip.blank(self.content_region.width, self.rich_style)
+        # The rows reserved below the text: one cached blank strip (rich_style walks the ancestors).
+        key = (self.content_region.width, self.app.theme)
+        if self._blank is None or self._blank[0] != key:
+            self._blank = (key, Strip.blank(key[0], self.rich_style))
+        return self._blank[1]
