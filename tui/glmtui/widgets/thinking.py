@@ -29,7 +29,14 @@ class ThinkingView(Collapsible):
 
     def __init__(self) -> None:
         self._text = LiveView(classes="thinking-text")
+        self._finished = False  # streaming opens the section itself; that must not scroll
         super().__init__(self._text, title="thinking…", collapsed=False)
+
+    def on_collapsible_expanded(self, event: Collapsible.Expanded) -> None:
+        # Reopening a trace means "let me read it": bring its start into view. Left alone, an
+        # anchored chat log keeps its bottom pinned and the trace grows above, off screen.
+        if event.collapsible is self and self._finished:
+            self.call_after_refresh(self.scroll_visible, top=True, animate=False)
 
     def show_text(self, text: str) -> None:
         self._text.set_tail(Text(text))
@@ -39,4 +46,5 @@ class ThinkingView(Collapsible):
         duration = f"{seconds:.1f} s" if seconds is not None else "?"
         prefix = "thinking stopped after" if still_thinking else "thought for"
         self.title = f"{prefix} {duration} · {tokens} tokens"
+        self._finished = True
         self.collapsed = True
