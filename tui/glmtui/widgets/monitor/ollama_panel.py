@@ -40,7 +40,7 @@ class OllamaPanel(LinesPanel):
             self.model = model
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # (LinesPanel's on_mount runs too: Textual calls every class's handler along the MRO.)
         # The countdown needs the clock, not just new snapshots. Rebuilding is cheap and a line
         # repaints only when its text changes (once a minute above two minutes left).
         self.set_interval(1.0, self.rebuild)
