@@ -12,7 +12,7 @@ import importlib
 
 from rich.text import Text
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
@@ -20,12 +20,17 @@ from textual.signal import Signal
 from glmtui.config import Config
 from glmtui.errors import GlmTuiError
 from glmtui.hosts import is_local
+from glmtui.model_names import same_model
 from glmtui.monitor_feed import MonitorFeed
 from glmtui.paths import builtin_themes_dir, user_themes_dir
 from glmtui.services.monitor import Sampler
 from glmtui.services.nvml import Nvml
+from glmtui.pull_feed import PullFeed
+from glmtui.services.library import ModelLibrary
 from glmtui.services.ollama import OllamaService, supports_levels
-from glmtui.state import GenerationStats, ModelInfo, MonitorSample, OllamaSnapshot, ThinkSetting, Turn
+from glmtui.state import (
+    GenerationStats, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress, ThinkSetting, Turn,
+)
 from glmtui.trace import trace
 from glmtui.themes import APP_VARIABLES, DEFAULT_THEME, load_themes
 from glmtui.widgets.chat_pane import GenerationRequest
@@ -79,6 +84,9 @@ class GlmTuiApp(App[None]):
         self.monitor_feed = MonitorFeed(
             sampler, self.service, config.monitor_intervals, self.monitor_signal, self.ollama_signal
         )
+        self.library = ModelLibrary(self.service)
+        self.pulls_signal: Signal[tuple[PullProgress, ...]] = Signal(self, "pulls")
+        self.pull_feed = PullFeed(self, self.library, self.pulls_signal, self._pull_finished)
         self.set_reactive(GlmTuiApp.show_monitor, config.monitor)
         self.online_poll_s = ONLINE_POLL_S  # tests shorten these
         self.offline_poll_s = OFFLINE_POLL_S
@@ -151,6 +159,68 @@ class GlmTuiApp(App[None]):
         self.notify(f"Unloaded {model}", timeout=3)
         self.monitor_feed.refresh_ollama()
 
+    async def sample_now(self) -> MonitorSample | None:
+        """A sample even while the sidebar is hidden (the models screen's fit needs the GPUs)."""
+        return await self.monitor_feed.sample_now()
+
+    # -- models: switch, pull ----------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]):  # type: ignore[no-untyped-def]
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Switch model", "Installed models: pick one for this chat (F4)",
+                            lambda: self.open_models("installed"))
+        yield SystemCommand("Pull model", "The variant catalogue with VRAM fit, or any name:tag",
+                            lambda: self.open_models("catalogue"))
+
+    def open_models(self, tab: str = "installed") -> None:
+        from glmtui.screens.models import ModelsScreen
+
+        if isinstance(self.screen, ModelsScreen):
+            self.screen.query_one("#models-tabs").active = tab  # type: ignore[attr-defined]
+            return
+        self.push_screen(ModelsScreen(tab))
+
+    async def switch_model(self, name: str) -> None:
+        """Point the chat at another model; the conversation stays and goes with the next request."""
+        if name == self.model:
+            self.notify(f"{name} is already this chat's model.", timeout=2)
+            return
+        self.model = name
+        await self._load_model_info()
+        self.notify(f"Switched to {name}: the conversation continues with it.", timeout=3)
+
+    async def _switch_and_close(self, name: str) -> None:
+        from glmtui.screens.models import ModelsScreen
+
+        await self.switch_model(name)
+        if isinstance(self.screen, ModelsScreen):
+            self.screen.dismiss()
+
+    def is_streaming(self, model: str) -> bool:
+        from glmtui.widgets.chat_pane import ChatPane
+
+        return any(same_model(pane.streaming_model or "", model)
+                   for screen in self.screen_stack for pane in screen.query(ChatPane))
+
+    def _pull_finished(self, job: PullProgress) -> None:
+        from glmtui.screens.confirm import ConfirmScreen
+        from glmtui.screens.models import ModelsScreen
+
+        if job.state == "failed":
+            self.notify(f"{job.error}" + (f" — {job.hint}" if job.hint else ""), title=f"Pull {job.name}",
+                        severity="error", timeout=8)
+            return
+        if job.state != "done":
+            return
+        if isinstance(self.screen, ModelsScreen):
+            text = Text()
+            text.append(f"{job.name} is installed.", style="bold")
+            text.append("\nSwitch this chat to it? The conversation stays.")
+            self.push_screen(ConfirmScreen(text, yes="Switch", no="Not now"),
+                             lambda yes: self.run_worker(self._switch_and_close(job.name)) if yes else None)
+        else:
+            self.notify(f"{job.name} is installed. F4, then Enter on it, switches to it.", title="Pull", timeout=6)
+
     # -- connection and model ---------------------------------------------------------------------
 
     @work(exclusive=True, group="connection", exit_on_error=False)
@@ -200,7 +270,7 @@ class GlmTuiApp(App[None]):
                     "pull one, e.g. `ollama pull glm-4.7-flash`, then press ctrl+n",
                 ))
                 return
-        if not any(_same_model(self.model, name) for name in names):
+        if not any(same_model(self.model, name) for name in names):
             await self._show_error(GlmTuiError(
                 f"Model '{self.model}' is not installed on {self.config.host}",
                 f"pull it with `ollama pull {self.model}`; installed: {', '.join(names) or 'none'}",
@@ -305,11 +375,3 @@ class GlmTuiApp(App[None]):
         if isinstance(self.screen, ChatScreen):
             await self.screen.show_notice(text)
 
-
-def _same_model(wanted: str, installed: str) -> bool:
-    """Ollama treats a name without a tag as `:latest`, and names case-insensitively."""
-    def norm(name: str) -> str:
-        name = name.lower()
-        return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
-
-    return norm(wanted) == norm(installed)

@@ -10,6 +10,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from glmtui.services.fit import KvShape
+
 CATALOG_PATH = Path(__file__).with_name("catalog.toml")
 KNOWN_CAPABILITIES = frozenset({"thinking", "tools", "vision"})
 
@@ -25,6 +27,7 @@ class Variant:
     size_bytes: int  # approximate download size
     context: int
     capabilities: tuple[str, ...]
+    kv: KvShape | None = None  # the KV-cache shape, when the catalogue states it
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,12 @@ def _variant(entry: dict[str, object]) -> Variant:
     capabilities = entry.get("capabilities", [])
     if not isinstance(capabilities, list) or not set(capabilities) <= KNOWN_CAPABILITIES:
         raise ValueError(f"capabilities must be a list of {', '.join(sorted(KNOWN_CAPABILITIES))}")
+    kv = entry.get("kv")
+    if kv is not None and (not isinstance(kv, list) or len(kv) != 4
+                           or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in kv)):
+        raise ValueError("kv must be [layers, kv_heads, key_length, value_length], positive integers")
     tag = text("tag")
     if ":" not in tag:
         raise ValueError(f"tag {tag!r} needs a ':' (model:tag)")
     return Variant(text("family"), tag, text("quantization"), text("parameters"), int(size * 1e9), context,
-                   tuple(capabilities))
+                   tuple(capabilities), KvShape(*kv) if kv is not None else None)

@@ -115,10 +115,66 @@ class ModelInfo:
     parameter_size: str = ""
     quantization: str = ""
     capabilities: tuple[str, ...] = ()
+    modified_at: float | None = None  # epoch seconds
+    digest: str = ""
 
     @property
     def can_think(self) -> bool:
         return "thinking" in self.capabilities
+
+
+@dataclass(frozen=True, slots=True)
+class ModelDetails:
+    """Everything `/api/show` says about one installed model (text fields already sanitised)."""
+
+    name: str
+    family: str = ""
+    parameter_size: str = ""
+    quantization: str = ""
+    capabilities: tuple[str, ...] = ()
+    context_length: int | None = None
+    parameters: str = ""
+    template: str = ""
+    license: str = ""
+    model_info: dict[str, object] = field(default_factory=dict)
+
+
+# -- pulls -----------------------------------------------------------------------------------------
+
+PullState = Literal["queued", "pulling", "done", "failed", "cancelled"]
+
+
+@dataclass(frozen=True, slots=True)
+class PullUpdate:
+    """One line of `/api/pull`'s progress stream."""
+
+    status: str
+    digest: str | None = None
+    total: int | None = None
+    completed: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PullProgress:
+    """Where one pull stands: what the progress bar, the status bar and the models screen show."""
+
+    name: str
+    state: PullState = "queued"
+    status: str = "queued"  # Ollama's phase: pulling manifest, downloading, verifying sha256 digest…
+    completed: int = 0  # bytes, over all layers
+    total: int = 0
+    rate: float | None = None  # bytes per second, this pull's own downloads only
+    eta_s: float | None = None
+    error: str | None = None
+    hint: str = ""
+
+    @property
+    def fraction(self) -> float | None:
+        return self.completed / self.total if self.total else None
+
+    @property
+    def active(self) -> bool:
+        return self.state in ("queued", "pulling")
 
 
 # -- the live monitor ------------------------------------------------------------------------------

@@ -192,6 +192,10 @@ class OllamaService:
         self._show_cache[model] = info
         return info
 
+    def forget(self, model: str) -> None:
+        """Drop cached `/api/show` facts (after a delete: a later pull of that name may differ)."""
+        self._show_cache.pop(model, None)
+
     async def ps(self) -> list[LoadedModel]:
         """Models loaded in memory (`/api/ps`), longest keep-alive first as the server sorts them."""
         try:

@@ -19,7 +19,7 @@ from .wire import BadRequest, Responder, go_json
 if TYPE_CHECKING:
     from .server import Simulator
 
-PROGRESS_INTERVAL = 0.05  # ~20 progress lines per second per layer
+PROGRESS_INTERVAL = 0.05  # default: ~20 progress lines per second per layer (Simulator.pull_progress_s)
 MANIFEST_ERROR = "pull model manifest: file does not exist"
 
 
@@ -84,7 +84,7 @@ def _pull_layer(sim: Simulator, resp: Responder, out: Output, layer: Layer, mode
     last = time.monotonic()
     while done < layer.size:
         rate = model_size / max(sim.pull_seconds, 1e-3)  # bytes per second
-        resp.wait(min(PROGRESS_INTERVAL, (layer.size - done) / rate))
+        resp.wait(min(sim.pull_progress_s, (layer.size - done) / rate))
         now = time.monotonic()
         # Bytes "arrive" with real elapsed time and are recorded before the line is sent, so a drop
         # after this line still keeps them for the next pull to resume from.

@@ -25,7 +25,7 @@ from .catalogue import ModelSpec, normalize_name
 from .faults import Fault, FaultQueue
 from .generation import handle_inference
 from .models import ModelStore, expires_at_datetime
-from .pulling import handle_pull
+from .pulling import PROGRESS_INTERVAL, handle_pull
 from .wire import BadRequest, ClientGone, Responder, parse_json_body, rfc3339
 
 log = logging.getLogger("glmtui.simulator")
@@ -38,8 +38,8 @@ Route = Callable[["Simulator", Responder, bytes], None]
 class Simulator:
     """An Ollama-compatible server on loopback, driven from tests or run as a process.
 
-    ``rate`` (tokens/s), ``reply_tokens``, ``load_seconds`` and ``pull_seconds`` are plain attributes that
-    may be changed while it runs; ``requests`` records ``(method, path, json-or-None)`` for assertions.
+    ``rate`` (tokens/s), ``reply_tokens``, ``load_seconds``, ``pull_seconds`` and ``pull_progress_s`` (the
+    gap between pull progress lines) are plain attributes that may be changed while it runs; ``requests`` records ``(method, path, json-or-None)`` for assertions.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, rate: float = 50.0,
@@ -51,6 +51,7 @@ class Simulator:
         self.reply_tokens = reply_tokens
         self.load_seconds = float(load_seconds)
         self.pull_seconds = float(pull_seconds)
+        self.pull_progress_s = PROGRESS_INTERVAL
         self.store = ModelStore(vram_bytes)
         self.faults = FaultQueue()
         self.requests: list[tuple[str, str, Any]] = []
@@ -319,7 +320,7 @@ def _sim_fault(sim: Simulator, resp: Responder, raw: bytes) -> None:
 
 
 _CONFIG_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "rate": float, "load_seconds": float, "pull_seconds": float,
+    "rate": float, "load_seconds": float, "pull_seconds": float, "pull_progress_s": float,
     "reply_tokens": lambda v: None if v is None else int(v),
 }
 

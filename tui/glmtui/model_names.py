@@ -1,0 +1,36 @@
+"""Model names as Ollama reads them: `[host/][namespace/]model[:tag]`, matched case-insensitively.
+
+A malformed name is rejected here, with a reason, before any request is sent: Ollama would only answer
+a bare `invalid model name`.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PART = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+_NAME_RE = re.compile(rf"^({_PART}/){{0,2}}{_PART}(:[A-Za-z0-9_][A-Za-z0-9._-]{{0,79}})?$")
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` is not a model name Ollama would accept, or None when it is fine."""
+    if not name.strip():
+        return "type a model name, e.g. glm-4.7-flash:q8_0"
+    if name != name.strip() or any(ch.isspace() for ch in name):
+        return f"'{name.strip()}' contains spaces; model names look like family:tag"
+    if name.count(":") > 1 or name.endswith(":"):
+        return f"'{name}' needs exactly one tag after a single ':' (e.g. glm-4.7-flash:q8_0)"
+    if not _NAME_RE.match(name):
+        return (f"'{name}' is not a valid model name: use letters, digits, '.', '_' and '-', "
+                "an optional namespace/ and an optional :tag")
+    return None
+
+
+def with_tag(name: str) -> str:
+    """`name` with `:latest` added when it has no tag, as Ollama reads it."""
+    return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+
+
+def same_model(wanted: str, installed: str) -> bool:
+    """Ollama treats a name without a tag as `:latest`, and names case-insensitively."""
+    return with_tag(wanted.lower()) == with_tag(installed.lower())

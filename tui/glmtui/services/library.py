@@ -1,0 +1,115 @@
+"""ModelLibrary: the model-management calls behind the switcher (list, show, pull, delete, load).
+
+Kept apart from `OllamaService` (the chat path) but on the same official client and the same error
+mapping, so every failure reaches the UI as a `GlmTuiError` with a message and a hint. Ollama's own
+error texts (a full disk, a missing manifest) are passed on verbatim, sanitised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from glmtui.errors import GlmTuiError
+from glmtui.model_names import name_problem
+from glmtui.sanitize import sanitize
+from glmtui.services.ollama import OllamaService
+from glmtui.state import ModelDetails, ModelInfo, PullUpdate
+
+MANIFEST_MISSING = "file does not exist"
+REGISTRY_HINT = "check the name and tag on ollama.com/library (tags are case-insensitive)"
+
+
+class ModelLibrary:
+    """Model management over an `OllamaService`'s client."""
+
+    def __init__(self, service: OllamaService) -> None:
+        self.service = service
+
+    async def installed(self) -> list[ModelInfo]:
+        """`/api/tags` with modified dates and digests, in the server's order (newest first)."""
+        try:
+            response = await self.service.client.list()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+            raise self.service.map_error(exc) from exc
+        models: list[ModelInfo] = []
+        for entry in response.models:
+            details = entry.details
+            models.append(ModelInfo(
+                name=sanitize(entry.model or ""),
+                size=int(entry.size or 0),
+                family=sanitize(details.family or "") if details else "",
+                parameter_size=sanitize(details.parameter_size or "") if details else "",
+                quantization=sanitize(details.quantization_level or "") if details else "",
+                modified_at=entry.modified_at.timestamp() if entry.modified_at else None,
+                digest=entry.digest or "",
+            ))
+        return models
+
+    async def details(self, name: str) -> ModelDetails:
+        """`/api/show` for one model: parameters, template, licence and model_info."""
+        try:
+            response = await self.service.client.show(name)
+        except Exception as exc:  # noqa: BLE001
+            raise self.service.map_error(exc, name) from exc
+        info: dict[str, Any] = dict(response.modelinfo or {})
+        arch = info.get("general.architecture")
+        context = info.get(f"{arch}.context_length") if isinstance(arch, str) else None
+        details = response.details
+        return ModelDetails(
+            name=name,
+            family=sanitize(details.family or "") if details else "",
+            parameter_size=sanitize(details.parameter_size or "") if details else "",
+            quantization=sanitize(details.quantization_level or "") if details else "",
+            capabilities=tuple(response.capabilities or ()),
+            context_length=context if isinstance(context, int) else None,
+            parameters=sanitize(response.parameters or ""),
+            template=sanitize(response.template or ""),
+            license=sanitize(response.license or ""),
+            model_info=info,
+        )
+
+    async def pull(self, name: str) -> AsyncIterator[PullUpdate]:
+        """Stream `/api/pull` progress. Raises GlmTuiError; a malformed name is refused unsent."""
+        problem = name_problem(name)
+        if problem is not None:
+            raise GlmTuiError(problem, "fix the name and try again", kind="bad-name")
+        try:
+            stream = await self.service.client.pull(name, stream=True)
+        except Exception as exc:  # noqa: BLE001
+            raise self._pull_error(exc, name) from exc
+        try:
+            async for part in stream:
+                yield PullUpdate(status=sanitize(part.status or ""), digest=part.digest,
+                                 total=part.total, completed=part.completed)
+        except Exception as exc:  # noqa: BLE001
+            raise self._pull_error(exc, name) from exc
+        finally:
+            await stream.aclose()
+
+    def _pull_error(self, exc: BaseException, name: str) -> GlmTuiError:
+        import ollama
+
+        if isinstance(exc, ollama.ResponseError):
+            text = sanitize(str(exc.error))
+            if MANIFEST_MISSING in text:
+                return GlmTuiError(f"'{name}' is not on the registry ({text})", REGISTRY_HINT, "not-found")
+            return GlmTuiError(f"Ollama could not pull {name}: {text}", "", "pull")
+        error = self.service.map_error(exc, name)
+        if error.kind == "dropped":
+            return GlmTuiError(f"The connection dropped while pulling {name}",
+                               "pull it again to resume: Ollama keeps the parts already downloaded", "dropped")
+        return error
+
+    async def delete(self, name: str) -> None:
+        try:
+            await self.service.client.delete(name)
+        except Exception as exc:  # noqa: BLE001
+            raise self.service.map_error(exc, name) from exc
+
+    async def preload(self, name: str, keep_alive: str | float | None) -> None:
+        """Load a model into memory without generating: a chat with no messages, as Ollama documents."""
+        try:
+            await self.service.client.chat(model=name, messages=[], keep_alive=keep_alive)
+        except Exception as exc:  # noqa: BLE001
+            raise self.service.map_error(exc, name) from exc
