@@ -69,6 +69,13 @@ class MonitorFeed:
             except TimeoutError:
                 pass
 
+    async def sample_now(self) -> MonitorSample | None:
+        """The latest sample, taking one now (on the sampler's thread) if none was taken yet."""
+        if self.sample is None:
+            loop = asyncio.get_running_loop()
+            self.sample = await loop.run_in_executor(self._executor, self.sampler.sample)
+        return self.sample
+
     async def poll_ollama(self) -> None:
         try:
             snapshot = OllamaSnapshot(online=True, models=tuple(await self.service.ps()))

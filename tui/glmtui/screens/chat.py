@@ -34,6 +34,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+n", "new_chat", "New chat", id="new-chat"),
         Binding("f2", "toggle_monitor", "Monitor", id="toggle-monitor"),
         Binding("f3", "focus_loaded", "Loaded models", id="focus-loaded-models"),
+        Binding("f4", "models", "Models", id="open-models"),
         Binding("ctrl+q", "app.quit", "Quit", id="quit"),
     ]
     # The sidebar compacts below 100 columns and hides below 80 (see chat.tcss).
@@ -68,6 +69,7 @@ class ChatScreen(Screen[None]):
         self.watch(app, "server_version", lambda value: setattr(header, "server_version", value))
         self.watch(app, "think_label", lambda value: setattr(self.query_one(StatusBar), "think", value))
         self.watch(app, "show_monitor", lambda shown: self.set_class(not shown, "-monitor-off"))
+        app.pulls_signal.subscribe(self, lambda jobs: setattr(self.query_one(StatusBar), "pulls", jobs))
         self._live_timer = self.set_interval(self.LIVE_TICK_S, self._live_tick, pause=True)
         self.query_one(PromptInput).focus()
 
@@ -144,6 +146,9 @@ class ChatScreen(Screen[None]):
             self.notify("The monitor is hidden: F2 shows it.", timeout=3)
             return
         panel.focus()
+
+    def action_models(self) -> None:
+        self.glm.open_models()
 
     def action_cycle_think(self) -> None:
         self.glm.cycle_think()

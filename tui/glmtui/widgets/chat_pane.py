@@ -80,6 +80,11 @@ class ChatPane(Vertical):
     def is_streaming(self) -> bool:
         return self._worker is not None and not self._worker.is_finished
 
+    @property
+    def streaming_model(self) -> str | None:
+        """The model of the reply streaming now, if any."""
+        return self._current[0].model if self.is_streaming and self._current is not None else None
+
     async def send(self, prompt: str, request: GenerationRequest) -> Turn:
         """Show the prompt, start streaming the reply, and return the new turn."""
         messages = self.conversation.messages_for(prompt)

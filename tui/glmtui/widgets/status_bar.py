@@ -7,7 +7,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from glmtui.services.stats import LiveStats, format_rate, format_seconds
-from glmtui.state import Turn, TurnStatus
+from glmtui.state import PullProgress, Turn, TurnStatus
+from glmtui.widgets.pull_list import pull_summary
 
 
 class StatusBar(Widget):
@@ -19,6 +20,7 @@ class StatusBar(Widget):
 
     think: reactive[str] = reactive("")
     last: reactive[Turn | None] = reactive(None, always_update=True)
+    pulls: reactive[tuple[PullProgress, ...]] = reactive(())
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -34,6 +36,14 @@ class StatusBar(Widget):
             self.refresh()
 
     def render(self) -> Text:
+        text = self._reply_text()
+        pulls = pull_summary(self.pulls)
+        if pulls is not None:
+            text.append("  ·  ")
+            text.append_text(pulls)
+        return text
+
+    def _reply_text(self) -> Text:
         text = Text()
         text.append(f"think: {self.think or 'n/a'}")
         live = self._live

@@ -1,0 +1,211 @@
+"""Pilot flows for the model switcher against the simulator: switch, pull, fail, cancel, delete."""
+
+from __future__ import annotations
+
+import time
+
+from glmtui.screens.chat import ChatScreen
+from glmtui.screens.confirm import ConfirmScreen
+from glmtui.screens.models import ModelsScreen
+from glmtui.simulator import Simulator
+from glmtui.widgets.header import AppHeader
+from tests.app.helpers import chat_requests, finished, make_app, ready, send, screen_text
+from tests.app.models_helpers import job, open_models, pull_ends, row_keys, select, typed
+from tests.conftest import wait_until
+
+
+async def test_switch_model_and_the_next_reply_comes_from_it(sim: Simulator) -> None:
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        first = await finished(await send(pilot, "hello there"))
+        screen = await open_models(pilot)
+        assert row_keys(screen, "installed") == ["glm-4.7-flash:latest", "gpt-oss:20b", "qwen3-coder:30b"]
+        text = screen_text(app)
+        assert "think tools" in text and "202,752" in text and "fits" in text
+        await select(pilot, screen, "installed", "gpt-oss:20b")
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, ChatScreen), what="back to the chat")
+        assert app.model == "gpt-oss:20b"
+        assert "gpt-oss:20b" in str(app.screen.query_one(AppHeader).render())
+        second = await finished(await send(pilot, "and now?"))
+        assert "gpt-oss:20b" in second.reply and second.model == "gpt-oss:20b"
+        messages = chat_requests(sim)[-1]["messages"]
+        assert messages[0]["content"] == "hello there" and messages[1]["content"] == first.reply
+
+
+async def test_pull_a_variant_with_progress_then_switch_to_it(sim: Simulator) -> None:
+    sim.pull_seconds = 1.0
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    seen: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        app.pulls_signal.subscribe(app, lambda jobs: seen.extend(j.fraction or 0 for j in jobs if j.state == "pulling"))
+        screen = await open_models(pilot)
+        await typed(pilot, screen, "q8")
+        await select(pilot, screen, "catalogue", "glm-4.7-flash:q8_0")
+        await pilot.press("enter")
+        await wait_until(lambda: "⤓ glm-4.7-flash:q8_0" in (text := screen_text(app)) and "MB/s" in text
+                         and "ETA" in text and "GB/" in text, what="the progress line with bytes, speed and ETA")
+        done = await pull_ends(app, "glm-4.7-flash:q8_0")
+        assert done.state == "done"
+        # Progress went up in steps, and one bar covered all the layers' bytes.
+        assert any(0 < fraction < 1 for fraction in seen) and seen == sorted(seen)
+        await wait_until(lambda: "glm-4.7-flash:q8_0" in [m.name for m in screen.models], what="the list refresh")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the offer to switch")
+        await pilot.press("y")
+        await wait_until(lambda: app.model == "glm-4.7-flash:q8_0", what="the switch")
+        assert sim.store.find("glm-4.7-flash:q8_0") is not None
+
+
+async def test_pull_an_unknown_tag_says_so(sim: Simulator) -> None:
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        screen = await open_models(pilot, key="f4")
+        await pilot.press("tab")
+        await typed(pilot, screen, "glm-4.7-flash:q3_nope")
+        await pilot.press("enter")
+        failed = await pull_ends(app, "glm-4.7-flash:q3_nope")
+        assert failed.state == "failed"
+        assert failed.error is not None and "pull model manifest: file does not exist" in failed.error
+        await wait_until(lambda: "not on the registry" in screen_text(app), what="the failure line")
+
+
+async def test_a_malformed_name_is_refused_before_sending(sim: Simulator) -> None:
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        screen = await open_models(pilot)
+        await pilot.press("tab")
+        await typed(pilot, screen, "glm 4.7:q8 x")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert job(app, "glm 4.7:q8 x") is None
+        assert not [path for _, path, _ in sim.requests if path == "/api/pull"]
+
+
+async def test_dropped_pull_says_so_and_pulling_again_resumes(sim: Simulator) -> None:
+    from glmtui.simulator.catalogue import SPECS
+    from glmtui.simulator.faults import Fault
+
+    sim.pull_seconds = 1.0
+    weights = SPECS["glm-4.7-flash:q8_0"].layers[0]
+    sim.inject(Fault("drop", after_tokens=6))
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        assert app.pull_feed.request("glm-4.7-flash:q8_0") is None
+        failed = await pull_ends(app, "glm-4.7-flash:q8_0")
+        assert failed.state == "failed" and failed.error is not None and "dropped" in failed.error
+        assert "resume" in failed.hint
+        complete, kept = sim.store.blob_progress(weights.digest)
+        assert not complete and 0 < kept < weights.size  # Ollama keeps the partial download
+        assert app.pull_feed.request("glm-4.7-flash:q8_0") is None
+        assert (await pull_ends(app, "glm-4.7-flash:q8_0")).state == "done"
+
+
+async def test_ollama_errors_are_shown_verbatim(sim: Simulator) -> None:
+    from glmtui.simulator.faults import Fault
+
+    disk = "write /root/.ollama/models/blobs/sha256-9b1c-partial: no space left on device"
+    sim.inject(Fault("error", after_tokens=4, message=disk))
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        app.pull_feed.request("gpt-oss:120b")
+        failed = await pull_ends(app, "gpt-oss:120b")
+        assert failed.state == "failed" and failed.error is not None and disk in failed.error
+
+
+async def test_cancel_a_pull_and_queue_several(sim: Simulator) -> None:
+    sim.pull_seconds = 30.0  # slow enough to cancel mid-way
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        feed = app.pull_feed
+        assert feed.request("glm-4.7-flash:q8_0") is None
+        assert feed.request("glm-4.7-flash:bf16") is None
+        assert feed.request("glm-4.7-flash:q8_0") is not None  # already queued: refused, not doubled
+        await wait_until(lambda: (j := job(app, "glm-4.7-flash:q8_0")) is not None and j.completed > 0,
+                         what="bytes to arrive")
+        assert job(app, "glm-4.7-flash:bf16").state == "queued"  # type: ignore[union-attr]
+        # Back in the chat the status bar shows the pull.
+        from glmtui.widgets.status_bar import StatusBar
+        await wait_until(lambda: "⤓ glm-4.7-flash:q8_0" in str(app.screen.query_one(StatusBar).render()),
+                         what="the status bar")
+        assert "(+1 queued)" in str(app.screen.query_one(StatusBar).render())
+        screen = await open_models(pilot)
+        await pilot.press("ctrl+x")  # the running pull
+        assert (await pull_ends(app, "glm-4.7-flash:q8_0")).state == "cancelled"
+        await wait_until(lambda: job(app, "glm-4.7-flash:bf16").state == "pulling", what="the next pull")  # type: ignore[union-attr]
+        assert feed.cancel("glm-4.7-flash:bf16")
+        assert (await pull_ends(app, "glm-4.7-flash:bf16")).state == "cancelled"
+        assert sim.store.find("glm-4.7-flash:q8_0") is None and sim.store.find("glm-4.7-flash:bf16") is None
+        assert "cancelled" in screen_text(app)
+        assert screen is app.screen
+
+
+async def test_delete_asks_first_and_warns_about_the_model_in_use(sim: Simulator) -> None:
+    app = make_app(sim.url, model="qwen3-coder:30b")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        await finished(await send(pilot, "load it"))  # now loaded and in use
+        screen = await open_models(pilot)
+        await select(pilot, screen, "installed", "qwen3-coder:30b")
+        await pilot.press("ctrl+d")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+        text = screen_text(app)
+        assert "Delete qwen3-coder:30b?" in text and "this chat's model" in text and "loaded in memory" in text
+        await pilot.press("enter")  # the focused button is Cancel: a stray Enter deletes nothing
+        await wait_until(lambda: app.screen is screen, what="the dialog to close")
+        assert sim.store.find("qwen3-coder:30b") is not None
+        await pilot.press("ctrl+d")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+        await pilot.press("y")
+        await wait_until(lambda: "qwen3-coder:30b" not in [m.name for m in screen.models], what="the refresh")
+        assert sim.store.find("qwen3-coder:30b") is None
+
+
+async def test_load_and_unload_from_the_switcher(sim: Simulator) -> None:
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        screen = await open_models(pilot)
+        await select(pilot, screen, "installed", "gpt-oss:20b")
+        await pilot.press("ctrl+l")
+        await wait_until(lambda: "gpt-oss:20b" in screen.loaded, what="the model to load")
+        assert [r for r in sim.requests if r[1] == "/api/chat"][-1][2]["messages"] == []
+        await wait_until(lambda: "●" in str(screen.table._rows[screen.table.cursor_row][1][0]), what="the mark")
+        await pilot.press("ctrl+u")
+        await wait_until(lambda: "gpt-oss:20b" not in screen.loaded, what="the model to unload")
+
+
+async def test_palette_opens_the_catalogue(sim: Simulator) -> None:
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for char in "Pull model":
+            await pilot.press(char if char != " " else "space")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, ModelsScreen), what="the models screen")
+        assert app.screen.tab == "catalogue"  # type: ignore[attr-defined]
+
+
+async def test_progress_is_published_at_most_ten_times_a_second(sim: Simulator) -> None:
+    sim.pull_seconds, sim.pull_progress_s = 1.5, 0.0005  # thousands of progress lines a second
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        feed = app.pull_feed
+        started = time.monotonic()
+        feed.request("glm-4.7-flash:bf16")
+        assert (await pull_ends(app, "glm-4.7-flash:bf16")).state == "done"
+        elapsed = time.monotonic() - started
+        # ≤ 10 timed publishes a second, plus one per state change (queued, start, end), whatever the
+        # number of lines (the bound scales with how long this machine took, so it is not a timing test).
+        assert feed.lines_seen > 300, feed.lines_seen
+        assert feed.publishes <= elapsed * 10 + 4, (feed.publishes, feed.lines_seen, elapsed)

@@ -1,0 +1,389 @@
+"""The models screen: installed models, the variant catalogue with VRAM fit, details, and pulls.
+
+The filter box keeps the focus, so typing filters at once; arrows move the highlighted row, Enter
+switches to an installed model or pulls a catalogue one (or any `name:tag` typed in full), and the
+other actions are Ctrl keys so no letter is lost to the filter. Pulls belong to the app (they keep
+running after this screen closes); this screen only shows them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+
+from glmtui.catalog import Variant, load_catalog
+from glmtui.errors import GlmTuiError
+from glmtui.model_names import same_model
+from glmtui.services.fit import Fit, KvShape, estimate, kv_shape
+from glmtui.state import ModelDetails, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress
+from glmtui.widgets.model_details import ModelDetailsView, fit_text, installed_text, variant_text
+from glmtui.widgets.model_rows import (
+    CATALOGUE_COLUMNS, INSTALLED_COLUMNS, TYPED_KEY, Machine, Row, catalogue_rows, installed_rows, machine_from,
+)
+from glmtui.widgets.pull_list import PullList
+
+if TYPE_CHECKING:
+    from glmtui.app import GlmTuiApp
+
+CONTEXTS = (2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144)
+DEFAULT_CONTEXT = 4096  # Ollama's default num_ctx
+
+
+class ModelTable(DataTable[Text]):
+    """A row-cursor table whose rows are replaced wholesale, keeping the highlighted row by key."""
+
+    def __init__(self, columns: tuple[str, ...], *, id: str) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._columns = columns
+        self._rows: list[Row] = []
+
+    def on_mount(self) -> None:
+        self.add_columns(*self._columns)
+
+    @property
+    def selected_key(self) -> str | None:
+        if not self._rows or not 0 <= self.cursor_row < len(self._rows):
+            return None
+        return self._rows[self.cursor_row][0]
+
+    def set_rows(self, rows: list[Row]) -> None:
+        if rows == self._rows:
+            return  # same text: no repaint, the cursor stays
+        keep = self.selected_key
+        self._rows = rows
+        self.clear()
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        keys = [key for key, _ in rows]
+        if keep in keys:
+            self.move_cursor(row=keys.index(keep), animate=False)
+
+
+class ModelsScreen(Screen[None]):
+    """Switch, inspect, pull, delete, load and unload models."""
+
+    CSS_PATH = "models.tcss"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    BINDINGS = [
+        Binding("escape", "close", "Back to chat", id="models-close"),
+        Binding("enter", "primary", "Switch / pull", priority=True, id="models-primary"),
+        Binding("tab", "next_tab", "Installed/Catalogue", priority=True, id="models-next-tab"),
+        Binding("up", "move(-1)", "Up", show=False, priority=True),
+        Binding("down", "move(1)", "Down", show=False, priority=True),
+        Binding("pageup", "move(-10)", "Page up", show=False, priority=True),
+        Binding("pagedown", "move(10)", "Page down", show=False, priority=True),
+        Binding("ctrl+d", "delete", "Delete", priority=True, id="models-delete"),
+        Binding("ctrl+l", "preload", "Load", priority=True, id="models-load"),
+        Binding("ctrl+u", "unload", "Unload", priority=True, id="models-unload"),
+        Binding("ctrl+x", "cancel_pull", "Cancel pull", priority=True, id="models-cancel-pull"),
+        Binding("left_square_bracket", "context(-1)", "ctx −", priority=True, id="models-context-down"),
+        Binding("right_square_bracket", "context(1)", "ctx +", priority=True, id="models-context-up"),
+    ]
+
+    def __init__(self, tab: str = "installed") -> None:
+        super().__init__()
+        self._initial_tab = tab
+        self.catalog = load_catalog()
+        self.models: list[ModelInfo] = []
+        self.details: dict[str, ModelDetails] = {}
+        self.loaded: list[str] = []
+        self.machine = Machine(None, None, None, "no GPU information yet")
+        self.context = DEFAULT_CONTEXT
+        self._done_seen: set[str] = set()
+
+    @property
+    def glm(self) -> GlmTuiApp:
+        return cast("GlmTuiApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="models-title")
+        yield Input(placeholder="Type to filter · or type name:tag to pull any model", id="models-filter")
+        with Vertical(id="models-body"):
+            with TabbedContent(initial=self._initial_tab, id="models-tabs"):
+                with TabPane("Installed", id="installed"):
+                    yield ModelTable(INSTALLED_COLUMNS, id="installed-table")
+                with TabPane("Catalogue", id="catalogue"):
+                    yield ModelTable(CATALOGUE_COLUMNS, id="catalogue-table")
+            yield ModelDetailsView(id="models-details")
+        yield PullList(id="models-pulls")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.glm
+        num_ctx = app.config.options.get("num_ctx")
+        if isinstance(num_ctx, int) and num_ctx > 0:
+            self.context = num_ctx
+        for problem in self.catalog.problems:
+            self.notify(problem, title="Model catalogue", severity="warning")
+        app.pulls_signal.subscribe(self, self._on_pulls)
+        app.ollama_signal.subscribe(self, self._on_ollama)
+        app.monitor_signal.subscribe(self, self._on_sample)
+        if app.ollama_snapshot is not None:
+            self._on_ollama(app.ollama_snapshot)
+        self._done_seen = {job.name for job in app.pull_feed.jobs if job.state == "done"}
+        self.query_one(PullList).show(app.pull_feed.jobs)
+        self.query_one("#models-filter", Input).focus()
+        self._on_sample(app.monitor_sample)
+        self.refresh_models()
+
+    # -- data in ----------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="models-refresh", exit_on_error=False)
+    async def refresh_models(self) -> None:
+        app = self.glm
+        if app.monitor_sample is None:
+            self._on_sample(await app.sample_now())
+        try:
+            self.models = await app.library.installed()
+        except GlmTuiError as exc:
+            self.notify(f"{exc.message} — {exc.hint}", title="Models", severity="error")
+            self._fill()
+            return
+        self._fill()
+        for model in self.models:
+            if model.name in self.details:
+                continue
+            try:
+                self.details[model.name] = await app.library.details(model.name)
+            except GlmTuiError:
+                continue  # the row shows "…"; the details pane says it could not be read
+            self._fill()
+
+    def _on_sample(self, sample: MonitorSample | None) -> None:
+        machine = machine_from(sample)
+        if machine != self.machine:
+            self.machine = machine
+            self._fill()
+
+    def _on_ollama(self, snapshot: OllamaSnapshot) -> None:
+        loaded = [model.name for model in snapshot.models]
+        if loaded != self.loaded:
+            self.loaded = loaded
+            self._fill()
+
+    def _on_pulls(self, jobs: tuple[PullProgress, ...]) -> None:
+        self.query_one(PullList).show(jobs)
+        done = {job.name for job in jobs if job.state == "done"}
+        if done - self._done_seen:
+            self.refresh_models()
+        self._done_seen = done
+
+    # -- fit --------------------------------------------------------------------------------------
+
+    def _fit(self, weights: int, info: dict[str, object] | None, fallback: KvShape | None,
+             max_ctx: int | None) -> tuple[Fit, int | None, int]:
+        """The verdict, the KV-cache bytes it counted (None: unknown) and the context it assumed."""
+        shape = (kv_shape(info) if info else None) or fallback
+        context = min(self.context, max_ctx) if max_ctx else self.context
+        m = self.machine
+        fit = estimate(weights, shape, context, vram_total=m.vram_total, vram_free=m.vram_free, ram_free=m.ram_free)
+        return fit, shape.cache_bytes(context) if shape else None, context
+
+    def _installed_fit(self, model: ModelInfo) -> tuple[Fit, int | None, int]:
+        details = self.details.get(model.name)
+        return self._fit(model.size, details.model_info if details else None, None,
+                         details.context_length if details else None)
+
+    def _family_info(self, variant: Variant) -> dict[str, object] | None:
+        """model_info of an installed model of the same family: same architecture, same KV shape."""
+        for model in self.models:
+            details = self.details.get(model.name)
+            if details and model.name.split(":")[0].lower() == variant.family.lower():
+                return details.model_info
+        return None
+
+    def _variant_fit(self, variant: Variant) -> tuple[Fit, int | None, int]:
+        return self._fit(variant.size_bytes, self._family_info(variant), variant.kv, variant.context)
+
+    # -- showing ----------------------------------------------------------------------------------
+
+    def _fill(self) -> None:
+        query = self.query_one("#models-filter", Input).value
+        installed = installed_rows(self.models, self.details, self.loaded, self.glm.model, query,
+                                   lambda model: self._installed_fit(model)[0])
+        self.query_one("#installed-table", ModelTable).set_rows(installed)
+        catalogue = catalogue_rows(self.catalog.variants, self.models, query,
+                                   lambda variant: self._variant_fit(variant)[0])
+        self.query_one("#catalogue-table", ModelTable).set_rows(catalogue)
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("installed").label = f"Installed ({len(installed)})"  # type: ignore[assignment]
+        tabs.get_tab("catalogue").label = f"Catalogue ({len(catalogue)})"  # type: ignore[assignment]
+        self._update_title()
+        self._show_details()
+
+    def _update_title(self) -> None:
+        app = self.glm
+        text = Text()
+        text.append("Models", style="bold")
+        text.append(f"  ·  {app.config.host}  ·  fit at {self.context:,} ctx ([ ] changes) on ")
+        text.append(self.machine.label)
+        if not app.ollama_is_local:
+            text.append("  (GPU figures are this machine's, not the Ollama host's)", style="yellow")
+        self.query_one("#models-title", Static).update(text)
+
+    @property
+    def tab(self) -> str:
+        return self.query_one(TabbedContent).active or "installed"
+
+    @property
+    def table(self) -> ModelTable:
+        return self.query_one(f"#{self.tab}-table", ModelTable)
+
+    def _show_details(self) -> None:
+        view = self.query_one(ModelDetailsView)
+        key = self.table.selected_key
+        where = self.machine.label
+        if self.tab == "installed":
+            model = next((m for m in self.models if m.name == key), None)
+            if model is None:
+                view.show(Text("No installed model matches." if self.models else "No models listed yet.", style="dim"))
+                return
+            fit, cache, context = self._installed_fit(model)
+            view.show(installed_text(model, self.details.get(model.name), fit_text(fit, model.size, cache, context, where)))
+            return
+        if key == TYPED_KEY:
+            typed = self.query_one("#models-filter", Input).value.strip()
+            view.show(Text(f"Enter pulls '{typed}' from the registry.\nThe size and fit are known once it is installed.",
+                           style="italic"))
+            return
+        variant = self.catalog.find(key) if key else None
+        if variant is None:
+            view.show(Text("No catalogue entry matches.", style="dim"))
+            return
+        fit, cache, context = self._variant_fit(variant)
+        installed = any(same_model(variant.tag, m.name) for m in self.models)
+        view.show(variant_text(variant, installed, fit_text(fit, variant.size_bytes, cache, context, where)))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_details()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._show_details()
+        self.query_one("#models-filter", Input).focus()
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def action_next_tab(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "catalogue" if tabs.active == "installed" else "installed"
+
+    def action_move(self, delta: int) -> None:
+        table = self.table
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)), animate=False)
+
+    def _selected_model(self) -> str | None:
+        key = self.table.selected_key
+        if key == TYPED_KEY:
+            return self.query_one("#models-filter", Input).value.strip()
+        return key
+
+    def _installed(self, name: str) -> ModelInfo | None:
+        return next((m for m in self.models if same_model(name, m.name)), None)
+
+    async def action_primary(self) -> None:
+        name = self._selected_model()
+        typed = self.query_one("#models-filter", Input).value.strip()
+        if name is None and self.tab == "catalogue" and typed:
+            name = typed  # nothing matched: try the text as a name (a malformed one is refused unsent)
+        if name is None:
+            self.notify("Nothing selected.", timeout=2)
+            return
+        installed = self._installed(name)
+        if installed is not None:
+            await self.glm.switch_model(installed.name)
+            self.dismiss()
+            return
+        problem = self.glm.pull_feed.request(name)
+        if problem is not None:
+            self.notify(problem, title="Pull", severity="error")
+            return
+        self.notify(f"Pulling {name} in the background: keep chatting (Esc), the status bar shows it.",
+                    title="Pull", timeout=4)
+
+    def action_delete(self) -> None:
+        from glmtui.screens.confirm import ConfirmScreen
+
+        name = self._selected_model() if self.tab == "installed" else None
+        if name is None or self._installed(name) is None:
+            self.notify("Pick an installed model to delete (Installed tab).", timeout=3)
+            return
+        app = self.glm
+        text = Text()
+        text.append(f"Delete {name}?", style="bold")
+        text.append(f"\nIts files are removed from {app.config.host}; pulling it again downloads it again.")
+        if same_model(name, app.model):
+            text.append("\n\n⚠ It is this chat's model: pick another before the next message.", style="bold yellow")
+            if app.is_streaming(name):
+                text.append("\n⚠ A reply from it is streaming right now.", style="bold yellow")
+        if any(same_model(name, loaded) for loaded in self.loaded):
+            text.append("\n⚠ It is loaded in memory; Ollama unloads it.", style="yellow")
+        self.app.push_screen(ConfirmScreen(text, yes="Delete", danger=True),
+                             lambda confirmed: self._delete(name) if confirmed else None)
+
+    @work(group="models-admin", exit_on_error=False)
+    async def _delete(self, name: str) -> None:
+        try:
+            await self.glm.library.delete(name)
+        except GlmTuiError as exc:
+            self.notify(f"Could not delete {name}: {exc.message}", severity="error")
+            return
+        self.details.pop(name, None)
+        self.glm.service.forget(name)
+        self.notify(f"Deleted {name}", timeout=3)
+        self.glm.monitor_feed.refresh_ollama()
+        self.refresh_models()
+
+    @work(group="models-admin", exit_on_error=False)
+    async def action_preload(self) -> None:
+        name = self._selected_model() if self.tab == "installed" else None
+        if name is None or self._installed(name) is None:
+            self.notify("Pick an installed model to load (Installed tab).", timeout=3)
+            return
+        keep = self.glm.config.keep_alive
+        self.notify(f"Loading {name}…", timeout=2)
+        try:
+            await self.glm.library.preload(name, keep)
+        except GlmTuiError as exc:
+            self.notify(f"Could not load {name}: {exc.message}", severity="error")
+            return
+        self.notify(f"{name} is loaded" + (f" (keep_alive {keep})" if keep is not None else ""), timeout=3)
+        self.glm.monitor_feed.refresh_ollama()
+
+    def action_unload(self) -> None:
+        name = self._selected_model() if self.tab == "installed" else None
+        if name is None or not any(same_model(name, loaded) for loaded in self.loaded):
+            self.notify("That model is not loaded." if name else "Pick a loaded model (● in Installed).", timeout=3)
+            return
+        self.glm.unload_model(name)
+
+    def action_cancel_pull(self) -> None:
+        feed = self.glm.pull_feed
+        name = self._selected_model()
+        target = feed.queue.find(name) if name else None
+        if target is None or not target.active:
+            target = feed.queue.current
+        if target is None or not feed.cancel(target.name):
+            self.notify("No pull to cancel.", timeout=2)
+
+    def action_context(self, step: int) -> None:
+        larger = [c for c in CONTEXTS if c > self.context]
+        smaller = [c for c in CONTEXTS if c < self.context]
+        if step > 0 and larger:
+            self.context = larger[0]
+        elif step < 0 and smaller:
+            self.context = smaller[-1]
+        self._fill()

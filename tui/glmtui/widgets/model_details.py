@@ -1,0 +1,107 @@
+"""The models screen's details pane: `/api/show` for an installed model, or a catalogue entry, plus its fit.
+
+Everything shown comes from the server or the catalogue and is built as plain `Text` (a template full
+of `[` and `{{` must not be read as markup).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from glmtui.catalog import Variant
+from glmtui.services.fit import GIB, Fit
+from glmtui.state import ModelDetails, ModelInfo
+from glmtui.widgets.monitor.format import human_bytes
+from glmtui.widgets.model_rows import FIT_STYLE
+
+TEMPLATE_LINES = 8
+LICENSE_LINES = 6
+
+
+def _heading(text: Text, title: str) -> None:
+    text.append(f"\n{title}\n", style="bold")
+
+
+def _head(body: str, lines: int) -> str:
+    kept = [line for line in body.strip().splitlines() if line.strip()][:lines]
+    more = len([line for line in body.strip().splitlines() if line.strip()]) > lines
+    return "\n".join(kept) + ("\n…" if more else "")
+
+
+def fit_text(fit: Fit, weights: int, cache: int | None, context: int, where: str) -> Text:
+    text = Text()
+    text.append(fit.describe(), style=FIT_STYLE[fit.kind])
+    text.append(f"\nweights {weights / GIB:.1f} GiB")
+    text.append(f" + KV cache {cache / GIB:.2f} GiB at {context:,} ctx (f16)" if cache is not None
+                else " (KV cache unknown: weights only)")
+    text.append(f"\nagainst {where}", style="dim")
+    return text
+
+
+def installed_text(model: ModelInfo, details: ModelDetails | None, fit: Text) -> Text:
+    text = Text()
+    text.append(model.name, style="bold")
+    text.append(f"\n{model.family}  {model.parameter_size}  {model.quantization}  {human_bytes(model.size)} on disk")
+    text.append("\n")
+    text.append_text(fit)
+    if details is None:
+        text.append("\n\nloading details…", style="dim")
+        return text
+    if details.capabilities:
+        text.append(f"\ncapabilities: {', '.join(details.capabilities)}")
+    if details.context_length:
+        text.append(f"\ncontext length: {details.context_length:,}")
+    if details.parameters:
+        _heading(text, "Parameters")
+        text.append(details.parameters)
+    if details.template:
+        _heading(text, "Template (start)")
+        text.append(_head(details.template, TEMPLATE_LINES), style="dim")
+    if details.license:
+        _heading(text, "Licence (start)")
+        text.append(_head(details.license, LICENSE_LINES), style="dim")
+    info = {key: value for key, value in details.model_info.items()
+            if value is not None and not isinstance(value, (list, dict))}
+    if info:
+        _heading(text, "model_info")
+        width = max(len(key) for key in info)
+        text.append("\n".join(f"{key:<{width}}  {value}" for key, value in info.items()))
+    return text
+
+
+def variant_text(variant: Variant, installed: bool, fit: Text) -> Text:
+    text = Text()
+    text.append(variant.tag, style="bold")
+    text.append(f"\n{variant.family}  {variant.parameters}  {variant.quantization}"
+                f"  ~{human_bytes(variant.size_bytes)} download (approximate)")
+    text.append(f"\ncontext up to {variant.context:,} tokens")
+    if variant.capabilities:
+        text.append(f"\ncapabilities: {', '.join(variant.capabilities)}")
+    text.append("\n\n")
+    text.append_text(fit)
+    text.append("\n\n")
+    text.append("installed: Enter switches to it" if installed else "Enter pulls it (in the background)",
+                style="italic")
+    return text
+
+
+class ModelDetailsView(VerticalScroll, can_focus=False):
+    """A scrollable pane with one Static; `show()` replaces its text."""
+
+    DEFAULT_CSS = """
+    ModelDetailsView { padding: 0 1; }
+    ModelDetailsView > Static { width: 100%; }
+    """
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(Text("Pick a model to see its details.", style="dim"), id="details-text")
+
+    _shown: Text | None = None
+
+    def show(self, text: Text) -> None:
+        if text == self._shown:
+            return  # the monitor refreshes the fit every second; unchanged text costs no repaint
+        self._shown = text
+        self.query_one("#details-text", Static).update(text)

@@ -1,0 +1,157 @@
+"""Rows for the models screen's two tables, and the machine the VRAM fit is measured against.
+
+Pure functions from data to Rich `Text` cells, so filtering, marking and fit text are tested without
+a screen. Model names are data: always `Text`, never markup.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from glmtui.catalog import Variant
+from glmtui.model_names import same_model
+from glmtui.services.fit import GIB, Fit
+from glmtui.state import ModelDetails, ModelInfo, MonitorSample
+from glmtui.widgets.monitor.format import human_bytes
+
+TYPED_KEY = "\x00typed"  # the row that pulls whatever name:tag was typed
+INSTALLED_COLUMNS = ("", "name", "family", "params", "quant", "size", "context", "capabilities", "modified", "fit")
+CATALOGUE_COLUMNS = ("", "tag", "params", "quant", "download", "context", "capabilities", "fit")
+FIT_STYLE = {"fits": "green", "partial": "yellow", "wont": "red", "unknown": "dim"}
+CAPABILITY_MARKS = (("thinking", "think"), ("tools", "tools"), ("vision", "vision"))
+
+Row = tuple[str, list[Text]]
+
+
+@dataclass(frozen=True, slots=True)
+class Machine:
+    """This machine's GPUs and free RAM, as the fit estimate needs them."""
+
+    vram_total: int | None
+    vram_free: int | None
+    ram_free: int | None
+    label: str  # e.g. "1× NVIDIA GeForce RTX 4090, 24.0 GiB" or why there is no GPU information
+
+
+def machine_from(sample: MonitorSample | None) -> Machine:
+    if sample is None:
+        return Machine(None, None, None, "no GPU information yet")
+    system = sample.system
+    ram_free = system.ram_total - system.ram_used if system is not None else None
+    gpus = [g for g in sample.gpu.gpus if g.memory_total]
+    if not gpus:
+        return Machine(None, None, ram_free, sample.gpu.status or "no NVIDIA GPU")
+    total = sum(g.memory_total or 0 for g in gpus)
+    free = sum((g.memory_total or 0) - (g.memory_used or 0) for g in gpus)
+    names = dict.fromkeys(_short_gpu_name(g.name) for g in gpus)
+    label = f"{len(gpus)}× {' + '.join(names)}, {total / GIB:.1f} GiB ({free / GIB:.1f} free)"
+    return Machine(total, free, ram_free, label)
+
+
+def _short_gpu_name(name: str) -> str:
+    """`NVIDIA GeForce RTX 4090` → `RTX 4090`: the vendor words carry no information here."""
+    for prefix in ("NVIDIA GeForce ", "NVIDIA "):
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def fit_cell(fit: Fit) -> Text:
+    if fit.kind == "fits":
+        text = f"fits {fit.needed / GIB:.1f}/{fit.vram_total / GIB:.0f} GiB"
+    elif fit.kind == "partial":
+        text = f"partial ≈{fit.cpu_fraction * 100:.0f}% CPU"
+    elif fit.kind == "wont":
+        text = "won't fit"
+    else:
+        text = "no GPU info"
+    return Text(text, style=FIT_STYLE[fit.kind])
+
+
+def matches(words: list[str], *fields: str) -> bool:
+    """Every typed word appears in one of the fields (case-insensitive)."""
+    haystack = " ".join(fields).lower()
+    return all(word in haystack for word in words)
+
+
+def filter_words(text: str) -> list[str]:
+    return text.lower().split()
+
+
+def capabilities_text(capabilities: Iterable[str]) -> Text:
+    have = set(capabilities)
+    return Text(" ".join(label for cap, label in CAPABILITY_MARKS if cap in have))
+
+
+def ago(timestamp: float | None, now: float | None = None) -> str:
+    """`ollama list`-style age: `just now`, `5 minutes ago`, `3 days ago`, `2 months ago`."""
+    if timestamp is None:
+        return "?"
+    seconds = max(0.0, (now if now is not None else time.time()) - timestamp)
+    for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400),
+                       ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if count > 1 else ''} ago"
+    return "just now"
+
+
+def installed_rows(
+    models: Iterable[ModelInfo],
+    details: Mapping[str, ModelDetails],
+    loaded: Iterable[str],
+    active: str,
+    query: str,
+    fit_for: Callable[[ModelInfo], Fit],
+) -> list[Row]:
+    words = filter_words(query)
+    loaded_names = list(loaded)
+    rows: list[Row] = []
+    for model in models:
+        if not matches(words, model.name, model.family, model.quantization, model.parameter_size):
+            continue
+        info = details.get(model.name)
+        mark = Text()
+        if same_model(active, model.name):
+            mark.append("▶", style="bold")
+        if any(same_model(name, model.name) for name in loaded_names):
+            mark.append("●", style="green")
+        context = f"{info.context_length:,}" if info and info.context_length else "…"
+        capabilities = capabilities_text(info.capabilities) if info else Text("…", style="dim")
+        rows.append((model.name, [
+            mark, Text(model.name, style="bold"), Text(model.family), Text(model.parameter_size),
+            Text(model.quantization), Text(human_bytes(model.size)), Text(context), capabilities,
+            Text(ago(model.modified_at), style="dim"), fit_cell(fit_for(model)),
+        ]))
+    return rows
+
+
+def catalogue_rows(
+    variants: Iterable[Variant],
+    installed: Iterable[ModelInfo],
+    query: str,
+    fit_for: Callable[[Variant], Fit],
+) -> list[Row]:
+    words = filter_words(query)
+    names = [model.name for model in installed]
+    rows: list[Row] = []
+    for variant in variants:
+        if not matches(words, variant.tag, variant.family, variant.quantization, variant.parameters):
+            continue
+        have = any(same_model(variant.tag, name) for name in names)
+        rows.append((variant.tag, [
+            Text("✓", style="green") if have else Text(""), Text(variant.tag, style="bold"),
+            Text(variant.parameters), Text(variant.quantization), Text(f"~{human_bytes(variant.size_bytes)}"),
+            Text(f"{variant.context:,}"), capabilities_text(variant.capabilities), fit_cell(fit_for(variant)),
+        ]))
+    typed = query.strip()
+    exact = any(same_model(typed, variant.tag) for variant in variants)
+    if ":" in typed and not exact:
+        # Free-form entry: anything else on the registry, by name:tag.
+        cells = [Text("⤓"), Text(f"pull '{typed}'", style="bold"), *(Text("") for _ in CATALOGUE_COLUMNS[2:])]
+        rows.append((TYPED_KEY, cells))
+    return rows

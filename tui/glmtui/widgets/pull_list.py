@@ -1,0 +1,100 @@
+"""Pull progress: one line per pull (bar over all layers, bytes, speed, ETA), and a one-line summary.
+
+Fed by the app's pull signal (≤ 10 updates a second), so repaints stay cheap however fast Ollama
+sends progress lines. Model names and Ollama's messages are plain text, never markup.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+from glmtui.state import PullProgress
+from glmtui.trace import trace
+from glmtui.widgets.monitor.format import human_bytes, meter
+
+BAR_WIDTH = 24
+
+
+def duration(seconds: float | None) -> str:
+    """`0:42`, `12:05`, `1:02:03`; `--:--` while unknown."""
+    if seconds is None:
+        return "--:--"
+    whole = int(seconds + 0.5)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def speed(rate: float | None) -> str:
+    return "…" if rate is None else f"{rate / 1e6:.1f} MB/s"
+
+
+def pull_line(job: PullProgress, bar_width: int = BAR_WIDTH) -> Text:
+    """The full line for the models screen."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if job.state == "pulling":
+        text.append("⤓ ", style="bold")
+        text.append(job.name, style="bold")
+        text.append("  ")
+        if job.total:
+            text.append_text(meter(job.fraction, bar_width, "green"))
+            text.append(f" {100 * (job.fraction or 0):3.0f}%  {human_bytes(job.completed)}/{human_bytes(job.total)}"
+                        f"  {speed(job.rate)}  ETA {duration(job.eta_s)}  ")
+        text.append(job.status, style="dim")
+    elif job.state == "queued":
+        text.append("… ", style="dim")
+        text.append(job.name)
+        text.append("  queued", style="dim")
+    elif job.state == "done":
+        text.append("✓ ", style="bold green")
+        text.append(job.name)
+        text.append("  installed", style="green")
+    else:
+        mark, style = ("✗ ", "bold red") if job.state == "failed" else ("■ ", "yellow")
+        text.append(mark, style=style)
+        text.append(job.name)
+        text.append(f"  {job.error or job.state}", style=style.split()[-1])
+        if job.hint:
+            text.append(f" — {job.hint}", style="dim")
+    return text
+
+
+def pull_summary(jobs: tuple[PullProgress, ...]) -> Text | None:
+    """For the status bar: the running pull and how many wait, or None when nothing is pulling."""
+    running = next((job for job in jobs if job.state == "pulling"), None)
+    queued = sum(job.state == "queued" for job in jobs)
+    if running is None and not queued:
+        return None
+    text = Text()
+    if running is not None:
+        text.append(f"⤓ {running.name} ")
+        if running.total:
+            text.append(f"{100 * (running.fraction or 0):.0f}% {speed(running.rate)} ETA {duration(running.eta_s)}")
+        else:
+            text.append(running.status)
+    if queued:
+        text.append(f" (+{queued} queued)" if running else f"⤓ {queued} queued")
+    return text
+
+
+class PullList(Widget):
+    """The models screen's list of this session's pulls (hidden while there are none)."""
+
+    DEFAULT_CSS = """
+    PullList { height: auto; max-height: 8; padding: 0 1; border-top: solid $panel-lighten-2; }
+    PullList.-empty { display: none; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="-empty")
+        self._jobs: tuple[PullProgress, ...] = ()
+
+    def show(self, jobs: tuple[PullProgress, ...]) -> None:
+        self._jobs = jobs
+        self.set_class(not jobs, "-empty")
+        trace("pull_paint")
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        return Text("\n").join(pull_line(job) for job in self._jobs)
