@@ -98,6 +98,7 @@ class PullFeed:
                 self._task = None
                 self._cancelling = None
             self._publish(force=True)
+            trace("pull_end", lines=self.lines_seen, publishes=self.publishes)
             finished = self.queue.find(job.name)
             if finished is not None:
                 self.on_finished(finished)
@@ -125,5 +126,5 @@ class PullFeed:
             return
         self._published_at = now
         self.publishes += 1
-        trace("pull_publish")
+        trace("pull_publish", lines=self.lines_seen)
         self.signal.publish(self.queue.jobs)

@@ -69,7 +69,7 @@ class ChatScreen(Screen[None]):
         self.watch(app, "server_version", lambda value: setattr(header, "server_version", value))
         self.watch(app, "think_label", lambda value: setattr(self.query_one(StatusBar), "think", value))
         self.watch(app, "show_monitor", lambda shown: self.set_class(not shown, "-monitor-off"))
-        app.pulls_signal.subscribe(self, lambda jobs: setattr(self.query_one(StatusBar), "pulls", jobs))
+        app.pulls_signal.subscribe(self, self.query_one(StatusBar).show_pulls)
         self._live_timer = self.set_interval(self.LIVE_TICK_S, self._live_tick, pause=True)
         self.query_one(PromptInput).focus()
 

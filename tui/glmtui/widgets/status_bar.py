@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -21,10 +23,34 @@ class StatusBar(Widget):
     think: reactive[str] = reactive("")
     last: reactive[Turn | None] = reactive(None, always_update=True)
     pulls: reactive[tuple[PullProgress, ...]] = reactive(())
+    PULL_REFRESH_S = 0.5  # pull figures here at 2 Hz: a status line needs no more, and frames cost CPU
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._live: LiveStats | None = None
+        self._pending_pulls: tuple[PullProgress, ...] | None = None
+        self._pulls_at = 0.0
+
+    def show_pulls(self, jobs: tuple[PullProgress, ...]) -> None:
+        """Take the app's pull snapshot (≤ 10 Hz); repaint at most twice a second unless a pull
+        starts, ends or joins the queue."""
+        changed = [(j.name, j.state) for j in jobs] != [(j.name, j.state) for j in self.pulls]
+        wait = self.PULL_REFRESH_S - (time.monotonic() - self._pulls_at)
+        if changed or wait <= 0:
+            self._apply_pulls(jobs)
+            return
+        if self._pending_pulls is None:
+            self.set_timer(wait, self._flush_pulls)
+        self._pending_pulls = jobs
+
+    def _flush_pulls(self) -> None:
+        if self._pending_pulls is not None:
+            self._apply_pulls(self._pending_pulls)
+
+    def _apply_pulls(self, jobs: tuple[PullProgress, ...]) -> None:
+        self._pending_pulls = None
+        self._pulls_at = time.monotonic()
+        self.pulls = jobs
 
     def follow(self, live: LiveStats | None) -> None:
         self._live = live
