@@ -23,6 +23,11 @@ async def test_switch_model_and_the_next_reply_comes_from_it(sim: Simulator) -> 
         assert row_keys(screen, "installed") == ["glm-4.7-flash:latest", "gpt-oss:20b", "qwen3-coder:30b"]
         text = screen_text(app)
         assert "think tools" in text and "202,752" in text and "fits" in text
+        # [ and ] change the context the fit assumes (they never reach the filter box).
+        for _ in range(3):
+            await pilot.press("right_square_bracket")
+        assert screen.context == 32768 and "fits 20.3/24 GiB" in screen_text(app)  # qwen3-coder: +3 GiB cache
+        assert screen.query_one("#models-filter").value == ""  # type: ignore[attr-defined]
         await select(pilot, screen, "installed", "gpt-oss:20b")
         await pilot.press("enter")
         await wait_until(lambda: isinstance(app.screen, ChatScreen), what="back to the chat")

@@ -21,6 +21,7 @@ def test_installed_rows_mark_active_and_loaded_and_filter() -> None:
     rows = installed_rows(MODELS, details, ["qwen3-coder:30b"], "glm-4.7-flash", "", lambda m: Fit("unknown"))
     assert plain(rows)[0][:2] == ["▶", "glm-4.7-flash:latest"] and plain(rows)[1][0] == "●"
     assert plain(rows)[0][6:8] == ["202,752", "think tools"] and plain(rows)[1][6] == "…"
+    assert plain(rows)[0][2:4] == ["no GPU info", "19 GB"]
     assert [key for key, _ in installed_rows(MODELS, {}, [], "", "QWEN moe", lambda m: Fit("unknown"))] == [
         "qwen3-coder:30b"]
 

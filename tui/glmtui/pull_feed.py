@@ -17,7 +17,6 @@ from collections.abc import Callable
 
 from textual.app import App
 from textual.signal import Signal
-from textual.worker import Worker
 
 from glmtui.errors import GlmTuiError
 from glmtui.model_names import name_problem, same_model
@@ -44,7 +43,7 @@ class PullFeed:
         self.signal = signal
         self.on_finished = on_finished
         self.queue = PullQueue()
-        self._worker: Worker[None] | None = None
+        self._running = False  # set and cleared synchronously with the queue checks: no lost wake-up
         self._task: asyncio.Task[None] | None = None
         self._cancelling: str | None = None
         self._published_at = 0.0
@@ -64,8 +63,9 @@ class PullFeed:
         if self.queue.add(name) is None:
             return f"{name} is already being pulled"
         self._publish(force=True)
-        if self._worker is None or self._worker.is_finished:
-            self._worker = self.app.run_worker(self._run(), group="pulls", exit_on_error=False)
+        if not self._running:
+            self._running = True
+            self.app.run_worker(self._run(), group="pulls", exit_on_error=False)
         return None
 
     def cancel(self, name: str) -> bool:
@@ -85,6 +85,12 @@ class PullFeed:
         self._publish(force=True)
 
     async def _run(self) -> None:
+        try:
+            await self._run_queue()
+        finally:
+            self._running = False
+
+    async def _run_queue(self) -> None:
         while (job := self.queue.start_next()) is not None:
             self._publish(force=True)
             self._task = asyncio.create_task(self._pull(job.name))
@@ -92,7 +98,8 @@ class PullFeed:
                 await self._task
             except asyncio.CancelledError:
                 if self._cancelling is None:
-                    raise  # the app is closing: not a user's cancel
+                    self._task.cancel()  # the app is closing, not a user's cancel: end the download too
+                    raise
                 self.queue.finish(job.name, "cancelled", hint="pulling it again resumes where it stopped")
             finally:
                 self._task = None

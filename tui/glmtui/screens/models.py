@@ -36,6 +36,13 @@ CONTEXTS = (2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144)
 DEFAULT_CONTEXT = 4096  # Ollama's default num_ctx
 
 
+class FilterInput(Input):
+    """The filter box. `[` and `]` can't be in a model name, so they go to the screen's bindings."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character not in ("[", "]") and super().check_consume_key(key, character)
+
+
 class ModelTable(DataTable[Text]):
     """A row-cursor table whose rows are replaced wholesale, keeping the highlighted row by key."""
 
@@ -104,7 +111,7 @@ class ModelsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="models-title")
-        yield Input(placeholder="Type to filter · or type name:tag to pull any model", id="models-filter")
+        yield FilterInput(placeholder="Type to filter · or type name:tag to pull any model", id="models-filter")
         with Vertical(id="models-body"):
             with TabbedContent(initial=self._initial_tab, id="models-tabs"):
                 with TabPane("Installed", id="installed"):

@@ -19,8 +19,10 @@ from glmtui.state import ModelDetails, ModelInfo, MonitorSample
 from glmtui.widgets.monitor.format import human_bytes
 
 TYPED_KEY = "\x00typed"  # the row that pulls whatever name:tag was typed
-INSTALLED_COLUMNS = ("", "name", "family", "params", "quant", "size", "context", "capabilities", "modified", "fit")
-CATALOGUE_COLUMNS = ("", "tag", "params", "quant", "download", "context", "capabilities", "fit")
+# The fit and size come right after the name: on an 80-column terminal they are what stays visible.
+INSTALLED_COLUMNS = ("", "name", "VRAM fit", "size", "params", "quant", "context", "capabilities", "family",
+                     "modified")
+CATALOGUE_COLUMNS = ("", "tag", "VRAM fit", "download", "params", "quant", "context", "capabilities")
 FIT_STYLE = {"fits": "green", "partial": "yellow", "wont": "red", "unknown": "dim"}
 CAPABILITY_MARKS = (("thinking", "think"), ("tools", "tools"), ("vision", "vision"))
 
@@ -123,9 +125,9 @@ def installed_rows(
         context = f"{info.context_length:,}" if info and info.context_length else "…"
         capabilities = capabilities_text(info.capabilities) if info else Text("…", style="dim")
         rows.append((model.name, [
-            mark, Text(model.name, style="bold"), Text(model.family), Text(model.parameter_size),
-            Text(model.quantization), Text(human_bytes(model.size)), Text(context), capabilities,
-            Text(ago(model.modified_at), style="dim"), fit_cell(fit_for(model)),
+            mark, Text(model.name, style="bold"), fit_cell(fit_for(model)), Text(human_bytes(model.size)),
+            Text(model.parameter_size), Text(model.quantization), Text(context), capabilities,
+            Text(model.family), Text(ago(model.modified_at), style="dim"),
         ]))
     return rows
 
@@ -145,8 +147,8 @@ def catalogue_rows(
         have = any(same_model(variant.tag, name) for name in names)
         rows.append((variant.tag, [
             Text("✓", style="green") if have else Text(""), Text(variant.tag, style="bold"),
-            Text(variant.parameters), Text(variant.quantization), Text(f"~{human_bytes(variant.size_bytes)}"),
-            Text(f"{variant.context:,}"), capabilities_text(variant.capabilities), fit_cell(fit_for(variant)),
+            fit_cell(fit_for(variant)), Text(f"~{human_bytes(variant.size_bytes)}"), Text(variant.parameters),
+            Text(variant.quantization), Text(f"{variant.context:,}"), capabilities_text(variant.capabilities),
         ]))
     typed = query.strip()
     exact = any(same_model(typed, variant.tag) for variant in variants)
