@@ -27,24 +27,8 @@ class ModelLibrary:
         self.service = service
 
     async def installed(self) -> list[ModelInfo]:
-        """`/api/tags` with modified dates and digests, in the server's order (newest first)."""
-        try:
-            response = await self.service.client.list()
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-            raise self.service.map_error(exc) from exc
-        models: list[ModelInfo] = []
-        for entry in response.models:
-            details = entry.details
-            models.append(ModelInfo(
-                name=sanitize(entry.model or ""),
-                size=int(entry.size or 0),
-                family=sanitize(details.family or "") if details else "",
-                parameter_size=sanitize(details.parameter_size or "") if details else "",
-                quantization=sanitize(details.quantization_level or "") if details else "",
-                modified_at=entry.modified_at.timestamp() if entry.modified_at else None,
-                digest=entry.digest or "",
-            ))
-        return models
+        """`/api/tags`: the chat's own listing serves the switcher too."""
+        return await self.service.list_models()
 
     async def details(self, name: str) -> ModelDetails:
         """`/api/show` for one model: parameters, template, licence and model_info."""

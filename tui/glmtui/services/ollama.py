@@ -154,7 +154,7 @@ class OllamaService:
             raise self.map_error(exc) from exc
 
     async def list_models(self) -> list[ModelInfo]:
-        """Installed models (`/api/tags`), in the server's order."""
+        """Installed models (`/api/tags`) with modified dates and digests, in the server's order."""
         try:
             response = await self.client.list()
         except Exception as exc:  # noqa: BLE001
@@ -162,15 +162,15 @@ class OllamaService:
         models: list[ModelInfo] = []
         for entry in response.models:
             details = entry.details
-            models.append(
-                ModelInfo(
-                    name=entry.model or "",
-                    size=int(entry.size or 0),
-                    family=(details.family or "") if details else "",
-                    parameter_size=(details.parameter_size or "") if details else "",
-                    quantization=(details.quantization_level or "") if details else "",
-                )
-            )
+            models.append(ModelInfo(
+                name=sanitize(entry.model or ""),
+                size=int(entry.size or 0),
+                family=sanitize(details.family or "") if details else "",
+                parameter_size=sanitize(details.parameter_size or "") if details else "",
+                quantization=sanitize(details.quantization_level or "") if details else "",
+                modified_at=entry.modified_at.timestamp() if entry.modified_at else None,
+                digest=entry.digest or "",
+            ))
         return models
 
     async def show(self, model: str) -> ModelInfo:
