@@ -32,7 +32,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def start_simulator() -> tuple[subprocess.Popen[str], str]:
     """Run the simulator in its own process (so it never competes with the UI for the GIL)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "glmtui.simulator", "--port", "0", "--rate", "60"],
+        [sys.executable, "-m", "glmtui.simulator", "--port", "0", "--rate", "60",
+         "--pull-seconds", "20"],  # a pull long enough to watch its progress and cancel it
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     assert proc.stdout is not None
