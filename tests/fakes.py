@@ -29,3 +29,13 @@ def scripted_sampler(
     """A Sampler over one scripted RTX 4090 and a scripted machine."""
     nvml = nvml if nvml is not None else ScriptedNvml([ScriptedGpu(memory_used=2 * GIB)])
     return Sampler(nvml, intervals, system=system or ScriptedSystem(), hostname="testbox")
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand (`clock.now += 1.0`)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now

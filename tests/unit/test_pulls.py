@@ -8,21 +8,15 @@ from glmtui.model_names import name_problem, same_model
 from glmtui.services.pulls import PullQueue, PullTracker
 from glmtui.state import PullProgress, PullUpdate
 from glmtui.widgets.pull_list import duration, pull_line, pull_summary
+from tests.fakes import FakeClock
 
 A = "sha256:" + "a" * 64
 B = "sha256:" + "b" * 64
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
 
 def test_tracker_sums_layers_and_measures_speed() -> None:
-    clock = Clock()
+    clock = FakeClock()
     tracker = PullTracker("m:q8", clock)
     tracker.feed(PullUpdate("pulling manifest"))
     assert tracker.status == "pulling manifest" and tracker.total == 0 and tracker.rate() is None
@@ -38,7 +32,7 @@ def test_tracker_sums_layers_and_measures_speed() -> None:
 
 
 def test_a_resumed_pull_does_not_claim_the_bytes_already_there() -> None:
-    clock = Clock()
+    clock = FakeClock()
     tracker = PullTracker("m:q8", clock)
     tracker.feed(PullUpdate("pulling aaaaaaaaaaaa", A, 1000, 600))  # 60 % kept from the dropped pull
     clock.now += 0.5
@@ -47,7 +41,7 @@ def test_a_resumed_pull_does_not_claim_the_bytes_already_there() -> None:
 
 
 def test_speed_follows_the_last_few_seconds() -> None:
-    clock = Clock()
+    clock = FakeClock()
     tracker = PullTracker("m", clock)
     done = 0
     for step in range(100):  # 10 s at 100 B/s, then 10 s at 10 B/s

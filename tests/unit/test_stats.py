@@ -2,14 +2,8 @@
 
 from glmtui.services.stats import LiveStats, final_stats, format_rate, summary_parts
 from glmtui.state import GenerationStats
+from tests.fakes import FakeClock
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_eval_rate_matches_ollama_verbose() -> None:
