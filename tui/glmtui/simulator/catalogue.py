@@ -83,6 +83,9 @@ class ModelSpec:
     template: str
     parameters: tuple[tuple[str, str], ...]
     thinking_levels: bool = False  # gpt-oss style: think is a level, the trace cannot be turned off
+    # Decode speed relative to the simulator's base rate: bigger weights per token stream slower, as
+    # they do on a real GPU (memory-bandwidth bound), so an A/B of q4_K_M against q8_0 differs.
+    speed: float = 1.0
     extra_info: tuple[tuple[str, object], ...] = field(default=())
 
     @cached_property
@@ -212,12 +215,14 @@ SPECS: dict[str, ModelSpec] = {
     for s in (
         ModelSpec(variant="q4_K_M", quantization="Q4_K_M", file_type=15, weights_bytes=19_016_555_648,
                   **_GLM),
-        ModelSpec(variant="q8_0", quantization="Q8_0", file_type=7, weights_bytes=31_839_127_680, **_GLM),
-        ModelSpec(variant="bf16", quantization="BF16", file_type=32, weights_bytes=59_886_781_952, **_GLM),
+        ModelSpec(variant="q8_0", quantization="Q8_0", file_type=7, weights_bytes=31_839_127_680, speed=0.75,
+                  **_GLM),
+        ModelSpec(variant="bf16", quantization="BF16", file_type=32, weights_bytes=59_886_781_952, speed=0.2,
+                  **_GLM),
         ModelSpec(variant="20b", parameter_size="20.9B", parameter_count=20_914_757_184,
-                  weights_bytes=13_780_154_624, block_count=24, **_GPT_OSS),
+                  weights_bytes=13_780_154_624, block_count=24, speed=1.25, **_GPT_OSS),
         ModelSpec(variant="120b", parameter_size="116.8B", parameter_count=116_829_156_672,
-                  weights_bytes=65_290_180_672, block_count=36, **_GPT_OSS),
+                  weights_bytes=65_290_180_672, block_count=36, speed=0.3, **_GPT_OSS),
         ModelSpec(family="qwen3-coder", variant="30b", arch="qwen3moe", parameter_size="30.5B",
                   parameter_count=30_532_122_624, quantization="Q4_K_M", file_type=15,
                   weights_bytes=18_556_686_208, capabilities=("completion", "tools"),

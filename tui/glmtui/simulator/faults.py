@@ -12,6 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from .catalogue import name_key
 from .wire import ClientGone, NdjsonStream, Responder
 
 FaultKind = Literal["drop", "stall", "http500", "error"]
@@ -36,6 +37,7 @@ class Fault:
     after_tokens: int = 0
     seconds: float = 30.0
     message: str = DEFAULT_FAULT_MESSAGE
+    model: str | None = None  # only a request for this model takes it (two panes streaming at once)
 
     def __post_init__(self) -> None:
         # Validate eagerly: a typo in a test or on the CLI should fail where it is written, not as a
@@ -52,7 +54,7 @@ class Fault:
         """Build a fault from the JSON body of ``POST /_sim/fault``; raises ValueError when malformed."""
         if not isinstance(data, dict):
             raise TypeError("fault must be a JSON object")
-        unknown = set(data) - {"kind", "after_tokens", "seconds", "message"}
+        unknown = set(data) - {"kind", "after_tokens", "seconds", "message", "model"}
         if unknown:
             raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
         try:
@@ -61,6 +63,7 @@ class Fault:
                 after_tokens=int(data.get("after_tokens", 0)),
                 seconds=float(data.get("seconds", 30.0)),
                 message=str(data.get("message", DEFAULT_FAULT_MESSAGE)),
+                model=str(data["model"]) if data.get("model") is not None else None,
             )
         except KeyError:
             raise ValueError("fault needs a 'kind'") from None
@@ -99,9 +102,15 @@ class FaultQueue:
         with self._lock:
             self._pending.append(fault)
 
-    def pop(self) -> Fault | None:
+    def pop(self, model: str | None = None) -> Fault | None:
+        """The oldest fault for any model, or for `model` (names compared as Ollama does)."""
+        key = name_key(model) if model else None
         with self._lock:
-            return self._pending.popleft() if self._pending else None
+            for fault in self._pending:
+                if fault.model is None or (key is not None and name_key(fault.model) == key):
+                    self._pending.remove(fault)
+                    return fault
+            return None
 
     def __len__(self) -> int:
         with self._lock:

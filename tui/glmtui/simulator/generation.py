@@ -154,7 +154,7 @@ def handle_inference(sim: Simulator, resp: Responder, body: dict[str, Any], endp
         raise BadRequest(f'"{req.model}" does not support thinking')
 
     # Faults belong to requests that generate; a bare load/unload must not swallow one.
-    fault = None if req.empty else sim.faults.pop()
+    fault = None if req.empty else sim.faults.pop(model.name)
     if fault is not None and fault.kind == "http500":
         resp.error(500, fault.message)
         return
@@ -198,7 +198,7 @@ def _generate(sim: Simulator, resp: Responder, req: InferenceRequest, model: Ins
     due = gen_start
     for kind, tokens in (("thinking", thinking), ("content", content)):
         for token in tokens:
-            rate = sim.rate
+            rate = sim.rate * (model.spec.speed if sim.model_speeds else 1.0)
             if out.resumed:  # after a stall, restart the schedule instead of bursting to catch up
                 due, out.resumed = time.monotonic(), False
             if rate > 0:

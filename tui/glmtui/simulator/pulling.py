@@ -38,7 +38,7 @@ def handle_pull(sim: Simulator, resp: Responder, body: dict[str, Any]) -> None:
     streaming = stream is None or stream is True
     if not isinstance(raw_name, str) or normalize_name(raw_name) is None:
         raise BadRequest("invalid model name")
-    fault = sim.faults.pop()
+    fault = sim.faults.pop(raw_name)
     if fault is not None and fault.kind == "http500":
         resp.error(500, fault.message)
         return

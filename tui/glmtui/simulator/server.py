@@ -52,6 +52,7 @@ class Simulator:
         self.load_seconds = float(load_seconds)
         self.pull_seconds = float(pull_seconds)
         self.pull_progress_s = PROGRESS_INTERVAL
+        self.model_speeds = True  # each model streams at rate × its spec's speed; False: all at `rate`
         self.store = ModelStore(vram_bytes)
         self.faults = FaultQueue()
         self.requests: list[tuple[str, str, Any]] = []
@@ -321,7 +322,7 @@ def _sim_fault(sim: Simulator, resp: Responder, raw: bytes) -> None:
 
 _CONFIG_FIELDS: dict[str, Callable[[Any], Any]] = {
     "rate": float, "load_seconds": float, "pull_seconds": float, "pull_progress_s": float,
-    "reply_tokens": lambda v: None if v is None else int(v),
+    "reply_tokens": lambda v: None if v is None else int(v), "model_speeds": bool,
 }
 
 
