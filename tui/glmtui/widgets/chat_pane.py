@@ -72,6 +72,8 @@ class ChatPane(Vertical):
         self.log_view = ChatLog()
         self._worker: Worker[None] | None = None
         self._current: tuple[Turn, ReplyView] | None = None
+        # A prompt shown but not sent yet (the compare screen's sequential mode): its turn, history, request.
+        self._queued: tuple[Turn, list[dict[str, str]], ReplyView, GenerationRequest] | None = None
 
     def compose(self) -> ComposeResult:
         yield self.log_view
@@ -81,12 +83,24 @@ class ChatPane(Vertical):
         return self._worker is not None and not self._worker.is_finished
 
     @property
+    def is_busy(self) -> bool:
+        """Streaming, or holding a queued prompt that has not started yet."""
+        return self._queued is not None or self.is_streaming
+
+    @property
+    def current_view(self) -> ReplyView | None:
+        return self._current[1] if self._current is not None else None
+
+    @property
     def streaming_model(self) -> str | None:
         """The model of the reply streaming now, if any."""
         return self._current[0].model if self.is_streaming and self._current is not None else None
 
-    async def send(self, prompt: str, request: GenerationRequest) -> Turn:
-        """Show the prompt, start streaming the reply, and return the new turn."""
+    async def send(self, prompt: str, request: GenerationRequest, *, queued: str | None = None) -> Turn:
+        """Show the prompt, start streaming the reply, and return the new turn.
+
+        With `queued` (the text to show meanwhile) the prompt is shown but only sent by `start_queued`.
+        """
         messages = self.conversation.messages_for(prompt)
         turn = Turn(prompt=prompt, model=request.model, think=request.think)
         self.conversation.turns.append(turn)
@@ -94,11 +108,32 @@ class ChatPane(Vertical):
         self.log_view.anchor()  # sending is a clear sign the user wants to follow the reply
         await self.log_view.add_turn(UserMessage(prompt), view)
         self._current = (turn, view)
-        self._worker = self.generate(turn, messages, view, request)
+        if queued is not None:
+            view.set_waiting(queued)
+            self._queued = (turn, messages, view, request)
+        else:
+            self._worker = self.generate(turn, messages, view, request)
         return turn
 
+    def start_queued(self) -> bool:
+        """Send the queued prompt now. False if there was none (it was stopped meanwhile)."""
+        if self._queued is None:
+            return False
+        turn, messages, view, request = self._queued
+        self._queued = None
+        view.set_waiting("waiting for the model…")
+        self._worker = self.generate(turn, messages, view, request)
+        return True
+
     def stop(self) -> bool:
-        """Stop the streaming reply, keeping its partial text. True if one was streaming."""
+        """Stop the streaming (or queued) reply, keeping its partial text. True if there was one."""
+        if self._queued is not None:
+            turn, _, view, _ = self._queued
+            self._queued = None
+            turn.status = TurnStatus.STOPPED
+            self.call_later(view.finish)
+            self.post_message(self.Finished(self, turn))
+            return True
         worker = self._worker
         if worker is None or worker.is_finished:
             return False
@@ -107,6 +142,7 @@ class ChatPane(Vertical):
             turn, view = self._current
             turn.status = TurnStatus.STOPPED
             self.call_later(view.finish)
+            self.post_message(self.Finished(self, turn))  # the body never runs, so it cannot say so
         worker.cancel()
         return True
 

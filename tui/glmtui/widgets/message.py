@@ -68,12 +68,19 @@ class ReplyView(Vertical):
         self._thinking_dirty = False
         self._thinking_view: ThinkingView | None = None
         self._markdown: StreamingMarkdown | None = None
-        self._stats = Static("waiting for the model…", classes="reply-stats", markup=False)
+        self.waiting_text = "waiting for the model…"  # until the first token (the compare screen says more)
+        self._stats = Static(self.waiting_text, classes="reply-stats", markup=False)
         self._timer: Timer | None = None
         self._finished = False
 
     def compose(self) -> ComposeResult:
         yield self._stats
+
+    def set_waiting(self, text: str) -> None:
+        """What the line under the reply says until the first token: "queued", "loading model"…"""
+        self.waiting_text = text
+        if (self.live is None or self.live.first_token_at is None) and not self._finished:
+            self._stats.update(text, layout=False)
 
     def start(self, live: LiveStats) -> None:
         self.live = live
@@ -112,7 +119,7 @@ class ReplyView(Vertical):
     def _live_line(self) -> Text:
         live = self.live
         if live is None or live.first_token_at is None:
-            return Text("waiting for the model…")
+            return Text(self.waiting_text)
         rate = live.rate()
         parts = [f"TTFT {format_seconds(live.ttft_s)}", f"{live.tokens} tokens"]
         if rate is not None:
