@@ -18,10 +18,11 @@ from tests.conftest import wait_until
 from tests.fakes import scripted_sampler
 
 
-def make_app(url: str, *, sampler: Sampler | None = None, **config: Any) -> GlmTuiApp:
+def make_app(url: str, *, sampler: Sampler | None = None, compare: tuple[str, str, str | None] | None = None,
+             **config: Any) -> GlmTuiApp:
     """The app on the simulator, with a scripted GPU and machine (never this machine's real ones)."""
     config.setdefault("stall_timeout", 5.0)
-    app = GlmTuiApp(Config(host=url, **config), sampler=sampler or scripted_sampler())
+    app = GlmTuiApp(Config(host=url, **config), sampler=sampler or scripted_sampler(), compare=compare)
     app.online_poll_s = 0.2
     app.offline_poll_s = 0.2
     return app

@@ -17,7 +17,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="glmtui",
         description="A terminal app for local LLMs on Ollama: streaming chat, thinking traces, exact tokens/sec.",
-        epilog="Keys: Enter sends · Ctrl+J newline · Esc stops a reply · Ctrl+T think · Ctrl+N new chat · F2 monitor · F3 loaded models · Ctrl+Q quit",
+        epilog="Keys: Enter sends · Ctrl+J newline · Esc stops a reply · Ctrl+T think · Ctrl+N new chat · F2 monitor · F3 loaded models · F4 models · F5 compare · Ctrl+Q quit",
     )
     parser.add_argument("--host", help="Ollama URL (default: $OLLAMA_HOST, the config file, then 127.0.0.1:11434)")
     parser.add_argument("--model", "-m", help="model to chat with (default: config, then the first installed)")
@@ -25,15 +25,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, help=f"config file (default: {config_path()})")
     parser.add_argument("--no-monitor", action="store_true", help="start with the monitor sidebar hidden (F2 shows it)")
     parser.add_argument("--demo", action="store_true", help="start the built-in Ollama simulator and chat with it")
+    parser.add_argument("--compare", nargs="+", metavar="MODEL_A MODEL_B [PROMPT]",
+                        help="open the A/B compare screen with two models; with a prompt, send it at once")
     parser.add_argument("--version", action="version", version=f"glmtui {__version__}")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.compare is not None and not 2 <= len(args.compare) <= 3:
+        parser.error("--compare takes two models and an optional prompt: --compare MODEL_A MODEL_B [PROMPT]")
+    return args
 
 
 def start_simulator() -> tuple[subprocess.Popen[str], str]:
     """Run the simulator in its own process (so it never competes with the UI for the GIL)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "glmtui.simulator", "--port", "0", "--rate", "60",
-         "--pull-seconds", "20"],  # a pull long enough to watch its progress and cancel it
+         "--pull-seconds", "20",  # a pull long enough to watch its progress and cancel it
+         # The quantisations of the README's headline comparison, so `--demo --compare` runs at once.
+         "--install", "glm-4.7-flash:q4_K_M", "--install", "glm-4.7-flash:q8_0"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     assert proc.stdout is not None
@@ -43,6 +50,12 @@ def start_simulator() -> tuple[subprocess.Popen[str], str]:
         proc.kill()
         raise SystemExit(f"glmtui: the demo simulator did not start ({line or 'no output'})")
     return proc, url
+
+
+def compare_args(values: list[str] | None) -> tuple[str, str, str | None] | None:
+    if not values:
+        return None
+    return values[0], values[1], values[2] if len(values) > 2 else None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -70,6 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     app = GlmTuiApp(
         config, config_problems=[str(p) for p in problems], nvml=nvml,
         ollama_pid=simulator.pid if simulator is not None else None,
+        compare=compare_args(args.compare),
     )
     try:
         app.run()

@@ -27,19 +27,20 @@ from glmtui.services.monitor import Sampler
 from glmtui.services.nvml import Nvml
 from glmtui.pull_feed import PullFeed
 from glmtui.services.library import ModelLibrary
-from glmtui.services.ollama import OllamaService, supports_levels
+from glmtui.services.ollama import OllamaService
 from glmtui.state import (
     GenerationStats, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress, ThinkSetting, Turn,
 )
+from glmtui.think import effective_think, next_think, think_label
 from glmtui.trace import trace
 from glmtui.themes import APP_VARIABLES, DEFAULT_THEME, load_themes
-from glmtui.widgets.chat_pane import GenerationRequest
+from glmtui.services.compare import VoteRecord
+from glmtui.widgets.chat_pane import ChatPane, GenerationRequest
 
 IDLE_GC_DELAY_S = 0.1
 FULL_GC_EVERY = 10
 ONLINE_POLL_S = 5.0
 OFFLINE_POLL_S = 2.0
-LEVELS: tuple[ThinkSetting, ...] = ("low", "medium", "high")
 REPLY_HISTORY = 40  # finished replies kept for the throughput sparklines
 MONITOR_MIN_WIDTH = 80  # below this the sidebar is hidden (and nothing is sampled)
 
@@ -68,9 +69,13 @@ class GlmTuiApp(App[None]):
         nvml: Nvml | None = None,
         sampler: Sampler | None = None,
         ollama_pid: int | None = None,
+        compare: tuple[str, str, str | None] | None = None,
     ) -> None:
         super().__init__()
         self.config = config
+        self._compare_on_start = compare  # `--compare A B [PROMPT]`
+        self.compare_screen: Screen[None] | None = None  # kept while away, so a comparison survives Esc
+        self.compare_votes: list[VoteRecord] = []
         self.service = service or OllamaService(
             config.host, stall_timeout=config.stall_timeout, first_token_timeout=config.first_token_timeout
         )
@@ -120,6 +125,8 @@ class GlmTuiApp(App[None]):
         # the garbage collector's way.
         self.call_after_refresh(gc.freeze)
         self.call_after_refresh(self.run_monitor)
+        if self._compare_on_start is not None:
+            self.call_after_refresh(lambda: self.run_worker(self.open_compare(*self._compare_on_start)))
 
     async def on_unmount(self) -> None:
         self.monitor_feed.close()
@@ -171,6 +178,28 @@ class GlmTuiApp(App[None]):
                             lambda: self.open_models("installed"))
         yield SystemCommand("Pull model", "The variant catalogue with VRAM fit, or any name:tag",
                             lambda: self.open_models("catalogue"))
+        yield SystemCommand("Compare models", "A/B: one prompt to two models side by side, figures compared (F5)",
+                            lambda: self.run_worker(self.open_compare()))
+
+    async def open_compare(self, model_a: str | None = None, model_b: str | None = None,
+                           prompt: str | None = None) -> None:
+        """Back to the comparison in progress, or a new one when models are named (or none exists)."""
+        from glmtui.screens.compare import CompareScreen
+
+        current = self.compare_screen
+        if current is not None and model_a is None and model_b is None:
+            if self.screen is not current:
+                self.push_screen(current)
+            return
+        if current is not None:
+            if self.screen is current:
+                await self.pop_screen()
+            self.uninstall_screen(current)
+            await current.remove()
+        screen = CompareScreen(model_a, model_b, prompt)
+        self.compare_screen = screen
+        self.install_screen(screen, name="compare")
+        await self.push_screen(screen)
 
     def open_models(self, tab: str = "installed") -> None:
         from glmtui.screens.models import ModelsScreen
@@ -196,11 +225,16 @@ class GlmTuiApp(App[None]):
         if isinstance(self.screen, ModelsScreen):
             self.screen.dismiss()
 
-    def is_streaming(self, model: str) -> bool:
-        from glmtui.widgets.chat_pane import ChatPane
+    def chat_panes(self) -> list[ChatPane]:
+        """Every chat pane: the chat's, and the comparison's even while it is out of sight."""
 
-        return any(same_model(pane.streaming_model or "", model)
-                   for screen in self.screen_stack for pane in screen.query(ChatPane))
+        screens = list(self.screen_stack)
+        if self.compare_screen is not None and self.compare_screen not in screens:
+            screens.append(self.compare_screen)
+        return [pane for screen in screens for pane in screen.query(ChatPane)]
+
+    def is_streaming(self, model: str) -> bool:
+        return any(same_model(pane.streaming_model or "", model) for pane in self.chat_panes())
 
     def _pull_finished(self, job: PullProgress) -> None:
         from glmtui.screens.confirm import ConfirmScreen
@@ -212,7 +246,7 @@ class GlmTuiApp(App[None]):
             return
         if job.state != "done":
             return
-        if isinstance(self.screen, ModelsScreen):
+        if isinstance(self.screen, ModelsScreen) and self.screen.pick_for is None:
             text = Text()
             text.append(f"{job.name} is installed.", style="bold")
             text.append("\nSwitch this chat to it? The conversation stays.")
@@ -288,27 +322,18 @@ class GlmTuiApp(App[None]):
 
     def effective_think(self) -> ThinkSetting | None:
         """What this model gets: None (never sent) unless its capabilities include thinking."""
-        if self.model_info is None or not self.model_info.can_think:
-            return None
-        pref = self.think_pref
-        if supports_levels(self.model):
-            return pref if pref in LEVELS else ("medium" if pref == "on" else "low")
-        return "off" if pref == "off" else "on"
+        return effective_think(self.model, self.model_info, self.think_pref)
 
     def cycle_think(self) -> None:
         current = self.effective_think()
         if current is None:
             self.notify(f"{self.model or 'This model'} does not think: nothing to switch.", timeout=3)
             return
-        if supports_levels(self.model):
-            self.think_pref = LEVELS[(LEVELS.index(current) + 1) % len(LEVELS)]
-        else:
-            self.think_pref = "off" if current == "on" else "on"
+        self.think_pref = next_think(self.model, current)
         self._update_think_label()
 
     def _update_think_label(self) -> None:
-        think = self.effective_think()
-        self.think_label = "n/a (model does not think)" if think is None else think
+        self.think_label = think_label(self.effective_think())
 
     def generation_request(self) -> GenerationRequest | None:
         if not self.model:
@@ -343,12 +368,9 @@ class GlmTuiApp(App[None]):
         (unfreezing first) walks the whole heap, so it runs every FULL_GC_EVERY replies: often enough
         that widgets unmounted since, which hold reference cycles, are reclaimed rather than leak.
         """
-        from glmtui.widgets.chat_pane import ChatPane
-
         # screen_stack (not self.screen): empty while the app shuts down, and it includes chat panes
         # beneath another screen.
-        screens = self.screen_stack
-        if not screens or any(pane.is_streaming for screen in screens for pane in screen.query(ChatPane)):
+        if not self.screen_stack or any(pane.is_streaming for pane in self.chat_panes()):
             return  # the next reply's end will try again
         self._replies_since_full_gc += 1
         if self._replies_since_full_gc >= FULL_GC_EVERY:

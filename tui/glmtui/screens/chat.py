@@ -35,6 +35,7 @@ class ChatScreen(Screen[None]):
         Binding("f2", "toggle_monitor", "Monitor", id="toggle-monitor"),
         Binding("f3", "focus_loaded", "Loaded models", id="focus-loaded-models"),
         Binding("f4", "models", "Models", id="open-models"),
+        Binding("f5", "compare", "Compare", id="open-compare"),
         Binding("ctrl+q", "app.quit", "Quit", id="quit"),
     ]
     # The sidebar compacts below 100 columns and hides below 80 (see chat.tcss).
@@ -149,6 +150,9 @@ class ChatScreen(Screen[None]):
 
     def action_models(self) -> None:
         self.glm.open_models()
+
+    async def action_compare(self) -> None:
+        await self.glm.open_compare()
 
     def action_cycle_think(self) -> None:
         self.glm.cycle_think()

@@ -73,8 +73,12 @@ class ModelTable(DataTable[Text]):
             self.move_cursor(row=keys.index(keep), animate=False)
 
 
-class ModelsScreen(Screen[None]):
-    """Switch, inspect, pull, delete, load and unload models."""
+class ModelsScreen(Screen[str | None]):
+    """Switch, inspect, pull, delete, load and unload models.
+
+    With `pick_for` (e.g. "pane A") Enter picks a model for the caller instead of switching the chat:
+    the screen is dismissed with its name (after starting its pull when it is not installed).
+    """
 
     CSS_PATH = "models.tcss"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
@@ -94,9 +98,11 @@ class ModelsScreen(Screen[None]):
         Binding("right_square_bracket", "context(1)", "ctx +", priority=True, id="models-context-up"),
     ]
 
-    def __init__(self, tab: str = "installed") -> None:
+    def __init__(self, tab: str = "installed", *, pick_for: str | None = None, current: str | None = None) -> None:
         super().__init__()
         self._initial_tab = tab
+        self.pick_for = pick_for
+        self._current = current  # the model marked ▶ when picking (else the chat's)
         self.catalog = load_catalog()
         self.models: list[ModelInfo] = []
         self.details: dict[str, ModelDetails] = {}
@@ -213,7 +219,8 @@ class ModelsScreen(Screen[None]):
 
     def _fill(self) -> None:
         query = self.query_one("#models-filter", Input).value
-        installed = installed_rows(self.models, self.details, self.loaded, self.glm.model, query,
+        installed = installed_rows(self.models, self.details, self.loaded,
+                                   (self._current or "") if self.pick_for else self.glm.model, query,
                                    lambda model: self._installed_fit(model)[0])
         self.query_one("#installed-table", ModelTable).set_rows(installed)
         catalogue = catalogue_rows(self.catalog.variants, self.models, query,
@@ -228,7 +235,7 @@ class ModelsScreen(Screen[None]):
     def _update_title(self) -> None:
         app = self.glm
         text = Text()
-        text.append("Models", style="bold")
+        text.append(f"Model for {self.pick_for}" if self.pick_for else "Models", style="bold")
         text.append(f"  ·  {app.config.host}  ·  fit at {self.context:,} ctx ([ ] changes) on ")
         text.append(self.machine.label)
         if not app.ollama_is_local:
@@ -311,12 +318,18 @@ class ModelsScreen(Screen[None]):
             return
         installed = self._installed(name)
         if installed is not None:
+            if self.pick_for is not None:
+                self.dismiss(installed.name)
+                return
             await self.glm.switch_model(installed.name)
             self.dismiss()
             return
         problem = self.glm.pull_feed.request(name)
         if problem is not None:
             self.notify(problem, title="Pull", severity="error")
+            return
+        if self.pick_for is not None:
+            self.dismiss(name)  # the pane shows the pull's progress and is ready when it ends
             return
         self.notify(f"Pulling {name} in the background: keep chatting (Esc), the status bar shows it.",
                     title="Pull", timeout=4)

@@ -1,0 +1,239 @@
+"""Pilot flows for the A/B compare screen against the simulator (whose replies name their model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from glmtui.app import GlmTuiApp
+from glmtui.screens.chat import ChatScreen
+from glmtui.screens.compare import CompareScreen
+from glmtui.screens.compare_dialogs import VoteScreen
+from glmtui.services.fake_nvml import GIB, ScriptedGpu, ScriptedNvml
+from glmtui.simulator import Simulator
+from glmtui.simulator.faults import Fault
+from glmtui.state import Turn, TurnStatus
+from glmtui.widgets.compare_pane import ComparePane
+from glmtui.widgets.prompt_input import PromptInput
+from tests.app.helpers import chat_requests, make_app, ready, screen_text
+from tests.conftest import wait_until
+from tests.fakes import scripted_sampler
+
+GLM, GPT, QWEN = "glm-4.7-flash:latest", "gpt-oss:20b", "qwen3-coder:30b"
+
+
+async def compare_screen(app: GlmTuiApp) -> CompareScreen:
+    await wait_until(lambda: isinstance(app.screen, CompareScreen) and app.screen.ready,
+                     what="the compare screen, ready")
+    screen = app.screen
+    assert isinstance(screen, CompareScreen)
+    return screen
+
+
+async def round_ends(screen: CompareScreen, count: int = 1, timeout: float = 15.0) -> None:
+    await wait_until(lambda: len(screen.run.rounds) >= count and screen.run.rounds[count - 1].ended
+                     and not screen.busy, timeout, what=f"round {count} to end")
+
+
+async def send(pilot, screen: CompareScreen, text: str) -> None:  # type: ignore[no-untyped-def]
+    before = len(screen.run.rounds)
+    screen.query_one(PromptInput).insert(text)
+    await pilot.press("enter")
+    await wait_until(lambda: len(screen.run.rounds) > before, what="the round to start")
+
+
+def turns(screen: CompareScreen) -> tuple[Turn, Turn]:
+    a, b = screen.panes
+    assert a.last_turn is not None and b.last_turn is not None
+    return a.last_turn, b.last_turn
+
+
+async def test_compare_flag_sends_the_prompt_and_each_pane_answers_from_its_model(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM, compare=(GLM, GPT, "Write a binary search in Rust"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        await round_ends(screen)
+        a, b = turns(screen)
+        assert a.status is TurnStatus.DONE and b.status is TurnStatus.DONE
+        assert a.model == GLM and GLM in a.reply and b.model == GPT and GPT in b.reply
+        assert "fn binary_search" in a.reply  # the prompt reached both (Rust)
+        # Together they need more than 24 GiB: sequential, A's reply over before B's request went out.
+        assert screen.mode == "sequential" and "one at a time" in screen.mode_reason
+        live_a, live_b = (pane.live for pane in screen.panes)
+        assert live_a is not None and live_b is not None and live_a.last_token_at is not None
+        assert live_a.last_token_at <= live_b.started
+        models = [body["model"] for body in chat_requests(sim)]
+        assert models == [GLM, GPT]
+        await wait_until(lambda: "eval rate" in (text := screen_text(app)) and "TTFT" in text and "×" in text
+                         and "✓" in text, what="the comparison strip")
+        await pilot.pause(0.6)  # the live tick repaints the titles with the exact figures
+        assert "tok/s" in screen.pane("b").title_text()
+
+
+async def test_parallel_when_both_fit_and_the_choice_can_be_switched(sim: Simulator) -> None:
+    sim.store.vram_bytes = 80 * GIB
+    sim.rate = 400.0  # replies long enough to overlap visibly
+    h100 = ScriptedNvml([ScriptedGpu(name="NVIDIA H100 80GB HBM3", memory_total=80 * GIB, memory_used=GIB)])
+    app = make_app(sim.url, model=GLM, sampler=scripted_sampler(h100), compare=(GLM, GPT, None))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        assert screen.mode == "parallel" and "both fit together" in screen.mode_reason
+        await send(pilot, screen, "hello both")
+        await round_ends(screen)
+        live_a, live_b = (pane.live for pane in screen.panes)
+        assert live_a is not None and live_b is not None
+        assert live_b.started < (live_a.last_token_at or 0) and live_a.started < (live_b.last_token_at or 0)
+        await pilot.press("ctrl+r")
+        assert screen.mode == "sequential" and screen.mode_by_user
+        await send(pilot, screen, "and again, one after the other")
+        await round_ends(screen, 2)
+        live_a, live_b = (pane.live for pane in screen.panes)
+        assert live_a is not None and live_b is not None and (live_a.last_token_at or 0) <= live_b.started
+        # Each pane kept its own history: B's second request carries B's first reply, not A's.
+        b_second = [body for body in chat_requests(sim) if body["model"] == GPT][-1]
+        assert GPT in b_second["messages"][1]["content"] and GLM not in b_second["messages"][1]["content"]
+        await wait_until(lambda: "session (2 rounds)" in screen_text(app), what="the session columns")
+
+
+async def test_a_missing_model_says_so_and_the_other_pane_still_runs(sim: Simulator) -> None:
+    missing = "glm-4.7-flash:q8_0"
+    app = make_app(sim.url, model=GLM, compare=(missing, QWEN, "hello"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        await round_ends(screen)
+        a, b = screen.panes
+        assert a.installed is False and a.last_turn is None
+        assert b.last_turn is not None and b.last_turn.status is TurnStatus.DONE and QWEN in b.last_turn.reply
+        # The pane says so, and the strip says why A has no figures.
+        await wait_until(lambda: "not installed" in (text := screen_text(app)) and "F7 pulls it" in text
+                         and "(not sent)" in text, what="the missing model's messages")
+        await pilot.press("f7")
+        await wait_until(lambda: a.installed is True, timeout=15, what="the pull to finish and A to be ready")
+        assert sim.store.find(missing) is not None
+        await send(pilot, screen, "now both")
+        await round_ends(screen, 2)
+        assert a.last_turn is not None and missing in a.last_turn.reply
+
+
+async def test_one_pane_dropping_leaves_the_other_alone(sim: Simulator) -> None:
+    sim.inject(Fault("drop", after_tokens=20, model=GPT))
+    app = make_app(sim.url, model=GLM, compare=(GLM, GPT, "tell me something"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        await round_ends(screen)
+        a, b = turns(screen)
+        assert a.status is TurnStatus.DONE and a.stats.final
+        assert b.status is TurnStatus.FAILED and b.thinking  # the partial trace is kept
+        await wait_until(lambda: "dropped" in (text := screen_text(app)).lower() and "(failed)" in text,
+                         what="B's error in its pane and the strip")
+        await send(pilot, screen, "again")
+        await round_ends(screen, 2)
+        assert all(t.status is TurnStatus.DONE for t in turns(screen))
+
+
+async def test_escape_stops_both_and_f8_only_the_focused_pane(sim: Simulator) -> None:
+    sim.rate = 40.0
+    sim.store.vram_bytes = 80 * GIB
+    h100 = ScriptedNvml([ScriptedGpu(name="NVIDIA H100 80GB HBM3", memory_total=80 * GIB, memory_used=GIB)])
+    app = make_app(sim.url, model=GLM, sampler=scripted_sampler(h100), compare=(GPT, GPT, None))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        await wait_until(lambda: "same model on both sides" in screen_text(app), what="the same-model label")
+        await send(pilot, screen, "slow one")
+        await wait_until(lambda: all(p.live and p.live.tokens > 3 for p in screen.panes), what="both streaming")
+        screen.pane("b").chat.log_view.focus()
+        await pilot.pause()
+        assert screen.active == "b"
+        await pilot.press("f8")
+        await wait_until(lambda: turns(screen)[1].status is TurnStatus.STOPPED, what="B to stop")
+        assert turns(screen)[0].status is TurnStatus.STREAMING
+        await pilot.press("escape")
+        await round_ends(screen)
+        first = turns(screen)[0]
+        assert first.status is TurnStatus.STOPPED and (first.reply or first.thinking)
+        assert isinstance(app.screen, CompareScreen)  # Esc stopped; it did not leave
+        await pilot.press("escape")
+        await wait_until(lambda: isinstance(app.screen, ChatScreen), what="back to the chat")
+        await pilot.press("f5")
+        await wait_until(lambda: app.screen is screen, what="the same comparison again")
+        assert len(screen.run.rounds) == 1
+
+
+async def test_blind_vote_is_saved_and_reveals_the_models(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM, compare=(GLM, QWEN, None))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        await pilot.press("ctrl+b")
+        assert screen.run.blind and not screen.run.revealed
+        await send(pilot, screen, "which is better?")
+        await round_ends(screen)
+        await pilot.pause(0.3)
+        title = screen.pane("a").title_text()
+        assert "hidden" in title and GLM not in title and QWEN not in title
+        await pilot.press("f6")
+        await wait_until(lambda: isinstance(app.screen, VoteScreen), what="the vote dialog")
+        await pilot.press("b")
+        await wait_until(lambda: screen.run.vote == "b", what="the vote")
+        record = app.compare_votes[-1]
+        assert {record.model_a, record.model_b} == {GLM, QWEN} and record.vote == "b" and record.rounds == 1
+        assert record.model_b == screen.pane("b").model
+        await wait_until(lambda: GLM in (text := screen_text(app)) and QWEN in text and "1 vote(s)" in text,
+                         what="the models revealed and the vote summary")
+
+
+async def test_export_has_both_transcripts_and_the_table(sim: Simulator, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_app(sim.url, model=GLM, compare=(GLM, GPT, "Write a binary search in Rust"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        await round_ends(screen)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await wait_until(lambda: list(tmp_path.glob("glmtui-compare-*.md")), what="the export file")
+        text = next(tmp_path.glob("glmtui-compare-*.md")).read_text()
+        a, b = turns(screen)
+        assert a.reply.strip()[:200] in text and b.reply.strip()[:200] in text
+        assert f"### A · {GLM}" in text and f"### B · {GPT}" in text
+        assert "| eval rate |" in text and "| TTFT |" in text and "> Write a binary search in Rust" in text
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
+async def test_a_narrow_terminal_stacks_the_panes(sim: Simulator, size: tuple[int, int]) -> None:
+    app = make_app(sim.url, model=GLM, compare=(GLM, GPT, "hi"))
+    async with app.run_test(size=size) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        await round_ends(screen)
+        await pilot.pause(0.3)
+        a, b = screen.panes
+        assert a.region.x == b.region.x and b.region.y > a.region.y  # B under A
+        assert a.region.height >= 5 and b.region.height >= 5
+        assert screen.query_one(PromptInput).region.height >= 1
+        await wait_until(lambda: "A  glm-4.7-flash" in (text := screen_text(app)) and "B  gpt-oss" in text
+                         and "eval rate" in text, what="both titles and the strip on screen")
+
+
+async def test_side_by_side_from_120_columns_and_the_palette_opens_it(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for char in "Compare models":
+            await pilot.press(char if char != " " else "space")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        screen = await compare_screen(app)
+        a, b = screen.panes
+        assert isinstance(a, ComparePane) and a.region.y == b.region.y and b.region.x > a.region.x
+        # Defaults: A is the chat's model, B the next installed one.
+        assert a.model == GLM and b.model == GPT

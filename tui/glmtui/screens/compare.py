@@ -1,0 +1,538 @@
+"""The A/B compare screen: one prompt, two models side by side, their figures compared.
+
+Each side is a `ComparePane` with its own ChatPane (own worker, own history), so the sides stream,
+stop and fail independently. This screen owns what spans both: the run mode (parallel, or A then B
+so two large models do not evict each other), the rounds, the comparison strip, blind runs and votes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from glmtui.catalog import load_catalog
+from glmtui.errors import GlmTuiError
+from glmtui.model_names import same_model
+from glmtui.paths import data_dir
+from glmtui.services.compare import (
+    CompareRun, Round, RunMode, Vote, VoteRecord, choose_mode, round_metrics, session_metrics, vote_summary,
+)
+from glmtui.services.compare_export import compare_markdown, export_path
+from glmtui.services.fit import kv_shape
+from glmtui.state import PullProgress, TurnStatus
+from glmtui.think import next_think
+from glmtui.widgets.chat_pane import ChatPane
+from glmtui.widgets.compare_pane import ComparePane, PaneSettings
+from glmtui.widgets.compare_strip import ComparisonStrip
+from glmtui.widgets.model_rows import machine_from
+from glmtui.widgets.prompt_input import PromptInput
+
+if TYPE_CHECKING:
+    from glmtui.app import GlmTuiApp
+
+DEFAULT_CONTEXT = 4096  # Ollama's default num_ctx: what the fit assumes unless a pane sets num_ctx
+CONNECT_WAIT_S = 15.0  # `--compare` with a prompt waits this long for Ollama before giving up
+
+
+class CompareScreen(Screen[None]):
+    """Two panes, one prompt box, the comparison strip."""
+
+    CSS_PATH = "compare.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-stacked"), (120, "-side")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    LIVE_TICK_S = 0.5
+    BINDINGS = [
+        Binding("escape", "stop_or_close", "Stop both / back", id="compare-stop"),
+        Binding("f8", "stop_focused", "Stop pane", id="compare-stop-pane"),
+        Binding("f4", "pick_model", "Model", id="compare-model"),
+        Binding("ctrl+t", "cycle_think", "Think", id="compare-think"),
+        Binding("f5", "options", "Options", id="compare-options"),
+        Binding("ctrl+r", "toggle_mode", "Run mode", id="compare-mode"),
+        Binding("ctrl+b", "toggle_blind", "Blind", id="compare-blind"),
+        Binding("f6", "vote", "Vote", priority=True, id="compare-vote"),
+        Binding("f7", "pull_missing", "Pull", priority=True, id="compare-pull"),
+        Binding("ctrl+s", "export", "Export", id="compare-export"),
+        Binding("ctrl+n", "new_run", "New", id="compare-new"),
+        Binding("ctrl+q", "app.quit", "Quit", show=False, id="compare-quit"),
+    ]
+
+    def __init__(self, model_a: str | None, model_b: str | None, prompt: str | None = None,
+                 *, rng: random.Random | None = None) -> None:
+        super().__init__()
+        self._wanted = (model_a, model_b)
+        self._prompt = prompt
+        self._rng = rng or random.Random()
+        self.run = CompareRun()
+        self.mode: RunMode = "sequential"
+        self.mode_reason = "working out whether both fit…"
+        self.mode_by_user = False
+        self.ready = False  # models resolved and checked: prompts can go out
+        self.active = "a"
+
+    @property
+    def glm(self) -> GlmTuiApp:
+        return cast("GlmTuiApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        app = self.glm
+        config = app.config
+        yield Static(id="compare-title")
+        with Container(id="panes"):
+            for side, model in zip("ab", self._wanted):
+                settings = PaneSettings(model or "", app.think_pref, dict(config.options))
+                yield ComparePane(side, app.service, settings, system=config.system, keep_alive=config.keep_alive)
+        yield ComparisonStrip(id="strip")
+        yield PromptInput(id="compare-prompt",
+                          placeholder="One prompt for both  (Enter sends · Esc stops both · F8 stops the focused pane)")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.glm.pulls_signal.subscribe(self, self._on_pulls)
+        self._live_timer = self.set_interval(self.LIVE_TICK_S, self._tick, pause=True)
+        self._set_active("a")
+        self.query_one(PromptInput).focus()
+        self._refresh_all()
+        self.prepare()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one(ComparisonStrip).set_compact(self.size.height < 32)
+
+    # -- panes ------------------------------------------------------------------------------------
+
+    @property
+    def panes(self) -> tuple[ComparePane, ComparePane]:
+        return self.query_one("#pane-a", ComparePane), self.query_one("#pane-b", ComparePane)
+
+    def pane(self, side: str) -> ComparePane:
+        return self.query_one(f"#pane-{side}", ComparePane)
+
+    def _set_active(self, side: str) -> None:
+        self.active = side
+        for pane in self.panes:
+            pane.set_class(pane.side == side, "-active")
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        for node in event.widget.ancestors_with_self:
+            if isinstance(node, ComparePane):
+                self._set_active(node.side)
+                return
+
+    @property
+    def busy(self) -> bool:
+        return any(pane.chat.is_busy for pane in self.panes)
+
+    # -- getting ready: which models, installed?, facts, run mode --------------------------------
+
+    @work(exclusive=True, group="compare-prepare", exit_on_error=False)
+    async def prepare(self) -> None:
+        app = self.glm
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CONNECT_WAIT_S
+        while app.connection != "online" or not app.model:
+            if loop.time() > deadline:
+                for pane in self.panes:
+                    await pane.chat.log_view.add_notice(Text(
+                        f"✗ Ollama at {app.config.host} is not answering: nothing was sent. The prompt "
+                        "stays in the box; press Enter once it is back.", style="bold red"))
+                if self._prompt:
+                    self.query_one(PromptInput).insert(self._prompt)
+                    self._prompt = None
+                return
+            await asyncio.sleep(0.1)
+        try:
+            installed = await app.library.installed()
+        except GlmTuiError as exc:
+            self.notify(f"{exc.message} — {exc.hint}", title="Compare", severity="error")
+            return
+        names = [m.name for m in installed]
+        a, b = self.panes
+        if not a.settings.model:
+            a.settings.model = app.model
+        if not b.settings.model:
+            b.settings.model = default_partner(a.model, names)
+        await asyncio.gather(*(self._check_model(pane, installed) for pane in self.panes))
+        await self._choose_mode()
+        self.ready = True
+        self._refresh_all()
+        if self._prompt:
+            prompt, self._prompt = self._prompt, None
+            await self.send_round(prompt)
+
+    async def _check_model(self, pane: ComparePane, installed: list[Any]) -> None:
+        """Installed? Then its facts (thinking, sizes for the fit); if not, say so and offer the pull."""
+        app = self.glm
+        match = next((m for m in installed if same_model(pane.model, m.name)), None)
+        pane.installed = match is not None
+        pane.info = pane.details = None
+        if match is None:
+            variant = load_catalog().find(pane.model)
+            pane.weights = variant.size_bytes if variant else None
+            who = "This pane's model" if pane.hidden else pane.model
+            size = f" ({variant.size_bytes / 1e9:.0f} GB download)" if variant else ""
+            await pane.chat.log_view.add_notice(Text(
+                f"✗ {who} is not installed on {app.config.host}{size}. F7 pulls it; the other pane still runs.",
+                style="bold"))
+            return
+        pane.weights = match.size
+        try:
+            pane.info = await app.service.show(match.name)
+            pane.details = await app.library.details(match.name)
+        except GlmTuiError as exc:
+            self.notify(f"{pane.model}: {exc.message}", title="Compare", severity="warning")
+
+    def _need(self, pane: ComparePane) -> int | None:
+        """Bytes this side needs in VRAM: weights plus the f16 KV cache at its context."""
+        if pane.weights is None:
+            return None
+        shape = kv_shape(pane.details.model_info) if pane.details else None
+        if shape is None and (variant := load_catalog().find(pane.model)) is not None:
+            shape = variant.kv
+        ctx = pane.settings.options.get("num_ctx") or DEFAULT_CONTEXT
+        if pane.details and pane.details.context_length:
+            ctx = min(ctx, pane.details.context_length)
+        return pane.weights + (shape.cache_bytes(ctx) if shape else 0)
+
+    async def _choose_mode(self) -> None:
+        a, b = self.panes
+        same = same_model(a.model, b.model)
+        a.same_as_other = b.same_as_other = same
+        if self.mode_by_user:
+            return
+        machine = machine_from(await self.glm.sample_now())
+        self.mode, self.mode_reason = choose_mode(self._need(a), self._need(b), same, machine.vram_total)
+
+    # -- sending and the rounds -------------------------------------------------------------------
+
+    async def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
+        event.stop()
+        if self.busy:
+            self.notify("A reply is still streaming: Esc stops both, F8 the focused one.", severity="warning")
+            return
+        if not self.ready:
+            self.notify("Still checking the two models: try again in a moment.", severity="warning")
+            return
+        event.input.clear()
+        await self.send_round(event.text)
+
+    async def send_round(self, prompt: str) -> None:
+        a, b = self.panes
+        if not (a.installed or b.installed):
+            # Nothing can be sent: keep the prompt in the box rather than record an empty round.
+            box = self.query_one(PromptInput)
+            if not box.text:
+                box.insert(prompt)
+            self.notify("Neither model is installed: F7 pulls the focused pane's. The prompt is kept.",
+                        severity="warning")
+            return
+        round_ = Round(prompt, a.model, b.model, self.mode)
+        self.run.rounds.append(round_)
+        ready = [pane for pane in self.panes if pane.installed]
+        for pane in self.panes:
+            if not pane.installed:
+                await pane.chat.log_view.add_notice(Text(
+                    "✗ Not sent: this pane's model is not installed. F7 pulls it.", style="bold red"))
+        loaded = await self._loaded_models()
+        for pane in ready:
+            queued = self.mode == "sequential" and pane.side == "b" and a in ready
+            turn = await pane.chat.send(prompt, pane.request(),
+                                        queued="queued: runs when A has finished" if queued else None)
+            setattr(round_, pane.side, turn)
+            if not queued:
+                self._mark_loading(pane, loaded)
+        round_.sent = True
+        self._live_timer.resume()
+        self._refresh_all()
+        if round_.ended:
+            self._round_ended(round_)
+
+    async def _loaded_models(self) -> list[str] | None:
+        try:
+            return [m.name for m in await self.glm.service.ps()]
+        except GlmTuiError:
+            return None  # unknown: no "loading model" label rather than a wrong one
+
+    def _mark_loading(self, pane: ComparePane, loaded: list[str] | None) -> None:
+        pane.model_loading = loaded is not None and not any(same_model(pane.model, name) for name in loaded)
+        view = pane.chat.current_view
+        if pane.model_loading and view is not None:
+            view.set_waiting("loading model…")
+
+    async def _start_b(self) -> None:
+        b = self.pane("b")
+        loaded = await self._loaded_models()
+        if b.chat.start_queued():
+            self._mark_loading(b, loaded)
+
+    def _pane_of(self, chat: ChatPane) -> ComparePane:
+        return cast(ComparePane, chat.parent)
+
+    async def on_chat_pane_finished(self, event: ChatPane.Finished) -> None:
+        await self._reply_ended(self._pane_of(event.pane))
+        self.glm.reply_finished(event.turn)
+
+    async def on_chat_pane_failed(self, event: ChatPane.Failed) -> None:
+        pane = self._pane_of(event.pane)
+        text = Text()
+        text.append("✗ ", style="bold red")
+        text.append(event.error.message, style="bold")
+        if event.error.hint:
+            text.append(f"\n  {event.error.hint}")
+        await pane.chat.log_view.add_notice(text)
+        self.notify(event.error.message, title=f"Pane {pane.letter}", severity="error")
+        await self._reply_ended(pane)
+        self.glm.reply_failed(event.error)
+
+    async def _reply_ended(self, pane: ComparePane) -> None:
+        b = self.pane("b")
+        if pane.side == "a" and b.chat.is_busy and not b.chat.is_streaming:
+            self.run_worker(self._start_b(), group="compare-start-b")  # sequential: B's turn now
+        pane.refresh_title()
+        round_ = self.run.rounds[-1] if self.run.rounds else None
+        if round_ is not None and round_.ended:
+            self._round_ended(round_)
+
+    def _round_ended(self, round_: Round) -> None:
+        if not self.busy:
+            self._live_timer.pause()
+        self._refresh_all()
+
+    def _tick(self) -> None:
+        for pane in self.panes:
+            if pane.chat.is_busy:
+                pane.refresh_title()
+
+    # -- showing ----------------------------------------------------------------------------------
+
+    def names(self) -> tuple[str, str]:
+        a, b = self.panes
+        if not self.run.revealed:
+            return "A", "B"
+        return f"A {a.model}", f"B {b.model}"
+
+    def _refresh_all(self) -> None:
+        for pane in self.panes:
+            pane.hidden = not self.run.revealed
+            pane.refresh_title()
+        self._refresh_title()
+        rounds = [r for r in self.run.rounds if r.ended]
+        notes: list[Text] = []
+        if self.run.blind and not self.run.revealed and rounds:
+            notes.append(Text("Blind run: F6 votes for the better side and reveals the models.", style="italic"))
+        if self.run.vote is not None:
+            notes += [Text(f"Votes: {line}", style="dim") for line in vote_summary(self.glm.compare_votes)]
+        last = rounds[-1] if rounds else None
+        self.query_one(ComparisonStrip).show(
+            round_metrics(last) if last else [], session_metrics(rounds),
+            names=self.names(), rounds=len(rounds), notes=notes)
+
+    def _refresh_title(self) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("A/B compare", style="bold")
+        text.append(f"  ·  {self.mode}", style="bold")
+        text.append(f" ({'your choice' if self.mode_by_user else self.mode_reason})  ·  Ctrl+R switches")
+        if self.run.blind:
+            text.append("  ·  blind", style="bold yellow")
+        self.query_one("#compare-title", Static).update(text)
+
+    def _on_pulls(self, jobs: tuple[PullProgress, ...]) -> None:
+        for pane in self.panes:
+            if pane.installed:
+                continue
+            job = next((j for j in jobs if same_model(j.name, pane.model)), None)
+            was = pane.pull
+            pane.pull = job
+            if job is not None and job.state in ("done", "failed") and (was is None or was.state != job.state):
+                self.run_worker(self._pull_ended(pane, job), group=f"compare-pulled-{pane.side}")
+            pane.refresh_title()
+
+    async def _pull_ended(self, pane: ComparePane, job: PullProgress) -> None:
+        if job.state == "failed":
+            await pane.chat.log_view.add_notice(Text(f"✗ Pull failed: {job.error}", style="bold red"))
+            return
+        await self._check_model(pane, await self.glm.library.installed())
+        await self._choose_mode()
+        await pane.chat.log_view.add_notice(Text("✓ Installed: the next prompt goes to this pane too.",
+                                                 style="green"))
+        self._refresh_all()
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    async def action_stop_or_close(self) -> None:
+        if not self.busy:
+            self.app.pop_screen()
+            return
+        a, b = self.panes
+        b.chat.stop()  # B first: stopping A must not start a queued B
+        a.chat.stop()
+
+    def action_stop_focused(self) -> None:
+        pane = self.pane(self.active)
+        if not pane.chat.stop():
+            self.notify(f"Pane {pane.letter} is not streaming.", timeout=2)
+
+    def action_pick_model(self) -> None:
+        from glmtui.screens.models import ModelsScreen
+
+        if not self.run.revealed:
+            self.notify("This blind run hides the models: vote (F6) or start a new one (Ctrl+N) first.")
+            return
+        pane = self.pane(self.active)
+        self.app.push_screen(ModelsScreen("installed", pick_for=f"pane {pane.letter}", current=pane.model),
+                             lambda name: self.run_worker(self._set_model(pane, name)) if name else None)
+
+    async def _set_model(self, pane: ComparePane, name: str) -> None:
+        pane.settings.model = name
+        pane.model_loading = False
+        await self._check_model(pane, await self.glm.library.installed())
+        await self._choose_mode()
+        self._refresh_all()
+        self.notify(f"Pane {pane.letter}: {name}" + ("" if pane.installed else " (being pulled)"), timeout=3)
+
+    def action_cycle_think(self) -> None:
+        pane = self.pane(self.active)
+        current = pane.think
+        if current is None:
+            self.notify(f"Pane {pane.letter}'s model does not think: nothing to switch.", timeout=3)
+            return
+        pane.settings.think_pref = next_think(pane.model, current)
+        pane.refresh_title()
+
+    def action_options(self) -> None:
+        from glmtui.screens.compare_dialogs import PaneOptionsScreen
+
+        pane = self.pane(self.active)
+        self.app.push_screen(PaneOptionsScreen(f"Options for pane {pane.letter}", pane.settings.options),
+                             lambda options: self.run_worker(self._set_options(pane, options)) if options is not None else None)
+
+    async def _set_options(self, pane: ComparePane, options: dict[str, Any]) -> None:
+        pane.set_options(options)
+        await self._choose_mode()  # num_ctx changes what the fit needs
+        self._refresh_title()
+
+    def action_toggle_mode(self) -> None:
+        self.mode = "parallel" if self.mode == "sequential" else "sequential"
+        self.mode_by_user = True
+        self._refresh_title()
+        self.notify(f"Run mode: {self.mode} from the next prompt.", timeout=2)
+
+    def action_toggle_blind(self) -> None:
+        if self.run.rounds:
+            from glmtui.screens.confirm import ConfirmScreen
+
+            on = "off" if self.run.blind else "on"
+            message = Text(f"Turn blind mode {on}? That starts a new comparison: both panes are cleared "
+                           "(Ctrl+S exports this one first).")
+            self.app.push_screen(ConfirmScreen(message, yes="New comparison"),
+                                 lambda yes: self.run_worker(self.new_run(not self.run.blind)) if yes else None)
+            return
+        self.run_worker(self.new_run(not self.run.blind))
+
+    async def action_new_run(self) -> None:
+        await self.new_run(self.run.blind)
+
+    async def new_run(self, blind: bool) -> None:
+        """Clear both panes and start over; a blind run shuffles which model sits on which side."""
+        for pane in self.panes:
+            await pane.chat.stop_and_wait()
+            pane.chat.conversation.turns.clear()
+            await pane.chat.log_view.clear_turns()
+            pane.model_loading = False
+        self.run = CompareRun(blind=blind)
+        if blind and self._rng.random() < 0.5:
+            a, b = self.panes
+            a.settings, b.settings = b.settings, a.settings
+            a.info, b.info = b.info, a.info
+            a.details, b.details = b.details, a.details
+            a.weights, b.weights = b.weights, a.weights
+            a.installed, b.installed = b.installed, a.installed
+            a.pull, b.pull = b.pull, a.pull
+        self._refresh_all()
+        if blind:
+            self.notify("Blind run: the models are on random sides and hidden until you vote (F6).", timeout=4)
+        self.query_one(PromptInput).focus()
+
+    def action_vote(self) -> None:
+        from glmtui.screens.compare_dialogs import VoteScreen
+
+        if not self.run.blind:
+            self.notify("Votes are for blind runs: Ctrl+B starts one.", timeout=3)
+            return
+        if self.run.vote is not None:
+            self.notify("This run is already voted on: Ctrl+N starts a new blind run.", timeout=3)
+            return
+        ended = [r for r in self.run.rounds if r.ended]
+        if not ended or self.busy:
+            self.notify("Vote once both replies have ended.", timeout=3)
+            return
+        self.app.push_screen(VoteScreen(len(ended)), self._voted)
+
+    def _voted(self, vote: Vote | None) -> None:
+        if vote is None:
+            return
+        a, b = self.panes
+        self.run.vote = vote
+        self.glm.compare_votes.append(VoteRecord(a.model, b.model, vote, len(self.run.rounds)))
+        self._refresh_all()
+        winner = {"a": f"A ({a.model})", "b": f"B ({b.model})", "tie": "a tie"}[vote]
+        self.notify(f"You chose {winner}. A was {a.model}, B was {b.model}.", title="Blind vote", timeout=6)
+
+    def action_pull_missing(self) -> None:
+        order = sorted(self.panes, key=lambda p: p.side != self.active)
+        pane = next((p for p in order if p.installed is False), None)
+        if pane is None:
+            self.notify("Both models are installed.", timeout=2)
+            return
+        problem = self.glm.pull_feed.request(pane.model)
+        if problem is not None:
+            self.notify(problem, title="Pull", severity="error")
+            return
+        pane.pull = PullProgress(pane.model)
+        pane.refresh_title()
+
+    async def action_export(self) -> None:
+        if not self.run.rounds:
+            self.notify("Nothing to export yet: send a prompt first.", timeout=3)
+            return
+        a, b = self.panes
+        think = (a.think or "n/a", b.think or "n/a") if self.run.revealed else ("hidden", "hidden")
+        text = compare_markdown(self.run, host=self.glm.config.host, think=think)
+        try:
+            path = await asyncio.to_thread(write_export, text)
+        except OSError as exc:
+            self.notify(f"Could not write the export: {exc}", title="Export", severity="error")
+            return
+        self.notify(f"Saved to {path}", title="Export", timeout=6)
+        self.last_export = path
+
+
+def write_export(text: str) -> Path:
+    """Write into the current directory, or glmtui's data folder when that is not writable."""
+    for directory in (Path.cwd(), data_dir() / "exports"):
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            path = export_path(directory)
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    raise OSError("neither the current directory nor the data folder is writable")
+
+
+def default_partner(model: str, installed: list[str]) -> str:
+    """B's default: another variant of A's family if one is installed, else the next model, else A."""
+    family = model.split(":")[0].lower()
+    others = [name for name in installed if not same_model(name, model)]
+    for name in others:
+        if name.split(":")[0].lower() == family:
+            return name
+    return others[0] if others else model

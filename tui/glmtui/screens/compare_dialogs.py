@@ -1,0 +1,128 @@
+"""The compare screen's two dialogs: the blind vote, and one pane's think setting and options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from glmtui.services.compare import Vote
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 64; max-width: 95%; height: auto; padding: 1 2; border: thick $primary; background: $surface;
+}}
+{name} .dialog-text {{ margin-bottom: 1; }}
+{name} Horizontal {{ height: auto; align-horizontal: right; }}
+{name} Button {{ margin-left: 1; }}
+"""
+
+
+class VoteScreen(ModalScreen[Vote | None]):
+    """Which blind reply was better? `a`, `b` or `t` (tie); Esc decides later."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="VoteScreen")
+    BINDINGS = [
+        Binding("a", "vote('a')", "A", show=False, id="vote-a"),
+        Binding("b", "vote('b')", "B", show=False, id="vote-b"),
+        Binding("t,equals_sign", "vote('tie')", "Tie", show=False, id="vote-tie"),
+        Binding("escape", "cancel", "Later", show=False, id="vote-later"),
+    ]
+
+    def __init__(self, rounds: int) -> None:
+        super().__init__()
+        self._rounds = rounds
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            text = Text()
+            text.append("Which side answered better?", style="bold")
+            text.append(f"\nOver {self._rounds} round(s). Voting reveals both models; the vote is kept with the run.")
+            yield Static(text, classes="dialog-text")
+            with Horizontal():
+                yield Button("A better (a)", id="a", variant="primary")
+                yield Button("Tie (t)", id="tie")
+                yield Button("B better (b)", id="b", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_vote(event.button.id or "tie")
+
+    def action_vote(self, vote: str) -> None:
+        self.dismiss(vote if vote in ("a", "b", "tie") else None)  # type: ignore[arg-type]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# Options a pane may set, with their type: what Ollama's `options` takes for them.
+PANE_OPTIONS: dict[str, type] = {"temperature": float, "top_p": float, "top_k": int, "seed": int,
+                                 "num_ctx": int, "num_predict": int}
+
+
+def parse_options(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Typed options from the dialog's text boxes (blank: not sent), and a problem per bad box."""
+    options: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, kind in PANE_OPTIONS.items():
+        raw = values.get(key, "").strip()
+        if not raw:
+            continue
+        try:
+            value = kind(raw)
+        except ValueError:
+            problems.append(f"{key}: '{raw}' is not {'a whole number' if kind is int else 'a number'}")
+            continue
+        if key in ("num_ctx",) and value <= 0:
+            problems.append(f"{key}: must be more than 0")
+            continue
+        options[key] = value
+    return options, problems
+
+
+class PaneOptionsScreen(ModalScreen[dict[str, Any] | None]):
+    """Edit one pane's options. Enter applies; Esc leaves them as they were."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="PaneOptionsScreen") + """
+    PaneOptionsScreen Grid { grid-size: 2; grid-columns: 14 1fr; grid-rows: 1; grid-gutter: 0 1; height: auto; }
+    PaneOptionsScreen Input { height: 1; border: none; padding: 0; }
+    PaneOptionsScreen #options-problems { color: $error; height: auto; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="options-cancel")]
+
+    def __init__(self, title: str, options: Mapping[str, Any]) -> None:
+        super().__init__()
+        self._title = title
+        self._options = dict(options)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self._title, style="bold"), classes="dialog-text")
+            with Grid():
+                for key in PANE_OPTIONS:
+                    yield Label(key)
+                    yield Input(str(self._options.get(key, "")), placeholder="model default", id=f"opt-{key}",
+                                compact=True)
+            yield Static(id="options-problems")
+            yield Static(Text("Blank: the model's default. Enter applies, Esc cancels.", style="dim"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        values = {key: self.query_one(f"#opt-{key}", Input).value for key in PANE_OPTIONS}
+        options, problems = parse_options(values)
+        if problems:
+            self.query_one("#options-problems", Static).update(Text("\n".join(problems)))
+            return
+        # Keys this dialog does not edit (from the config file) are kept as they were.
+        kept = {k: v for k, v in self._options.items() if k not in PANE_OPTIONS}
+        self.dismiss({**kept, **options})
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

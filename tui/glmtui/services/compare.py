@@ -1,0 +1,228 @@
+"""A/B comparisons without a screen: rounds, the run mode, metric-by-metric verdicts, votes.
+
+The compare screen sends one prompt to two panes; each prompt is a `Round` holding both turns. When both
+have ended, `round_metrics` says for each figure which side did better and by how much, and
+`session_metrics` does the same over all the rounds of the run. Pure functions, so the verdicts are
+tested with hand-made stats.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from glmtui.model_names import same_model
+from glmtui.services.fit import GIB
+from glmtui.services.stats import format_rate, format_seconds
+from glmtui.state import GenerationStats, Turn, TurnStatus
+
+Side = Literal["a", "b"]
+RunMode = Literal["parallel", "sequential"]
+Vote = Literal["a", "b", "tie"]
+SIDES: tuple[Side, Side] = ("a", "b")
+SAME_WITHIN = 0.02  # values within 2% of each other are called even: closer is measurement noise
+
+
+@dataclass
+class Round:
+    """One prompt sent to both panes. A side is None when it was not sent (its model is missing)."""
+
+    prompt: str
+    model_a: str
+    model_b: str
+    mode: RunMode
+    a: Turn | None = None
+    b: Turn | None = None
+    sent: bool = False  # both sides sent (or skipped): until then the round cannot have ended
+
+    def turn(self, side: Side) -> Turn | None:
+        return self.a if side == "a" else self.b
+
+    def model(self, side: Side) -> str:
+        return self.model_a if side == "a" else self.model_b
+
+    @property
+    def ended(self) -> bool:
+        return self.sent and all(t is None or t.status is not TurnStatus.STREAMING for t in (self.a, self.b))
+
+
+@dataclass
+class CompareRun:
+    """A comparison session: its rounds, whether it is blind, and the vote that reveals it."""
+
+    blind: bool = False
+    rounds: list[Round] = field(default_factory=list)
+    vote: Vote | None = None
+    created_at: float = field(default_factory=time.time)
+
+    @property
+    def revealed(self) -> bool:
+        return not self.blind or self.vote is not None
+
+
+@dataclass(frozen=True, slots=True)
+class VoteRecord:
+    """A blind vote, with the models it was really between (kept with the run)."""
+
+    model_a: str
+    model_b: str
+    vote: Vote
+    rounds: int
+    at: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """One row of the comparison: both values as text, which side is better, and the verdict."""
+
+    label: str
+    a: str
+    b: str
+    better: Side | None
+    verdict: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    label: str
+    value: Callable[[GenerationStats], float | None]
+    show: Callable[[float | None], str]
+    lower_is_better: bool | None  # None: neither is better (more tokens is not a virtue)
+    word: str  # "faster", "sooner", "more"...
+
+
+def _count(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
+
+
+def _final(getter: Callable[[GenerationStats], float | int | None]) -> Callable[[GenerationStats], float | None]:
+    """Server figures only exist for a reply that reached its final chunk."""
+    return lambda s: (None if not s.final else (None if (v := getter(s)) is None else float(v)))
+
+
+METRICS: tuple[_Spec, ...] = (
+    _Spec("TTFT", lambda s: s.ttft_s, format_seconds, True, "sooner"),
+    _Spec("eval rate", _final(lambda s: s.eval_rate), format_rate, False, "faster"),
+    _Spec("prompt eval", _final(lambda s: s.prompt_eval_rate), format_rate, False, "faster"),
+    _Spec("load time", _final(lambda s: s.load_s), format_seconds, True, "quicker"),
+    _Spec("output tokens", _final(lambda s: s.eval_count), _count, None, "more"),
+    _Spec("thinking tokens", lambda s: float(s.thinking_tokens) if s.thinking_tokens else None, _count, None, "more"),
+    _Spec("thinking time", lambda s: s.thinking_s, format_seconds, True, "shorter"),
+)
+
+
+def verdict(a: float | None, b: float | None, lower_is_better: bool | None, word: str) -> tuple[Side | None, str]:
+    """Which side is better and a phrase like `B 1.8× faster`; (None, "") when it cannot be said."""
+    if a is None or b is None:
+        return None, ""
+    hi, lo = max(a, b), min(a, b)
+    if hi == lo or (lo > 0 and hi / lo - 1 < SAME_WITHIN):
+        return None, "even"
+    if lower_is_better is None:
+        side: Side = "a" if a > b else "b"  # the side with more, named but not marked better
+    else:
+        side = ("a" if a < b else "b") if lower_is_better else ("a" if a > b else "b")
+    ratio = "∞" if lo <= 0 else (f"{hi / lo:.1f}" if hi / lo < 100 else f"{hi / lo:.0f}")
+    return (None if lower_is_better is None else side), f"{side.upper()} {ratio}× {word}"
+
+
+def _metrics(a: GenerationStats | None, b: GenerationStats | None, suffix: Callable[[Side], str]) -> list[Metric]:
+    rows: list[Metric] = []
+    for spec in METRICS:
+        va = spec.value(a) if a is not None else None
+        vb = spec.value(b) if b is not None else None
+        if va is None and vb is None and spec.label.startswith("thinking"):
+            continue  # neither thought: no rows about thinking
+        better, text = verdict(va, vb, spec.lower_is_better, spec.word)
+        rows.append(Metric(spec.label, spec.show(va) + suffix("a"), spec.show(vb) + suffix("b"), better, text))
+    return rows
+
+
+def round_metrics(round_: Round) -> list[Metric]:
+    """This round's figures side by side; a side that stopped or failed is marked `(partial)`."""
+    def suffix(side: Side) -> str:
+        turn = round_.turn(side)
+        if turn is None:
+            return " (not sent)"
+        return "" if turn.status is TurnStatus.DONE else f" ({turn.status.value})"
+
+    return _metrics(round_.a.stats if round_.a else None, round_.b.stats if round_.b else None, suffix)
+
+
+def totals(turns: Iterable[Turn | None]) -> GenerationStats | None:
+    """Completed turns summed into one set of figures (rates over the summed durations)."""
+    done = [t.stats for t in turns if t is not None and t.status is TurnStatus.DONE and t.stats.final]
+    if not done:
+        return None
+
+    def total(values: Iterable[int | float | None]) -> int:
+        return int(sum(v or 0 for v in values))
+
+    ttfts = [s.ttft_s for s in done if s.ttft_s is not None]
+    thinks = [s.thinking_s for s in done if s.thinking_s is not None]
+    return GenerationStats(
+        ttft_s=sum(ttfts) / len(ttfts) if ttfts else None,  # mean: a sum of waits means nothing
+        eval_count=total(s.eval_count for s in done),
+        eval_duration_ns=total(s.eval_duration_ns for s in done),
+        prompt_eval_count=total(s.prompt_eval_count for s in done),
+        prompt_eval_duration_ns=total(s.prompt_eval_duration_ns for s in done),
+        load_duration_ns=total(s.load_duration_ns for s in done),
+        thinking_tokens=total(s.thinking_tokens for s in done),
+        thinking_s=sum(thinks) if thinks else None,
+    )
+
+
+def session_metrics(rounds: Sequence[Round]) -> list[Metric]:
+    """Figures over every round: rates over summed durations, TTFT averaged, tokens and times summed."""
+    a = totals(r.a for r in rounds)
+    b = totals(r.b for r in rounds)
+    if a is None and b is None:
+        return []
+    return _metrics(a, b, lambda side: "")
+
+
+def choose_mode(need_a: int | None, need_b: int | None, same: bool, vram_total: int | None) -> tuple[RunMode, str]:
+    """Parallel when both models fit in VRAM together (or are one model), else one after the other."""
+    if not vram_total:
+        return "sequential", "no GPU information: one at a time, so neither slows the other"
+    if need_a is None or need_b is None:
+        return "sequential", "a model's size is unknown: one at a time, so neither evicts the other"
+    total = vram_total / GIB
+    if same:
+        if need_a <= vram_total:
+            return "parallel", f"one model serves both ({need_a / GIB:.1f} of {total:.0f} GiB)"
+        return "sequential", f"it needs {need_a / GIB:.1f} of {total:.0f} GiB: one reply at a time"
+    if need_a + need_b <= vram_total:
+        return "parallel", f"both fit together ({need_a / GIB:.1f} + {need_b / GIB:.1f} of {total:.0f} GiB)"
+    return "sequential", (f"together they need {(need_a + need_b) / GIB:.1f} of {total:.0f} GiB: "
+                          "one at a time so neither evicts the other")
+
+
+def vote_summary(votes: Iterable[VoteRecord]) -> list[str]:
+    """One line per model pair: wins for each model and ties, e.g. `a:q4 3 · a:q8 1 · tie 1 (5 votes)`.
+
+    A model against itself (a consistency check) counts wins by pane instead.
+    """
+    pairs: dict[tuple[str, str], dict[str, int]] = {}
+    for record in votes:
+        if same_model(record.model_a, record.model_b):
+            tally = pairs.setdefault((record.model_a, record.model_a), {"A": 0, "B": 0, "tie": 0})
+            tally[{"a": "A", "b": "B", "tie": "tie"}[record.vote]] += 1
+            continue
+        first, second = sorted((record.model_a, record.model_b), key=str.lower)
+        tally = pairs.setdefault((first, second), {first: 0, second: 0, "tie": 0})
+        if record.vote == "tie":
+            tally["tie"] += 1
+        else:
+            winner = record.model_a if record.vote == "a" else record.model_b
+            tally[first if same_model(winner, first) else second] += 1
+    lines = []
+    for (first, second), tally in pairs.items():
+        count = sum(tally.values())
+        if first == second:
+            lines.append(f"{first} vs itself: A {tally['A']} · B {tally['B']} · tie {tally['tie']} ({count} vote(s))")
+        else:
+            lines.append(f"{first} {tally[first]} · {second} {tally[second]} · tie {tally['tie']} ({count} vote(s))")
+    return lines

@@ -1,0 +1,91 @@
+"""A comparison as a Markdown file: the setup, the stats tables, and both transcripts round by round.
+
+Model text goes in verbatim (it is Markdown already) but with control characters made visible, so
+`cat`-ing the file can never drive the terminal. A blind run that has not been voted on keeps its
+models hidden in the file too.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from glmtui.sanitize import sanitize
+from glmtui.services.compare import SIDES, CompareRun, Metric, Round, Side, round_metrics, session_metrics
+from glmtui.state import Turn, TurnStatus
+
+_SLUG_RE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _cell(text: str) -> str:
+    return sanitize(text).replace("|", "\\|").replace("\n", " ")
+
+
+def metrics_table(rows: Sequence[Metric], names: tuple[str, str]) -> list[str]:
+    lines = [f"| metric | {_cell(names[0])} | {_cell(names[1])} | verdict |", "|---|---:|---:|---|"]
+    for row in rows:
+        a = f"**{row.a}**" if row.better == "a" else row.a
+        b = f"**{row.b}**" if row.better == "b" else row.b
+        lines.append(f"| {row.label} | {_cell(a)} | {_cell(b)} | {_cell(row.verdict)} |")
+    return lines
+
+
+def _label(run: CompareRun, round_: Round, side: Side) -> str:
+    letter = side.upper()
+    return f"{letter} · {round_.model(side)}" if run.revealed else f"{letter} (model hidden: blind run, not voted)"
+
+
+def _turn_lines(turn: Turn | None) -> list[str]:
+    if turn is None:
+        return ["_Not sent: the model was not installed._", ""]
+    lines: list[str] = []
+    if turn.thinking:
+        stats = turn.stats
+        when = f", {stats.thinking_s:.1f} s" if stats.thinking_s is not None else ""
+        lines += [f"<details><summary>Thinking ({stats.thinking_tokens} tokens{when})</summary>", "",
+                  sanitize(turn.thinking).strip(), "", "</details>", ""]
+    lines += [sanitize(turn.reply).rstrip() or "_(no answer text)_", ""]
+    if turn.status is TurnStatus.STOPPED:
+        lines += ["_Stopped by the user; the reply above is partial._", ""]
+    elif turn.status is TurnStatus.FAILED:
+        lines += [f"_Failed: {sanitize(turn.error or 'unknown error')}; the reply above is partial._", ""]
+    return lines
+
+
+def compare_markdown(run: CompareRun, *, host: str, think: tuple[str, str], now: float | None = None) -> str:
+    """The whole run as Markdown (`think` describes each pane's thinking setting)."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(now if now is not None else time.time()))
+    last = run.rounds[-1] if run.rounds else None
+    models = (last.model_a, last.model_b) if last else ("?", "?")
+    names = (f"A · {models[0]}", f"B · {models[1]}") if run.revealed else ("A", "B")
+    title = f"{models[0]} vs {models[1]}" if run.revealed else "blind run (models hidden until voted)"
+    lines = [f"# A/B comparison: {title}", "", f"- Date: {when}", f"- Ollama: {host}",
+             f"- Thinking: A {think[0]}, B {think[1]}",
+             f"- Run mode: {last.mode if last else 'n/a'}", f"- Rounds: {len(run.rounds)}"]
+    if run.blind:
+        vote = {"a": f"A ({models[0]})", "b": f"B ({models[1]})", "tie": "tie"}.get(run.vote or "", "not yet")
+        lines.append(f"- Blind run; vote: {vote}")
+    lines.append("")
+    session = session_metrics(run.rounds)
+    if session:
+        lines += [f"## Session totals ({len(run.rounds)} round(s))", "", *metrics_table(session, names), ""]
+    for number, round_ in enumerate(run.rounds, 1):
+        lines += [f"## Round {number}", "", "**Prompt**", ""]
+        lines += [f"> {line}" if line else ">" for line in sanitize(round_.prompt).splitlines()] + [""]
+        for side in SIDES:
+            lines += [f"### {_label(run, round_, side)}", "", *_turn_lines(round_.turn(side))]
+        lines += ["**Figures**", "", *metrics_table(round_metrics(round_), names), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def export_path(directory: Path, now: float | None = None) -> Path:
+    """A fresh file name in `directory`: glmtui-compare-YYYYmmdd-HHMMSS.md (never overwrites)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now if now is not None else time.time()))
+    path = directory / f"glmtui-compare-{_SLUG_RE.sub('-', stamp)}.md"
+    counter = 2
+    while path.exists():
+        path = directory / f"glmtui-compare-{stamp}-{counter}.md"
+        counter += 1
+    return path

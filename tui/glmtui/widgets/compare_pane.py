@@ -1,0 +1,172 @@
+"""ComparePane: one side (A or B) of the compare screen — a title line over its own ChatPane.
+
+The pane owns what makes its side different: the model, its facts (`/api/show`), the think setting and
+the options. The title line says what the pane is doing — queued, loading the model, thinking,
+streaming at ~N tok/s, done at the exact rate, stopped, failed, not installed, pulling — refreshed by
+the screen's live timer, never per token.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from glmtui.services.ollama import OllamaService
+from glmtui.services.stats import LiveStats, format_rate, format_seconds
+from glmtui.state import ModelDetails, ModelInfo, PullProgress, ThinkSetting, Turn, TurnStatus
+from glmtui.think import effective_think
+from glmtui.widgets.chat_pane import ChatPane, GenerationRequest
+from glmtui.widgets.pull_list import duration
+
+OPTION_LABELS = {"temperature": "temp", "top_p": "top_p", "top_k": "top_k", "seed": "seed",
+                 "num_ctx": "ctx", "num_predict": "max"}
+
+
+@dataclass
+class PaneSettings:
+    """What one side sends: its model, think preference and options (they travel together)."""
+
+    model: str
+    think_pref: ThinkSetting = "on"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class ComparePane(Vertical):
+    """One side of an A/B comparison."""
+
+    DEFAULT_CSS = """
+    ComparePane { width: 1fr; height: 1fr; }
+    ComparePane > .pane-title { height: 1; background: $panel; padding: 0 1; }
+    ComparePane.-active > .pane-title { background: $primary 45%; text-style: bold; }
+    ComparePane > ChatPane { height: 1fr; }
+    """
+
+    def __init__(self, side: str, service: OllamaService, settings: PaneSettings, *,
+                 system: str | None, keep_alive: str | None) -> None:
+        super().__init__(id=f"pane-{side}")
+        self.side = side
+        self.letter = side.upper()
+        self.settings = settings
+        self.keep_alive = keep_alive
+        self.info: ModelInfo | None = None  # None: not known (yet), or not installed
+        self.details: ModelDetails | None = None
+        self.weights: int | None = None  # bytes on disk (installed) or the catalogue's download size
+        self.installed: bool | None = None  # None: not checked yet
+        self.model_loading = False  # the model was not in memory when the request went out
+        self.pull: PullProgress | None = None
+        self.hidden = False  # blind run, not voted yet: the model stays a secret
+        self.same_as_other = False
+        self.live: LiveStats | None = None
+        self._title = Static(classes="pane-title", markup=False)
+        self.chat = ChatPane(service, system=system)
+
+    def compose(self) -> ComposeResult:
+        yield self._title
+        yield self.chat
+
+    @property
+    def model(self) -> str:
+        return self.settings.model
+
+    @property
+    def think(self) -> ThinkSetting | None:
+        return effective_think(self.model, self.info, self.settings.think_pref)
+
+    def request(self) -> GenerationRequest:
+        return GenerationRequest(model=self.model, think=self.think, options=dict(self.settings.options),
+                                 keep_alive=self.keep_alive)
+
+    @property
+    def last_turn(self) -> Turn | None:
+        turns = self.chat.conversation.turns
+        return turns[-1] if turns else None
+
+    def on_chat_pane_started(self, event: ChatPane.Started) -> None:
+        self.live = event.live  # the message goes on up to the screen
+        self.refresh_title()
+
+    # -- the title line ---------------------------------------------------------------------------
+
+    def refresh_title(self) -> None:
+        grid = Table.grid(expand=True)
+        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis", min_width=12)
+        grid.add_column(no_wrap=True, justify="right")
+        grid.add_row(self._who(), self._state())
+        self._title.update(grid)
+
+    def title_text(self) -> str:
+        """The title line as plain text (what the user reads; tests too)."""
+        return f"{self._who().plain}  {self._state().plain}"
+
+    def _who(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(self.letter, style="bold")
+        if self.hidden:
+            text.append("  model hidden until you vote (F6)", style="italic")
+            return text
+        text.append(f"  {self.model}")
+        think = self.think
+        if think is not None:
+            text.append(f"  think {think}")
+        for key, label in OPTION_LABELS.items():
+            if key in self.settings.options:
+                text.append(f"  {label} {self.settings.options[key]}", style="dim")
+        if self.same_as_other:
+            text.append("  (same model on both sides: a consistency check)", style="italic")
+        return text
+
+    def _state(self) -> Text:
+        """What this side is doing now, in a few words."""
+        if self.installed is False:
+            return self._missing_state()
+        turn = self.last_turn
+        if turn is None:
+            return Text("ready", style="dim") if self.installed else Text("checking…", style="dim")
+        if turn.status is TurnStatus.STREAMING:
+            return self._streaming_state()
+        stats = turn.stats
+        if turn.status is TurnStatus.FAILED:
+            return Text("✗ failed", style="bold red")
+        if turn.status is TurnStatus.STOPPED:
+            received = stats.thinking_tokens + stats.content_tokens
+            return Text(f"⏹ stopped after {received} tokens", style="yellow")
+        text = Text(f"✓ {format_rate(stats.eval_rate)} · {stats.eval_count or 0} tok", style="green")
+        if self.model_loading and stats.load_s is not None:
+            text.append(f" · load {format_seconds(stats.load_s)}", style="dim")
+        return text
+
+    def _streaming_state(self) -> Text:
+        live = self.live
+        if not self.chat.is_streaming or live is None:
+            return Text("queued: runs when A has finished", style="italic")
+        if live.first_token_at is None:
+            waited = format_seconds(time.monotonic() - live.started)
+            return Text(f"loading model… {waited}" if self.model_loading else f"waiting… {waited}", style="italic")
+        rate = live.rate()
+        phase = "thinking" if live.first_content_at is None and live.thinking_tokens else "streaming"
+        text = Text(f"{phase} ~{rate:.0f} tok/s · {live.tokens} tok" if rate is not None
+                    else f"{phase} · {live.tokens} tok")
+        if self.model_loading and live.ttft_s is not None:
+            text.append(f" · load ~{format_seconds(live.ttft_s)}", style="dim")
+        return text
+
+    def _missing_state(self) -> Text:
+        job = self.pull
+        if job is not None and job.state == "pulling":
+            pct = f"{100 * job.fraction:.0f}%" if job.fraction is not None else "…"
+            return Text(f"⤓ pulling {pct} · ETA {duration(job.eta_s)}", style="yellow")
+        if job is not None and job.state == "queued":
+            return Text("⤓ pull queued", style="yellow")
+        return Text("✗ not installed · F7 pulls it", style="bold red")
+
+    def set_options(self, options: Mapping[str, Any]) -> None:
+        self.settings.options = dict(options)
+        self.refresh_title()

@@ -1,0 +1,89 @@
+"""The comparison strip under the two panes: this round's figures side by side, and the session's.
+
+The better value of each figure is marked (✓, in the theme's success colour) and the verdict says by
+how much (`B 1.8× faster`). On a short terminal only the key rows are shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.widget import Widget
+
+from glmtui.services.compare import Metric
+
+COMPACT_ROWS = ("TTFT", "eval rate", "output tokens")
+
+
+class ComparisonStrip(Widget):
+    """Figures of the last finished round (and the session), or a hint before there are any."""
+
+    DEFAULT_CSS = """
+    ComparisonStrip { height: auto; max-height: 14; padding: 0 1; border-top: hkey $panel; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._round: list[Metric] = []
+        self._session: list[Metric] = []
+        self._names: tuple[str, str] = ("A", "B")
+        self._rounds = 0
+        self._notes: list[Text] = []
+        self.compact = False
+
+    def show(self, round_rows: Sequence[Metric], session_rows: Sequence[Metric], *, names: tuple[str, str],
+             rounds: int, notes: Sequence[Text] = ()) -> None:
+        self._round, self._session = list(round_rows), list(session_rows)
+        self._names, self._rounds, self._notes = names, rounds, list(notes)
+        self.refresh(layout=True)
+
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            self.refresh(layout=True)
+
+    def render(self) -> RenderableType:
+        if not self._round:
+            hint = Text("Figures appear here when both replies have ended: TTFT, eval rate, prompt eval, load "
+                        "time, tokens, thinking — the better value marked ✓.", style="dim")
+            return Group(hint, *self._notes)
+        return Group(self._table(), *self._notes)
+
+    def _table(self) -> Table:
+        session = {m.label: m for m in self._session} if self._rounds > 1 else {}
+        wide = bool(session) and not self.compact and self.size.width >= 110
+        table = Table(box=None, padding=(0, 1), expand=False, show_edge=False, header_style="bold")
+        table.add_column("this round")
+        table.add_column(self._names[0], justify="right", no_wrap=True, overflow="ellipsis", max_width=36)
+        table.add_column(self._names[1], justify="right", no_wrap=True, overflow="ellipsis", max_width=36)
+        table.add_column("", no_wrap=True)
+        if wide:
+            table.add_column(f"session ({self._rounds} rounds)", justify="right", no_wrap=True)
+            table.add_column("", justify="right", no_wrap=True)
+            table.add_column("", no_wrap=True)
+        for row in self._round:
+            if self.compact and row.label not in COMPACT_ROWS:
+                continue
+            cells = [Text(row.label), _value(row.a, row.better == "a"), _value(row.b, row.better == "b"),
+                     Text(row.verdict, style="bold" if row.better else "dim")]
+            if wide:
+                total = session.get(row.label)
+                cells += ([_value(total.a, total.better == "a"), _value(total.b, total.better == "b"),
+                           Text(total.verdict, style="bold" if total.better else "dim")] if total else
+                          [Text(""), Text(""), Text("")])
+            table.add_row(*cells)
+        if session and not wide:
+            rate = session.get("eval rate")
+            if rate is not None:
+                table.add_row(Text(f"session ({self._rounds})", style="dim"), _value(rate.a, rate.better == "a"),
+                              _value(rate.b, rate.better == "b"), Text(rate.verdict, style="dim"))
+        return table
+
+
+def _value(text: str, better: bool) -> Text:
+    if better:
+        return Text.assemble(("✓ ", "bold green"), (text, "bold"))
+    return Text(text)
