@@ -64,3 +64,13 @@ def screen_text(app: GlmTuiApp) -> str:
     svg = app.export_screenshot()
     text = re.sub(r"<[^>]+>", "", svg)
     return html.unescape(text).replace("\xa0", " ")
+
+
+async def palette(pilot: Pilot[None], command: str) -> None:
+    """Run a command from the command palette, typed as a user would."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    for char in command:
+        await pilot.press(char if char != " " else "space")
+    await pilot.pause(0.3)
+    await pilot.press("enter")

@@ -16,7 +16,7 @@ from glmtui.simulator.faults import Fault
 from glmtui.state import Turn, TurnStatus
 from glmtui.widgets.compare_pane import ComparePane
 from glmtui.widgets.prompt_input import PromptInput
-from tests.app.helpers import chat_requests, make_app, ready, screen_text
+from tests.app.helpers import palette, chat_requests, make_app, ready, screen_text
 from tests.conftest import wait_until
 from tests.fakes import scripted_sampler
 
@@ -226,12 +226,7 @@ async def test_side_by_side_from_120_columns_and_the_palette_opens_it(sim: Simul
     app = make_app(sim.url, model=GLM)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        for char in "Compare models":
-            await pilot.press(char if char != " " else "space")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await palette(pilot, "Compare models")
         screen = await compare_screen(app)
         a, b = screen.panes
         assert isinstance(a, ComparePane) and a.region.y == b.region.y and b.region.x > a.region.x

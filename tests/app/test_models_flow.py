@@ -9,7 +9,7 @@ from glmtui.screens.confirm import ConfirmScreen
 from glmtui.screens.models import ModelsScreen
 from glmtui.simulator import Simulator
 from glmtui.widgets.header import AppHeader
-from tests.app.helpers import chat_requests, finished, make_app, ready, send, screen_text
+from tests.app.helpers import palette, chat_requests, finished, make_app, ready, send, screen_text
 from tests.app.models_helpers import job, open_models, pull_ends, row_keys, select, typed
 from tests.conftest import wait_until
 
@@ -190,12 +190,7 @@ async def test_palette_opens_the_catalogue(sim: Simulator) -> None:
     app = make_app(sim.url, model="glm-4.7-flash:latest")
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        for char in "Pull model":
-            await pilot.press(char if char != " " else "space")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await palette(pilot, "Pull model")
         await wait_until(lambda: isinstance(app.screen, ModelsScreen), what="the models screen")
         assert app.screen.tab == "catalogue"  # type: ignore[attr-defined]
 

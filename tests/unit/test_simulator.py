@@ -24,6 +24,7 @@ import ollama
 import pytest
 
 from glmtui.simulator import Fault, Simulator
+from glmtui.simulator.catalogue import SPECS
 
 RATE = 5000.0
 TUI_ROOT = Path(__file__).resolve().parents[2] / "tui"
@@ -382,3 +383,27 @@ def test_wire_format_matches_go(sim: Simulator) -> None:
     tags = conn.getresponse()
     assert tags.status == 200 and int(tags.getheader("Content-Length") or 0) == len(tags.read())
     conn.close()
+
+
+def test_a_fault_for_one_model_waits_for_that_model(sim: Simulator, client: ollama.Client) -> None:
+    with httpx.Client(base_url=sim.url) as raw:
+        assert raw.post("/_sim/fault", json={"kind": "http500", "message": "gpt only",
+                                             "model": "gpt-oss:20b"}).status_code == 200
+    assert client.chat("qwen3-coder:30b", ask("hi")).done  # another model's request passes it by
+    with pytest.raises(ollama.ResponseError, match="gpt only"):
+        client.chat("GPT-OSS:20b", ask("hi"))  # names match as Ollama matches them
+    assert client.chat("gpt-oss:20b", ask("hi")).done
+
+
+def test_bigger_variants_stream_slower_unless_rates_are_uniform(sim: Simulator, client: ollama.Client) -> None:
+    sim.rate, sim.reply_tokens = 200.0, 40
+    sim.store.install("glm-4.7-flash:q8_0", SPECS["glm-4.7-flash:q8_0"])
+
+    def rate(model: str) -> float:
+        done = client.chat(model, ask("hi"), think=False)
+        return done.eval_count / (done.eval_duration / 1e9)
+
+    q4, q8 = rate("glm-4.7-flash:latest"), rate("glm-4.7-flash:q8_0")
+    assert q8 < q4 * 0.85  # q8_0 streams at 0.75× of q4_K_M
+    sim.model_speeds = False
+    assert rate("glm-4.7-flash:q8_0") > q4 * 0.9

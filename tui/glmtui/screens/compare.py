@@ -31,6 +31,7 @@ from glmtui.services.compare_export import compare_markdown, export_path
 from glmtui.services.fit import kv_shape
 from glmtui.state import PullProgress, TurnStatus
 from glmtui.think import next_think
+from glmtui.trace import trace
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.compare_pane import ComparePane, PaneSettings
 from glmtui.widgets.compare_strip import ComparisonStrip
@@ -93,7 +94,7 @@ class CompareScreen(Screen[None]):
                 yield ComparePane(side, app.service, settings, system=config.system, keep_alive=config.keep_alive)
         yield ComparisonStrip(id="strip")
         yield PromptInput(id="compare-prompt",
-                          placeholder="One prompt for both  (Enter sends · Esc stops both · F8 stops the focused pane)")
+                          placeholder="One prompt for both  (Enter sends · Esc stops both · F8 the focused one)")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -164,6 +165,7 @@ class CompareScreen(Screen[None]):
         await self._choose_mode()
         self.ready = True
         self._refresh_all()
+        trace("compare_ready", mode=self.mode)
         if self._prompt:
             prompt, self._prompt = self._prompt, None
             await self.send_round(prompt)

@@ -68,7 +68,7 @@ def compare_markdown(run: CompareRun, *, host: str, think: tuple[str, str], now:
         vote = {"a": f"A ({models[0]})", "b": f"B ({models[1]})", "tie": "tie"}.get(run.vote or "", "not yet")
         lines.append(f"- Blind run; vote: {vote}")
     lines.append("")
-    session = session_metrics(run.rounds)
+    session = session_metrics(run.rounds) if len(run.rounds) > 1 else []
     if session:
         lines += [f"## Session totals ({len(run.rounds)} round(s))", "", *metrics_table(session, names), ""]
     for number, round_ in enumerate(run.rounds, 1):

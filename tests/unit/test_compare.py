@@ -1,0 +1,121 @@
+"""The comparison's verdicts, totals, run mode, votes and Markdown export, from hand-made figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from glmtui.screens.compare_dialogs import parse_options
+from glmtui.services.compare import (
+    CompareRun, Round, VoteRecord, choose_mode, round_metrics, session_metrics, totals, verdict, vote_summary,
+)
+from glmtui.services.compare_export import compare_markdown, export_path
+from glmtui.services.fit import GIB
+from glmtui.state import GenerationStats, Turn, TurnStatus
+
+S = 1_000_000_000  # ns
+
+
+def stats(tokens: int, seconds: float, ttft: float, load: float = 0.01, thinking: int = 0) -> GenerationStats:
+    return GenerationStats(ttft_s=ttft, eval_count=tokens, eval_duration_ns=int(seconds * S),
+                           prompt_eval_count=30, prompt_eval_duration_ns=int(0.01 * S),
+                           load_duration_ns=int(load * S), thinking_tokens=thinking,
+                           thinking_s=1.0 if thinking else None)
+
+
+def turn(model: str, figures: GenerationStats, status: TurnStatus = TurnStatus.DONE, reply: str = "ok") -> Turn:
+    return Turn(prompt="p", model=model, reply=reply, status=status, stats=figures)
+
+
+def test_verdict_marks_the_better_side_and_the_ratio() -> None:
+    assert verdict(50.0, 90.0, False, "faster") == ("b", "B 1.8× faster")
+    assert verdict(0.2, 0.5, True, "sooner") == ("a", "A 2.5× sooner")
+    assert verdict(100.0, 101.0, False, "faster") == (None, "even")  # within 2%: noise
+    assert verdict(300.0, 200.0, None, "more") == (None, "A 1.5× more")  # neutral: named, not marked
+    assert verdict(None, 2.0, False, "faster") == (None, "")
+    assert verdict(0.0, 2.0, True, "quicker") == ("a", "A ∞× quicker")
+
+
+def test_round_metrics_cover_every_figure_and_mark_partial_sides() -> None:
+    round_ = Round("p", "m:a", "m:b", "parallel", sent=True,
+                   a=turn("m:a", stats(500, 10.0, 0.2, thinking=100)),
+                   b=turn("m:b", stats(200, 2.0, 0.4, load=2.3, thinking=50)))
+    rows = {m.label: m for m in round_metrics(round_)}
+    assert list(rows) == ["TTFT", "eval rate", "prompt eval", "load time", "output tokens", "thinking tokens",
+                          "thinking time"]
+    assert rows["eval rate"].a == "50.00 tok/s" and rows["eval rate"].b == "100.00 tok/s"
+    assert rows["eval rate"].better == "b" and rows["eval rate"].verdict == "B 2.0× faster"
+    assert rows["TTFT"].better == "a" and rows["load time"].verdict == "A 230× quicker"
+    assert rows["output tokens"].better is None and rows["output tokens"].verdict == "A 2.5× more"
+    # A stopped side has no server figures: its rates are n/a and it is marked as stopped.
+    round_.b = turn("m:b", GenerationStats(ttft_s=0.3, content_tokens=12), TurnStatus.STOPPED)
+    rows = {m.label: m for m in round_metrics(round_)}
+    assert rows["eval rate"].b == "n/a (stopped)" and rows["eval rate"].verdict == ""
+    assert rows["TTFT"].verdict == "A 1.5× sooner"
+    round_.b = None
+    assert {m.label: m for m in round_metrics(round_)}["TTFT"].b == "n/a (not sent)"
+
+
+def test_no_thinking_rows_when_neither_side_thought() -> None:
+    round_ = Round("p", "a", "b", "sequential", sent=True, a=turn("a", stats(10, 1, 0.1)), b=turn("b", stats(10, 1, 0.1)))
+    assert [m.label for m in round_metrics(round_)][-1] == "output tokens"
+
+
+def test_session_totals_sum_durations_and_average_ttft() -> None:
+    rounds = [Round("p", "a", "b", "parallel", sent=True, a=turn("a", stats(100, 1.0, 0.2)),
+                    b=turn("b", stats(100, 2.0, 0.4))),
+              Round("p", "a", "b", "parallel", sent=True, a=turn("a", stats(300, 2.0, 0.4)),
+                    b=turn("b", stats(50, 1.0, 0.2), TurnStatus.FAILED))]
+    total_a = totals(r.a for r in rounds)
+    assert total_a is not None and total_a.eval_count == 400 and total_a.eval_rate == 400 / 3.0
+    assert abs((total_a.ttft_s or 0) - 0.3) < 1e-9
+    total_b = totals(r.b for r in rounds)  # the failed round is left out
+    assert total_b is not None and total_b.eval_count == 100
+    rows = {m.label: m for m in session_metrics(rounds)}
+    assert rows["eval rate"].verdict == "A 2.7× faster"
+    assert session_metrics([Round("p", "a", "b", "parallel", sent=True)]) == []
+
+
+def test_run_mode_from_the_fit() -> None:
+    assert choose_mode(18 * GIB, 4 * GIB, False, 24 * GIB) == ("parallel", "both fit together (18.0 + 4.0 of 24 GiB)")
+    mode, reason = choose_mode(19 * GIB, 32 * GIB, False, 24 * GIB)
+    assert mode == "sequential" and "together they need 51.0 of 24 GiB" in reason
+    assert choose_mode(19 * GIB, 19 * GIB, True, 24 * GIB)[0] == "parallel"  # one copy serves both
+    assert choose_mode(30 * GIB, 30 * GIB, True, 24 * GIB)[0] == "sequential"
+    assert choose_mode(1, 1, False, None)[1].startswith("no GPU information")
+    assert choose_mode(None, 1, False, 24 * GIB)[0] == "sequential"
+
+
+def test_vote_summary_counts_wins_per_pair_whichever_side_a_model_sat_on() -> None:
+    votes = [VoteRecord("q4", "q8", "a", 1), VoteRecord("q8", "q4", "a", 2), VoteRecord("q8", "q4", "b", 1),
+             VoteRecord("q4", "q8", "tie", 1), VoteRecord("gpt", "gpt", "b", 1)]
+    assert vote_summary(votes) == ["q4 2 · q8 1 · tie 1 (4 vote(s))", "gpt vs itself: A 0 · B 1 · tie 0 (1 vote(s))"]
+
+
+def test_markdown_export_has_both_transcripts_and_the_tables(tmp_path: Path) -> None:
+    run = CompareRun()
+    a = turn("glm:q4", stats(100, 1.0, 0.2, thinking=10), reply="Answer A | with a pipe\x1b[31m")
+    a.thinking = "pondering"
+    b = turn("glm:q8", stats(100, 2.0, 0.3), TurnStatus.FAILED, reply="partial B")
+    b.error = "The connection dropped"
+    run.rounds.append(Round("line one\nline two", "glm:q4", "glm:q8", "parallel", a=a, b=b, sent=True))
+    text = compare_markdown(run, host="http://gpu:11434", think=("on", "off"), now=0)
+    assert text.startswith("# A/B comparison: glm:q4 vs glm:q8")
+    assert "> line one\n> line two" in text and "### A · glm:q4" in text and "### B · glm:q8" in text
+    assert "Answer A | with a pipe␛[31m" in text  # control characters made visible, never raw
+    assert "<summary>Thinking (10 tokens, 1.0 s)</summary>" in text and "pondering" in text
+    assert "_Failed: The connection dropped; the reply above is partial._" in text
+    assert "| eval rate | **100.00 tok/s** | 50.00 tok/s (failed) | A 2.0× faster |" in text
+    assert "Session totals" not in text  # one round: its table says it all
+    blind = CompareRun(blind=True, rounds=run.rounds)
+    hidden = compare_markdown(blind, host="h", think=("hidden", "hidden"), now=0)
+    assert "glm:q4" not in hidden and "model hidden" in hidden and "vote: not yet" in hidden
+    first = export_path(tmp_path, now=0)
+    first.write_text("x")
+    assert export_path(tmp_path, now=0) != first  # never overwrites
+
+
+def test_pane_options_are_typed_and_bad_boxes_named() -> None:
+    options, problems = parse_options({"temperature": "0.2", "seed": "42", "top_k": "", "num_ctx": "8192"})
+    assert options == {"temperature": 0.2, "seed": 42, "num_ctx": 8192} and problems == []
+    options, problems = parse_options({"seed": "4.5", "temperature": "hot", "num_ctx": "0"})
+    assert options == {} and len(problems) == 3 and "seed: '4.5' is not a whole number" in problems
