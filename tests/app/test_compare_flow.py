@@ -202,7 +202,7 @@ async def test_export_has_both_transcripts_and_the_table(sim: Simulator, tmp_pat
         text = next(tmp_path.glob("glmtui-compare-*.md")).read_text()
         a, b = turns(screen)
         assert a.reply.strip()[:200] in text and b.reply.strip()[:200] in text
-        assert f"### A · {GLM}" in text and f"### B · {GPT}" in text
+        assert f"### A · {GLM} · think on" in text and f"### B · {GPT} · think medium" in text
         assert "| eval rate |" in text and "| TTFT |" in text and "> Write a binary search in Rust" in text
 
 

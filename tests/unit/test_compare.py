@@ -30,6 +30,7 @@ def test_verdict_marks_the_better_side_and_the_ratio() -> None:
     assert verdict(50.0, 90.0, False, "faster") == ("b", "B 1.8× faster")
     assert verdict(0.2, 0.5, True, "sooner") == ("a", "A 2.5× sooner")
     assert verdict(100.0, 101.0, False, "faster") == (None, "even")  # within 2%: noise
+    assert verdict(0.225, 0.230, True, "sooner") == ("a", "A 1.02× sooner")  # close: two decimals
     assert verdict(300.0, 200.0, None, "more") == (None, "A 1.5× more")  # neutral: named, not marked
     assert verdict(None, 2.0, False, "faster") == (None, "")
     assert verdict(0.0, 2.0, True, "quicker") == ("a", "A ∞× quicker")
@@ -98,16 +99,17 @@ def test_markdown_export_has_both_transcripts_and_the_tables(tmp_path: Path) -> 
     b = turn("glm:q8", stats(100, 2.0, 0.3), TurnStatus.FAILED, reply="partial B")
     b.error = "The connection dropped"
     run.rounds.append(Round("line one\nline two", "glm:q4", "glm:q8", "parallel", a=a, b=b, sent=True))
-    text = compare_markdown(run, host="http://gpu:11434", think=("on", "off"), now=0)
+    a.think = "on"
+    text = compare_markdown(run, host="http://gpu:11434", now=0)
     assert text.startswith("# A/B comparison: glm:q4 vs glm:q8")
-    assert "> line one\n> line two" in text and "### A · glm:q4" in text and "### B · glm:q8" in text
+    assert "> line one\n> line two" in text and "### A · glm:q4 · think on" in text and "### B · glm:q8" in text
     assert "Answer A | with a pipe␛[31m" in text  # control characters made visible, never raw
     assert "<summary>Thinking (10 tokens, 1.0 s)</summary>" in text and "pondering" in text
     assert "_Failed: The connection dropped; the reply above is partial._" in text
     assert "| eval rate | **100.00 tok/s** | 50.00 tok/s (failed) | A 2.0× faster |" in text
     assert "Session totals" not in text  # one round: its table says it all
     blind = CompareRun(blind=True, rounds=run.rounds)
-    hidden = compare_markdown(blind, host="h", think=("hidden", "hidden"), now=0)
+    hidden = compare_markdown(blind, host="h", now=0)
     assert "glm:q4" not in hidden and "model hidden" in hidden and "vote: not yet" in hidden
     first = export_path(tmp_path, now=0)
     first.write_text("x")

@@ -505,9 +505,7 @@ class CompareScreen(Screen[None]):
         if not self.run.rounds:
             self.notify("Nothing to export yet: send a prompt first.", timeout=3)
             return
-        a, b = self.panes
-        think = (a.think or "n/a", b.think or "n/a") if self.run.revealed else ("hidden", "hidden")
-        text = compare_markdown(self.run, host=self.glm.config.host, think=think)
+        text = compare_markdown(self.run, host=self.glm.config.host)
         try:
             path = await asyncio.to_thread(write_export, text)
         except OSError as exc:

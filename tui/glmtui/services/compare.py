@@ -124,7 +124,10 @@ def verdict(a: float | None, b: float | None, lower_is_better: bool | None, word
         side: Side = "a" if a > b else "b"  # the side with more, named but not marked better
     else:
         side = ("a" if a < b else "b") if lower_is_better else ("a" if a > b else "b")
-    ratio = "∞" if lo <= 0 else (f"{hi / lo:.1f}" if hi / lo < 100 else f"{hi / lo:.0f}")
+    if lo <= 0:
+        ratio = "∞"
+    else:  # two decimals when close, so 2.2% apart never reads as "1.0× faster"
+        ratio = f"{hi / lo:.2f}" if hi / lo < 1.1 else f"{hi / lo:.1f}" if hi / lo < 100 else f"{hi / lo:.0f}"
     return (None if lower_is_better is None else side), f"{side.upper()} {ratio}× {word}"
 
 

@@ -34,7 +34,11 @@ def metrics_table(rows: Sequence[Metric], names: tuple[str, str]) -> list[str]:
 
 def _label(run: CompareRun, round_: Round, side: Side) -> str:
     letter = side.upper()
-    return f"{letter} · {round_.model(side)}" if run.revealed else f"{letter} (model hidden: blind run, not voted)"
+    if not run.revealed:
+        return f"{letter} (model hidden: blind run, not voted)"
+    turn = round_.turn(side)
+    think = f" · think {turn.think}" if turn is not None and turn.think is not None else ""
+    return f"{letter} · {round_.model(side)}{think}"
 
 
 def _turn_lines(turn: Turn | None) -> list[str]:
@@ -54,15 +58,14 @@ def _turn_lines(turn: Turn | None) -> list[str]:
     return lines
 
 
-def compare_markdown(run: CompareRun, *, host: str, think: tuple[str, str], now: float | None = None) -> str:
-    """The whole run as Markdown (`think` describes each pane's thinking setting)."""
+def compare_markdown(run: CompareRun, *, host: str, now: float | None = None) -> str:
+    """The whole run as Markdown: each side's heading names its model and think setting for that round."""
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(now if now is not None else time.time()))
     last = run.rounds[-1] if run.rounds else None
     models = (last.model_a, last.model_b) if last else ("?", "?")
     names = (f"A · {models[0]}", f"B · {models[1]}") if run.revealed else ("A", "B")
     title = f"{models[0]} vs {models[1]}" if run.revealed else "blind run (models hidden until voted)"
     lines = [f"# A/B comparison: {title}", "", f"- Date: {when}", f"- Ollama: {host}",
-             f"- Thinking: A {think[0]}, B {think[1]}",
              f"- Run mode: {last.mode if last else 'n/a'}", f"- Rounds: {len(run.rounds)}"]
     if run.blind:
         vote = {"a": f"A ({models[0]})", "b": f"B ({models[1]})", "tie": "tie"}.get(run.vote or "", "not yet")
