@@ -8,7 +8,8 @@ from glmtui.screens.compare_dialogs import parse_options
 from glmtui.services.compare import (
     CompareRun, Round, VoteRecord, choose_mode, round_metrics, session_metrics, totals, verdict, vote_summary,
 )
-from glmtui.services.compare_export import compare_markdown, export_path
+from glmtui.services.compare_export import compare_markdown
+from glmtui.services.conversation_export import export_path
 from glmtui.services.fit import GIB
 from glmtui.state import GenerationStats, Turn, TurnStatus
 
@@ -111,9 +112,9 @@ def test_markdown_export_has_both_transcripts_and_the_tables(tmp_path: Path) -> 
     blind = CompareRun(blind=True, rounds=run.rounds)
     hidden = compare_markdown(blind, host="h", now=0)
     assert "glm:q4" not in hidden and "model hidden" in hidden and "vote: not yet" in hidden
-    first = export_path(tmp_path, now=0)
+    first = export_path(tmp_path, "glmtui-compare", now=0)
     first.write_text("x")
-    assert export_path(tmp_path, now=0) != first  # never overwrites
+    assert export_path(tmp_path, "glmtui-compare", now=0) != first  # never overwrites
 
 
 def test_pane_options_are_typed_and_bad_boxes_named() -> None:

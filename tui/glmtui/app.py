@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+from pathlib import Path
 
 from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
@@ -22,18 +24,20 @@ from glmtui.errors import GlmTuiError
 from glmtui.hosts import is_local
 from glmtui.model_names import same_model
 from glmtui.monitor_feed import MonitorFeed
-from glmtui.paths import builtin_themes_dir, user_themes_dir
+from glmtui.keys import apply_keymap
+from glmtui.paths import builtin_themes_dir, db_path, user_themes_dir
 from glmtui.services.monitor import Sampler
 from glmtui.services.nvml import Nvml
 from glmtui.pull_feed import PullFeed
 from glmtui.services.library import ModelLibrary
 from glmtui.services.ollama import OllamaService
 from glmtui.state import (
-    GenerationStats, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress, ThinkSetting, Turn,
+    Conversation, GenerationStats, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress, ThinkSetting, Turn,
 )
 from glmtui.think import effective_think, next_think, think_label
 from glmtui.trace import trace
-from glmtui.themes import APP_VARIABLES, DEFAULT_THEME, load_themes
+from glmtui.sessions import Sessions
+from glmtui.themes import APP_VARIABLES, choose_theme, load_themes
 from glmtui.services.compare import VoteRecord
 from glmtui.widgets.chat_pane import ChatPane, GenerationRequest
 
@@ -43,6 +47,7 @@ ONLINE_POLL_S = 5.0
 OFFLINE_POLL_S = 2.0
 REPLY_HISTORY = 40  # finished replies kept for the throughput sparklines
 MONITOR_MIN_WIDTH = 80  # below this the sidebar is hidden (and nothing is sampled)
+DEFAULT_STORE = Path("<default>")  # the store at platformdirs' data dir (None: no history at all)
 
 
 class GlmTuiApp(App[None]):
@@ -52,6 +57,7 @@ class GlmTuiApp(App[None]):
     # screen get_default_screen() returns: the chat screen's stylesheet has to come in with the app's.
     CSS_PATH = ["app.tcss", "screens/chat.tcss"]
     TITLE = "glmtui"
+    BINDINGS = [Binding("f1", "help", "Keys", id="help")]
 
     model: reactive[str] = reactive("")
     connection: reactive[str] = reactive("connecting")
@@ -70,9 +76,18 @@ class GlmTuiApp(App[None]):
         sampler: Sampler | None = None,
         ollama_pid: int | None = None,
         compare: tuple[str, str, str | None] | None = None,
+        store_path: Path | None = DEFAULT_STORE,
+        theme: str | None = None,
+        continue_last: bool = False,
     ) -> None:
         super().__init__()
         self.config = config
+        self._continue_last = continue_last
+        self.sessions = Sessions(self, db_path() if store_path is DEFAULT_STORE else store_path)
+        self.model_digest = ""  # of this chat's model, saved with each turn
+        self._installed: list[ModelInfo] = []  # as of the last /api/tags: names and digests
+        if config.low_bandwidth:
+            self.animation_level = "none"
         self._compare_on_start = compare  # `--compare A B [PROMPT]`
         self.compare_screen: Screen[None] | None = None  # kept while away, so a comparison survives Esc
         self.compare_votes: list[VoteRecord] = []
@@ -98,14 +113,13 @@ class GlmTuiApp(App[None]):
         self.model_info: ModelInfo | None = None
         self._offline_reported = False
         self._replies_since_full_gc = 0
-        self._theme_problems: list[str] = []
         loaded = load_themes(builtin_themes_dir(), user_themes_dir())
-        for theme in loaded.themes.values():
-            self.register_theme(theme)
-        self._theme_problems = [*(config_problems or []), *loaded.problems]
-        self.theme = config.theme if config.theme in loaded.themes else DEFAULT_THEME
-        if config.theme not in loaded.themes:
-            self._theme_problems.append(f"Unknown theme '{config.theme}': using {DEFAULT_THEME}")
+        for each in loaded.themes.values():
+            self.register_theme(each)
+        self.theme, theme_problems = choose_theme(loaded.themes, flag=theme,
+                                                  remembered=self.sessions.remembered_theme, configured=config.theme)
+        self._problems = [*(config_problems or []), *loaded.problems, *theme_problems, *self.sessions.problems,
+                          *apply_keymap(self, config.keymap)]
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLES)
@@ -117,8 +131,13 @@ class GlmTuiApp(App[None]):
         return ChatScreen()
 
     def on_mount(self) -> None:
-        for problem in self._theme_problems:
-            self.notify(problem, severity="warning")
+        for problem in self._problems:
+            self.notify(problem, severity="warning", timeout=10)
+        # A theme picked in the palette is remembered for the next run.
+        self.theme_changed_signal.subscribe(self, lambda theme: self.sessions.remember_theme(theme.name))
+        self.run_worker(self.sessions.load_votes(), group="votes")
+        if self._continue_last:
+            self.run_worker(self._continue(), group="continue")
         # Start talking to Ollama only after the first frame is up: importing the client costs ~150 ms.
         self.call_after_refresh(self.poll_connection)
         # Everything built so far (modules, CSS, widgets) lives as long as the app: keep it out of
@@ -127,6 +146,9 @@ class GlmTuiApp(App[None]):
         self.call_after_refresh(self.run_monitor)
         if self._compare_on_start is not None:
             self.call_after_refresh(lambda: self.run_worker(self.open_compare(*self._compare_on_start)))
+
+    async def _continue(self) -> None:
+        await self.sessions.resume(await self.sessions.journal.last_id())
 
     async def on_unmount(self) -> None:
         self.monitor_feed.close()
@@ -178,8 +200,50 @@ class GlmTuiApp(App[None]):
                             lambda: self.open_models("installed"))
         yield SystemCommand("Pull model", "The variant catalogue with VRAM fit, or any name:tag",
                             lambda: self.open_models("catalogue"))
+        yield SystemCommand("Open history", "Saved conversations: search, resume, rename, delete, export (Ctrl+O)",
+                            self.open_history)
+        yield SystemCommand("New chat", "Start a new conversation (the current one stays in the history)",
+                            lambda: self.run_worker(self._new_chat()))
+        yield SystemCommand("Copy last reply", "The last reply or one of its code blocks, to the clipboard (OSC 52)",
+                            self.copy_last_reply)
         yield SystemCommand("Compare models", "A/B: one prompt to two models side by side, figures compared (F5)",
                             lambda: self.run_worker(self.open_compare()))
+
+    def action_help(self) -> None:
+        from glmtui.screens.help import HelpScreen
+
+        if type(self.screen).__name__ != "HelpScreen":
+            self.push_screen(HelpScreen(self.screen))
+
+    def open_history(self) -> None:
+        from glmtui.screens.history import HistoryScreen
+
+        if not isinstance(self.screen, HistoryScreen):
+            self.push_screen(HistoryScreen())
+
+    def chat_conversation(self) -> Conversation | None:
+        """The conversation in the chat screen (beneath whatever is on top)."""
+        from glmtui.screens.chat import ChatScreen
+
+        chat = next((s for s in self.screen_stack if isinstance(s, ChatScreen)), None)
+        return chat.pane.conversation if chat is not None else None
+
+    async def _new_chat(self) -> None:
+        from glmtui.screens.chat import ChatScreen
+
+        while not isinstance(self.screen, ChatScreen):
+            await self.pop_screen()
+        await self.screen.action_new_chat()
+
+    def copy_last_reply(self) -> None:
+        from glmtui.screens.copy import CopyScreen
+
+        conversation = self.chat_conversation()
+        turn = next((t for t in reversed(conversation.turns) if t.reply), None) if conversation else None
+        if turn is None:
+            self.notify("No reply to copy yet.", timeout=2)
+            return
+        self.push_screen(CopyScreen(turn.reply))
 
     async def open_compare(self, model_a: str | None = None, model_b: str | None = None,
                            prompt: str | None = None) -> None:
@@ -293,6 +357,7 @@ class GlmTuiApp(App[None]):
             await self._show_error(exc)
             return
         names = [m.name for m in installed]
+        self._installed = installed
         if not self.model:
             if self.config.model:
                 self.model = self.config.model
@@ -313,6 +378,7 @@ class GlmTuiApp(App[None]):
         await self._load_model_info()
 
     async def _load_model_info(self) -> None:
+        self.model_digest = next((m.digest for m in self._installed if same_model(self.model, m.name)), "")
         try:
             self.model_info = await self.service.show(self.model)
         except GlmTuiError:

@@ -7,8 +7,9 @@ is used for that key alone.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, cast
@@ -20,11 +21,12 @@ THINK_VALUES: tuple[ThinkSetting, ...] = ("on", "off", "low", "medium", "high")
 
 
 class ConfigError(Exception):
-    """A problem with one key of one config file."""
+    """A problem with one key of one config file, with the line it is on when that is known."""
 
-    def __init__(self, file: Path, key: str, reason: str) -> None:
-        super().__init__(f"{file}: {key}: {reason}")
-        self.file, self.key, self.reason = file, key, reason
+    def __init__(self, file: Path, key: str, reason: str, line: int | None = None) -> None:
+        where = f"{file}:{line}" if line else f"{file}"
+        super().__init__(f"{where}: {key}: {reason}")
+        self.file, self.key, self.reason, self.line = file, key, reason, line
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Config:
     demo: bool = False
     monitor: bool = True  # the sidebar is shown at start (F2 toggles it; --no-monitor hides it)
     monitor_intervals: MonitorIntervals = field(default_factory=MonitorIntervals)
+    keymap: Mapping[str, str] = field(default_factory=dict)  # binding id → keys, e.g. {"stop-reply": "ctrl+c"}
+    low_bandwidth: bool | None = None  # None: on when $SSH_CONNECTION is set
 
 
 # key → (type(s) accepted, description). Options pass through to Ollama untouched.
@@ -73,7 +77,15 @@ _SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "stall_timeout": ((int, float), "seconds"),
     "first_token_timeout": ((int, float), "seconds"),
     "monitor": (dict, "a table: enabled and the *_s intervals"),
+    "keymap": (dict, "a table of binding id = \"keys\""),
+    "low_bandwidth": ((bool, str), "true, false or \"auto\""),
 }
+# Ollama options glmtui knows the type of; any other option passes through untouched.
+_OPTION_TYPES: dict[str, tuple[type, ...]] = {
+    "temperature": (int, float), "top_p": (int, float), "top_k": (int,), "num_ctx": (int,), "seed": (int,),
+    "num_predict": (int,), "repeat_penalty": (int, float), "min_p": (int, float),
+}
+_LINE_RE = re.compile(r"line (\d+)")
 _INTERVALS = tuple(f.name for f in fields(MonitorIntervals))
 
 
@@ -82,36 +94,91 @@ def load_config(path: Path | None) -> tuple[dict[str, Any], list[ConfigError]]:
     if path is None or not path.exists():
         return {}, []
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return {}, [ConfigError(path, "(file)", f"not valid TOML: {exc}")]
+        found = _LINE_RE.search(str(exc))
+        return {}, [ConfigError(path, "(file)", f"not valid TOML: {exc}", int(found.group(1)) if found else None)]
     except (OSError, UnicodeDecodeError) as exc:
         return {}, [ConfigError(path, "(file)", f"cannot be read: {exc}")]
     values: dict[str, Any] = {}
     problems: list[ConfigError] = []
+
+    def problem(key: str, reason: str) -> None:
+        problems.append(ConfigError(path, key, reason, line_of(text, key)))
+
     for key, value in data.items():
         if key not in _SCHEMA:
-            problems.append(ConfigError(path, key, "unknown key (ignored)"))
+            problem(key, "unknown key (ignored)")
             continue
         expected, description = _SCHEMA[key]
-        if isinstance(value, bool) and key != "think" or not isinstance(value, expected):
-            problems.append(ConfigError(path, key, f"expected {description}, got {value!r}"))
+        if isinstance(value, bool) and key not in ("think", "low_bandwidth") or not isinstance(value, expected):
+            problem(key, f"expected {description}, got {value!r}")
             continue
         if key == "monitor":
-            problems.extend(_monitor_table(path, value, values))
-            continue
-        if key == "think":
+            _monitor_table(value, values, problem)
+        elif key == "options":
+            values["options"] = _options(value, problem)
+        elif key == "keymap":
+            values["keymap"] = _keymap(value, problem)
+        elif key == "low_bandwidth":
+            if value not in (True, False, "auto"):
+                problem(key, f"expected {description}, got {value!r}")
+            else:
+                values[key] = None if value == "auto" else value
+        elif key == "think":
             value = ("on" if value else "off") if isinstance(value, bool) else value
             if value not in THINK_VALUES:
-                problems.append(ConfigError(path, key, f"expected {description}, got {value!r}"))
+                problem(key, f"expected {description}, got {value!r}")
                 continue
-        values[key] = value
+            values[key] = value
+        else:
+            values[key] = value
     return values, problems
 
 
-def _monitor_table(path: Path, table: dict[str, Any], values: dict[str, Any]) -> list[ConfigError]:
+def line_of(text: str, key: str) -> int | None:
+    """The line a (possibly dotted, `table.key`) key is set on, for messages; None if not found."""
+    table, _, name = key.rpartition(".")
+    in_table = not table
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            header = stripped.strip("[] ")
+            in_table = header == table
+            if not table and header == name:
+                return number  # a whole table with a problem: its header
+            continue
+        if in_table and re.match(rf"\s*\"?{re.escape(name)}\"?\s*=", line):
+            return number
+    return None
+
+
+def _options(table: dict[str, Any], problem: Callable[[str, str], None]) -> dict[str, Any]:
+    """`[options]`: known options type-checked (a bad one is dropped alone), others passed through."""
+    options: dict[str, Any] = {}
+    for key, value in table.items():
+        kinds = _OPTION_TYPES.get(key)
+        if kinds is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
+            problem(f"options.{key}", f"expected {'a whole number' if kinds == (int,) else 'a number'}, got {value!r}")
+            continue
+        options[key] = value
+    return options
+
+
+def _keymap(table: dict[str, Any], problem: Callable[[str, str], None]) -> dict[str, str]:
+    """`[keymap]`: binding id = "keys" (comma-separated alternatives, Textual's key names)."""
+    keymap: dict[str, str] = {}
+    for key, value in table.items():
+        if not isinstance(value, str) or not value.strip():
+            problem(f"keymap.{key}", f"expected keys like \"ctrl+k\" or \"f9,ctrl+k\", got {value!r}")
+            continue
+        keymap[key] = value.replace(" ", "")
+    return keymap
+
+
+def _monitor_table(table: dict[str, Any], values: dict[str, Any], problem: Callable[[str, str], None]) -> None:
     """`[monitor]`: `enabled` and the sampling intervals in seconds; each bad key falls back alone."""
-    problems: list[ConfigError] = []
     intervals: dict[str, float] = {}
     for key, value in table.items():
         name = f"monitor.{key}"
@@ -119,17 +186,16 @@ def _monitor_table(path: Path, table: dict[str, Any], values: dict[str, Any]) ->
             if isinstance(value, bool):
                 values["monitor"] = value
             else:
-                problems.append(ConfigError(path, name, f"expected true or false, got {value!r}"))
+                problem(name, f"expected true or false, got {value!r}")
         elif key in _INTERVALS:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                problems.append(ConfigError(path, name, f"expected seconds > 0, got {value!r}"))
+                problem(name, f"expected seconds > 0, got {value!r}")
             else:
                 intervals[key] = float(value)
         else:
-            problems.append(ConfigError(path, name, "unknown key (ignored)"))
+            problem(name, "unknown key (ignored)")
     if intervals:
         values["monitor_intervals"] = MonitorIntervals(**intervals)
-    return problems
 
 
 def build_config(
@@ -147,4 +213,16 @@ def build_config(
     host = resolve_host(flags.get("host"), env.get("OLLAMA_HOST"), cast(str | None, file_values.get("host")))
     config = replace(config, host=host)
     overrides = {k: v for k, v in flags.items() if k != "host" and v is not None}
-    return replace(config, **overrides)
+    config = replace(config, **overrides)
+    if config.low_bandwidth is None:  # "auto": on over SSH
+        config = replace(config, low_bandwidth=bool(env.get("SSH_CONNECTION")))
+    if config.low_bandwidth:
+        config = replace(config, monitor_intervals=slower(config.monitor_intervals))
+    return config
+
+
+def slower(intervals: MonitorIntervals) -> MonitorIntervals:
+    """Low-bandwidth mode's monitor: every reading half as often (at least), so fewer screen updates."""
+    return MonitorIntervals(gpu_s=max(2.0, intervals.gpu_s), gpu_slow_s=max(10.0, intervals.gpu_slow_s),
+                            processes_s=max(10.0, intervals.processes_s), system_s=max(2.0, intervals.system_s),
+                            ollama_s=max(5.0, intervals.ollama_s))

@@ -21,6 +21,10 @@ def data_dir() -> Path:
     return Path(user_data_dir(APP_NAME))
 
 
+def db_path() -> Path:
+    return data_dir() / "glmtui.db"
+
+
 def user_themes_dir() -> Path:
     return config_dir() / "themes"
 

@@ -77,6 +77,7 @@ class Turn:
     error: str | None = None
     stats: GenerationStats = field(default_factory=GenerationStats)
     created_at: float = field(default_factory=time.time)
+    id: int | None = None  # its row in the store, once saved
 
     def as_messages(self) -> list[dict[str, str]]:
         """The chat messages this turn contributes to the next request's history."""
@@ -93,6 +94,8 @@ class Conversation:
 
     turns: list[Turn] = field(default_factory=list)
     system: str | None = None
+    id: int | None = None  # its row in the store, once saved
+    title: str = ""
 
     def messages_for(self, prompt: str) -> list[dict[str, str]]:
         """Everything said so far plus the new prompt: what `/api/chat` receives."""

@@ -45,7 +45,7 @@ def theme_from_toml(path: Path) -> Theme:
         raise ValueError("'name' must be a non-empty string")
     if not isinstance(data.get("primary"), str):
         raise ValueError("'primary' colour is required")
-    unknown = set(data) - set(COLOR_KEYS) - {"name", "dark", "luminosity_spread", "text_alpha", "variables"}
+    unknown = set(data) - set(COLOR_KEYS) - {"name", "dark", "ansi", "luminosity_spread", "text_alpha", "variables"}
     if unknown:
         raise ValueError(f"unknown key(s): {', '.join(sorted(unknown))}")
     variables = data.get("variables", {})
@@ -56,8 +56,8 @@ def theme_from_toml(path: Path) -> Theme:
         if not isinstance(value, str):
             raise ValueError(f"'{key}' must be a colour string")
     try:
-        return Theme(name=name, dark=bool(data.get("dark", True)), variables={**APP_VARIABLES, **variables},
-                     **colours)
+        return Theme(name=name, dark=bool(data.get("dark", True)), ansi=bool(data.get("ansi", False)),
+                     variables={**APP_VARIABLES, **variables}, **colours)
     except Exception as exc:  # Textual validates colours when the theme is built
         raise ValueError(f"bad colour ({exc})") from None
 
@@ -76,3 +76,23 @@ def load_themes(*folders: Path) -> ThemeLoad:
                 continue
             result.themes[theme.name] = theme
     return result
+
+
+def choose_theme(available: dict[str, Theme], *, flag: str | None, remembered: str | None,
+                 configured: str) -> tuple[str, list[str]]:
+    """`--theme` beats the palette's remembered choice, which beats the config file's `theme`.
+
+    An unknown name is reported (not for a remembered one that has since been removed: that just
+    falls through) and the next in line is used, ending at the default.
+    """
+    problems: list[str] = []
+    if flag is not None:
+        if flag in available:
+            return flag, problems
+        problems.append(f"Unknown theme '{flag}' (--theme): themes are {', '.join(sorted(available))}")
+    if remembered in available:
+        return remembered, problems  # type: ignore[return-value]
+    if configured in available:
+        return configured, problems
+    problems.append(f"Unknown theme '{configured}' in the config file: using {DEFAULT_THEME}")
+    return DEFAULT_THEME, problems

@@ -36,6 +36,8 @@ class ChatScreen(Screen[None]):
         Binding("f3", "focus_loaded", "Loaded models", id="focus-loaded-models"),
         Binding("f4", "models", "Models", id="open-models"),
         Binding("f5", "compare", "Compare", id="open-compare"),
+        Binding("ctrl+o", "history", "History", id="open-history"),
+        Binding("ctrl+g", "copy", "Copy", id="copy-reply"),
         Binding("ctrl+q", "app.quit", "Quit", id="quit"),
     ]
     # The sidebar compacts below 100 columns and hides below 80 (see chat.tcss).
@@ -71,7 +73,8 @@ class ChatScreen(Screen[None]):
         self.watch(app, "think_label", lambda value: setattr(self.query_one(StatusBar), "think", value))
         self.watch(app, "show_monitor", lambda shown: self.set_class(not shown, "-monitor-off"))
         app.pulls_signal.subscribe(self, self.query_one(StatusBar).show_pulls)
-        self._live_timer = self.set_interval(self.LIVE_TICK_S, self._live_tick, pause=True)
+        tick = self.LIVE_TICK_S * (2 if app.config.low_bandwidth else 1)  # slow links: half the repaints
+        self._live_timer = self.set_interval(tick, self._live_tick, pause=True)
         self.query_one(PromptInput).focus()
 
     def _live_tick(self) -> None:
@@ -94,7 +97,10 @@ class ChatScreen(Screen[None]):
             self.notify("No model to send to yet: waiting for Ollama (see the chat).", severity="warning")
             return
         event.input.clear()
-        await self.pane.send(event.text, request)
+        turn = await self.pane.send(event.text, request)
+        # Saved before the reply arrives (this handler runs before the pane's Finished is handled).
+        await app.sessions.journal.turn_started(self.pane.conversation, turn, digest=app.model_digest,
+                                                options=dict(request.options))
 
     def on_chat_pane_started(self, event: ChatPane.Started) -> None:
         self.query_one(StatusBar).follow(event.live)
@@ -108,12 +114,14 @@ class ChatScreen(Screen[None]):
         bar.last = turn
         self.query_one(MonitorSidebar).follow(None)
 
-    def on_chat_pane_finished(self, event: ChatPane.Finished) -> None:
+    async def on_chat_pane_finished(self, event: ChatPane.Finished) -> None:
         self._reply_ended(event.turn)
         self.glm.reply_finished(event.turn)
+        await self.glm.sessions.journal.turn_ended(event.turn)
 
     async def on_chat_pane_failed(self, event: ChatPane.Failed) -> None:
         self._reply_ended(event.turn)
+        await self.glm.sessions.journal.turn_ended(event.turn)
         await self.show_error(event.error)
         self.glm.reply_failed(event.error)
 
@@ -151,6 +159,12 @@ class ChatScreen(Screen[None]):
     def action_models(self) -> None:
         self.glm.open_models()
 
+    def action_history(self) -> None:
+        self.glm.open_history()
+
+    def action_copy(self) -> None:
+        self.glm.copy_last_reply()
+
     async def action_compare(self) -> None:
         await self.glm.open_compare()
 
@@ -159,6 +173,6 @@ class ChatScreen(Screen[None]):
 
     async def action_new_chat(self) -> None:
         await self.pane.stop_and_wait()
-        self.pane.conversation.turns.clear()
+        self.pane.new_conversation()  # the old one stays saved in the history
         await self.pane.log_view.clear_turns()
         self.query_one(PromptInput).focus()

@@ -27,7 +27,8 @@ from glmtui.paths import data_dir
 from glmtui.services.compare import (
     CompareRun, Round, RunMode, Vote, VoteRecord, choose_mode, round_metrics, session_metrics, vote_summary,
 )
-from glmtui.services.compare_export import compare_markdown, export_path
+from glmtui.services.compare_export import compare_markdown
+from glmtui.services.conversation_export import write_export
 from glmtui.services.fit import kv_shape
 from glmtui.state import PullProgress, TurnStatus
 from glmtui.think import next_think
@@ -99,7 +100,8 @@ class CompareScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.glm.pulls_signal.subscribe(self, self._on_pulls)
-        self._live_timer = self.set_interval(self.LIVE_TICK_S, self._tick, pause=True)
+        tick = self.LIVE_TICK_S * (2 if self.glm.config.low_bandwidth else 1)
+        self._live_timer = self.set_interval(tick, self._tick, pause=True)
         self._set_active("a")
         self.query_one(PromptInput).focus()
         self._refresh_all()
@@ -307,6 +309,7 @@ class CompareScreen(Screen[None]):
         if not self.busy:
             self._live_timer.pause()
         self._refresh_all()
+        self.run_worker(self.glm.sessions.journal.compare_run(self.run), group="compare-save")
 
     def _tick(self) -> None:
         for pane in self.panes:
@@ -484,6 +487,7 @@ class CompareScreen(Screen[None]):
         a, b = self.panes
         self.run.vote = vote
         self.glm.compare_votes.append(VoteRecord(a.model, b.model, vote, len(self.run.rounds)))
+        self.run_worker(self.glm.sessions.journal.compare_run(self.run), group="compare-save")
         self._refresh_all()
         winner = {"a": f"A ({a.model})", "b": f"B ({b.model})", "tie": "a tie"}[vote]
         self.notify(f"You chose {winner}. A was {a.model}, B was {b.model}.", title="Blind vote", timeout=6)
@@ -507,25 +511,12 @@ class CompareScreen(Screen[None]):
             return
         text = compare_markdown(self.run, host=self.glm.config.host)
         try:
-            path = await asyncio.to_thread(write_export, text)
+            path = await asyncio.to_thread(write_export, text, "glmtui-compare", data_dir() / "exports")
         except OSError as exc:
             self.notify(f"Could not write the export: {exc}", title="Export", severity="error")
             return
         self.notify(f"Saved to {path}", title="Export", timeout=6)
         self.last_export = path
-
-
-def write_export(text: str) -> Path:
-    """Write into the current directory, or glmtui's data folder when that is not writable."""
-    for directory in (Path.cwd(), data_dir() / "exports"):
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            path = export_path(directory)
-            path.write_text(text, encoding="utf-8")
-            return path
-        except OSError:
-            continue
-    raise OSError("neither the current directory nor the data folder is writable")
 
 
 def default_partner(model: str, installed: list[str]) -> str:

@@ -56,6 +56,7 @@ class CompareRun:
     rounds: list[Round] = field(default_factory=list)
     vote: Vote | None = None
     created_at: float = field(default_factory=time.time)
+    id: int | None = None  # its row in the store, once saved
 
     @property
     def revealed(self) -> bool:

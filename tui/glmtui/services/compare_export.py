@@ -7,17 +7,12 @@ models hidden in the file too.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from glmtui.sanitize import sanitize
 from glmtui.services.compare import SIDES, CompareRun, Metric, Round, Side, round_metrics, session_metrics
 from glmtui.state import Turn, TurnStatus
-
-_SLUG_RE = re.compile(r"[^A-Za-z0-9._-]+")
-
 
 def _cell(text: str) -> str:
     return sanitize(text).replace("|", "\\|").replace("\n", " ")
@@ -81,14 +76,3 @@ def compare_markdown(run: CompareRun, *, host: str, now: float | None = None) ->
             lines += [f"### {_label(run, round_, side)}", "", *_turn_lines(round_.turn(side))]
         lines += ["**Figures**", "", *metrics_table(round_metrics(round_), names), ""]
     return "\n".join(lines).rstrip() + "\n"
-
-
-def export_path(directory: Path, now: float | None = None) -> Path:
-    """A fresh file name in `directory`: glmtui-compare-YYYYmmdd-HHMMSS.md (never overwrites)."""
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now if now is not None else time.time()))
-    path = directory / f"glmtui-compare-{_SLUG_RE.sub('-', stamp)}.md"
-    counter = 2
-    while path.exists():
-        path = directory / f"glmtui-compare-{stamp}-{counter}.md"
-        counter += 1
-    return path

@@ -50,6 +50,18 @@ class ChatLog(VerticalScroll):
         else:
             self._hidden_label.update(text)
 
+    async def load_turns(self, pairs: list[tuple[Widget, Widget]], earlier: int) -> None:
+        """Show a saved conversation: only its last MOUNTED_TURNS turns are mounted (a 500-turn one
+        opens as fast as a 30-turn one), with a line saying how many came before."""
+        await self.clear_turns()
+        keep = pairs[-MOUNTED_TURNS:]
+        self._hidden_turns = earlier + len(pairs) - len(keep)
+        self._pairs = list(keep)
+        if self._hidden_turns:
+            await self._update_hidden_label()
+        await self.mount_all([widget for pair in keep for widget in pair])
+        self.anchor()
+
     async def add_notice(self, text: str | Text) -> None:
         """A line of app information (not model output) in the flow of the chat."""
         await self.mount(Static(text if isinstance(text, Text) else Text(text), classes="log-notice"))

@@ -23,7 +23,7 @@ from glmtui.services.stats import LiveStats, format_rate
 from glmtui.trace import enabled as trace_enabled
 from glmtui.trace import trace
 from glmtui.state import Conversation, GenerationStats, ThinkSetting, Turn, TurnStatus
-from glmtui.widgets.chat_log import ChatLog
+from glmtui.widgets.chat_log import MOUNTED_TURNS, ChatLog
 from glmtui.widgets.message import ReplyView, UserMessage
 
 
@@ -114,6 +114,18 @@ class ChatPane(Vertical):
         else:
             self._worker = self.generate(turn, messages, view, request)
         return turn
+
+    async def load(self, conversation: Conversation) -> None:
+        """Show a saved conversation and continue it: the next prompt carries all of its turns."""
+        self.conversation = conversation
+        shown = conversation.turns[-MOUNTED_TURNS:]
+        views = [(UserMessage(turn.prompt), ReplyView(turn)) for turn in shown]
+        await self.log_view.load_turns(views, len(conversation.turns) - len(shown))  # type: ignore[arg-type]
+        for _, view in views:
+            await view.finish()
+
+    def new_conversation(self) -> None:
+        self.conversation = Conversation(system=self.conversation.system)
 
     def start_queued(self) -> bool:
         """Send the queued prompt now. False if there was none (it was stopped meanwhile)."""

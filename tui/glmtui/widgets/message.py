@@ -24,6 +24,7 @@ from glmtui.widgets.thinking import ThinkingView
 if TYPE_CHECKING:
     from rich.markdown import Markdown as RichMarkdown
 
+LOW_BANDWIDTH_FLUSH_HZ = 4
 FLUSH_HZ = 10  # how often streamed text reaches the screen (the low end of smooth: each flush costs a frame)
 PROMPT_DISPLAY_LIMIT = 4000  # characters of a huge prompt shown in the log (all of it is sent)
 
@@ -84,7 +85,9 @@ class ReplyView(Vertical):
 
     def start(self, live: LiveStats) -> None:
         self.live = live
-        self._timer = self.set_interval(1 / FLUSH_HZ, self._flush)
+        # Low-bandwidth mode (SSH) sends streamed text 4 times a second instead of 10: fewer, bigger frames.
+        low = getattr(getattr(self.app, "config", None), "low_bandwidth", False)
+        self._timer = self.set_interval(1 / (LOW_BANDWIDTH_FLUSH_HZ if low else FLUSH_HZ), self._flush)
 
     # Called by the pane's worker for every delta: cheap list appends only.
     def feed_thinking(self, text: str) -> None:
@@ -187,7 +190,7 @@ def stats_line(turn: Turn) -> Text:
     """The line under a reply: exact figures, and how it ended if not normally."""
     text = Text()
     if turn.status is TurnStatus.STOPPED:
-        text.append("⏹ stopped · ")
+        text.append(f"⏹ {turn.error or 'stopped'} · ")
     elif turn.status is TurnStatus.FAILED:
         text.append(f"✗ {turn.error or 'failed'} · ")
     text.append(" · ".join(f"{label} {value}" for label, value in summary_parts(turn.stats)))

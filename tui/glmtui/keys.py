@@ -1,0 +1,42 @@
+"""Rebinding keys: `[keymap]` in the config maps binding ids to keys, applied with App.set_keymap.
+
+Every binding glmtui defines has an id (kebab-case); an id the keymap names that no binding has is
+reported, so a typo does not silently do nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+
+from textual.app import App
+from textual.binding import Binding
+
+# Where bindings live (imported only when a keymap needs checking: they are not on the start-up path).
+BINDING_OWNERS = (
+    ("glmtui.app", "GlmTuiApp"), ("glmtui.screens.chat", "ChatScreen"), ("glmtui.screens.models", "ModelsScreen"),
+    ("glmtui.screens.compare", "CompareScreen"), ("glmtui.screens.history", "HistoryScreen"),
+    ("glmtui.screens.confirm", "ConfirmScreen"), ("glmtui.screens.compare_dialogs", "VoteScreen"),
+    ("glmtui.widgets.prompt_input", "PromptInput"), ("glmtui.widgets.monitor.ollama_panel", "OllamaPanel"),
+)
+
+
+def binding_ids() -> dict[str, Binding]:
+    """Every glmtui binding by id."""
+    found: dict[str, Binding] = {}
+    for module, name in BINDING_OWNERS:
+        owner = getattr(importlib.import_module(module), name)
+        for binding in owner.BINDINGS:
+            if isinstance(binding, Binding) and binding.id:
+                found[binding.id] = binding
+    return found
+
+
+def apply_keymap(app: App[object], keymap: Mapping[str, str]) -> list[str]:
+    """Apply the config's keymap; return a problem per id that no binding has."""
+    if not keymap:
+        return []
+    known = binding_ids()
+    problems = [f"keymap: no binding has the id '{key}' (ids are listed with F1)" for key in keymap if key not in known]
+    app.set_keymap({key: keys for key, keys in keymap.items() if key in known})
+    return problems

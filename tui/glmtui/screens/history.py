@@ -1,0 +1,204 @@
+"""The history screen: saved conversations, newest first — search, open and resume, rename, delete, export."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from glmtui.paths import data_dir
+from glmtui.services.conversation_export import conversation_markdown, slug, write_export
+from glmtui.services.store import ConversationRow
+
+if TYPE_CHECKING:
+    from glmtui.app import GlmTuiApp
+
+SEARCH_DEBOUNCE_S = 0.15
+
+
+def when(epoch: float, now: float | None = None) -> str:
+    """`14:05` today, `Mon 14:05` this week, else `2026-11-02`."""
+    now = time.time() if now is None else now
+    local, today = time.localtime(epoch), time.localtime(now)
+    if local[:3] == today[:3]:
+        return time.strftime("%H:%M", local)
+    if now - epoch < 6 * 86400:
+        return time.strftime("%a %H:%M", local)
+    return time.strftime("%Y-%m-%d", local)
+
+
+class RenameScreen(ModalScreen[str | None]):
+    """One line of text: Enter keeps it, Esc cancels."""
+
+    DEFAULT_CSS = """
+    RenameScreen { align: center middle; }
+    RenameScreen > Vertical { width: 70; max-width: 95%; height: auto; padding: 1 2; border: thick $primary;
+                              background: $surface; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="rename-cancel")]
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self._title = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("Rename the conversation (Enter keeps it, Esc cancels)", style="bold"))
+            yield Input(self._title, id="rename-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HistoryScreen(Screen[None]):
+    """Saved conversations. Typing filters (titles, prompts and replies); the keys act on the highlighted row."""
+
+    DEFAULT_CSS = """
+    HistoryScreen { layout: vertical; }
+    HistoryScreen #history-title { height: 1; background: $panel; padding: 0 1; }
+    HistoryScreen #history-search { border: none; height: 1; margin: 1 1 0 1; padding: 0 1; background: $boost; }
+    HistoryScreen #history-table { height: 1fr; margin-top: 1; }
+    HistoryScreen #history-empty { color: $text-muted; padding: 1 2; height: auto; }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="history-close"),
+        Binding("enter", "open", "Open", priority=True, id="history-open"),
+        Binding("up", "move(-1)", "Up", show=False, priority=True),
+        Binding("down", "move(1)", "Down", show=False, priority=True),
+        Binding("pageup", "move(-10)", "Page up", show=False, priority=True),
+        Binding("pagedown", "move(10)", "Page down", show=False, priority=True),
+        Binding("f2", "rename", "Rename", priority=True, id="history-rename"),
+        Binding("ctrl+d", "delete", "Delete", priority=True, id="history-delete"),
+        Binding("ctrl+s", "export", "Export", priority=True, id="history-export"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[ConversationRow] = []
+
+    @property
+    def glm(self) -> GlmTuiApp:
+        return cast("GlmTuiApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="history-title")
+        yield Input(placeholder="Type to search titles, prompts and replies", id="history-search")
+        yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="history-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("title", "model", "updated", "turns")
+        title = Text()
+        title.append("History", style="bold")
+        if self.glm.sessions.journal.enabled:
+            title.append(f"  ·  {self.glm.sessions.journal.store.path}", style="dim")  # type: ignore[union-attr]
+        else:
+            title.append("  ·  saving is off for this session (see the notification)", style="yellow")
+        self.query_one("#history-title", Static).update(title)
+        self.query_one(Input).focus()
+        self.refresh_rows()
+
+    @work(exclusive=True, group="history-search", exit_on_error=False)
+    async def refresh_rows(self, delay: float = 0.0) -> None:
+        if delay:
+            await asyncio.sleep(delay)  # typing fast runs one query, not one per key
+        search = self.query_one(Input).value
+        self.rows = await self.glm.sessions.journal.conversations(search)
+        table = self.query_one(DataTable)
+        keep = self.selected.id if self.selected else None
+        table.clear()
+        for row in self.rows:
+            table.add_row(Text(row.title), Text(row.model, style="dim"), Text(when(row.updated_at)),
+                          Text(str(row.turns), justify="right"), key=str(row.id))
+        ids = [row.id for row in self.rows]
+        if keep in ids:
+            table.move_cursor(row=ids.index(keep), animate=False)
+        empty = self.query_one("#history-empty", Static)
+        empty.update("" if self.rows else ("No conversation matches." if search else "No saved conversations yet."))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "history-search":
+            self.refresh_rows(SEARCH_DEBOUNCE_S)
+
+    @property
+    def selected(self) -> ConversationRow | None:
+        table = self.query_one(DataTable)
+        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    def action_move(self, delta: int) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)), animate=False)
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    async def action_open(self) -> None:
+        row = self.selected
+        if row is None:
+            self.notify("Nothing selected.", timeout=2)
+            return
+        await self.glm.sessions.resume(row.id)
+
+    def action_rename(self) -> None:
+        row = self.selected
+        if row is not None:
+            self.app.push_screen(RenameScreen(row.title),
+                                 lambda title: self.run_worker(self._rename(row, title)) if title else None)
+
+    async def _rename(self, row: ConversationRow, title: str) -> None:
+        await self.glm.sessions.journal.rename(row.id, title)
+        chat = self.glm.chat_conversation()
+        if chat is not None and chat.id == row.id:
+            chat.title = title
+        self.refresh_rows()
+
+    def action_delete(self) -> None:
+        from glmtui.screens.confirm import ConfirmScreen
+
+        row = self.selected
+        if row is None:
+            return
+        text = Text()
+        text.append(f"Delete “{row.title}”?", style="bold")
+        text.append(f"\n{row.turns} turn(s) with {row.model}. This cannot be undone (Ctrl+S exports it first).")
+        self.app.push_screen(ConfirmScreen(text, yes="Delete", no="Keep", danger=True),
+                             lambda yes: self.run_worker(self._delete(row)) if yes else None)
+
+    async def _delete(self, row: ConversationRow) -> None:
+        await self.glm.sessions.journal.delete(row.id)
+        chat = self.glm.chat_conversation()
+        if chat is not None and chat.id == row.id:
+            chat.id = None  # the chat on screen goes on; its next turn starts a new saved conversation
+        self.notify(f"Deleted “{row.title}”.", timeout=3)
+        self.refresh_rows()
+
+    async def action_export(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        conversation = await self.glm.sessions.journal.load(row.id)
+        if conversation is None:
+            return
+        try:
+            path = await asyncio.to_thread(write_export, conversation_markdown(conversation),
+                                           f"glmtui-{slug(row.title)}", data_dir() / "exports")
+        except OSError as exc:
+            self.notify(f"Could not write the export: {exc}", title="Export", severity="error")
+            return
+        self.notify(f"Saved to {path}", title="Export", timeout=6)

@@ -1,0 +1,80 @@
+"""A saved conversation as Markdown, with its figures in YAML front matter.
+
+Text is written verbatim (it is Markdown) with control characters made visible, so viewing the file in
+a terminal can never run escape sequences.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from glmtui.sanitize import sanitize
+from glmtui.services.stats import format_rate, format_seconds
+from glmtui.state import Conversation, TurnStatus
+
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str, limit: int = 40) -> str:
+    return _SLUG_RE.sub("-", text.lower()).strip("-")[:limit].strip("-") or "conversation"
+
+
+def conversation_markdown(conversation: Conversation, *, now: float | None = None) -> str:
+    turns = conversation.turns
+    done = [t.stats for t in turns if t.status is TurnStatus.DONE and t.stats.final]
+    tokens = sum(s.eval_count or 0 for s in done)
+    seconds = sum((s.eval_duration_ns or 0) for s in done) / 1e9
+    models = list(dict.fromkeys(t.model for t in turns))
+    when = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(now if now is not None else time.time()))
+    front = {
+        "title": conversation.title or "Untitled", "models": models, "turns": len(turns), "exported": when,
+        "output_tokens": tokens, "eval_rate_tok_s": round(tokens / seconds, 2) if seconds else None,
+        "mean_ttft_s": round(sum(s.ttft_s or 0 for s in done) / len(done), 3) if done else None,
+        "stopped_or_failed": sum(t.status is not TurnStatus.DONE for t in turns),
+    }
+    # JSON values are valid YAML: the front matter needs no YAML library.
+    lines = ["---", *(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items()), "---", "",
+             f"# {sanitize(conversation.title or 'Untitled')}", ""]
+    if conversation.system:
+        lines += ["**System prompt**", "", *(f"> {line}" for line in sanitize(conversation.system).splitlines()), ""]
+    for number, turn in enumerate(turns, 1):
+        lines += [f"## {number}. You", "", sanitize(turn.prompt).rstrip(), "",
+                  f"## {number}. {turn.model}" + (f" (think {turn.think})" if turn.think else ""), ""]
+        if turn.thinking:
+            lines += ["<details><summary>Thinking</summary>", "", sanitize(turn.thinking).strip(), "", "</details>", ""]
+        lines += [sanitize(turn.reply).rstrip() or "_(no answer text)_", ""]
+        stats = turn.stats
+        figures = f"TTFT {format_seconds(stats.ttft_s)}"
+        if stats.final:
+            figures += f" · {format_rate(stats.eval_rate)} · {stats.eval_count} tokens"
+        if turn.status is not TurnStatus.DONE:
+            figures += f" · {turn.status.value}" + (f": {sanitize(turn.error)}" if turn.error else "")
+        lines += [f"_{figures}_", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def export_path(directory: Path, prefix: str, now: float | None = None) -> Path:
+    """A fresh `prefix-YYYYmmdd-HHMMSS.md` in `directory` (never overwrites)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now if now is not None else time.time()))
+    path = directory / f"{prefix}-{stamp}.md"
+    counter = 2
+    while path.exists():
+        path = directory / f"{prefix}-{stamp}-{counter}.md"
+        counter += 1
+    return path
+
+
+def write_export(text: str, prefix: str, fallback: Path) -> Path:
+    """Write into the current directory, or `fallback` when that is not writable."""
+    for directory in (Path.cwd(), fallback):
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            path = export_path(directory, prefix)
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    raise OSError(f"neither {Path.cwd()} nor {fallback} is writable")

@@ -1,0 +1,121 @@
+"""The app's side of the store: save as the chat goes, in a thread, and never let a storage problem
+stop the chat.
+
+The prompt is written before the request goes out (so it survives a crash), the reply when it ends,
+whatever the ending. The first storage error is reported once and saving stops; chatting carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any, TypeVar
+
+from glmtui.services.compare import CompareRun
+from glmtui.services.store import ConversationRow, Store, StoreError
+from glmtui.state import Conversation, Turn
+
+T = TypeVar("T")
+TITLE_LENGTH = 60
+
+
+def title_for(prompt: str) -> str:
+    """A conversation's first title: its first prompt's first line, cut at a word."""
+    line = next((part.strip() for part in prompt.splitlines() if part.strip()), "Untitled")
+    if len(line) <= TITLE_LENGTH:
+        return line
+    return line[:TITLE_LENGTH].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+class Journal:
+    """Saves conversations, turns and A/B runs through a Store, off the event loop."""
+
+    def __init__(self, store: Store | None, on_problem: Callable[[str], None]) -> None:
+        self.store = store
+        self._on_problem = on_problem
+        self._lock = asyncio.Lock()  # one write at a time, in the order they were asked for
+
+    @property
+    def enabled(self) -> bool:
+        return self.store is not None
+
+    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        store = self.store
+        if store is None:
+            return None
+        async with self._lock:
+            try:
+                return await asyncio.to_thread(fn, *args, **kwargs)
+            except (sqlite3.Error, OSError, StoreError) as exc:
+                self.store = None
+                self._on_problem(f"Saving stopped: the history database failed ({exc}). "
+                                 "The chat goes on; this session is not saved from here.")
+                return None
+
+    async def turn_started(self, conversation: Conversation, turn: Turn, *, digest: str = "",
+                           options: dict[str, Any] | None = None) -> None:
+        store = self.store
+        if store is None:
+            return
+        if conversation.id is None:
+            conversation.title = conversation.title or title_for(turn.prompt)
+            conversation.id = await self._run(store.create_conversation, conversation.title, turn.model,
+                                              conversation.system)
+            if conversation.id is None:
+                return
+        turn.id = await self._run(store.start_turn, conversation.id, turn, digest, options)
+
+    async def turn_ended(self, turn: Turn) -> None:
+        if self.store is not None and turn.id is not None:
+            await self._run(self.store.finish_turn, turn.id, turn)
+
+    async def compare_run(self, run: CompareRun) -> None:
+        """Insert or update the run: its rounds (prompt, models, replies, figures) and its vote."""
+        store = self.store
+        if store is None or not run.rounds:
+            return
+        rounds = []
+        for round_ in run.rounds:
+            sides = {}
+            for side in ("a", "b"):
+                turn = round_.turn(side)  # type: ignore[arg-type]
+                sides[side] = None if turn is None else {
+                    "model": turn.model, "think": turn.think, "reply": turn.reply, "thinking": turn.thinking,
+                    "status": turn.status.value, "error": turn.error, "stats": asdict(turn.stats)}
+            rounds.append({"prompt": round_.prompt, "mode": round_.mode, **sides})
+        last = run.rounds[-1]
+        # run.id is read when the write runs (writes queue on the lock), so a run is inserted once.
+        saved = await self._run(lambda: store.save_compare_run(
+            run.id, model_a=last.model_a, model_b=last.model_b, blind=run.blind, vote=run.vote, rounds=rounds,
+            created_at=run.created_at))
+        if saved is not None:
+            run.id = saved
+
+    async def conversations(self, search: str = "") -> list[ConversationRow]:
+        return await self._run(self.store.conversations, search) or [] if self.store else []
+
+    async def load(self, conversation_id: int) -> Conversation | None:
+        return await self._run(self.store.load, conversation_id) if self.store else None
+
+    async def last_id(self) -> int | None:
+        return await self._run(self.store.last_conversation_id) if self.store else None
+
+    async def rename(self, conversation_id: int, title: str) -> None:
+        if self.store:
+            await self._run(self.store.rename, conversation_id, title)
+
+    async def delete(self, conversation_id: int) -> None:
+        if self.store:
+            await self._run(self.store.delete, conversation_id)
+
+    async def setting(self, key: str) -> str | None:
+        return await self._run(self.store.get_setting, key) if self.store else None
+
+    async def remember(self, key: str, value: str) -> None:
+        if self.store:
+            await self._run(self.store.set_setting, key, value)
+
+    async def votes(self) -> list[tuple[str, str, str, int]]:
+        return await self._run(self.store.votes) or [] if self.store else []

@@ -1,0 +1,291 @@
+"""SQLite storage: conversations, their turns (prompt, reply, thinking, model, digest, options, stats),
+A/B runs with their votes, and a few remembered settings.
+
+One file at platformdirs' user_data_dir, WAL mode so two glmtui instances can share it (a busy
+database is retried for a few seconds, not failed). The schema is versioned with PRAGMA
+user_version; `MIGRATIONS[n]` takes a database from version n to n + 1, so an old file is upgraded
+in place. A file that is not a glmtui database (corrupt, or someone else's) is moved aside with a
+timestamp, never deleted, and a fresh one started. Calls are synchronous and thread-safe: the UI
+runs them with `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from glmtui.state import Conversation, GenerationStats, Turn, TurnStatus
+
+BUSY_TIMEOUT_S = 5.0
+OUR_TABLES = {"conversations", "turns", "compare_runs", "settings"}
+
+MIGRATIONS: tuple[str, ...] = (
+    # 0 → 1: conversations and turns
+    """
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        model TEXT NOT NULL DEFAULT '',
+        system TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE turns (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        prompt TEXT NOT NULL,
+        reply TEXT NOT NULL DEFAULT '',
+        thinking TEXT NOT NULL DEFAULT '',
+        model TEXT NOT NULL,
+        think TEXT,
+        status TEXT NOT NULL,
+        error TEXT,
+        stats TEXT NOT NULL DEFAULT '{}',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX turns_by_conversation ON turns(conversation_id, id);
+    """,
+    # 1 → 2: the model's digest and the options each turn was sent with; A/B runs; settings
+    """
+    ALTER TABLE turns ADD COLUMN model_digest TEXT NOT NULL DEFAULT '';
+    ALTER TABLE turns ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE compare_runs (
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,
+        model_a TEXT NOT NULL,
+        model_b TEXT NOT NULL,
+        blind INTEGER NOT NULL DEFAULT 0,
+        vote TEXT,
+        rounds TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE INDEX conversations_by_update ON conversations(updated_at DESC);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(Exception):
+    """The database cannot be used (read-only folder, disk trouble). The app chats without saving."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRow:
+    """One line of the history list."""
+
+    id: int
+    title: str
+    model: str
+    updated_at: float
+    turns: int
+
+
+class Store:
+    """glmtui's database. `notice` says what happened on open (e.g. a corrupt file moved aside)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.notice: str | None = None
+        self._lock = threading.RLock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = self._open()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the history database {path}: {exc}") from exc
+
+    # -- opening, migrating, recovering ------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys = ON")
+        return db
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            db = self._connect()
+            self._check_ours(db)
+            db.execute("PRAGMA journal_mode = WAL")
+            self._migrate(db)
+            return db
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc).lower():
+                raise
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower():
+                raise
+            moved = self._move_aside(str(exc))
+            self.notice = f"The history database was unreadable ({exc}); it was moved to {moved} and a new one started."
+            db = self._connect()
+            db.execute("PRAGMA journal_mode = WAL")
+            self._migrate(db)
+            return db
+
+    def _check_ours(self, db: sqlite3.Connection) -> None:
+        """Raise DatabaseError for a file that is not a glmtui database (corrupt, or another app's)."""
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if tables - OUR_TABLES - {"sqlite_sequence"}:
+            raise sqlite3.DatabaseError(f"not a glmtui database (tables: {', '.join(sorted(tables))})")
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"written by a newer glmtui (schema {version})")
+
+    def _move_aside(self, reason: str) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
+        counter = 2
+        while target.exists():
+            target = self.path.with_name(f"{self.path.name}.unreadable-{stamp}-{counter}")
+            counter += 1
+        self.path.rename(target)
+        for suffix in ("-wal", "-shm"):  # WAL files belong to the old file: keep them beside it
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists():
+                side.rename(target.with_name(target.name + suffix))
+        return target
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for number in range(version, SCHEMA_VERSION):
+            # One transaction per step: a crash mid-migration leaves the previous version intact.
+            db.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- conversations and turns -------------------------------------------------------------------
+
+    def create_conversation(self, title: str, model: str, system: str | None) -> int:
+        now = time.time()
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO conversations (title, model, system, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                (title, model, system, now, now))
+            return int(cursor.lastrowid or 0)
+
+    def start_turn(self, conversation_id: int, turn: Turn, digest: str = "", options: dict[str, Any] | None = None) -> int:
+        """Save the prompt before the reply starts: if glmtui dies mid-reply, the prompt survives."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO turns (conversation_id, prompt, model, model_digest, think, options, status, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, turn.prompt, turn.model, digest, turn.think, json.dumps(options or {}),
+                 TurnStatus.STREAMING.value, turn.created_at))
+            db.execute("UPDATE conversations SET updated_at = ?, model = ? WHERE id = ?",
+                       (time.time(), turn.model, conversation_id))
+            return int(cursor.lastrowid or 0)
+
+    def finish_turn(self, turn_id: int, turn: Turn) -> None:
+        """The reply ended (done, stopped or failed): its text, thinking, figures and status."""
+        with self._tx() as db:
+            db.execute("UPDATE turns SET reply = ?, thinking = ?, status = ?, error = ?, stats = ? WHERE id = ?",
+                       (turn.reply, turn.thinking, turn.status.value, turn.error, json.dumps(asdict(turn.stats)),
+                        turn_id))
+
+    def conversations(self, search: str = "", limit: int = 500) -> list[ConversationRow]:
+        """Newest first; `search` matches titles, prompts and replies (case-insensitive)."""
+        query = ("SELECT c.id, c.title, c.model, c.updated_at, "
+                 "(SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id) AS turns FROM conversations c")
+        params: list[Any] = []
+        if search.strip():
+            like = f"%{search.strip().replace('%', '').replace('_', '')}%"
+            query += (" WHERE c.title LIKE ? OR EXISTS (SELECT 1 FROM turns t WHERE t.conversation_id = c.id"
+                      " AND (t.prompt LIKE ? OR t.reply LIKE ?))")
+            params += [like, like, like]
+        query += " ORDER BY c.updated_at DESC LIMIT ?"
+        params.append(limit)
+        with self._lock:
+            return [ConversationRow(r["id"], r["title"], r["model"], r["updated_at"], r["turns"])
+                    for r in self._db.execute(query, params)]
+
+    def load(self, conversation_id: int) -> Conversation:
+        """A conversation with every turn; a turn still 'streaming' was cut off by a crash: stopped."""
+        with self._lock:
+            head = self._db.execute("SELECT * FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+            if head is None:
+                raise KeyError(conversation_id)
+            rows = self._db.execute("SELECT * FROM turns WHERE conversation_id = ? ORDER BY id",
+                                    (conversation_id,)).fetchall()
+        conversation = Conversation(system=head["system"], id=head["id"], title=head["title"])
+        conversation.turns = [_turn(row) for row in rows]
+        return conversation
+
+    def last_conversation_id(self) -> int | None:
+        with self._lock:
+            row = self._db.execute("SELECT id FROM conversations ORDER BY updated_at DESC LIMIT 1").fetchone()
+        return None if row is None else int(row[0])
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id))
+
+    def delete(self, conversation_id: int) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    # -- A/B runs and settings ---------------------------------------------------------------------
+
+    def save_compare_run(self, run_id: int | None, *, model_a: str, model_b: str, blind: bool,
+                         vote: str | None, rounds: list[dict[str, Any]], created_at: float) -> int:
+        """Insert or update one run (rounds as JSON: prompts, models, statuses, figures)."""
+        with self._tx() as db:
+            if run_id is None:
+                cursor = db.execute(
+                    "INSERT INTO compare_runs (created_at, model_a, model_b, blind, vote, rounds) VALUES (?, ?, ?, ?, ?, ?)",
+                    (created_at, model_a, model_b, int(blind), vote, json.dumps(rounds)))
+                return int(cursor.lastrowid or 0)
+            db.execute("UPDATE compare_runs SET model_a = ?, model_b = ?, blind = ?, vote = ?, rounds = ? WHERE id = ?",
+                       (model_a, model_b, int(blind), vote, json.dumps(rounds), run_id))
+            return run_id
+
+    def votes(self) -> list[tuple[str, str, str, int]]:
+        """(model_a, model_b, vote, rounds) of every voted blind run, oldest first."""
+        with self._lock:
+            rows = self._db.execute("SELECT model_a, model_b, vote, rounds FROM compare_runs "
+                                    "WHERE vote IS NOT NULL ORDER BY id").fetchall()
+        return [(r[0], r[1], r[2], len(json.loads(r[3]))) for r in rows]
+
+    def get_setting(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def _turn(row: sqlite3.Row) -> Turn:
+    try:
+        figures = json.loads(row["stats"] or "{}")
+        stats = GenerationStats(**{k: v for k, v in figures.items() if k in GenerationStats.__slots__})
+    except (ValueError, TypeError):
+        stats = GenerationStats()
+    status = TurnStatus(row["status"]) if row["status"] in TurnStatus._value2member_map_ else TurnStatus.STOPPED
+    error = row["error"]
+    if status is TurnStatus.STREAMING:
+        status, error = TurnStatus.STOPPED, "glmtui closed before the reply finished"
+    turn = Turn(prompt=row["prompt"], model=row["model"], think=row["think"], reply=row["reply"],
+                thinking=row["thinking"], status=status, error=error, stats=stats, created_at=row["created_at"])
+    turn.id = row["id"]
+    return turn
