@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from glmtui.screens.compare import CompareScreen
 from glmtui.screens.compare_dialogs import VoteScreen
 from glmtui.services.fake_nvml import GIB, ScriptedGpu, ScriptedNvml
 from glmtui.simulator import Simulator
+from glmtui.services.compare import VoteRecord
 from glmtui.simulator.faults import Fault
 from glmtui.state import Turn, TurnStatus
 from glmtui.widgets.compare_pane import ComparePane
@@ -119,18 +121,29 @@ async def test_a_missing_model_says_so_and_the_other_pane_still_runs(sim: Simula
         assert a.last_turn is not None and missing in a.last_turn.reply
 
 
-async def test_one_pane_dropping_leaves_the_other_alone(sim: Simulator) -> None:
-    sim.inject(Fault("drop", after_tokens=20, model=GPT))
-    app = make_app(sim.url, model=GLM, compare=(GLM, GPT, "tell me something"))
+def h100_app(sim: Simulator, compare: tuple[str, str, str | None], **config: object) -> GlmTuiApp:
+    """80 GiB of (scripted) VRAM, so two models fit together and the run mode is parallel."""
+    sim.store.vram_bytes = 80 * GIB
+    h100 = ScriptedNvml([ScriptedGpu(name="NVIDIA H100 80GB HBM3", memory_total=80 * GIB, memory_used=GIB)])
+    return make_app(sim.url, model=GLM, sampler=scripted_sampler(h100), compare=compare, **config)
+
+
+async def test_one_pane_dropping_leaves_the_other_streaming(sim: Simulator) -> None:
+    sim.rate = 300.0
+    sim.inject(Fault("drop", after_tokens=30, model=GLM))
+    app = h100_app(sim, (GLM, GPT, "tell me something"))
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(app)
         screen = await compare_screen(app)
+        assert screen.mode == "parallel"
         await round_ends(screen)
         a, b = turns(screen)
-        assert a.status is TurnStatus.DONE and a.stats.final
-        assert b.status is TurnStatus.FAILED and b.thinking  # the partial trace is kept
+        assert a.status is TurnStatus.FAILED and (a.thinking or a.reply)  # A's partial text is kept
+        assert b.status is TurnStatus.DONE and b.stats.final and GPT in b.reply
+        live_a, live_b = (pane.live for pane in screen.panes)
+        assert live_a and live_b and (live_b.last_token_at or 0) > (live_a.last_token_at or 0) + 0.2  # B went on
         await wait_until(lambda: "dropped" in (text := screen_text(app)).lower() and "(failed)" in text,
-                         what="B's error in its pane and the strip")
+                         what="A's error in its pane and the strip")
         await send(pilot, screen, "again")
         await round_ends(screen, 2)
         assert all(t.status is TurnStatus.DONE for t in turns(screen))
@@ -138,9 +151,7 @@ async def test_one_pane_dropping_leaves_the_other_alone(sim: Simulator) -> None:
 
 async def test_escape_stops_both_and_f8_only_the_focused_pane(sim: Simulator) -> None:
     sim.rate = 40.0
-    sim.store.vram_bytes = 80 * GIB
-    h100 = ScriptedNvml([ScriptedGpu(name="NVIDIA H100 80GB HBM3", memory_total=80 * GIB, memory_used=GIB)])
-    app = make_app(sim.url, model=GLM, sampler=scripted_sampler(h100), compare=(GPT, GPT, None))
+    app = h100_app(sim, (GPT, GPT, None))
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(app)
         screen = await compare_screen(app)
@@ -157,35 +168,99 @@ async def test_escape_stops_both_and_f8_only_the_focused_pane(sim: Simulator) ->
         await round_ends(screen)
         first = turns(screen)[0]
         assert first.status is TurnStatus.STOPPED and (first.reply or first.thinking)
+        # Esc with both streaming stops both.
+        screen.query_one(PromptInput).focus()
+        await send(pilot, screen, "both this time")
+        await wait_until(lambda: all(p.live and p.live.tokens > 3 for p in screen.panes), what="both streaming")
+        await pilot.press("escape")
+        await round_ends(screen, 2)
+        assert all(t.status is TurnStatus.STOPPED for t in turns(screen))
         assert isinstance(app.screen, CompareScreen)  # Esc stopped; it did not leave
         await pilot.press("escape")
         await wait_until(lambda: isinstance(app.screen, ChatScreen), what="back to the chat")
         await pilot.press("f5")
         await wait_until(lambda: app.screen is screen, what="the same comparison again")
-        assert len(screen.run.rounds) == 1
+        assert len(screen.run.rounds) == 2
+
+
+async def test_escape_in_sequential_mode_never_starts_the_queued_pane(sim: Simulator) -> None:
+    sim.rate = 40.0
+    app = make_app(sim.url, model=GLM, compare=(GLM, GPT, None))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        assert screen.mode == "sequential"
+        await send(pilot, screen, "one then the other")
+        await wait_until(lambda: (live := screen.pane("a").live) is not None and live.tokens > 3, what="A streaming")
+        assert screen.pane("b").chat.is_queued and "queued" in screen.pane("b").title_text()
+        await pilot.press("escape")
+        await round_ends(screen)
+        a, b = turns(screen)
+        assert a.status is TurnStatus.STOPPED and b.status is TurnStatus.STOPPED and not b.reply
+        await pilot.pause(0.3)
+        assert [body["model"] for body in chat_requests(sim)] == [GLM]  # B's prompt never went out
 
 
 async def test_blind_vote_is_saved_and_reveals_the_models(sim: Simulator) -> None:
     app = make_app(sim.url, model=GLM, compare=(GLM, QWEN, None))
+    app.compare_rng = random.Random(1)  # its first draw is < 0.5: the sides are swapped
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(app)
         screen = await compare_screen(app)
         await pilot.press("ctrl+b")
         assert screen.run.blind and not screen.run.revealed
+        assert (screen.pane("a").model, screen.pane("b").model) == (QWEN, GLM)  # shuffled
         await send(pilot, screen, "which is better?")
         await round_ends(screen)
         await pilot.pause(0.3)
-        title = screen.pane("a").title_text()
-        assert "hidden" in title and GLM not in title and QWEN not in title
+        for side in "ab":
+            title = screen.pane(side).title_text()
+            assert "hidden" in title and GLM not in title and QWEN not in title
+        strip = screen.query_one("#strip").render()
+        assert GLM not in str(strip) and "eval rate" in screen_text(app)
         await pilot.press("f6")
         await wait_until(lambda: isinstance(app.screen, VoteScreen), what="the vote dialog")
         await pilot.press("b")
         await wait_until(lambda: screen.run.vote == "b", what="the vote")
-        record = app.compare_votes[-1]
-        assert {record.model_a, record.model_b} == {GLM, QWEN} and record.vote == "b" and record.rounds == 1
-        assert record.model_b == screen.pane("b").model
+        assert app.compare_votes[-1] == VoteRecord(QWEN, GLM, "b", 1, app.compare_votes[-1].at)
         await wait_until(lambda: GLM in (text := screen_text(app)) and QWEN in text and "1 vote(s)" in text,
                          what="the models revealed and the vote summary")
+        # The run and its vote are in the store.
+        await wait_until(lambda: app.sessions.journal.store.votes() == [(QWEN, GLM, "b", 1)],  # type: ignore[union-attr]
+                         what="the vote saved")
+
+
+async def test_compare_waits_for_ollama_and_keeps_the_prompt(sim: Simulator) -> None:
+    url, port = sim.url, sim.port
+    sim.stop()
+    app = make_app(url, model=GLM, compare=(GLM, GPT, "kept for later"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, CompareScreen) and app.screen.query(PromptInput),
+                         what="the compare screen")
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        screen.connect_wait_s = 0.3
+        await wait_until(lambda: screen.query_one(PromptInput).text == "kept for later", what="the prompt kept")
+        assert "not answering" in screen_text(app) and not screen.ready
+        revived = Simulator(port=port, rate=2000.0, load_seconds=0.05).start()
+        try:
+            await wait_until(lambda: screen.ready, timeout=15, what="ready once Ollama is back")
+            await pilot.press("enter")
+            await round_ends(screen)
+            assert all(t.status is TurnStatus.DONE for t in turns(screen))
+        finally:
+            revived.stop()
+
+
+async def test_markup_in_a_model_name_is_shown_as_text(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM, compare=("odd[/]name[b]", QWEN, "hello"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        await round_ends(screen)
+        await wait_until(lambda: "A odd[/]name[b]" in screen_text(app), what="the name in the strip header")
+        app.notify("Ollama said: [/] and [bold]")  # plain text, never markup (this crashed Textual before)
+        await pilot.pause()
 
 
 async def test_export_has_both_transcripts_and_the_table(sim: Simulator, tmp_path: Path,

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from glmtui.screens.compare_dialogs import parse_options
 from glmtui.services.compare import (
-    CompareRun, Round, VoteRecord, choose_mode, round_metrics, session_metrics, totals, verdict, vote_summary,
+    CompareRun, Round, VoteRecord, choose_mode, comparable, round_metrics, session_metrics, totals, verdict,
+    vote_summary,
 )
 from glmtui.services.compare_export import compare_markdown
 from glmtui.services.conversation_export import export_path
@@ -48,11 +49,12 @@ def test_round_metrics_cover_every_figure_and_mark_partial_sides() -> None:
     assert rows["eval rate"].better == "b" and rows["eval rate"].verdict == "B 2.0× faster"
     assert rows["TTFT"].better == "a" and rows["load time"].verdict == "A 230× quicker"
     assert rows["output tokens"].better is None and rows["output tokens"].verdict == "A 2.5× more"
-    # A stopped side has no server figures: its rates are n/a and it is marked as stopped.
+    assert rows["thinking time"].better is None  # thinking is compared, not judged
+    # A stopped side has no server figures, and no verdict is given against a partial reply.
     round_.b = turn("m:b", GenerationStats(ttft_s=0.3, content_tokens=12), TurnStatus.STOPPED)
     rows = {m.label: m for m in round_metrics(round_)}
-    assert rows["eval rate"].b == "n/a (stopped)" and rows["eval rate"].verdict == ""
-    assert rows["TTFT"].verdict == "A 1.5× sooner"
+    assert rows["eval rate"].b == "n/a (stopped)" and rows["TTFT"].b == "300 ms (stopped)"
+    assert all(m.verdict == "" and m.better is None for m in rows.values())
     round_.b = None
     assert {m.label: m for m in round_metrics(round_)}["TTFT"].b == "n/a (not sent)"
 
@@ -62,23 +64,30 @@ def test_no_thinking_rows_when_neither_side_thought() -> None:
     assert [m.label for m in round_metrics(round_)][-1] == "output tokens"
 
 
-def test_session_totals_sum_durations_and_average_ttft() -> None:
-    rounds = [Round("p", "a", "b", "parallel", sent=True, a=turn("a", stats(100, 1.0, 0.2)),
-                    b=turn("b", stats(100, 2.0, 0.4))),
-              Round("p", "a", "b", "parallel", sent=True, a=turn("a", stats(300, 2.0, 0.4)),
-                    b=turn("b", stats(50, 1.0, 0.2), TurnStatus.FAILED))]
-    total_a = totals(r.a for r in rounds)
+def test_session_totals_cover_complete_rounds_with_the_same_models() -> None:
+    def r(a: Turn, b: Turn, model_b: str = "b") -> Round:
+        return Round("p", "a", model_b, "parallel", sent=True, a=a, b=b)
+
+    rounds = [r(turn("a", stats(100, 1.0, 0.2)), turn("b", stats(100, 2.0, 0.4))),
+              r(turn("a", stats(300, 2.0, 0.4)), turn("b", stats(60, 1.0, 0.2))),
+              # B failed: the round is left out on both sides, or A's figures would cover more rounds
+              r(turn("a", stats(900, 1.0, 0.1)), turn("b", stats(50, 1.0, 0.2), TurnStatus.FAILED))]
+    assert comparable(rounds) == rounds[:2]
+    total_a = totals(x.a for x in comparable(rounds))
     assert total_a is not None and total_a.eval_count == 400 and total_a.eval_rate == 400 / 3.0
     assert abs((total_a.ttft_s or 0) - 0.3) < 1e-9
-    total_b = totals(r.b for r in rounds)  # the failed round is left out
-    assert total_b is not None and total_b.eval_count == 100
     rows = {m.label: m for m in session_metrics(rounds)}
-    assert rows["eval rate"].verdict == "A 2.7× faster"
+    assert rows["eval rate"].a == "133.33 tok/s" and rows["eval rate"].b == "53.33 tok/s"
+    assert rows["eval rate"].verdict == "A 2.5× faster"
+    # A pane switched to another model: the tally starts again with the new pair.
+    switched = [*rounds, r(turn("a", stats(10, 1.0, 0.1)), turn("c", stats(20, 1.0, 0.1)), model_b="c")]
+    assert comparable(switched) == switched[-1:]
     assert session_metrics([Round("p", "a", "b", "parallel", sent=True)]) == []
 
 
 def test_run_mode_from_the_fit() -> None:
-    assert choose_mode(18 * GIB, 4 * GIB, False, 24 * GIB) == ("parallel", "both fit together (18.0 + 4.0 of 24 GiB)")
+    # Smaller first whichever side it is on (a blind run must not give the sides away).
+    assert choose_mode(18 * GIB, 4 * GIB, False, 24 * GIB) == ("parallel", "both fit together (4.0 + 18.0 of 24 GiB)")
     mode, reason = choose_mode(19 * GIB, 32 * GIB, False, 24 * GIB)
     assert mode == "sequential" and "together they need 51.0 of 24 GiB" in reason
     assert choose_mode(19 * GIB, 19 * GIB, True, 24 * GIB)[0] == "parallel"  # one copy serves both
@@ -107,7 +116,7 @@ def test_markdown_export_has_both_transcripts_and_the_tables(tmp_path: Path) -> 
     assert "Answer A | with a pipe␛[31m" in text  # control characters made visible, never raw
     assert "<summary>Thinking (10 tokens, 1.0 s)</summary>" in text and "pondering" in text
     assert "_Failed: The connection dropped; the reply above is partial._" in text
-    assert "| eval rate | **100.00 tok/s** | 50.00 tok/s (failed) | A 2.0× faster |" in text
+    assert "| eval rate | 100.00 tok/s | 50.00 tok/s (failed) |  |" in text  # no verdict against a failure
     assert "Session totals" not in text  # one round: its table says it all
     blind = CompareRun(blind=True, rounds=run.rounds)
     hidden = compare_markdown(blind, host="h", now=0)

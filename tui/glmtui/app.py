@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import random
 from pathlib import Path
 
 from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
@@ -91,6 +93,7 @@ class GlmTuiApp(App[None]):
         self._compare_on_start = compare  # `--compare A B [PROMPT]`
         self.compare_screen: Screen[None] | None = None  # kept while away, so a comparison survives Esc
         self.compare_votes: list[VoteRecord] = []
+        self.compare_rng = random.Random()  # blind runs' side shuffles (tests seed it)
         self.service = service or OllamaService(
             config.host, stall_timeout=config.stall_timeout, first_token_timeout=config.first_token_timeout
         )
@@ -120,6 +123,13 @@ class GlmTuiApp(App[None]):
                                                   remembered=self.sessions.remembered_theme, configured=config.theme)
         self._problems = [*(config_problems or []), *loaded.problems, *theme_problems, *self.sessions.problems,
                           *apply_keymap(self, config.keymap)]
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every glmtui notification is plain text: they carry model names, Ollama's errors and paths,
+        any of which may contain `[`. (Textual reads messages as markup by default; a stray `[/]` in
+        an error would crash the app.)"""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLES)
@@ -252,15 +262,21 @@ class GlmTuiApp(App[None]):
 
         current = self.compare_screen
         if current is not None and model_a is None and model_b is None:
-            if self.screen is not current:
+            if current in self.screen_stack:  # beneath another screen (the model picker): back down to it
+                while self.screen is not current:
+                    await self.pop_screen()
+            else:
                 self.push_screen(current)
             return
+        if current is not None and current in self.screen_stack:
+            while self.screen is not current:
+                await self.pop_screen()
         if current is not None:
             if self.screen is current:
                 await self.pop_screen()
             self.uninstall_screen(current)
             await current.remove()
-        screen = CompareScreen(model_a, model_b, prompt)
+        screen = CompareScreen(model_a, model_b, prompt, rng=self.compare_rng)
         self.compare_screen = screen
         self.install_screen(screen, name="compare")
         await self.push_screen(screen)

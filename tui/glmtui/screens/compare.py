@@ -25,12 +25,13 @@ from glmtui.errors import GlmTuiError
 from glmtui.model_names import same_model
 from glmtui.paths import data_dir
 from glmtui.services.compare import (
-    CompareRun, Round, RunMode, Vote, VoteRecord, choose_mode, round_metrics, session_metrics, vote_summary,
+    CompareRun, Round, RunMode, Vote, VoteRecord, choose_mode, comparable, round_metrics, session_metrics,
+    vote_summary,
 )
 from glmtui.services.compare_export import compare_markdown
 from glmtui.services.conversation_export import write_export
 from glmtui.services.fit import kv_shape
-from glmtui.state import PullProgress, TurnStatus
+from glmtui.state import ModelInfo, PullProgress, TurnStatus
 from glmtui.think import next_think
 from glmtui.trace import trace
 from glmtui.widgets.chat_pane import ChatPane
@@ -53,6 +54,7 @@ class CompareScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-stacked"), (120, "-side")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     LIVE_TICK_S = 0.5
+    connect_wait_s = CONNECT_WAIT_S  # tests shorten it
     BINDINGS = [
         Binding("escape", "stop_or_close", "Stop both / back", id="compare-stop"),
         Binding("f8", "stop_focused", "Stop pane", id="compare-stop-pane"),
@@ -138,25 +140,28 @@ class CompareScreen(Screen[None]):
 
     @work(exclusive=True, group="compare-prepare", exit_on_error=False)
     async def prepare(self) -> None:
+        """Resolve both models and check them. Waits for Ollama as long as it takes (saying so after
+        a while, with the prompt kept in the box), so the screen is never stuck half-ready."""
         app = self.glm
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + CONNECT_WAIT_S
-        while app.connection != "online" or not app.model:
-            if loop.time() > deadline:
+        said_so_at: float | None = loop.time() + self.connect_wait_s
+        while True:
+            needs_model = not self.pane("a").settings.model
+            if app.connection == "online" and (app.model or not needs_model):
+                installed = await self._installed()
+                if installed is not None:
+                    break
+            if said_so_at is not None and loop.time() > said_so_at:
+                said_so_at = None
                 for pane in self.panes:
                     await pane.chat.log_view.add_notice(Text(
-                        f"✗ Ollama at {app.config.host} is not answering: nothing was sent. The prompt "
-                        "stays in the box; press Enter once it is back.", style="bold red"))
+                        f"✗ Ollama at {app.config.host} is not answering, or has no model yet: nothing was "
+                        "sent. The prompt is in the box; this screen gets ready by itself when it is back.",
+                        style="bold red"))
                 if self._prompt:
                     self.query_one(PromptInput).insert(self._prompt)
                     self._prompt = None
-                return
-            await asyncio.sleep(0.1)
-        try:
-            installed = await app.library.installed()
-        except GlmTuiError as exc:
-            self.notify(f"{exc.message} — {exc.hint}", title="Compare", severity="error")
-            return
+            await asyncio.sleep(0.2)
         names = [m.name for m in installed]
         a, b = self.panes
         if not a.settings.model:
@@ -172,7 +177,15 @@ class CompareScreen(Screen[None]):
             prompt, self._prompt = self._prompt, None
             await self.send_round(prompt)
 
-    async def _check_model(self, pane: ComparePane, installed: list[Any]) -> None:
+    async def _installed(self) -> list[ModelInfo] | None:
+        """`/api/tags`, or None (and a note) when Ollama cannot answer."""
+        try:
+            return await self.glm.library.installed()
+        except GlmTuiError as exc:
+            self.notify(f"{exc.message} — {exc.hint}", title="Compare", severity="error", timeout=4)
+            return None
+
+    async def _check_model(self, pane: ComparePane, installed: list[ModelInfo]) -> None:
         """Installed? Then its facts (thinking, sizes for the fit); if not, say so and offer the pull."""
         app = self.glm
         match = next((m for m in installed if same_model(pane.model, m.name)), None)
@@ -223,7 +236,8 @@ class CompareScreen(Screen[None]):
             self.notify("A reply is still streaming: Esc stops both, F8 the focused one.", severity="warning")
             return
         if not self.ready:
-            self.notify("Still checking the two models: try again in a moment.", severity="warning")
+            self.notify("Waiting for Ollama to list the models: the prompt is kept; Enter again once this "
+                        "screen says ready.", severity="warning")
             return
         event.input.clear()
         await self.send_round(event.text)
@@ -248,10 +262,13 @@ class CompareScreen(Screen[None]):
         loaded = await self._loaded_models()
         for pane in ready:
             queued = self.mode == "sequential" and pane.side == "b" and a in ready
+            pane.live = None  # the title must not show the last round's figures meanwhile
             turn = await pane.chat.send(prompt, pane.request(),
                                         queued="queued: runs when A has finished" if queued else None)
             setattr(round_, pane.side, turn)
-            if not queued:
+            if round_.stopped:  # Esc came while the prompt was being shown: send nothing more
+                pane.chat.stop()
+            elif not queued:
                 self._mark_loading(pane, loaded)
         round_.sent = True
         self._live_timer.resume()
@@ -274,7 +291,10 @@ class CompareScreen(Screen[None]):
     async def _start_b(self) -> None:
         b = self.pane("b")
         loaded = await self._loaded_models()
-        if b.chat.start_queued():
+        round_ = self.run.rounds[-1] if self.run.rounds else None
+        if round_ is not None and round_.stopped:
+            b.chat.stop()  # Esc while A was ending: B's queued prompt is stopped, never sent
+        elif b.chat.start_queued():
             self._mark_loading(b, loaded)
 
     def _pane_of(self, chat: ChatPane) -> ComparePane:
@@ -291,15 +311,18 @@ class CompareScreen(Screen[None]):
         text.append(event.error.message, style="bold")
         if event.error.hint:
             text.append(f"\n  {event.error.hint}")
+        if pane.hidden:  # a blind run: Ollama's messages name the model
+            text = Text(text.plain.replace(pane.model, "this pane's model"), style="bold")
         await pane.chat.log_view.add_notice(text)
-        self.notify(event.error.message, title=f"Pane {pane.letter}", severity="error")
+        message = event.error.message.replace(pane.model, "this pane's model") if pane.hidden else event.error.message
+        self.notify(message, title=f"Pane {pane.letter}", severity="error")
         await self._reply_ended(pane)
         self.glm.reply_failed(event.error)
 
     async def _reply_ended(self, pane: ComparePane) -> None:
         b = self.pane("b")
-        if pane.side == "a" and b.chat.is_busy and not b.chat.is_streaming:
-            self.run_worker(self._start_b(), group="compare-start-b")  # sequential: B's turn now
+        if pane.side == "a" and b.chat.is_queued:
+            self.run_worker(self._start_b(), group="compare-start-b", exit_on_error=False)  # sequential: B's turn now
         pane.refresh_title()
         round_ = self.run.rounds[-1] if self.run.rounds else None
         if round_ is not None and round_.ended:
@@ -309,7 +332,7 @@ class CompareScreen(Screen[None]):
         if not self.busy:
             self._live_timer.pause()
         self._refresh_all()
-        self.run_worker(self.glm.sessions.journal.compare_run(self.run), group="compare-save")
+        self.run_worker(self.glm.sessions.journal.compare_run(self.run), group="compare-save", exit_on_error=False)
 
     def _tick(self) -> None:
         for pane in self.panes:
@@ -330,6 +353,7 @@ class CompareScreen(Screen[None]):
             pane.refresh_title()
         self._refresh_title()
         rounds = [r for r in self.run.rounds if r.ended]
+        counted = len(comparable(rounds))
         notes: list[Text] = []
         if self.run.blind and not self.run.revealed and rounds:
             notes.append(Text("Blind run: F6 votes for the better side and reveals the models.", style="italic"))
@@ -338,7 +362,7 @@ class CompareScreen(Screen[None]):
         last = rounds[-1] if rounds else None
         self.query_one(ComparisonStrip).show(
             round_metrics(last) if last else [], session_metrics(rounds),
-            names=self.names(), rounds=len(rounds), notes=notes)
+            names=self.names(), rounds=counted, notes=notes)
 
     def _refresh_title(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -357,14 +381,18 @@ class CompareScreen(Screen[None]):
             was = pane.pull
             pane.pull = job
             if job is not None and job.state in ("done", "failed") and (was is None or was.state != job.state):
-                self.run_worker(self._pull_ended(pane, job), group=f"compare-pulled-{pane.side}")
+                self.run_worker(self._pull_ended(pane, job), group=f"compare-pulled-{pane.side}",
+                                exit_on_error=False)
             pane.refresh_title()
 
     async def _pull_ended(self, pane: ComparePane, job: PullProgress) -> None:
         if job.state == "failed":
             await pane.chat.log_view.add_notice(Text(f"✗ Pull failed: {job.error}", style="bold red"))
             return
-        await self._check_model(pane, await self.glm.library.installed())
+        installed = await self._installed()
+        if installed is None:
+            return
+        await self._check_model(pane, installed)
         await self._choose_mode()
         await pane.chat.log_view.add_notice(Text("✓ Installed: the next prompt goes to this pane too.",
                                                  style="green"))
@@ -373,9 +401,12 @@ class CompareScreen(Screen[None]):
     # -- actions ----------------------------------------------------------------------------------
 
     async def action_stop_or_close(self) -> None:
-        if not self.busy:
+        round_ = self.run.rounds[-1] if self.run.rounds else None
+        if not self.busy and (round_ is None or round_.sent):
             self.app.pop_screen()
             return
+        if round_ is not None:
+            round_.stopped = True  # a pane not sent yet (or queued) must not start after this
         a, b = self.panes
         b.chat.stop()  # B first: stopping A must not start a queued B
         a.chat.stop()
@@ -392,13 +423,19 @@ class CompareScreen(Screen[None]):
             self.notify("This blind run hides the models: vote (F6) or start a new one (Ctrl+N) first.")
             return
         pane = self.pane(self.active)
+        if pane.chat.is_busy:
+            self.notify(f"Pane {pane.letter} is streaming: stop it (F8) or let it finish first.", timeout=3)
+            return
         self.app.push_screen(ModelsScreen("installed", pick_for=f"pane {pane.letter}", current=pane.model),
-                             lambda name: self.run_worker(self._set_model(pane, name)) if name else None)
+                             lambda name: self.run_worker(self._set_model(pane, name), exit_on_error=False) if name else None)
 
     async def _set_model(self, pane: ComparePane, name: str) -> None:
         pane.settings.model = name
         pane.model_loading = False
-        await self._check_model(pane, await self.glm.library.installed())
+        installed = await self._installed()
+        if installed is None:
+            return
+        await self._check_model(pane, installed)
         await self._choose_mode()
         self._refresh_all()
         self.notify(f"Pane {pane.letter}: {name}" + ("" if pane.installed else " (being pulled)"), timeout=3)
@@ -417,7 +454,8 @@ class CompareScreen(Screen[None]):
 
         pane = self.pane(self.active)
         self.app.push_screen(PaneOptionsScreen(f"Options for pane {pane.letter}", pane.settings.options),
-                             lambda options: self.run_worker(self._set_options(pane, options)) if options is not None else None)
+                             lambda options: self.run_worker(self._set_options(pane, options), exit_on_error=False)
+                             if options is not None else None)
 
     async def _set_options(self, pane: ComparePane, options: dict[str, Any]) -> None:
         pane.set_options(options)
@@ -431,6 +469,10 @@ class CompareScreen(Screen[None]):
         self.notify(f"Run mode: {self.mode} from the next prompt.", timeout=2)
 
     def action_toggle_blind(self) -> None:
+        if not self.run.blind and not all(pane.installed for pane in self.panes):
+            # A missing model is named by its notices and its pull: it could not stay hidden.
+            self.notify("Blind runs need both models installed (F7 pulls a missing one).", timeout=4)
+            return
         if self.run.rounds:
             from glmtui.screens.confirm import ConfirmScreen
 
@@ -487,13 +529,16 @@ class CompareScreen(Screen[None]):
         a, b = self.panes
         self.run.vote = vote
         self.glm.compare_votes.append(VoteRecord(a.model, b.model, vote, len(self.run.rounds)))
-        self.run_worker(self.glm.sessions.journal.compare_run(self.run), group="compare-save")
+        self.run_worker(self.glm.sessions.journal.compare_run(self.run), group="compare-save", exit_on_error=False)
         self._refresh_all()
         winner = {"a": f"A ({a.model})", "b": f"B ({b.model})", "tie": "a tie"}[vote]
         self.notify(f"You chose {winner}. A was {a.model}, B was {b.model}.", title="Blind vote", timeout=6)
 
     def action_pull_missing(self) -> None:
         order = sorted(self.panes, key=lambda p: p.side != self.active)
+        if any(p.installed is None for p in self.panes):
+            self.notify("Still checking which models are installed.", timeout=2)
+            return
         pane = next((p for p in order if p.installed is False), None)
         if pane is None:
             self.notify("Both models are installed.", timeout=2)

@@ -36,6 +36,7 @@ class Round:
     a: Turn | None = None
     b: Turn | None = None
     sent: bool = False  # both sides sent (or skipped): until then the round cannot have ended
+    stopped: bool = False  # Esc: nothing more of this round may start
 
     def turn(self, side: Side) -> Turn | None:
         return self.a if side == "a" else self.b
@@ -109,8 +110,10 @@ METRICS: tuple[_Spec, ...] = (
     _Spec("prompt eval", _final(lambda s: s.prompt_eval_rate), format_rate, False, "faster"),
     _Spec("load time", _final(lambda s: s.load_s), format_seconds, True, "quicker"),
     _Spec("output tokens", _final(lambda s: s.eval_count), _count, None, "more"),
-    _Spec("thinking tokens", lambda s: float(s.thinking_tokens) if s.thinking_tokens else None, _count, None, "more"),
-    _Spec("thinking time", lambda s: s.thinking_s, format_seconds, True, "shorter"),
+    # Thinking is compared but not judged: a longer trace may be slower or may be the better answer.
+    _Spec("thinking tokens", lambda s: float(s.thinking_tokens), _count, None, "more"),
+    _Spec("thinking time", lambda s: s.thinking_s or 0.0 if s.thinking_tokens else None, format_seconds, None,
+          "longer"),
 )
 
 
@@ -132,14 +135,15 @@ def verdict(a: float | None, b: float | None, lower_is_better: bool | None, word
     return (None if lower_is_better is None else side), f"{side.upper()} {ratio}× {word}"
 
 
-def _metrics(a: GenerationStats | None, b: GenerationStats | None, suffix: Callable[[Side], str]) -> list[Metric]:
+def _metrics(a: GenerationStats | None, b: GenerationStats | None, suffix: Callable[[Side], str],
+             judge: bool = True) -> list[Metric]:
     rows: list[Metric] = []
     for spec in METRICS:
         va = spec.value(a) if a is not None else None
         vb = spec.value(b) if b is not None else None
-        if va is None and vb is None and spec.label.startswith("thinking"):
+        if spec.label.startswith("thinking") and not (va or vb):
             continue  # neither thought: no rows about thinking
-        better, text = verdict(va, vb, spec.lower_is_better, spec.word)
+        better, text = verdict(va, vb, spec.lower_is_better, spec.word) if judge else (None, "")
         rows.append(Metric(spec.label, spec.show(va) + suffix("a"), spec.show(vb) + suffix("b"), better, text))
     return rows
 
@@ -152,7 +156,10 @@ def round_metrics(round_: Round) -> list[Metric]:
             return " (not sent)"
         return "" if turn.status is TurnStatus.DONE else f" ({turn.status.value})"
 
-    return _metrics(round_.a.stats if round_.a else None, round_.b.stats if round_.b else None, suffix)
+    # Verdicts only between two complete replies: a stopped one's counts say nothing about the model.
+    complete = all(t is not None and t.status is TurnStatus.DONE for t in (round_.a, round_.b))
+    return _metrics(round_.a.stats if round_.a else None, round_.b.stats if round_.b else None, suffix,
+                    judge=complete)
 
 
 def totals(turns: Iterable[Turn | None]) -> GenerationStats | None:
@@ -178,11 +185,22 @@ def totals(turns: Iterable[Turn | None]) -> GenerationStats | None:
     )
 
 
+def comparable(rounds: Sequence[Round]) -> list[Round]:
+    """The rounds the session totals cover: both sides complete, with the models of the last round
+    (a pane switched to another model starts a new tally rather than mixing two models' figures)."""
+    if not rounds:
+        return []
+    last = rounds[-1]
+    return [r for r in rounds
+            if r.model_a == last.model_a and r.model_b == last.model_b
+            and all(t is not None and t.status is TurnStatus.DONE and t.stats.final for t in (r.a, r.b))]
+
+
 def session_metrics(rounds: Sequence[Round]) -> list[Metric]:
-    """Figures over every round: rates over summed durations, TTFT averaged, tokens and times summed."""
-    a = totals(r.a for r in rounds)
-    b = totals(r.b for r in rounds)
-    if a is None and b is None:
+    """Figures over the comparable rounds: rates over summed durations, TTFT averaged, the rest summed."""
+    both = comparable(rounds)
+    a, b = totals(r.a for r in both), totals(r.b for r in both)
+    if a is None or b is None:
         return []
     return _metrics(a, b, lambda side: "")
 
@@ -199,7 +217,9 @@ def choose_mode(need_a: int | None, need_b: int | None, same: bool, vram_total: 
             return "parallel", f"one model serves both ({need_a / GIB:.1f} of {total:.0f} GiB)"
         return "sequential", f"it needs {need_a / GIB:.1f} of {total:.0f} GiB: one reply at a time"
     if need_a + need_b <= vram_total:
-        return "parallel", f"both fit together ({need_a / GIB:.1f} + {need_b / GIB:.1f} of {total:.0f} GiB)"
+        # Smaller first, whichever side it is on: in a blind run the order must not tell them apart.
+        small, large = sorted((need_a, need_b))
+        return "parallel", f"both fit together ({small / GIB:.1f} + {large / GIB:.1f} of {total:.0f} GiB)"
     return "sequential", (f"together they need {(need_a + need_b) / GIB:.1f} of {total:.0f} GiB: "
                           "one at a time so neither evicts the other")
 

@@ -11,7 +11,9 @@ import time
 from collections.abc import Sequence
 
 from glmtui.sanitize import sanitize
-from glmtui.services.compare import SIDES, CompareRun, Metric, Round, Side, round_metrics, session_metrics
+from glmtui.services.compare import (
+    SIDES, CompareRun, Metric, Round, Side, comparable, round_metrics, session_metrics,
+)
 from glmtui.state import Turn, TurnStatus
 
 def _cell(text: str) -> str:
@@ -66,13 +68,16 @@ def compare_markdown(run: CompareRun, *, host: str, now: float | None = None) ->
         vote = {"a": f"A ({models[0]})", "b": f"B ({models[1]})", "tie": "tie"}.get(run.vote or "", "not yet")
         lines.append(f"- Blind run; vote: {vote}")
     lines.append("")
-    session = session_metrics(run.rounds) if len(run.rounds) > 1 else []
+    counted = len(comparable(run.rounds))
+    session = session_metrics(run.rounds) if counted > 1 else []
     if session:
-        lines += [f"## Session totals ({len(run.rounds)} round(s))", "", *metrics_table(session, names), ""]
+        lines += [f"## Session totals ({counted} complete round(s) with these models)", "",
+                  *metrics_table(session, names), ""]
     for number, round_ in enumerate(run.rounds, 1):
         lines += [f"## Round {number}", "", "**Prompt**", ""]
         lines += [f"> {line}" if line else ">" for line in sanitize(round_.prompt).splitlines()] + [""]
         for side in SIDES:
             lines += [f"### {_label(run, round_, side)}", "", *_turn_lines(round_.turn(side))]
-        lines += ["**Figures**", "", *metrics_table(round_metrics(round_), names), ""]
+        own = (f"A · {round_.model_a}", f"B · {round_.model_b}") if run.revealed else ("A", "B")
+        lines += ["**Figures**", "", *metrics_table(round_metrics(round_), own), ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -15,7 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from glmtui.errors import GlmTuiError
 from glmtui.services.ollama import ContentDelta, OllamaService, StreamDone, ThinkingDelta
@@ -74,13 +74,25 @@ class ChatPane(Vertical):
         self._current: tuple[Turn, ReplyView] | None = None
         # A prompt shown but not sent yet (the compare screen's sequential mode): its turn, history, request.
         self._queued: tuple[Turn, list[dict[str, str]], ReplyView, GenerationRequest] | None = None
+        self._generating = False  # the worker's body is running
 
     def compose(self) -> ComposeResult:
         yield self.log_view
 
     @property
     def is_streaming(self) -> bool:
-        return self._worker is not None and not self._worker.is_finished
+        # The worker's body, once started, runs to its end (its finally renders the last state); a
+        # turn still marked streaming means a body is about to start. A worker cancelled before its
+        # first step never runs at all and never reports finishing: stop() closes its turn instead.
+        if self._generating:
+            return True
+        current = self._current
+        return (self._worker is not None and not self._worker.is_finished and self._queued is None
+                and current is not None and current[0].status is TurnStatus.STREAMING)
+
+    @property
+    def is_queued(self) -> bool:
+        return self._queued is not None
 
     @property
     def is_busy(self) -> bool:
@@ -147,21 +159,23 @@ class ChatPane(Vertical):
             self.post_message(self.Finished(self, turn))
             return True
         worker = self._worker
-        if worker is None or worker.is_finished:
+        if not self.is_streaming or worker is None:
             return False
-        if worker.state is WorkerState.PENDING and self._current is not None:
-            # Cancelled before its first step: the worker body never runs, so close the turn here.
+        if not self._generating and self._current is not None:
+            # The body has not started, and a task cancelled before its first step never runs: close
+            # the turn here. (If the body does start after all, it sees the turn closed and returns.)
             turn, view = self._current
             turn.status = TurnStatus.STOPPED
             self.call_later(view.finish)
-            self.post_message(self.Finished(self, turn))  # the body never runs, so it cannot say so
+            self.post_message(self.Finished(self, turn))
         worker.cancel()
         return True
 
     async def stop_and_wait(self) -> None:
         """Stop streaming and wait until the partial reply has been finalised."""
         worker = self._worker
-        if self.stop() and worker is not None:
+        generating = self._generating
+        if self.stop() and worker is not None and generating:
             try:
                 await worker.wait()
             except (WorkerCancelled, WorkerFailed):
@@ -169,6 +183,17 @@ class ChatPane(Vertical):
 
     @work(exclusive=True, group="generate", exit_on_error=False)
     async def generate(
+        self, turn: Turn, messages: list[dict[str, str]], view: ReplyView, request: GenerationRequest
+    ) -> None:
+        if turn.status is not TurnStatus.STREAMING:
+            return  # stopped before this body started: stop() has already closed the turn
+        self._generating = True
+        try:
+            await self._generate(turn, messages, view, request)
+        finally:
+            self._generating = False
+
+    async def _generate(
         self, turn: Turn, messages: list[dict[str, str]], view: ReplyView, request: GenerationRequest
     ) -> None:
         live = LiveStats()

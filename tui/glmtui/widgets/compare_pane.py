@@ -145,8 +145,10 @@ class ComparePane(Vertical):
 
     def _streaming_state(self) -> Text:
         live = self.live
-        if not self.chat.is_streaming or live is None:
+        if self.chat.is_queued:
             return Text("queued: runs when A has finished", style="italic")
+        if live is None:
+            return Text("sending…", style="italic")
         if live.first_token_at is None:
             waited = format_seconds(time.monotonic() - live.started)
             return Text(f"loading model… {waited}" if self.model_loading else f"waiting… {waited}", style="italic")

@@ -56,12 +56,13 @@ class ComparisonStrip(Widget):
         session = {m.label: m for m in self._session} if self._rounds > 1 else {}
         wide = bool(session) and not self.compact and self.size.width >= 110
         table = Table(box=None, padding=(0, 1), expand=False, show_edge=False, header_style="bold")
-        table.add_column("this round")
-        table.add_column(self._names[0], justify="right", no_wrap=True, overflow="ellipsis", max_width=36)
-        table.add_column(self._names[1], justify="right", no_wrap=True, overflow="ellipsis", max_width=36)
+        # Headers are Text: model names are data, and a plain string header would be read as markup.
+        table.add_column(Text("this round"))
+        table.add_column(Text(self._names[0]), justify="right", no_wrap=True, overflow="ellipsis", max_width=36)
+        table.add_column(Text(self._names[1]), justify="right", no_wrap=True, overflow="ellipsis", max_width=36)
         table.add_column("", no_wrap=True)
         if wide:
-            table.add_column(f"session ({self._rounds} rounds)", justify="right", no_wrap=True)
+            table.add_column(Text(f"session ({self._rounds} rounds)"), justify="right", no_wrap=True)
             table.add_column("", justify="right", no_wrap=True)
             table.add_column("", no_wrap=True)
         for row in self._round:
