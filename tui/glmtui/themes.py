@@ -10,7 +10,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from textual.theme import Theme
+from textual.color import Color, ColorParseError
+from textual.theme import BUILTIN_THEMES, Theme
 
 DEFAULT_THEME = "glmtui-dark"
 COLOR_KEYS = ("primary", "secondary", "accent", "warning", "error", "success",
@@ -52,12 +53,24 @@ def theme_from_toml(path: Path) -> Theme:
     if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
         raise ValueError("[variables] must map names to colour strings")
     colours = {key: data[key] for key in COLOR_KEYS if key in data}
-    for key, value in colours.items():
+    for key, value in [*colours.items(), *((f"variables.{k}", v) for k, v in variables.items())]:
+        # Checked here: Textual builds a Theme with any string and only fails when its stylesheet is
+        # compiled, which would stop the app instead of skipping the file.
         if not isinstance(value, str):
             raise ValueError(f"'{key}' must be a colour string")
+        try:
+            Color.parse(value)
+        except ColorParseError:
+            raise ValueError(f"'{key}' = {value!r} is not a colour") from None
     try:
-        return Theme(name=name, dark=bool(data.get("dark", True)), ansi=bool(data.get("ansi", False)),
-                     variables={**APP_VARIABLES, **variables}, **colours)
+        extras = {key: float(data[key]) for key in ("luminosity_spread", "text_alpha")
+                  if isinstance(data.get(key), (int, float))}
+        ansi = bool(data.get("ansi", False))
+        # Textual's own CSS needs a few variables in ANSI mode (cursor, selection, inline borders):
+        # take them from its ANSI theme, so a user's ANSI theme never breaks the stylesheet.
+        base = dict(BUILTIN_THEMES["ansi-dark" if data.get("dark", True) else "ansi-light"].variables) if ansi else {}
+        return Theme(name=name, dark=bool(data.get("dark", True)), ansi=ansi,
+                     variables={**base, **APP_VARIABLES, **variables}, **colours, **extras)
     except Exception as exc:  # Textual validates colours when the theme is built
         raise ValueError(f"bad colour ({exc})") from None
 
