@@ -64,3 +64,49 @@ def test_bad_monitor_keys_fall_back_one_by_one(tmp_path: Path) -> None:
 def test_no_monitor_flag_wins(tmp_path: Path) -> None:
     config = build_config({"monitor": True}, env={}, flags={"monitor": False})
     assert config.monitor is False
+
+
+def test_every_problem_names_the_file_line_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('model = "ok"\nthink = 3\n\n[options]\ntemperature = "warm"\nseed = 42\n'
+                    '[monitor]\ngpu_s = "fast"\n[keymap]\nstop-reply = ""\n')
+    values, problems = load_config(path)
+    where = {p.key: p.line for p in problems}
+    assert where == {"think": 2, "options.temperature": 5, "monitor.gpu_s": 8, "keymap.stop-reply": 10}
+    assert str(problems[0]).startswith(f"{path}:2: think:")
+    assert values["options"] == {"seed": 42} and values["model"] == "ok"  # the rest still applies
+
+
+def test_a_syntax_error_has_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('model = "ok"\n\nhost = = "x"\n')
+    _, (problem,) = load_config(path)
+    assert problem.line == 3 and f"{path}:3" in str(problem)
+
+
+def test_keymap_and_options_pass_through(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[keymap]\nstop-reply = "ctrl+c, f9"\n[options]\nmirostat = 2\nnum_ctx = 8192\n')
+    values, problems = load_config(path)
+    assert problems == []
+    config = build_config(values, env={})
+    assert config.keymap == {"stop-reply": "ctrl+c,f9"} and config.options == {"mirostat": 2, "num_ctx": 8192}
+
+
+def test_low_bandwidth_is_automatic_over_ssh_and_can_be_forced(tmp_path: Path) -> None:
+    ssh = {"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22"}
+    assert build_config({}, env={}).low_bandwidth is False
+    over_ssh = build_config({}, env=ssh)
+    assert over_ssh.low_bandwidth is True and over_ssh.monitor_intervals.gpu_s == 2.0  # panels slower
+    assert build_config({}, env=ssh, flags={"low_bandwidth": False}).low_bandwidth is False
+    path = tmp_path / "config.toml"
+    path.write_text("low_bandwidth = true\n")
+    values, _ = load_config(path)
+    assert build_config(values, env={}).low_bandwidth is True
+    assert build_config(values, env={}, flags={"low_bandwidth": False}).low_bandwidth is False
+    path.write_text('low_bandwidth = "auto"\n')
+    values, problems = load_config(path)
+    assert problems == [] and build_config(values, env=ssh).low_bandwidth is True
+    path.write_text('low_bandwidth = "sometimes"\n')
+    _, problems = load_config(path)
+    assert problems[0].key == "low_bandwidth" and problems[0].line == 1

@@ -12,25 +12,23 @@ from textual.widgets import Static
 
 
 def bindings_table(screen: Screen[object]) -> Table:
-    """One row per key active on `screen` (the focused widget's, the screen's and the app's)."""
+    """One row per glmtui binding active on `screen` (the screen's, the focused widget's, the app's):
+    those with an id (rebindable) or shown in the footer. The text box's own editing keys are left out."""
     table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
-    table.add_column("key", no_wrap=True)
-    table.add_column("what it does")
-    table.add_column("id (for [keymap])", style="dim", no_wrap=True)
-    seen: set[tuple[str, str]] = set()
-    rows = []
+    table.add_column(Text("key"), no_wrap=True)
+    table.add_column(Text("what it does"))
+    table.add_column(Text("id (for [keymap])"), style="dim", no_wrap=True)  # Text: "[keymap]" is not markup
+    rows: dict[str, tuple[int, list[str], Binding]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
-        if binding.system or not (binding.description or binding.tooltip):
+        if binding.system or not binding.description or not (binding.id or binding.show):
             continue
-        what = binding.description or binding.tooltip
-        if (what, binding.id or "") in seen:  # one row per binding, its keys together
-            continue
-        seen.add((what, binding.id or ""))
-        keys = [k for k, a in screen.active_bindings.items() if a.binding is binding] or [key]
-        rows.append((", ".join(screen.app.get_key_display(Binding(k, "")) for k in keys), what, binding.id or ""))
-    for keys, what, binding_id in rows:
-        table.add_row(Text(keys), Text(what), Text(binding_id))
+        rank = 0 if active.node is screen else 2 if active.node is screen.app else 1
+        # One row per binding, its keys together (Textual splits "ctrl+j,alt+enter" into one per key).
+        rows.setdefault(binding.id or binding.description, (rank, [], binding))[1].append(key)
+    for _, keys, binding in sorted(rows.values(), key=lambda row: row[0]):
+        shown = ", ".join(screen.app.get_key_display(Binding(k, "")) for k in keys)
+        table.add_row(Text(shown), Text(binding.description), Text(binding.id or ""))
     return table
 
 

@@ -1,0 +1,140 @@
+"""Pilot flows for the history: turns saved as they end, the history screen, --continue, no store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from glmtui.paths import db_path
+from glmtui.screens.chat import ChatScreen
+from glmtui.screens.confirm import ConfirmScreen
+from glmtui.screens.history import HistoryScreen, RenameScreen
+from glmtui.services.store import Store
+from glmtui.simulator import Fault, Simulator
+from glmtui.state import TurnStatus
+from tests.app.helpers import finished, make_app, pane, ready, send, screen_text
+from tests.conftest import wait_until
+
+GLM = "glm-4.7-flash:latest"
+
+
+def saved(path: Path | None = None) -> Store:
+    return Store(path or db_path())
+
+
+async def history(pilot) -> HistoryScreen:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    await pilot.press("ctrl+o")
+    await wait_until(lambda: isinstance(app.screen, HistoryScreen) and app.screen.rows, what="the history list")
+    return app.screen  # type: ignore[no-any-return]
+
+
+async def test_turns_are_saved_done_stopped_and_failed(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        await finished(await send(pilot, "Write a binary search in Rust"))
+        sim.rate = 30.0
+        slow = await send(pilot, "a slow one")
+        await wait_until(lambda: (view := pane(app).current_view) is not None and view.live is not None
+                         and view.live.tokens > 3, what="some tokens")
+        await pilot.press("escape")
+        await finished(slow)
+        sim.rate = 2000.0
+        sim.inject(Fault("drop", after_tokens=10))
+        await finished(await send(pilot, "this one drops"))
+        conversation_id = pane(app).conversation.id
+        assert conversation_id is not None
+        await wait_until(lambda: [t.status for t in saved().load(conversation_id).turns] == [
+            TurnStatus.DONE, TurnStatus.STOPPED, TurnStatus.FAILED], what="three turns saved")
+        stored = saved().load(conversation_id)
+        assert stored.title == "Write a binary search in Rust"
+        assert stored.turns[0].stats.final and stored.turns[0].reply == pane(app).conversation.turns[0].reply
+        assert stored.turns[1].thinking == slow.thinking and stored.turns[2].error
+        digest = saved()._db.execute("SELECT model_digest FROM turns LIMIT 1").fetchone()[0]
+        assert len(digest) == 64  # the model's digest from /api/tags
+
+
+async def test_history_screen_resumes_renames_exports_and_deletes(sim: Simulator, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_app(sim.url, model=GLM)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        first = await finished(await send(pilot, "Explain borrow checking"))
+        await pilot.press("ctrl+n")
+        await finished(await send(pilot, "Something else entirely"))
+        screen = await history(pilot)
+        assert [row.title for row in screen.rows] == ["Something else entirely", "Explain borrow checking"]
+        for char in "borrow":
+            await pilot.press(char)
+        await wait_until(lambda: [r.title for r in screen.rows] == ["Explain borrow checking"], what="the search")
+        await pilot.press("ctrl+s")
+        await wait_until(lambda: list(tmp_path.glob("glmtui-explain-borrow-checking-*.md")), what="the export")
+        exported = next(tmp_path.glob("glmtui-explain-borrow-checking-*.md")).read_text()
+        assert exported.startswith("---\ntitle: \"Explain borrow checking\"") and "eval_rate_tok_s:" in exported
+        assert first.reply.strip()[:100] in exported
+        await pilot.press("f2")
+        await wait_until(lambda: isinstance(app.screen, RenameScreen), what="the rename box")
+        await pilot.press("ctrl+u")  # clear the line (Input's key), then type the new title
+        for char in "Borrowing":
+            await pilot.press(char)
+        await pilot.press("enter")
+        await wait_until(lambda: screen.rows and screen.rows[0].title == "Borrowing", what="the new title")
+        await pilot.press("enter")  # open it: back in the chat with its turns
+        await wait_until(lambda: isinstance(app.screen, ChatScreen), what="the chat")
+        assert pane(app).conversation.title == "Borrowing" and len(pane(app).conversation.turns) == 1
+        await wait_until(lambda: "Explain borrow checking" in screen_text(app), what="the old turn on screen")
+        third = await finished(await send(pilot, "and lifetimes?"))
+        assert third.status is TurnStatus.DONE
+        history_id = pane(app).conversation.id
+        await wait_until(lambda: len(saved().load(history_id).turns) == 2, what="the resumed chat saved")  # type: ignore[arg-type]
+        screen = await history(pilot)
+        await pilot.press("ctrl+d")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+        await pilot.press("y")
+        await wait_until(lambda: len(screen.rows) == 1, what="the list without it")
+
+
+async def test_continue_resumes_the_last_conversation_with_its_model(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        await pilot.app.switch_model("gpt-oss:20b")
+        await finished(await send(pilot, "remember this"))
+    again = make_app(sim.url, model=GLM)
+    again._continue_last = True
+    async with again.run_test(size=(120, 40)):
+        await wait_until(lambda: len(pane(again).conversation.turns) == 1, what="the conversation resumed")
+        await ready(again)
+        assert again.model == "gpt-oss:20b"
+        await wait_until(lambda: "remember this" in screen_text(again), what="the old prompt on screen")
+
+
+async def test_a_500_turn_conversation_mounts_only_the_last_turns(sim: Simulator) -> None:
+    store = saved()
+    conversation = store.create_conversation("long", GLM, None)
+    from tests.unit.test_store import finished as make_turn, save
+
+    for i in range(500):
+        save(store, conversation, make_turn(f"prompt {i}"))
+    app = make_app(sim.url, model=GLM)
+    app._continue_last = True
+    async with app.run_test(size=(120, 40)):
+        await wait_until(lambda: len(pane(app).conversation.turns) == 500, what="the resume")
+        log = pane(app).log_view
+        assert log.mounted_turns == 30
+        await wait_until(lambda: "470 earlier turn(s) not shown" in screen_text(app) or "prompt 499" in screen_text(app),
+                         what="the latest turn on screen")
+
+
+async def test_without_a_usable_store_the_app_still_chats(sim: Simulator, tmp_path: Path) -> None:
+    (tmp_path / "blocked").write_text("a file where the data folder should be")
+    app = make_app(sim.url, model=GLM)
+    app.sessions.__init__(app, tmp_path / "blocked" / "glmtui.db")  # as if the data dir were unusable
+    assert not app.sessions.journal.enabled and "History is off" in app.sessions.problems[0]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        turn = await finished(await send(pilot, "still works"))
+        assert turn.status is TurnStatus.DONE and pane(app).conversation.id is None

@@ -1,0 +1,94 @@
+"""Keys: a [keymap] rebinding works, F1 lists the screen's keys with ids, Ctrl+G copies, 80×24 fits."""
+
+from __future__ import annotations
+
+from glmtui.keys import binding_ids
+from glmtui.screens.copy import CopyScreen, code_blocks
+from glmtui.screens.help import HelpScreen
+from glmtui.simulator import Simulator
+from glmtui.state import TurnStatus
+from glmtui.widgets.monitor.sidebar import MonitorSidebar
+from glmtui.widgets.prompt_input import PromptInput
+from glmtui.widgets.status_bar import StatusBar
+from tests.app.helpers import finished, make_app, pane, ready, send, screen_text
+from tests.conftest import wait_until
+
+GLM = "glm-4.7-flash:latest"
+
+
+def test_every_binding_has_a_unique_id() -> None:
+    ids = binding_ids()
+    assert {"stop-reply", "open-models", "open-compare", "open-history", "compare-stop-pane", "help",
+            "history-delete", "models-cancel-pull"} <= set(ids)
+
+
+async def test_keymap_rebinds_stop_and_unknown_ids_are_reported(sim: Simulator) -> None:
+    sim.rate = 30.0
+    app = make_app(sim.url, model=GLM, keymap={"stop-reply": "f9", "no-such-binding": "f10"})
+    assert any("no-such-binding" in problem for problem in app._problems)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        turn = await send(pilot, "stop me with f9")
+        await wait_until(lambda: (view := pane(app).current_view) is not None and view.live is not None
+                         and view.live.tokens > 3, what="tokens")
+        await pilot.press("escape")  # no longer bound to stop
+        await pilot.pause(0.2)
+        assert turn.status is TurnStatus.STREAMING
+        await pilot.press("f9")
+        await finished(turn)
+        assert turn.status is TurnStatus.STOPPED
+
+
+async def test_f1_lists_the_keys_of_the_screen_with_their_ids(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        await pilot.press("f1")
+        await wait_until(lambda: isinstance(app.screen, HelpScreen), what="the help")
+        await wait_until(lambda: "Keys: Chat" in (text := screen_text(app)) and "open-compare" in text
+                         and "Stop reply" in text and "stop-reply" in text, what="the keys with their ids")
+        await pilot.press("escape")
+        await wait_until(lambda: not isinstance(app.screen, HelpScreen), what="help closed")
+
+
+async def test_ctrl_g_copies_the_reply_or_a_code_block(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM)
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]  # what OSC 52 would carry
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        turn = await finished(await send(pilot, "Write a binary search in Rust"))
+        await pilot.press("ctrl+g")
+        await wait_until(lambda: isinstance(app.screen, CopyScreen), what="the copy list")
+        await pilot.press("down")
+        await pilot.press("enter")
+        await wait_until(lambda: copied, what="the copy")
+        assert copied[0] == code_blocks(turn.reply)[0][1] and "fn binary_search" in copied[0]
+
+
+def test_code_blocks_are_found_with_their_language() -> None:
+    text = "intro\n```rust\nfn a() {}\n```\nmid\n~~~\nplain\n~~~\n"
+    assert code_blocks(text) == [("rust", "fn a() {}\n"), ("", "plain\n")]
+
+
+async def test_the_chat_is_usable_at_80x24(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        await finished(await send(pilot, "hello at 80 columns"))
+        await pilot.pause(0.3)
+        screen = app.screen
+        sidebar = screen.query_one(MonitorSidebar)
+        assert sidebar.region.width == 28  # compact monitor beside the chat
+        prompt = screen.query_one(PromptInput).region
+        assert prompt.height >= 1 and prompt.bottom <= 23 and screen.query_one(StatusBar).region.y == 22
+        assert pane(app).region.width >= 48 and pane(app).region.height >= 12
+        await wait_until(lambda: "tok/s" in screen_text(app), what="the figures on screen")
+
+
+async def test_low_bandwidth_mode_turns_animation_off(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM, low_bandwidth=True)
+    assert app.animation_level == "none"
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        assert (await finished(await send(pilot, "hi"))).status is TurnStatus.DONE
