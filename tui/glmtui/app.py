@@ -14,13 +14,14 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
 
+from glmtui.app_screens import AppScreens
 from glmtui.config import Config
 from glmtui.errors import GlmTuiError
 from glmtui.hosts import is_local
@@ -34,14 +35,14 @@ from glmtui.pull_feed import PullFeed
 from glmtui.services.library import ModelLibrary
 from glmtui.services.ollama import OllamaService
 from glmtui.state import (
-    Conversation, GenerationStats, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress, ThinkSetting, Turn,
+    GenerationStats, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress, ThinkSetting, Turn,
 )
 from glmtui.think import effective_think, next_think, think_label
 from glmtui.trace import trace
 from glmtui.sessions import Sessions
 from glmtui.themes import APP_VARIABLES, choose_theme, load_themes
 from glmtui.services.compare import VoteRecord
-from glmtui.widgets.chat_pane import ChatPane, GenerationRequest
+from glmtui.widgets.chat_pane import GenerationRequest
 
 IDLE_GC_DELAY_S = 0.1
 FULL_GC_EVERY = 10
@@ -52,7 +53,7 @@ MONITOR_MIN_WIDTH = 80  # below this the sidebar is hidden (and nothing is sampl
 DEFAULT_STORE = Path("<default>")  # the store at platformdirs' data dir (None: no history at all)
 
 
-class GlmTuiApp(App[None]):
+class GlmTuiApp(AppScreens, App[None]):
     """The glmtui application."""
 
     # Textual loads a screen's CSS_PATH when it is pushed or switched to by mode, but not for the
@@ -201,139 +202,6 @@ class GlmTuiApp(App[None]):
     async def sample_now(self) -> MonitorSample | None:
         """A sample even while the sidebar is hidden (the models screen's fit needs the GPUs)."""
         return await self.monitor_feed.sample_now()
-
-    # -- models: switch, pull ----------------------------------------------------------------------
-
-    def get_system_commands(self, screen: Screen[object]):  # type: ignore[no-untyped-def]
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Switch model", "Installed models: pick one for this chat (F4)",
-                            lambda: self.open_models("installed"))
-        yield SystemCommand("Pull model", "The variant catalogue with VRAM fit, or any name:tag",
-                            lambda: self.open_models("catalogue"))
-        yield SystemCommand("Open history", "Saved conversations: search, resume, rename, delete, export (Ctrl+O)",
-                            self.open_history)
-        yield SystemCommand("New chat", "Start a new conversation (the current one stays in the history)",
-                            lambda: self.run_worker(self._new_chat()))
-        yield SystemCommand("Copy last reply", "The last reply or one of its code blocks, to the clipboard (OSC 52)",
-                            self.copy_last_reply)
-        yield SystemCommand("Compare models", "A/B: one prompt to two models side by side, figures compared (F5)",
-                            lambda: self.run_worker(self.open_compare()))
-
-    def action_help(self) -> None:
-        from glmtui.screens.help import HelpScreen
-
-        if type(self.screen).__name__ != "HelpScreen":
-            self.push_screen(HelpScreen(self.screen))
-
-    def open_history(self) -> None:
-        from glmtui.screens.history import HistoryScreen
-
-        if not isinstance(self.screen, HistoryScreen):
-            self.push_screen(HistoryScreen())
-
-    def chat_conversation(self) -> Conversation | None:
-        """The conversation in the chat screen (beneath whatever is on top)."""
-        from glmtui.screens.chat import ChatScreen
-
-        chat = next((s for s in self.screen_stack if isinstance(s, ChatScreen)), None)
-        return chat.pane.conversation if chat is not None else None
-
-    async def _new_chat(self) -> None:
-        from glmtui.screens.chat import ChatScreen
-
-        while not isinstance(self.screen, ChatScreen):
-            await self.pop_screen()
-        await self.screen.action_new_chat()
-
-    def copy_last_reply(self) -> None:
-        from glmtui.screens.copy import CopyScreen
-
-        conversation = self.chat_conversation()
-        turn = next((t for t in reversed(conversation.turns) if t.reply), None) if conversation else None
-        if turn is None:
-            self.notify("No reply to copy yet.", timeout=2)
-            return
-        self.push_screen(CopyScreen(turn.reply))
-
-    async def open_compare(self, model_a: str | None = None, model_b: str | None = None,
-                           prompt: str | None = None) -> None:
-        """Back to the comparison in progress, or a new one when models are named (or none exists)."""
-        from glmtui.screens.compare import CompareScreen
-
-        current = self.compare_screen
-        if current is not None and model_a is None and model_b is None:
-            if current in self.screen_stack:  # beneath another screen (the model picker): back down to it
-                while self.screen is not current:
-                    await self.pop_screen()
-            else:
-                self.push_screen(current)
-            return
-        if current is not None and current in self.screen_stack:
-            while self.screen is not current:
-                await self.pop_screen()
-        if current is not None:
-            if self.screen is current:
-                await self.pop_screen()
-            self.uninstall_screen(current)
-            await current.remove()
-        screen = CompareScreen(model_a, model_b, prompt, rng=self.compare_rng)
-        self.compare_screen = screen
-        self.install_screen(screen, name="compare")
-        await self.push_screen(screen)
-
-    def open_models(self, tab: str = "installed") -> None:
-        from glmtui.screens.models import ModelsScreen
-
-        if isinstance(self.screen, ModelsScreen):
-            self.screen.query_one("#models-tabs").active = tab  # type: ignore[attr-defined]
-            return
-        self.push_screen(ModelsScreen(tab))
-
-    async def switch_model(self, name: str) -> None:
-        """Point the chat at another model; the conversation stays and goes with the next request."""
-        if name == self.model:
-            self.notify(f"{name} is already this chat's model.", timeout=2)
-            return
-        self.model = name
-        await self._load_model_info()
-        self.notify(f"Switched to {name}: the conversation continues with it.", timeout=3)
-
-    async def _switch_and_close(self, name: str) -> None:
-        from glmtui.screens.models import ModelsScreen
-
-        await self.switch_model(name)
-        if isinstance(self.screen, ModelsScreen):
-            self.screen.dismiss()
-
-    def chat_panes(self) -> list[ChatPane]:
-        """Every chat pane: the chat's, and the comparison's even while it is out of sight."""
-
-        screens = list(self.screen_stack)
-        if self.compare_screen is not None and self.compare_screen not in screens:
-            screens.append(self.compare_screen)
-        return [pane for screen in screens for pane in screen.query(ChatPane)]
-
-    def is_streaming(self, model: str) -> bool:
-        return any(same_model(pane.streaming_model or "", model) for pane in self.chat_panes())
-
-    def _pull_finished(self, job: PullProgress) -> None:
-        from glmtui.screens.confirm import ConfirmScreen
-        from glmtui.screens.models import ModelsScreen
-
-        if job.state == "failed":
-            self.notify(f"{job.error}" + (f" — {job.hint}" if job.hint else ""), title=f"Pull {job.name}",
-                        severity="error", timeout=8)
-            return
-        if job.state != "done":
-            return
-        if isinstance(self.screen, ModelsScreen) and self.screen.pick_for is None:
-            text = Text()
-            text.append(f"{job.name} is installed.", style="bold")
-            text.append("\nSwitch this chat to it? The conversation stays.")
-            self.push_screen(ConfirmScreen(text, yes="Switch", no="Not now"),
-                             lambda yes: self.run_worker(self._switch_and_close(job.name)) if yes else None)
-        else:
-            self.notify(f"{job.name} is installed. F4, then Enter on it, switches to it.", title="Pull", timeout=6)
 
     # -- connection and model ---------------------------------------------------------------------
 

@@ -236,7 +236,7 @@ class ModelsScreen(Screen[str | None]):
         app = self.glm
         text = Text()
         text.append(f"Model for {self.pick_for}" if self.pick_for else "Models", style="bold")
-        text.append(f"  ·  {app.config.host}  ·  fit at {self.context:,} ctx ([ ] changes) on ")
+        text.append(f"  ·  {'built-in simulator' if app.config.demo else app.config.host}  ·  fit at {self.context:,} ctx ([ ] changes) on ")
         text.append(self.machine.label)
         if not app.ollama_is_local:
             text.append("  (GPU figures are this machine's, not the Ollama host's)", style="yellow")

@@ -30,7 +30,8 @@ class AppHeader(Widget):
         text.append("  model ")
         text.append(self.model or "—", style="bold")
         text.append("  ·  ")
-        text.append(self.host)
+        # The demo's simulator listens on a random port: naming it says more (and keeps screenshots stable).
+        text.append("built-in simulator" if self.demo else self.host)
         symbol, colour = STATE_STYLE.get(self.connection, ("?", "white"))
         text.append(f"  {symbol} ", style=colour)
         state = self.connection
