@@ -47,7 +47,8 @@ def test_round_metrics_cover_every_figure_and_mark_partial_sides() -> None:
                           "thinking time"]
     assert rows["eval rate"].a == "50.00 tok/s" and rows["eval rate"].b == "100.00 tok/s"
     assert rows["eval rate"].better == "b" and rows["eval rate"].verdict == "B 2.0× faster"
-    assert rows["TTFT"].better == "a" and rows["load time"].verdict == "A 230× quicker"
+    assert rows["TTFT"].better == "a" and rows["load time"].verdict == "A was already loaded"
+    assert rows["load time"].better is None
     assert rows["output tokens"].better is None and rows["output tokens"].verdict == "A 2.5× more"
     assert rows["thinking time"].better is None  # thinking is compared, not judged
     # A stopped side has no server figures, and no verdict is given against a partial reply.

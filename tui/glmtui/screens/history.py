@@ -101,15 +101,19 @@ class HistoryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("title", "model", "updated", "turns")
-        title = Text()
+        self.query_one(Input).focus()
+        self.refresh_rows()
+
+    def _show_title(self) -> None:
+        title = Text(no_wrap=True, overflow="ellipsis")
         title.append("History", style="bold")
         if self.glm.sessions.journal.enabled:
-            title.append(f"  ·  {self.glm.sessions.journal.store.path}", style="dim")  # type: ignore[union-attr]
+            search = self.query_one(Input).value.strip()
+            title.append(f"  ·  {len(self.rows)} conversation(s)" + (" found" if search else ""))
+            title.append("  ·  Enter opens · F2 renames · Ctrl+D deletes · Ctrl+S exports", style="dim")
         else:
             title.append("  ·  saving is off for this session (see the notification)", style="yellow")
         self.query_one("#history-title", Static).update(title)
-        self.query_one(Input).focus()
-        self.refresh_rows()
 
     @work(exclusive=True, group="history-search", exit_on_error=False)
     async def refresh_rows(self, delay: float = 0.0) -> None:
@@ -126,6 +130,7 @@ class HistoryScreen(Screen[None]):
         ids = [row.id for row in self.rows]
         if keep in ids:
             table.move_cursor(row=ids.index(keep), animate=False)
+        self._show_title()
         empty = self.query_one("#history-empty", Static)
         empty.update("" if self.rows else ("No conversation matches." if search else "No saved conversations yet."))
 

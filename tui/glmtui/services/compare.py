@@ -23,6 +23,7 @@ RunMode = Literal["parallel", "sequential"]
 Vote = Literal["a", "b", "tie"]
 SIDES: tuple[Side, Side] = ("a", "b")
 SAME_WITHIN = 0.02  # values within 2% of each other are called even: closer is measurement noise
+LOADED_S = 0.05  # a load_duration under this means the model was already in memory
 
 
 @dataclass
@@ -144,6 +145,9 @@ def _metrics(a: GenerationStats | None, b: GenerationStats | None, suffix: Calla
         if spec.label.startswith("thinking") and not (va or vb):
             continue  # neither thought: no rows about thinking
         better, text = verdict(va, vb, spec.lower_is_better, spec.word) if judge else (None, "")
+        if spec.label == "load time" and text and va is not None and vb is not None and min(va, vb) < LOADED_S:
+            # One model was in memory already: that is where it happened to be, not how fast it loads.
+            better, text = None, f"{'A' if va < vb else 'B'} was already loaded"
         rows.append(Metric(spec.label, spec.show(va) + suffix("a"), spec.show(vb) + suffix("b"), better, text))
     return rows
 

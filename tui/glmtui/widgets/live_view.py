@@ -41,6 +41,7 @@ class LiveView(Widget):
         self._drawn_from = 0
         self._drawn: list[Strip] = []
         self._blank: tuple[tuple[int, str], Strip] | None = None
+        self._settled = False
 
     # -- content ---------------------------------------------------------------------------------------
     def freeze(self, renderable: RenderableType) -> None:
@@ -62,6 +63,12 @@ class LiveView(Widget):
         self._drawn_from, self._drawn = len(self._head), self._tail
         # Up to the last line that had or has text: the reserved rows below were blank and still are.
         self._fit(start + same, start + max(len(drawn), len(lines)))
+
+    def settle(self) -> None:
+        """The text is complete: drop the blank rows reserved for growth (a reopened thinking trace
+        would otherwise show half a screen of nothing under its last line)."""
+        self._settled = True
+        self._fit()
 
     @property
     def step(self) -> int:
@@ -87,6 +94,8 @@ class LiveView(Widget):
         if not self._width:
             # Not laid out yet: take one step of room; on_resize renders at the real width.
             rows = self.step if (self._frozen or self._tail_renderable is not None) else 0
+        elif self._settled:
+            rows = self.line_count  # finished: exactly its text, no room kept for more
         else:
             step = self.step
             rows = math.ceil(self.line_count / step) * step

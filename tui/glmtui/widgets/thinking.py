@@ -47,4 +47,5 @@ class ThinkingView(Collapsible):
         prefix = "thinking stopped after" if still_thinking else "thought for"
         self.title = f"{prefix} {duration} · {tokens} tokens"
         self._finished = True
+        self._text.settle()
         self.collapsed = True

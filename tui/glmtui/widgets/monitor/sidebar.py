@@ -56,7 +56,7 @@ class MonitorSidebar(VerticalScroll):
         remote = "" if app.ollama_is_local else app.config.host
         self.query_one(GpuPanel).remote_host = remote
         self.query_one(SystemPanel).ollama_local = not remote
-        self.query_one(OllamaPanel).host = app.config.host
+        self.query_one(OllamaPanel).host = "built-in simulator" if app.config.demo else app.config.host
         if app.monitor_sample is not None:
             self._got_sample(app.monitor_sample)
         self.ollama = app.ollama_snapshot

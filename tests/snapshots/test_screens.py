@@ -1,0 +1,126 @@
+"""Snapshots of the screens the README shows, with fixed content so they are deterministic.
+
+The live screenshots (`python screenshots/make.py`) stream real replies, so their figures vary; these
+put the same screens on fixed data: a saved conversation with a thinking trace and exact figures, the
+model switcher with a pull at a known point, an A/B comparison of two finished replies, the history.
+The app runs against the simulator in demo mode (which names the simulator instead of its random port).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from glmtui.app import GlmTuiApp
+from glmtui.config import Config
+from glmtui.screens.compare import CompareScreen
+from glmtui.screens.models import ModelsScreen
+from glmtui.services.compare import Round
+from glmtui.services.store import Store
+from glmtui.simulator import Simulator
+from glmtui.state import Conversation, GenerationStats, PullProgress, Turn, TurnStatus
+from glmtui.widgets.message import FinalReply
+from glmtui.widgets.thinking import ThinkingView
+from tests.conftest import wait_until
+from tests.fakes import scripted_sampler
+from tests.snapshots.test_snapshots import REPLY
+
+GLM, Q8 = "glm-4.7-flash:latest", "glm-4.7-flash:q8_0"
+JAN = time.mktime((2026, 1, 15, 9, 30, 0, 0, 0, -1))  # dates far enough back to print as dates
+
+
+def turn(model: str, rate: float, ttft: float, load_s: float, prompt: str = "Write a binary search in Rust") -> Turn:
+    tokens = 812
+    return Turn(prompt=prompt, model=model, think="on", reply=REPLY.replace("Binary search", f"Binary search ({model})"),
+                thinking="The user wants a binary search. Keep it short, show the edge cases.",
+                status=TurnStatus.DONE, created_at=JAN,
+                stats=GenerationStats(ttft_s=ttft, eval_count=tokens, eval_duration_ns=int(tokens / rate * 1e9),
+                                      prompt_eval_count=38, prompt_eval_duration_ns=30_780_000,
+                                      load_duration_ns=int(load_s * 1e9), thinking_tokens=14, thinking_s=1.8))
+
+
+def app_on(sim: Simulator, tmp_path: Path, **kw: Any) -> GlmTuiApp:
+    config = Config(host=sim.url, model=GLM, demo=True, monitor=False)
+    app = GlmTuiApp(config, sampler=scripted_sampler(), store_path=tmp_path / "glmtui.db", **kw)
+    app.online_poll_s = 0.2
+    return app
+
+
+async def online(app: GlmTuiApp) -> None:
+    await wait_until(lambda: app.connection == "online" and app.think_label != "", what="online")
+
+
+def test_chat_with_a_thinking_trace_and_exact_figures(snap_compare, sim: Simulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = Store(tmp_path / "glmtui.db")
+    conversation = store.create_conversation("Binary search", GLM, None)
+    saved = turn(GLM, 71.3, 0.21, 1.52)
+    store.finish_turn(store.start_turn(conversation, saved), saved)
+    app = app_on(sim, tmp_path, continue_last=True)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await online(app)
+        await wait_until(lambda: app.screen.query(FinalReply), what="the saved reply")
+        app.screen.query(ThinkingView).last().collapsed = False
+        await pilot.pause(0.5)
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 32), run_before=run_before)
+
+
+def test_models_screen_mid_pull(snap_compare, sim: Simulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app = app_on(sim, tmp_path)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await online(app)
+        await pilot.press("f4")
+        await wait_until(lambda: isinstance(app.screen, ModelsScreen) and len(app.screen.details) == 3,
+                         what="the models and their details")
+        await wait_until(lambda: "RTX 4090" in app.screen.machine.label, what="the GPU for the fit")  # type: ignore[attr-defined]
+        app.pulls_signal.publish((PullProgress(Q8, "pulling", "downloading", completed=11_200_000_000,
+                                               total=31_839_000_000, rate=104_000_000, eta_s=198.0),))
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(120, 34), run_before=run_before)
+
+
+def test_compare_after_one_round(snap_compare, sim: Simulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app = app_on(sim, tmp_path, compare=(GLM, "gpt-oss:20b", None))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await online(app)
+        await wait_until(lambda: isinstance(app.screen, CompareScreen) and app.screen.ready, what="compare ready")
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        a, b = turn(GLM, 71.3, 0.21, 1.52), turn("gpt-oss:20b", 118.6, 0.34, 2.05)
+        for pane, saved in zip(screen.panes, (a, b)):
+            await pane.chat.load(Conversation(turns=[saved]))
+        screen.run.rounds.append(Round(a.prompt, GLM, "gpt-oss:20b", "sequential", a=a, b=b, sent=True))
+        screen._refresh_all()
+        await pilot.pause(0.5)
+
+    assert snap_compare(app, terminal_size=(130, 36), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24)])
+def test_history_screen(snap_compare, sim: Simulator, tmp_path: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    store = Store(tmp_path / "glmtui.db")
+    for title, turns in (("Binary search in Rust", 3), ("Borrow checking", 12), ("SQL: top customers", 1)):
+        conversation = store.create_conversation(title, GLM, None)
+        for _ in range(turns):
+            saved = turn(GLM, 70.0, 0.2, 0.0)
+            store.finish_turn(store.start_turn(conversation, saved), saved)
+    store._db.execute("UPDATE conversations SET updated_at = ? + id * 86400", (JAN,))
+    app = app_on(sim, tmp_path)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await online(app)
+        await pilot.press("ctrl+o")
+        await wait_until(lambda: getattr(app.screen, "rows", None), what="the history list")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
