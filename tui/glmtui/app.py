@@ -147,8 +147,8 @@ class GlmTuiApp(AppScreens, App[None]):
         # A theme picked in the palette is remembered for the next run.
         self.theme_changed_signal.subscribe(self, lambda theme: self.sessions.remember_theme(theme.name))
         self.run_worker(self.sessions.load_votes(), group="votes")
-        if self._continue_last:
-            self.run_worker(self._continue(), group="continue")
+        if self._continue_last:  # after the first frame, which must not wait for the history
+            self.call_after_refresh(lambda: self.run_worker(self._continue(), group="continue"))
         # Start talking to Ollama only after the first frame is up: importing the client costs ~150 ms.
         self.call_after_refresh(self.poll_connection)
         # Everything built so far (modules, CSS, widgets) lives as long as the app: keep it out of

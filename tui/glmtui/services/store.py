@@ -115,11 +115,9 @@ class Store:
             db.execute("PRAGMA journal_mode = WAL")
             self._migrate(db)
             return db
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc).lower():
-                raise
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower():
-                raise
+        except sqlite3.OperationalError:
+            raise  # cannot open, read-only, locked, disk I/O: the file may be fine, so leave it be
+        except sqlite3.DatabaseError as exc:  # not a database, or not ours: move it aside, never delete
             moved = self._move_aside(str(exc))
             self.notice = f"The history database was unreadable ({exc}); it was moved to {moved} and a new one started."
             db = self._connect()

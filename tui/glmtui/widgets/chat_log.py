@@ -12,6 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 MOUNTED_TURNS = 30
+FIRST_SHOWN = 4  # a resumed chat shows its last turns at once, the rest of the window right after
 
 
 class ChatLog(VerticalScroll):
@@ -57,10 +58,23 @@ class ChatLog(VerticalScroll):
         keep = pairs[-MOUNTED_TURNS:]
         self._hidden_turns = earlier + len(pairs) - len(keep)
         self._pairs = list(keep)
+        # The last few turns first (what the screen shows), the rest once that frame is out: each
+        # saved reply is a full Markdown render, and thirty of them delayed the first view by ~0.5 s.
+        first, rest = keep[-FIRST_SHOWN:], keep[:-FIRST_SHOWN]
+        await self.mount_all([widget for pair in first for widget in pair])
+        self.anchor()
+        if rest:
+            self.call_after_refresh(self._mount_earlier, rest)
+        elif self._hidden_turns:
+            await self._update_hidden_label()
+
+    async def _mount_earlier(self, pairs: list[tuple[Widget, Widget]]) -> None:
+        if not self.is_attached or not self._pairs or self._pairs[len(pairs) - 1] is not pairs[-1]:
+            return  # cleared or replaced meanwhile
+        widgets = [widget for pair in pairs for widget in pair]
+        await self.mount_all(widgets, before=self._pairs[len(pairs)][0])
         if self._hidden_turns:
             await self._update_hidden_label()
-        await self.mount_all([widget for pair in keep for widget in pair])
-        self.anchor()
 
     async def add_notice(self, text: str | Text) -> None:
         """A line of app information (not model output) in the flow of the chat."""

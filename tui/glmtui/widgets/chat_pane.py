@@ -131,10 +131,8 @@ class ChatPane(Vertical):
         """Show a saved conversation and continue it: the next prompt carries all of its turns."""
         self.conversation = conversation
         shown = conversation.turns[-MOUNTED_TURNS:]
-        views = [(UserMessage(turn.prompt), ReplyView(turn)) for turn in shown]
+        views = [(UserMessage(turn.prompt), ReplyView(turn, saved=True)) for turn in shown]
         await self.log_view.load_turns(views, len(conversation.turns) - len(shown))  # type: ignore[arg-type]
-        for _, view in views:
-            await view.finish()
 
     def new_conversation(self) -> None:
         self.conversation = Conversation(system=self.conversation.system)

@@ -60,9 +60,12 @@ class ReplyView(Vertical):
     ReplyView.-stopped > .reply-stats { color: $warning; }
     """
 
-    def __init__(self, turn: Turn) -> None:
-        super().__init__(classes="-streaming")
+    def __init__(self, turn: Turn, *, saved: bool = False) -> None:
+        """`saved`: a finished turn from the history, composed in its final form at once (no
+        streaming widgets, no second render): a resumed chat mounts all its turns in one layout."""
+        super().__init__(classes=f"-{turn.status.value}" if saved else "-streaming")
         self.turn = turn
+        self._saved = saved
         self.live: LiveStats | None = None
         self._thinking_parts: list[str] = []
         self._content_pending: list[str] = []
@@ -75,7 +78,22 @@ class ReplyView(Vertical):
         self._finished = False
 
     def compose(self) -> ComposeResult:
+        if self._saved:
+            self._finished = True
+            turn = self.turn
+            if turn.thinking:
+                self._thinking_view = ThinkingView()
+                yield self._thinking_view
+            if turn.reply:
+                yield FinalReply(turn.reply)
+            self._stats.update(stats_line(turn))
         yield self._stats
+
+    def on_mount(self) -> None:
+        if self._saved and self._thinking_view is not None:
+            turn = self.turn
+            self._thinking_view.show_text(turn.thinking)
+            self._thinking_view.finish(turn.stats.thinking_s, turn.stats.thinking_tokens, still_thinking=not turn.reply)
 
     def set_waiting(self, text: str) -> None:
         """What the line under the reply says until the first token: "queued", "loading model"…"""
