@@ -15,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from glmtui.paths import data_dir
+from glmtui.screens.row_keys import move_row, row_bindings
 from glmtui.services.conversation_export import conversation_markdown, slug, write_export
 from glmtui.services.store import ConversationRow
 
@@ -75,10 +76,7 @@ class HistoryScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Back", id="history-close"),
         Binding("enter", "open", "Open", priority=True, id="history-open"),
-        Binding("up", "move(-1)", "Up", show=False, priority=True, id="history-up"),
-        Binding("down", "move(1)", "Down", show=False, priority=True, id="history-down"),
-        Binding("pageup", "move(-10)", "Page up", show=False, priority=True, id="history-page-up"),
-        Binding("pagedown", "move(10)", "Page down", show=False, priority=True, id="history-page-down"),
+        *row_bindings("history"),
         Binding("f2", "rename", "Rename", priority=True, id="history-rename"),
         Binding("ctrl+d", "delete", "Delete", priority=True, id="history-delete"),
         Binding("ctrl+s", "export", "Export", priority=True, id="history-export"),
@@ -146,9 +144,7 @@ class HistoryScreen(Screen[None]):
         return self.rows[table.cursor_row]
 
     def action_move(self, delta: int) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count:
-            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)), animate=False)
+        move_row(self.query_one(DataTable), delta)
 
     def action_close(self) -> None:
         self.dismiss()

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 from glmtui.catalog import Variant, load_catalog
 from glmtui.errors import GlmTuiError
 from glmtui.model_names import same_model
+from glmtui.screens.row_keys import move_row, row_bindings
 from glmtui.services.fit import Fit, KvShape, estimate, kv_shape
 from glmtui.state import ModelDetails, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress
 from glmtui.widgets.model_details import ModelDetailsView, fit_text, installed_text, variant_text
@@ -86,10 +87,7 @@ class ModelsScreen(Screen[str | None]):
         Binding("escape", "close", "Back to chat", id="models-close"),
         Binding("enter", "primary", "Switch / pull", priority=True, id="models-primary"),
         Binding("tab", "next_tab", "Installed/Catalogue", priority=True, id="models-next-tab"),
-        Binding("up", "move(-1)", "Up", show=False, priority=True, id="models-up"),
-        Binding("down", "move(1)", "Down", show=False, priority=True, id="models-down"),
-        Binding("pageup", "move(-10)", "Page up", show=False, priority=True, id="models-page-up"),
-        Binding("pagedown", "move(10)", "Page down", show=False, priority=True, id="models-page-down"),
+        *row_bindings("models"),
         Binding("ctrl+d", "delete", "Delete", priority=True, id="models-delete"),
         Binding("ctrl+l", "preload", "Load", priority=True, id="models-load"),
         Binding("ctrl+u", "unload", "Unload", priority=True, id="models-unload"),
@@ -295,9 +293,7 @@ class ModelsScreen(Screen[str | None]):
         tabs.active = "catalogue" if tabs.active == "installed" else "installed"
 
     def action_move(self, delta: int) -> None:
-        table = self.table
-        if table.row_count:
-            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)), animate=False)
+        move_row(self.table, delta)
 
     def _selected_model(self) -> str | None:
         key = self.table.selected_key
