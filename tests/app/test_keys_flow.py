@@ -92,3 +92,8 @@ async def test_low_bandwidth_mode_turns_animation_off(sim: Simulator) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
         assert (await finished(await send(pilot, "hi"))).status is TurnStatus.DONE
+
+
+def test_no_color_is_respected(sim: Simulator, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert make_app(sim.url, model=GLM).no_color  # Textual then renders in monochrome
