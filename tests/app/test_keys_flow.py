@@ -10,7 +10,7 @@ from glmtui.state import TurnStatus
 from glmtui.widgets.monitor.sidebar import MonitorSidebar
 from glmtui.widgets.prompt_input import PromptInput
 from glmtui.widgets.status_bar import StatusBar
-from tests.app.helpers import finished, make_app, pane, ready, send, screen_text
+from tests.app.helpers import finished, make_app, palette, pane, ready, send, screen_text
 from tests.conftest import wait_until
 
 GLM = "glm-4.7-flash:latest"
@@ -97,3 +97,20 @@ async def test_low_bandwidth_mode_turns_animation_off(sim: Simulator) -> None:
 def test_no_color_is_respected(sim: Simulator, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("NO_COLOR", "1")
     assert make_app(sim.url, model=GLM).no_color  # Textual then renders in monochrome
+
+
+async def test_a_theme_picked_is_remembered_for_the_next_run(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        await palette(pilot, "Change theme")
+        await pilot.pause(0.3)
+        for char in "glmtui-light":
+            await pilot.press(char if char != "-" else "minus")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(lambda: app.theme == "glmtui-light", what="the theme to change")
+        await wait_until(lambda: app.sessions.journal.store.get_setting("theme") == "glmtui-light",  # type: ignore[union-attr]
+                         what="the choice saved")
+    again = make_app(sim.url, model=GLM)
+    assert again.theme == "glmtui-light"

@@ -86,11 +86,12 @@ def test_a_syntax_error_has_its_line(tmp_path: Path) -> None:
 
 def test_keymap_and_options_pass_through(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('[keymap]\nstop-reply = "ctrl+c, f9"\n[options]\nmirostat = 2\nnum_ctx = 8192\n')
+    path.write_text('[keymap]\nstop-reply = "ctrl+c, f9"\n[options]\nmirostat = 2\nnum_ctx = 8192\nkeep_alive = "1h"\n')
     values, problems = load_config(path)
     assert problems == []
     config = build_config(values, env={})
     assert config.keymap == {"stop-reply": "ctrl+c,f9"} and config.options == {"mirostat": 2, "num_ctx": 8192}
+    assert config.keep_alive == "1h"  # written among the options, sent where Ollama reads it
 
 
 def test_low_bandwidth_is_automatic_over_ssh_and_can_be_forced(tmp_path: Path) -> None:

@@ -32,6 +32,8 @@ class AppScreens(_Base):
                             lambda: self.open_models("installed"))
         yield SystemCommand("Pull model", "The variant catalogue with VRAM fit, or any name:tag",
                             lambda: self.open_models("catalogue"))
+        yield SystemCommand("Change theme", "Pick a theme: dark, light, high contrast, ANSI 16 colours, or yours "
+                            "(remembered for the next run)", self.action_change_theme)
         yield SystemCommand("Open history", "Saved conversations: search, resume, rename, delete, export (Ctrl+O)",
                             self.open_history)
         yield SystemCommand("New chat", "Start a new conversation (the current one stays in the history)",

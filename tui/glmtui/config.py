@@ -119,6 +119,8 @@ def load_config(path: Path | None) -> tuple[dict[str, Any], list[ConfigError]]:
             _monitor_table(value, values, problem)
         elif key == "options":
             values["options"] = _options(value, problem)
+            if "keep_alive" in values["options"]:  # a request field, not a model option: where Ollama wants it
+                values.setdefault("keep_alive", values["options"].pop("keep_alive"))
         elif key == "keymap":
             values["keymap"] = _keymap(value, problem)
         elif key == "low_bandwidth":
