@@ -108,7 +108,7 @@ async def test_continue_resumes_the_last_conversation_with_its_model(sim: Simula
     async with again.run_test(size=(120, 40)):
         await wait_until(lambda: len(pane(again).conversation.turns) == 1, what="the conversation resumed")
         await ready(again)
-        assert again.model == "gpt-oss:20b"
+        await wait_until(lambda: again.model == "gpt-oss:20b", what="the model of its last turn")
         await wait_until(lambda: "remember this" in screen_text(again), what="the old prompt on screen")
 
 
