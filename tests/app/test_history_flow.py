@@ -138,3 +138,17 @@ async def test_without_a_usable_store_the_app_still_chats(sim: Simulator, tmp_pa
         await ready(app)
         turn = await finished(await send(pilot, "still works"))
         assert turn.status is TurnStatus.DONE and pane(app).conversation.id is None
+
+
+async def test_quitting_mid_reply_saves_the_partial_text(sim: Simulator) -> None:
+    sim.rate = 30.0
+    app = make_app(sim.url, model=GLM)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        turn = await send(pilot, "a long one")
+        await wait_until(lambda: (view := pane(app).current_view) is not None and view.live is not None
+                         and view.live.tokens > 5, what="some tokens")
+        conversation_id = pane(app).conversation.id
+        await pilot.press("ctrl+q")
+    (stored,) = saved().load(conversation_id).turns  # type: ignore[arg-type]
+    assert stored.status is TurnStatus.STOPPED and stored.thinking == turn.thinking and stored.thinking

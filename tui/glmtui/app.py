@@ -161,6 +161,21 @@ class GlmTuiApp(AppScreens, App[None]):
     async def _continue(self) -> None:
         await self.sessions.resume(await self.sessions.journal.last_id())
 
+    async def action_quit(self) -> None:
+        """Quit, but first stop what is streaming and save it with its partial text: a reply cut off
+        by Ctrl+Q is kept like one stopped with Esc (the Finished handlers would not run any more)."""
+        panes = self.chat_panes()
+        for pane in panes:
+            await pane.stop_and_wait()
+        for pane in panes:
+            turn = pane.conversation.turns[-1] if pane.conversation.turns else None
+            if turn is not None and turn.id is not None:
+                await self.sessions.journal.turn_ended(turn)
+        compare = self.compare_screen
+        if compare is not None and getattr(compare, "run", None) is not None:
+            await self.sessions.journal.compare_run(compare.run)  # type: ignore[attr-defined]
+        self.exit()
+
     async def on_unmount(self) -> None:
         self.monitor_feed.close()
         await self.service.close()
