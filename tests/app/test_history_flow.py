@@ -152,3 +152,24 @@ async def test_quitting_mid_reply_saves_the_partial_text(sim: Simulator) -> None
         await pilot.press("ctrl+q")
     (stored,) = saved().load(conversation_id).turns  # type: ignore[arg-type]
     assert stored.status is TurnStatus.STOPPED and stored.thinking == turn.thinking and stored.thinking
+
+
+async def test_a_conversation_deleted_by_another_instance_is_handled(sim: Simulator) -> None:
+    store = saved()
+    gone = store.create_conversation("soon gone", GLM, None)
+    app = make_app(sim.url, model=GLM)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        screen = await history(pilot)
+        saved().delete(gone)  # another glmtui, meanwhile
+        await pilot.press("ctrl+s")
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.is_running and isinstance(app.screen, HistoryScreen)  # no traceback, still here
+        await wait_until(lambda: screen.rows == [], what="the list refreshed")
+        # A chat whose saved conversation vanished goes on saving as a new one.
+        await pilot.press("escape")
+        pane(app).conversation.id = gone
+        turn = await finished(await send(pilot, "still saved"))
+        await wait_until(lambda: turn.id is not None and pane(app).conversation.id not in (None, gone),
+                         what="a new saved conversation")

@@ -16,10 +16,29 @@ from tests.conftest import wait_until
 GLM = "glm-4.7-flash:latest"
 
 
-def test_every_binding_has_a_unique_id() -> None:
+def test_every_binding_has_an_id_and_every_id_can_be_rebound() -> None:
+    """Every Binding in glmtui's screens and widgets has an id, unique, and known to the keymap."""
+    import importlib
+    import pkgutil
+
+    import glmtui.screens
+    import glmtui.widgets
+    from textual.binding import Binding
+
     ids = binding_ids()
-    assert {"stop-reply", "open-models", "open-compare", "open-history", "compare-stop-pane", "help",
-            "history-delete", "models-cancel-pull"} <= set(ids)
+    seen: dict[str, str] = {}
+    for package in (glmtui.screens, glmtui.widgets):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            module = importlib.import_module(info.name)
+            for owner in vars(module).values():
+                if not isinstance(owner, type) or owner.__module__ != module.__name__:
+                    continue
+                for binding in owner.__dict__.get("BINDINGS", []):
+                    if isinstance(binding, Binding):
+                        where = f"{owner.__name__} {binding.key}"
+                        assert binding.id, f"{where} has no id"
+                        assert seen.setdefault(binding.id, where) == where, f"id {binding.id} used twice"
+                        assert binding.id in ids, f"{binding.id} ({where}) cannot be rebound"
 
 
 async def test_keymap_rebinds_stop_and_unknown_ids_are_reported(sim: Simulator) -> None:

@@ -111,3 +111,11 @@ def test_low_bandwidth_is_automatic_over_ssh_and_can_be_forced(tmp_path: Path) -
     path.write_text('low_bandwidth = "sometimes"\n')
     _, problems = load_config(path)
     assert problems[0].key == "low_bandwidth" and problems[0].line == 1
+
+
+def test_a_bad_host_is_reported_and_the_default_used(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('model = "m"\nhost = "ftp://x"\n')
+    values, problems = load_config(path)
+    assert [(p.key, p.line) for p in problems] == [("host", 2)] and "host" not in values
+    assert build_config(values, env={}).host == "http://127.0.0.1:11434"

@@ -148,3 +148,44 @@ def test_a_data_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> N
     (tmp_path / "taken").write_text("a file where the folder should be")
     with pytest.raises(StoreError, match="cannot open the history database"):
         Store(tmp_path / "taken" / "glmtui.db")
+
+
+def test_search_takes_percent_and_underscore_literally(tmp_path: Path) -> None:
+    store = Store(tmp_path / "glmtui.db")
+    snake = store.create_conversation("rename snake_case fields", "m", None)
+    store.create_conversation("snakecase", "m", None)
+    store.create_conversation("100% done", "m", None)
+    assert [r.id for r in store.conversations("snake_case")] == [snake]
+    assert [r.title for r in store.conversations("%")] == ["100% done"]
+    assert store.load(999) is None  # gone (another instance deleted it): None, not an exception
+
+
+def test_instances_starting_together_on_a_new_file_migrate_it_once(tmp_path: Path) -> None:
+    path = tmp_path / "glmtui.db"
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            Store(path).close()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Store(path)._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_newer_schema_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "glmtui.db"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer glmtui"):
+        Store(path)
+    assert path.exists() and not list(tmp_path.glob("*.unreadable-*"))

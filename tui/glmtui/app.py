@@ -146,9 +146,9 @@ class GlmTuiApp(AppScreens, App[None]):
             self.notify(problem, severity="warning", timeout=10)
         # A theme picked in the palette is remembered for the next run.
         self.theme_changed_signal.subscribe(self, lambda theme: self.sessions.remember_theme(theme.name))
-        self.run_worker(self.sessions.load_votes(), group="votes")
+        self.run_worker(self.sessions.load_votes(), group="votes", exit_on_error=False)
         if self._continue_last:  # after the first frame, which must not wait for the history
-            self.call_after_refresh(lambda: self.run_worker(self._continue(), group="continue"))
+            self.call_after_refresh(lambda: self.run_worker(self._continue(), group="continue", exit_on_error=False))
         # Start talking to Ollama only after the first frame is up: importing the client costs ~150 ms.
         self.call_after_refresh(self.poll_connection)
         # Everything built so far (modules, CSS, widgets) lives as long as the app: keep it out of
@@ -156,7 +156,7 @@ class GlmTuiApp(AppScreens, App[None]):
         self.call_after_refresh(gc.freeze)
         self.call_after_refresh(self.run_monitor)
         if self._compare_on_start is not None:
-            self.call_after_refresh(lambda: self.run_worker(self.open_compare(*self._compare_on_start)))
+            self.call_after_refresh(lambda: self.run_worker(self.open_compare(*self._compare_on_start), exit_on_error=False))
 
     async def _continue(self) -> None:
         await self.sessions.resume(await self.sessions.journal.last_id())
@@ -275,6 +275,10 @@ class GlmTuiApp(AppScreens, App[None]):
                 kind="not-found",
             ))
         await self._load_model_info()
+
+    def is_installed(self, model: str) -> bool:
+        """As of the last /api/tags; True while that is not known yet (the send will say if not)."""
+        return not self._installed or any(same_model(model, m.name) for m in self._installed)
 
     async def _load_model_info(self) -> None:
         self.model_digest = next((m.digest for m in self._installed if same_model(self.model, m.name)), "")

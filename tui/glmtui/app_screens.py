@@ -37,11 +37,11 @@ class AppScreens(_Base):
         yield SystemCommand("Open history", "Saved conversations: search, resume, rename, delete, export (Ctrl+O)",
                             self.open_history)
         yield SystemCommand("New chat", "Start a new conversation (the current one stays in the history)",
-                            lambda: self.run_worker(self._new_chat()))
+                            lambda: self.run_worker(self._new_chat(), exit_on_error=False))
         yield SystemCommand("Copy last reply", "The last reply or one of its code blocks, to the clipboard (OSC 52)",
                             self.copy_last_reply)
         yield SystemCommand("Compare models", "A/B: one prompt to two models side by side, figures compared (F5)",
-                            lambda: self.run_worker(self.open_compare()))
+                            lambda: self.run_worker(self.open_compare(), exit_on_error=False))
 
     def action_help(self) -> None:
         from glmtui.screens.help import HelpScreen
@@ -155,6 +155,6 @@ class AppScreens(_Base):
             text.append(f"{job.name} is installed.", style="bold")
             text.append("\nSwitch this chat to it? The conversation stays.")
             self.push_screen(ConfirmScreen(text, yes="Switch", no="Not now"),
-                             lambda yes: self.run_worker(self._switch_and_close(job.name)) if yes else None)
+                             lambda yes: self.run_worker(self._switch_and_close(job.name), exit_on_error=False) if yes else None)
         else:
             self.notify(f"{job.name} is installed. F4, then Enter on it, switches to it.", title="Pull", timeout=6)

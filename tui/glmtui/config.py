@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, cast
 
-from glmtui.hosts import resolve_host
+from glmtui.hosts import normalize_host, resolve_host
 from glmtui.state import ThinkSetting
 
 THINK_VALUES: tuple[ThinkSetting, ...] = ("on", "off", "low", "medium", "high")
@@ -132,6 +132,13 @@ def load_config(path: Path | None) -> tuple[dict[str, Any], list[ConfigError]]:
             value = ("on" if value else "off") if isinstance(value, bool) else value
             if value not in THINK_VALUES:
                 problem(key, f"expected {description}, got {value!r}")
+                continue
+            values[key] = value
+        elif key == "host":
+            try:
+                normalize_host(value)
+            except ValueError as exc:
+                problem(key, f"{exc} (using the default)")
                 continue
             values[key] = value
         else:

@@ -18,6 +18,8 @@ BINDING_OWNERS = (
     ("glmtui.screens.compare", "CompareScreen"), ("glmtui.screens.history", "HistoryScreen"),
     ("glmtui.screens.confirm", "ConfirmScreen"), ("glmtui.screens.compare_dialogs", "VoteScreen"),
     ("glmtui.widgets.prompt_input", "PromptInput"), ("glmtui.widgets.monitor.ollama_panel", "OllamaPanel"),
+    ("glmtui.screens.history", "RenameScreen"), ("glmtui.screens.help", "HelpScreen"),
+    ("glmtui.screens.copy", "CopyScreen"), ("glmtui.screens.compare_dialogs", "PaneOptionsScreen"),
 )
 
 

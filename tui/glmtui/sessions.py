@@ -55,7 +55,7 @@ class Sessions:
         self.app.compare_votes[:0] = stored
 
     def remember_theme(self, name: str) -> None:
-        self.app.run_worker(self.journal.remember(THEME_KEY, name), group="remember-theme")
+        self.app.run_worker(self.journal.remember(THEME_KEY, name), group="remember-theme", exit_on_error=False)
 
     async def resume(self, conversation_id: int | None) -> bool:
         """Open a saved conversation in the chat (the model of its last turn, if installed)."""
@@ -66,21 +66,31 @@ class Sessions:
             app.notify("No saved conversation to continue yet.", timeout=3)
             return False
         trace("resume_start", id=conversation_id)
+        chat = next(s for s in app.screen_stack if isinstance(s, ChatScreen))
+        # A reply streaming now is stopped and saved first: resuming that same conversation must
+        # read it back with its partial text (the model is sent what the user saw).
+        if chat.pane.is_streaming:
+            await chat.pane.stop_and_wait()
+            last = chat.pane.conversation.turns[-1] if chat.pane.conversation.turns else None
+            if last is not None:
+                await self.journal.turn_ended(last)
         # Saved replies render as Markdown at once: import it (~0.2 s) while the turns are read.
         _, conversation = await asyncio.gather(asyncio.to_thread(importlib.import_module, "rich.markdown"),
                                                self.journal.load(conversation_id))
         trace("resume_loaded", turns=len(conversation.turns) if conversation else 0)
         if conversation is None:
-            app.notify("That conversation could not be loaded.", severity="error")
+            app.notify("That conversation no longer exists (deleted in another glmtui?).", severity="warning")
             return False
-        while not isinstance(app.screen, ChatScreen):
+        while app.screen is not chat:
             await app.pop_screen()
-        screen = app.screen
-        await screen.pane.stop_and_wait()
-        await screen.pane.load(conversation)
+        await chat.pane.load(conversation)
         trace("resume_mounted")
         last_model = conversation.turns[-1].model if conversation.turns else None
         if last_model and not same_model(last_model, app.model):
-            await app.switch_model(last_model)
+            if app.is_installed(last_model):
+                await app.switch_model(last_model)
+            else:
+                app.notify(f"It was with {last_model}, which is not installed: it continues with {app.model}.",
+                           severity="warning", timeout=6)
         app.notify(f"Resumed “{conversation.title}” ({len(conversation.turns)} turns).", timeout=3)
         return True

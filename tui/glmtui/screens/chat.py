@@ -173,6 +173,6 @@ class ChatScreen(Screen[None]):
 
     async def action_new_chat(self) -> None:
         await self.pane.stop_and_wait()
-        self.pane.new_conversation()  # the old one stays saved in the history
+        self.pane.new_conversation(self.glm.config.system)  # the old one stays saved in the history
         await self.pane.log_view.clear_turns()
         self.query_one(PromptInput).focus()

@@ -172,6 +172,8 @@ class CompareScreen(CompareModels, Screen[None]):
             elif not queued:
                 self._mark_loading(pane, loaded)
         round_.sent = True
+        # Saved now (the prompt, who it went to) and again when it ends: a quit mid-round loses nothing.
+        self.run_worker(self.glm.sessions.journal.compare_run(self.run), group="compare-save", exit_on_error=False)
         self._live_timer.resume()
         self._refresh_all()
         if round_.ended:
@@ -332,9 +334,9 @@ class CompareScreen(CompareModels, Screen[None]):
             message = Text(f"Turn blind mode {on}? That starts a new comparison: both panes are cleared "
                            "(Ctrl+S exports this one first).")
             self.app.push_screen(ConfirmScreen(message, yes="New comparison"),
-                                 lambda yes: self.run_worker(self.new_run(not self.run.blind)) if yes else None)
+                                 lambda yes: self.run_worker(self.new_run(not self.run.blind), exit_on_error=False) if yes else None)
             return
-        self.run_worker(self.new_run(not self.run.blind))
+        self.run_worker(self.new_run(not self.run.blind), exit_on_error=False)
 
     async def action_new_run(self) -> None:
         await self.new_run(self.run.blind)

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from glmtui.paths import data_dir
+from glmtui.sanitize import sanitize
 from glmtui.screens.row_keys import move_row, row_bindings
 from glmtui.services.conversation_export import conversation_markdown, slug, write_export
 from glmtui.services.store import ConversationRow
@@ -118,9 +119,9 @@ class HistoryScreen(Screen[None]):
         if delay:
             await asyncio.sleep(delay)  # typing fast runs one query, not one per key
         search = self.query_one(Input).value
+        keep = self.selected.id if self.selected else None  # the highlight follows the conversation
         self.rows = await self.glm.sessions.journal.conversations(search)
         table = self.query_one(DataTable)
-        keep = self.selected.id if self.selected else None
         table.clear()
         for row in self.rows:
             table.add_row(Text(row.title), Text(row.model, style="dim"), Text(when(row.updated_at)),
@@ -160,9 +161,10 @@ class HistoryScreen(Screen[None]):
         row = self.selected
         if row is not None:
             self.app.push_screen(RenameScreen(row.title),
-                                 lambda title: self.run_worker(self._rename(row, title)) if title else None)
+                                 lambda title: self.run_worker(self._rename(row, title), exit_on_error=False) if title else None)
 
     async def _rename(self, row: ConversationRow, title: str) -> None:
+        title = sanitize(title)
         await self.glm.sessions.journal.rename(row.id, title)
         chat = self.glm.chat_conversation()
         if chat is not None and chat.id == row.id:
@@ -179,7 +181,7 @@ class HistoryScreen(Screen[None]):
         text.append(f"Delete “{row.title}”?", style="bold")
         text.append(f"\n{row.turns} turn(s) with {row.model}. This cannot be undone (Ctrl+S exports it first).")
         self.app.push_screen(ConfirmScreen(text, yes="Delete", no="Keep", danger=True),
-                             lambda yes: self.run_worker(self._delete(row)) if yes else None)
+                             lambda yes: self.run_worker(self._delete(row), exit_on_error=False) if yes else None)
 
     async def _delete(self, row: ConversationRow) -> None:
         await self.glm.sessions.journal.delete(row.id)
@@ -195,6 +197,8 @@ class HistoryScreen(Screen[None]):
             return
         conversation = await self.glm.sessions.journal.load(row.id)
         if conversation is None:
+            self.notify(f"“{row.title}” no longer exists (deleted elsewhere?).", timeout=4)
+            self.refresh_rows()
             return
         try:
             path = await asyncio.to_thread(write_export, conversation_markdown(conversation),

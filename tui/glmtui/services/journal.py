@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, TypeVar
 
+from glmtui.sanitize import sanitize
 from glmtui.services.compare import CompareRun
 from glmtui.services.store import ConversationRow, Store, StoreError
 from glmtui.state import Conversation, Turn
@@ -22,8 +23,9 @@ TITLE_LENGTH = 60
 
 
 def title_for(prompt: str) -> str:
-    """A conversation's first title: its first prompt's first line, cut at a word."""
-    line = next((part.strip() for part in prompt.splitlines() if part.strip()), "Untitled")
+    """A conversation's first title: its first prompt's first line, cut at a word (control
+    characters made visible: a pasted escape sequence must not reach the terminal from a title)."""
+    line = next((sanitize(part).strip() for part in prompt.splitlines() if part.strip()), "Untitled")
     if len(line) <= TITLE_LENGTH:
         return line
     return line[:TITLE_LENGTH].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
@@ -48,24 +50,41 @@ class Journal:
         async with self._lock:
             try:
                 return await asyncio.to_thread(fn, *args, **kwargs)
-            except (sqlite3.Error, OSError, StoreError) as exc:
-                self.store = None
-                self._on_problem(f"Saving stopped: the history database failed ({exc}). "
-                                 "The chat goes on; this session is not saved from here.")
+            except sqlite3.IntegrityError:
+                raise  # the row it points at is gone (another instance deleted it): the caller decides
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    # Another glmtui held the database past the retries: this write is lost, not the rest.
+                    self._on_problem(f"The history database is busy ({exc}); this change was not saved.")
+                    return None
+                self._give_up(exc)
                 return None
+            except (sqlite3.Error, OSError, StoreError) as exc:
+                self._give_up(exc)
+                return None
+
+    def _give_up(self, exc: BaseException) -> None:
+        self.store = None
+        self._on_problem(f"Saving stopped: the history database failed ({exc}). "
+                         "The chat goes on; this session is not saved from here.")
 
     async def turn_started(self, conversation: Conversation, turn: Turn, *, digest: str = "",
                            options: dict[str, Any] | None = None) -> None:
         store = self.store
         if store is None:
             return
-        if conversation.id is None:
-            conversation.title = conversation.title or title_for(turn.prompt)
-            conversation.id = await self._run(store.create_conversation, conversation.title, turn.model,
-                                              conversation.system)
+        for _ in range(2):
             if conversation.id is None:
+                conversation.title = conversation.title or title_for(turn.prompt)
+                conversation.id = await self._run(store.create_conversation, conversation.title, turn.model,
+                                                  conversation.system)
+                if conversation.id is None:
+                    return
+            try:
+                turn.id = await self._run(store.start_turn, conversation.id, turn, digest, options)
                 return
-        turn.id = await self._run(store.start_turn, conversation.id, turn, digest, options)
+            except sqlite3.IntegrityError:
+                conversation.id = None  # deleted meanwhile (another instance): save on as a new one
 
     async def turn_ended(self, turn: Turn) -> None:
         if self.store is not None and turn.id is not None:

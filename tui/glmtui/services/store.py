@@ -30,7 +30,7 @@ MIGRATIONS: tuple[str, ...] = (
     # 0 → 1: conversations and turns
     """
     CREATE TABLE conversations (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a stale id elsewhere must not hit a new chat
         title TEXT NOT NULL,
         model TEXT NOT NULL DEFAULT '',
         system TEXT,
@@ -57,7 +57,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE turns ADD COLUMN model_digest TEXT NOT NULL DEFAULT '';
     ALTER TABLE turns ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
     CREATE TABLE compare_runs (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         created_at REAL NOT NULL,
         model_a TEXT NOT NULL,
         model_b TEXT NOT NULL,
@@ -132,7 +132,8 @@ class Store:
         if tables - OUR_TABLES - {"sqlite_sequence"}:
             raise sqlite3.DatabaseError(f"not a glmtui database (tables: {', '.join(sorted(tables))})")
         if version > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(f"written by a newer glmtui (schema {version})")
+            # A newer glmtui's history is fine, just not for this version to write: leave it alone.
+            raise sqlite3.OperationalError(f"it was written by a newer glmtui (schema {version}); update glmtui")
 
     def _move_aside(self, reason: str) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -150,10 +151,23 @@ class Store:
 
     @staticmethod
     def _migrate(db: sqlite3.Connection) -> None:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        for number in range(version, SCHEMA_VERSION):
-            # One transaction per step: a crash mid-migration leaves the previous version intact.
-            db.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
+        """One step per transaction; the version is read inside it, under the write lock, so two
+        glmtui instances starting together on a new file never both run the same step."""
+        while True:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version >= SCHEMA_VERSION:
+                    db.execute("COMMIT")
+                    return
+                for statement in MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {version + 1}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -205,9 +219,10 @@ class Store:
                  "(SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id) AS turns FROM conversations c")
         params: list[Any] = []
         if search.strip():
-            like = f"%{search.strip().replace('%', '').replace('_', '')}%"
-            query += (" WHERE c.title LIKE ? OR EXISTS (SELECT 1 FROM turns t WHERE t.conversation_id = c.id"
-                      " AND (t.prompt LIKE ? OR t.reply LIKE ?))")
+            escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            like = f"%{escaped}%"  # what was typed, literally: % and _ are not wildcards here
+            query += (" WHERE c.title LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM turns t"
+                      " WHERE t.conversation_id = c.id AND (t.prompt LIKE ? ESCAPE '\\' OR t.reply LIKE ? ESCAPE '\\'))")
             params += [like, like, like]
         query += " ORDER BY c.updated_at DESC LIMIT ?"
         params.append(limit)
@@ -215,12 +230,13 @@ class Store:
             return [ConversationRow(r["id"], r["title"], r["model"], r["updated_at"], r["turns"])
                     for r in self._db.execute(query, params)]
 
-    def load(self, conversation_id: int) -> Conversation:
-        """A conversation with every turn; a turn still 'streaming' was cut off by a crash: stopped."""
+    def load(self, conversation_id: int) -> Conversation | None:
+        """A conversation with every turn (None if it is gone: another instance may have deleted it).
+        A turn still 'streaming' was cut off by a crash: it loads as stopped."""
         with self._lock:
             head = self._db.execute("SELECT * FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
             if head is None:
-                raise KeyError(conversation_id)
+                return None
             rows = self._db.execute("SELECT * FROM turns WHERE conversation_id = ? ORDER BY id",
                                     (conversation_id,)).fetchall()
         conversation = Conversation(system=head["system"], id=head["id"], title=head["title"])
@@ -260,7 +276,14 @@ class Store:
         with self._lock:
             rows = self._db.execute("SELECT model_a, model_b, vote, rounds FROM compare_runs "
                                     "WHERE vote IS NOT NULL ORDER BY id").fetchall()
-        return [(r[0], r[1], r[2], len(json.loads(r[3]))) for r in rows]
+        votes = []
+        for model_a, model_b, vote, rounds in rows:
+            try:
+                count = len(json.loads(rounds))
+            except (ValueError, TypeError):
+                count = 0  # a damaged rounds column still leaves the vote itself
+            votes.append((model_a, model_b, vote, count))
+        return votes
 
     def get_setting(self, key: str) -> str | None:
         with self._lock:

@@ -134,8 +134,8 @@ class ChatPane(Vertical):
         views = [(UserMessage(turn.prompt), ReplyView(turn, saved=True)) for turn in shown]
         await self.log_view.load_turns(views, len(conversation.turns) - len(shown))  # type: ignore[arg-type]
 
-    def new_conversation(self) -> None:
-        self.conversation = Conversation(system=self.conversation.system)
+    def new_conversation(self, system: str | None) -> None:
+        self.conversation = Conversation(system=system)
 
     def start_queued(self) -> bool:
         """Send the queued prompt now. False if there was none (it was stopped meanwhile)."""
