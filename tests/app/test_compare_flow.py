@@ -241,7 +241,8 @@ async def test_compare_waits_for_ollama_and_keeps_the_prompt(sim: Simulator) -> 
         assert isinstance(screen, CompareScreen)
         screen.connect_wait_s = 0.3
         await wait_until(lambda: screen.query_one(PromptInput).text == "kept for later", what="the prompt kept")
-        assert "not answering" in screen_text(app) and not screen.ready
+        await wait_until(lambda: "not answering" in screen_text(app), what="the panes saying so")
+        assert not screen.ready
         revived = Simulator(port=port, rate=2000.0, load_seconds=0.05).start()
         try:
             await wait_until(lambda: screen.ready, timeout=15, what="ready once Ollama is back")

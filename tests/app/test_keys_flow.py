@@ -133,3 +133,12 @@ async def test_a_theme_picked_is_remembered_for_the_next_run(sim: Simulator) -> 
                          what="the choice saved")
     again = make_app(sim.url, model=GLM)
     assert again.theme == "glmtui-light"
+
+
+def test_keymap_ids_no_binding_has_are_named_with_file_and_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from glmtui.keys import keymap_problems
+
+    path = tmp_path / "config.toml"
+    path.write_text('[keymap]\nstop-reply = "f9"\nno-such-thing = "f10"\n')
+    (problem,) = keymap_problems(path, {"stop-reply": "f9", "no-such-thing": "f10"})
+    assert str(problem).startswith(f"{path}:3: keymap.no-such-thing:")

@@ -10,7 +10,7 @@ from glmtui.services.compare import (
     vote_summary,
 )
 from glmtui.services.compare_export import compare_markdown
-from glmtui.services.conversation_export import export_path
+from glmtui.services.conversation_export import demote_headings, export_path
 from glmtui.services.fit import GIB
 from glmtui.state import GenerationStats, Turn, TurnStatus
 
@@ -55,6 +55,7 @@ def test_round_metrics_cover_every_figure_and_mark_partial_sides() -> None:
     round_.b = turn("m:b", GenerationStats(ttft_s=0.3, content_tokens=12), TurnStatus.STOPPED)
     rows = {m.label: m for m in round_metrics(round_)}
     assert rows["eval rate"].b == "n/a (stopped)" and rows["TTFT"].b == "300 ms (stopped)"
+    assert rows["output tokens"].b == "12 (stopped)"  # how far it got, from the tokens received
     assert all(m.verdict == "" and m.better is None for m in rows.values())
     round_.b = None
     assert {m.label: m for m in round_metrics(round_)}["TTFT"].b == "n/a (not sent)"
@@ -132,3 +133,9 @@ def test_pane_options_are_typed_and_bad_boxes_named() -> None:
     assert options == {"temperature": 0.2, "seed": 42, "num_ctx": 8192} and problems == []
     options, problems = parse_options({"seed": "4.5", "temperature": "hot", "num_ctx": "0"})
     assert options == {} and len(problems) == 3 and "seed: '4.5' is not a whole number" in problems
+
+
+def test_exports_put_a_replys_headings_under_their_own() -> None:
+    reply = "## Answer\n\n```python\n# a comment, not a heading\n```\n#### deep\n###### deepest"
+    assert demote_headings(reply, 3) == (
+        "##### Answer\n\n```python\n# a comment, not a heading\n```\n###### deep\n###### deepest")

@@ -119,3 +119,11 @@ def test_a_bad_host_is_reported_and_the_default_used(tmp_path: Path) -> None:
     values, problems = load_config(path)
     assert [(p.key, p.line) for p in problems] == [("host", 2)] and "host" not in values
     assert build_config(values, env={}).host == "http://127.0.0.1:11434"
+
+
+def test_intervals_below_nvmls_limits_are_raised_and_said(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[monitor]\ngpu_s = 0.1\n")
+    values, problems = load_config(path)
+    assert problems[0].key == "monitor.gpu_s" and "minimum" in problems[0].reason and problems[0].line == 2
+    assert values["monitor_intervals"].gpu_s == 0.5

@@ -67,7 +67,15 @@ def compare_args(values: list[str] | None) -> tuple[str, str, str | None] | None
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    file_values, problems = load_config(args.config or config_path())
+    path = args.config or config_path()
+    file_values, problems = load_config(path)
+    if file_values.get("keymap"):
+        from glmtui.keys import keymap_problems
+
+        bad = keymap_problems(path, file_values["keymap"])
+        problems += bad
+        unknown = {p.key.removeprefix("keymap.") for p in bad}
+        file_values["keymap"] = {k: v for k, v in file_values["keymap"].items() if k not in unknown}
     if args.config and not args.config.exists():
         print(f"glmtui: config file {args.config} does not exist; using defaults", file=sys.stderr)
     simulator = None

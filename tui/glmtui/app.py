@@ -178,6 +178,8 @@ class GlmTuiApp(AppScreens, App[None]):
 
     async def on_unmount(self) -> None:
         self.monitor_feed.close()
+        # Closing checkpoints the WAL into glmtui.db, so the documented file holds the history alone.
+        self.sessions.journal.close()
         await self.service.close()
 
     # -- the monitor ------------------------------------------------------------------------------

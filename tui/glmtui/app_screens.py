@@ -27,7 +27,8 @@ class AppScreens(_Base):
     """Palette commands and the screens they open."""
 
     def get_system_commands(self, screen: Screen[object]):  # type: ignore[no-untyped-def]
-        yield from super().get_system_commands(screen)
+        # Textual's own "Theme" is replaced by "Change theme" below (the same picker, one entry).
+        yield from (command for command in super().get_system_commands(screen) if command.title != "Theme")
         yield SystemCommand("Switch model", "Installed models: pick one for this chat (F4)",
                             lambda: self.open_models("installed"))
         yield SystemCommand("Pull model", "The variant catalogue with VRAM fit, or any name:tag",
@@ -156,5 +157,7 @@ class AppScreens(_Base):
             text.append("\nSwitch this chat to it? The conversation stays.")
             self.push_screen(ConfirmScreen(text, yes="Switch", no="Not now"),
                              lambda yes: self.run_worker(self._switch_and_close(job.name), exit_on_error=False) if yes else None)
+        elif type(self.screen).__name__ == "CompareScreen":
+            self.notify(f"{job.name} is installed.", title="Pull", timeout=4)  # its pane says what follows
         else:
             self.notify(f"{job.name} is installed. F4, then Enter on it, switches to it.", title="Pull", timeout=6)

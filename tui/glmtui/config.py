@@ -25,7 +25,7 @@ class ConfigError(Exception):
 
     def __init__(self, file: Path, key: str, reason: str, line: int | None = None) -> None:
         where = f"{file}:{line}" if line else f"{file}"
-        super().__init__(f"{where}: {key}: {reason}")
+        super().__init__(f"{where}: {reason}" if key == "(file)" else f"{where}: {key}: {reason}")
         self.file, self.key, self.reason, self.line = file, key, reason, line
 
 
@@ -87,6 +87,7 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
 }
 _LINE_RE = re.compile(r"line (\d+)")
 _INTERVALS = tuple(f.name for f in fields(MonitorIntervals))
+MONITOR_FLOORS = {"gpu_s": 0.5, "processes_s": 5.0}  # faster NVML polling costs the GPU driver, not just us
 
 
 def load_config(path: Path | None) -> tuple[dict[str, Any], list[ConfigError]]:
@@ -199,6 +200,9 @@ def _monitor_table(table: dict[str, Any], values: dict[str, Any], problem: Calla
         elif key in _INTERVALS:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 problem(name, f"expected seconds > 0, got {value!r}")
+            elif value < (floor := MONITOR_FLOORS.get(key, 0.0)):
+                problem(name, f"{value} s is below the {floor:g} s minimum (NVML's limits): using {floor:g}")
+                intervals[key] = floor
             else:
                 intervals[key] = float(value)
         else:

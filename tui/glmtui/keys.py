@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
+
+from glmtui.config import ConfigError, line_of
 
 # Where bindings live (imported only when a keymap needs checking: they are not on the start-up path).
 BINDING_OWNERS = (
@@ -32,6 +35,19 @@ def binding_ids() -> dict[str, Binding]:
             if isinstance(binding, Binding) and binding.id:
                 found[binding.id] = binding
     return found
+
+
+def keymap_problems(path: Path, keymap: Mapping[str, str]) -> list[ConfigError]:
+    """Ids in the config file's [keymap] that no binding has, each with its file and line."""
+    if not keymap:
+        return []
+    known = binding_ids()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    return [ConfigError(path, f"keymap.{key}", "no binding has this id (F1 lists them)", line_of(text, f"keymap.{key}"))
+            for key in keymap if key not in known]
 
 
 def apply_keymap(app: App[object], keymap: Mapping[str, str]) -> list[str]:

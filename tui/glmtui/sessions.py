@@ -84,6 +84,7 @@ class Sessions:
         while app.screen is not chat:
             await app.pop_screen()
         await chat.pane.load(conversation)
+        chat.show_last(conversation.turns[-1] if conversation.turns else None)
         trace("resume_mounted")
         last_model = conversation.turns[-1].model if conversation.turns else None
         if last_model and not same_model(last_model, app.model):

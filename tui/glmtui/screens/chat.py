@@ -107,6 +107,10 @@ class ChatScreen(Screen[None]):
         self.query_one(MonitorSidebar).follow(event.live)
         self._live_timer.resume()
 
+    def show_last(self, turn: Turn | None) -> None:
+        """The status bar's last figures: a resumed or new conversation's own, never another's."""
+        self.query_one(StatusBar).last = turn
+
     def _reply_ended(self, turn: Turn) -> None:
         self._live_timer.pause()
         bar = self.query_one(StatusBar)
@@ -174,5 +178,6 @@ class ChatScreen(Screen[None]):
     async def action_new_chat(self) -> None:
         await self.pane.stop_and_wait()
         self.pane.new_conversation(self.glm.config.system)  # the old one stays saved in the history
+        self.show_last(None)
         await self.pane.log_view.clear_turns()
         self.query_one(PromptInput).focus()

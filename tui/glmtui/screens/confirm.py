@@ -20,6 +20,7 @@ class ConfirmScreen(ModalScreen[bool]):
         border: thick $warning; background: $surface;
     }
     ConfirmScreen #confirm-text { margin-bottom: 1; }
+    ConfirmScreen Horizontal { margin-top: 1; }
     ConfirmScreen Horizontal { height: auto; align-horizontal: right; }
     ConfirmScreen Button { margin-left: 2; }
     """
@@ -38,6 +39,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self._message, id="confirm-text")
+            yield Static(Text("y confirms · n or Esc cancels", style="dim"))
             with Horizontal():
                 yield Button(self._no, id="no")
                 yield Button(self._yes, id="yes", variant="error" if self._danger else "primary")

@@ -29,6 +29,9 @@ def bindings_table(screen: Screen[object]) -> Table:
     for _, keys, binding in sorted(rows.values(), key=lambda row: row[0]):
         shown = ", ".join(screen.app.get_key_display(Binding(k, "")) for k in keys)
         table.add_row(Text(shown), Text(binding.description), Text(binding.id or ""))
+    # Textual's own keys, everywhere (not rebindable through [keymap]).
+    table.add_row(Text("^p"), Text("Command palette: every command by name"), Text(""))
+    table.add_row(Text("^q"), Text("Quit (a streaming reply is stopped and saved first)"), Text(""))
     return table
 
 

@@ -307,7 +307,7 @@ class ModelsScreen(Screen[str | None]):
     async def action_primary(self) -> None:
         name = self._selected_model()
         typed = self.query_one("#models-filter", Input).value.strip()
-        if name is None and self.tab == "catalogue" and typed:
+        if name is None and typed:
             name = typed  # nothing matched: try the text as a name (a malformed one is refused unsent)
         if name is None:
             self.notify("Nothing selected.", timeout=2)

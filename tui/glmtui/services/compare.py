@@ -110,7 +110,9 @@ METRICS: tuple[_Spec, ...] = (
     _Spec("eval rate", _final(lambda s: s.eval_rate), format_rate, False, "faster"),
     _Spec("prompt eval", _final(lambda s: s.prompt_eval_rate), format_rate, False, "faster"),
     _Spec("load time", _final(lambda s: s.load_s), format_seconds, True, "quicker"),
-    _Spec("output tokens", _final(lambda s: s.eval_count), _count, None, "more"),
+    # A stopped or failed reply has no eval_count: the tokens received say how far it got.
+    _Spec("output tokens", lambda s: float(s.eval_count if s.final else s.thinking_tokens + s.content_tokens or 0)
+          or None, _count, None, "more"),
     # Thinking is compared but not judged: a longer trace may be slower or may be the better answer.
     _Spec("thinking tokens", lambda s: float(s.thinking_tokens), _count, None, "more"),
     _Spec("thinking time", lambda s: s.thinking_s or 0.0 if s.thinking_tokens else None, format_seconds, None,

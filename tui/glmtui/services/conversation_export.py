@@ -18,6 +18,23 @@ from glmtui.state import Conversation, TurnStatus
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 
 
+_HEADING_RE = re.compile(r"^(#{1,6})(\s)")
+_FENCE_RE = re.compile(r"^\s*(```|~~~)")
+
+
+def demote_headings(markdown: str, levels: int) -> str:
+    """Push a reply's headings `levels` down (at most to ######), leaving code blocks alone, so
+    the export's outline stays the export's: a reply's `## Answer` must not outrank `### A · model`."""
+    out, in_code = [], False
+    for line in markdown.split("\n"):
+        if _FENCE_RE.match(line):
+            in_code = not in_code
+        elif not in_code and (match := _HEADING_RE.match(line)):
+            line = "#" * min(6, len(match.group(1)) + levels) + line[len(match.group(1)):]
+        out.append(line)
+    return "\n".join(out)
+
+
 def slug(text: str, limit: int = 40) -> str:
     return _SLUG_RE.sub("-", text.lower()).strip("-")[:limit].strip("-") or "conversation"
 
@@ -45,7 +62,7 @@ def conversation_markdown(conversation: Conversation, *, now: float | None = Non
                   f"## {number}. {turn.model}" + (f" (think {turn.think})" if turn.think else ""), ""]
         if turn.thinking:
             lines += ["<details><summary>Thinking</summary>", "", sanitize(turn.thinking).strip(), "", "</details>", ""]
-        lines += [sanitize(turn.reply).rstrip() or "_(no answer text)_", ""]
+        lines += [demote_headings(sanitize(turn.reply), 2).rstrip() or "_(no answer text)_", ""]
         stats = turn.stats
         figures = f"TTFT {format_seconds(stats.ttft_s)}"
         if stats.final:

@@ -86,6 +86,14 @@ class Journal:
             except sqlite3.IntegrityError:
                 conversation.id = None  # deleted meanwhile (another instance): save on as a new one
 
+    def close(self) -> None:
+        store, self.store = self.store, None
+        if store is not None:
+            try:
+                store.close()
+            except sqlite3.Error:
+                pass  # closing on the way out: nothing left to tell
+
     async def turn_ended(self, turn: Turn) -> None:
         if self.store is not None and turn.id is not None:
             await self._run(self.store.finish_turn, turn.id, turn)

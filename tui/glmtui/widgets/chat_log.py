@@ -63,6 +63,7 @@ class ChatLog(VerticalScroll):
         first, rest = keep[-FIRST_SHOWN:], keep[:-FIRST_SHOWN]
         await self.mount_all([widget for pair in first for widget in pair])
         self.anchor()
+        self.call_after_refresh(self.scroll_end, animate=False)  # the last reply and its figures in view
         if rest:
             self.call_after_refresh(self._mount_earlier, rest)
         elif self._hidden_turns:
@@ -75,6 +76,7 @@ class ChatLog(VerticalScroll):
         await self.mount_all(widgets, before=self._pairs[len(pairs)][0])
         if self._hidden_turns:
             await self._update_hidden_label()
+        self.call_after_refresh(self.scroll_end, animate=False)
 
     async def add_notice(self, text: str | Text) -> None:
         """A line of app information (not model output) in the flow of the chat."""

@@ -97,9 +97,13 @@ class ComparePane(Vertical):
 
     def refresh_title(self) -> None:
         grid = Table.grid(expand=True)
-        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis", min_width=12)
-        grid.add_column(no_wrap=True, justify="right")
-        grid.add_row(self._who(), self._state())
+        who = self._who()
+        # The model name is what tells the panes apart (often only its tag differs): it keeps its
+        # room and the state on the right gives way.
+        name_room = len(self.letter) + 2 + (0 if self.hidden else len(self.model))
+        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis", min_width=min(name_room, 60))
+        grid.add_column(no_wrap=True, justify="right", overflow="ellipsis")
+        grid.add_row(who, self._state())
         self._title.update(grid)
 
     def title_text(self) -> str:

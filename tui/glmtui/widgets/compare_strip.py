@@ -76,6 +76,10 @@ class ComparisonStrip(Widget):
                            Text(total.verdict, style="bold" if total.better else "dim")] if total else
                           [Text(""), Text(""), Text("")])
             table.add_row(*cells)
+        hidden = [row.label for row in self._round if self.compact and row.label not in COMPACT_ROWS]
+        if hidden:
+            # One short line (a short terminal has none to spare): a taller one, or the export, shows all.
+            table.add_row(Text(f"+{len(hidden)} more", style="dim"), Text(""), Text(""), Text(""))
         if session and not wide:
             rate = session.get("eval rate")
             if rate is not None:

@@ -41,7 +41,7 @@ class LiveView(Widget):
         self._drawn_from = 0
         self._drawn: list[Strip] = []
         self._blank: tuple[tuple[int, str], Strip] | None = None
-        self._settled = False
+        self._complete = False  # settle(): sized to its text, no rows reserved (not a subclass's name)
 
     # -- content ---------------------------------------------------------------------------------------
     def freeze(self, renderable: RenderableType) -> None:
@@ -67,7 +67,7 @@ class LiveView(Widget):
     def settle(self) -> None:
         """The text is complete: drop the blank rows reserved for growth (a reopened thinking trace
         would otherwise show half a screen of nothing under its last line)."""
-        self._settled = True
+        self._complete = True
         self._fit()
 
     @property
@@ -94,7 +94,7 @@ class LiveView(Widget):
         if not self._width:
             # Not laid out yet: take one step of room; on_resize renders at the real width.
             rows = self.step if (self._frozen or self._tail_renderable is not None) else 0
-        elif self._settled:
+        elif self._complete:
             rows = self.line_count  # finished: exactly its text, no room kept for more
         else:
             step = self.step

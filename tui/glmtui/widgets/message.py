@@ -18,7 +18,7 @@ from textual.widgets import Static
 from glmtui.sanitize import sanitize
 from glmtui.services.stats import LiveStats, format_seconds, summary_parts
 from glmtui.state import Turn, TurnStatus
-from glmtui.widgets.stream_markdown import StreamingMarkdown, render_markdown
+from glmtui.widgets.stream_markdown import StreamingMarkdown, code_theme, render_markdown
 from glmtui.widgets.thinking import ThinkingView
 
 if TYPE_CHECKING:
@@ -194,13 +194,13 @@ class FinalReply(Static):
     def __init__(self, markdown: str) -> None:
         super().__init__(classes="reply-final")
         self.markdown = markdown
-        self._parsed: tuple[bool, RichMarkdown] | None = None
+        self._parsed: tuple[str, RichMarkdown] | None = None
 
     def render(self) -> RichMarkdown:
         # Parsed once per theme brightness; Textual caches the rendered lines per width.
-        dark = self.app.current_theme.dark
-        if self._parsed is None or self._parsed[0] != dark:
-            self._parsed = (dark, render_markdown(self.markdown, dark))
+        style = code_theme(self.app.current_theme)
+        if self._parsed is None or self._parsed[0] != style:
+            self._parsed = (style, render_markdown(self.markdown, style))
         return self._parsed[1]
 
 

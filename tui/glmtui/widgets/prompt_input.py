@@ -43,6 +43,13 @@ class PromptInput(TextArea):
         self.cursor_blink = False
 
     async def _on_key(self, event: events.Key) -> None:
+        if event.key in self._newline_keys():
+            # Inserted here, not through the binding's action: actions run later than keys are
+            # handled, so a burst like "a" Ctrl+J "b" (pasted, or batched over SSH) came out "ab\n".
+            event.stop()
+            event.prevent_default()
+            self.insert("\n")
+            return
         if event.key == "enter":
             event.stop()
             event.prevent_default()
@@ -53,6 +60,11 @@ class PromptInput(TextArea):
                 self.app.bell()  # nothing to send
             return
         await super()._on_key(event)
+
+    def _newline_keys(self) -> set[str]:
+        """The keys bound to `newline` now (the defaults, or the user's [keymap])."""
+        return {key for key, bindings in self._bindings.key_to_bindings.items()
+                if any(binding.action == "newline" for binding in bindings)}
 
     def action_newline(self) -> None:
         self.insert("\n")

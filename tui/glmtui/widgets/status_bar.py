@@ -63,6 +63,9 @@ class StatusBar(Widget):
 
     def render(self) -> Text:
         text = self._reply_text()
+        config = getattr(self.app, "config", None)
+        if config is not None and getattr(config, "low_bandwidth", False):
+            text.append("  ·  low-bandwidth mode", style="dim")
         pulls = pull_summary(self.pulls)
         if pulls is not None:
             text.append("  ·  ")

@@ -18,13 +18,21 @@ from glmtui.widgets.live_view import LiveView
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown as RichMarkdown
+    from textual.theme import Theme
 
 
-def render_markdown(text: str, dark: bool) -> RichMarkdown:
+def code_theme(theme: Theme) -> str:
+    """Pygments style for code blocks: the terminal's own 16 colours under an ANSI theme."""
+    if theme.ansi:
+        return "ansi_dark" if theme.dark else "ansi_light"
+    return "monokai" if theme.dark else "default"
+
+
+def render_markdown(text: str, code_style: str) -> RichMarkdown:
     """Rich's Markdown renderer: Markdown syntax only (never Rich markup), links not clickable."""
     from rich.markdown import Markdown as RichMarkdown
 
-    return RichMarkdown(text, code_theme="monokai" if dark else "default", hyperlinks=False)
+    return RichMarkdown(text, code_theme=code_style, hyperlinks=False)
 
 
 class StreamingMarkdown(LiveView):
@@ -42,7 +50,7 @@ class StreamingMarkdown(LiveView):
     def append(self, chunk: str) -> None:
         """Add text: freeze any completed blocks, then re-render only the tail."""
         self._text += chunk
-        dark = self.app.current_theme.dark
+        style = code_theme(self.app.current_theme)
         point = settle_point(self._text, self._settled)
         if point > self._settled:
             block = self._text[self._settled:point].strip("\n")
@@ -50,10 +58,10 @@ class StreamingMarkdown(LiveView):
             if block:
                 if self._frozen:
                     self.freeze(Text(""))  # the blank line Markdown puts between blocks
-                self.freeze(render_markdown(block, dark))
+                self.freeze(render_markdown(block, style))
         tail = self._text[self._settled:]
         if not tail.strip():
             self.set_tail(None)
             return
-        rendered = render_markdown(unhighlighted(tail), dark)
+        rendered = render_markdown(unhighlighted(tail), style)
         self.set_tail(Group(Text(""), rendered) if self._frozen else rendered)
