@@ -11,11 +11,12 @@ last reply on screen; and, after Ctrl+O, the history list on screen. Median of N
 from __future__ import annotations
 
 import argparse
-import os
+import json
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -24,7 +25,7 @@ from ptyapp import PtyApp  # noqa: E402
 
 from glmtui.services.store import Store  # noqa: E402
 from glmtui.simulator import Simulator  # noqa: E402
-from glmtui.state import GenerationStats, Turn, TurnStatus  # noqa: E402
+from glmtui.state import GenerationStats, TurnStatus  # noqa: E402
 
 MODEL = "qwen3-coder:30b"
 REPLY = """## Step {n}
@@ -71,9 +72,6 @@ def build(path: Path) -> None:
 
 
 def _json(stats: GenerationStats) -> str:
-    import json
-    from dataclasses import asdict
-
     return json.dumps(asdict(stats))
 
 
@@ -112,7 +110,6 @@ def main() -> None:
           f"| {[round(r[1] * 1000) for r in results]} |")
     print(f"| Ctrl+O: history list (91 conversations) on screen | {listed * 1000:.0f} "
           f"| {[round(r[2] * 1000) for r in results]} |")
-    os.environ.pop("XDG_DATA_HOME", None)
 
 
 if __name__ == "__main__":
