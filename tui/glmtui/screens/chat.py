@@ -131,12 +131,7 @@ class ChatScreen(Screen[None]):
 
     async def show_error(self, error: GlmTuiError) -> None:
         """An error in the flow of the chat (stays visible) and as a toast."""
-        text = Text()
-        text.append("✗ ", style="bold red")
-        text.append(error.message, style="bold")
-        if error.hint:
-            text.append(f"\n  {error.hint}")
-        await self.pane.log_view.add_notice(text)
+        await self.pane.log_view.add_error(error.message, error.hint)
         self.notify(error.message, title="Ollama", severity="error")
 
     async def show_notice(self, text: str | Text) -> None:

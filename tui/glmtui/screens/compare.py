@@ -19,6 +19,7 @@ from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from glmtui.catalog import load_catalog
 from glmtui.errors import GlmTuiError
 from glmtui.model_names import same_model
 from glmtui.paths import data_dir
@@ -69,6 +70,7 @@ class CompareScreen(CompareModels, Screen[None]):
         self._wanted = (model_a, model_b)
         self._prompt = prompt
         self._rng = rng or random.Random()
+        self.catalog = load_catalog()  # read once: sizes and KV shapes of models not installed yet
         self.run = CompareRun()
         self.mode: RunMode = "sequential"
         self.mode_reason = "working out whether both fit…"
@@ -177,7 +179,7 @@ class CompareScreen(CompareModels, Screen[None]):
         self._live_timer.resume()
         self._refresh_all()
         if round_.ended:
-            self._round_ended(round_)
+            self._round_ended()
 
     async def _loaded_models(self) -> list[str] | None:
         try:
@@ -209,15 +211,10 @@ class CompareScreen(CompareModels, Screen[None]):
 
     async def on_chat_pane_failed(self, event: ChatPane.Failed) -> None:
         pane = self._pane_of(event.pane)
-        text = Text()
-        text.append("✗ ", style="bold red")
-        text.append(event.error.message, style="bold")
-        if event.error.hint:
-            text.append(f"\n  {event.error.hint}")
+        message, hint = event.error.message, event.error.hint
         if pane.hidden:  # a blind run: Ollama's messages name the model
-            text = Text(text.plain.replace(pane.model, "this pane's model"), style="bold")
-        await pane.chat.log_view.add_notice(text)
-        message = event.error.message.replace(pane.model, "this pane's model") if pane.hidden else event.error.message
+            message, hint = (part.replace(pane.model, "this pane's model") for part in (message, hint))
+        await pane.chat.log_view.add_error(message, hint)
         self.notify(message, title=f"Pane {pane.letter}", severity="error")
         await self._reply_ended(pane)
         self.glm.reply_failed(event.error)
@@ -229,9 +226,9 @@ class CompareScreen(CompareModels, Screen[None]):
         pane.refresh_title()
         round_ = self.run.rounds[-1] if self.run.rounds else None
         if round_ is not None and round_.ended:
-            self._round_ended(round_)
+            self._round_ended()
 
-    def _round_ended(self, round_: Round) -> None:
+    def _round_ended(self) -> None:
         if not self.busy:
             self._live_timer.pause()
         self._refresh_all()

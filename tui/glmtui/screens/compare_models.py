@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import work
 
-from glmtui.catalog import load_catalog
 from glmtui.errors import GlmTuiError
 from glmtui.model_names import same_model
 from glmtui.services.compare import choose_mode
-from glmtui.services.fit import kv_shape
+from glmtui.services.fit import DEFAULT_CONTEXT, kv_for
 from glmtui.state import ModelInfo, PullProgress
 from glmtui.trace import trace
 from glmtui.widgets.compare_pane import ComparePane
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-DEFAULT_CONTEXT = 4096  # Ollama's default num_ctx: what the fit assumes unless a pane sets num_ctx
 
 
 class CompareModels(_Base):
@@ -92,7 +90,7 @@ class CompareModels(_Base):
         pane.installed = match is not None
         pane.info = pane.details = None
         if match is None:
-            variant = load_catalog().find(pane.model)
+            variant = self.catalog.find(pane.model)
             pane.weights = variant.size_bytes if variant else None
             who = "This pane's model" if pane.hidden else pane.model
             size = f" ({variant.size_bytes / 1e9:.0f} GB download)" if variant else ""
@@ -111,12 +109,10 @@ class CompareModels(_Base):
         """Bytes this side needs in VRAM: weights plus the f16 KV cache at its context."""
         if pane.weights is None:
             return None
-        shape = kv_shape(pane.details.model_info) if pane.details else None
-        if shape is None and (variant := load_catalog().find(pane.model)) is not None:
-            shape = variant.kv
-        ctx = pane.settings.options.get("num_ctx") or DEFAULT_CONTEXT
-        if pane.details and pane.details.context_length:
-            ctx = min(ctx, pane.details.context_length)
+        details, variant = pane.details, self.catalog.find(pane.model)
+        shape, ctx = kv_for(details.model_info if details else None, variant.kv if variant else None,
+                            pane.settings.options.get("num_ctx") or DEFAULT_CONTEXT,
+                            details.context_length if details else None)
         return pane.weights + (shape.cache_bytes(ctx) if shape else 0)
 
     async def _choose_mode(self) -> None:

@@ -22,7 +22,7 @@ from glmtui.catalog import Variant, load_catalog
 from glmtui.errors import GlmTuiError
 from glmtui.model_names import same_model
 from glmtui.screens.row_keys import move_row, row_bindings
-from glmtui.services.fit import Fit, KvShape, estimate, kv_shape
+from glmtui.services.fit import DEFAULT_CONTEXT, Fit, KvShape, estimate, kv_for
 from glmtui.state import ModelDetails, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress
 from glmtui.widgets.model_details import ModelDetailsView, fit_text, installed_text, variant_text
 from glmtui.widgets.model_rows import (
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from glmtui.app import GlmTuiApp
 
 CONTEXTS = (2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144)
-DEFAULT_CONTEXT = 4096  # Ollama's default num_ctx
 
 
 class FilterInput(Input):
@@ -191,8 +190,7 @@ class ModelsScreen(Screen[str | None]):
     def _fit(self, weights: int, info: dict[str, object] | None, fallback: KvShape | None,
              max_ctx: int | None) -> tuple[Fit, int | None, int]:
         """The verdict, the KV-cache bytes it counted (None: unknown) and the context it assumed."""
-        shape = (kv_shape(info) if info else None) or fallback
-        context = min(self.context, max_ctx) if max_ctx else self.context
+        shape, context = kv_for(info, fallback, self.context, max_ctx)
         m = self.machine
         fit = estimate(weights, shape, context, vram_total=m.vram_total, vram_free=m.vram_free, ram_free=m.ram_free)
         return fit, shape.cache_bytes(context) if shape else None, context

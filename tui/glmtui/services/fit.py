@@ -16,6 +16,7 @@ from typing import Literal
 
 GIB = 1024**3
 F16_BYTES = 2
+DEFAULT_CONTEXT = 4096  # Ollama's default num_ctx: what a fit assumes unless one is set
 
 FitKind = Literal["fits", "partial", "wont", "unknown"]
 
@@ -57,6 +58,14 @@ def kv_shape(model_info: Mapping[str, object]) -> KvShape | None:
     if layers is None or kv_heads is None:
         return None
     return KvShape(layers, kv_heads, key, value)
+
+
+def kv_for(model_info: Mapping[str, object] | None, fallback: KvShape | None, context: int,
+           max_context: int | None) -> tuple[KvShape | None, int]:
+    """The KV shape to count (model_info's, else the fallback: the catalogue's) and the context,
+    capped at the model's own maximum."""
+    shape = (kv_shape(model_info) if model_info else None) or fallback
+    return shape, min(context, max_context) if max_context else context
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,15 @@ class ChatLog(VerticalScroll):
         else:
             self._hidden_label.update(text)
 
+    async def add_error(self, message: str, hint: str = "") -> None:
+        """A failure in the flow of the chat: it stays where it happened, with what to do next."""
+        text = Text()
+        text.append("✗ ", style="bold red")
+        text.append(message, style="bold")
+        if hint:
+            text.append(f"\n  {hint}")
+        await self.add_notice(text)
+
     async def load_turns(self, pairs: list[tuple[Widget, Widget]], earlier: int) -> None:
         """Show a saved conversation: only its last MOUNTED_TURNS turns are mounted (a 500-turn one
         opens as fast as a 30-turn one), with a line saying how many came before."""

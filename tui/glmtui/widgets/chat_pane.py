@@ -152,9 +152,7 @@ class ChatPane(Vertical):
         if self._queued is not None:
             turn, _, view, _ = self._queued
             self._queued = None
-            turn.status = TurnStatus.STOPPED
-            self.call_later(view.finish)
-            self.post_message(self.Finished(self, turn))
+            self._close_unsent(turn, view)
             return True
         worker = self._worker
         if not self.is_streaming or worker is None:
@@ -162,12 +160,15 @@ class ChatPane(Vertical):
         if not self._generating and self._current is not None:
             # The body has not started, and a task cancelled before its first step never runs: close
             # the turn here. (If the body does start after all, it sees the turn closed and returns.)
-            turn, view = self._current
-            turn.status = TurnStatus.STOPPED
-            self.call_later(view.finish)
-            self.post_message(self.Finished(self, turn))
+            self._close_unsent(*self._current)
         worker.cancel()
         return True
+
+    def _close_unsent(self, turn: Turn, view: ReplyView) -> None:
+        """Stop a turn no worker body will end (queued, or cancelled before it ran) and say so."""
+        turn.status = TurnStatus.STOPPED
+        self.call_later(view.finish)
+        self.post_message(self.Finished(self, turn))
 
     async def stop_and_wait(self) -> None:
         """Stop streaming and wait until the partial reply has been finalised."""
