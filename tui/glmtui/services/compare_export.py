@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 
 from glmtui.sanitize import sanitize
-from glmtui.services.conversation_export import demote_headings
+from glmtui.services.conversation_export import reply_lines
 from glmtui.services.compare import (
     SIDES, CompareRun, Metric, Round, Side, comparable, round_metrics, session_metrics,
 )
@@ -42,13 +42,7 @@ def _label(run: CompareRun, round_: Round, side: Side) -> str:
 def _turn_lines(turn: Turn | None) -> list[str]:
     if turn is None:
         return ["_Not sent: the model was not installed._", ""]
-    lines: list[str] = []
-    if turn.thinking:
-        stats = turn.stats
-        when = f", {stats.thinking_s:.1f} s" if stats.thinking_s is not None else ""
-        lines += [f"<details><summary>Thinking ({stats.thinking_tokens} tokens{when})</summary>", "",
-                  sanitize(turn.thinking).strip(), "", "</details>", ""]
-    lines += [demote_headings(sanitize(turn.reply), 3).rstrip() or "_(no answer text)_", ""]
+    lines = reply_lines(turn, 3)
     if turn.status is TurnStatus.STOPPED:
         lines += ["_Stopped by the user; the reply above is partial._", ""]
     elif turn.status is TurnStatus.FAILED:

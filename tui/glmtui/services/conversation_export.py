@@ -13,7 +13,7 @@ from pathlib import Path
 
 from glmtui.sanitize import sanitize
 from glmtui.services.stats import format_rate, format_seconds
-from glmtui.state import Conversation, TurnStatus
+from glmtui.state import Conversation, Turn, TurnStatus
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 
@@ -33,6 +33,18 @@ def demote_headings(markdown: str, levels: int) -> str:
             line = "#" * min(6, len(match.group(1)) + levels) + line[len(match.group(1)):]
         out.append(line)
     return "\n".join(out)
+
+
+def reply_lines(turn: Turn, heading_levels: int) -> list[str]:
+    """A reply as an export shows it: the thinking trace folded, then the answer, its headings
+    pushed `heading_levels` below the export's own."""
+    lines: list[str] = []
+    if turn.thinking:
+        stats = turn.stats
+        when = f", {stats.thinking_s:.1f} s" if stats.thinking_s is not None else ""
+        lines += [f"<details><summary>Thinking ({stats.thinking_tokens} tokens{when})</summary>", "",
+                  sanitize(turn.thinking).strip(), "", "</details>", ""]
+    return [*lines, demote_headings(sanitize(turn.reply), heading_levels).rstrip() or "_(no answer text)_", ""]
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -60,9 +72,7 @@ def conversation_markdown(conversation: Conversation, *, now: float | None = Non
     for number, turn in enumerate(turns, 1):
         lines += [f"## {number}. You", "", sanitize(turn.prompt).rstrip(), "",
                   f"## {number}. {turn.model}" + (f" (think {turn.think})" if turn.think else ""), ""]
-        if turn.thinking:
-            lines += ["<details><summary>Thinking</summary>", "", sanitize(turn.thinking).strip(), "", "</details>", ""]
-        lines += [demote_headings(sanitize(turn.reply), 2).rstrip() or "_(no answer text)_", ""]
+        lines += reply_lines(turn, 2)
         stats = turn.stats
         figures = f"TTFT {format_seconds(stats.ttft_s)}"
         if stats.final:
