@@ -64,6 +64,9 @@ def test_chat_with_a_thinking_trace_and_exact_figures(snap_compare, sim: Simulat
     async def run_before(pilot: Pilot[None]) -> None:
         await online(app)
         await wait_until(lambda: app.screen.query(FinalReply), what="the saved reply")
+        # Its trace is summarised (and collapsed) when the reply mounts: open it only after that.
+        await wait_until(lambda: (views := app.screen.query(ThinkingView)) and str(views.last().title)
+                         .startswith("thought for"), what="the trace summarised")
         app.screen.query(ThinkingView).last().collapsed = False
         await pilot.pause(0.5)
         app.clear_notifications()
