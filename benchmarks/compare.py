@@ -18,10 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ptyapp import PtyApp  # noqa: E402
-from stream import MODEL  # noqa: E402
-
-from glmtui.simulator import Simulator  # noqa: E402
+from glmtui.simulator import Simulator
+from ptyapp import PtyApp
+from stream import MODEL
 
 PROMPT = "Write a binary search in Rust"
 ENV = {"GLMTUI_SCRIPTED_GPU": "1"}  # a 24 GiB GPU: one qwen3-coder serves both panes → parallel
@@ -61,7 +60,9 @@ def stream(app: PtyApp, replies: int) -> tuple[float, int, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rate", type=float, default=400.0, help="tok/s of each reply")
     parser.add_argument("--tokens", type=int, default=3000, help="tokens in each reply")
     parser.add_argument("--repeat", type=int, default=3)
@@ -72,18 +73,24 @@ def main() -> None:
             with Simulator(port=0, rate=args.rate, reply_tokens=args.tokens, load_seconds=0.05) as sim:
                 sim.model_speeds = False
                 results[label].append(run(sim))
-    print(f"| scenario @ {args.rate:.0f} tok/s per reply | tokens | wall s | CPU-s (median) | CPU-s per 1k tok |")
+    print(
+        f"| scenario @ {args.rate:.0f} tok/s per reply | tokens | wall s | CPU-s (median) | CPU-s per 1k tok |"
+    )
     print("|---|---|---|---|---|")
     medians = {}
     for label, runs in results.items():
         cpu = statistics.median(r[0] for r in runs)
         tokens = runs[0][1]
         medians[label] = cpu
-        print(f"| {label} | {tokens} | {statistics.median(r[2] for r in runs):.1f} | {cpu:.2f} "
-              f"| {cpu / tokens * 1000:.2f} |")
+        print(
+            f"| {label} | {tokens} | {statistics.median(r[2] for r in runs):.1f} | {cpu:.2f} "
+            f"| {cpu / tokens * 1000:.2f} |"
+        )
     ratio = medians["two panes"] / medians["one pane"]
-    print(f"\ntwo panes cost {ratio:.2f}× one pane's CPU over the reply (target ≤ 2.2×); "
-          f"runs: {[round(r[0], 2) for r in results['one pane']]} vs {[round(r[0], 2) for r in results['two panes']]}")
+    print(
+        f"\ntwo panes cost {ratio:.2f}× one pane's CPU over the reply (target ≤ 2.2×); "
+        f"runs: {[round(r[0], 2) for r in results['one pane']]} vs {[round(r[0], 2) for r in results['two panes']]}"
+    )
 
 
 if __name__ == "__main__":

@@ -21,11 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ptyapp import PtyApp  # noqa: E402
-
-from glmtui.services.store import Store  # noqa: E402
-from glmtui.simulator import Simulator  # noqa: E402
-from glmtui.state import GenerationStats, TurnStatus  # noqa: E402
+from glmtui.core.state import GenerationStats, TurnStatus
+from glmtui.services.store import Store
+from glmtui.simulator import Simulator
+from ptyapp import PtyApp
 
 MODEL = "qwen3-coder:30b"
 REPLY = """## Step {n}
@@ -50,21 +49,36 @@ That covers it; the edge cases are the empty list and a single element.
 
 def build(path: Path) -> None:
     store = Store(path)
-    stats = GenerationStats(ttft_s=0.21, eval_count=420, eval_duration_ns=5_900_000_000, prompt_eval_count=40,
-                            prompt_eval_duration_ns=30_000_000, load_duration_ns=10_000_000)
+    stats = GenerationStats(
+        ttft_s=0.21,
+        eval_count=420,
+        eval_duration_ns=5_900_000_000,
+        prompt_eval_count=40,
+        prompt_eval_duration_ns=30_000_000,
+        load_duration_ns=10_000_000,
+    )
     with store._lock:
         store._db.execute("BEGIN")
         for conversation, turns in [(i, 50) for i in range(90)] + [(90, 500)]:
             cid = store._db.execute(
                 "INSERT INTO conversations (title, model, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                (f"Conversation {conversation}", MODEL, time.time(), time.time() + conversation)).lastrowid
+                (f"Conversation {conversation}", MODEL, time.time(), time.time() + conversation),
+            ).lastrowid
             for n in range(turns):
                 marker = f"LAST-REPLY-MARKER-{n}" if n == turns - 1 and turns == 500 else ""
                 store._db.execute(
                     "INSERT INTO turns (conversation_id, prompt, reply, thinking, model, status, stats, created_at)"
                     " VALUES (?, ?, ?, '', ?, ?, ?, ?)",
-                    (cid, f"Question {n} about step {n}?", REPLY.format(n=n) + marker, MODEL,
-                     TurnStatus.DONE.value, _json(stats), time.time()))
+                    (
+                        cid,
+                        f"Question {n} about step {n}?",
+                        REPLY.format(n=n) + marker,
+                        MODEL,
+                        TurnStatus.DONE.value,
+                        _json(stats),
+                        time.time(),
+                    ),
+                )
         store._db.execute("COMMIT")
     total = store._db.execute("SELECT COUNT(*) FROM turns").fetchone()[0]
     assert total == 5000, total
@@ -91,7 +105,9 @@ def run_once(sim: Simulator, data: Path) -> tuple[float, float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, Simulator(port=0, rate=100.0) as sim:
@@ -105,11 +121,17 @@ def main() -> None:
     first, shown, listed = (statistics.median(r[i] for r in results) for i in range(3))
     print("| 5,000 saved turns, 120×40 | median ms | runs |")
     print("|---|---|---|")
-    print(f"| first frame after launch (`--continue`) | {first * 1000:.0f} | {[round(r[0] * 1000) for r in results]} |")
-    print(f"| 500-turn conversation resumed: last reply on screen | {shown * 1000:.0f} "
-          f"| {[round(r[1] * 1000) for r in results]} |")
-    print(f"| Ctrl+O: history list (91 conversations) on screen | {listed * 1000:.0f} "
-          f"| {[round(r[2] * 1000) for r in results]} |")
+    print(
+        f"| first frame after launch (`--continue`) | {first * 1000:.0f} | {[round(r[0] * 1000) for r in results]} |"
+    )
+    print(
+        f"| 500-turn conversation resumed: last reply on screen | {shown * 1000:.0f} "
+        f"| {[round(r[1] * 1000) for r in results]} |"
+    )
+    print(
+        f"| Ctrl+O: history list (91 conversations) on screen | {listed * 1000:.0f} "
+        f"| {[round(r[2] * 1000) for r in results]} |"
+    )
 
 
 if __name__ == "__main__":

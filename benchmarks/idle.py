@@ -20,9 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ptyapp import PtyApp  # noqa: E402
-
-from glmtui.simulator import Simulator  # noqa: E402
+from glmtui.simulator import Simulator
+from ptyapp import PtyApp
 
 SCENARIOS: list[tuple[str, list[str], dict[str, str]]] = [
     ("monitor on, no GPU (this machine)", [], {}),
@@ -50,16 +49,20 @@ def measure(args: list[str], env: dict[str, str], seconds: float, settle: float)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=30.0, help="length of each idle window")
     parser.add_argument("--settle", type=float, default=65.0, help="seconds to wait after the reply")
     args = parser.parse_args()
     with ThreadPoolExecutor(len(SCENARIOS)) as pool:
-        futures = [pool.submit(measure, app_args, env, args.seconds, args.settle) for _, app_args, env in SCENARIOS]
+        futures = [
+            pool.submit(measure, app_args, env, args.seconds, args.settle) for _, app_args, env in SCENARIOS
+        ]
         results = [f.result() for f in futures]
     print("| idle, 120×40 | CPU (% of one core) | bytes/s to terminal |")
     print("|---|---|---|")
-    for (name, _, _), (cpu, rate) in zip(SCENARIOS, results):
+    for (name, _, _), (cpu, rate) in zip(SCENARIOS, results, strict=False):
         print(f"| {name} | {cpu:.2f} | {rate:.0f} |")
 
 

@@ -27,17 +27,29 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 class PtyApp:
     """glmtui in a PTY: send keys, wait for output or trace events, read CPU and memory."""
 
-    def __init__(self, args: list[str], cols: int = 120, rows: int = 40, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, args: list[str], cols: int = 120, rows: int = 40, env: dict[str, str] | None = None
+    ) -> None:
         self.trace_path = Path(tempfile.mkstemp(prefix="glmtui-trace-", suffix=".jsonl")[1])
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        full_env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor",
-                    "GLMTUI_TRACE": str(self.trace_path), **(env or {})}
+        full_env = {
+            **os.environ,
+            "TERM": "xterm-256color",
+            "COLORTERM": "truecolor",
+            "GLMTUI_TRACE": str(self.trace_path),
+            **(env or {}),
+        }
         full_env.pop("NO_COLOR", None)
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "glmtui", *args], stdin=slave, stdout=slave, stderr=slave,
-            env=full_env, start_new_session=True, close_fds=True,
+            [sys.executable, "-m", "glmtui", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=full_env,
+            start_new_session=True,
+            close_fds=True,
         )
         os.close(slave)
         self.master = master
@@ -71,7 +83,7 @@ class PtyApp:
             chunks = list(self.chunks)
         previous = b""
         for t, data in chunks:
-            if t >= since and needle in previous[-len(needle):] + data:
+            if t >= since and needle in previous[-len(needle) :] + data:
                 return t
             previous = data
         return None
@@ -90,6 +102,7 @@ class PtyApp:
         def check() -> dict[str, Any] | None:
             found = self.events(name)
             return found[count - 1] if len(found) >= count else None
+
         return self._wait(check, timeout, f"trace event {name} #{count}")
 
     def _wait(self, check: Callable[[], Any], timeout: float, what: str) -> Any:

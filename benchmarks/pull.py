@@ -17,10 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ptyapp import PtyApp  # noqa: E402
-from stream import MODEL, TurnFigures, row, run_turn  # noqa: E402
-
-from glmtui.simulator import Simulator  # noqa: E402
+from glmtui.simulator import Simulator
+from ptyapp import PtyApp
+from stream import MODEL, TurnFigures, row, run_turn
 
 F4 = "\x1bOS"
 PULLED = "glm-4.7-flash:bf16"
@@ -55,22 +54,28 @@ def measure(rate: float, tokens: int, progress_s: float | None) -> tuple[TurnFig
             figures = run_turn(app, sim, 1, "Write a binary search in Rust")
             if progress_s is not None:
                 elapsed = time.monotonic() - started
-                during = app.events("pull_publish")[len(before):]
+                during = app.events("pull_publish")[len(before) :]
                 lines = during[-1]["lines"] - before[-1]["lines"] if during and before else 0
-                note = (f"{lines / elapsed:.0f} progress lines/s read, {len(during) / elapsed:.1f} publishes/s "
-                        "(the models screen repaints at that rate, the status bar at ≤ 2 Hz)")
+                note = (
+                    f"{lines / elapsed:.0f} progress lines/s read, {len(during) / elapsed:.1f} publishes/s "
+                    "(the models screen repaints at that rate, the status bar at ≤ 2 Hz)"
+                )
             return figures, note
         finally:
             app.close()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rate", type=float, default=400.0)
     parser.add_argument("--tokens", type=int, default=3000)
     args = parser.parse_args()
-    print("| scenario | tokens/reply | CPU-s per 1k tok | lag ms (mean) | backlog ms (max) "
-          "| KiB to terminal/reply | RSS MB (max) | widgets (max) |")
+    print(
+        "| scenario | tokens/reply | CPU-s per 1k tok | lag ms (mean) | backlog ms (max) "
+        "| KiB to terminal/reply | RSS MB (max) | widgets (max) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     notes = []
     for label, progress in (("no pull", None), ("pull, ~20 lines/s", 0.05), ("pull, ~1000 lines/s", 0.001)):

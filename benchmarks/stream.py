@@ -22,9 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ptyapp import PtyApp  # noqa: E402
-
-from glmtui.simulator import Simulator  # noqa: E402
+from glmtui.simulator import Simulator
+from ptyapp import PtyApp
 
 MODEL = "qwen3-coder:30b"  # no thinking: the figures measure answer streaming alone
 APP_ARGS: list[str] = []  # e.g. --no-monitor, to compare streaming with and without the sidebar
@@ -59,9 +58,13 @@ def run_turn(app: PtyApp, sim: Simulator, index: int, prompt: str) -> TurnFigure
     assert sent is not None
     time.sleep(0.25)  # let the last frame go out before reading the counters
     return TurnFigures(
-        tokens=final["tokens"], cpu_s=app.cpu_seconds() - cpu0, lag_ms=(shown - sent) * 1000,
-        backlog_ms=(final["t"] - sent) * 1000, bytes_out=app.total_bytes - bytes0,
-        rss_mb=app.rss_mb(), widgets=rendered["widgets"],
+        tokens=final["tokens"],
+        cpu_s=app.cpu_seconds() - cpu0,
+        lag_ms=(shown - sent) * 1000,
+        backlog_ms=(final["t"] - sent) * 1000,
+        bytes_out=app.total_bytes - bytes0,
+        rss_mb=app.rss_mb(),
+        widgets=rendered["widgets"],
     )
 
 
@@ -73,10 +76,11 @@ def launch(sim: Simulator) -> tuple[PtyApp, float]:
     return app, first - app.started
 
 
-CLIENT_ONLY = """
+CLIENT_ONLY = (
+    """
 import asyncio, sys, time
 from glmtui.services.ollama import OllamaService
-from glmtui.services.stats import LiveStats
+from glmtui.core.stats import LiveStats
 async def main(url):
     service = OllamaService(url)
     await service.version()
@@ -85,13 +89,17 @@ async def main(url):
         tokens += 1
     print((time.process_time() - started) / (tokens - 1) * 1000)
 asyncio.run(main(sys.argv[1]))
-""" % MODEL
+"""
+    % MODEL
+)
 
 
 def client_only(rate: float, tokens: int) -> float:
     """CPU-s per 1k tokens of glmtui's service loop over the official client, with no UI: the floor."""
     with Simulator(port=0, rate=rate, reply_tokens=tokens, load_seconds=0.05) as sim:
-        out = subprocess.run([sys.executable, "-c", CLIENT_ONLY, sim.url], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", CLIENT_ONLY, sim.url], capture_output=True, text=True, check=True
+        )
         return float(out.stdout.strip())
 
 
@@ -125,10 +133,12 @@ def first_frames(runs: int) -> list[float]:
 
 def row(name: str, figures: list[TurnFigures]) -> str:
     mean = statistics.fmean
-    return (f"| {name} | {sum(f.tokens for f in figures) // len(figures)} | {mean(f.cpu_per_1k for f in figures):.2f} "
-            f"| {mean(f.lag_ms for f in figures):.0f} | {max(f.backlog_ms for f in figures):.0f} "
-            f"| {mean(f.bytes_out for f in figures) / 1024:.0f} | {max(f.rss_mb for f in figures):.0f} "
-            f"| {max(f.widgets for f in figures)} |")
+    return (
+        f"| {name} | {sum(f.tokens for f in figures) // len(figures)} | {mean(f.cpu_per_1k for f in figures):.2f} "
+        f"| {mean(f.lag_ms for f in figures):.0f} | {max(f.backlog_ms for f in figures):.0f} "
+        f"| {mean(f.bytes_out for f in figures) / 1024:.0f} | {max(f.rss_mb for f in figures):.0f} "
+        f"| {max(f.widgets for f in figures)} |"
+    )
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -137,14 +147,18 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="fewer tokens and turns")
     parser.add_argument("--rates", default="100,400,2000", help="tok/s for the single-reply runs")
     parser.add_argument("--tokens", type=int, default=3000, help="tokens in the single reply")
     parser.add_argument("--turns", type=int, default=50)
     parser.add_argument("--turn-tokens", type=int, default=2000)
     parser.add_argument("--turn-rate", type=float, default=1000.0, help="tok/s in the long conversation")
-    parser.add_argument("--no-monitor", action="store_true", help="run the app with the monitor sidebar hidden")
+    parser.add_argument(
+        "--no-monitor", action="store_true", help="run the app with the monitor sidebar hidden"
+    )
     parser.add_argument("--scripted-gpu", type=int, default=0, help="give the monitor N scripted GPUs")
     parser.add_argument("--skip-floors", action="store_true", help="skip first-frame and client-only runs")
     args = parser.parse_args()
@@ -155,8 +169,10 @@ def main() -> None:
     if args.quick:
         args.tokens, args.turns, args.turn_tokens = 600, 10, 400
 
-    print("| scenario | tokens/reply | CPU-s per 1k tok | lag ms (mean) | backlog ms (max) "
-          "| KiB to terminal/reply | RSS MB (max) | widgets (max) |")
+    print(
+        "| scenario | tokens/reply | CPU-s per 1k tok | lag ms (mean) | backlog ms (max) "
+        "| KiB to terminal/reply | RSS MB (max) | widgets (max) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     rates = [float(r) for r in args.rates.split(",")]
     for rate in rates:
@@ -169,16 +185,22 @@ def main() -> None:
     cpu_ratio = statistics.fmean(f.cpu_per_1k for f in tail) / statistics.fmean(f.cpu_per_1k for f in head)
     lag_ratio = statistics.fmean(f.lag_ms for f in tail) / statistics.fmean(f.lag_ms for f in head)
     print()
-    print(f"lag over all {len(turns)} turns: p50 {percentile(lags, 0.5):.0f} ms, p95 {percentile(lags, 0.95):.0f} ms")
+    print(
+        f"lag over all {len(turns)} turns: p50 {percentile(lags, 0.5):.0f} ms, p95 {percentile(lags, 0.95):.0f} ms"
+    )
     print(f"last-5 / first-5 turns: CPU per 1k tokens ×{cpu_ratio:.2f}, lag ×{lag_ratio:.2f}")
     if args.skip_floors:
         return
     frames = first_frames(5)
     floors = {rate: client_only(rate, args.tokens) for rate in rates}
-    print("official client alone (no UI), CPU-s per 1k tokens: "
-          + ", ".join(f"{floor:.2f} @ {rate:.0f} tok/s" for rate, floor in floors.items()))
-    print(f"first frame after launch: median {statistics.median(frames):.0f} ms (min {min(frames):.0f}, "
-          f"max {max(frames):.0f}, {len(frames)} launches)")
+    print(
+        "official client alone (no UI), CPU-s per 1k tokens: "
+        + ", ".join(f"{floor:.2f} @ {rate:.0f} tok/s" for rate, floor in floors.items())
+    )
+    print(
+        f"first frame after launch: median {statistics.median(frames):.0f} ms (min {min(frames):.0f}, "
+        f"max {max(frames):.0f}, {len(frames)} launches)"
+    )
 
 
 if __name__ == "__main__":

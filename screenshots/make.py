@@ -19,13 +19,13 @@ from pathlib import Path
 
 from glmtui.app import GlmTuiApp
 from glmtui.config import Config
-from glmtui.screens.compare import CompareScreen
+from glmtui.core.state import OllamaProcessReading, SystemReading, TurnStatus
+from glmtui.screens.compare.screen import CompareScreen
 from glmtui.screens.models import ModelsScreen
 from glmtui.services.fake_nvml import GIB, ScriptedGpu, ScriptedNvml
 from glmtui.services.monitor import Sampler
 from glmtui.simulator import Simulator
 from glmtui.simulator.catalogue import registry_lookup
-from glmtui.state import OllamaProcessReading, SystemReading, TurnStatus
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.prompt_input import PromptInput
 from glmtui.widgets.thinking import ThinkingView
@@ -38,9 +38,16 @@ class SteadySystem:
     """A 16-core box with 64 GiB of RAM (and an Ollama server) whose readings never change."""
 
     def read(self, now: float) -> SystemReading:
-        return SystemReading(cpu_percent=18.0, cpu_count=16, ram_used=22 * GIB, ram_total=64 * GIB,
-                             swap_used=0, swap_total=8 * GIB, load=(1.9, 1.5, 1.2),
-                             ollama=OllamaProcessReading(4242, int(1.1 * GIB), 4.0))
+        return SystemReading(
+            cpu_percent=18.0,
+            cpu_count=16,
+            ram_used=22 * GIB,
+            ram_total=64 * GIB,
+            swap_used=0,
+            swap_total=8 * GIB,
+            load=(1.9, 1.5, 1.2),
+            ollama=OllamaProcessReading(4242, int(1.1 * GIB), 4.0),
+        )
 
 
 def sampler(gpus: list[ScriptedGpu]) -> Sampler:
@@ -48,8 +55,9 @@ def sampler(gpus: list[ScriptedGpu]) -> Sampler:
 
 
 def rtx4090(used_gib: float = 19.5, util: int = 87) -> ScriptedGpu:
-    return ScriptedGpu(memory_used=int(used_gib * GIB), util_gpu=util, util_memory=54, temperature=71,
-                       power_mw=352_000)
+    return ScriptedGpu(
+        memory_used=int(used_gib * GIB), util_gpu=util, util_memory=54, temperature=71, power_mw=352_000
+    )
 
 
 async def until(condition, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
@@ -70,8 +78,13 @@ async def send(app: GlmTuiApp, pilot, prompt: str) -> None:  # type: ignore[no-u
     before = len(pane.conversation.turns)
     app.screen.query_one(PromptInput).insert(prompt)
     await pilot.press("enter")
-    await until(lambda: len(pane.conversation.turns) > before and not pane.is_streaming
-                and pane.conversation.turns[-1].status is not TurnStatus.STREAMING)
+    await until(
+        lambda: (
+            len(pane.conversation.turns) > before
+            and not pane.is_streaming
+            and pane.conversation.turns[-1].status is not TurnStatus.STREAMING
+        )
+    )
 
 
 async def chat_and_monitor(sim: Simulator) -> None:
@@ -86,7 +99,11 @@ async def chat_and_monitor(sim: Simulator) -> None:
     app = app_for(sim, [rtx4090(), ScriptedGpu(name="NVIDIA GeForce RTX 3090", memory_used=GIB // 2)])
     async with app.run_test(size=(100, 44)) as pilot:
         await until(lambda: app.connection == "online" and app.think_label != "")
-        for prompt in ("hello", "Explain borrow checking in two lines", "Write a SQL query for top customers"):
+        for prompt in (
+            "hello",
+            "Explain borrow checking in two lines",
+            "Write a SQL query for top customers",
+        ):
             await send(app, pilot, prompt)
         await pilot.press("f3")
         await pilot.pause(3.0)  # a few seconds of samples for the sparklines
@@ -123,8 +140,11 @@ async def models_mid_pull(sim: Simulator) -> None:
 async def compare(sim: Simulator) -> None:
     for loaded in sim.store.loaded():  # both sides start cold, so both load times are real
         sim.store.unload(loaded.name)
-    app = app_for(sim, [rtx4090(used_gib=2.0, util=3)],
-                  compare=("glm-4.7-flash:q4_K_M", "glm-4.7-flash:q8_0", "Write a binary search in Rust"))
+    app = app_for(
+        sim,
+        [rtx4090(used_gib=2.0, util=3)],
+        compare=("glm-4.7-flash:q4_K_M", "glm-4.7-flash:q8_0", "Write a binary search in Rust"),
+    )
     async with app.run_test(size=SIZE) as pilot:
         await until(lambda: isinstance(app.screen, CompareScreen) and app.screen.ready)
         screen = app.screen

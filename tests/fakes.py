@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from glmtui.config import MonitorIntervals
+from glmtui.core.state import SystemReading
 from glmtui.services.fake_nvml import GIB, ScriptedGpu, ScriptedNvml
 from glmtui.services.monitor import Sampler
-from glmtui.state import SystemReading
 
 
 class ScriptedSystem:
@@ -13,8 +13,13 @@ class ScriptedSystem:
 
     def __init__(self, reading: SystemReading | None = None) -> None:
         self.reading = reading or SystemReading(
-            cpu_percent=12.0, cpu_count=16, ram_used=21 * GIB, ram_total=64 * GIB,
-            swap_used=0, swap_total=8 * GIB, load=(1.5, 1.2, 0.9),
+            cpu_percent=12.0,
+            cpu_count=16,
+            ram_used=21 * GIB,
+            ram_total=64 * GIB,
+            swap_used=0,
+            swap_total=8 * GIB,
+            load=(1.5, 1.2, 0.9),
         )
         self.reads = 0
 
@@ -24,7 +29,9 @@ class ScriptedSystem:
 
 
 def scripted_sampler(
-    nvml: ScriptedNvml | None = None, intervals: MonitorIntervals | None = None, system: ScriptedSystem | None = None
+    nvml: ScriptedNvml | None = None,
+    intervals: MonitorIntervals | None = None,
+    system: ScriptedSystem | None = None,
 ) -> Sampler:
     """A Sampler over one scripted RTX 4090 and a scripted machine."""
     nvml = nvml if nvml is not None else ScriptedNvml([ScriptedGpu(memory_used=2 * GIB)])

@@ -10,16 +10,21 @@ from textual.pilot import Pilot
 
 from glmtui.app import GlmTuiApp
 from glmtui.config import Config
+from glmtui.core.state import Turn, TurnStatus
 from glmtui.services.monitor import Sampler
-from glmtui.state import Turn, TurnStatus
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.prompt_input import PromptInput
 from tests.conftest import wait_until
 from tests.fakes import scripted_sampler
 
 
-def make_app(url: str, *, sampler: Sampler | None = None, compare: tuple[str, str, str | None] | None = None,
-             **config: Any) -> GlmTuiApp:
+def make_app(
+    url: str,
+    *,
+    sampler: Sampler | None = None,
+    compare: tuple[str, str, str | None] | None = None,
+    **config: Any,
+) -> GlmTuiApp:
     """The app on the simulator, with a scripted GPU and machine (never this machine's real ones)."""
     config.setdefault("stall_timeout", 5.0)
     app = GlmTuiApp(Config(host=url, **config), sampler=sampler or scripted_sampler(), compare=compare)
@@ -29,8 +34,10 @@ def make_app(url: str, *, sampler: Sampler | None = None, compare: tuple[str, st
 
 
 async def ready(app: GlmTuiApp) -> None:
-    await wait_until(lambda: app.connection == "online" and bool(app.model) and app.think_label != "",
-                     what="the app to connect and pick a model")
+    await wait_until(
+        lambda: app.connection == "online" and bool(app.model) and app.think_label != "",
+        what="the app to connect and pick a model",
+    )
 
 
 def pane(app: GlmTuiApp) -> ChatPane:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from glmtui.app import GlmTuiApp
+from glmtui.core.state import PullProgress
 from glmtui.screens.models import ModelsScreen, ModelTable
-from glmtui.state import PullProgress
 from tests.conftest import wait_until
 
 
@@ -16,8 +16,10 @@ async def open_models(pilot: Pilot[None], key: str = "f4") -> ModelsScreen:
     await wait_until(lambda: isinstance(app.screen, ModelsScreen), what="the models screen")
     screen = app.screen
     assert isinstance(screen, ModelsScreen)
-    await wait_until(lambda: screen.models and all(m.name in screen.details for m in screen.models),
-                     what="the installed models and their details")
+    await wait_until(
+        lambda: screen.models and all(m.name in screen.details for m in screen.models),
+        what="the installed models and their details",
+    )
     return screen
 
 
@@ -52,8 +54,9 @@ def job(app: GlmTuiApp, name: str) -> PullProgress | None:
 
 
 async def pull_ends(app: GlmTuiApp, name: str, timeout: float = 15.0) -> PullProgress:
-    await wait_until(lambda: (j := job(app, name)) is not None and not j.active, timeout,
-                     what=f"the pull of {name} to end")
+    await wait_until(
+        lambda: (j := job(app, name)) is not None and not j.active, timeout, what=f"the pull of {name} to end"
+    )
     result = job(app, name)
     assert result is not None
     return result

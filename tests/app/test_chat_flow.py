@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from glmtui.core.state import TurnStatus
 from glmtui.simulator import Simulator
-from glmtui.state import TurnStatus
 from glmtui.widgets.message import FinalReply, ReplyView, UserMessage
 from glmtui.widgets.status_bar import StatusBar
 from glmtui.widgets.thinking import ThinkingView
-from tests.app.helpers import chat_requests, finished, make_app, pane, ready, send, screen_text
+from tests.app.helpers import chat_requests, finished, make_app, pane, ready, screen_text, send
 from tests.conftest import wait_until
 
 

@@ -8,17 +8,17 @@ from pathlib import Path
 import pytest
 
 from glmtui.app import GlmTuiApp
+from glmtui.core.state import Turn, TurnStatus
 from glmtui.screens.chat import ChatScreen
-from glmtui.screens.compare import CompareScreen
-from glmtui.screens.compare_dialogs import VoteScreen
+from glmtui.screens.compare.dialogs import VoteScreen
+from glmtui.screens.compare.screen import CompareScreen
+from glmtui.services.compare import VoteRecord
 from glmtui.services.fake_nvml import GIB, ScriptedGpu, ScriptedNvml
 from glmtui.simulator import Simulator
-from glmtui.services.compare import VoteRecord
 from glmtui.simulator.faults import Fault
-from glmtui.state import Turn, TurnStatus
 from glmtui.widgets.compare_pane import ComparePane
 from glmtui.widgets.prompt_input import PromptInput
-from tests.app.helpers import palette, chat_requests, make_app, ready, screen_text
+from tests.app.helpers import chat_requests, make_app, palette, ready, screen_text
 from tests.conftest import wait_until
 from tests.fakes import scripted_sampler
 
@@ -26,16 +26,20 @@ GLM, GPT, QWEN = "glm-4.7-flash:latest", "gpt-oss:20b", "qwen3-coder:30b"
 
 
 async def compare_screen(app: GlmTuiApp) -> CompareScreen:
-    await wait_until(lambda: isinstance(app.screen, CompareScreen) and app.screen.ready,
-                     what="the compare screen, ready")
+    await wait_until(
+        lambda: isinstance(app.screen, CompareScreen) and app.screen.ready, what="the compare screen, ready"
+    )
     screen = app.screen
     assert isinstance(screen, CompareScreen)
     return screen
 
 
 async def round_ends(screen: CompareScreen, count: int = 1, timeout: float = 15.0) -> None:
-    await wait_until(lambda: len(screen.run.rounds) >= count and screen.run.rounds[count - 1].ended
-                     and not screen.busy, timeout, what=f"round {count} to end")
+    await wait_until(
+        lambda: len(screen.run.rounds) >= count and screen.run.rounds[count - 1].ended and not screen.busy,
+        timeout,
+        what=f"round {count} to end",
+    )
 
 
 async def send(pilot, screen: CompareScreen, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -68,8 +72,12 @@ async def test_compare_flag_sends_the_prompt_and_each_pane_answers_from_its_mode
         assert live_a.last_token_at <= live_b.started
         models = [body["model"] for body in chat_requests(sim)]
         assert models == [GLM, GPT]
-        await wait_until(lambda: "eval rate" in (text := screen_text(app)) and "TTFT" in text and "×" in text
-                         and "✓" in text, what="the comparison strip")
+        await wait_until(
+            lambda: (
+                "eval rate" in (text := screen_text(app)) and "TTFT" in text and "×" in text and "✓" in text
+            ),
+            what="the comparison strip",
+        )
         await pilot.pause(0.6)  # the live tick repaints the titles with the exact figures
         assert "tok/s" in screen.pane("b").title_text()
 
@@ -111,8 +119,14 @@ async def test_a_missing_model_says_so_and_the_other_pane_still_runs(sim: Simula
         assert a.installed is False and a.last_turn is None
         assert b.last_turn is not None and b.last_turn.status is TurnStatus.DONE and QWEN in b.last_turn.reply
         # The pane says so, and the strip says why A has no figures.
-        await wait_until(lambda: "not installed" in (text := screen_text(app)) and "F7 pulls it" in text
-                         and "(not sent)" in text, what="the missing model's messages")
+        await wait_until(
+            lambda: (
+                "not installed" in (text := screen_text(app))
+                and "F7 pulls it" in text
+                and "(not sent)" in text
+            ),
+            what="the missing model's messages",
+        )
         await pilot.press("f7")
         await wait_until(lambda: a.installed is True, timeout=15, what="the pull to finish and A to be ready")
         assert sim.store.find(missing) is not None
@@ -141,9 +155,13 @@ async def test_one_pane_dropping_leaves_the_other_streaming(sim: Simulator) -> N
         assert a.status is TurnStatus.FAILED and (a.thinking or a.reply)  # A's partial text is kept
         assert b.status is TurnStatus.DONE and b.stats.final and GPT in b.reply
         live_a, live_b = (pane.live for pane in screen.panes)
-        assert live_a and live_b and (live_b.last_token_at or 0) > (live_a.last_token_at or 0) + 0.2  # B went on
-        await wait_until(lambda: "dropped" in (text := screen_text(app)).lower() and "(failed)" in text,
-                         what="A's error in its pane and the strip")
+        assert (
+            live_a and live_b and (live_b.last_token_at or 0) > (live_a.last_token_at or 0) + 0.2
+        )  # B went on
+        await wait_until(
+            lambda: "dropped" in (text := screen_text(app)).lower() and "(failed)" in text,
+            what="A's error in its pane and the strip",
+        )
         await send(pilot, screen, "again")
         await round_ends(screen, 2)
         assert all(t.status is TurnStatus.DONE for t in turns(screen))
@@ -157,7 +175,9 @@ async def test_escape_stops_both_and_f8_only_the_focused_pane(sim: Simulator) ->
         screen = await compare_screen(app)
         await wait_until(lambda: "same model on both sides" in screen_text(app), what="the same-model label")
         await send(pilot, screen, "slow one")
-        await wait_until(lambda: all(p.live and p.live.tokens > 3 for p in screen.panes), what="both streaming")
+        await wait_until(
+            lambda: all(p.live and p.live.tokens > 3 for p in screen.panes), what="both streaming"
+        )
         screen.pane("b").chat.log_view.focus()
         await pilot.pause()
         assert screen.active == "b"
@@ -171,7 +191,9 @@ async def test_escape_stops_both_and_f8_only_the_focused_pane(sim: Simulator) ->
         # Esc with both streaming stops both.
         screen.query_one(PromptInput).focus()
         await send(pilot, screen, "both this time")
-        await wait_until(lambda: all(p.live and p.live.tokens > 3 for p in screen.panes), what="both streaming")
+        await wait_until(
+            lambda: all(p.live and p.live.tokens > 3 for p in screen.panes), what="both streaming"
+        )
         await pilot.press("escape")
         await round_ends(screen, 2)
         assert all(t.status is TurnStatus.STOPPED for t in turns(screen))
@@ -191,7 +213,9 @@ async def test_escape_in_sequential_mode_never_starts_the_queued_pane(sim: Simul
         screen = await compare_screen(app)
         assert screen.mode == "sequential"
         await send(pilot, screen, "one then the other")
-        await wait_until(lambda: (live := screen.pane("a").live) is not None and live.tokens > 3, what="A streaming")
+        await wait_until(
+            lambda: (live := screen.pane("a").live) is not None and live.tokens > 3, what="A streaming"
+        )
         assert screen.pane("b").chat.is_queued and "queued" in screen.pane("b").title_text()
         await pilot.press("escape")
         await round_ends(screen)
@@ -223,11 +247,15 @@ async def test_blind_vote_is_saved_and_reveals_the_models(sim: Simulator) -> Non
         await pilot.press("b")
         await wait_until(lambda: screen.run.vote == "b", what="the vote")
         assert app.compare_votes[-1] == VoteRecord(QWEN, GLM, "b", 1, app.compare_votes[-1].at)
-        await wait_until(lambda: GLM in (text := screen_text(app)) and QWEN in text and "1 vote(s)" in text,
-                         what="the models revealed and the vote summary")
+        await wait_until(
+            lambda: GLM in (text := screen_text(app)) and QWEN in text and "1 vote(s)" in text,
+            what="the models revealed and the vote summary",
+        )
         # The run and its vote are in the store.
-        await wait_until(lambda: app.sessions.journal.store.votes() == [(QWEN, GLM, "b", 1)],  # type: ignore[union-attr]
-                         what="the vote saved")
+        await wait_until(
+            lambda: app.sessions.journal.store.votes() == [(QWEN, GLM, "b", 1)],  # type: ignore[union-attr]
+            what="the vote saved",
+        )
 
 
 async def test_compare_waits_for_ollama_and_keeps_the_prompt(sim: Simulator) -> None:
@@ -235,12 +263,16 @@ async def test_compare_waits_for_ollama_and_keeps_the_prompt(sim: Simulator) -> 
     sim.stop()
     app = make_app(url, model=GLM, compare=(GLM, GPT, "kept for later"))
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_until(lambda: isinstance(app.screen, CompareScreen) and app.screen.query(PromptInput),
-                         what="the compare screen")
+        await wait_until(
+            lambda: isinstance(app.screen, CompareScreen) and app.screen.query(PromptInput),
+            what="the compare screen",
+        )
         screen = app.screen
         assert isinstance(screen, CompareScreen)
         screen.connect_wait_s = 0.3
-        await wait_until(lambda: screen.query_one(PromptInput).text == "kept for later", what="the prompt kept")
+        await wait_until(
+            lambda: screen.query_one(PromptInput).text == "kept for later", what="the prompt kept"
+        )
         await wait_until(lambda: "not answering" in screen_text(app), what="the panes saying so")
         assert not screen.ready
         revived = Simulator(port=port, rate=2000.0, load_seconds=0.05).start()
@@ -264,8 +296,9 @@ async def test_markup_in_a_model_name_is_shown_as_text(sim: Simulator) -> None:
         await pilot.pause()
 
 
-async def test_export_has_both_transcripts_and_the_table(sim: Simulator, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_export_has_both_transcripts_and_the_table(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     app = make_app(sim.url, model=GLM, compare=(GLM, GPT, "Write a binary search in Rust"))
     async with app.run_test(size=(140, 40)) as pilot:
@@ -294,8 +327,14 @@ async def test_a_narrow_terminal_stacks_the_panes(sim: Simulator, size: tuple[in
         assert a.region.x == b.region.x and b.region.y > a.region.y  # B under A
         assert a.region.height >= 5 and b.region.height >= 5
         assert screen.query_one(PromptInput).region.height >= 1
-        await wait_until(lambda: "A  glm-4.7-flash" in (text := screen_text(app)) and "B  gpt-oss" in text
-                         and "eval rate" in text, what="both titles and the strip on screen")
+        await wait_until(
+            lambda: (
+                "A  glm-4.7-flash" in (text := screen_text(app))
+                and "B  gpt-oss" in text
+                and "eval rate" in text
+            ),
+            what="both titles and the strip on screen",
+        )
 
 
 async def test_side_by_side_from_120_columns_and_the_palette_opens_it(sim: Simulator) -> None:

@@ -6,12 +6,12 @@ import io
 
 from rich.console import Console
 
+from glmtui.core.state import TurnStatus
 from glmtui.simulator import Fault, Simulator
-from glmtui.state import TurnStatus
 from glmtui.widgets.chat_log import ChatLog
 from glmtui.widgets.header import AppHeader
 from glmtui.widgets.message import FinalReply, ReplyView
-from tests.app.helpers import chat_requests, finished, make_app, pane, ready, send, screen_text
+from tests.app.helpers import chat_requests, finished, make_app, pane, ready, screen_text, send
 from tests.conftest import wait_until
 
 
@@ -93,7 +93,9 @@ async def test_dropped_stream_keeps_partial_reply(sim: Simulator) -> None:
 
 
 async def test_in_band_error_mid_stream(sim: Simulator) -> None:
-    turn, text, _, nxt = await _failing_turn(sim, Fault(kind="error", after_tokens=5, message="CUDA out of memory"))
+    turn, text, _, nxt = await _failing_turn(
+        sim, Fault(kind="error", after_tokens=5, message="CUDA out of memory")
+    )
     assert turn.status is TurnStatus.FAILED and turn.reply
     assert "CUDA out of memory" in text
     assert nxt.status is TurnStatus.DONE
@@ -107,7 +109,9 @@ async def test_http_500(sim: Simulator) -> None:
 
 
 async def test_stall_past_timeout(sim: Simulator) -> None:
-    turn, text, _, nxt = await _failing_turn(sim, Fault(kind="stall", after_tokens=5, seconds=3.0), stall_timeout=0.3)
+    turn, text, _, nxt = await _failing_turn(
+        sim, Fault(kind="stall", after_tokens=5, seconds=3.0), stall_timeout=0.3
+    )
     assert turn.status is TurnStatus.FAILED and turn.reply
     assert "stalled" in text
     assert nxt.status is TurnStatus.DONE

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from glmtui.core.state import TurnStatus
 from glmtui.paths import db_path
 from glmtui.screens.chat import ChatScreen
-from glmtui.screens.confirm import ConfirmScreen
+from glmtui.screens.dialogs.confirm import ConfirmScreen
 from glmtui.screens.history import HistoryScreen, RenameScreen
 from glmtui.services.store import Store
 from glmtui.simulator import Fault, Simulator
-from glmtui.state import TurnStatus
-from tests.app.helpers import finished, make_app, pane, ready, send, screen_text
+from tests.app.helpers import finished, make_app, pane, ready, screen_text, send
 from tests.conftest import wait_until
 
 GLM = "glm-4.7-flash:latest"
@@ -26,7 +26,9 @@ def saved(path: Path | None = None) -> Store:
 async def history(pilot) -> HistoryScreen:  # type: ignore[no-untyped-def]
     app = pilot.app
     await pilot.press("ctrl+o")
-    await wait_until(lambda: isinstance(app.screen, HistoryScreen) and app.screen.rows, what="the history list")
+    await wait_until(
+        lambda: isinstance(app.screen, HistoryScreen) and app.screen.rows, what="the history list"
+    )
     return app.screen  # type: ignore[no-any-return]
 
 
@@ -37,8 +39,14 @@ async def test_turns_are_saved_done_stopped_and_failed(sim: Simulator) -> None:
         await finished(await send(pilot, "Write a binary search in Rust"))
         sim.rate = 30.0
         slow = await send(pilot, "a slow one")
-        await wait_until(lambda: (view := pane(app).current_view) is not None and view.live is not None
-                         and view.live.tokens > 3, what="some tokens")
+        await wait_until(
+            lambda: (
+                (view := pane(app).current_view) is not None
+                and view.live is not None
+                and view.live.tokens > 3
+            ),
+            what="some tokens",
+        )
         await pilot.press("escape")
         await finished(slow)
         sim.rate = 2000.0
@@ -46,8 +54,13 @@ async def test_turns_are_saved_done_stopped_and_failed(sim: Simulator) -> None:
         await finished(await send(pilot, "this one drops"))
         conversation_id = pane(app).conversation.id
         assert conversation_id is not None
-        await wait_until(lambda: [t.status for t in saved().load(conversation_id).turns] == [
-            TurnStatus.DONE, TurnStatus.STOPPED, TurnStatus.FAILED], what="three turns saved")
+        await wait_until(
+            lambda: (
+                [t.status for t in saved().load(conversation_id).turns]
+                == [TurnStatus.DONE, TurnStatus.STOPPED, TurnStatus.FAILED]
+            ),
+            what="three turns saved",
+        )
         stored = saved().load(conversation_id)
         assert stored.title == "Write a binary search in Rust"
         assert stored.turns[0].stats.final and stored.turns[0].reply == pane(app).conversation.turns[0].reply
@@ -56,8 +69,9 @@ async def test_turns_are_saved_done_stopped_and_failed(sim: Simulator) -> None:
         assert len(digest) == 64  # the model's digest from /api/tags
 
 
-async def test_history_screen_resumes_renames_exports_and_deletes(sim: Simulator, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_history_screen_resumes_renames_exports_and_deletes(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     app = make_app(sim.url, model=GLM)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -69,11 +83,15 @@ async def test_history_screen_resumes_renames_exports_and_deletes(sim: Simulator
         assert [row.title for row in screen.rows] == ["Something else entirely", "Explain borrow checking"]
         for char in "borrow":
             await pilot.press(char)
-        await wait_until(lambda: [r.title for r in screen.rows] == ["Explain borrow checking"], what="the search")
+        await wait_until(
+            lambda: [r.title for r in screen.rows] == ["Explain borrow checking"], what="the search"
+        )
         await pilot.press("ctrl+s")
-        await wait_until(lambda: list(tmp_path.glob("glmtui-explain-borrow-checking-*.md")), what="the export")
+        await wait_until(
+            lambda: list(tmp_path.glob("glmtui-explain-borrow-checking-*.md")), what="the export"
+        )
         exported = next(tmp_path.glob("glmtui-explain-borrow-checking-*.md")).read_text()
-        assert exported.startswith("---\ntitle: \"Explain borrow checking\"") and "eval_rate_tok_s:" in exported
+        assert exported.startswith('---\ntitle: "Explain borrow checking"') and "eval_rate_tok_s:" in exported
         assert first.reply.strip()[:100] in exported
         await pilot.press("f2")
         await wait_until(lambda: isinstance(app.screen, RenameScreen), what="the rename box")
@@ -115,7 +133,8 @@ async def test_continue_resumes_the_last_conversation_with_its_model(sim: Simula
 async def test_a_500_turn_conversation_mounts_only_the_last_turns(sim: Simulator) -> None:
     store = saved()
     conversation = store.create_conversation("long", GLM, None)
-    from tests.unit.test_store import finished as make_turn, save
+    from tests.unit.test_store import finished as make_turn
+    from tests.unit.test_store import save
 
     for i in range(500):
         save(store, conversation, make_turn(f"prompt {i}"))
@@ -125,8 +144,10 @@ async def test_a_500_turn_conversation_mounts_only_the_last_turns(sim: Simulator
         await wait_until(lambda: len(pane(app).conversation.turns) == 500, what="the resume")
         log = pane(app).log_view
         assert log.mounted_turns == 30
-        await wait_until(lambda: "470 earlier turn(s) not shown" in screen_text(app) or "prompt 499" in screen_text(app),
-                         what="the latest turn on screen")
+        await wait_until(
+            lambda: "470 earlier turn(s) not shown" in screen_text(app) or "prompt 499" in screen_text(app),
+            what="the latest turn on screen",
+        )
 
 
 async def test_without_a_usable_store_the_app_still_chats(sim: Simulator, tmp_path: Path) -> None:
@@ -146,8 +167,14 @@ async def test_quitting_mid_reply_saves_the_partial_text(sim: Simulator) -> None
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
         turn = await send(pilot, "a long one")
-        await wait_until(lambda: (view := pane(app).current_view) is not None and view.live is not None
-                         and view.live.tokens > 5, what="some tokens")
+        await wait_until(
+            lambda: (
+                (view := pane(app).current_view) is not None
+                and view.live is not None
+                and view.live.tokens > 5
+            ),
+            what="some tokens",
+        )
         conversation_id = pane(app).conversation.id
         await pilot.press("ctrl+q")
     (stored,) = saved().load(conversation_id).turns  # type: ignore[arg-type]
@@ -171,5 +198,7 @@ async def test_a_conversation_deleted_by_another_instance_is_handled(sim: Simula
         await pilot.press("escape")
         pane(app).conversation.id = gone
         turn = await finished(await send(pilot, "still saved"))
-        await wait_until(lambda: turn.id is not None and pane(app).conversation.id not in (None, gone),
-                         what="a new saved conversation")
+        await wait_until(
+            lambda: turn.id is not None and pane(app).conversation.id not in (None, gone),
+            what="a new saved conversation",
+        )

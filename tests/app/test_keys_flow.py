@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from glmtui.core.state import TurnStatus
 from glmtui.keys import binding_ids
-from glmtui.screens.copy import CopyScreen, code_blocks
+from glmtui.screens.dialogs.copy import CopyScreen, code_blocks
 from glmtui.screens.help import HelpScreen
 from glmtui.simulator import Simulator
-from glmtui.state import TurnStatus
 from glmtui.widgets.monitor.sidebar import MonitorSidebar
 from glmtui.widgets.prompt_input import PromptInput
 from glmtui.widgets.status_bar import StatusBar
-from tests.app.helpers import finished, make_app, palette, pane, ready, send, screen_text
+from tests.app.helpers import finished, make_app, palette, pane, ready, screen_text, send
 from tests.conftest import wait_until
 
 GLM = "glm-4.7-flash:latest"
@@ -21,9 +21,10 @@ def test_every_binding_has_an_id_and_every_id_can_be_rebound() -> None:
     import importlib
     import pkgutil
 
+    from textual.binding import Binding
+
     import glmtui.screens
     import glmtui.widgets
-    from textual.binding import Binding
 
     ids = binding_ids()
     seen: dict[str, str] = {}
@@ -48,8 +49,14 @@ async def test_keymap_rebinds_stop_and_unknown_ids_are_reported(sim: Simulator) 
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
         turn = await send(pilot, "stop me with f9")
-        await wait_until(lambda: (view := pane(app).current_view) is not None and view.live is not None
-                         and view.live.tokens > 3, what="tokens")
+        await wait_until(
+            lambda: (
+                (view := pane(app).current_view) is not None
+                and view.live is not None
+                and view.live.tokens > 3
+            ),
+            what="tokens",
+        )
         await pilot.press("escape")  # no longer bound to stop
         await pilot.pause(0.2)
         assert turn.status is TurnStatus.STREAMING
@@ -64,8 +71,15 @@ async def test_f1_lists_the_keys_of_the_screen_with_their_ids(sim: Simulator) ->
         await ready(app)
         await pilot.press("f1")
         await wait_until(lambda: isinstance(app.screen, HelpScreen), what="the help")
-        await wait_until(lambda: "Keys: Chat" in (text := screen_text(app)) and "open-compare" in text
-                         and "Stop reply" in text and "stop-reply" in text, what="the keys with their ids")
+        await wait_until(
+            lambda: (
+                "Keys: Chat" in (text := screen_text(app))
+                and "open-compare" in text
+                and "Stop reply" in text
+                and "stop-reply" in text
+            ),
+            what="the keys with their ids",
+        )
         await pilot.press("escape")
         await wait_until(lambda: not isinstance(app.screen, HelpScreen), what="help closed")
 
@@ -129,8 +143,10 @@ async def test_a_theme_picked_is_remembered_for_the_next_run(sim: Simulator) -> 
         await pilot.pause(0.3)
         await pilot.press("enter")
         await wait_until(lambda: app.theme == "glmtui-light", what="the theme to change")
-        await wait_until(lambda: app.sessions.journal.store.get_setting("theme") == "glmtui-light",  # type: ignore[union-attr]
-                         what="the choice saved")
+        await wait_until(
+            lambda: app.sessions.journal.store.get_setting("theme") == "glmtui-light",  # type: ignore[union-attr]
+            what="the choice saved",
+        )
     again = make_app(sim.url, model=GLM)
     assert again.theme == "glmtui-light"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 
 from glmtui.screens.chat import ChatScreen
-from glmtui.screens.confirm import ConfirmScreen
+from glmtui.screens.dialogs.confirm import ConfirmScreen
 from glmtui.screens.models import ModelsScreen
 from glmtui.simulator import Simulator
 from glmtui.widgets.header import AppHeader
-from tests.app.helpers import palette, chat_requests, finished, make_app, ready, send, screen_text
+from tests.app.helpers import chat_requests, finished, make_app, palette, ready, screen_text, send
 from tests.app.models_helpers import job, open_models, pull_ends, row_keys, select, typed
 from tests.conftest import wait_until
 
@@ -45,18 +45,29 @@ async def test_pull_a_variant_with_progress_then_switch_to_it(sim: Simulator) ->
     seen: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
-        app.pulls_signal.subscribe(app, lambda jobs: seen.extend(j.fraction or 0 for j in jobs if j.state == "pulling"))
+        app.pulls_signal.subscribe(
+            app, lambda jobs: seen.extend(j.fraction or 0 for j in jobs if j.state == "pulling")
+        )
         screen = await open_models(pilot)
         await typed(pilot, screen, "q8")
         await select(pilot, screen, "catalogue", "glm-4.7-flash:q8_0")
         await pilot.press("enter")
-        await wait_until(lambda: "⤓ glm-4.7-flash:q8_0" in (text := screen_text(app)) and "MB/s" in text
-                         and "ETA" in text and "GB/" in text, what="the progress line with bytes, speed and ETA")
+        await wait_until(
+            lambda: (
+                "⤓ glm-4.7-flash:q8_0" in (text := screen_text(app))
+                and "MB/s" in text
+                and "ETA" in text
+                and "GB/" in text
+            ),
+            what="the progress line with bytes, speed and ETA",
+        )
         done = await pull_ends(app, "glm-4.7-flash:q8_0")
         assert done.state == "done"
         # Progress went up in steps, and one bar covered all the layers' bytes.
         assert any(0 < fraction < 1 for fraction in seen) and seen == sorted(seen)
-        await wait_until(lambda: "glm-4.7-flash:q8_0" in [m.name for m in screen.models], what="the list refresh")
+        await wait_until(
+            lambda: "glm-4.7-flash:q8_0" in [m.name for m in screen.models], what="the list refresh"
+        )
         await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the offer to switch")
         await pilot.press("y")
         await wait_until(lambda: app.model == "glm-4.7-flash:q8_0", what="the switch")
@@ -98,7 +109,7 @@ async def test_dropped_pull_says_so_and_pulling_again_resumes(sim: Simulator) ->
     weights = SPECS["glm-4.7-flash:q8_0"].layers[0]
     sim.inject(Fault("drop", after_tokens=6))
     app = make_app(sim.url, model="glm-4.7-flash:latest")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40)):
         await ready(app)
         assert app.pull_feed.request("glm-4.7-flash:q8_0") is None
         failed = await pull_ends(app, "glm-4.7-flash:q8_0")
@@ -116,7 +127,7 @@ async def test_ollama_errors_are_shown_verbatim(sim: Simulator) -> None:
     disk = "write /root/.ollama/models/blobs/sha256-9b1c-partial: no space left on device"
     sim.inject(Fault("error", after_tokens=4, message=disk))
     app = make_app(sim.url, model="glm-4.7-flash:latest")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40)):
         await ready(app)
         app.pull_feed.request("gpt-oss:120b")
         failed = await pull_ends(app, "gpt-oss:120b")
@@ -132,13 +143,18 @@ async def test_cancel_a_pull_and_queue_several(sim: Simulator) -> None:
         assert feed.request("glm-4.7-flash:q8_0") is None
         assert feed.request("glm-4.7-flash:bf16") is None
         assert feed.request("glm-4.7-flash:q8_0") is not None  # already queued: refused, not doubled
-        await wait_until(lambda: (j := job(app, "glm-4.7-flash:q8_0")) is not None and j.completed > 0,
-                         what="bytes to arrive")
+        await wait_until(
+            lambda: (j := job(app, "glm-4.7-flash:q8_0")) is not None and j.completed > 0,
+            what="bytes to arrive",
+        )
         assert job(app, "glm-4.7-flash:bf16").state == "queued"  # type: ignore[union-attr]
         # Back in the chat the status bar shows the pull.
         from glmtui.widgets.status_bar import StatusBar
-        await wait_until(lambda: "⤓ glm-4.7-flash:q8_0" in str(app.screen.query_one(StatusBar).render()),
-                         what="the status bar")
+
+        await wait_until(
+            lambda: "⤓ glm-4.7-flash:q8_0" in str(app.screen.query_one(StatusBar).render()),
+            what="the status bar",
+        )
         assert "(+1 queued)" in str(app.screen.query_one(StatusBar).render())
         screen = await open_models(pilot)
         await pilot.press("ctrl+x")  # the running pull
@@ -161,7 +177,9 @@ async def test_delete_asks_first_and_warns_about_the_model_in_use(sim: Simulator
         await pilot.press("ctrl+d")
         await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
         text = screen_text(app)
-        assert "Delete qwen3-coder:30b?" in text and "this chat's model" in text and "loaded in memory" in text
+        assert (
+            "Delete qwen3-coder:30b?" in text and "this chat's model" in text and "loaded in memory" in text
+        )
         await pilot.press("enter")  # the focused button is Cancel: a stray Enter deletes nothing
         await wait_until(lambda: app.screen is screen, what="the dialog to close")
         assert sim.store.find("qwen3-coder:30b") is not None
@@ -181,7 +199,9 @@ async def test_load_and_unload_from_the_switcher(sim: Simulator) -> None:
         await pilot.press("ctrl+l")
         await wait_until(lambda: "gpt-oss:20b" in screen.loaded, what="the model to load")
         assert [r for r in sim.requests if r[1] == "/api/chat"][-1][2]["messages"] == []
-        await wait_until(lambda: "●" in str(screen.table._rows[screen.table.cursor_row][1][0]), what="the mark")
+        await wait_until(
+            lambda: "●" in str(screen.table._rows[screen.table.cursor_row][1][0]), what="the mark"
+        )
         await pilot.press("ctrl+u")
         await wait_until(lambda: "gpt-oss:20b" not in screen.loaded, what="the model to unload")
 
@@ -198,7 +218,7 @@ async def test_palette_opens_the_catalogue(sim: Simulator) -> None:
 async def test_progress_is_published_at_most_ten_times_a_second(sim: Simulator) -> None:
     sim.pull_seconds, sim.pull_progress_s = 1.5, 0.0005  # thousands of progress lines a second
     app = make_app(sim.url, model="glm-4.7-flash:latest")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40)):
         await ready(app)
         feed = app.pull_feed
         started = time.monotonic()

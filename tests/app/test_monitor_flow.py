@@ -19,7 +19,6 @@ from tests.widgets.host import panel_text
 FAST = MonitorIntervals(gpu_s=0.5, system_s=0.5, ollama_s=0.5)
 
 
-
 async def sampling_stopped(pilot: Pilot[None], system: ScriptedSystem) -> int:
     """Check nothing is sampled over 2.5 sampling intervals; return the read count."""
     reads = system.reads
@@ -40,7 +39,9 @@ async def test_a_reply_loads_a_model_and_the_ollama_panel_shows_it(sim: Simulato
         gpu = app.screen.query_one(GpuPanel)
         assert "0 RTX 4090" in panel_text(gpu)
         throughput = app.screen.query_one(ThroughputPanel)
-        await wait_until(lambda: "tok/s" in panel_text(throughput), what="the reply's rate in the throughput panel")
+        await wait_until(
+            lambda: "tok/s" in panel_text(throughput), what="the reply's rate in the throughput panel"
+        )
 
 
 async def test_unload_key_unloads_the_model(sim: Simulator) -> None:

@@ -17,12 +17,12 @@ from textual.pilot import Pilot
 
 from glmtui.app import GlmTuiApp
 from glmtui.config import Config
-from glmtui.screens.compare import CompareScreen
+from glmtui.core.state import Conversation, GenerationStats, PullProgress, Turn, TurnStatus
+from glmtui.screens.compare.screen import CompareScreen
 from glmtui.screens.models import ModelsScreen
 from glmtui.services.compare import Round
 from glmtui.services.store import Store
 from glmtui.simulator import Simulator
-from glmtui.state import Conversation, GenerationStats, PullProgress, Turn, TurnStatus
 from glmtui.widgets.message import FinalReply
 from glmtui.widgets.thinking import ThinkingView
 from tests.conftest import wait_until
@@ -33,14 +33,29 @@ GLM, Q8 = "glm-4.7-flash:latest", "glm-4.7-flash:q8_0"
 JAN = time.mktime((2026, 1, 15, 9, 30, 0, 0, 0, -1))  # dates far enough back to print as dates
 
 
-def turn(model: str, rate: float, ttft: float, load_s: float, prompt: str = "Write a binary search in Rust") -> Turn:
+def turn(
+    model: str, rate: float, ttft: float, load_s: float, prompt: str = "Write a binary search in Rust"
+) -> Turn:
     tokens = 812
-    return Turn(prompt=prompt, model=model, think="on", reply=REPLY.replace("Binary search", f"Binary search ({model})"),
-                thinking="The user wants a binary search. Keep it short, show the edge cases.",
-                status=TurnStatus.DONE, created_at=JAN,
-                stats=GenerationStats(ttft_s=ttft, eval_count=tokens, eval_duration_ns=int(tokens / rate * 1e9),
-                                      prompt_eval_count=38, prompt_eval_duration_ns=30_780_000,
-                                      load_duration_ns=int(load_s * 1e9), thinking_tokens=14, thinking_s=1.8))
+    return Turn(
+        prompt=prompt,
+        model=model,
+        think="on",
+        reply=REPLY.replace("Binary search", f"Binary search ({model})"),
+        thinking="The user wants a binary search. Keep it short, show the edge cases.",
+        status=TurnStatus.DONE,
+        created_at=JAN,
+        stats=GenerationStats(
+            ttft_s=ttft,
+            eval_count=tokens,
+            eval_duration_ns=int(tokens / rate * 1e9),
+            prompt_eval_count=38,
+            prompt_eval_duration_ns=30_780_000,
+            load_duration_ns=int(load_s * 1e9),
+            thinking_tokens=14,
+            thinking_s=1.8,
+        ),
+    )
 
 
 def app_on(sim: Simulator, tmp_path: Path, **kw: Any) -> GlmTuiApp:
@@ -65,8 +80,13 @@ def test_chat_with_a_thinking_trace_and_exact_figures(snap_compare, sim: Simulat
         await online(app)
         await wait_until(lambda: app.screen.query(FinalReply), what="the saved reply")
         # Its trace is summarised (and collapsed) when the reply mounts: open it only after that.
-        await wait_until(lambda: (views := app.screen.query(ThinkingView)) and str(views.last().title)
-                         .startswith("thought for"), what="the trace summarised")
+        await wait_until(
+            lambda: (
+                (views := app.screen.query(ThinkingView))
+                and str(views.last().title).startswith("thought for")
+            ),
+            what="the trace summarised",
+        )
         app.screen.query(ThinkingView).last().collapsed = False
         await pilot.pause(0.5)
         app.clear_notifications()
@@ -81,11 +101,24 @@ def test_models_screen_mid_pull(snap_compare, sim: Simulator, tmp_path: Path) ->
     async def run_before(pilot: Pilot[None]) -> None:
         await online(app)
         await pilot.press("f4")
-        await wait_until(lambda: isinstance(app.screen, ModelsScreen) and len(app.screen.details) == 3,
-                         what="the models and their details")
+        await wait_until(
+            lambda: isinstance(app.screen, ModelsScreen) and len(app.screen.details) == 3,
+            what="the models and their details",
+        )
         await wait_until(lambda: "RTX 4090" in app.screen.machine.label, what="the GPU for the fit")  # type: ignore[attr-defined]
-        app.pulls_signal.publish((PullProgress(Q8, "pulling", "downloading", completed=11_200_000_000,
-                                               total=31_839_000_000, rate=104_000_000, eta_s=198.0),))
+        app.pulls_signal.publish(
+            (
+                PullProgress(
+                    Q8,
+                    "pulling",
+                    "downloading",
+                    completed=11_200_000_000,
+                    total=31_839_000_000,
+                    rate=104_000_000,
+                    eta_s=198.0,
+                ),
+            )
+        )
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(120, 34), run_before=run_before)
@@ -96,11 +129,13 @@ def test_compare_after_one_round(snap_compare, sim: Simulator, tmp_path: Path) -
 
     async def run_before(pilot: Pilot[None]) -> None:
         await online(app)
-        await wait_until(lambda: isinstance(app.screen, CompareScreen) and app.screen.ready, what="compare ready")
+        await wait_until(
+            lambda: isinstance(app.screen, CompareScreen) and app.screen.ready, what="compare ready"
+        )
         screen = app.screen
         assert isinstance(screen, CompareScreen)
         a, b = turn(GLM, 71.3, 0.21, 1.52), turn("gpt-oss:20b", 118.6, 0.34, 2.05)
-        for pane, saved in zip(screen.panes, (a, b)):
+        for pane, saved in zip(screen.panes, (a, b), strict=False):
             await pane.chat.load(Conversation(turns=[saved]))
         screen.run.rounds.append(Round(a.prompt, GLM, "gpt-oss:20b", "sequential", a=a, b=b, sent=True))
         screen._refresh_all()

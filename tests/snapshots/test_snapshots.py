@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from textual.containers import VerticalScroll
 
-from glmtui.services.fake_nvml import GIB
-from glmtui.state import (
+from glmtui.core.state import (
     GenerationStats,
     GpuProcess,
     GpuReading,
@@ -17,6 +16,7 @@ from glmtui.state import (
     Turn,
     TurnStatus,
 )
+from glmtui.services.fake_nvml import GIB
 from glmtui.widgets.chat_log import ChatLog
 from glmtui.widgets.message import ReplyView, UserMessage
 from glmtui.widgets.monitor.gpu_panel import GpuPanel
@@ -45,11 +45,24 @@ class TurnApp(HostApp):
         super().__init__([ChatLog()])
 
     async def on_mount(self) -> None:
-        turn = Turn(prompt="Write a binary search in Rust", model="glm-4.7-flash:latest", think="on",
-                    reply=REPLY, thinking="The user wants a binary search. Keep it short.", status=TurnStatus.DONE,
-                    stats=GenerationStats(ttft_s=0.21, eval_count=812, eval_duration_ns=9_876_543_210,
-                                          prompt_eval_count=38, prompt_eval_duration_ns=30_780_000,
-                                          load_duration_ns=1_520_000_000, thinking_tokens=14, thinking_s=4.2))
+        turn = Turn(
+            prompt="Write a binary search in Rust",
+            model="glm-4.7-flash:latest",
+            think="on",
+            reply=REPLY,
+            thinking="The user wants a binary search. Keep it short.",
+            status=TurnStatus.DONE,
+            stats=GenerationStats(
+                ttft_s=0.21,
+                eval_count=812,
+                eval_duration_ns=9_876_543_210,
+                prompt_eval_count=38,
+                prompt_eval_duration_ns=30_780_000,
+                load_duration_ns=1_520_000_000,
+                thinking_tokens=14,
+                thinking_s=4.2,
+            ),
+        )
         view = ReplyView(turn)
         await self.query_one(ChatLog).add_turn(UserMessage(turn.prompt), view)
         await view.finish()
@@ -72,24 +85,55 @@ class MonitorApp(HostApp):
     def on_mount(self) -> None:
         gpu, ollama, throughput, system = self.panels
         busy = GpuReading(
-            0, "NVIDIA GeForce RTX 4090", memory_used=int(21.7 * GIB), memory_total=24 * GIB, util_gpu=96,
-            util_memory=61, temperature_c=83, power_w=402.0, power_limit_w=450.0,
+            0,
+            "NVIDIA GeForce RTX 4090",
+            memory_used=int(21.7 * GIB),
+            memory_total=24 * GIB,
+            util_gpu=96,
+            util_memory=61,
+            temperature_c=83,
+            power_w=402.0,
+            power_limit_w=450.0,
             memory_history=tuple(float(min(90, 10 + 3 * i)) for i in range(60)),
             util_history=tuple(float((i * 37) % 100) for i in range(60)),
-            processes=(GpuProcess(4242, "ollama", int(20.9 * GIB), is_ollama=True),
-                       GpuProcess(1717, "Xorg", 310 * 1024**2)),
+            processes=(
+                GpuProcess(4242, "ollama", int(20.9 * GIB), is_ollama=True),
+                GpuProcess(1717, "Xorg", 310 * 1024**2),
+            ),
         )
-        idle = GpuReading(1, "NVIDIA GeForce RTX 3090", memory_used=GIB // 2, memory_total=24 * GIB, util_gpu=0,
-                          util_memory=0, temperature_c=38, power_w=21.0, power_limit_w=350.0, processes=())
+        idle = GpuReading(
+            1,
+            "NVIDIA GeForce RTX 3090",
+            memory_used=GIB // 2,
+            memory_total=24 * GIB,
+            util_gpu=0,
+            util_memory=0,
+            temperature_c=38,
+            power_w=21.0,
+            power_limit_w=350.0,
+            processes=(),
+        )
         gpu.snapshot = GpuSnapshot(gpus=(busy, idle))  # type: ignore[attr-defined]
-        ollama.snapshot = OllamaSnapshot(online=True, models=(  # type: ignore[attr-defined]
-            LoadedModel("glm-4.7-flash:q8_0", 32 * 10**9, 24_640_000_000, 8192, None),))
+        ollama.snapshot = OllamaSnapshot(
+            online=True,
+            models=(  # type: ignore[attr-defined]
+                LoadedModel("glm-4.7-flash:q8_0", 32 * 10**9, 24_640_000_000, 8192, None),
+            ),
+        )
         throughput.history = tuple(  # type: ignore[attr-defined]
             GenerationStats(ttft_s=t, eval_count=500, eval_duration_ns=int(500 / r * 1e9))
-            for r, t in ((41.2, 0.31), (44.8, 0.22), (38.9, 0.41)))
+            for r, t in ((41.2, 0.31), (44.8, 0.22), (38.9, 0.41))
+        )
         system.system = SystemReading(  # type: ignore[attr-defined]
-            cpu_percent=37.0, cpu_count=16, ram_used=41 * GIB, ram_total=64 * GIB, swap_used=GIB // 4,
-            swap_total=8 * GIB, load=(5.2, 4.1, 3.3), ollama=OllamaProcessReading(4242, int(11.2 * GIB), 412.0))
+            cpu_percent=37.0,
+            cpu_count=16,
+            ram_used=41 * GIB,
+            ram_total=64 * GIB,
+            swap_used=GIB // 4,
+            swap_total=8 * GIB,
+            load=(5.2, 4.1, 3.3),
+            ollama=OllamaProcessReading(4242, int(11.2 * GIB), 412.0),
+        )
 
 
 def test_monitor_panels(snap_compare) -> None:  # type: ignore[no-untyped-def]

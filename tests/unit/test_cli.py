@@ -13,10 +13,23 @@ from glmtui.__main__ import parse_args, start_simulator
 
 
 def test_version_and_help() -> None:
-    out = subprocess.run([sys.executable, "-m", "glmtui", "--version"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "glmtui", "--version"], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == f"glmtui {__version__}"
-    out = subprocess.run([sys.executable, "-m", "glmtui", "--help"], capture_output=True, text=True, check=True)
-    for flag in ("--host", "--model", "--think", "--config", "--demo", "--no-monitor", "Ctrl+J", "F2 monitor"):
+    out = subprocess.run(
+        [sys.executable, "-m", "glmtui", "--help"], capture_output=True, text=True, check=True
+    )
+    for flag in (
+        "--host",
+        "--model",
+        "--think",
+        "--config",
+        "--demo",
+        "--no-monitor",
+        "Ctrl+J",
+        "F2 monitor",
+    ):
         assert flag in out.stdout
 
 

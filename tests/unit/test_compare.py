@@ -4,27 +4,43 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from glmtui.screens.compare_dialogs import parse_options
+from glmtui.core.fit import GIB
+from glmtui.core.state import GenerationStats, Turn, TurnStatus
+from glmtui.screens.compare.dialogs import parse_options
 from glmtui.services.compare import (
-    CompareRun, Round, VoteRecord, choose_mode, comparable, round_metrics, session_metrics, totals, verdict,
+    CompareRun,
+    Round,
+    VoteRecord,
+    choose_mode,
+    comparable,
+    round_metrics,
+    session_metrics,
+    totals,
+    verdict,
     vote_summary,
 )
 from glmtui.services.compare_export import compare_markdown
 from glmtui.services.conversation_export import demote_headings, export_path
-from glmtui.services.fit import GIB
-from glmtui.state import GenerationStats, Turn, TurnStatus
 
 S = 1_000_000_000  # ns
 
 
 def stats(tokens: int, seconds: float, ttft: float, load: float = 0.01, thinking: int = 0) -> GenerationStats:
-    return GenerationStats(ttft_s=ttft, eval_count=tokens, eval_duration_ns=int(seconds * S),
-                           prompt_eval_count=30, prompt_eval_duration_ns=int(0.01 * S),
-                           load_duration_ns=int(load * S), thinking_tokens=thinking,
-                           thinking_s=1.0 if thinking else None)
+    return GenerationStats(
+        ttft_s=ttft,
+        eval_count=tokens,
+        eval_duration_ns=int(seconds * S),
+        prompt_eval_count=30,
+        prompt_eval_duration_ns=int(0.01 * S),
+        load_duration_ns=int(load * S),
+        thinking_tokens=thinking,
+        thinking_s=1.0 if thinking else None,
+    )
 
 
-def turn(model: str, figures: GenerationStats, status: TurnStatus = TurnStatus.DONE, reply: str = "ok") -> Turn:
+def turn(
+    model: str, figures: GenerationStats, status: TurnStatus = TurnStatus.DONE, reply: str = "ok"
+) -> Turn:
     return Turn(prompt="p", model=model, reply=reply, status=status, stats=figures)
 
 
@@ -39,12 +55,25 @@ def test_verdict_marks_the_better_side_and_the_ratio() -> None:
 
 
 def test_round_metrics_cover_every_figure_and_mark_partial_sides() -> None:
-    round_ = Round("p", "m:a", "m:b", "parallel", sent=True,
-                   a=turn("m:a", stats(500, 10.0, 0.2, thinking=100)),
-                   b=turn("m:b", stats(200, 2.0, 0.4, load=2.3, thinking=50)))
+    round_ = Round(
+        "p",
+        "m:a",
+        "m:b",
+        "parallel",
+        sent=True,
+        a=turn("m:a", stats(500, 10.0, 0.2, thinking=100)),
+        b=turn("m:b", stats(200, 2.0, 0.4, load=2.3, thinking=50)),
+    )
     rows = {m.label: m for m in round_metrics(round_)}
-    assert list(rows) == ["TTFT", "eval rate", "prompt eval", "load time", "output tokens", "thinking tokens",
-                          "thinking time"]
+    assert list(rows) == [
+        "TTFT",
+        "eval rate",
+        "prompt eval",
+        "load time",
+        "output tokens",
+        "thinking tokens",
+        "thinking time",
+    ]
     assert rows["eval rate"].a == "50.00 tok/s" and rows["eval rate"].b == "100.00 tok/s"
     assert rows["eval rate"].better == "b" and rows["eval rate"].verdict == "B 2.0× faster"
     assert rows["TTFT"].better == "a" and rows["load time"].verdict == "A was already loaded"
@@ -62,7 +91,9 @@ def test_round_metrics_cover_every_figure_and_mark_partial_sides() -> None:
 
 
 def test_no_thinking_rows_when_neither_side_thought() -> None:
-    round_ = Round("p", "a", "b", "sequential", sent=True, a=turn("a", stats(10, 1, 0.1)), b=turn("b", stats(10, 1, 0.1)))
+    round_ = Round(
+        "p", "a", "b", "sequential", sent=True, a=turn("a", stats(10, 1, 0.1)), b=turn("b", stats(10, 1, 0.1))
+    )
     assert [m.label for m in round_metrics(round_)][-1] == "output tokens"
 
 
@@ -70,10 +101,12 @@ def test_session_totals_cover_complete_rounds_with_the_same_models() -> None:
     def r(a: Turn, b: Turn, model_b: str = "b") -> Round:
         return Round("p", "a", model_b, "parallel", sent=True, a=a, b=b)
 
-    rounds = [r(turn("a", stats(100, 1.0, 0.2)), turn("b", stats(100, 2.0, 0.4))),
-              r(turn("a", stats(300, 2.0, 0.4)), turn("b", stats(60, 1.0, 0.2))),
-              # B failed: the round is left out on both sides, or A's figures would cover more rounds
-              r(turn("a", stats(900, 1.0, 0.1)), turn("b", stats(50, 1.0, 0.2), TurnStatus.FAILED))]
+    rounds = [
+        r(turn("a", stats(100, 1.0, 0.2)), turn("b", stats(100, 2.0, 0.4))),
+        r(turn("a", stats(300, 2.0, 0.4)), turn("b", stats(60, 1.0, 0.2))),
+        # B failed: the round is left out on both sides, or A's figures would cover more rounds
+        r(turn("a", stats(900, 1.0, 0.1)), turn("b", stats(50, 1.0, 0.2), TurnStatus.FAILED)),
+    ]
     assert comparable(rounds) == rounds[:2]
     total_a = totals(x.a for x in comparable(rounds))
     assert total_a is not None and total_a.eval_count == 400 and total_a.eval_rate == 400 / 3.0
@@ -89,7 +122,10 @@ def test_session_totals_cover_complete_rounds_with_the_same_models() -> None:
 
 def test_run_mode_from_the_fit() -> None:
     # Smaller first whichever side it is on (a blind run must not give the sides away).
-    assert choose_mode(18 * GIB, 4 * GIB, False, 24 * GIB) == ("parallel", "both fit together (4.0 + 18.0 of 24 GiB)")
+    assert choose_mode(18 * GIB, 4 * GIB, False, 24 * GIB) == (
+        "parallel",
+        "both fit together (4.0 + 18.0 of 24 GiB)",
+    )
     mode, reason = choose_mode(19 * GIB, 32 * GIB, False, 24 * GIB)
     assert mode == "sequential" and "together they need 51.0 of 24 GiB" in reason
     assert choose_mode(19 * GIB, 19 * GIB, True, 24 * GIB)[0] == "parallel"  # one copy serves both
@@ -99,9 +135,17 @@ def test_run_mode_from_the_fit() -> None:
 
 
 def test_vote_summary_counts_wins_per_pair_whichever_side_a_model_sat_on() -> None:
-    votes = [VoteRecord("q4", "q8", "a", 1), VoteRecord("q8", "q4", "a", 2), VoteRecord("q8", "q4", "b", 1),
-             VoteRecord("q4", "q8", "tie", 1), VoteRecord("gpt", "gpt", "b", 1)]
-    assert vote_summary(votes) == ["q4 2 · q8 1 · tie 1 (4 vote(s))", "gpt vs itself: A 0 · B 1 · tie 0 (1 vote(s))"]
+    votes = [
+        VoteRecord("q4", "q8", "a", 1),
+        VoteRecord("q8", "q4", "a", 2),
+        VoteRecord("q8", "q4", "b", 1),
+        VoteRecord("q4", "q8", "tie", 1),
+        VoteRecord("gpt", "gpt", "b", 1),
+    ]
+    assert vote_summary(votes) == [
+        "q4 2 · q8 1 · tie 1 (4 vote(s))",
+        "gpt vs itself: A 0 · B 1 · tie 0 (1 vote(s))",
+    ]
 
 
 def test_markdown_export_has_both_transcripts_and_the_tables(tmp_path: Path) -> None:
@@ -114,7 +158,9 @@ def test_markdown_export_has_both_transcripts_and_the_tables(tmp_path: Path) -> 
     a.think = "on"
     text = compare_markdown(run, host="http://gpu:11434", now=0)
     assert text.startswith("# A/B comparison: glm:q4 vs glm:q8")
-    assert "> line one\n> line two" in text and "### A · glm:q4 · think on" in text and "### B · glm:q8" in text
+    assert (
+        "> line one\n> line two" in text and "### A · glm:q4 · think on" in text and "### B · glm:q8" in text
+    )
     assert "Answer A | with a pipe␛[31m" in text  # control characters made visible, never raw
     assert "<summary>Thinking (10 tokens, 1.0 s)</summary>" in text and "pondering" in text
     assert "_Failed: The connection dropped; the reply above is partial._" in text
@@ -138,4 +184,5 @@ def test_pane_options_are_typed_and_bad_boxes_named() -> None:
 def test_exports_put_a_replys_headings_under_their_own() -> None:
     reply = "## Answer\n\n```python\n# a comment, not a heading\n```\n#### deep\n###### deepest"
     assert demote_headings(reply, 3) == (
-        "##### Answer\n\n```python\n# a comment, not a heading\n```\n###### deep\n###### deepest")
+        "##### Answer\n\n```python\n# a comment, not a heading\n```\n###### deep\n###### deepest"
+    )

@@ -68,8 +68,10 @@ def test_no_monitor_flag_wins(tmp_path: Path) -> None:
 
 def test_every_problem_names_the_file_line_and_key(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('model = "ok"\nthink = 3\n\n[options]\ntemperature = "warm"\nseed = 42\n'
-                    '[monitor]\ngpu_s = "fast"\n[keymap]\nstop-reply = ""\n')
+    path.write_text(
+        'model = "ok"\nthink = 3\n\n[options]\ntemperature = "warm"\nseed = 42\n'
+        '[monitor]\ngpu_s = "fast"\n[keymap]\nstop-reply = ""\n'
+    )
     values, problems = load_config(path)
     where = {p.key: p.line for p in problems}
     assert where == {"think": 2, "options.temperature": 5, "monitor.gpu_s": 8, "keymap.stop-reply": 10}
@@ -86,7 +88,9 @@ def test_a_syntax_error_has_its_line(tmp_path: Path) -> None:
 
 def test_keymap_and_options_pass_through(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('[keymap]\nstop-reply = "ctrl+c, f9"\n[options]\nmirostat = 2\nnum_ctx = 8192\nkeep_alive = "1h"\n')
+    path.write_text(
+        '[keymap]\nstop-reply = "ctrl+c, f9"\n[options]\nmirostat = 2\nnum_ctx = 8192\nkeep_alive = "1h"\n'
+    )
     values, problems = load_config(path)
     assert problems == []
     config = build_config(values, env={})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from glmtui.catalog import load_catalog
-from glmtui.services.fit import GIB, KvShape, estimate, kv_shape
+from glmtui.core.catalog import load_catalog
+from glmtui.core.fit import GIB, KvShape, estimate, kv_shape
 from glmtui.simulator.catalogue import SPECS
 
 GLM_INFO = SPECS["glm-4.7-flash:q4_K_M"].model_info()  # the simulator's /api/show model_info
@@ -16,8 +16,13 @@ def test_kv_shape_from_model_info() -> None:
 
 
 def test_kv_shape_falls_back_to_embedding_over_heads() -> None:
-    info = {"general.architecture": "llama", "llama.block_count": 32, "llama.attention.head_count": 32,
-            "llama.attention.head_count_kv": 8, "llama.embedding_length": 4096}
+    info = {
+        "general.architecture": "llama",
+        "llama.block_count": 32,
+        "llama.attention.head_count": 32,
+        "llama.attention.head_count_kv": 8,
+        "llama.embedding_length": 4096,
+    }
     assert kv_shape(info) == KvShape(32, 8, 128, 128)
 
 
@@ -47,8 +52,14 @@ def test_qwen3_coder_at_32k() -> None:
 def test_gpt_oss_120b_on_one_24_gib_card_is_a_partial_offload() -> None:
     # 36 × 8192 × 8 × (64 + 64) × 2 = 603,979,776; needed 65,894,160,448 bytes (61.4 GiB);
     # (needed − 24 GiB) / needed = 0.609.
-    fit = estimate(65_290_180_672, KvShape(36, 8, 64, 64), 8192, vram_total=24 * GIB, vram_free=24 * GIB,
-                   ram_free=64 * GIB)
+    fit = estimate(
+        65_290_180_672,
+        KvShape(36, 8, 64, 64),
+        8192,
+        vram_total=24 * GIB,
+        vram_free=24 * GIB,
+        ram_free=64 * GIB,
+    )
     assert fit.kind == "partial" and fit.needed == 65_894_160_448
     assert round(fit.cpu_fraction, 3) == 0.609
     assert fit.describe() == "partial offload ≈ 61% on CPU — expect it slower"
@@ -76,9 +87,11 @@ def test_catalog_loads_and_covers_the_families() -> None:
 
 def test_catalog_bad_entries_are_reported_not_fatal(tmp_path: Path) -> None:
     path = tmp_path / "catalog.toml"
-    path.write_text('[[variant]]\nfamily = "x"\ntag = "x:1b"\nquantization = "Q4"\nparameters = "1B"\n'
-                    'size_gb = 1\ncontext = 2048\n\n[[variant]]\nfamily = "y"\ntag = "nocolon"\n'
-                    'quantization = "Q4"\nparameters = "1B"\nsize_gb = -1\ncontext = 2048\n')
+    path.write_text(
+        '[[variant]]\nfamily = "x"\ntag = "x:1b"\nquantization = "Q4"\nparameters = "1B"\n'
+        'size_gb = 1\ncontext = 2048\n\n[[variant]]\nfamily = "y"\ntag = "nocolon"\n'
+        'quantization = "Q4"\nparameters = "1B"\nsize_gb = -1\ncontext = 2048\n'
+    )
     catalog = load_catalog(path)
     assert [v.tag for v in catalog.variants] == ["x:1b"]
     assert len(catalog.problems) == 1 and "variant #2" in catalog.problems[0]

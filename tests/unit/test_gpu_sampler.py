@@ -48,8 +48,15 @@ def test_zero_devices() -> None:
 
 
 def test_one_gpu_readings_in_display_units() -> None:
-    gpu = ScriptedGpu(memory_used=18 * GIB, util_gpu=93, util_memory=40, temperature=71,
-                      power_mw=312_500, power_limit_mw=450_000, processes=[(4242, 18 * GIB)])
+    gpu = ScriptedGpu(
+        memory_used=18 * GIB,
+        util_gpu=93,
+        util_memory=40,
+        temperature=71,
+        power_mw=312_500,
+        power_limit_mw=450_000,
+        processes=[(4242, 18 * GIB)],
+    )
     sampler = GpuSampler(ScriptedNvml([gpu]), process_name=lambda pid: "ollama" if pid == 4242 else "")
     (reading,), status = sampler.read(0.0)
     assert status is None
@@ -176,8 +183,9 @@ def test_real_adapter_prefers_memory_v2_and_falls_back_to_v1() -> None:
         return SimpleNamespace(used=5, total=10)
 
     adapter = PynvmlAdapter()
-    adapter._nvml = SimpleNamespace(NVMLError=pynvml.NVMLError, nvmlMemory_v2=pynvml.nvmlMemory_v2,
-                                    nvmlDeviceGetMemoryInfo=memory_info)
+    adapter._nvml = SimpleNamespace(
+        NVMLError=pynvml.NVMLError, nvmlMemory_v2=pynvml.nvmlMemory_v2, nvmlDeviceGetMemoryInfo=memory_info
+    )
     assert adapter.memory(object()) == (5, 10)
     assert adapter.memory(object()) == (5, 10)
     assert calls == [pynvml.nvmlMemory_v2, None, None]  # v2 asked once, then v1 only

@@ -2,7 +2,7 @@
 
 import pytest
 
-from glmtui.hosts import DEFAULT_HOST, is_local, normalize_host, resolve_host
+from glmtui.core.hosts import DEFAULT_HOST, is_local, normalize_host, resolve_host
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,14 @@ from pathlib import Path
 import glmtui
 
 ROOT = Path(glmtui.__file__).parent
-UI_FREE = [*sorted((ROOT / "services").glob("*.py")), ROOT / "state.py", ROOT / "hosts.py",
-           ROOT / "sanitize.py", ROOT / "errors.py", ROOT / "config.py"]
+UI_FREE = [
+    *sorted((ROOT / "services").glob("*.py")),
+    ROOT / "state.py",
+    ROOT / "hosts.py",
+    ROOT / "sanitize.py",
+    ROOT / "errors.py",
+    ROOT / "config.py",
+]
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -22,7 +28,9 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_no_textual_below_the_line() -> None:
-    offenders = {str(p.relative_to(ROOT)): sorted(m for m in imported_modules(p) if m.split(".")[0] == "textual")
-                 for p in UI_FREE}
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(m for m in imported_modules(p) if m.split(".")[0] == "textual")
+        for p in UI_FREE
+    }
     assert {k: v for k, v in offenders.items() if v} == {}
     assert len(UI_FREE) >= 7

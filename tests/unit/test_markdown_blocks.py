@@ -1,6 +1,6 @@
 """Settling streamed Markdown: boundaries only at blank lines outside code fences."""
 
-from glmtui.markdown_blocks import has_open_fence, settle_point
+from glmtui.core.markdown_blocks import has_open_fence, settle_point
 
 
 def test_paragraphs_settle_at_blank_lines() -> None:
@@ -42,7 +42,7 @@ def test_has_open_fence() -> None:
 
 
 def test_open_fence_loses_its_language_until_it_closes() -> None:
-    from glmtui.markdown_blocks import unhighlighted
+    from glmtui.core.markdown_blocks import unhighlighted
 
     assert unhighlighted("text\n```rust\nfn main() {\n") == "text\n```\nfn main() {\n"
     closed = "```rust\nfn main() {}\n```\n"

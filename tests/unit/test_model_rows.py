@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from glmtui.catalog import load_catalog
-from glmtui.services.fit import GIB, Fit
-from glmtui.state import GpuReading, GpuSnapshot, ModelDetails, ModelInfo, MonitorSample, SystemReading
+from glmtui.core.catalog import load_catalog
+from glmtui.core.fit import GIB, Fit
+from glmtui.core.state import GpuReading, GpuSnapshot, ModelDetails, ModelInfo, MonitorSample, SystemReading
 from glmtui.widgets.model_rows import TYPED_KEY, ago, catalogue_rows, fit_cell, installed_rows, machine_from
 
-MODELS = [ModelInfo("glm-4.7-flash:latest", 19_000_000_000, "glm4moelite", "29.9B", "Q4_K_M"),
-          ModelInfo("qwen3-coder:30b", 18_600_000_000, "qwen3moe", "30.5B", "Q4_K_M")]
+MODELS = [
+    ModelInfo("glm-4.7-flash:latest", 19_000_000_000, "glm4moelite", "29.9B", "Q4_K_M"),
+    ModelInfo("qwen3-coder:30b", 18_600_000_000, "qwen3moe", "30.5B", "Q4_K_M"),
+]
 
 
 def plain(rows: list[tuple[str, list]]) -> list[list[str]]:  # type: ignore[type-arg]
@@ -16,14 +18,18 @@ def plain(rows: list[tuple[str, list]]) -> list[list[str]]:  # type: ignore[type
 
 
 def test_installed_rows_mark_active_and_loaded_and_filter() -> None:
-    details = {"glm-4.7-flash:latest": ModelDetails("glm-4.7-flash:latest", capabilities=("completion", "tools", "thinking"),
-                                                    context_length=202_752)}
+    details = {
+        "glm-4.7-flash:latest": ModelDetails(
+            "glm-4.7-flash:latest", capabilities=("completion", "tools", "thinking"), context_length=202_752
+        )
+    }
     rows = installed_rows(MODELS, details, ["qwen3-coder:30b"], "glm-4.7-flash", "", lambda m: Fit("unknown"))
     assert plain(rows)[0][:2] == ["▶", "glm-4.7-flash:latest"] and plain(rows)[1][0] == "●"
     assert plain(rows)[0][6:8] == ["202,752", "think tools"] and plain(rows)[1][6] == "…"
     assert plain(rows)[0][2:4] == ["no GPU info", "19 GB"]
     assert [key for key, _ in installed_rows(MODELS, {}, [], "", "QWEN moe", lambda m: Fit("unknown"))] == [
-        "qwen3-coder:30b"]
+        "qwen3-coder:30b"
+    ]
 
 
 def test_catalogue_marks_installed_and_offers_any_typed_name() -> None:
@@ -33,7 +39,9 @@ def test_catalogue_marks_installed_and_offers_any_typed_name() -> None:
     typed = catalogue_rows(catalog.variants, MODELS, "mistral:7b", lambda v: Fit("unknown"))
     assert [key for key, _ in typed] == [TYPED_KEY] and "pull 'mistral:7b'" in plain(typed)[0][1]
     # An exact catalogue tag is not offered twice.
-    assert TYPED_KEY not in [k for k, _ in catalogue_rows(catalog.variants, [], "gpt-oss:20b", lambda v: Fit("unknown"))]
+    assert TYPED_KEY not in [
+        k for k, _ in catalogue_rows(catalog.variants, [], "gpt-oss:20b", lambda v: Fit("unknown"))
+    ]
 
 
 def test_fit_cells() -> None:

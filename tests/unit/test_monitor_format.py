@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from glmtui.state import LoadedModel
+from glmtui.core.state import LoadedModel
 from glmtui.widgets.monitor.format import countdown, human_bytes, level, memory, meter, sparkline
 
 GB = 1000**3
@@ -29,8 +29,14 @@ def test_processor_split_matches_ollama_ps(size: int, vram: int, shown: str) -> 
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [(19 * GB, "19 GB"), (5_400_000_000, "5.4 GB"), (2 * GB, "2 GB"), (65_000_000_000, "65 GB"),
-     (274_302_450, "274 MB"), (512, "512 B")],
+    [
+        (19 * GB, "19 GB"),
+        (5_400_000_000, "5.4 GB"),
+        (2 * GB, "2 GB"),
+        (65_000_000_000, "65 GB"),
+        (274_302_450, "274 MB"),
+        (512, "512 B"),
+    ],
 )
 def test_human_bytes_like_ollama(value: int, shown: str) -> None:
     assert human_bytes(value) == shown
@@ -71,8 +77,15 @@ def test_sparkline_squeezes_a_minute_keeping_spikes() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "shown"),
-    [(None, "forever"), (-1, "unloading"), (0, "unloading"), (42.9, "42s"), (65, "1:05"), (299, "4m"),
-     (7200, "2h")],
+    [
+        (None, "forever"),
+        (-1, "unloading"),
+        (0, "unloading"),
+        (42.9, "42s"),
+        (65, "1:05"),
+        (299, "4m"),
+        (7200, "2h"),
+    ],
 )
 def test_countdown(seconds: float | None, shown: str) -> None:
     assert countdown(seconds) == shown

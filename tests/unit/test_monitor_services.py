@@ -7,11 +7,11 @@ import subprocess
 import sys
 import time
 
-from glmtui.services.monitor import Sampler
+from glmtui.core.stats import LiveStats
 from glmtui.services.fake_nvml import ScriptedNvml
+from glmtui.services.monitor import Sampler
 from glmtui.services.nvml import LIBRARY_NOT_FOUND
 from glmtui.services.ollama import OllamaService
-from glmtui.services.stats import LiveStats
 from glmtui.services.system_sampler import SystemSampler
 from glmtui.simulator import Simulator
 
@@ -20,8 +20,13 @@ async def test_ps_lists_a_loaded_model_and_unload_removes_it(sim: Simulator) -> 
     service = OllamaService(sim.url)
     try:
         assert await service.ps() == []
-        async for _ in service.chat("glm-4.7-flash:latest", [{"role": "user", "content": "hi"}],
-                                    think=None, live=LiveStats(), keep_alive="5m"):
+        async for _ in service.chat(
+            "glm-4.7-flash:latest",
+            [{"role": "user", "content": "hi"}],
+            think=None,
+            live=LiveStats(),
+            keep_alive="5m",
+        ):
             pass
         (loaded,) = await service.ps()
         assert loaded.name == "glm-4.7-flash:latest"
@@ -37,8 +42,13 @@ async def test_ps_lists_a_loaded_model_and_unload_removes_it(sim: Simulator) -> 
 async def test_keep_alive_forever_shows_as_never(sim: Simulator) -> None:
     service = OllamaService(sim.url)
     try:
-        async for _ in service.chat("qwen3-coder:30b", [{"role": "user", "content": "hi"}],
-                                    think=None, live=LiveStats(), keep_alive=-1):
+        async for _ in service.chat(
+            "qwen3-coder:30b",
+            [{"role": "user", "content": "hi"}],
+            think=None,
+            live=LiveStats(),
+            keep_alive=-1,
+        ):
             pass
         (loaded,) = await service.ps()
         assert loaded.expires_at is None
@@ -50,7 +60,7 @@ async def test_ps_offline_raises_a_clear_error() -> None:
     service = OllamaService("http://127.0.0.1:9")
     try:
         await service.ps()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         assert "Cannot reach Ollama" in str(exc)
     else:
         raise AssertionError("expected an error")
@@ -89,5 +99,3 @@ def test_sampler_without_gpu_still_reads_the_system() -> None:
     sample = Sampler(ScriptedNvml(init_error=LIBRARY_NOT_FOUND), ollama_local=False).sample()
     assert sample.gpu.gpus == () and sample.gpu.status and sample.gpu.status.startswith("No NVIDIA GPU")
     assert sample.system is not None and sample.gpu.hostname
-
-

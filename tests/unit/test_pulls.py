@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from glmtui.model_names import name_problem, same_model
+from glmtui.core.model_names import name_problem, same_model
+from glmtui.core.state import PullProgress, PullUpdate
 from glmtui.services.pulls import PullQueue, PullTracker
-from glmtui.state import PullProgress, PullUpdate
 from glmtui.widgets.pull_list import duration, pull_line, pull_summary
 from tests.fakes import FakeClock
 
 A = "sha256:" + "a" * 64
 B = "sha256:" + "b" * 64
-
 
 
 def test_tracker_sums_layers_and_measures_speed() -> None:
@@ -69,16 +68,32 @@ def test_queue_runs_one_at_a_time_in_order() -> None:
     assert [job.name for job in queue.jobs] == ["a:1"]
 
 
-@pytest.mark.parametrize("name", ["glm-4.7-flash:q8_0", "gpt-oss", "library/qwen3:8b", "me/my-model:v1.2",
-                                  "registry.ollama.ai/library/llama3.1:8b"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "glm-4.7-flash:q8_0",
+        "gpt-oss",
+        "library/qwen3:8b",
+        "me/my-model:v1.2",
+        "registry.ollama.ai/library/llama3.1:8b",
+    ],
+)
 def test_valid_names(name: str) -> None:
     assert name_problem(name) is None
 
 
-@pytest.mark.parametrize("name, why", [("", "type a model name"), ("glm 4.7:q8", "spaces"),
-                                       ("glm:q8:x", "single ':'"), ("glm:", "single ':'"),
-                                       ("-glm:q8", "not a valid"), ("glm!:q8", "not a valid"),
-                                       ("a/b/c/d:x", "not a valid")])
+@pytest.mark.parametrize(
+    "name, why",
+    [
+        ("", "type a model name"),
+        ("glm 4.7:q8", "spaces"),
+        ("glm:q8:x", "single ':'"),
+        ("glm:", "single ':'"),
+        ("-glm:q8", "not a valid"),
+        ("glm!:q8", "not a valid"),
+        ("a/b/c/d:x", "not a valid"),
+    ],
+)
 def test_malformed_names(name: str, why: str) -> None:
     problem = name_problem(name)
     assert problem is not None and why in problem
@@ -90,8 +105,9 @@ def test_same_model() -> None:
 
 
 def test_lines_and_summary() -> None:
-    running = PullProgress("glm-4.7-flash:q8_0", "pulling", "downloading", 13_400_000_000, 31_800_000_000,
-                           110_200_000.0, 167.0)
+    running = PullProgress(
+        "glm-4.7-flash:q8_0", "pulling", "downloading", 13_400_000_000, 31_800_000_000, 110_200_000.0, 167.0
+    )
     line = pull_line(running).plain
     assert "42%" in line and "13 GB/31 GB" in line and "110.2 MB/s" in line and "ETA 2:47" in line
     queued = PullProgress("gpt-oss:120b")

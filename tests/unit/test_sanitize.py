@@ -1,6 +1,6 @@
 """Untrusted model text: control characters become visible, never act on the terminal."""
 
-from glmtui.sanitize import sanitize
+from glmtui.core.sanitize import sanitize
 
 
 def test_escape_sequences_are_defused() -> None:

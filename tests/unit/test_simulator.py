@@ -87,8 +87,15 @@ def test_show_reports_architecture_and_capabilities(client: ollama.Client) -> No
     assert show.capabilities == ["completion", "tools", "thinking"]
     info = show.modelinfo or {}
     arch = info["general.architecture"]
-    for key in ("block_count", "context_length", "embedding_length", "attention.head_count",
-                "attention.head_count_kv", "attention.key_length", "attention.value_length"):
+    for key in (
+        "block_count",
+        "context_length",
+        "embedding_length",
+        "attention.head_count",
+        "attention.head_count_kv",
+        "attention.key_length",
+        "attention.value_length",
+    ):
         assert isinstance(info[f"{arch}.{key}"], int)
     assert info[f"{arch}.context_length"] == 202752 and info["general.parameter_count"] > 29e9
     assert show.template and show.license and show.parameters and "FROM " in (show.modelfile or "")
@@ -103,7 +110,7 @@ def test_chat_stream_thinks_then_answers_with_measured_stats(sim: Simulator, cli
     parts = list(client.chat("glm-4.7-flash:latest", ask("Write a binary search"), stream=True))
     *chunks, final = parts
     kinds = ["thinking" if c.message.thinking else "content" for c in chunks]
-    assert kinds[0] == "thinking" and "thinking" not in kinds[kinds.index("content"):]
+    assert kinds[0] == "thinking" and "thinking" not in kinds[kinds.index("content") :]
     assert all(not (c.message.thinking and c.message.content) for c in chunks)
     assert all(c.model == "glm-4.7-flash:latest" and not c.done and c.created_at for c in chunks)
     content = "".join(c.message.content or "" for c in chunks)
@@ -194,7 +201,7 @@ def test_drop_cuts_the_connection_mid_stream(sim: Simulator, client: ollama.Clie
     received = []
     with pytest.raises(httpx.HTTPError):
         for part in client.chat("qwen3-coder:30b", ask("hi"), stream=True):
-            received.append(part)  # noqa: PERF402 - keep what arrived before the error
+            received.append(part)
     assert len(received) == 5 and not any(p.done for p in received)
     assert client.chat("qwen3-coder:30b", ask("hi")).done  # the next request is healthy
 
@@ -216,7 +223,7 @@ def test_http500_and_in_band_error(sim: Simulator, client: ollama.Client) -> Non
     received = []
     with pytest.raises(ollama.ResponseError) as err:
         for part in client.chat("qwen3-coder:30b", ask("hi"), stream=True):
-            received.append(part)  # noqa: PERF402 - keep what arrived before the error
+            received.append(part)
     assert len(received) == 4 and err.value.error == "CUDA out of memory"
     sim.inject(Fault(kind="error", after_tokens=4, message="boom"))
     with pytest.raises(ollama.ResponseError) as err:
@@ -269,7 +276,7 @@ def test_interrupted_pull_resumes(sim: Simulator, client: ollama.Client) -> None
     seen = []
     with pytest.raises(httpx.HTTPError):
         for part in client.pull("gpt-oss:120b", stream=True):
-            seen.append(part)  # noqa: PERF402 - keep what arrived before the error
+            seen.append(part)
     partial = seen[-1].completed or 0
     assert 0 < partial < (seen[-1].total or 0)
     assert "gpt-oss:120b" not in [m.model for m in client.list().models]
@@ -312,8 +319,10 @@ def test_load_keep_alive_and_unload(client: ollama.Client) -> None:
 
 
 def test_vram_eviction_and_cpu_split() -> None:
-    with Simulator(rate=RATE, load_seconds=0.0, vram_bytes=16 * 1024**3) as small, \
-            ollama.Client(host=small.url) as client:
+    with (
+        Simulator(rate=RATE, load_seconds=0.0, vram_bytes=16 * 1024**3) as small,
+        ollama.Client(host=small.url) as client,
+    ):
         client.chat("gpt-oss:20b", [])
         client.chat("glm-4.7-flash", [])  # does not fit beside gpt-oss: the older model is evicted
         (entry,) = client.ps().models
@@ -344,9 +353,23 @@ def test_stop_cuts_streams_and_port_can_be_reused() -> None:
 def test_cli_prints_its_address_and_exits_cleanly_on_sigterm() -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TUI_ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "glmtui.simulator", "--port", "0", "--rate", "5000",
-         "--fault", "http500:cli", "--fault", "error:2:boom"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "glmtui.simulator",
+            "--port",
+            "0",
+            "--rate",
+            "5000",
+            "--fault",
+            "http500:cli",
+            "--fault",
+            "error:2:boom",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         assert proc.stdout is not None
@@ -387,15 +410,21 @@ def test_wire_format_matches_go(sim: Simulator) -> None:
 
 def test_a_fault_for_one_model_waits_for_that_model(sim: Simulator, client: ollama.Client) -> None:
     with httpx.Client(base_url=sim.url) as raw:
-        assert raw.post("/_sim/fault", json={"kind": "http500", "message": "gpt only",
-                                             "model": "gpt-oss:20b"}).status_code == 200
+        assert (
+            raw.post(
+                "/_sim/fault", json={"kind": "http500", "message": "gpt only", "model": "gpt-oss:20b"}
+            ).status_code
+            == 200
+        )
     assert client.chat("qwen3-coder:30b", ask("hi")).done  # another model's request passes it by
     with pytest.raises(ollama.ResponseError, match="gpt only"):
         client.chat("GPT-OSS:20b", ask("hi"))  # names match as Ollama matches them
     assert client.chat("gpt-oss:20b", ask("hi")).done
 
 
-def test_bigger_variants_stream_slower_unless_rates_are_uniform(sim: Simulator, client: ollama.Client) -> None:
+def test_bigger_variants_stream_slower_unless_rates_are_uniform(
+    sim: Simulator, client: ollama.Client
+) -> None:
     sim.rate, sim.reply_tokens = 200.0, 40
     sim.store.install("glm-4.7-flash:q8_0", SPECS["glm-4.7-flash:q8_0"])
 

@@ -1,9 +1,8 @@
 """Speed maths: exact figures as `ollama run --verbose` prints them, and the live estimate."""
 
-from glmtui.services.stats import LiveStats, final_stats, format_rate, summary_parts
-from glmtui.state import GenerationStats
+from glmtui.core.state import GenerationStats
+from glmtui.core.stats import LiveStats, final_stats, format_rate, summary_parts
 from tests.fakes import FakeClock
-
 
 
 def test_eval_rate_matches_ollama_verbose() -> None:
@@ -48,11 +47,18 @@ def test_live_rate_window_forgets_old_tokens() -> None:
 def test_final_stats_merges_server_figures() -> None:
     live = LiveStats(clock=FakeClock())
     live.on_token(thinking=False)
-    stats = final_stats(live, {
-        "eval_count": 300, "eval_duration": 3_000_000_000, "prompt_eval_count": 40,
-        "prompt_eval_duration": 20_000_000, "load_duration": 1_500_000_000, "total_duration": 5_000_000_000,
-        "done_reason": "stop",
-    })
+    stats = final_stats(
+        live,
+        {
+            "eval_count": 300,
+            "eval_duration": 3_000_000_000,
+            "prompt_eval_count": 40,
+            "prompt_eval_duration": 20_000_000,
+            "load_duration": 1_500_000_000,
+            "total_duration": 5_000_000_000,
+            "done_reason": "stop",
+        },
+    )
     assert stats.final and stats.eval_rate == 100.0 and stats.prompt_eval_rate == 2000.0
     labels = dict(summary_parts(stats))
     assert labels["eval"] == "100.00 tok/s"

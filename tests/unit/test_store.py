@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from glmtui.core.state import GenerationStats, Turn, TurnStatus
 from glmtui.services.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
-from glmtui.state import GenerationStats, Turn, TurnStatus
 
 
 def finished(prompt: str, status: TurnStatus = TurnStatus.DONE, **kw: object) -> Turn:
@@ -61,8 +61,10 @@ def test_an_old_schema_is_migrated_in_place(tmp_path: Path) -> None:
     db = sqlite3.connect(path)
     db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
     db.execute("INSERT INTO conversations (title, model, created_at, updated_at) VALUES ('old', 'm', 1, 1)")
-    db.execute("INSERT INTO turns (conversation_id, prompt, reply, model, status, created_at) "
-               "VALUES (1, 'hi', 'hello', 'm', 'done', 1)")
+    db.execute(
+        "INSERT INTO turns (conversation_id, prompt, reply, model, status, created_at) "
+        "VALUES (1, 'hi', 'hello', 'm', 'done', 1)"
+    )
     db.commit()
     db.close()
     store = Store(path)
@@ -138,9 +140,13 @@ def test_list_search_rename_delete_settings_and_votes(tmp_path: Path) -> None:
     store.set_setting("theme", "glmtui-light")
     store.set_setting("theme", "glmtui-ansi")
     assert store.get_setting("theme") == "glmtui-ansi" and store.get_setting("nope") is None
-    run = store.save_compare_run(None, model_a="q4", model_b="q8", blind=True, vote=None, rounds=[{}], created_at=1)
+    run = store.save_compare_run(
+        None, model_a="q4", model_b="q8", blind=True, vote=None, rounds=[{}], created_at=1
+    )
     assert store.votes() == []
-    store.save_compare_run(run, model_a="q4", model_b="q8", blind=True, vote="b", rounds=[{}, {}], created_at=1)
+    store.save_compare_run(
+        run, model_a="q4", model_b="q8", blind=True, vote="b", rounds=[{}, {}], created_at=1
+    )
     assert store.votes() == [("q4", "q8", "b", 2)]
 
 
@@ -167,7 +173,7 @@ def test_instances_starting_together_on_a_new_file_migrate_it_once(tmp_path: Pat
     def open_it() -> None:
         try:
             Store(path).close()
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=open_it) for _ in range(12)]

@@ -45,7 +45,9 @@ def test_four_builtin_themes_dark_light_high_contrast_ansi() -> None:
 
 
 def test_a_bad_colour_skips_the_file_instead_of_breaking_the_stylesheet(tmp_path: Path) -> None:
-    (tmp_path / "badvar.toml").write_text('name = "v"\nprimary = "#ff0000"\n[variables]\nthinking-color = "plaid"\n')
+    (tmp_path / "badvar.toml").write_text(
+        'name = "v"\nprimary = "#ff0000"\n[variables]\nthinking-color = "plaid"\n'
+    )
     (tmp_path / "badkey.toml").write_text('name = "k"\nprimary = "notacolour"\n')
     loaded = load_themes(tmp_path)
     assert "v" not in loaded.themes and "k" not in loaded.themes
@@ -56,10 +58,16 @@ def test_a_bad_colour_skips_the_file_instead_of_breaking_the_stylesheet(tmp_path
 def test_choose_theme_precedence() -> None:
     themes = load_themes(builtin_themes_dir()).themes
     assert choose_theme(themes, flag="glmtui-ansi", remembered="glmtui-light", configured="glmtui-dark") == (
-        "glmtui-ansi", [])
-    assert choose_theme(themes, flag=None, remembered="glmtui-light", configured="glmtui-dark")[0] == "glmtui-light"
+        "glmtui-ansi",
+        [],
+    )
+    assert (
+        choose_theme(themes, flag=None, remembered="glmtui-light", configured="glmtui-dark")[0]
+        == "glmtui-light"
+    )
     assert choose_theme(themes, flag=None, remembered="gone", configured="glmtui-high-contrast")[0] == (
-        "glmtui-high-contrast")
+        "glmtui-high-contrast"
+    )
     name, problems = choose_theme(themes, flag="nope", remembered=None, configured="also-nope")
     assert name == DEFAULT_THEME and len(problems) == 2
 
@@ -67,17 +75,32 @@ def test_choose_theme_precedence() -> None:
 def test_themes_ship_in_the_built_wheel(tmp_path: Path) -> None:
     """Built and unpacked like pip would: the themes must load from the wheel, not the source tree."""
     root = Path(__file__).resolve().parents[2]
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(root), "--no-deps", "-q", "-w", str(tmp_path)],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(root), "--no-deps", "-q", "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     (wheel,) = tmp_path.glob("glmtui-*.whl")
     unpacked = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(unpacked)
-    probe = ("import glmtui, json; from glmtui.paths import builtin_themes_dir; from glmtui.themes import load_themes;"
-             "r = load_themes(builtin_themes_dir());"
-             "print(json.dumps([glmtui.__file__, str(builtin_themes_dir()), sorted(r.themes), r.problems]))")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path,
-                         env={**os.environ, "PYTHONPATH": str(unpacked)}, timeout=60)
+    probe = (
+        "import glmtui, json; from glmtui.paths import builtin_themes_dir; from glmtui.themes import load_themes;"
+        "r = load_themes(builtin_themes_dir());"
+        "print(json.dumps([glmtui.__file__, str(builtin_themes_dir()), sorted(r.themes), r.problems]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(unpacked)},
+        timeout=60,
+    )
     module, folder, names, problems = json.loads(out.stdout)
     assert module.startswith(str(unpacked)) and folder.startswith(str(unpacked))
-    assert {"glmtui-dark", "glmtui-light", "glmtui-high-contrast", "glmtui-ansi"} <= set(names) and problems == []
+    assert {"glmtui-dark", "glmtui-light", "glmtui-high-contrast", "glmtui-ansi"} <= set(
+        names
+    ) and problems == []

@@ -56,8 +56,9 @@ async def test_streaming_markdown_freezes_blocks_and_keeps_fences_open() -> None
         view.append("y = 2\n```\n\nafter\n")
         await pilot.pause()
         assert len(view._frozen) == 3  # + a blank separator and the now-closed code block
-        assert view.source.endswith("after\n") and any("y = 2" in view.render_line(y).text
-                                                        for y in range(view.line_count))
+        assert view.source.endswith("after\n") and any(
+            "y = 2" in view.render_line(y).text for y in range(view.line_count)
+        )
 
 
 async def test_lines_frozen_since_the_last_draw_are_repainted() -> None:

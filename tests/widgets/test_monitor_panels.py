@@ -7,8 +7,7 @@ import time
 from textual.containers import Vertical
 from textual.widget import Widget
 
-from glmtui.services.fake_nvml import GIB
-from glmtui.state import (
+from glmtui.core.state import (
     GpuProcess,
     GpuReading,
     GpuSnapshot,
@@ -17,6 +16,7 @@ from glmtui.state import (
     OllamaSnapshot,
     SystemReading,
 )
+from glmtui.services.fake_nvml import GIB
 from glmtui.widgets.monitor.gpu_panel import GpuPanel
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.system_panel import SystemPanel
@@ -24,11 +24,22 @@ from tests.conftest import wait_until
 from tests.widgets.host import HostApp, panel_text
 
 GPU = GpuReading(
-    0, "NVIDIA GeForce RTX 4090", memory_used=18 * GIB, memory_total=24 * GIB, util_gpu=93, util_memory=40,
-    temperature_c=71, power_w=312.0, power_limit_w=450.0, memory_history=(50.0, 75.0), util_history=(10.0, 93.0),
-    processes=(GpuProcess(4242, "ollama", 17 * GIB, is_ollama=True), GpuProcess(77, "python3", 300 * 1024**2)),
+    0,
+    "NVIDIA GeForce RTX 4090",
+    memory_used=18 * GIB,
+    memory_total=24 * GIB,
+    util_gpu=93,
+    util_memory=40,
+    temperature_c=71,
+    power_w=312.0,
+    power_limit_w=450.0,
+    memory_history=(50.0, 75.0),
+    util_history=(10.0, 93.0),
+    processes=(
+        GpuProcess(4242, "ollama", 17 * GIB, is_ollama=True),
+        GpuProcess(77, "python3", 300 * 1024**2),
+    ),
 )
-
 
 
 def host(panel: Widget, width: int = 38) -> HostApp:
@@ -39,7 +50,9 @@ def host(panel: Widget, width: int = 38) -> HostApp:
 async def test_gpu_panel_no_gpu_says_why_in_a_line() -> None:
     panel = GpuPanel()
     async with host(panel).run_test(size=(60, 20)) as pilot:
-        panel.snapshot = GpuSnapshot(status="No NVIDIA GPU: NVML library not found (no NVIDIA driver installed)")
+        panel.snapshot = GpuSnapshot(
+            status="No NVIDIA GPU: NVML library not found (no NVIDIA driver installed)"
+        )
         await pilot.pause()
         shown = panel_text(panel)
         assert "No NVIDIA GPU: NVML library not found" in shown.replace("\n", " ")
@@ -59,8 +72,13 @@ async def test_gpu_panel_one_gpu() -> None:
 
 async def test_gpu_panel_two_gpus_stack_and_a_lost_one_says_so() -> None:
     panel = GpuPanel()
-    lost = GpuReading(1, "NVIDIA A100-SXM4-80GB", memory_used=1 * GIB, memory_total=80 * GIB,
-                      error="GPU is lost (fell off the bus or crashed); retrying")
+    lost = GpuReading(
+        1,
+        "NVIDIA A100-SXM4-80GB",
+        memory_used=1 * GIB,
+        memory_total=80 * GIB,
+        error="GPU is lost (fell off the bus or crashed); retrying",
+    )
     async with host(panel).run_test(size=(60, 40)) as pilot:
         panel.snapshot = GpuSnapshot(gpus=(GPU, lost))
         await pilot.pause()
@@ -104,8 +122,10 @@ async def test_steady_readings_repaint_nothing() -> None:
 
 async def test_ollama_panel_lists_models_and_unloads_the_picked_one() -> None:
     panel = OllamaPanel()
-    models = (LoadedModel("glm-4.7-flash:latest", 19 * 10**9, 19 * 10**9, 4096, time.time() + 280),
-              LoadedModel("gpt-oss:120b", 65 * 10**9, 50 * 10**9, 8192, None))
+    models = (
+        LoadedModel("glm-4.7-flash:latest", 19 * 10**9, 19 * 10**9, 4096, time.time() + 280),
+        LoadedModel("gpt-oss:120b", 65 * 10**9, 50 * 10**9, 8192, None),
+    )
     requested: list[str] = []
 
     class Host(HostApp):
@@ -139,9 +159,16 @@ async def test_ollama_panel_offline_and_empty() -> None:
 
 async def test_system_panel() -> None:
     panel = SystemPanel()
-    system = SystemReading(cpu_percent=12.0, cpu_count=16, ram_used=21 * GIB, ram_total=64 * GIB,
-                           swap_used=GIB, swap_total=8 * GIB, load=(1.5, 1.25, 0.75),
-                           ollama=OllamaProcessReading(1234, 18 * GIB, 104.0))
+    system = SystemReading(
+        cpu_percent=12.0,
+        cpu_count=16,
+        ram_used=21 * GIB,
+        ram_total=64 * GIB,
+        swap_used=GIB,
+        swap_total=8 * GIB,
+        load=(1.5, 1.25, 0.75),
+        ollama=OllamaProcessReading(1234, 18 * GIB, 104.0),
+    )
     async with host(panel).run_test(size=(60, 20)) as pilot:
         panel.system = system
         await pilot.pause()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from glmtui.services.stats import LiveStats
-from glmtui.state import GenerationStats, Turn, TurnStatus
+from glmtui.core.state import GenerationStats, Turn, TurnStatus
+from glmtui.core.stats import LiveStats
 from glmtui.widgets.chat_log import MOUNTED_TURNS, ChatLog
 from glmtui.widgets.message import FinalReply, ReplyView, UserMessage, stats_line
 from glmtui.widgets.thinking import ThinkingView
@@ -15,7 +15,7 @@ async def test_streaming_then_final_render() -> None:
     turn = Turn(prompt="q", model="m")
     view = ReplyView(turn)
     app = HostApp([view])
-    async with app.run_test() as pilot:
+    async with app.run_test():
         live = LiveStats()
         view.start(live)
         for word in ["Thinking ", "hard ", "now."]:
@@ -29,11 +29,27 @@ async def test_streaming_then_final_render() -> None:
             view.feed_content(word)
         await wait_until(lambda: view._markdown is not None and "bold" in view._markdown.source)
         assert len(view._markdown._frozen) == 1  # "# Title" settled into a frozen, pre-rendered block
-        assert thinking.collapsed and thinking.title.startswith("thought for ") and "· 3 tokens" in thinking.title
+        assert (
+            thinking.collapsed
+            and thinking.title.startswith("thought for ")
+            and "· 3 tokens" in thinking.title
+        )
         # Deltas were batched: one Markdown append per flush, not one per token.
-        turn.reply, turn.thinking, turn.status = "# Title\n\nSome **bold** text.\n", "Thinking hard now.", TurnStatus.DONE
-        turn.stats = GenerationStats(ttft_s=0.1, eval_count=7, eval_duration_ns=70_000_000, prompt_eval_count=3,
-                                     prompt_eval_duration_ns=0, load_duration_ns=0, thinking_tokens=3, thinking_s=0.5)
+        turn.reply, turn.thinking, turn.status = (
+            "# Title\n\nSome **bold** text.\n",
+            "Thinking hard now.",
+            TurnStatus.DONE,
+        )
+        turn.stats = GenerationStats(
+            ttft_s=0.1,
+            eval_count=7,
+            eval_duration_ns=70_000_000,
+            prompt_eval_count=3,
+            prompt_eval_duration_ns=0,
+            load_duration_ns=0,
+            thinking_tokens=3,
+            thinking_s=0.5,
+        )
         await view.finish()
         await wait_until(lambda: view.query(FinalReply), what="the reconciling render")
         assert view._markdown is None and view.query_one(FinalReply).markdown == turn.reply
@@ -44,7 +60,7 @@ async def test_streaming_then_final_render() -> None:
 async def test_unclosed_code_fence_is_rendered_whole_at_the_end() -> None:
     turn = Turn(prompt="q", model="m", reply="```python\nprint('x')\n", status=TurnStatus.DONE)
     view = ReplyView(turn)
-    async with HostApp([view]).run_test() as pilot:
+    async with HostApp([view]).run_test():
         view.start(LiveStats())
         view.feed_content(turn.reply)
         await view.finish()
@@ -53,11 +69,20 @@ async def test_unclosed_code_fence_is_rendered_whole_at_the_end() -> None:
 
 
 def test_stats_line_for_failed_and_truncated_turns() -> None:
-    failed = Turn(prompt="q", model="m", status=TurnStatus.FAILED, error="The connection dropped",
-                  stats=GenerationStats(ttft_s=0.2, content_tokens=5))
+    failed = Turn(
+        prompt="q",
+        model="m",
+        status=TurnStatus.FAILED,
+        error="The connection dropped",
+        stats=GenerationStats(ttft_s=0.2, content_tokens=5),
+    )
     assert str(stats_line(failed)).startswith("✗ The connection dropped · TTFT 200 ms · tokens 5 received")
-    cut = Turn(prompt="q", model="m", status=TurnStatus.DONE,
-               stats=GenerationStats(eval_count=10, eval_duration_ns=0, done_reason="length"))
+    cut = Turn(
+        prompt="q",
+        model="m",
+        status=TurnStatus.DONE,
+        stats=GenerationStats(eval_count=10, eval_duration_ns=0, done_reason="length"),
+    )
     text = str(stats_line(cut))
     assert "eval n/a" in text and "cut at the token limit" in text
 

@@ -19,21 +19,45 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="A terminal app for local LLMs on Ollama: streaming chat, thinking traces, exact tokens/sec.",
         epilog="Keys: Enter sends · Ctrl+J newline · Esc stops a reply · Ctrl+T think · Ctrl+N new chat · F2 monitor · F3 loaded models · F4 models · F5 compare · Ctrl+O history · F1 all keys · Ctrl+Q quit",
     )
-    parser.add_argument("--host", help="Ollama URL (default: $OLLAMA_HOST, the config file, then 127.0.0.1:11434)")
-    parser.add_argument("--model", "-m", help="model to chat with (default: config, then the first installed)")
-    parser.add_argument("--think", choices=THINK_VALUES, help="thinking: on/off, or low/medium/high for gpt-oss")
+    parser.add_argument(
+        "--host", help="Ollama URL (default: $OLLAMA_HOST, the config file, then 127.0.0.1:11434)"
+    )
+    parser.add_argument(
+        "--model", "-m", help="model to chat with (default: config, then the first installed)"
+    )
+    parser.add_argument(
+        "--think", choices=THINK_VALUES, help="thinking: on/off, or low/medium/high for gpt-oss"
+    )
     parser.add_argument("--config", type=Path, help=f"config file (default: {config_path()})")
-    parser.add_argument("--no-monitor", action="store_true", help="start with the monitor sidebar hidden (F2 shows it)")
-    parser.add_argument("--demo", action="store_true", help="start the built-in Ollama simulator and chat with it")
-    parser.add_argument("--continue", dest="continue_last", action="store_true",
-                        help="resume the most recent saved conversation")
-    parser.add_argument("--theme", help="theme for this run (default: the one last picked in the palette, "
-                                        "then the config file's)")
-    parser.add_argument("--low-bandwidth", action=argparse.BooleanOptionalAction, default=None,
-                        help="fewer screen updates and no animation, for slow SSH links "
-                             "(default: on when $SSH_CONNECTION is set)")
-    parser.add_argument("--compare", nargs="+", metavar="MODEL_A MODEL_B [PROMPT]",
-                        help="open the A/B compare screen with two models; with a prompt, send it at once")
+    parser.add_argument(
+        "--no-monitor", action="store_true", help="start with the monitor sidebar hidden (F2 shows it)"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="start the built-in Ollama simulator and chat with it"
+    )
+    parser.add_argument(
+        "--continue",
+        dest="continue_last",
+        action="store_true",
+        help="resume the most recent saved conversation",
+    )
+    parser.add_argument(
+        "--theme",
+        help="theme for this run (default: the one last picked in the palette, then the config file's)",
+    )
+    parser.add_argument(
+        "--low-bandwidth",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="fewer screen updates and no animation, for slow SSH links "
+        "(default: on when $SSH_CONNECTION is set)",
+    )
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="MODEL_A MODEL_B [PROMPT]",
+        help="open the A/B compare screen with two models; with a prompt, send it at once",
+    )
     parser.add_argument("--version", action="version", version=f"glmtui {__version__}")
     args = parser.parse_args(argv)
     if args.compare is not None and not 2 <= len(args.compare) <= 3:
@@ -44,11 +68,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def start_simulator() -> tuple[subprocess.Popen[str], str]:
     """Run the simulator in its own process (so it never competes with the UI for the GIL)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "glmtui.simulator", "--port", "0", "--rate", "60",
-         "--pull-seconds", "20",  # a pull long enough to watch its progress and cancel it
-         # The quantisations of the README's headline comparison, so `--demo --compare` runs at once.
-         "--install", "glm-4.7-flash:q4_K_M", "--install", "glm-4.7-flash:q8_0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "glmtui.simulator",
+            "--port",
+            "0",
+            "--rate",
+            "60",
+            "--pull-seconds",
+            "20",  # a pull long enough to watch its progress and cancel it
+            # The quantisations of the README's headline comparison, so `--demo --compare` runs at once.
+            "--install",
+            "glm-4.7-flash:q4_K_M",
+            "--install",
+            "glm-4.7-flash:q8_0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
@@ -79,8 +117,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.config and not args.config.exists():
         print(f"glmtui: config file {args.config} does not exist; using defaults", file=sys.stderr)
     simulator = None
-    flags = {"host": args.host, "model": args.model, "think": args.think,
-             "monitor": False if args.no_monitor else None, "low_bandwidth": args.low_bandwidth}
+    flags = {
+        "host": args.host,
+        "model": args.model,
+        "think": args.think,
+        "monitor": False if args.no_monitor else None,
+        "low_bandwidth": args.low_bandwidth,
+    }
     if args.demo:
         simulator, url = start_simulator()
         flags["host"] = url
@@ -97,9 +140,13 @@ def main(argv: list[str] | None = None) -> None:
 
         nvml = scripted_from_env(os.environ["GLMTUI_SCRIPTED_GPU"])
     app = GlmTuiApp(
-        config, config_problems=[str(p) for p in problems], nvml=nvml,
+        config,
+        config_problems=[str(p) for p in problems],
+        nvml=nvml,
         ollama_pid=simulator.pid if simulator is not None else None,
-        compare=compare_args(args.compare), theme=args.theme, continue_last=args.continue_last,
+        compare=compare_args(args.compare),
+        theme=args.theme,
+        continue_last=args.continue_last,
     )
     try:
         app.run()

@@ -23,25 +23,31 @@ from textual.signal import Signal
 
 from glmtui.app_screens import AppScreens
 from glmtui.config import Config
-from glmtui.errors import GlmTuiError
-from glmtui.hosts import is_local
-from glmtui.model_names import same_model
-from glmtui.monitor_feed import MonitorFeed
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.hosts import is_local
+from glmtui.core.model_names import same_model
+from glmtui.core.state import (
+    GenerationStats,
+    ModelInfo,
+    MonitorSample,
+    OllamaSnapshot,
+    PullProgress,
+    ThinkSetting,
+    Turn,
+)
+from glmtui.core.think import effective_think, next_think, think_label
 from glmtui.keys import apply_keymap
 from glmtui.paths import builtin_themes_dir, db_path, user_themes_dir
-from glmtui.services.monitor import Sampler
-from glmtui.services.nvml import Nvml
-from glmtui.pull_feed import PullFeed
+from glmtui.services.compare import VoteRecord
 from glmtui.services.library import ModelLibrary
+from glmtui.services.monitor import Sampler
+from glmtui.services.monitor_feed import MonitorFeed
+from glmtui.services.nvml import Nvml
 from glmtui.services.ollama import OllamaService
-from glmtui.state import (
-    GenerationStats, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress, ThinkSetting, Turn,
-)
-from glmtui.think import effective_think, next_think, think_label
-from glmtui.trace import trace
+from glmtui.services.pull_feed import PullFeed
+from glmtui.services.trace import trace
 from glmtui.sessions import Sessions
 from glmtui.themes import APP_VARIABLES, choose_theme, load_themes
-from glmtui.services.compare import VoteRecord
 from glmtui.widgets.chat_pane import GenerationRequest
 
 IDLE_GC_DELAY_S = 0.1
@@ -120,13 +126,26 @@ class GlmTuiApp(AppScreens, App[None]):
         loaded = load_themes(builtin_themes_dir(), user_themes_dir())
         for each in loaded.themes.values():
             self.register_theme(each)
-        self.theme, theme_problems = choose_theme(loaded.themes, flag=theme,
-                                                  remembered=self.sessions.remembered_theme, configured=config.theme)
-        self._problems = [*(config_problems or []), *loaded.problems, *theme_problems, *self.sessions.problems,
-                          *apply_keymap(self, config.keymap)]
+        self.theme, theme_problems = choose_theme(
+            loaded.themes, flag=theme, remembered=self.sessions.remembered_theme, configured=config.theme
+        )
+        self._problems = [
+            *(config_problems or []),
+            *loaded.problems,
+            *theme_problems,
+            *self.sessions.problems,
+            *apply_keymap(self, config.keymap),
+        ]
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
         """Every glmtui notification is plain text: they carry model names, Ollama's errors and paths,
         any of which may contain `[`. (Textual reads messages as markup by default; a stray `[/]` in
         an error would crash the app.)"""
@@ -148,7 +167,9 @@ class GlmTuiApp(AppScreens, App[None]):
         self.theme_changed_signal.subscribe(self, lambda theme: self.sessions.remember_theme(theme.name))
         self.run_worker(self.sessions.load_votes(), group="votes", exit_on_error=False)
         if self._continue_last:  # after the first frame, which must not wait for the history
-            self.call_after_refresh(lambda: self.run_worker(self._continue(), group="continue", exit_on_error=False))
+            self.call_after_refresh(
+                lambda: self.run_worker(self._continue(), group="continue", exit_on_error=False)
+            )
         # Start talking to Ollama only after the first frame is up: importing the client costs ~150 ms.
         self.call_after_refresh(self.poll_connection)
         # Everything built so far (modules, CSS, widgets) lives as long as the app: keep it out of
@@ -156,7 +177,9 @@ class GlmTuiApp(AppScreens, App[None]):
         self.call_after_refresh(gc.freeze)
         self.call_after_refresh(self.run_monitor)
         if self._compare_on_start is not None:
-            self.call_after_refresh(lambda: self.run_worker(self.open_compare(*self._compare_on_start), exit_on_error=False))
+            self.call_after_refresh(
+                lambda: self.run_worker(self.open_compare(*self._compare_on_start), exit_on_error=False)
+            )
 
     async def _continue(self) -> None:
         await self.sessions.resume(await self.sessions.journal.last_id())
@@ -248,7 +271,9 @@ class GlmTuiApp(AppScreens, App[None]):
         self.connection = "offline"
         if not self._offline_reported:
             self._offline_reported = True
-            await self._show_error(GlmTuiError(error.message, f"{error.hint}. Retrying every {self.offline_poll_s:g} s."))
+            await self._show_error(
+                GlmTuiError(error.message, f"{error.hint}. Retrying every {self.offline_poll_s:g} s.")
+            )
 
     async def _resolve_model(self) -> None:
         """Pick the model (flag, config, else first installed) and learn whether it can think."""
@@ -265,17 +290,21 @@ class GlmTuiApp(AppScreens, App[None]):
             elif names:
                 self.model = names[0]
             else:
-                await self._show_error(GlmTuiError(
-                    f"No models are installed on {self.config.host}",
-                    "pull one, e.g. `ollama pull glm-4.7-flash`, then press ctrl+n",
-                ))
+                await self._show_error(
+                    GlmTuiError(
+                        f"No models are installed on {self.config.host}",
+                        "pull one, e.g. `ollama pull glm-4.7-flash`, then press ctrl+n",
+                    )
+                )
                 return
         if not any(same_model(self.model, name) for name in names):
-            await self._show_error(GlmTuiError(
-                f"Model '{self.model}' is not installed on {self.config.host}",
-                f"pull it with `ollama pull {self.model}`; installed: {', '.join(names) or 'none'}",
-                kind="not-found",
-            ))
+            await self._show_error(
+                GlmTuiError(
+                    f"Model '{self.model}' is not installed on {self.config.host}",
+                    f"pull it with `ollama pull {self.model}`; installed: {', '.join(names) or 'none'}",
+                    kind="not-found",
+                )
+            )
         await self._load_model_info()
 
     def is_installed(self, model: str) -> bool:
@@ -310,7 +339,9 @@ class GlmTuiApp(AppScreens, App[None]):
         if not self.model:
             return None
         return GenerationRequest(
-            model=self.model, think=self.effective_think(), options=dict(self.config.options),
+            model=self.model,
+            think=self.effective_think(),
+            options=dict(self.config.options),
             keep_alive=self.config.keep_alive,
         )
 
@@ -367,4 +398,3 @@ class GlmTuiApp(AppScreens, App[None]):
 
         if isinstance(self.screen, ChatScreen):
             await self.screen.show_notice(text)
-

@@ -11,8 +11,8 @@ from rich.text import Text
 from textual.app import SystemCommand
 from textual.screen import Screen
 
-from glmtui.model_names import same_model
-from glmtui.state import Conversation, PullProgress
+from glmtui.core.model_names import same_model
+from glmtui.core.state import Conversation, PullProgress
 from glmtui.widgets.chat_pane import ChatPane
 
 if TYPE_CHECKING:
@@ -29,20 +29,42 @@ class AppScreens(_Base):
     def get_system_commands(self, screen: Screen[object]):  # type: ignore[no-untyped-def]
         # Textual's own "Theme" is replaced by "Change theme" below (the same picker, one entry).
         yield from (command for command in super().get_system_commands(screen) if command.title != "Theme")
-        yield SystemCommand("Switch model", "Installed models: pick one for this chat (F4)",
-                            lambda: self.open_models("installed"))
-        yield SystemCommand("Pull model", "The variant catalogue with VRAM fit, or any name:tag",
-                            lambda: self.open_models("catalogue"))
-        yield SystemCommand("Change theme", "Pick a theme: dark, light, high contrast, ANSI 16 colours, or yours "
-                            "(remembered for the next run)", self.action_change_theme)
-        yield SystemCommand("Open history", "Saved conversations: search, resume, rename, delete, export (Ctrl+O)",
-                            self.open_history)
-        yield SystemCommand("New chat", "Start a new conversation (the current one stays in the history)",
-                            lambda: self.run_worker(self._new_chat(), exit_on_error=False))
-        yield SystemCommand("Copy last reply", "The last reply or one of its code blocks, to the clipboard (OSC 52)",
-                            self.copy_last_reply)
-        yield SystemCommand("Compare models", "A/B: one prompt to two models side by side, figures compared (F5)",
-                            lambda: self.run_worker(self.open_compare(), exit_on_error=False))
+        yield SystemCommand(
+            "Switch model",
+            "Installed models: pick one for this chat (F4)",
+            lambda: self.open_models("installed"),
+        )
+        yield SystemCommand(
+            "Pull model",
+            "The variant catalogue with VRAM fit, or any name:tag",
+            lambda: self.open_models("catalogue"),
+        )
+        yield SystemCommand(
+            "Change theme",
+            "Pick a theme: dark, light, high contrast, ANSI 16 colours, or yours "
+            "(remembered for the next run)",
+            self.action_change_theme,
+        )
+        yield SystemCommand(
+            "Open history",
+            "Saved conversations: search, resume, rename, delete, export (Ctrl+O)",
+            self.open_history,
+        )
+        yield SystemCommand(
+            "New chat",
+            "Start a new conversation (the current one stays in the history)",
+            lambda: self.run_worker(self._new_chat(), exit_on_error=False),
+        )
+        yield SystemCommand(
+            "Copy last reply",
+            "The last reply or one of its code blocks, to the clipboard (OSC 52)",
+            self.copy_last_reply,
+        )
+        yield SystemCommand(
+            "Compare models",
+            "A/B: one prompt to two models side by side, figures compared (F5)",
+            lambda: self.run_worker(self.open_compare(), exit_on_error=False),
+        )
 
     def action_help(self) -> None:
         from glmtui.screens.help import HelpScreen
@@ -71,7 +93,7 @@ class AppScreens(_Base):
         await self.screen.action_new_chat()
 
     def copy_last_reply(self) -> None:
-        from glmtui.screens.copy import CopyScreen
+        from glmtui.screens.dialogs.copy import CopyScreen
 
         conversation = self.chat_conversation()
         turn = next((t for t in reversed(conversation.turns) if t.reply), None) if conversation else None
@@ -80,10 +102,11 @@ class AppScreens(_Base):
             return
         self.push_screen(CopyScreen(turn.reply))
 
-    async def open_compare(self, model_a: str | None = None, model_b: str | None = None,
-                           prompt: str | None = None) -> None:
+    async def open_compare(
+        self, model_a: str | None = None, model_b: str | None = None, prompt: str | None = None
+    ) -> None:
         """Back to the comparison in progress, or a new one when models are named (or none exists)."""
-        from glmtui.screens.compare import CompareScreen
+        from glmtui.screens.compare.screen import CompareScreen
 
         current = self.compare_screen
         if current is not None and model_a is None and model_b is None:
@@ -142,12 +165,16 @@ class AppScreens(_Base):
         return any(same_model(pane.streaming_model or "", model) for pane in self.chat_panes())
 
     def _pull_finished(self, job: PullProgress) -> None:
-        from glmtui.screens.confirm import ConfirmScreen
+        from glmtui.screens.dialogs.confirm import ConfirmScreen
         from glmtui.screens.models import ModelsScreen
 
         if job.state == "failed":
-            self.notify(f"{job.error}" + (f" — {job.hint}" if job.hint else ""), title=f"Pull {job.name}",
-                        severity="error", timeout=8)
+            self.notify(
+                f"{job.error}" + (f" — {job.hint}" if job.hint else ""),
+                title=f"Pull {job.name}",
+                severity="error",
+                timeout=8,
+            )
             return
         if job.state != "done":
             return
@@ -155,9 +182,15 @@ class AppScreens(_Base):
             text = Text()
             text.append(f"{job.name} is installed.", style="bold")
             text.append("\nSwitch this chat to it? The conversation stays.")
-            self.push_screen(ConfirmScreen(text, yes="Switch", no="Not now"),
-                             lambda yes: self.run_worker(self._switch_and_close(job.name), exit_on_error=False) if yes else None)
+            self.push_screen(
+                ConfirmScreen(text, yes="Switch", no="Not now"),
+                lambda yes: (
+                    self.run_worker(self._switch_and_close(job.name), exit_on_error=False) if yes else None
+                ),
+            )
         elif type(self.screen).__name__ == "CompareScreen":
             self.notify(f"{job.name} is installed.", title="Pull", timeout=4)  # its pane says what follows
         else:
-            self.notify(f"{job.name} is installed. F4, then Enter on it, switches to it.", title="Pull", timeout=6)
+            self.notify(
+                f"{job.name} is installed. F4, then Enter on it, switches to it.", title="Pull", timeout=6
+            )

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, cast
 
-from glmtui.hosts import normalize_host, resolve_host
-from glmtui.state import ThinkSetting
+from glmtui.core.hosts import normalize_host, resolve_host
+from glmtui.core.state import ThinkSetting
 
 THINK_VALUES: tuple[ThinkSetting, ...] = ("on", "off", "low", "medium", "high")
 
@@ -61,7 +61,9 @@ class Config:
     demo: bool = False
     monitor: bool = True  # the sidebar is shown at start (F2 toggles it; --no-monitor hides it)
     monitor_intervals: MonitorIntervals = field(default_factory=MonitorIntervals)
-    keymap: Mapping[str, str] = field(default_factory=dict)  # binding id → keys, e.g. {"stop-reply": "ctrl+c"}
+    keymap: Mapping[str, str] = field(
+        default_factory=dict
+    )  # binding id → keys, e.g. {"stop-reply": "ctrl+c"}
     low_bandwidth: bool | None = None  # None: on when $SSH_CONNECTION is set
 
 
@@ -77,13 +79,19 @@ _SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "stall_timeout": ((int, float), "seconds"),
     "first_token_timeout": ((int, float), "seconds"),
     "monitor": (dict, "a table: enabled and the *_s intervals"),
-    "keymap": (dict, "a table of binding id = \"keys\""),
-    "low_bandwidth": ((bool, str), "true, false or \"auto\""),
+    "keymap": (dict, 'a table of binding id = "keys"'),
+    "low_bandwidth": ((bool, str), 'true, false or "auto"'),
 }
 # Ollama options glmtui knows the type of; any other option passes through untouched.
 _OPTION_TYPES: dict[str, tuple[type, ...]] = {
-    "temperature": (int, float), "top_p": (int, float), "top_k": (int,), "num_ctx": (int,), "seed": (int,),
-    "num_predict": (int,), "repeat_penalty": (int, float), "min_p": (int, float),
+    "temperature": (int, float),
+    "top_p": (int, float),
+    "top_k": (int,),
+    "num_ctx": (int,),
+    "seed": (int,),
+    "num_predict": (int,),
+    "repeat_penalty": (int, float),
+    "min_p": (int, float),
 }
 _LINE_RE = re.compile(r"line (\d+)")
 _INTERVALS = tuple(f.name for f in fields(MonitorIntervals))
@@ -99,7 +107,9 @@ def load_config(path: Path | None) -> tuple[dict[str, Any], list[ConfigError]]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = _LINE_RE.search(str(exc))
-        return {}, [ConfigError(path, "(file)", f"not valid TOML: {exc}", int(found.group(1)) if found else None)]
+        return {}, [
+            ConfigError(path, "(file)", f"not valid TOML: {exc}", int(found.group(1)) if found else None)
+        ]
     except (OSError, UnicodeDecodeError) as exc:
         return {}, [ConfigError(path, "(file)", f"cannot be read: {exc}")]
     values: dict[str, Any] = {}
@@ -113,14 +123,18 @@ def load_config(path: Path | None) -> tuple[dict[str, Any], list[ConfigError]]:
             problem(key, "unknown key (ignored)")
             continue
         expected, description = _SCHEMA[key]
-        if isinstance(value, bool) and key not in ("think", "low_bandwidth") or not isinstance(value, expected):
+        if (isinstance(value, bool) and key not in ("think", "low_bandwidth")) or not isinstance(
+            value, expected
+        ):
             problem(key, f"expected {description}, got {value!r}")
             continue
         if key == "monitor":
             _monitor_table(value, values, problem)
         elif key == "options":
             values["options"] = _options(value, problem)
-            if "keep_alive" in values["options"]:  # a request field, not a model option: where Ollama wants it
+            if (
+                "keep_alive" in values["options"]
+            ):  # a request field, not a model option: where Ollama wants it
                 values.setdefault("keep_alive", values["options"].pop("keep_alive"))
         elif key == "keymap":
             values["keymap"] = _keymap(value, problem)
@@ -170,7 +184,10 @@ def _options(table: dict[str, Any], problem: Callable[[str, str], None]) -> dict
     for key, value in table.items():
         kinds = _OPTION_TYPES.get(key)
         if kinds is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
-            problem(f"options.{key}", f"expected {'a whole number' if kinds == (int,) else 'a number'}, got {value!r}")
+            problem(
+                f"options.{key}",
+                f"expected {'a whole number' if kinds == (int,) else 'a number'}, got {value!r}",
+            )
             continue
         options[key] = value
     return options
@@ -181,13 +198,15 @@ def _keymap(table: dict[str, Any], problem: Callable[[str, str], None]) -> dict[
     keymap: dict[str, str] = {}
     for key, value in table.items():
         if not isinstance(value, str) or not value.strip():
-            problem(f"keymap.{key}", f"expected keys like \"ctrl+k\" or \"f9,ctrl+k\", got {value!r}")
+            problem(f"keymap.{key}", f'expected keys like "ctrl+k" or "f9,ctrl+k", got {value!r}')
             continue
         keymap[key] = value.replace(" ", "")
     return keymap
 
 
-def _monitor_table(table: dict[str, Any], values: dict[str, Any], problem: Callable[[str, str], None]) -> None:
+def _monitor_table(
+    table: dict[str, Any], values: dict[str, Any], problem: Callable[[str, str], None]
+) -> None:
     """`[monitor]`: `enabled` and the sampling intervals in seconds; each bad key falls back alone."""
     intervals: dict[str, float] = {}
     for key, value in table.items():
@@ -236,6 +255,10 @@ def build_config(
 
 def slower(intervals: MonitorIntervals) -> MonitorIntervals:
     """Low-bandwidth mode's monitor: every reading half as often (at least), so fewer screen updates."""
-    return MonitorIntervals(gpu_s=max(2.0, intervals.gpu_s), gpu_slow_s=max(10.0, intervals.gpu_slow_s),
-                            processes_s=max(10.0, intervals.processes_s), system_s=max(2.0, intervals.system_s),
-                            ollama_s=max(5.0, intervals.ollama_s))
+    return MonitorIntervals(
+        gpu_s=max(2.0, intervals.gpu_s),
+        gpu_slow_s=max(10.0, intervals.gpu_slow_s),
+        processes_s=max(10.0, intervals.processes_s),
+        system_s=max(2.0, intervals.system_s),
+        ollama_s=max(5.0, intervals.ollama_s),
+    )

@@ -17,12 +17,19 @@ from glmtui.config import ConfigError, line_of
 
 # Where bindings live (imported only when a keymap needs checking: they are not on the start-up path).
 BINDING_OWNERS = (
-    ("glmtui.app", "GlmTuiApp"), ("glmtui.screens.chat", "ChatScreen"), ("glmtui.screens.models", "ModelsScreen"),
-    ("glmtui.screens.compare", "CompareScreen"), ("glmtui.screens.history", "HistoryScreen"),
-    ("glmtui.screens.confirm", "ConfirmScreen"), ("glmtui.screens.compare_dialogs", "VoteScreen"),
-    ("glmtui.widgets.prompt_input", "PromptInput"), ("glmtui.widgets.monitor.ollama_panel", "OllamaPanel"),
-    ("glmtui.screens.history", "RenameScreen"), ("glmtui.screens.help", "HelpScreen"),
-    ("glmtui.screens.copy", "CopyScreen"), ("glmtui.screens.compare_dialogs", "PaneOptionsScreen"),
+    ("glmtui.app", "GlmTuiApp"),
+    ("glmtui.screens.chat", "ChatScreen"),
+    ("glmtui.screens.models", "ModelsScreen"),
+    ("glmtui.screens.compare.screen", "CompareScreen"),
+    ("glmtui.screens.history", "HistoryScreen"),
+    ("glmtui.screens.dialogs.confirm", "ConfirmScreen"),
+    ("glmtui.screens.compare.dialogs", "VoteScreen"),
+    ("glmtui.widgets.prompt_input", "PromptInput"),
+    ("glmtui.widgets.monitor.ollama_panel", "OllamaPanel"),
+    ("glmtui.screens.history", "RenameScreen"),
+    ("glmtui.screens.help", "HelpScreen"),
+    ("glmtui.screens.dialogs.copy", "CopyScreen"),
+    ("glmtui.screens.compare.dialogs", "PaneOptionsScreen"),
 )
 
 
@@ -46,8 +53,13 @@ def keymap_problems(path: Path, keymap: Mapping[str, str]) -> list[ConfigError]:
         text = path.read_text(encoding="utf-8")
     except OSError:
         text = ""
-    return [ConfigError(path, f"keymap.{key}", "no binding has this id (F1 lists them)", line_of(text, f"keymap.{key}"))
-            for key in keymap if key not in known]
+    return [
+        ConfigError(
+            path, f"keymap.{key}", "no binding has this id (F1 lists them)", line_of(text, f"keymap.{key}")
+        )
+        for key in keymap
+        if key not in known
+    ]
 
 
 def apply_keymap(app: App[object], keymap: Mapping[str, str]) -> list[str]:
@@ -55,6 +67,10 @@ def apply_keymap(app: App[object], keymap: Mapping[str, str]) -> list[str]:
     if not keymap:
         return []
     known = binding_ids()
-    problems = [f"keymap: no binding has the id '{key}' (ids are listed with F1)" for key in keymap if key not in known]
+    problems = [
+        f"keymap: no binding has the id '{key}' (ids are listed with F1)"
+        for key in keymap
+        if key not in known
+    ]
     app.set_keymap({key: keys for key, keys in keymap.items() if key in known})
     return problems

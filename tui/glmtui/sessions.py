@@ -12,11 +12,11 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from glmtui.model_names import same_model
+from glmtui.core.model_names import same_model
 from glmtui.services.compare import VoteRecord
 from glmtui.services.journal import Journal
 from glmtui.services.store import Store, StoreError
-from glmtui.trace import trace
+from glmtui.services.trace import trace
 
 if TYPE_CHECKING:
     from glmtui.app import GlmTuiApp
@@ -39,9 +39,11 @@ class Sessions:
                     self.problems.append(store.notice)
                 self.remembered_theme = store.get_setting(THEME_KEY)
             except StoreError as exc:
-                self.problems.append(f"History is off for this session: {exc}. Chatting works; nothing is saved.")
+                self.problems.append(
+                    f"History is off for this session: {exc}. Chatting works; nothing is saved."
+                )
                 store = None
-            except Exception as exc:  # noqa: BLE001 - a storage surprise must not stop the app starting
+            except Exception as exc:
                 self.problems.append(f"History is off for this session: {type(exc).__name__}: {exc}.")
                 store = None
         self.journal = Journal(store, self._problem)
@@ -55,7 +57,9 @@ class Sessions:
         self.app.compare_votes[:0] = stored
 
     def remember_theme(self, name: str) -> None:
-        self.app.run_worker(self.journal.remember(THEME_KEY, name), group="remember-theme", exit_on_error=False)
+        self.app.run_worker(
+            self.journal.remember(THEME_KEY, name), group="remember-theme", exit_on_error=False
+        )
 
     async def resume(self, conversation_id: int | None) -> bool:
         """Open a saved conversation in the chat (the model of its last turn, if installed)."""
@@ -75,8 +79,9 @@ class Sessions:
             if last is not None:
                 await self.journal.turn_ended(last)
         # Saved replies render as Markdown at once: import it (~0.2 s) while the turns are read.
-        _, conversation = await asyncio.gather(asyncio.to_thread(importlib.import_module, "rich.markdown"),
-                                               self.journal.load(conversation_id))
+        _, conversation = await asyncio.gather(
+            asyncio.to_thread(importlib.import_module, "rich.markdown"), self.journal.load(conversation_id)
+        )
         trace("resume_loaded", turns=len(conversation.turns) if conversation else 0)
         if conversation is None:
             app.notify("That conversation no longer exists (deleted in another glmtui?).", severity="warning")
@@ -91,7 +96,10 @@ class Sessions:
             if app.is_installed(last_model):
                 await app.switch_model(last_model)
             else:
-                app.notify(f"It was with {last_model}, which is not installed: it continues with {app.model}.",
-                           severity="warning", timeout=6)
+                app.notify(
+                    f"It was with {last_model}, which is not installed: it continues with {app.model}.",
+                    severity="warning",
+                    timeout=6,
+                )
         app.notify(f"Resumed “{conversation.title}” ({len(conversation.turns)} turns).", timeout=3)
         return True

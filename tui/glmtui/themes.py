@@ -14,13 +14,28 @@ from textual.color import Color, ColorParseError
 from textual.theme import BUILTIN_THEMES, Theme
 
 DEFAULT_THEME = "glmtui-dark"
-COLOR_KEYS = ("primary", "secondary", "accent", "warning", "error", "success",
-              "foreground", "background", "surface", "panel", "boost")
+COLOR_KEYS = (
+    "primary",
+    "secondary",
+    "accent",
+    "warning",
+    "error",
+    "success",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
 # Variables glmtui's CSS uses beyond Textual's own; every theme gets these defaults.
 APP_VARIABLES = {
-    "thinking-color": "#8c93b8", "user-color": "#7dcfff", "stats-color": "#737aa2",
+    "thinking-color": "#8c93b8",
+    "user-color": "#7dcfff",
+    "stats-color": "#737aa2",
     # Monitor readings below, near and past their thresholds (VRAM, temperature, power, CPU, RAM).
-    "meter-ok": "#9ece6a", "meter-warn": "#e0af68", "meter-critical": "#f7768e",
+    "meter-ok": "#9ece6a",
+    "meter-warn": "#e0af68",
+    "meter-critical": "#f7768e",
 }
 _FALLBACK = Theme(name=DEFAULT_THEME, primary="#7aa2f7", dark=True, variables=dict(APP_VARIABLES))
 
@@ -46,7 +61,9 @@ def theme_from_toml(path: Path) -> Theme:
         raise ValueError("'name' must be a non-empty string")
     if not isinstance(data.get("primary"), str):
         raise ValueError("'primary' colour is required")
-    unknown = set(data) - set(COLOR_KEYS) - {"name", "dark", "ansi", "luminosity_spread", "text_alpha", "variables"}
+    unknown = (
+        set(data) - set(COLOR_KEYS) - {"name", "dark", "ansi", "luminosity_spread", "text_alpha", "variables"}
+    )
     if unknown:
         raise ValueError(f"unknown key(s): {', '.join(sorted(unknown))}")
     variables = data.get("variables", {})
@@ -63,14 +80,27 @@ def theme_from_toml(path: Path) -> Theme:
         except ColorParseError:
             raise ValueError(f"'{key}' = {value!r} is not a colour") from None
     try:
-        extras = {key: float(data[key]) for key in ("luminosity_spread", "text_alpha")
-                  if isinstance(data.get(key), (int, float))}
+        extras = {
+            key: float(data[key])
+            for key in ("luminosity_spread", "text_alpha")
+            if isinstance(data.get(key), (int, float))
+        }
         ansi = bool(data.get("ansi", False))
         # Textual's own CSS needs a few variables in ANSI mode (cursor, selection, inline borders):
         # take them from its ANSI theme, so a user's ANSI theme never breaks the stylesheet.
-        base = dict(BUILTIN_THEMES["ansi-dark" if data.get("dark", True) else "ansi-light"].variables) if ansi else {}
-        return Theme(name=name, dark=bool(data.get("dark", True)), ansi=ansi,
-                     variables={**base, **APP_VARIABLES, **variables}, **colours, **extras)
+        base = (
+            dict(BUILTIN_THEMES["ansi-dark" if data.get("dark", True) else "ansi-light"].variables)
+            if ansi
+            else {}
+        )
+        return Theme(
+            name=name,
+            dark=bool(data.get("dark", True)),
+            ansi=ansi,
+            variables={**base, **APP_VARIABLES, **variables},
+            **colours,
+            **extras,
+        )
     except Exception as exc:  # Textual validates colours when the theme is built
         raise ValueError(f"bad colour ({exc})") from None
 
@@ -91,8 +121,9 @@ def load_themes(*folders: Path) -> ThemeLoad:
     return result
 
 
-def choose_theme(available: dict[str, Theme], *, flag: str | None, remembered: str | None,
-                 configured: str) -> tuple[str, list[str]]:
+def choose_theme(
+    available: dict[str, Theme], *, flag: str | None, remembered: str | None, configured: str
+) -> tuple[str, list[str]]:
     """`--theme` beats the palette's remembered choice, which beats the config file's `theme`.
 
     An unknown name is reported (not for a remembered one that has since been removed: that just

@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from glmtui.errors import GlmTuiError
-from glmtui.state import Turn
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.state import Turn
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.header import AppHeader
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
@@ -99,8 +99,9 @@ class ChatScreen(Screen[None]):
         event.input.clear()
         turn = await self.pane.send(event.text, request)
         # Saved before the reply arrives (this handler runs before the pane's Finished is handled).
-        await app.sessions.journal.turn_started(self.pane.conversation, turn, digest=app.model_digest,
-                                                options=dict(request.options))
+        await app.sessions.journal.turn_started(
+            self.pane.conversation, turn, digest=app.model_digest, options=dict(request.options)
+        )
 
     def on_chat_pane_started(self, event: ChatPane.Started) -> None:
         self.query_one(StatusBar).follow(event.live)

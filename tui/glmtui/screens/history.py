@@ -14,11 +14,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from glmtui.core.sanitize import sanitize
 from glmtui.paths import data_dir
-from glmtui.sanitize import sanitize
-from glmtui.screens.row_keys import move_row, row_bindings
 from glmtui.services.conversation_export import conversation_markdown, slug, write_export
 from glmtui.services.store import ConversationRow
+from glmtui.widgets.table_keys import move_row, row_bindings
 
 if TYPE_CHECKING:
     from glmtui.app import GlmTuiApp
@@ -124,14 +124,21 @@ class HistoryScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for row in self.rows:
-            table.add_row(Text(row.title), Text(row.model, style="dim"), Text(when(row.updated_at)),
-                          Text(str(row.turns), justify="right"), key=str(row.id))
+            table.add_row(
+                Text(row.title),
+                Text(row.model, style="dim"),
+                Text(when(row.updated_at)),
+                Text(str(row.turns), justify="right"),
+                key=str(row.id),
+            )
         ids = [row.id for row in self.rows]
         if keep in ids:
             table.move_cursor(row=ids.index(keep), animate=False)
         self._show_title()
         empty = self.query_one("#history-empty", Static)
-        empty.update("" if self.rows else ("No conversation matches." if search else "No saved conversations yet."))
+        empty.update(
+            "" if self.rows else ("No conversation matches." if search else "No saved conversations yet.")
+        )
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "history-search":
@@ -160,8 +167,12 @@ class HistoryScreen(Screen[None]):
     def action_rename(self) -> None:
         row = self.selected
         if row is not None:
-            self.app.push_screen(RenameScreen(row.title),
-                                 lambda title: self.run_worker(self._rename(row, title), exit_on_error=False) if title else None)
+            self.app.push_screen(
+                RenameScreen(row.title),
+                lambda title: (
+                    self.run_worker(self._rename(row, title), exit_on_error=False) if title else None
+                ),
+            )
 
     async def _rename(self, row: ConversationRow, title: str) -> None:
         title = sanitize(title)
@@ -172,16 +183,20 @@ class HistoryScreen(Screen[None]):
         self.refresh_rows()
 
     def action_delete(self) -> None:
-        from glmtui.screens.confirm import ConfirmScreen
+        from glmtui.screens.dialogs.confirm import ConfirmScreen
 
         row = self.selected
         if row is None:
             return
         text = Text()
         text.append(f"Delete “{row.title}”?", style="bold")
-        text.append(f"\n{row.turns} turn(s) with {row.model}. This cannot be undone (Ctrl+S exports it first).")
-        self.app.push_screen(ConfirmScreen(text, yes="Delete", no="Keep", danger=True),
-                             lambda yes: self.run_worker(self._delete(row), exit_on_error=False) if yes else None)
+        text.append(
+            f"\n{row.turns} turn(s) with {row.model}. This cannot be undone (Ctrl+S exports it first)."
+        )
+        self.app.push_screen(
+            ConfirmScreen(text, yes="Delete", no="Keep", danger=True),
+            lambda yes: self.run_worker(self._delete(row), exit_on_error=False) if yes else None,
+        )
 
     async def _delete(self, row: ConversationRow) -> None:
         await self.glm.sessions.journal.delete(row.id)
@@ -201,8 +216,12 @@ class HistoryScreen(Screen[None]):
             self.refresh_rows()
             return
         try:
-            path = await asyncio.to_thread(write_export, conversation_markdown(conversation),
-                                           f"glmtui-{slug(row.title)}", data_dir() / "exports")
+            path = await asyncio.to_thread(
+                write_export,
+                conversation_markdown(conversation),
+                f"glmtui-{slug(row.title)}",
+                data_dir() / "exports",
+            )
         except OSError as exc:
             self.notify(f"Could not write the export: {exc}", title="Export", severity="error")
             return

@@ -18,17 +18,24 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
-from glmtui.catalog import Variant, load_catalog
-from glmtui.errors import GlmTuiError
-from glmtui.model_names import same_model
-from glmtui.screens.row_keys import move_row, row_bindings
-from glmtui.services.fit import DEFAULT_CONTEXT, Fit, KvShape, estimate, kv_for
-from glmtui.state import ModelDetails, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress
+from glmtui.core.catalog import Variant, load_catalog
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.fit import DEFAULT_CONTEXT, Fit, KvShape, estimate, kv_for
+from glmtui.core.model_names import same_model
+from glmtui.core.state import ModelDetails, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress
 from glmtui.widgets.model_details import ModelDetailsView, fit_text, installed_text, variant_text
 from glmtui.widgets.model_rows import (
-    CATALOGUE_COLUMNS, INSTALLED_COLUMNS, TYPED_KEY, Machine, Row, catalogue_rows, installed_rows, machine_from,
+    CATALOGUE_COLUMNS,
+    INSTALLED_COLUMNS,
+    TYPED_KEY,
+    Machine,
+    Row,
+    catalogue_rows,
+    installed_rows,
+    machine_from,
 )
 from glmtui.widgets.pull_list import PullList
+from glmtui.widgets.table_keys import move_row, row_bindings
 
 if TYPE_CHECKING:
     from glmtui.app import GlmTuiApp
@@ -95,7 +102,9 @@ class ModelsScreen(Screen[str | None]):
         Binding("right_square_bracket", "context(1)", "ctx +", priority=True, id="models-context-up"),
     ]
 
-    def __init__(self, tab: str = "installed", *, pick_for: str | None = None, current: str | None = None) -> None:
+    def __init__(
+        self, tab: str = "installed", *, pick_for: str | None = None, current: str | None = None
+    ) -> None:
         super().__init__()
         self._initial_tab = tab
         self.pick_for = pick_for
@@ -114,7 +123,9 @@ class ModelsScreen(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="models-title")
-        yield FilterInput(placeholder="Type to filter · or type name:tag to pull any model", id="models-filter")
+        yield FilterInput(
+            placeholder="Type to filter · or type name:tag to pull any model", id="models-filter"
+        )
         with Vertical(id="models-body"):
             with TabbedContent(initial=self._initial_tab, id="models-tabs"):
                 with TabPane("Installed", id="installed"):
@@ -187,18 +198,25 @@ class ModelsScreen(Screen[str | None]):
 
     # -- fit --------------------------------------------------------------------------------------
 
-    def _fit(self, weights: int, info: dict[str, object] | None, fallback: KvShape | None,
-             max_ctx: int | None) -> tuple[Fit, int | None, int]:
+    def _fit(
+        self, weights: int, info: dict[str, object] | None, fallback: KvShape | None, max_ctx: int | None
+    ) -> tuple[Fit, int | None, int]:
         """The verdict, the KV-cache bytes it counted (None: unknown) and the context it assumed."""
         shape, context = kv_for(info, fallback, self.context, max_ctx)
         m = self.machine
-        fit = estimate(weights, shape, context, vram_total=m.vram_total, vram_free=m.vram_free, ram_free=m.ram_free)
+        fit = estimate(
+            weights, shape, context, vram_total=m.vram_total, vram_free=m.vram_free, ram_free=m.ram_free
+        )
         return fit, shape.cache_bytes(context) if shape else None, context
 
     def _installed_fit(self, model: ModelInfo) -> tuple[Fit, int | None, int]:
         details = self.details.get(model.name)
-        return self._fit(model.size, details.model_info if details else None, None,
-                         details.context_length if details else None)
+        return self._fit(
+            model.size,
+            details.model_info if details else None,
+            None,
+            details.context_length if details else None,
+        )
 
     def _family_info(self, variant: Variant) -> dict[str, object] | None:
         """model_info of an installed model of the same family: same architecture, same KV shape."""
@@ -215,12 +233,18 @@ class ModelsScreen(Screen[str | None]):
 
     def _fill(self) -> None:
         query = self.query_one("#models-filter", Input).value
-        installed = installed_rows(self.models, self.details, self.loaded,
-                                   (self._current or "") if self.pick_for else self.glm.model, query,
-                                   lambda model: self._installed_fit(model)[0])
+        installed = installed_rows(
+            self.models,
+            self.details,
+            self.loaded,
+            (self._current or "") if self.pick_for else self.glm.model,
+            query,
+            lambda model: self._installed_fit(model)[0],
+        )
         self.query_one("#installed-table", ModelTable).set_rows(installed)
-        catalogue = catalogue_rows(self.catalog.variants, self.models, query,
-                                   lambda variant: self._variant_fit(variant)[0])
+        catalogue = catalogue_rows(
+            self.catalog.variants, self.models, query, lambda variant: self._variant_fit(variant)[0]
+        )
         self.query_one("#catalogue-table", ModelTable).set_rows(catalogue)
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("installed").label = f"Installed ({len(installed)})"  # type: ignore[assignment]
@@ -232,7 +256,9 @@ class ModelsScreen(Screen[str | None]):
         app = self.glm
         text = Text()
         text.append(f"Model for {self.pick_for}" if self.pick_for else "Models", style="bold")
-        text.append(f"  ·  {'built-in simulator' if app.config.demo else app.config.host}  ·  fit at {self.context:,} ctx ([ ] changes) on ")
+        text.append(
+            f"  ·  {'built-in simulator' if app.config.demo else app.config.host}  ·  fit at {self.context:,} ctx ([ ] changes) on "
+        )
         text.append(self.machine.label)
         if not app.ollama_is_local:
             text.append("  (GPU figures are this machine's, not the Ollama host's)", style="yellow")
@@ -253,15 +279,27 @@ class ModelsScreen(Screen[str | None]):
         if self.tab == "installed":
             model = next((m for m in self.models if m.name == key), None)
             if model is None:
-                view.show(Text("No installed model matches." if self.models else "No models listed yet.", style="dim"))
+                view.show(
+                    Text(
+                        "No installed model matches." if self.models else "No models listed yet.", style="dim"
+                    )
+                )
                 return
             fit, cache, context = self._installed_fit(model)
-            view.show(installed_text(model, self.details.get(model.name), fit_text(fit, model.size, cache, context, where)))
+            view.show(
+                installed_text(
+                    model, self.details.get(model.name), fit_text(fit, model.size, cache, context, where)
+                )
+            )
             return
         if key == TYPED_KEY:
             typed = self.query_one("#models-filter", Input).value.strip()
-            view.show(Text(f"Enter pulls '{typed}' from the registry.\nThe size and fit are known once it is installed.",
-                           style="italic"))
+            view.show(
+                Text(
+                    f"Enter pulls '{typed}' from the registry.\nThe size and fit are known once it is installed.",
+                    style="italic",
+                )
+            )
             return
         variant = self.catalog.find(key) if key else None
         if variant is None:
@@ -325,11 +363,14 @@ class ModelsScreen(Screen[str | None]):
         if self.pick_for is not None:
             self.dismiss(name)  # the pane shows the pull's progress and is ready when it ends
             return
-        self.notify(f"Pulling {name} in the background: keep chatting (Esc), the status bar shows it.",
-                    title="Pull", timeout=4)
+        self.notify(
+            f"Pulling {name} in the background: keep chatting (Esc), the status bar shows it.",
+            title="Pull",
+            timeout=4,
+        )
 
     def action_delete(self) -> None:
-        from glmtui.screens.confirm import ConfirmScreen
+        from glmtui.screens.dialogs.confirm import ConfirmScreen
 
         name = self._selected_model() if self.tab == "installed" else None
         if name is None or self._installed(name) is None:
@@ -340,13 +381,17 @@ class ModelsScreen(Screen[str | None]):
         text.append(f"Delete {name}?", style="bold")
         text.append(f"\nIts files are removed from {app.config.host}; pulling it again downloads it again.")
         if same_model(name, app.model):
-            text.append("\n\n⚠ It is this chat's model: pick another before the next message.", style="bold yellow")
+            text.append(
+                "\n\n⚠ It is this chat's model: pick another before the next message.", style="bold yellow"
+            )
             if app.is_streaming(name):
                 text.append("\n⚠ A reply from it is streaming right now.", style="bold yellow")
         if any(same_model(name, loaded) for loaded in self.loaded):
             text.append("\n⚠ It is loaded in memory; Ollama unloads it.", style="yellow")
-        self.app.push_screen(ConfirmScreen(text, yes="Delete", danger=True),
-                             lambda confirmed: self._delete(name) if confirmed else None)
+        self.app.push_screen(
+            ConfirmScreen(text, yes="Delete", danger=True),
+            lambda confirmed: self._delete(name) if confirmed else None,
+        )
 
     @work(group="models-admin", exit_on_error=False)
     async def _delete(self, name: str) -> None:
@@ -380,7 +425,9 @@ class ModelsScreen(Screen[str | None]):
     def action_unload(self) -> None:
         name = self._selected_model() if self.tab == "installed" else None
         if name is None or not any(same_model(name, loaded) for loaded in self.loaded):
-            self.notify("That model is not loaded." if name else "Pick a loaded model (● in Installed).", timeout=3)
+            self.notify(
+                "That model is not loaded." if name else "Pick a loaded model (● in Installed).", timeout=3
+            )
             return
         self.glm.unload_model(name)
 

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from glmtui.model_names import same_model
-from glmtui.services.fit import GIB
-from glmtui.services.stats import format_rate, format_seconds
-from glmtui.state import GenerationStats, Turn, TurnStatus
+from glmtui.core.fit import GIB
+from glmtui.core.model_names import same_model
+from glmtui.core.state import GenerationStats, Turn, TurnStatus
+from glmtui.core.stats import format_rate, format_seconds
 
 Side = Literal["a", "b"]
 RunMode = Literal["parallel", "sequential"]
@@ -100,9 +100,11 @@ def _count(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f}"
 
 
-def _final(getter: Callable[[GenerationStats], float | int | None]) -> Callable[[GenerationStats], float | None]:
+def _final(
+    getter: Callable[[GenerationStats], float | int | None],
+) -> Callable[[GenerationStats], float | None]:
     """Server figures only exist for a reply that reached its final chunk."""
-    return lambda s: (None if not s.final else (None if (v := getter(s)) is None else float(v)))
+    return lambda s: None if not s.final else (None if (v := getter(s)) is None else float(v))
 
 
 METRICS: tuple[_Spec, ...] = (
@@ -111,16 +113,28 @@ METRICS: tuple[_Spec, ...] = (
     _Spec("prompt eval", _final(lambda s: s.prompt_eval_rate), format_rate, False, "faster"),
     _Spec("load time", _final(lambda s: s.load_s), format_seconds, True, "quicker"),
     # A stopped or failed reply has no eval_count: the tokens received say how far it got.
-    _Spec("output tokens", lambda s: float(s.eval_count if s.final else s.thinking_tokens + s.content_tokens or 0)
-          or None, _count, None, "more"),
+    _Spec(
+        "output tokens",
+        lambda s: float(s.eval_count if s.final else s.thinking_tokens + s.content_tokens or 0) or None,
+        _count,
+        None,
+        "more",
+    ),
     # Thinking is compared but not judged: a longer trace may be slower or may be the better answer.
     _Spec("thinking tokens", lambda s: float(s.thinking_tokens), _count, None, "more"),
-    _Spec("thinking time", lambda s: s.thinking_s or 0.0 if s.thinking_tokens else None, format_seconds, None,
-          "longer"),
+    _Spec(
+        "thinking time",
+        lambda s: s.thinking_s or 0.0 if s.thinking_tokens else None,
+        format_seconds,
+        None,
+        "longer",
+    ),
 )
 
 
-def verdict(a: float | None, b: float | None, lower_is_better: bool | None, word: str) -> tuple[Side | None, str]:
+def verdict(
+    a: float | None, b: float | None, lower_is_better: bool | None, word: str
+) -> tuple[Side | None, str]:
     """Which side is better and a phrase like `B 1.8× faster`; (None, "") when it cannot be said."""
     if a is None or b is None:
         return None, ""
@@ -138,8 +152,9 @@ def verdict(a: float | None, b: float | None, lower_is_better: bool | None, word
     return (None if lower_is_better is None else side), f"{side.upper()} {ratio}× {word}"
 
 
-def _metrics(a: GenerationStats | None, b: GenerationStats | None, suffix: Callable[[Side], str],
-             judge: bool = True) -> list[Metric]:
+def _metrics(
+    a: GenerationStats | None, b: GenerationStats | None, suffix: Callable[[Side], str], judge: bool = True
+) -> list[Metric]:
     rows: list[Metric] = []
     for spec in METRICS:
         va = spec.value(a) if a is not None else None
@@ -147,15 +162,24 @@ def _metrics(a: GenerationStats | None, b: GenerationStats | None, suffix: Calla
         if spec.label.startswith("thinking") and not (va or vb):
             continue  # neither thought: no rows about thinking
         better, text = verdict(va, vb, spec.lower_is_better, spec.word) if judge else (None, "")
-        if spec.label == "load time" and text and va is not None and vb is not None and min(va, vb) < LOADED_S:
+        if (
+            spec.label == "load time"
+            and text
+            and va is not None
+            and vb is not None
+            and min(va, vb) < LOADED_S
+        ):
             # One model was in memory already: that is where it happened to be, not how fast it loads.
             better, text = None, f"{'A' if va < vb else 'B'} was already loaded"
-        rows.append(Metric(spec.label, spec.show(va) + suffix("a"), spec.show(vb) + suffix("b"), better, text))
+        rows.append(
+            Metric(spec.label, spec.show(va) + suffix("a"), spec.show(vb) + suffix("b"), better, text)
+        )
     return rows
 
 
 def round_metrics(round_: Round) -> list[Metric]:
     """This round's figures side by side; a side that stopped or failed is marked `(partial)`."""
+
     def suffix(side: Side) -> str:
         turn = round_.turn(side)
         if turn is None:
@@ -164,8 +188,9 @@ def round_metrics(round_: Round) -> list[Metric]:
 
     # Verdicts only between two complete replies: a stopped one's counts say nothing about the model.
     complete = all(t is not None and t.status is TurnStatus.DONE for t in (round_.a, round_.b))
-    return _metrics(round_.a.stats if round_.a else None, round_.b.stats if round_.b else None, suffix,
-                    judge=complete)
+    return _metrics(
+        round_.a.stats if round_.a else None, round_.b.stats if round_.b else None, suffix, judge=complete
+    )
 
 
 def totals(turns: Iterable[Turn | None]) -> GenerationStats | None:
@@ -197,9 +222,13 @@ def comparable(rounds: Sequence[Round]) -> list[Round]:
     if not rounds:
         return []
     last = rounds[-1]
-    return [r for r in rounds
-            if r.model_a == last.model_a and r.model_b == last.model_b
-            and all(t is not None and t.status is TurnStatus.DONE and t.stats.final for t in (r.a, r.b))]
+    return [
+        r
+        for r in rounds
+        if r.model_a == last.model_a
+        and r.model_b == last.model_b
+        and all(t is not None and t.status is TurnStatus.DONE and t.stats.final for t in (r.a, r.b))
+    ]
 
 
 def session_metrics(rounds: Sequence[Round]) -> list[Metric]:
@@ -211,7 +240,9 @@ def session_metrics(rounds: Sequence[Round]) -> list[Metric]:
     return _metrics(a, b, lambda side: "")
 
 
-def choose_mode(need_a: int | None, need_b: int | None, same: bool, vram_total: int | None) -> tuple[RunMode, str]:
+def choose_mode(
+    need_a: int | None, need_b: int | None, same: bool, vram_total: int | None
+) -> tuple[RunMode, str]:
     """Parallel when both models fit in VRAM together (or are one model), else one after the other."""
     if not vram_total:
         return "sequential", "no GPU information: one at a time, so neither slows the other"
@@ -226,8 +257,10 @@ def choose_mode(need_a: int | None, need_b: int | None, same: bool, vram_total: 
         # Smaller first, whichever side it is on: in a blind run the order must not tell them apart.
         small, large = sorted((need_a, need_b))
         return "parallel", f"both fit together ({small / GIB:.1f} + {large / GIB:.1f} of {total:.0f} GiB)"
-    return "sequential", (f"together they need {(need_a + need_b) / GIB:.1f} of {total:.0f} GiB: "
-                          "one at a time so neither evicts the other")
+    return "sequential", (
+        f"together they need {(need_a + need_b) / GIB:.1f} of {total:.0f} GiB: "
+        "one at a time so neither evicts the other"
+    )
 
 
 def vote_summary(votes: Iterable[VoteRecord]) -> list[str]:
@@ -252,7 +285,11 @@ def vote_summary(votes: Iterable[VoteRecord]) -> list[str]:
     for (first, second), tally in pairs.items():
         count = sum(tally.values())
         if first == second:
-            lines.append(f"{first} vs itself: A {tally['A']} · B {tally['B']} · tie {tally['tie']} ({count} vote(s))")
+            lines.append(
+                f"{first} vs itself: A {tally['A']} · B {tally['B']} · tie {tally['tie']} ({count} vote(s))"
+            )
         else:
-            lines.append(f"{first} {tally[first]} · {second} {tally[second]} · tie {tally['tie']} ({count} vote(s))")
+            lines.append(
+                f"{first} {tally[first]} · {second} {tally[second]} · tie {tally['tie']} ({count} vote(s))"
+            )
     return lines

@@ -10,12 +10,20 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from glmtui.sanitize import sanitize
-from glmtui.services.conversation_export import reply_lines
+from glmtui.core.sanitize import sanitize
+from glmtui.core.state import Turn, TurnStatus
 from glmtui.services.compare import (
-    SIDES, CompareRun, Metric, Round, Side, comparable, round_metrics, session_metrics,
+    SIDES,
+    CompareRun,
+    Metric,
+    Round,
+    Side,
+    comparable,
+    round_metrics,
+    session_metrics,
 )
-from glmtui.state import Turn, TurnStatus
+from glmtui.services.conversation_export import reply_lines
+
 
 def _cell(text: str) -> str:
     return sanitize(text).replace("|", "\\|").replace("\n", " ")
@@ -57,8 +65,14 @@ def compare_markdown(run: CompareRun, *, host: str, now: float | None = None) ->
     models = (last.model_a, last.model_b) if last else ("?", "?")
     names = (f"A · {models[0]}", f"B · {models[1]}") if run.revealed else ("A", "B")
     title = f"{models[0]} vs {models[1]}" if run.revealed else "blind run (models hidden until voted)"
-    lines = [f"# A/B comparison: {title}", "", f"- Date: {when}", f"- Ollama: {host}",
-             f"- Run mode: {last.mode if last else 'n/a'}", f"- Rounds: {len(run.rounds)}"]
+    lines = [
+        f"# A/B comparison: {title}",
+        "",
+        f"- Date: {when}",
+        f"- Ollama: {host}",
+        f"- Run mode: {last.mode if last else 'n/a'}",
+        f"- Rounds: {len(run.rounds)}",
+    ]
     if run.blind:
         vote = {"a": f"A ({models[0]})", "b": f"B ({models[1]})", "tie": "tie"}.get(run.vote or "", "not yet")
         lines.append(f"- Blind run; vote: {vote}")
@@ -66,8 +80,12 @@ def compare_markdown(run: CompareRun, *, host: str, now: float | None = None) ->
     counted = len(comparable(run.rounds))
     session = session_metrics(run.rounds) if counted > 1 else []
     if session:
-        lines += [f"## Session totals ({counted} complete round(s) with these models)", "",
-                  *metrics_table(session, names), ""]
+        lines += [
+            f"## Session totals ({counted} complete round(s) with these models)",
+            "",
+            *metrics_table(session, names),
+            "",
+        ]
     for number, round_ in enumerate(run.rounds, 1):
         lines += [f"## Round {number}", "", "**Prompt**", ""]
         lines += [f"> {line}" if line else ">" for line in sanitize(round_.prompt).splitlines()] + [""]

@@ -11,9 +11,9 @@ import re
 import time
 from pathlib import Path
 
-from glmtui.sanitize import sanitize
-from glmtui.services.stats import format_rate, format_seconds
-from glmtui.state import Conversation, Turn, TurnStatus
+from glmtui.core.sanitize import sanitize
+from glmtui.core.state import Conversation, Turn, TurnStatus
+from glmtui.core.stats import format_rate, format_seconds
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 
@@ -30,7 +30,7 @@ def demote_headings(markdown: str, levels: int) -> str:
         if _FENCE_RE.match(line):
             in_code = not in_code
         elif not in_code and (match := _HEADING_RE.match(line)):
-            line = "#" * min(6, len(match.group(1)) + levels) + line[len(match.group(1)):]
+            line = "#" * min(6, len(match.group(1)) + levels) + line[len(match.group(1)) :]
         out.append(line)
     return "\n".join(out)
 
@@ -42,9 +42,19 @@ def reply_lines(turn: Turn, heading_levels: int) -> list[str]:
     if turn.thinking:
         stats = turn.stats
         when = f", {stats.thinking_s:.1f} s" if stats.thinking_s is not None else ""
-        lines += [f"<details><summary>Thinking ({stats.thinking_tokens} tokens{when})</summary>", "",
-                  sanitize(turn.thinking).strip(), "", "</details>", ""]
-    return [*lines, demote_headings(sanitize(turn.reply), heading_levels).rstrip() or "_(no answer text)_", ""]
+        lines += [
+            f"<details><summary>Thinking ({stats.thinking_tokens} tokens{when})</summary>",
+            "",
+            sanitize(turn.thinking).strip(),
+            "",
+            "</details>",
+            "",
+        ]
+    return [
+        *lines,
+        demote_headings(sanitize(turn.reply), heading_levels).rstrip() or "_(no answer text)_",
+        "",
+    ]
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -59,19 +69,40 @@ def conversation_markdown(conversation: Conversation, *, now: float | None = Non
     models = list(dict.fromkeys(t.model for t in turns))
     when = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(now if now is not None else time.time()))
     front = {
-        "title": conversation.title or "Untitled", "models": models, "turns": len(turns), "exported": when,
-        "output_tokens": tokens, "eval_rate_tok_s": round(tokens / seconds, 2) if seconds else None,
+        "title": conversation.title or "Untitled",
+        "models": models,
+        "turns": len(turns),
+        "exported": when,
+        "output_tokens": tokens,
+        "eval_rate_tok_s": round(tokens / seconds, 2) if seconds else None,
         "mean_ttft_s": round(sum(s.ttft_s or 0 for s in done) / len(done), 3) if done else None,
         "stopped_or_failed": sum(t.status is not TurnStatus.DONE for t in turns),
     }
     # JSON values are valid YAML: the front matter needs no YAML library.
-    lines = ["---", *(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items()), "---", "",
-             f"# {sanitize(conversation.title or 'Untitled')}", ""]
+    lines = [
+        "---",
+        *(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items()),
+        "---",
+        "",
+        f"# {sanitize(conversation.title or 'Untitled')}",
+        "",
+    ]
     if conversation.system:
-        lines += ["**System prompt**", "", *(f"> {line}" for line in sanitize(conversation.system).splitlines()), ""]
+        lines += [
+            "**System prompt**",
+            "",
+            *(f"> {line}" for line in sanitize(conversation.system).splitlines()),
+            "",
+        ]
     for number, turn in enumerate(turns, 1):
-        lines += [f"## {number}. You", "", sanitize(turn.prompt).rstrip(), "",
-                  f"## {number}. {turn.model}" + (f" (think {turn.think})" if turn.think else ""), ""]
+        lines += [
+            f"## {number}. You",
+            "",
+            sanitize(turn.prompt).rstrip(),
+            "",
+            f"## {number}. {turn.model}" + (f" (think {turn.think})" if turn.think else ""),
+            "",
+        ]
         lines += reply_lines(turn, 2)
         stats = turn.stats
         figures = f"TTFT {format_seconds(stats.ttft_s)}"

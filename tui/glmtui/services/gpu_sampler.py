@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from glmtui.core.state import GpuProcess, GpuReading
 from glmtui.services import nvml as codes
 from glmtui.services.nvml import Nvml, NvmlError
-from glmtui.state import GpuProcess, GpuReading
 
 MIN_INTERVAL_S = 0.5
 HISTORY_S = 60.0
@@ -97,7 +97,9 @@ class GpuSampler:
                 handle = self.nvml.handle(index)
                 name = self.nvml.name(handle)
                 points = int(HISTORY_S / self.memory_s)
-                devices.append(_Device(handle, GpuReading(index, name), deque(maxlen=points), deque(maxlen=points)))
+                devices.append(
+                    _Device(handle, GpuReading(index, name), deque(maxlen=points), deque(maxlen=points))
+                )
         except NvmlError as exc:
             if exc.code in (codes.LIBRARY_NOT_FOUND, codes.DRIVER_NOT_LOADED):
                 self.status = f"No NVIDIA GPU: {exc.reason()}"
@@ -173,6 +175,8 @@ class GpuSampler:
         out = []
         for pid, used in procs:
             name = self.process_name(pid)
-            out.append(GpuProcess(pid, name or f"pid {pid}", used, is_ollama=name.lower().startswith("ollama")))
+            out.append(
+                GpuProcess(pid, name or f"pid {pid}", used, is_ollama=name.lower().startswith("ollama"))
+            )
         # Biggest holders first; those the driver cannot size go last.
         return tuple(sorted(out, key=lambda p: -(p.used_bytes or -1)))

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, TypeVar
 
-from glmtui.sanitize import sanitize
+from glmtui.core.sanitize import sanitize
+from glmtui.core.state import Conversation, Turn
 from glmtui.services.compare import CompareRun
 from glmtui.services.store import ConversationRow, Store, StoreError
-from glmtui.state import Conversation, Turn
 
 T = TypeVar("T")
 TITLE_LENGTH = 60
@@ -65,19 +65,28 @@ class Journal:
 
     def _give_up(self, exc: BaseException) -> None:
         self.store = None
-        self._on_problem(f"Saving stopped: the history database failed ({exc}). "
-                         "The chat goes on; this session is not saved from here.")
+        self._on_problem(
+            f"Saving stopped: the history database failed ({exc}). "
+            "The chat goes on; this session is not saved from here."
+        )
 
-    async def turn_started(self, conversation: Conversation, turn: Turn, *, digest: str = "",
-                           options: dict[str, Any] | None = None) -> None:
+    async def turn_started(
+        self,
+        conversation: Conversation,
+        turn: Turn,
+        *,
+        digest: str = "",
+        options: dict[str, Any] | None = None,
+    ) -> None:
         store = self.store
         if store is None:
             return
         for _ in range(2):
             if conversation.id is None:
                 conversation.title = conversation.title or title_for(turn.prompt)
-                conversation.id = await self._run(store.create_conversation, conversation.title, turn.model,
-                                                  conversation.system)
+                conversation.id = await self._run(
+                    store.create_conversation, conversation.title, turn.model, conversation.system
+                )
                 if conversation.id is None:
                     return
             try:
@@ -108,15 +117,33 @@ class Journal:
             sides = {}
             for side in ("a", "b"):
                 turn = round_.turn(side)  # type: ignore[arg-type]
-                sides[side] = None if turn is None else {
-                    "model": turn.model, "think": turn.think, "reply": turn.reply, "thinking": turn.thinking,
-                    "status": turn.status.value, "error": turn.error, "stats": asdict(turn.stats)}
+                sides[side] = (
+                    None
+                    if turn is None
+                    else {
+                        "model": turn.model,
+                        "think": turn.think,
+                        "reply": turn.reply,
+                        "thinking": turn.thinking,
+                        "status": turn.status.value,
+                        "error": turn.error,
+                        "stats": asdict(turn.stats),
+                    }
+                )
             rounds.append({"prompt": round_.prompt, "mode": round_.mode, **sides})
         last = run.rounds[-1]
         # run.id is read when the write runs (writes queue on the lock), so a run is inserted once.
-        saved = await self._run(lambda: store.save_compare_run(
-            run.id, model_a=last.model_a, model_b=last.model_b, blind=run.blind, vote=run.vote, rounds=rounds,
-            created_at=run.created_at))
+        saved = await self._run(
+            lambda: store.save_compare_run(
+                run.id,
+                model_a=last.model_a,
+                model_b=last.model_b,
+                blind=run.blind,
+                vote=run.vote,
+                rounds=rounds,
+                created_at=run.created_at,
+            )
+        )
         if saved is not None:
             run.id = saved
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from glmtui.errors import GlmTuiError
-from glmtui.model_names import name_problem
-from glmtui.sanitize import sanitize
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.model_names import name_problem
+from glmtui.core.sanitize import sanitize
+from glmtui.core.state import ModelDetails, ModelInfo, PullUpdate
 from glmtui.services.ollama import OllamaService
-from glmtui.state import ModelDetails, ModelInfo, PullUpdate
 
 MANIFEST_MISSING = "file does not exist"
 REGISTRY_HINT = "check the name and tag on ollama.com/library (tags are case-insensitive)"
@@ -34,7 +34,7 @@ class ModelLibrary:
         """`/api/show` for one model: parameters, template, licence and model_info."""
         try:
             response = await self.service.client.show(name)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self.service.map_error(exc, name) from exc
         info: dict[str, Any] = dict(response.modelinfo or {})
         arch = info.get("general.architecture")
@@ -60,13 +60,17 @@ class ModelLibrary:
             raise GlmTuiError(problem, "fix the name and try again", kind="bad-name")
         try:
             stream = await self.service.client.pull(name, stream=True)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self._pull_error(exc, name) from exc
         try:
             async for part in stream:
-                yield PullUpdate(status=sanitize(part.status or ""), digest=part.digest,
-                                 total=part.total, completed=part.completed)
-        except Exception as exc:  # noqa: BLE001
+                yield PullUpdate(
+                    status=sanitize(part.status or ""),
+                    digest=part.digest,
+                    total=part.total,
+                    completed=part.completed,
+                )
+        except Exception as exc:
             raise self._pull_error(exc, name) from exc
         finally:
             await stream.aclose()
@@ -81,19 +85,22 @@ class ModelLibrary:
             return GlmTuiError(f"Ollama could not pull {name}: {text}", "", "pull")
         error = self.service.map_error(exc, name)
         if error.kind == "dropped":
-            return GlmTuiError(f"The connection dropped while pulling {name}",
-                               "pull it again to resume: Ollama keeps the parts already downloaded", "dropped")
+            return GlmTuiError(
+                f"The connection dropped while pulling {name}",
+                "pull it again to resume: Ollama keeps the parts already downloaded",
+                "dropped",
+            )
         return error
 
     async def delete(self, name: str) -> None:
         try:
             await self.service.client.delete(name)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self.service.map_error(exc, name) from exc
 
     async def preload(self, name: str, keep_alive: str | float | None) -> None:
         """Load a model into memory without generating: a chat with no messages, as Ollama documents."""
         try:
             await self.service.client.chat(model=name, messages=[], keep_alive=keep_alive)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self.service.map_error(exc, name) from exc

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Protocol
 
 from glmtui.config import MonitorIntervals
+from glmtui.core.state import GpuSnapshot, MonitorSample, SystemReading
 from glmtui.services.gpu_sampler import GpuSampler
 from glmtui.services.nvml import Nvml, PynvmlAdapter
-from glmtui.state import GpuSnapshot, MonitorSample, SystemReading
 
 
 class SystemReader(Protocol):

@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from glmtui.errors import GlmTuiError
-from glmtui.sanitize import sanitize
-from glmtui.services.stats import LiveStats, final_stats
-from glmtui.state import GenerationStats, LoadedModel, ModelInfo, ThinkSetting
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.sanitize import sanitize
+from glmtui.core.state import GenerationStats, LoadedModel, ModelInfo, ThinkSetting
+from glmtui.core.stats import LiveStats, final_stats
 
 if TYPE_CHECKING:
     import ollama
@@ -68,11 +68,6 @@ def think_param(setting: ThinkSetting | None) -> bool | str | None:
     return setting
 
 
-def supports_levels(model: str) -> bool:
-    """gpt-oss takes low/medium/high instead of on/off (Ollama's docs name only this family)."""
-    return model.lower().split("/")[-1].startswith("gpt-oss")
-
-
 class OllamaService:
     """A thin async facade over `ollama.AsyncClient` that speaks glmtui's types."""
 
@@ -100,7 +95,9 @@ class OllamaService:
             import httpx
             import ollama
 
-            timeout = httpx.Timeout(connect=self.connect_timeout, read=None, write=30.0, pool=self.connect_timeout)
+            timeout = httpx.Timeout(
+                connect=self.connect_timeout, read=None, write=30.0, pool=self.connect_timeout
+            )
             self._client = ollama.AsyncClient(host=self.host, timeout=timeout)
         return self._client
 
@@ -128,13 +125,21 @@ class OllamaService:
             if "does not support thinking" in text:
                 return GlmTuiError(text, "turn thinking off with ctrl+t", kind="bad-request")
             if exc.status_code == -1:
-                return GlmTuiError(f"Ollama reported an error mid-reply: {text}", "the partial reply is kept", "in-band")
-            return GlmTuiError(f"Ollama error {exc.status_code}: {text}", "see the server log (`journalctl -u ollama`)", "http")
+                return GlmTuiError(
+                    f"Ollama reported an error mid-reply: {text}", "the partial reply is kept", "in-band"
+                )
+            return GlmTuiError(
+                f"Ollama error {exc.status_code}: {text}",
+                "see the server log (`journalctl -u ollama`)",
+                "http",
+            )
         if isinstance(exc, (ConnectionError, httpx.ConnectError, httpx.ConnectTimeout)):
             return GlmTuiError(f"Cannot reach Ollama at {self.host}", CONNECT_HINT, kind="connect")
         if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
             return GlmTuiError(
-                "The connection to Ollama dropped mid-reply", "the partial reply is kept; send again to retry", "dropped"
+                "The connection to Ollama dropped mid-reply",
+                "the partial reply is kept; send again to retry",
+                "dropped",
             )
         if isinstance(exc, httpx.TimeoutException):
             return GlmTuiError(f"Ollama at {self.host} timed out", CONNECT_HINT, kind="timeout")
@@ -150,27 +155,29 @@ class OllamaService:
             # The client has no version() call; /api/version is part of the documented API.
             response = await self.client._request_raw("GET", "/api/version")
             return str(response.json().get("version", "?"))
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        except Exception as exc:
             raise self.map_error(exc) from exc
 
     async def list_models(self) -> list[ModelInfo]:
         """Installed models (`/api/tags`) with modified dates and digests, in the server's order."""
         try:
             response = await self.client.list()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self.map_error(exc) from exc
         models: list[ModelInfo] = []
         for entry in response.models:
             details = entry.details
-            models.append(ModelInfo(
-                name=sanitize(entry.model or ""),
-                size=int(entry.size or 0),
-                family=sanitize(details.family or "") if details else "",
-                parameter_size=sanitize(details.parameter_size or "") if details else "",
-                quantization=sanitize(details.quantization_level or "") if details else "",
-                modified_at=entry.modified_at.timestamp() if entry.modified_at else None,
-                digest=entry.digest or "",
-            ))
+            models.append(
+                ModelInfo(
+                    name=sanitize(entry.model or ""),
+                    size=int(entry.size or 0),
+                    family=sanitize(details.family or "") if details else "",
+                    parameter_size=sanitize(details.parameter_size or "") if details else "",
+                    quantization=sanitize(details.quantization_level or "") if details else "",
+                    modified_at=entry.modified_at.timestamp() if entry.modified_at else None,
+                    digest=entry.digest or "",
+                )
+            )
         return models
 
     async def show(self, model: str) -> ModelInfo:
@@ -179,7 +186,7 @@ class OllamaService:
             return self._show_cache[model]
         try:
             response = await self.client.show(model)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self.map_error(exc, model) from exc
         details = response.details
         info = ModelInfo(
@@ -200,27 +207,29 @@ class OllamaService:
         """Models loaded in memory (`/api/ps`), longest keep-alive first as the server sorts them."""
         try:
             response = await self.client.ps()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self.map_error(exc) from exc
         loaded: list[LoadedModel] = []
         for entry in response.models:
             expires = entry.expires_at.timestamp() if entry.expires_at is not None else None
             if expires is not None and expires > time.time() + NEVER_AFTER_S:
                 expires = None  # keep_alive < 0: Ollama reports "now + MaxInt64 ns", i.e. never
-            loaded.append(LoadedModel(
-                name=sanitize(entry.model or entry.name or "?"),
-                size=int(entry.size or 0),
-                size_vram=int(entry.size_vram or 0),
-                context_length=getattr(entry, "context_length", None),
-                expires_at=expires,
-            ))
+            loaded.append(
+                LoadedModel(
+                    name=sanitize(entry.model or entry.name or "?"),
+                    size=int(entry.size or 0),
+                    size_vram=int(entry.size_vram or 0),
+                    context_length=getattr(entry, "context_length", None),
+                    expires_at=expires,
+                )
+            )
         return loaded
 
     async def unload(self, model: str) -> None:
         """Unload a model now: a request with no messages and `keep_alive: 0`, as Ollama documents."""
         try:
             await self.client.chat(model=model, messages=[], keep_alive=0)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self.map_error(exc, model) from exc
 
     # -- streaming chat ---------------------------------------------------------------------------
@@ -249,7 +258,7 @@ class OllamaService:
                 options=dict(options) if options else None,
                 keep_alive=keep_alive,
             )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self.map_error(exc, model) from exc
         timeout = self.first_token_timeout
         loop = asyncio.get_running_loop()
@@ -287,7 +296,7 @@ class OllamaService:
             )
         except GlmTuiError:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self.map_error(exc, model) from exc
         finally:
             await stream.aclose()

@@ -13,8 +13,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 
-from glmtui.model_names import same_model
-from glmtui.state import PullProgress, PullState, PullUpdate
+from glmtui.core.model_names import same_model
+from glmtui.core.state import PullProgress, PullState, PullUpdate
 
 RATE_WINDOW_S = 3.0  # speed is averaged over the last few seconds: steady, but follows real changes
 

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from glmtui.state import Conversation, GenerationStats, Turn, TurnStatus
+from glmtui.core.state import Conversation, GenerationStats, Turn, TurnStatus
 
 BUSY_TIMEOUT_S = 5.0
 OUR_TABLES = {"conversations", "turns", "compare_runs", "settings"}
@@ -119,7 +119,9 @@ class Store:
             raise  # cannot open, read-only, locked, disk I/O: the file may be fine, so leave it be
         except sqlite3.DatabaseError as exc:  # not a database, or not ours: move it aside, never delete
             moved = self._move_aside(str(exc))
-            self.notice = f"The history database was unreadable ({exc}); it was moved to {moved} and a new one started."
+            self.notice = (
+                f"The history database was unreadable ({exc}); it was moved to {moved} and a new one started."
+            )
             db = self._connect()
             db.execute("PRAGMA journal_mode = WAL")
             self._migrate(db)
@@ -133,7 +135,9 @@ class Store:
             raise sqlite3.DatabaseError(f"not a glmtui database (tables: {', '.join(sorted(tables))})")
         if version > SCHEMA_VERSION:
             # A newer glmtui's history is fine, just not for this version to write: leave it alone.
-            raise sqlite3.OperationalError(f"it was written by a newer glmtui (schema {version}); update glmtui")
+            raise sqlite3.OperationalError(
+                f"it was written by a newer glmtui (schema {version}); update glmtui"
+            )
 
     def _move_aside(self, reason: str) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -191,44 +195,72 @@ class Store:
         with self._tx() as db:
             cursor = db.execute(
                 "INSERT INTO conversations (title, model, system, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                (title, model, system, now, now))
+                (title, model, system, now, now),
+            )
             return int(cursor.lastrowid or 0)
 
-    def start_turn(self, conversation_id: int, turn: Turn, digest: str = "", options: dict[str, Any] | None = None) -> int:
+    def start_turn(
+        self, conversation_id: int, turn: Turn, digest: str = "", options: dict[str, Any] | None = None
+    ) -> int:
         """Save the prompt before the reply starts: if glmtui dies mid-reply, the prompt survives."""
         with self._tx() as db:
             cursor = db.execute(
                 "INSERT INTO turns (conversation_id, prompt, model, model_digest, think, options, status, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, turn.prompt, turn.model, digest, turn.think, json.dumps(options or {}),
-                 TurnStatus.STREAMING.value, turn.created_at))
-            db.execute("UPDATE conversations SET updated_at = ?, model = ? WHERE id = ?",
-                       (time.time(), turn.model, conversation_id))
+                (
+                    conversation_id,
+                    turn.prompt,
+                    turn.model,
+                    digest,
+                    turn.think,
+                    json.dumps(options or {}),
+                    TurnStatus.STREAMING.value,
+                    turn.created_at,
+                ),
+            )
+            db.execute(
+                "UPDATE conversations SET updated_at = ?, model = ? WHERE id = ?",
+                (time.time(), turn.model, conversation_id),
+            )
             return int(cursor.lastrowid or 0)
 
     def finish_turn(self, turn_id: int, turn: Turn) -> None:
         """The reply ended (done, stopped or failed): its text, thinking, figures and status."""
         with self._tx() as db:
-            db.execute("UPDATE turns SET reply = ?, thinking = ?, status = ?, error = ?, stats = ? WHERE id = ?",
-                       (turn.reply, turn.thinking, turn.status.value, turn.error, json.dumps(asdict(turn.stats)),
-                        turn_id))
+            db.execute(
+                "UPDATE turns SET reply = ?, thinking = ?, status = ?, error = ?, stats = ? WHERE id = ?",
+                (
+                    turn.reply,
+                    turn.thinking,
+                    turn.status.value,
+                    turn.error,
+                    json.dumps(asdict(turn.stats)),
+                    turn_id,
+                ),
+            )
 
     def conversations(self, search: str = "", limit: int = 500) -> list[ConversationRow]:
         """Newest first; `search` matches titles, prompts and replies (case-insensitive)."""
-        query = ("SELECT c.id, c.title, c.model, c.updated_at, "
-                 "(SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id) AS turns FROM conversations c")
+        query = (
+            "SELECT c.id, c.title, c.model, c.updated_at, "
+            "(SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id) AS turns FROM conversations c"
+        )
         params: list[Any] = []
         if search.strip():
             escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             like = f"%{escaped}%"  # what was typed, literally: % and _ are not wildcards here
-            query += (" WHERE c.title LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM turns t"
-                      " WHERE t.conversation_id = c.id AND (t.prompt LIKE ? ESCAPE '\\' OR t.reply LIKE ? ESCAPE '\\'))")
+            query += (
+                " WHERE c.title LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM turns t"
+                " WHERE t.conversation_id = c.id AND (t.prompt LIKE ? ESCAPE '\\' OR t.reply LIKE ? ESCAPE '\\'))"
+            )
             params += [like, like, like]
         query += " ORDER BY c.updated_at DESC LIMIT ?"
         params.append(limit)
         with self._lock:
-            return [ConversationRow(r["id"], r["title"], r["model"], r["updated_at"], r["turns"])
-                    for r in self._db.execute(query, params)]
+            return [
+                ConversationRow(r["id"], r["title"], r["model"], r["updated_at"], r["turns"])
+                for r in self._db.execute(query, params)
+            ]
 
     def load(self, conversation_id: int) -> Conversation | None:
         """A conversation with every turn (None if it is gone: another instance may have deleted it).
@@ -237,8 +269,9 @@ class Store:
             head = self._db.execute("SELECT * FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
             if head is None:
                 return None
-            rows = self._db.execute("SELECT * FROM turns WHERE conversation_id = ? ORDER BY id",
-                                    (conversation_id,)).fetchall()
+            rows = self._db.execute(
+                "SELECT * FROM turns WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+            ).fetchall()
         conversation = Conversation(system=head["system"], id=head["id"], title=head["title"])
         conversation.turns = [_turn(row) for row in rows]
         return conversation
@@ -258,24 +291,37 @@ class Store:
 
     # -- A/B runs and settings ---------------------------------------------------------------------
 
-    def save_compare_run(self, run_id: int | None, *, model_a: str, model_b: str, blind: bool,
-                         vote: str | None, rounds: list[dict[str, Any]], created_at: float) -> int:
+    def save_compare_run(
+        self,
+        run_id: int | None,
+        *,
+        model_a: str,
+        model_b: str,
+        blind: bool,
+        vote: str | None,
+        rounds: list[dict[str, Any]],
+        created_at: float,
+    ) -> int:
         """Insert or update one run (rounds as JSON: prompts, models, statuses, figures)."""
         with self._tx() as db:
             if run_id is None:
                 cursor = db.execute(
                     "INSERT INTO compare_runs (created_at, model_a, model_b, blind, vote, rounds) VALUES (?, ?, ?, ?, ?, ?)",
-                    (created_at, model_a, model_b, int(blind), vote, json.dumps(rounds)))
+                    (created_at, model_a, model_b, int(blind), vote, json.dumps(rounds)),
+                )
                 return int(cursor.lastrowid or 0)
-            db.execute("UPDATE compare_runs SET model_a = ?, model_b = ?, blind = ?, vote = ?, rounds = ? WHERE id = ?",
-                       (model_a, model_b, int(blind), vote, json.dumps(rounds), run_id))
+            db.execute(
+                "UPDATE compare_runs SET model_a = ?, model_b = ?, blind = ?, vote = ?, rounds = ? WHERE id = ?",
+                (model_a, model_b, int(blind), vote, json.dumps(rounds), run_id),
+            )
             return run_id
 
     def votes(self) -> list[tuple[str, str, str, int]]:
         """(model_a, model_b, vote, rounds) of every voted blind run, oldest first."""
         with self._lock:
-            rows = self._db.execute("SELECT model_a, model_b, vote, rounds FROM compare_runs "
-                                    "WHERE vote IS NOT NULL ORDER BY id").fetchall()
+            rows = self._db.execute(
+                "SELECT model_a, model_b, vote, rounds FROM compare_runs WHERE vote IS NOT NULL ORDER BY id"
+            ).fetchall()
         votes = []
         for model_a, model_b, vote, rounds in rows:
             try:
@@ -292,8 +338,11 @@ class Store:
 
     def set_setting(self, key: str, value: str) -> None:
         with self._tx() as db:
-            db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
-                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+            db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
 
 def _turn(row: sqlite3.Row) -> Turn:
@@ -302,11 +351,22 @@ def _turn(row: sqlite3.Row) -> Turn:
         stats = GenerationStats(**{k: v for k, v in figures.items() if k in GenerationStats.__slots__})
     except (ValueError, TypeError):
         stats = GenerationStats()
-    status = TurnStatus(row["status"]) if row["status"] in TurnStatus._value2member_map_ else TurnStatus.STOPPED
+    status = (
+        TurnStatus(row["status"]) if row["status"] in TurnStatus._value2member_map_ else TurnStatus.STOPPED
+    )
     error = row["error"]
     if status is TurnStatus.STREAMING:
         status, error = TurnStatus.STOPPED, "glmtui closed before the reply finished"
-    turn = Turn(prompt=row["prompt"], model=row["model"], think=row["think"], reply=row["reply"],
-                thinking=row["thinking"], status=status, error=error, stats=stats, created_at=row["created_at"])
+    turn = Turn(
+        prompt=row["prompt"],
+        model=row["model"],
+        think=row["think"],
+        reply=row["reply"],
+        thinking=row["thinking"],
+        status=status,
+        error=error,
+        stats=stats,
+        created_at=row["created_at"],
+    )
     turn.id = row["id"]
     return turn

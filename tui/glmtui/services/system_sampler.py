@@ -12,7 +12,8 @@ from typing import Any
 
 import psutil
 
-from glmtui.state import OllamaProcessReading, SystemReading
+from glmtui.core.state import OllamaProcessReading, SystemReading
+import contextlib
 
 CHILDREN_S = 5.0  # runners come and go as models load and unload
 
@@ -104,8 +105,6 @@ class SystemSampler:
 
 
 def _primed(proc: psutil.Process) -> psutil.Process:
-    try:
+    with contextlib.suppress(psutil.Error):
         proc.cpu_percent(interval=None)
-    except psutil.Error:
-        pass
     return proc

@@ -18,22 +18,37 @@ from .server import Simulator
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m glmtui.simulator",
-                                     description="Ollama-compatible HTTP simulator for glmtui.")
+    parser = argparse.ArgumentParser(
+        prog="python -m glmtui.simulator", description="Ollama-compatible HTTP simulator for glmtui."
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default)")
-    parser.add_argument("--rate", type=float, default=50.0,
-                        help="tokens per second of glm-4.7-flash:q4_K_M; other models scale by their size (default: 50)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=50.0,
+        help="tokens per second of glm-4.7-flash:q4_K_M; other models scale by their size (default: 50)",
+    )
     parser.add_argument("--uniform-rate", action="store_true", help="every model streams at exactly --rate")
     parser.add_argument("--reply-tokens", type=int, default=None, help="reply length in tokens")
     parser.add_argument("--load-seconds", type=float, default=0.2, help="simulated model load time")
     parser.add_argument("--pull-seconds", type=float, default=2.0, help="duration of a full pull")
     parser.add_argument("--vram-gib", type=float, default=24.0, help="simulated GPU memory in GiB")
-    parser.add_argument("--install", action="append", default=[], metavar="NAME",
-                        help="also have this registry model installed at start (repeatable), e.g. glm-4.7-flash:q8_0")
-    parser.add_argument("--fault", action="append", default=[], metavar="SPEC",
-                        help="queue a fault: drop:N | stall:N:SECS | http500[:MSG] | error:N[:MSG] "
-                             "(repeatable, consumed in order)")
+    parser.add_argument(
+        "--install",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also have this registry model installed at start (repeatable), e.g. glm-4.7-flash:q8_0",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="queue a fault: drop:N | stall:N:SECS | http500[:MSG] | error:N[:MSG] "
+        "(repeatable, consumed in order)",
+    )
     return parser
 
 
@@ -43,9 +58,15 @@ def main(argv: list[str] | None = None) -> int:
         faults = [parse_fault_spec(spec) for spec in args.fault]
     except ValueError as exc:
         build_parser().error(str(exc))
-    sim = Simulator(host=args.host, port=args.port, rate=args.rate, reply_tokens=args.reply_tokens,
-                    load_seconds=args.load_seconds, pull_seconds=args.pull_seconds,
-                    vram_bytes=int(args.vram_gib * 1024**3))
+    sim = Simulator(
+        host=args.host,
+        port=args.port,
+        rate=args.rate,
+        reply_tokens=args.reply_tokens,
+        load_seconds=args.load_seconds,
+        pull_seconds=args.pull_seconds,
+        vram_bytes=int(args.vram_gib * 1024**3),
+    )
     sim.model_speeds = not args.uniform_rate
     for name in args.install:
         found = registry_lookup(name)

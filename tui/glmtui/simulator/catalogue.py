@@ -35,7 +35,7 @@ def normalize_name(name: str) -> str | None:
     name = name.strip()
     for prefix in _DEFAULT_PREFIXES:
         if name.lower().startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
     if not name or not _NAME_RE.match(name):
         return None
     if ":" not in name.rsplit("/", 1)[-1]:
@@ -97,13 +97,25 @@ class ModelSpec:
             ("application/vnd.ollama.image.license", self.license),
             ("application/vnd.ollama.image.params", self.params_json),
         ]
-        layers = [Layer("application/vnd.ollama.image.model",
-                        "sha256:" + _sha(f"weights/{self.family}/{self.variant}"), self.weights_bytes)]
-        layers += [Layer(media, "sha256:" + _sha(f"{media}/{self.family}/{body}"), len(body.encode()))
-                   for media, body in small]
+        layers = [
+            Layer(
+                "application/vnd.ollama.image.model",
+                "sha256:" + _sha(f"weights/{self.family}/{self.variant}"),
+                self.weights_bytes,
+            )
+        ]
+        layers += [
+            Layer(media, "sha256:" + _sha(f"{media}/{self.family}/{body}"), len(body.encode()))
+            for media, body in small
+        ]
         config = f'{{"model_format":"gguf","model_family":"{self.arch}","file_type":"{self.quantization}"}}'
-        layers.append(Layer("application/vnd.docker.container.image.v1+json",
-                            "sha256:" + _sha(f"config/{self.family}/{self.variant}"), len(config) + 180))
+        layers.append(
+            Layer(
+                "application/vnd.docker.container.image.v1+json",
+                "sha256:" + _sha(f"config/{self.family}/{self.variant}"),
+                len(config) + 180,
+            )
+        )
         return tuple(layers)
 
     @cached_property
@@ -192,20 +204,44 @@ CHATML_TEMPLATE = (
 )
 
 _GLM: dict[str, Any] = {
-    "family": "glm-4.7-flash", "arch": "glm4moelite", "parameter_size": "29.9B",
-    "parameter_count": 29_943_390_976, "capabilities": ("completion", "tools", "thinking"),
-    "context_length": 202_752, "block_count": 47,
-    "embedding_length": 2048, "head_count": 20, "head_count_kv": 1, "key_length": 576, "value_length": 512,
-    "vocab_size": 154_880, "license": MIT_LICENSE, "template": GLM_TEMPLATE,
+    "family": "glm-4.7-flash",
+    "arch": "glm4moelite",
+    "parameter_size": "29.9B",
+    "parameter_count": 29_943_390_976,
+    "capabilities": ("completion", "tools", "thinking"),
+    "context_length": 202_752,
+    "block_count": 47,
+    "embedding_length": 2048,
+    "head_count": 20,
+    "head_count_kv": 1,
+    "key_length": 576,
+    "value_length": 512,
+    "vocab_size": 154_880,
+    "license": MIT_LICENSE,
+    "template": GLM_TEMPLATE,
     "parameters": (("temperature", "1"), ("top_p", "0.95")),
-    "extra_info": (("glm4moelite.expert_count", 64), ("glm4moelite.expert_used_count", 4),
-                   ("glm4moelite.attention.kv_lora_rank", 512)),
+    "extra_info": (
+        ("glm4moelite.expert_count", 64),
+        ("glm4moelite.expert_used_count", 4),
+        ("glm4moelite.attention.kv_lora_rank", 512),
+    ),
 }
 _GPT_OSS: dict[str, Any] = {
-    "family": "gpt-oss", "arch": "gptoss", "quantization": "MXFP4", "file_type": 38,
-    "capabilities": ("completion", "tools", "thinking"), "context_length": 131_072, "embedding_length": 2880,
-    "head_count": 64, "head_count_kv": 8, "key_length": 64, "value_length": 64, "vocab_size": 201_088,
-    "license": APACHE_LICENSE, "template": HARMONY_TEMPLATE, "parameters": (("temperature", "1"),),
+    "family": "gpt-oss",
+    "arch": "gptoss",
+    "quantization": "MXFP4",
+    "file_type": 38,
+    "capabilities": ("completion", "tools", "thinking"),
+    "context_length": 131_072,
+    "embedding_length": 2880,
+    "head_count": 64,
+    "head_count_kv": 8,
+    "key_length": 64,
+    "value_length": 64,
+    "vocab_size": 201_088,
+    "license": APACHE_LICENSE,
+    "template": HARMONY_TEMPLATE,
+    "parameters": (("temperature", "1"),),
     "thinking_levels": True,
 }
 
@@ -213,25 +249,62 @@ _GPT_OSS: dict[str, Any] = {
 SPECS: dict[str, ModelSpec] = {
     f"{s.family}:{s.variant}": s
     for s in (
-        ModelSpec(variant="q4_K_M", quantization="Q4_K_M", file_type=15, weights_bytes=19_016_555_648,
-                  **_GLM),
-        ModelSpec(variant="q8_0", quantization="Q8_0", file_type=7, weights_bytes=31_839_127_680, speed=0.75,
-                  **_GLM),
-        ModelSpec(variant="bf16", quantization="BF16", file_type=32, weights_bytes=59_886_781_952, speed=0.2,
-                  **_GLM),
-        ModelSpec(variant="20b", parameter_size="20.9B", parameter_count=20_914_757_184,
-                  weights_bytes=13_780_154_624, block_count=24, speed=1.25, **_GPT_OSS),
-        ModelSpec(variant="120b", parameter_size="116.8B", parameter_count=116_829_156_672,
-                  weights_bytes=65_290_180_672, block_count=36, speed=0.3, **_GPT_OSS),
-        ModelSpec(family="qwen3-coder", variant="30b", arch="qwen3moe", parameter_size="30.5B",
-                  parameter_count=30_532_122_624, quantization="Q4_K_M", file_type=15,
-                  weights_bytes=18_556_686_208, capabilities=("completion", "tools"),
-                  context_length=262_144, block_count=48, embedding_length=2048, head_count=32,
-                  head_count_kv=4, key_length=128, value_length=128, vocab_size=151_936,
-                  license=APACHE_LICENSE, template=CHATML_TEMPLATE,
-                  parameters=(("repeat_penalty", "1.05"), ("stop", '"<|im_end|>"'),
-                              ("temperature", "0.7"), ("top_k", "20"), ("top_p", "0.8")),
-                  extra_info=(("qwen3moe.expert_count", 128), ("qwen3moe.expert_used_count", 8))),
+        ModelSpec(
+            variant="q4_K_M", quantization="Q4_K_M", file_type=15, weights_bytes=19_016_555_648, **_GLM
+        ),
+        ModelSpec(
+            variant="q8_0", quantization="Q8_0", file_type=7, weights_bytes=31_839_127_680, speed=0.75, **_GLM
+        ),
+        ModelSpec(
+            variant="bf16", quantization="BF16", file_type=32, weights_bytes=59_886_781_952, speed=0.2, **_GLM
+        ),
+        ModelSpec(
+            variant="20b",
+            parameter_size="20.9B",
+            parameter_count=20_914_757_184,
+            weights_bytes=13_780_154_624,
+            block_count=24,
+            speed=1.25,
+            **_GPT_OSS,
+        ),
+        ModelSpec(
+            variant="120b",
+            parameter_size="116.8B",
+            parameter_count=116_829_156_672,
+            weights_bytes=65_290_180_672,
+            block_count=36,
+            speed=0.3,
+            **_GPT_OSS,
+        ),
+        ModelSpec(
+            family="qwen3-coder",
+            variant="30b",
+            arch="qwen3moe",
+            parameter_size="30.5B",
+            parameter_count=30_532_122_624,
+            quantization="Q4_K_M",
+            file_type=15,
+            weights_bytes=18_556_686_208,
+            capabilities=("completion", "tools"),
+            context_length=262_144,
+            block_count=48,
+            embedding_length=2048,
+            head_count=32,
+            head_count_kv=4,
+            key_length=128,
+            value_length=128,
+            vocab_size=151_936,
+            license=APACHE_LICENSE,
+            template=CHATML_TEMPLATE,
+            parameters=(
+                ("repeat_penalty", "1.05"),
+                ("stop", '"<|im_end|>"'),
+                ("temperature", "0.7"),
+                ("top_k", "20"),
+                ("top_p", "0.8"),
+            ),
+            extra_info=(("qwen3moe.expert_count", 128), ("qwen3moe.expert_used_count", 8)),
+        ),
     )
 }
 

@@ -84,8 +84,11 @@ def parse_fault_spec(spec: str) -> Fault:
         if kind == "http500":
             return Fault("http500", message=rest or DEFAULT_FAULT_MESSAGE)
         if kind == "error" and parts:
-            return Fault("error", after_tokens=int(parts[0]),
-                         message=parts[1] if len(parts) > 1 else DEFAULT_FAULT_MESSAGE)
+            return Fault(
+                "error",
+                after_tokens=int(parts[0]),
+                message=parts[1] if len(parts) > 1 else DEFAULT_FAULT_MESSAGE,
+            )
     except ValueError as exc:
         raise ValueError(f"bad fault spec {spec!r}: {exc}") from None
     raise ValueError(f"bad fault spec {spec!r} (use drop:N, stall:N:SECS, http500[:MSG] or error:N[:MSG])")

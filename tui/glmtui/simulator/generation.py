@@ -51,8 +51,9 @@ def _field(body: dict[str, Any], key: str, kind: type | tuple[type, ...], gotype
     if value is None:
         return default
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise BadRequest(f"json: cannot unmarshal {type(value).__name__} into Go struct field .{key} "
-                         f"of type {gotype}")
+        raise BadRequest(
+            f"json: cannot unmarshal {type(value).__name__} into Go struct field .{key} of type {gotype}"
+        )
     return value
 
 
@@ -60,8 +61,9 @@ def parse_request(body: dict[str, Any], endpoint: Endpoint) -> InferenceRequest:
     """Validate like gin's binding of api.ChatRequest / api.GenerateRequest; raises BadRequest."""
     think = body.get("think")
     if isinstance(think, str) and think not in THINK_LEVELS:
-        raise BadRequest(f'invalid think value: "{think}" '
-                         '(must be "high", "medium", "low", "max", true, or false)')
+        raise BadRequest(
+            f'invalid think value: "{think}" (must be "high", "medium", "low", "max", true, or false)'
+        )
     if think is not None and not isinstance(think, (bool, str)):
         raise BadRequest('think must be a boolean or string ("high", "medium", "low", "max", true, or false)')
     try:
@@ -81,8 +83,9 @@ def parse_request(body: dict[str, Any], endpoint: Endpoint) -> InferenceRequest:
         messages = _field(body, "messages", list, "[]api.Message", [])
         for message in messages:
             if not isinstance(message, dict) or not isinstance(message.get("content", ""), str):
-                raise BadRequest("json: cannot unmarshal into Go struct field "
-                                 "ChatRequest.messages of type api.Message")
+                raise BadRequest(
+                    "json: cannot unmarshal into Go struct field ChatRequest.messages of type api.Message"
+                )
             req.contents.append(message.get("content") or "")
             if message.get("role") == "user":
                 req.last_user = message.get("content") or ""
@@ -160,8 +163,9 @@ def handle_inference(sim: Simulator, resp: Responder, body: dict[str, Any], endp
         return
 
     keep_alive = req.keep_alive if req.keep_alive is not None else parse_keep_alive(None)
-    loaded = sim.store.acquire(model, keep_alive, _option_int(req.options, "num_ctx"),
-                               sim.load_seconds, sim.stopping)
+    loaded = sim.store.acquire(
+        model, keep_alive, _option_int(req.options, "num_ctx"), sim.load_seconds, sim.stopping
+    )
     if loaded is None:
         raise ClientGone("simulator stopping")
     try:
@@ -176,8 +180,15 @@ def handle_inference(sim: Simulator, resp: Responder, body: dict[str, Any], endp
         sim.store.release(loaded, keep_alive)
 
 
-def _generate(sim: Simulator, resp: Responder, req: InferenceRequest, model: Installed, out: Output,
-              start: float, load_ns: int) -> None:
+def _generate(
+    sim: Simulator,
+    resp: Responder,
+    req: InferenceRequest,
+    model: Installed,
+    out: Output,
+    start: float,
+    load_ns: int,
+) -> None:
     think, level = _thinking(model, req)
     seed = _option_int(req.options, "seed")
     thinking = build_thinking(model.name, req.last_user, level, seed) if think else []
@@ -214,8 +225,7 @@ def _generate(sim: Simulator, resp: Responder, req: InferenceRequest, model: Ins
     if not out.streaming:
         final.update(content="".join(content), thinking="".join(thinking))
     if req.endpoint == "generate" and not req.raw:
-        final["context"] = fake_token_ids(prompt_tokens + len(content), req.last_user,
-                                          model.spec.vocab_size)
+        final["context"] = fake_token_ids(prompt_tokens + len(content), req.last_user, model.spec.vocab_size)
     final.update(
         total_duration=max(1, int((time.monotonic() - start) * 1e9)),
         load_duration=load_ns,

@@ -171,8 +171,14 @@ class ModelStore:
             self._prune(time.time())
             return key in self._loaded
 
-    def acquire(self, model: Installed, keep_alive: float, num_ctx: int | None,
-                load_seconds: float, stopping: threading.Event) -> Loaded | None:
+    def acquire(
+        self,
+        model: Installed,
+        keep_alive: float,
+        num_ctx: int | None,
+        load_seconds: float,
+        stopping: threading.Event,
+    ) -> Loaded | None:
         """Make sure ``model`` is loaded and take a reference on it for one request.
 
         Sleeps ``load_seconds`` when the model has to be loaded (the caller measures that as
@@ -203,8 +209,15 @@ class ModelStore:
             with self._lock:
                 size = model.spec.size + model.spec.kv_cache_bytes(ctx) + _GRAPH_OVERHEAD
                 used = sum(e.size_vram for e in self._loaded.values())
-                entry = Loaded(model.name, model.spec, size, max(0, min(size, self.vram_bytes - used)), ctx,
-                               expires_at=0.0, last_used=time.monotonic())
+                entry = Loaded(
+                    model.name,
+                    model.spec,
+                    size,
+                    max(0, min(size, self.vram_bytes - used)),
+                    ctx,
+                    expires_at=0.0,
+                    last_used=time.monotonic(),
+                )
                 self._loaded[key] = entry
                 return self._take(entry, keep_alive)
         finally:
@@ -225,6 +238,7 @@ class ModelStore:
         Returns False when only busy models stand in the way (the caller waits and retries). A model that
         is bigger than all of VRAM loads anyway once it is alone, split between GPU and CPU.
         """
+
         def free() -> int:
             return self.vram_bytes - sum(e.size_vram for e in self._loaded.values())
 

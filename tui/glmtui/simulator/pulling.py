@@ -24,8 +24,11 @@ MANIFEST_ERROR = "pull model manifest: file does not exist"
 
 
 def _progress(layer: Layer, completed: int) -> dict[str, Any]:
-    line: dict[str, Any] = {"status": f"pulling {layer.digest[7:19]}", "digest": layer.digest,
-                            "total": layer.size}
+    line: dict[str, Any] = {
+        "status": f"pulling {layer.digest[7:19]}",
+        "digest": layer.digest,
+        "total": layer.size,
+    }
     if completed:
         line["completed"] = completed
     return line
@@ -74,8 +77,14 @@ def handle_pull(sim: Simulator, resp: Responder, body: dict[str, Any]) -> None:
         pass
 
 
-def _pull_layer(sim: Simulator, resp: Responder, out: Output, layer: Layer, model_size: int,
-                emit: Callable[[dict[str, Any]], None]) -> None:
+def _pull_layer(
+    sim: Simulator,
+    resp: Responder,
+    out: Output,
+    layer: Layer,
+    model_size: int,
+    emit: Callable[[dict[str, Any]], None],
+) -> None:
     complete, done = sim.store.blob_progress(layer.digest)
     if complete:
         emit(_progress(layer, layer.size))

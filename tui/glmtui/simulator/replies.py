@@ -39,7 +39,7 @@ SNIPPETS: dict[str, str] = {
             hi = mid - 1
     return -1
 ''',
-    "rust": '''fn binary_search(items: &[i32], target: i32) -> Option<usize> {
+    "rust": """fn binary_search(items: &[i32], target: i32) -> Option<usize> {
     let (mut lo, mut hi) = (0usize, items.len());
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
@@ -51,8 +51,8 @@ SNIPPETS: dict[str, str] = {
     }
     None
 }
-''',
-    "go": '''func BinarySearch(items []int, target int) int {
+""",
+    "go": """func BinarySearch(items []int, target int) int {
 \tlo, hi := 0, len(items)-1
 \tfor lo <= hi {
 \t\tmid := lo + (hi-lo)/2
@@ -67,8 +67,8 @@ SNIPPETS: dict[str, str] = {
 \t}
 \treturn -1
 }
-''',
-    "typescript": '''export function binarySearch(items: number[], target: number): number {
+""",
+    "typescript": """export function binarySearch(items: number[], target: number): number {
   let lo = 0;
   let hi = items.length - 1;
   while (lo <= hi) {
@@ -79,8 +79,8 @@ SNIPPETS: dict[str, str] = {
   }
   return -1;
 }
-''',
-    "bash": '''#!/usr/bin/env bash
+""",
+    "bash": """#!/usr/bin/env bash
 set -euo pipefail
 
 for model in glm-4.7-flash gpt-oss qwen3-coder; do
@@ -88,8 +88,8 @@ for model in glm-4.7-flash gpt-oss qwen3-coder; do
   curl -s http://127.0.0.1:11434/api/generate \\
     -d "{\\"model\\": \\"${model}\\", \\"keep_alive\\": \\"10m\\"}" > /dev/null
 done
-''',
-    "sql": '''SELECT m.name,
+""",
+    "sql": """SELECT m.name,
        COUNT(t.id)          AS turns,
        AVG(t.eval_rate)     AS avg_tokens_per_sec
 FROM models AS m
@@ -97,19 +97,30 @@ JOIN turns AS t ON t.model_id = m.id
 WHERE t.created_at >= DATE('now', '-7 days')
 GROUP BY m.name
 ORDER BY avg_tokens_per_sec DESC;
-''',
-    "json": '''{
+""",
+    "json": """{
   "model": "glm-4.7-flash",
   "options": {"num_ctx": 8192, "temperature": 0.7, "top_p": 0.95},
   "keep_alive": "10m",
   "stream": true
 }
-''',
+""",
 }
 
-_TOPICS = ("the core idea", "edge cases", "complexity", "testing strategy", "a worked example",
-           "performance notes", "common pitfalls", "an alternative approach", "error handling",
-           "memory usage", "readability", "how to extend it")
+_TOPICS = (
+    "the core idea",
+    "edge cases",
+    "complexity",
+    "testing strategy",
+    "a worked example",
+    "performance notes",
+    "common pitfalls",
+    "an alternative approach",
+    "error handling",
+    "memory usage",
+    "readability",
+    "how to extend it",
+)
 _POINTS = (
     "keep the invariant explicit — it makes the loop easy to reason about",
     "check the empty input first, so the happy path stays simple",
@@ -165,8 +176,8 @@ def tokenize(text: str) -> list[str]:
         if len(word) <= _MAX_PIECE:
             tokens.append(piece)
             continue
-        cuts = [word[i:i + _MAX_PIECE] for i in range(0, len(word), _MAX_PIECE)]
-        cuts[-1] += piece[len(word):]
+        cuts = [word[i : i + _MAX_PIECE] for i in range(0, len(word), _MAX_PIECE)]
+        cuts[-1] += piece[len(word) :]
         tokens.extend(cuts)
     return tokens
 
@@ -231,8 +242,10 @@ def _blocks(model: str, prompt: str, rng: random.Random) -> Iterator[str]:
     asked = echo(prompt) or "(an empty message)"
     yield f"## Answer from {model}\n\n"
     yield f'You asked: "{asked}"\n\n'
-    yield ("Here is a short, practical answer — with the key points first and a small example "
-           f"in {lang} after them.\n\n")
+    yield (
+        "Here is a short, practical answer — with the key points first and a small example "
+        f"in {lang} after them.\n\n"
+    )
     yield _bullets(rng, rng.randint(3, 4))
     yield _code(lang)
     yield "That is the whole idea → keep it simple, test the edges, and measure before tuning.\n\n"
@@ -280,14 +293,14 @@ def build_reply(model: str, prompt: str, tokens: int | None = None, seed: object
     filler: list[str] = []
     while len(filler) < target - len(out):
         filler += tokenize(" ".join(rng.sample(_SENTENCES, len(_SENTENCES))) + " ")
-    filler = filler[:target - len(out)]
+    filler = filler[: target - len(out)]
     # Never end on half a word: swap the pieces of a cut word for short whole words (same count).
     tail = len(filler)
     while tail and not filler[tail - 1][-1].isspace():
         tail -= 1
     if tail < len(filler) and any(t[-1].isspace() for t in filler[:tail]):
         closers = ("here", "too", "now", "then", "again", "still")
-        filler[tail:] = [w + " " for w in closers[:len(filler) - tail]]
+        filler[tail:] = [w + " " for w in closers[: len(filler) - tail]]
     if filler:
         # A paragraph cut at the token budget still ends like a sentence.
         filler[-1] = filler[-1].rstrip().rstrip(".,;:!?") + ".\n"

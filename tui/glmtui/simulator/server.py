@@ -42,9 +42,16 @@ class Simulator:
     gap between pull progress lines) are plain attributes that may be changed while it runs; ``requests`` records ``(method, path, json-or-None)`` for assertions.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, rate: float = 50.0,
-                 reply_tokens: int | None = None, load_seconds: float = 0.2, pull_seconds: float = 2.0,
-                 vram_bytes: int = 24 * 1024**3) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        rate: float = 50.0,
+        reply_tokens: int | None = None,
+        load_seconds: float = 0.2,
+        pull_seconds: float = 2.0,
+        vram_bytes: int = 24 * 1024**3,
+    ) -> None:
         self.host = host
         self._port = port
         self.rate = float(rate)
@@ -71,8 +78,12 @@ class Simulator:
             raise RuntimeError("simulator already started")
         self._server = _HTTPServer((self.host, self._port), self)
         self._port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"glmtui-simulator:{self._port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"glmtui-simulator:{self._port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -92,8 +103,9 @@ class Simulator:
     def __enter__(self) -> Self:
         return self.start() if self._server is None else self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     @property
@@ -232,8 +244,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 # ----- small endpoints ------------------------------------------------------------------------------
 def _details(spec: ModelSpec) -> dict[str, Any]:
-    return {"parent_model": "", "format": "gguf", "family": spec.arch, "families": [spec.arch],
-            "parameter_size": spec.parameter_size, "quantization_level": spec.quantization}
+    return {
+        "parent_model": "",
+        "format": "gguf",
+        "family": spec.arch,
+        "families": [spec.arch],
+        "parameter_size": spec.parameter_size,
+        "quantization_level": spec.quantization,
+    }
 
 
 def _root(sim: Simulator, resp: Responder, raw: bytes) -> None:
@@ -245,20 +263,39 @@ def _version(sim: Simulator, resp: Responder, raw: bytes) -> None:
 
 
 def _tags(sim: Simulator, resp: Responder, raw: bytes) -> None:
-    resp.json(200, {"models": [
-        {"name": m.name, "model": m.name, "modified_at": rfc3339(m.modified_at), "size": m.spec.size,
-         "digest": m.spec.digest, "details": _details(m.spec)}
-        for m in sim.store.installed()
-    ]})
+    resp.json(
+        200,
+        {
+            "models": [
+                {
+                    "name": m.name,
+                    "model": m.name,
+                    "modified_at": rfc3339(m.modified_at),
+                    "size": m.spec.size,
+                    "digest": m.spec.digest,
+                    "details": _details(m.spec),
+                }
+                for m in sim.store.installed()
+            ]
+        },
+    )
 
 
 def _ps(sim: Simulator, resp: Responder, raw: bytes) -> None:
     models = []
     for entry in sim.store.loaded():
-        models.append({"name": entry.name, "model": entry.name, "size": entry.size,
-                       "digest": entry.spec.digest, "details": _details(entry.spec),
-                       "expires_at": rfc3339(expires_at_datetime(entry.expires_at)),
-                       "size_vram": entry.size_vram, "context_length": entry.context_length})
+        models.append(
+            {
+                "name": entry.name,
+                "model": entry.name,
+                "size": entry.size,
+                "digest": entry.spec.digest,
+                "details": _details(entry.spec),
+                "expires_at": rfc3339(expires_at_datetime(entry.expires_at)),
+                "size_vram": entry.size_vram,
+                "context_length": entry.context_length,
+            }
+        )
     resp.json(200, {"models": models})
 
 
@@ -284,9 +321,19 @@ def _show(sim: Simulator, resp: Responder, raw: bytes) -> None:
         + "".join(f"PARAMETER {k} {v}\n" for k, v in spec.parameters)
         + f'LICENSE """{spec.license}"""\n'
     )
-    resp.json(200, {"license": spec.license, "modelfile": modelfile, "parameters": parameters,
-                    "template": spec.template, "details": _details(spec), "model_info": spec.model_info(),
-                    "capabilities": list(spec.capabilities), "modified_at": rfc3339(model.modified_at)})
+    resp.json(
+        200,
+        {
+            "license": spec.license,
+            "modelfile": modelfile,
+            "parameters": parameters,
+            "template": spec.template,
+            "details": _details(spec),
+            "model_info": spec.model_info(),
+            "capabilities": list(spec.capabilities),
+            "modified_at": rfc3339(model.modified_at),
+        },
+    )
 
 
 def _delete(sim: Simulator, resp: Responder, raw: bytes) -> None:
@@ -321,8 +368,12 @@ def _sim_fault(sim: Simulator, resp: Responder, raw: bytes) -> None:
 
 
 _CONFIG_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "rate": float, "load_seconds": float, "pull_seconds": float, "pull_progress_s": float,
-    "reply_tokens": lambda v: None if v is None else int(v), "model_speeds": bool,
+    "rate": float,
+    "load_seconds": float,
+    "pull_seconds": float,
+    "pull_progress_s": float,
+    "reply_tokens": lambda v: None if v is None else int(v),
+    "model_speeds": bool,
 }
 
 
@@ -350,8 +401,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/ps"): _ps,
     ("POST", "/api/show"): _show,
     ("POST", "/api/chat"): lambda sim, resp, raw: handle_inference(sim, resp, parse_json_body(raw), "chat"),
-    ("POST", "/api/generate"): lambda sim, resp, raw: handle_inference(sim, resp, parse_json_body(raw),
-                                                                       "generate"),
+    ("POST", "/api/generate"): lambda sim, resp, raw: handle_inference(
+        sim, resp, parse_json_body(raw), "generate"
+    ),
     ("POST", "/api/pull"): lambda sim, resp, raw: handle_pull(sim, resp, parse_json_body(raw)),
     ("DELETE", "/api/delete"): _delete,
     ("POST", "/api/copy"): _copy,

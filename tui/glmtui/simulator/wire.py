@@ -40,8 +40,13 @@ def go_json(obj: Any) -> bytes:
     """Serialise like Go's json.Marshal: compact, UTF-8, HTML-significant characters escaped."""
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     # These characters can only occur inside JSON strings, so replacing them textually is safe.
-    text = (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    text = (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
     return text.encode("utf-8", "replace")
 
 

@@ -17,14 +17,15 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from glmtui.errors import GlmTuiError
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.state import Conversation, GenerationStats, ThinkSetting, Turn, TurnStatus
+from glmtui.core.stats import LiveStats, format_rate
 from glmtui.services.ollama import ContentDelta, OllamaService, StreamDone, ThinkingDelta
-from glmtui.services.stats import LiveStats, format_rate
-from glmtui.trace import enabled as trace_enabled
-from glmtui.trace import trace
-from glmtui.state import Conversation, GenerationStats, ThinkSetting, Turn, TurnStatus
+from glmtui.services.trace import enabled as trace_enabled
+from glmtui.services.trace import trace
 from glmtui.widgets.chat_log import MOUNTED_TURNS, ChatLog
 from glmtui.widgets.message import ReplyView, UserMessage
+import contextlib
 
 
 @dataclass
@@ -87,8 +88,13 @@ class ChatPane(Vertical):
         if self._generating:
             return True
         current = self._current
-        return (self._worker is not None and not self._worker.is_finished and self._queued is None
-                and current is not None and current[0].status is TurnStatus.STREAMING)
+        return (
+            self._worker is not None
+            and not self._worker.is_finished
+            and self._queued is None
+            and current is not None
+            and current[0].status is TurnStatus.STREAMING
+        )
 
     @property
     def is_queued(self) -> bool:
@@ -175,10 +181,8 @@ class ChatPane(Vertical):
         worker = self._worker
         generating = self._generating
         if self.stop() and worker is not None and generating:
-            try:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await worker.wait()
-            except (WorkerCancelled, WorkerFailed):
-                pass
 
     @work(exclusive=True, group="generate", exit_on_error=False)
     async def generate(
@@ -205,8 +209,12 @@ class ChatPane(Vertical):
         status = TurnStatus.FAILED
         try:
             async for event in self.service.chat(
-                request.model, messages, think=request.think, live=live,
-                options=request.options, keep_alive=request.keep_alive,
+                request.model,
+                messages,
+                think=request.think,
+                live=live,
+                options=request.options,
+                keep_alive=request.keep_alive,
             ):
                 if type(event) is ContentDelta:
                     content.append(event.text)
@@ -224,7 +232,7 @@ class ChatPane(Vertical):
             status = TurnStatus.DONE if final is not None else TurnStatus.STOPPED
         except GlmTuiError as exc:
             error = exc
-        except Exception as exc:  # noqa: BLE001 - a bug must still end the turn visibly, never hang it
+        except Exception as exc:
             error = GlmTuiError(f"Unexpected error: {type(exc).__name__}: {exc}", kind="internal")
         finally:
             # Text and figures first, status last: a turn that reads as ended always has its text.
@@ -237,7 +245,9 @@ class ChatPane(Vertical):
                 await view.finish()
                 if trace_enabled():
                     self.call_after_refresh(
-                        lambda: trace("reply_rendered", widgets=len(self.screen.query("*")), status=turn.status.value)
+                        lambda: trace(
+                            "reply_rendered", widgets=len(self.screen.query("*")), status=turn.status.value
+                        )
                     )
         if error is not None:
             self.post_message(self.Failed(self, turn, error))

@@ -19,15 +19,21 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from glmtui.core.state import ModelDetails, ModelInfo, PullProgress, ThinkSetting, Turn, TurnStatus
+from glmtui.core.stats import LiveStats, format_rate, format_seconds
+from glmtui.core.think import effective_think
 from glmtui.services.ollama import OllamaService
-from glmtui.services.stats import LiveStats, format_rate, format_seconds
-from glmtui.state import ModelDetails, ModelInfo, PullProgress, ThinkSetting, Turn, TurnStatus
-from glmtui.think import effective_think
 from glmtui.widgets.chat_pane import ChatPane, GenerationRequest
 from glmtui.widgets.pull_list import duration
 
-OPTION_LABELS = {"temperature": "temp", "top_p": "top_p", "top_k": "top_k", "seed": "seed",
-                 "num_ctx": "ctx", "num_predict": "max"}
+OPTION_LABELS = {
+    "temperature": "temp",
+    "top_p": "top_p",
+    "top_k": "top_k",
+    "seed": "seed",
+    "num_ctx": "ctx",
+    "num_predict": "max",
+}
 
 
 @dataclass
@@ -49,8 +55,15 @@ class ComparePane(Vertical):
     ComparePane > ChatPane { height: 1fr; }
     """
 
-    def __init__(self, side: str, service: OllamaService, settings: PaneSettings, *,
-                 system: str | None, keep_alive: str | None) -> None:
+    def __init__(
+        self,
+        side: str,
+        service: OllamaService,
+        settings: PaneSettings,
+        *,
+        system: str | None,
+        keep_alive: str | None,
+    ) -> None:
         super().__init__(id=f"pane-{side}")
         self.side = side
         self.letter = side.upper()
@@ -81,8 +94,12 @@ class ComparePane(Vertical):
         return effective_think(self.model, self.info, self.settings.think_pref)
 
     def request(self) -> GenerationRequest:
-        return GenerationRequest(model=self.model, think=self.think, options=dict(self.settings.options),
-                                 keep_alive=self.keep_alive)
+        return GenerationRequest(
+            model=self.model,
+            think=self.think,
+            options=dict(self.settings.options),
+            keep_alive=self.keep_alive,
+        )
 
     @property
     def last_turn(self) -> Turn | None:
@@ -155,11 +172,16 @@ class ComparePane(Vertical):
             return Text("sending…", style="italic")
         if live.first_token_at is None:
             waited = format_seconds(time.monotonic() - live.started)
-            return Text(f"loading model… {waited}" if self.model_loading else f"waiting… {waited}", style="italic")
+            return Text(
+                f"loading model… {waited}" if self.model_loading else f"waiting… {waited}", style="italic"
+            )
         rate = live.rate()
         phase = "thinking" if live.first_content_at is None and live.thinking_tokens else "streaming"
-        text = Text(f"{phase} ~{rate:.0f} tok/s · {live.tokens} tok" if rate is not None
-                    else f"{phase} · {live.tokens} tok")
+        text = Text(
+            f"{phase} ~{rate:.0f} tok/s · {live.tokens} tok"
+            if rate is not None
+            else f"{phase} · {live.tokens} tok"
+        )
         if self.model_loading and live.ttft_s is not None:
             text.append(f" · load ~{format_seconds(live.ttft_s)}", style="dim")
         return text

@@ -34,8 +34,15 @@ class ComparisonStrip(Widget):
         self._notes: list[Text] = []
         self.compact = False
 
-    def show(self, round_rows: Sequence[Metric], session_rows: Sequence[Metric], *, names: tuple[str, str],
-             rounds: int, notes: Sequence[Text] = ()) -> None:
+    def show(
+        self,
+        round_rows: Sequence[Metric],
+        session_rows: Sequence[Metric],
+        *,
+        names: tuple[str, str],
+        rounds: int,
+        notes: Sequence[Text] = (),
+    ) -> None:
         self._round, self._session = list(round_rows), list(session_rows)
         self._names, self._rounds, self._notes = names, rounds, list(notes)
         self.refresh(layout=True)
@@ -47,8 +54,11 @@ class ComparisonStrip(Widget):
 
     def render(self) -> RenderableType:
         if not self._round:
-            hint = Text("Figures appear here when both replies have ended: TTFT, eval rate, prompt eval, load "
-                        "time, tokens, thinking — the better value marked ✓.", style="dim")
+            hint = Text(
+                "Figures appear here when both replies have ended: TTFT, eval rate, prompt eval, load "
+                "time, tokens, thinking — the better value marked ✓.",
+                style="dim",
+            )
             return Group(hint, *self._notes)
         return Group(self._table(), *self._notes)
 
@@ -58,8 +68,12 @@ class ComparisonStrip(Widget):
         table = Table(box=None, padding=(0, 1), expand=False, show_edge=False, header_style="bold")
         # Headers are Text: model names are data, and a plain string header would be read as markup.
         table.add_column(Text("this round"))
-        table.add_column(Text(self._names[0]), justify="right", no_wrap=True, overflow="ellipsis", max_width=36)
-        table.add_column(Text(self._names[1]), justify="right", no_wrap=True, overflow="ellipsis", max_width=36)
+        table.add_column(
+            Text(self._names[0]), justify="right", no_wrap=True, overflow="ellipsis", max_width=36
+        )
+        table.add_column(
+            Text(self._names[1]), justify="right", no_wrap=True, overflow="ellipsis", max_width=36
+        )
         table.add_column("", no_wrap=True)
         if wide:
             table.add_column(Text(f"session ({self._rounds} rounds)"), justify="right", no_wrap=True)
@@ -68,13 +82,23 @@ class ComparisonStrip(Widget):
         for row in self._round:
             if self.compact and row.label not in COMPACT_ROWS:
                 continue
-            cells = [Text(row.label), _value(row.a, row.better == "a"), _value(row.b, row.better == "b"),
-                     Text(row.verdict, style="bold" if row.better else "dim")]
+            cells = [
+                Text(row.label),
+                _value(row.a, row.better == "a"),
+                _value(row.b, row.better == "b"),
+                Text(row.verdict, style="bold" if row.better else "dim"),
+            ]
             if wide:
                 total = session.get(row.label)
-                cells += ([_value(total.a, total.better == "a"), _value(total.b, total.better == "b"),
-                           Text(total.verdict, style="bold" if total.better else "dim")] if total else
-                          [Text(""), Text(""), Text("")])
+                cells += (
+                    [
+                        _value(total.a, total.better == "a"),
+                        _value(total.b, total.better == "b"),
+                        Text(total.verdict, style="bold" if total.better else "dim"),
+                    ]
+                    if total
+                    else [Text(""), Text(""), Text("")]
+                )
             table.add_row(*cells)
         hidden = [row.label for row in self._round if self.compact and row.label not in COMPACT_ROWS]
         if hidden:
@@ -83,8 +107,12 @@ class ComparisonStrip(Widget):
         if session and not wide:
             rate = session.get("eval rate")
             if rate is not None:
-                table.add_row(Text(f"session ({self._rounds})", style="dim"), _value(rate.a, rate.better == "a"),
-                              _value(rate.b, rate.better == "b"), Text(rate.verdict, style="dim"))
+                table.add_row(
+                    Text(f"session ({self._rounds})", style="dim"),
+                    _value(rate.a, rate.better == "a"),
+                    _value(rate.b, rate.better == "b"),
+                    Text(rate.verdict, style="dim"),
+                )
         return table
 
 

@@ -59,7 +59,10 @@ class LiveView(Widget):
         # long reply's frozen lines above the tail never need sending again. Lines frozen since the
         # last draw were drawn as (part of) the tail, so they are compared like any other line.
         lines = [*self._head[start:], *self._tail]
-        same = next((i for i, (a, b) in enumerate(zip(drawn, lines)) if a != b), min(len(drawn), len(lines)))
+        same = next(
+            (i for i, (a, b) in enumerate(zip(drawn, lines, strict=False)) if a != b),
+            min(len(drawn), len(lines)),
+        )
         self._drawn_from, self._drawn = len(self._head), self._tail
         # Up to the last line that had or has text: the reserved rows below were blank and still are.
         self._fit(start + same, start + max(len(drawn), len(lines)))

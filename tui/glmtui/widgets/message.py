@@ -15,9 +15,9 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Static
 
-from glmtui.sanitize import sanitize
-from glmtui.services.stats import LiveStats, format_seconds, summary_parts
-from glmtui.state import Turn, TurnStatus
+from glmtui.core.sanitize import sanitize
+from glmtui.core.state import Turn, TurnStatus
+from glmtui.core.stats import LiveStats, format_seconds, summary_parts
 from glmtui.widgets.stream_markdown import StreamingMarkdown, code_theme, render_markdown
 from glmtui.widgets.thinking import ThinkingView
 
@@ -45,7 +45,9 @@ class UserMessage(Static):
         shown = prompt
         if len(prompt) > PROMPT_DISPLAY_LIMIT:
             hidden = len(prompt) - PROMPT_DISPLAY_LIMIT
-            shown = f"{prompt[:PROMPT_DISPLAY_LIMIT]}\n… ({len(prompt):,} characters sent, {hidden:,} not shown)"
+            shown = (
+                f"{prompt[:PROMPT_DISPLAY_LIMIT]}\n… ({len(prompt):,} characters sent, {hidden:,} not shown)"
+            )
         super().__init__(Text(sanitize(shown)), markup=False)  # a paste can carry escapes too
 
 
@@ -93,7 +95,9 @@ class ReplyView(Vertical):
         if self._saved and self._thinking_view is not None:
             turn = self.turn
             self._thinking_view.show_text(turn.thinking)
-            self._thinking_view.finish(turn.stats.thinking_s, turn.stats.thinking_tokens, still_thinking=not turn.reply)
+            self._thinking_view.finish(
+                turn.stats.thinking_s, turn.stats.thinking_tokens, still_thinking=not turn.reply
+            )
 
     def set_waiting(self, text: str) -> None:
         """What the line under the reply says until the first token: "queued", "loading model"…"""
@@ -168,8 +172,9 @@ class ReplyView(Vertical):
         if self._thinking_view is not None:
             self._thinking_view.show_text(turn.thinking)
             if not self._thinking_view.collapsed or turn.stats.thinking_s is not None:
-                self._thinking_view.finish(turn.stats.thinking_s, turn.stats.thinking_tokens,
-                                           still_thinking=not turn.reply)
+                self._thinking_view.finish(
+                    turn.stats.thinking_s, turn.stats.thinking_tokens, still_thinking=not turn.reply
+                )
         if self._markdown is not None and self._content_pending:
             self._markdown.append("".join(self._content_pending))
         self._content_pending.clear()

@@ -10,11 +10,11 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from glmtui.catalog import Variant
-from glmtui.services.fit import GIB, Fit
-from glmtui.state import ModelDetails, ModelInfo
-from glmtui.widgets.monitor.format import human_bytes
+from glmtui.core.catalog import Variant
+from glmtui.core.fit import GIB, Fit
+from glmtui.core.state import ModelDetails, ModelInfo
 from glmtui.widgets.model_rows import FIT_STYLE
+from glmtui.widgets.monitor.format import human_bytes
 
 TEMPLATE_LINES = 8
 LICENSE_LINES = 6
@@ -34,8 +34,11 @@ def fit_text(fit: Fit, weights: int, cache: int | None, context: int, where: str
     text = Text()
     text.append(fit.describe(), style=FIT_STYLE[fit.kind])
     text.append(f"\nweights {weights / GIB:.1f} GiB")
-    text.append(f" + KV cache {cache / GIB:.2f} GiB at {context:,} ctx (f16)" if cache is not None
-                else " (KV cache unknown: weights only)")
+    text.append(
+        f" + KV cache {cache / GIB:.2f} GiB at {context:,} ctx (f16)"
+        if cache is not None
+        else " (KV cache unknown: weights only)"
+    )
     text.append(f"\nagainst {where}", style="dim")
     return text
 
@@ -43,7 +46,9 @@ def fit_text(fit: Fit, weights: int, cache: int | None, context: int, where: str
 def installed_text(model: ModelInfo, details: ModelDetails | None, fit: Text) -> Text:
     text = Text()
     text.append(model.name, style="bold")
-    text.append(f"\n{model.family}  {model.parameter_size}  {model.quantization}  {human_bytes(model.size)} on disk")
+    text.append(
+        f"\n{model.family}  {model.parameter_size}  {model.quantization}  {human_bytes(model.size)} on disk"
+    )
     text.append("\n")
     text.append_text(fit)
     if details is None:
@@ -62,8 +67,11 @@ def installed_text(model: ModelInfo, details: ModelDetails | None, fit: Text) ->
     if details.license:
         _heading(text, "Licence (start)")
         text.append(_head(details.license, LICENSE_LINES), style="dim")
-    info = {key: value for key, value in details.model_info.items()
-            if value is not None and not isinstance(value, (list, dict))}
+    info = {
+        key: value
+        for key, value in details.model_info.items()
+        if value is not None and not isinstance(value, (list, dict))
+    }
     if info:
         _heading(text, "model_info")
         width = max(len(key) for key in info)
@@ -74,16 +82,20 @@ def installed_text(model: ModelInfo, details: ModelDetails | None, fit: Text) ->
 def variant_text(variant: Variant, installed: bool, fit: Text) -> Text:
     text = Text()
     text.append(variant.tag, style="bold")
-    text.append(f"\n{variant.family}  {variant.parameters}  {variant.quantization}"
-                f"  ~{human_bytes(variant.size_bytes)} download (approximate)")
+    text.append(
+        f"\n{variant.family}  {variant.parameters}  {variant.quantization}"
+        f"  ~{human_bytes(variant.size_bytes)} download (approximate)"
+    )
     text.append(f"\ncontext up to {variant.context:,} tokens")
     if variant.capabilities:
         text.append(f"\ncapabilities: {', '.join(variant.capabilities)}")
     text.append("\n\n")
     text.append_text(fit)
     text.append("\n\n")
-    text.append("installed: Enter switches to it" if installed else "Enter pulls it (in the background)",
-                style="italic")
+    text.append(
+        "installed: Enter switches to it" if installed else "Enter pulls it (in the background)",
+        style="italic",
+    )
     return text
 
 

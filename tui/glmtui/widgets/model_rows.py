@@ -12,16 +12,26 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from glmtui.catalog import Variant
-from glmtui.model_names import same_model
-from glmtui.services.fit import GIB, Fit
-from glmtui.state import ModelDetails, ModelInfo, MonitorSample
+from glmtui.core.catalog import Variant
+from glmtui.core.fit import GIB, Fit
+from glmtui.core.model_names import same_model
+from glmtui.core.state import ModelDetails, ModelInfo, MonitorSample
 from glmtui.widgets.monitor.format import human_bytes
 
 TYPED_KEY = "\x00typed"  # the row that pulls whatever name:tag was typed
 # The fit and size come right after the name: on an 80-column terminal they are what stays visible.
-INSTALLED_COLUMNS = ("", "name", "VRAM fit", "size", "params", "quant", "context", "capabilities", "family",
-                     "modified")
+INSTALLED_COLUMNS = (
+    "",
+    "name",
+    "VRAM fit",
+    "size",
+    "params",
+    "quant",
+    "context",
+    "capabilities",
+    "family",
+    "modified",
+)
 CATALOGUE_COLUMNS = ("", "tag", "VRAM fit", "download", "params", "quant", "context", "capabilities")
 FIT_STYLE = {"fits": "green", "partial": "yellow", "wont": "red", "unknown": "dim"}
 CAPABILITY_MARKS = (("thinking", "think"), ("tools", "tools"), ("vision", "vision"))
@@ -58,7 +68,7 @@ def _short_gpu_name(name: str) -> str:
     """`NVIDIA GeForce RTX 4090` → `RTX 4090`: the vendor words carry no information here."""
     for prefix in ("NVIDIA GeForce ", "NVIDIA "):
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name
 
 
@@ -94,8 +104,14 @@ def ago(timestamp: float | None, now: float | None = None) -> str:
     if timestamp is None:
         return "?"
     seconds = max(0.0, (now if now is not None else time.time()) - timestamp)
-    for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400),
-                       ("hour", 3600), ("minute", 60)):
+    for unit, size in (
+        ("year", 365 * 86400),
+        ("month", 30 * 86400),
+        ("week", 7 * 86400),
+        ("day", 86400),
+        ("hour", 3600),
+        ("minute", 60),
+    ):
         if seconds >= size:
             count = int(seconds // size)
             return f"{count} {unit}{'s' if count > 1 else ''} ago"
@@ -124,11 +140,23 @@ def installed_rows(
             mark.append("●", style="green")
         context = f"{info.context_length:,}" if info and info.context_length else "…"
         capabilities = capabilities_text(info.capabilities) if info else Text("…", style="dim")
-        rows.append((model.name, [
-            mark, Text(model.name, style="bold"), fit_cell(fit_for(model)), Text(human_bytes(model.size)),
-            Text(model.parameter_size), Text(model.quantization), Text(context), capabilities,
-            Text(model.family), Text(ago(model.modified_at), style="dim"),
-        ]))
+        rows.append(
+            (
+                model.name,
+                [
+                    mark,
+                    Text(model.name, style="bold"),
+                    fit_cell(fit_for(model)),
+                    Text(human_bytes(model.size)),
+                    Text(model.parameter_size),
+                    Text(model.quantization),
+                    Text(context),
+                    capabilities,
+                    Text(model.family),
+                    Text(ago(model.modified_at), style="dim"),
+                ],
+            )
+        )
     return rows
 
 
@@ -145,11 +173,21 @@ def catalogue_rows(
         if not matches(words, variant.tag, variant.family, variant.quantization, variant.parameters):
             continue
         have = any(same_model(variant.tag, name) for name in names)
-        rows.append((variant.tag, [
-            Text("✓", style="green") if have else Text(""), Text(variant.tag, style="bold"),
-            fit_cell(fit_for(variant)), Text(f"~{human_bytes(variant.size_bytes)}"), Text(variant.parameters),
-            Text(variant.quantization), Text(f"{variant.context:,}"), capabilities_text(variant.capabilities),
-        ]))
+        rows.append(
+            (
+                variant.tag,
+                [
+                    Text("✓", style="green") if have else Text(""),
+                    Text(variant.tag, style="bold"),
+                    fit_cell(fit_for(variant)),
+                    Text(f"~{human_bytes(variant.size_bytes)}"),
+                    Text(variant.parameters),
+                    Text(variant.quantization),
+                    Text(f"{variant.context:,}"),
+                    capabilities_text(variant.capabilities),
+                ],
+            )
+        )
     typed = query.strip()
     exact = any(same_model(typed, variant.tag) for variant in variants)
     if ":" in typed and not exact:

@@ -38,8 +38,14 @@ class PromptInput(TextArea):
         # A steady cursor: blinking repaints the prompt line twice a second, forever, which was most
         # of what an idle glmtui wrote to the terminal (~450 bytes/s, a lot over SSH) and a frame
         # competing with every streamed one.
-        super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
-                         placeholder=placeholder, compact=True)
+        super().__init__(
+            id=id,
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            placeholder=placeholder,
+            compact=True,
+        )
         self.cursor_blink = False
 
     async def _on_key(self, event: events.Key) -> None:
@@ -63,8 +69,11 @@ class PromptInput(TextArea):
 
     def _newline_keys(self) -> set[str]:
         """The keys bound to `newline` now (the defaults, or the user's [keymap])."""
-        return {key for key, bindings in self._bindings.key_to_bindings.items()
-                if any(binding.action == "newline" for binding in bindings)}
+        return {
+            key
+            for key, bindings in self._bindings.key_to_bindings.items()
+            if any(binding.action == "newline" for binding in bindings)
+        }
 
     def action_newline(self) -> None:
         self.insert("\n")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from glmtui.state import PullProgress
-from glmtui.trace import trace
+from glmtui.core.state import PullProgress
+from glmtui.services.trace import trace
 from glmtui.widgets.monitor.format import human_bytes, meter
 
 BAR_WIDTH = 24
@@ -39,8 +39,10 @@ def pull_line(job: PullProgress, bar_width: int = BAR_WIDTH) -> Text:
         text.append("  ")
         if job.total:
             text.append_text(meter(job.fraction, bar_width, "green"))
-            text.append(f" {100 * (job.fraction or 0):3.0f}%  {human_bytes(job.completed)}/{human_bytes(job.total)}"
-                        f"  {speed(job.rate)}  ETA {duration(job.eta_s)}  ")
+            text.append(
+                f" {100 * (job.fraction or 0):3.0f}%  {human_bytes(job.completed)}/{human_bytes(job.total)}"
+                f"  {speed(job.rate)}  ETA {duration(job.eta_s)}  "
+            )
         text.append(job.status, style="dim")
     elif job.state == "queued":
         text.append("… ", style="dim")
@@ -70,7 +72,9 @@ def pull_summary(jobs: tuple[PullProgress, ...]) -> Text | None:
     if running is not None:
         text.append(f"⤓ {running.name} ")
         if running.total:
-            text.append(f"{100 * (running.fraction or 0):.0f}% {speed(running.rate)} ETA {duration(running.eta_s)}")
+            text.append(
+                f"{100 * (running.fraction or 0):.0f}% {speed(running.rate)} ETA {duration(running.eta_s)}"
+            )
         else:
             text.append(running.status)
     if queued:

@@ -8,8 +8,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from glmtui.services.stats import LiveStats, format_rate, format_seconds
-from glmtui.state import PullProgress, Turn, TurnStatus
+from glmtui.core.state import PullProgress, Turn, TurnStatus
+from glmtui.core.stats import LiveStats, format_rate, format_seconds
 from glmtui.widgets.pull_list import pull_summary
 
 
@@ -90,6 +90,8 @@ class StatusBar(Widget):
             text.append(f"  ·  last reply {format_rate(stats.eval_rate)}")
             text.append(f"  ·  TTFT {format_seconds(stats.ttft_s)}")
             if stats.prompt_eval_count is not None:
-                text.append(f"  ·  prompt {stats.prompt_eval_count} tok @ {format_rate(stats.prompt_eval_rate)}")
+                text.append(
+                    f"  ·  prompt {stats.prompt_eval_count} tok @ {format_rate(stats.prompt_eval_rate)}"
+                )
             text.append(f"  ·  load {format_seconds(stats.load_s)}")
         return text

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from rich.console import Group
 from rich.text import Text
 
-from glmtui.markdown_blocks import settle_point, unhighlighted
+from glmtui.core.markdown_blocks import settle_point, unhighlighted
 from glmtui.widgets.live_view import LiveView
 
 if TYPE_CHECKING:
@@ -53,13 +53,13 @@ class StreamingMarkdown(LiveView):
         style = code_theme(self.app.current_theme)
         point = settle_point(self._text, self._settled)
         if point > self._settled:
-            block = self._text[self._settled:point].strip("\n")
+            block = self._text[self._settled : point].strip("\n")
             self._settled = point
             if block:
                 if self._frozen:
                     self.freeze(Text(""))  # the blank line Markdown puts between blocks
                 self.freeze(render_markdown(block, style))
-        tail = self._text[self._settled:]
+        tail = self._text[self._settled :]
         if not tail.strip():
             self.set_tail(None)
             return

@@ -78,7 +78,9 @@ def sparkline(values: Sequence[float], width: int, top: float | None = 100.0) ->
     if len(points) > width:
         # Squeeze into `width` buckets keeping each bucket's peak: a spike must not vanish.
         step = len(points) / width
-        points = [max(points[int(i * step):max(int(i * step) + 1, int((i + 1) * step))]) for i in range(width)]
+        points = [
+            max(points[int(i * step) : max(int(i * step) + 1, int((i + 1) * step))]) for i in range(width)
+        ]
     scale = top if top else (max(points) or 1.0)
     chars = [SPARK[min(len(SPARK) - 1, max(0, int(v / scale * (len(SPARK) - 1) + 0.5)))] for v in points]
     return " " * (width - len(chars)) + "".join(chars)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.reactive import reactive
 
-from glmtui.state import GpuReading, GpuSnapshot
+from glmtui.core.state import GpuReading, GpuSnapshot
 from glmtui.widgets.monitor.format import gib, label_value, level, memory, meter_line, sparkline
 from glmtui.widgets.monitor.lines_panel import LinesPanel
 
@@ -17,7 +17,7 @@ def short_gpu_name(name: str) -> str:
     """`NVIDIA GeForce RTX 4090` → `RTX 4090`: the vendor is implied in a panel that only shows NVIDIA."""
     for prefix in ("NVIDIA ", "GeForce ", "Tesla "):
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
     return name
 
 
@@ -25,7 +25,9 @@ class GpuPanel(LinesPanel):
     """VRAM, utilisation, temperature, power and VRAM holders for every GPU on this machine."""
 
     snapshot: reactive[GpuSnapshot | None] = reactive(None, repaint=False)
-    remote_host: reactive[str] = reactive("", repaint=False)  # set when Ollama runs elsewhere: say whose GPUs these are
+    remote_host: reactive[str] = reactive(
+        "", repaint=False
+    )  # set when Ollama runs elsewhere: say whose GPUs these are
 
     def watch_snapshot(self) -> None:
         self.rebuild()
@@ -80,7 +82,9 @@ class GpuPanel(LinesPanel):
 
         util = None if gpu.util_gpu is None else float(gpu.util_gpu)
         lines.append(meter_line("GPU", util, width, self.colour("meter-ok")))
-        mem_util = Text("mem bw " + ("n/a" if gpu.util_memory is None else f"{gpu.util_memory}%"), style="dim")
+        mem_util = Text(
+            "mem bw " + ("n/a" if gpu.util_memory is None else f"{gpu.util_memory}%"), style="dim"
+        )
         # Utilisation's history right under its bar (so it reads as that bar's last minute), memory
         # bandwidth use at the end of the line.
         util_line = Text("  ")

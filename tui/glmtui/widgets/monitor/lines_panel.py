@@ -45,7 +45,7 @@ class LinesPanel(Widget):
             self._lines, self._strips = lines, [None] * len(lines)
             self.refresh(layout=True)
             return
-        changed = [y for y, (a, b) in enumerate(zip(old, lines)) if a != b]
+        changed = [y for y, (a, b) in enumerate(zip(old, lines, strict=False)) if a != b]
         if not changed:
             return
         self._lines = lines

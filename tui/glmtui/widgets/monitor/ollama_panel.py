@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 
-from glmtui.state import LoadedModel, OllamaSnapshot
+from glmtui.core.state import LoadedModel, OllamaSnapshot
 from glmtui.widgets.monitor.format import countdown, human_bytes
 from glmtui.widgets.monitor.lines_panel import LinesPanel
 

@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 
-from glmtui.services.stats import LiveStats
-from glmtui.state import GenerationStats, GpuSnapshot, MonitorSample, OllamaSnapshot, SystemReading
+from glmtui.core.state import GenerationStats, GpuSnapshot, MonitorSample, OllamaSnapshot, SystemReading
+from glmtui.core.stats import LiveStats
 from glmtui.widgets.monitor.gpu_panel import GpuPanel
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.system_panel import SystemPanel

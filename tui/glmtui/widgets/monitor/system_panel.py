@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.reactive import reactive
 
-from glmtui.state import SystemReading
+from glmtui.core.state import SystemReading
 from glmtui.widgets.monitor.format import gib, label_value, level, memory, meter_line
 from glmtui.widgets.monitor.lines_panel import LinesPanel
 
@@ -27,15 +27,20 @@ class SystemPanel(LinesPanel):
         system = self.system
         if system is None:
             return [*lines, Text("reading…", style="dim")]
-        lines.append(meter_line("CPU", system.cpu_percent, width,
-                                self.colour(f"meter-{level(system.cpu_percent, 80, 95)}")))
+        lines.append(
+            meter_line(
+                "CPU", system.cpu_percent, width, self.colour(f"meter-{level(system.cpu_percent, 80, 95)}")
+            )
+        )
         ram_pct = 100 * system.ram_used / system.ram_total if system.ram_total else None
         lines.append(meter_line("RAM", ram_pct, width, self.colour(f"meter-{level(ram_pct, 85, 95)}")))
         lines.append(label_value("  used", f"{gib(system.ram_used)}/{gib(system.ram_total)} GiB", width))
         if system.swap_total:
             swap_pct = 100 * system.swap_used / system.swap_total
-            swap = Text(f"{gib(system.swap_used)}/{gib(system.swap_total)} GiB",
-                        style=self.colour(f"meter-{level(swap_pct, 25, 75)}"))
+            swap = Text(
+                f"{gib(system.swap_used)}/{gib(system.swap_total)} GiB",
+                style=self.colour(f"meter-{level(swap_pct, 25, 75)}"),
+            )
             lines.append(label_value("  swap", swap, width))
         if system.load is not None:
             load = " ".join(f"{x:.2f}" for x in system.load)

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from rich.text import Text
 from textual.reactive import reactive
 
-from glmtui.services.stats import LiveStats, format_rate, format_seconds
-from glmtui.state import GenerationStats
+from glmtui.core.state import GenerationStats
+from glmtui.core.stats import LiveStats, format_rate, format_seconds
 from glmtui.widgets.monitor.format import label_value, sparkline
 from glmtui.widgets.monitor.lines_panel import LinesPanel
 

@@ -52,8 +52,9 @@ class CopyScreen(ModalScreen[None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         text = self.choices[event.option_index]
         self.app.copy_to_clipboard(text)
-        self.app.notify(f"Copied {len(text):,} characters (OSC 52: the terminal must allow clipboard writes).",
-                        timeout=4)
+        self.app.notify(
+            f"Copied {len(text):,} characters (OSC 52: the terminal must allow clipboard writes).", timeout=4
+        )
         self.dismiss()
 
     def action_cancel(self) -> None:

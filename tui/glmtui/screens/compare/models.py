@@ -12,23 +12,22 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import work
 
-from glmtui.errors import GlmTuiError
-from glmtui.model_names import same_model
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.fit import DEFAULT_CONTEXT, kv_for
+from glmtui.core.model_names import same_model
+from glmtui.core.state import ModelInfo, PullProgress
 from glmtui.services.compare import choose_mode
-from glmtui.services.fit import DEFAULT_CONTEXT, kv_for
-from glmtui.state import ModelInfo, PullProgress
-from glmtui.trace import trace
+from glmtui.services.trace import trace
 from glmtui.widgets.compare_pane import ComparePane
 from glmtui.widgets.model_rows import machine_from
 from glmtui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
-    from glmtui.screens.compare import CompareScreen
+    from glmtui.screens.compare.screen import CompareScreen
 
     _Base = CompareScreen
 else:
     _Base = object
-
 
 
 class CompareModels(_Base):
@@ -52,10 +51,13 @@ class CompareModels(_Base):
             if said_so_at is not None and loop.time() > said_so_at:
                 said_so_at = None
                 for pane in self.panes:
-                    await pane.chat.log_view.add_notice(Text(
-                        f"✗ Ollama at {app.config.host} is not answering, or has no model yet: nothing was "
-                        "sent. The prompt is in the box; this screen gets ready by itself when it is back.",
-                        style="bold red"))
+                    await pane.chat.log_view.add_notice(
+                        Text(
+                            f"✗ Ollama at {app.config.host} is not answering, or has no model yet: nothing was "
+                            "sent. The prompt is in the box; this screen gets ready by itself when it is back.",
+                            style="bold red",
+                        )
+                    )
                 if self._prompt:
                     self.query_one(PromptInput).insert(self._prompt)
                     self._prompt = None
@@ -94,9 +96,12 @@ class CompareModels(_Base):
             pane.weights = variant.size_bytes if variant else None
             who = "This pane's model" if pane.hidden else pane.model
             size = f" ({variant.size_bytes / 1e9:.0f} GB download)" if variant else ""
-            await pane.chat.log_view.add_notice(Text(
-                f"✗ {who} is not installed on {app.config.host}{size}. F7 pulls it; the other pane still runs.",
-                style="bold"))
+            await pane.chat.log_view.add_notice(
+                Text(
+                    f"✗ {who} is not installed on {app.config.host}{size}. F7 pulls it; the other pane still runs.",
+                    style="bold",
+                )
+            )
             return
         pane.weights = match.size
         try:
@@ -110,9 +115,12 @@ class CompareModels(_Base):
         if pane.weights is None:
             return None
         details, variant = pane.details, self.catalog.find(pane.model)
-        shape, ctx = kv_for(details.model_info if details else None, variant.kv if variant else None,
-                            pane.settings.options.get("num_ctx") or DEFAULT_CONTEXT,
-                            details.context_length if details else None)
+        shape, ctx = kv_for(
+            details.model_info if details else None,
+            variant.kv if variant else None,
+            pane.settings.options.get("num_ctx") or DEFAULT_CONTEXT,
+            details.context_length if details else None,
+        )
         return pane.weights + (shape.cache_bytes(ctx) if shape else 0)
 
     async def _choose_mode(self) -> None:
@@ -124,7 +132,6 @@ class CompareModels(_Base):
         machine = machine_from(await self.glm.sample_now())
         self.mode, self.mode_reason = choose_mode(self._need(a), self._need(b), same, machine.vram_total)
 
-
     def _on_pulls(self, jobs: tuple[PullProgress, ...]) -> None:
         for pane in self.panes:
             if pane.installed:
@@ -132,9 +139,14 @@ class CompareModels(_Base):
             job = next((j for j in jobs if same_model(j.name, pane.model)), None)
             was = pane.pull
             pane.pull = job
-            if job is not None and job.state in ("done", "failed") and (was is None or was.state != job.state):
-                self.run_worker(self._pull_ended(pane, job), group=f"compare-pulled-{pane.side}",
-                                exit_on_error=False)
+            if (
+                job is not None
+                and job.state in ("done", "failed")
+                and (was is None or was.state != job.state)
+            ):
+                self.run_worker(
+                    self._pull_ended(pane, job), group=f"compare-pulled-{pane.side}", exit_on_error=False
+                )
             pane.refresh_title()
 
     async def _pull_ended(self, pane: ComparePane, job: PullProgress) -> None:
@@ -146,10 +158,10 @@ class CompareModels(_Base):
             return
         await self._check_model(pane, installed)
         await self._choose_mode()
-        await pane.chat.log_view.add_notice(Text("✓ Installed: the next prompt goes to this pane too.",
-                                                 style="green"))
+        await pane.chat.log_view.add_notice(
+            Text("✓ Installed: the next prompt goes to this pane too.", style="green")
+        )
         self._refresh_all()
-
 
     def action_pick_model(self) -> None:
         from glmtui.screens.models import ModelsScreen
@@ -161,8 +173,10 @@ class CompareModels(_Base):
         if pane.chat.is_busy:
             self.notify(f"Pane {pane.letter} is streaming: stop it (F8) or let it finish first.", timeout=3)
             return
-        self.app.push_screen(ModelsScreen("installed", pick_for=f"pane {pane.letter}", current=pane.model),
-                             lambda name: self.run_worker(self._set_model(pane, name), exit_on_error=False) if name else None)
+        self.app.push_screen(
+            ModelsScreen("installed", pick_for=f"pane {pane.letter}", current=pane.model),
+            lambda name: self.run_worker(self._set_model(pane, name), exit_on_error=False) if name else None,
+        )
 
     async def _set_model(self, pane: ComparePane, name: str) -> None:
         pane.settings.model = name
@@ -174,7 +188,6 @@ class CompareModels(_Base):
         await self._choose_mode()
         self._refresh_all()
         self.notify(f"Pane {pane.letter}: {name}" + ("" if pane.installed else " (being pulled)"), timeout=3)
-
 
     def action_pull_missing(self) -> None:
         order = sorted(self.panes, key=lambda p: p.side != self.active)

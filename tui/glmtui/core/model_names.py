@@ -21,8 +21,10 @@ def name_problem(name: str) -> str | None:
     if name.count(":") > 1 or name.endswith(":"):
         return f"'{name}' needs exactly one tag after a single ':' (e.g. glm-4.7-flash:q8_0)"
     if not _NAME_RE.match(name):
-        return (f"'{name}' is not a valid model name: use letters, digits, '.', '_' and '-', "
-                "an optional namespace/ and an optional :tag")
+        return (
+            f"'{name}' is not a valid model name: use letters, digits, '.', '_' and '-', "
+            "an optional namespace/ and an optional :tag"
+        )
     return None
 
 

@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from glmtui.services.fit import KvShape
+from glmtui.core.fit import KvShape
 
 CATALOG_PATH = Path(__file__).with_name("catalog.toml")
 KNOWN_CAPABILITIES = frozenset({"thinking", "tools", "vision"})
@@ -78,11 +78,22 @@ def _variant(entry: dict[str, object]) -> Variant:
     if not isinstance(capabilities, list) or not set(capabilities) <= KNOWN_CAPABILITIES:
         raise ValueError(f"capabilities must be a list of {', '.join(sorted(KNOWN_CAPABILITIES))}")
     kv = entry.get("kv")
-    if kv is not None and (not isinstance(kv, list) or len(kv) != 4
-                           or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in kv)):
+    if kv is not None and (
+        not isinstance(kv, list)
+        or len(kv) != 4
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in kv)
+    ):
         raise ValueError("kv must be [layers, kv_heads, key_length, value_length], positive integers")
     tag = text("tag")
     if ":" not in tag:
         raise ValueError(f"tag {tag!r} needs a ':' (model:tag)")
-    return Variant(text("family"), tag, text("quantization"), text("parameters"), int(size * 1e9), context,
-                   tuple(capabilities), KvShape(*kv) if kv is not None else None)
+    return Variant(
+        text("family"),
+        tag,
+        text("quantization"),
+        text("parameters"),
+        int(size * 1e9),
+        context,
+        tuple(capabilities),
+        KvShape(*kv) if kv is not None else None,
+    )

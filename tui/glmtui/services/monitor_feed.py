@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from textual.signal import Signal
 
 from glmtui.config import MonitorIntervals
-from glmtui.errors import GlmTuiError
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.state import MonitorSample, OllamaSnapshot
 from glmtui.services.monitor import Sampler
 from glmtui.services.ollama import OllamaService
-from glmtui.state import MonitorSample, OllamaSnapshot
 
 
 class MonitorFeed:

@@ -44,7 +44,9 @@ class VoteScreen(ModalScreen[Vote | None]):
         with Vertical():
             text = Text()
             text.append("Which side answered better?", style="bold")
-            text.append(f"\nOver {self._rounds} round(s). Voting reveals both models; the vote is kept with the run.")
+            text.append(
+                f"\nOver {self._rounds} round(s). Voting reveals both models; the vote is kept with the run."
+            )
             yield Static(text, classes="dialog-text")
             with Horizontal():
                 yield Button("A better (a)", id="a", variant="primary")
@@ -63,8 +65,14 @@ class VoteScreen(ModalScreen[Vote | None]):
 
 
 # Options a pane may set, with their type: what Ollama's `options` takes for them.
-PANE_OPTIONS: dict[str, type] = {"temperature": float, "top_p": float, "top_k": int, "seed": int,
-                                 "num_ctx": int, "num_predict": int}
+PANE_OPTIONS: dict[str, type] = {
+    "temperature": float,
+    "top_p": float,
+    "top_k": int,
+    "seed": int,
+    "num_ctx": int,
+    "num_predict": int,
+}
 
 
 def parse_options(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
@@ -90,11 +98,14 @@ def parse_options(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]
 class PaneOptionsScreen(ModalScreen[dict[str, Any] | None]):
     """Edit one pane's options. Enter applies; Esc leaves them as they were."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="PaneOptionsScreen") + """
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="PaneOptionsScreen")
+        + """
     PaneOptionsScreen Grid { grid-size: 2; grid-columns: 14 1fr; grid-rows: 1; grid-gutter: 0 1; height: auto; }
     PaneOptionsScreen Input { height: 1; border: none; padding: 0; }
     PaneOptionsScreen #options-problems { color: $error; height: auto; }
     """
+    )
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="options-cancel")]
 
     def __init__(self, title: str, options: Mapping[str, Any]) -> None:
@@ -108,8 +119,12 @@ class PaneOptionsScreen(ModalScreen[dict[str, Any] | None]):
             with Grid():
                 for key in PANE_OPTIONS:
                     yield Label(key)
-                    yield Input(str(self._options.get(key, "")), placeholder="model default", id=f"opt-{key}",
-                                compact=True)
+                    yield Input(
+                        str(self._options.get(key, "")),
+                        placeholder="model default",
+                        id=f"opt-{key}",
+                        compact=True,
+                    )
             yield Static(id="options-problems")
             yield Static(Text("Blank: the model's default. Enter applies, Esc cancels.", style="dim"))
 

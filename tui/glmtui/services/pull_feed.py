@@ -18,12 +18,12 @@ from collections.abc import Callable
 from textual.app import App
 from textual.signal import Signal
 
-from glmtui.errors import GlmTuiError
-from glmtui.model_names import name_problem, same_model
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.model_names import name_problem, same_model
+from glmtui.core.state import PullProgress
 from glmtui.services.library import ModelLibrary
 from glmtui.services.pulls import PullQueue, PullTracker
-from glmtui.state import PullProgress
-from glmtui.trace import trace
+from glmtui.services.trace import trace
 
 PUBLISH_EVERY_S = 0.1
 
@@ -124,8 +124,9 @@ class PullFeed:
         except GlmTuiError as exc:
             self.queue.finish(name, "failed", exc.message, exc.hint)
             return
-        self.queue.finish(name, "failed", "The pull ended before Ollama said success",
-                          "pull it again to resume")
+        self.queue.finish(
+            name, "failed", "The pull ended before Ollama said success", "pull it again to resume"
+        )
 
     def _publish(self, force: bool = False) -> None:
         now = time.monotonic()

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from glmtui.state import GenerationStats
+from glmtui.core.state import GenerationStats
 
 
 class LiveStats:

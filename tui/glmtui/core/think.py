@@ -6,10 +6,14 @@ models without the `thinking` capability are never sent `think` at all; gpt-oss 
 
 from __future__ import annotations
 
-from glmtui.services.ollama import supports_levels
-from glmtui.state import ModelInfo, ThinkSetting
+from glmtui.core.state import ModelInfo, ThinkSetting
 
 LEVELS: tuple[ThinkSetting, ...] = ("low", "medium", "high")
+
+
+def supports_levels(model: str) -> bool:
+    """gpt-oss takes low/medium/high instead of on/off (Ollama's docs name only this family)."""
+    return model.lower().split("/")[-1].startswith("gpt-oss")
 
 
 def effective_think(model: str, info: ModelInfo | None, pref: ThinkSetting) -> ThinkSetting | None:

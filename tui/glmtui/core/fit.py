@@ -60,8 +60,9 @@ def kv_shape(model_info: Mapping[str, object]) -> KvShape | None:
     return KvShape(layers, kv_heads, key, value)
 
 
-def kv_for(model_info: Mapping[str, object] | None, fallback: KvShape | None, context: int,
-           max_context: int | None) -> tuple[KvShape | None, int]:
+def kv_for(
+    model_info: Mapping[str, object] | None, fallback: KvShape | None, context: int, max_context: int | None
+) -> tuple[KvShape | None, int]:
     """The KV shape to count (model_info's, else the fallback: the catalogue's) and the context,
     capped at the model's own maximum."""
     shape = (kv_shape(model_info) if model_info else None) or fallback

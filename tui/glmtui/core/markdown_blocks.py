@@ -40,8 +40,12 @@ def settle_point(text: str, start: int) -> int:
                 fence = marker
             elif not line.strip():
                 boundary = end + 1
-        elif marker is not None and marker[0] == fence[0] and len(marker) >= len(fence) \
-                and not line.strip().strip(marker[0]):
+        elif (
+            marker is not None
+            and marker[0] == fence[0]
+            and len(marker) >= len(fence)
+            and not line.strip().strip(marker[0])
+        ):
             fence = None  # a closing fence: same char, at least as long, nothing after it
         position = end + 1
     return boundary

@@ -19,17 +19,25 @@ from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from glmtui.catalog import load_catalog
-from glmtui.errors import GlmTuiError
-from glmtui.model_names import same_model
+from glmtui.core.catalog import load_catalog
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.model_names import same_model
+from glmtui.core.think import next_think
 from glmtui.paths import data_dir
-from glmtui.screens.compare_models import CompareModels
+from glmtui.screens.compare.models import CompareModels
 from glmtui.services.compare import (
-    CompareRun, Round, RunMode, Vote, VoteRecord, comparable, round_metrics, session_metrics, vote_summary,
+    CompareRun,
+    Round,
+    RunMode,
+    Vote,
+    VoteRecord,
+    comparable,
+    round_metrics,
+    session_metrics,
+    vote_summary,
 )
 from glmtui.services.compare_export import compare_markdown
 from glmtui.services.conversation_export import write_export
-from glmtui.think import next_think
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.compare_pane import ComparePane, PaneSettings
 from glmtui.widgets.compare_strip import ComparisonStrip
@@ -64,8 +72,14 @@ class CompareScreen(CompareModels, Screen[None]):
         Binding("ctrl+q", "app.quit", "Quit", show=False, id="compare-quit"),
     ]
 
-    def __init__(self, model_a: str | None, model_b: str | None, prompt: str | None = None,
-                 *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        model_a: str | None,
+        model_b: str | None,
+        prompt: str | None = None,
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
         super().__init__()
         self._wanted = (model_a, model_b)
         self._prompt = prompt
@@ -87,12 +101,16 @@ class CompareScreen(CompareModels, Screen[None]):
         config = app.config
         yield Static(id="compare-title")
         with Container(id="panes"):
-            for side, model in zip("ab", self._wanted):
+            for side, model in zip("ab", self._wanted, strict=False):
                 settings = PaneSettings(model or "", app.think_pref, dict(config.options))
-                yield ComparePane(side, app.service, settings, system=config.system, keep_alive=config.keep_alive)
+                yield ComparePane(
+                    side, app.service, settings, system=config.system, keep_alive=config.keep_alive
+                )
         yield ComparisonStrip(id="strip")
-        yield PromptInput(id="compare-prompt",
-                          placeholder="One prompt for both  (Enter sends · Esc stops both · F8 the focused one)")
+        yield PromptInput(
+            id="compare-prompt",
+            placeholder="One prompt for both  (Enter sends · Esc stops both · F8 the focused one)",
+        )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -139,8 +157,11 @@ class CompareScreen(CompareModels, Screen[None]):
             self.notify("A reply is still streaming: Esc stops both, F8 the focused one.", severity="warning")
             return
         if not self.ready:
-            self.notify("Waiting for Ollama to list the models: the prompt is kept; Enter again once this "
-                        "screen says ready.", severity="warning")
+            self.notify(
+                "Waiting for Ollama to list the models: the prompt is kept; Enter again once this "
+                "screen says ready.",
+                severity="warning",
+            )
             return
         event.input.clear()
         await self.send_round(event.text)
@@ -152,22 +173,26 @@ class CompareScreen(CompareModels, Screen[None]):
             box = self.query_one(PromptInput)
             if not box.text:
                 box.insert(prompt)
-            self.notify("Neither model is installed: F7 pulls the focused pane's. The prompt is kept.",
-                        severity="warning")
+            self.notify(
+                "Neither model is installed: F7 pulls the focused pane's. The prompt is kept.",
+                severity="warning",
+            )
             return
         round_ = Round(prompt, a.model, b.model, self.mode)
         self.run.rounds.append(round_)
         ready = [pane for pane in self.panes if pane.installed]
         for pane in self.panes:
             if not pane.installed:
-                await pane.chat.log_view.add_notice(Text(
-                    "✗ Not sent: this pane's model is not installed. F7 pulls it.", style="bold red"))
+                await pane.chat.log_view.add_notice(
+                    Text("✗ Not sent: this pane's model is not installed. F7 pulls it.", style="bold red")
+                )
         loaded = await self._loaded_models()
         for pane in ready:
             queued = self.mode == "sequential" and pane.side == "b" and a in ready
             pane.live = None  # the title must not show the last round's figures meanwhile
-            turn = await pane.chat.send(prompt, pane.request(),
-                                        queued="queued: runs when A has finished" if queued else None)
+            turn = await pane.chat.send(
+                prompt, pane.request(), queued="queued: runs when A has finished" if queued else None
+            )
             setattr(round_, pane.side, turn)
             if round_.stopped:  # Esc came while the prompt was being shown: send nothing more
                 pane.chat.stop()
@@ -175,7 +200,9 @@ class CompareScreen(CompareModels, Screen[None]):
                 self._mark_loading(pane, loaded)
         round_.sent = True
         # Saved now (the prompt, who it went to) and again when it ends: a quit mid-round loses nothing.
-        self.run_worker(self.glm.sessions.journal.compare_run(self.run), group="compare-save", exit_on_error=False)
+        self.run_worker(
+            self.glm.sessions.journal.compare_run(self.run), group="compare-save", exit_on_error=False
+        )
         self._live_timer.resume()
         self._refresh_all()
         if round_.ended:
@@ -222,7 +249,9 @@ class CompareScreen(CompareModels, Screen[None]):
     async def _reply_ended(self, pane: ComparePane) -> None:
         b = self.pane("b")
         if pane.side == "a" and b.chat.is_queued:
-            self.run_worker(self._start_b(), group="compare-start-b", exit_on_error=False)  # sequential: B's turn now
+            self.run_worker(
+                self._start_b(), group="compare-start-b", exit_on_error=False
+            )  # sequential: B's turn now
         pane.refresh_title()
         round_ = self.run.rounds[-1] if self.run.rounds else None
         if round_ is not None and round_.ended:
@@ -232,7 +261,9 @@ class CompareScreen(CompareModels, Screen[None]):
         if not self.busy:
             self._live_timer.pause()
         self._refresh_all()
-        self.run_worker(self.glm.sessions.journal.compare_run(self.run), group="compare-save", exit_on_error=False)
+        self.run_worker(
+            self.glm.sessions.journal.compare_run(self.run), group="compare-save", exit_on_error=False
+        )
 
     def _tick(self) -> None:
         for pane in self.panes:
@@ -256,13 +287,19 @@ class CompareScreen(CompareModels, Screen[None]):
         counted = len(comparable(rounds))
         notes: list[Text] = []
         if self.run.blind and not self.run.revealed and rounds:
-            notes.append(Text("Blind run: F6 votes for the better side and reveals the models.", style="italic"))
+            notes.append(
+                Text("Blind run: F6 votes for the better side and reveals the models.", style="italic")
+            )
         if self.run.vote is not None:
             notes += [Text(f"Votes: {line}", style="dim") for line in vote_summary(self.glm.compare_votes)]
         last = rounds[-1] if rounds else None
         self.query_one(ComparisonStrip).show(
-            round_metrics(last) if last else [], session_metrics(rounds),
-            names=self.names(), rounds=counted, notes=notes)
+            round_metrics(last) if last else [],
+            session_metrics(rounds),
+            names=self.names(),
+            rounds=counted,
+            notes=notes,
+        )
 
     def _refresh_title(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -301,12 +338,17 @@ class CompareScreen(CompareModels, Screen[None]):
         pane.refresh_title()
 
     def action_options(self) -> None:
-        from glmtui.screens.compare_dialogs import PaneOptionsScreen
+        from glmtui.screens.compare.dialogs import PaneOptionsScreen
 
         pane = self.pane(self.active)
-        self.app.push_screen(PaneOptionsScreen(f"Options for pane {pane.letter}", pane.settings.options),
-                             lambda options: self.run_worker(self._set_options(pane, options), exit_on_error=False)
-                             if options is not None else None)
+        self.app.push_screen(
+            PaneOptionsScreen(f"Options for pane {pane.letter}", pane.settings.options),
+            lambda options: (
+                self.run_worker(self._set_options(pane, options), exit_on_error=False)
+                if options is not None
+                else None
+            ),
+        )
 
     async def _set_options(self, pane: ComparePane, options: dict[str, Any]) -> None:
         pane.set_options(options)
@@ -325,13 +367,19 @@ class CompareScreen(CompareModels, Screen[None]):
             self.notify("Blind runs need both models installed (F7 pulls a missing one).", timeout=4)
             return
         if self.run.rounds:
-            from glmtui.screens.confirm import ConfirmScreen
+            from glmtui.screens.dialogs.confirm import ConfirmScreen
 
             on = "off" if self.run.blind else "on"
-            message = Text(f"Turn blind mode {on}? That starts a new comparison: both panes are cleared "
-                           "(Ctrl+S exports this one first).")
-            self.app.push_screen(ConfirmScreen(message, yes="New comparison"),
-                                 lambda yes: self.run_worker(self.new_run(not self.run.blind), exit_on_error=False) if yes else None)
+            message = Text(
+                f"Turn blind mode {on}? That starts a new comparison: both panes are cleared "
+                "(Ctrl+S exports this one first)."
+            )
+            self.app.push_screen(
+                ConfirmScreen(message, yes="New comparison"),
+                lambda yes: (
+                    self.run_worker(self.new_run(not self.run.blind), exit_on_error=False) if yes else None
+                ),
+            )
             return
         self.run_worker(self.new_run(not self.run.blind), exit_on_error=False)
 
@@ -356,11 +404,13 @@ class CompareScreen(CompareModels, Screen[None]):
             a.pull, b.pull = b.pull, a.pull
         self._refresh_all()
         if blind:
-            self.notify("Blind run: the models are on random sides and hidden until you vote (F6).", timeout=4)
+            self.notify(
+                "Blind run: the models are on random sides and hidden until you vote (F6).", timeout=4
+            )
         self.query_one(PromptInput).focus()
 
     def action_vote(self) -> None:
-        from glmtui.screens.compare_dialogs import VoteScreen
+        from glmtui.screens.compare.dialogs import VoteScreen
 
         if not self.run.blind:
             self.notify("Votes are for blind runs: Ctrl+B starts one.", timeout=3)
@@ -380,7 +430,9 @@ class CompareScreen(CompareModels, Screen[None]):
         a, b = self.panes
         self.run.vote = vote
         self.glm.compare_votes.append(VoteRecord(a.model, b.model, vote, len(self.run.rounds)))
-        self.run_worker(self.glm.sessions.journal.compare_run(self.run), group="compare-save", exit_on_error=False)
+        self.run_worker(
+            self.glm.sessions.journal.compare_run(self.run), group="compare-save", exit_on_error=False
+        )
         self._refresh_all()
         winner = {"a": f"A ({a.model})", "b": f"B ({b.model})", "tie": "a tie"}[vote]
         self.notify(f"You chose {winner}. A was {a.model}, B was {b.model}.", title="Blind vote", timeout=6)
@@ -397,4 +449,3 @@ class CompareScreen(CompareModels, Screen[None]):
             return
         self.notify(f"Saved to {path}", title="Export", timeout=6)
         self.last_export = path
-

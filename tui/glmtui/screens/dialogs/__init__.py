@@ -1,0 +1,1 @@
+"""Small modal dialogs shared by screens: confirm, copy, rename."""
