@@ -7,11 +7,8 @@ import glmtui
 
 ROOT = Path(glmtui.__file__).parent
 UI_FREE = [
-    *sorted((ROOT / "services").glob("*.py")),
-    ROOT / "state.py",
-    ROOT / "hosts.py",
-    ROOT / "sanitize.py",
-    ROOT / "errors.py",
+    *sorted((ROOT / "core").glob("*.py")),
+    *sorted((ROOT / "services").rglob("*.py")),
     ROOT / "config.py",
 ]
 

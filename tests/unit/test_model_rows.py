@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from glmtui.core.catalog import load_catalog
-from glmtui.core.fit import GIB, Fit
+from glmtui.core.fit import GIB, Fit, machine_from
 from glmtui.core.state import GpuReading, GpuSnapshot, ModelDetails, ModelInfo, MonitorSample, SystemReading
-from glmtui.widgets.model_rows import TYPED_KEY, ago, catalogue_rows, fit_cell, installed_rows, machine_from
+from glmtui.widgets.model_rows import TYPED_KEY, ago, catalogue_rows, fit_cell, installed_rows
 
 MODELS = [
     ModelInfo("glm-4.7-flash:latest", 19_000_000_000, "glm4moelite", "29.9B", "Q4_K_M"),

@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from glmtui.core.state import MonitorSample
+from glmtui.core.units import short_gpu_name
+
 GIB = 1024**3
 F16_BYTES = 2
 DEFAULT_CONTEXT = 4096  # Ollama's default num_ctx: what a fit assumes unless one is set
@@ -117,3 +120,63 @@ def estimate(
     if ram_free is not None and needed > vram_total + ram_free:
         return Fit("wont", needed, vram_total, free, ram_free=ram_free)
     return Fit("partial", needed, vram_total, free, (needed - vram_total) / needed, ram_free)
+
+
+def vram_need(
+    weights: int,
+    model_info: Mapping[str, object] | None,
+    fallback: KvShape | None,
+    context: int,
+    max_context: int | None,
+) -> tuple[int, int | None, int]:
+    """What a model needs at a context: (weights + KV-cache bytes, the KV-cache bytes or None when the
+    shape is unknown, the context counted). The one rule the models and compare screens share."""
+    shape, counted = kv_for(model_info, fallback, context, max_context)
+    cache = shape.cache_bytes(counted) if shape else None
+    return weights + (cache or 0), cache, counted
+
+
+@dataclass(frozen=True, slots=True)
+class Machine:
+    """This machine's GPUs and free RAM, as the fit estimate needs them."""
+
+    vram_total: int | None
+    vram_free: int | None
+    ram_free: int | None
+    label: str  # e.g. "1× NVIDIA GeForce RTX 4090, 24.0 GiB" or why there is no GPU information
+
+
+def machine_from(sample: MonitorSample | None) -> Machine:
+    if sample is None:
+        return Machine(None, None, None, "no GPU information yet")
+    system = sample.system
+    ram_free = system.ram_total - system.ram_used if system is not None else None
+    gpus = [g for g in sample.gpu.gpus if g.memory_total]
+    if not gpus:
+        return Machine(None, None, ram_free, sample.gpu.status or "no NVIDIA GPU")
+    total = sum(g.memory_total or 0 for g in gpus)
+    free = sum((g.memory_total or 0) - (g.memory_used or 0) for g in gpus)
+    names = dict.fromkeys(short_gpu_name(g.name) for g in gpus)
+    label = f"{len(gpus)}× {' + '.join(names)}, {total / GIB:.1f} GiB ({free / GIB:.1f} free)"
+    return Machine(total, free, ram_free, label)
+
+
+def fit_on(
+    machine: Machine,
+    weights: int,
+    model_info: Mapping[str, object] | None,
+    fallback: KvShape | None,
+    context: int,
+    max_context: int | None,
+) -> tuple[Fit, int | None, int]:
+    """The verdict on this machine, the KV-cache bytes it counted (None: unknown) and the context."""
+    shape, counted = kv_for(model_info, fallback, context, max_context)
+    fit = estimate(
+        weights,
+        shape,
+        counted,
+        vram_total=machine.vram_total,
+        vram_free=machine.vram_free,
+        ram_free=machine.ram_free,
+    )
+    return fit, shape.cache_bytes(counted) if shape else None, counted

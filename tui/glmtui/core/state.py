@@ -110,20 +110,15 @@ class Conversation:
 
 @dataclass(frozen=True, slots=True)
 class ModelInfo:
-    """An installed model as `/api/tags` and `/api/show` describe it."""
+    """An installed model as the listing (`/api/tags`) describes it; `ModelDetails` is what `/api/show` adds."""
 
     name: str
     size: int = 0
     family: str = ""
     parameter_size: str = ""
     quantization: str = ""
-    capabilities: tuple[str, ...] = ()
     modified_at: float | None = None  # epoch seconds
     digest: str = ""
-
-    @property
-    def can_think(self) -> bool:
-        return "thinking" in self.capabilities
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +135,10 @@ class ModelDetails:
     template: str = ""
     license: str = ""
     model_info: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def can_think(self) -> bool:
+        return "thinking" in self.capabilities
 
 
 # -- pulls -----------------------------------------------------------------------------------------

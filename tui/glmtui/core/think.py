@@ -6,7 +6,7 @@ models without the `thinking` capability are never sent `think` at all; gpt-oss 
 
 from __future__ import annotations
 
-from glmtui.core.state import ModelInfo, ThinkSetting
+from glmtui.core.state import ModelDetails, ThinkSetting
 
 LEVELS: tuple[ThinkSetting, ...] = ("low", "medium", "high")
 
@@ -16,7 +16,7 @@ def supports_levels(model: str) -> bool:
     return model.lower().split("/")[-1].startswith("gpt-oss")
 
 
-def effective_think(model: str, info: ModelInfo | None, pref: ThinkSetting) -> ThinkSetting | None:
+def effective_think(model: str, info: ModelDetails | None, pref: ThinkSetting) -> ThinkSetting | None:
     """What this model gets: None (never sent) unless its capabilities include thinking."""
     if info is None or not info.can_think:
         return None

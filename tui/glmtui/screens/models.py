@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 
 from glmtui.core.catalog import Variant, load_catalog
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.fit import DEFAULT_CONTEXT, Fit, KvShape, estimate, kv_for
+from glmtui.core.fit import DEFAULT_CONTEXT, Fit, KvShape, Machine, fit_on, machine_from
 from glmtui.core.model_names import same_model
 from glmtui.core.state import ModelDetails, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress
 from glmtui.widgets.model_details import ModelDetailsView, fit_text, installed_text, variant_text
@@ -28,11 +28,9 @@ from glmtui.widgets.model_rows import (
     CATALOGUE_COLUMNS,
     INSTALLED_COLUMNS,
     TYPED_KEY,
-    Machine,
     Row,
     catalogue_rows,
     installed_rows,
-    machine_from,
 )
 from glmtui.widgets.pull_list import PullList
 from glmtui.widgets.table_keys import move_row, row_bindings
@@ -202,12 +200,7 @@ class ModelsScreen(Screen[str | None]):
         self, weights: int, info: dict[str, object] | None, fallback: KvShape | None, max_ctx: int | None
     ) -> tuple[Fit, int | None, int]:
         """The verdict, the KV-cache bytes it counted (None: unknown) and the context it assumed."""
-        shape, context = kv_for(info, fallback, self.context, max_ctx)
-        m = self.machine
-        fit = estimate(
-            weights, shape, context, vram_total=m.vram_total, vram_free=m.vram_free, ram_free=m.ram_free
-        )
-        return fit, shape.cache_bytes(context) if shape else None, context
+        return fit_on(self.machine, weights, info, fallback, self.context, max_ctx)
 
     def _installed_fit(self, model: ModelInfo) -> tuple[Fit, int | None, int]:
         details = self.details.get(model.name)

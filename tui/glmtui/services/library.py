@@ -8,7 +8,6 @@ error texts (a full disk, a missing manifest) are passed on verbatim, sanitised.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.model_names import name_problem
@@ -31,27 +30,8 @@ class ModelLibrary:
         return await self.service.list_models()
 
     async def details(self, name: str) -> ModelDetails:
-        """`/api/show` for one model: parameters, template, licence and model_info."""
-        try:
-            response = await self.service.client.show(name)
-        except Exception as exc:
-            raise self.service.map_error(exc, name) from exc
-        info: dict[str, Any] = dict(response.modelinfo or {})
-        arch = info.get("general.architecture")
-        context = info.get(f"{arch}.context_length") if isinstance(arch, str) else None
-        details = response.details
-        return ModelDetails(
-            name=name,
-            family=sanitize(details.family or "") if details else "",
-            parameter_size=sanitize(details.parameter_size or "") if details else "",
-            quantization=sanitize(details.quantization_level or "") if details else "",
-            capabilities=tuple(response.capabilities or ()),
-            context_length=context if isinstance(context, int) else None,
-            parameters=sanitize(response.parameters or ""),
-            template=sanitize(response.template or ""),
-            license=sanitize(response.license or ""),
-            model_info=info,
-        )
+        """`/api/show` for one model (the service's reading of it, one type for the whole app)."""
+        return await self.service.show(name)
 
     async def pull(self, name: str) -> AsyncIterator[PullUpdate]:
         """Stream `/api/pull` progress. Raises GlmTuiError; a malformed name is refused unsent."""

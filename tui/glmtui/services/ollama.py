@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.sanitize import sanitize
-from glmtui.core.state import GenerationStats, LoadedModel, ModelInfo, ThinkSetting
+from glmtui.core.state import GenerationStats, LoadedModel, ModelDetails, ModelInfo, ThinkSetting
 from glmtui.core.stats import LiveStats, final_stats
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class OllamaService:
         self.first_token_timeout = first_token_timeout
         self.stall_timeout = stall_timeout
         self._client: ollama.AsyncClient | None = None
-        self._show_cache: dict[str, ModelInfo] = {}
+        self._show_cache: dict[str, ModelDetails] = {}
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -180,24 +180,34 @@ class OllamaService:
             )
         return models
 
-    async def show(self, model: str) -> ModelInfo:
-        """Model details including capabilities (cached: they do not change while installed)."""
+    async def show(self, model: str) -> ModelDetails:
+        """Everything `/api/show` says: capabilities, parameters, template, licence and model_info.
+
+        Cached per name: it does not change while the model is installed (`forget` after a delete)."""
         if model in self._show_cache:
             return self._show_cache[model]
         try:
             response = await self.client.show(model)
         except Exception as exc:
             raise self.map_error(exc, model) from exc
+        info: dict[str, Any] = dict(response.modelinfo or {})
+        arch = info.get("general.architecture")
+        context = info.get(f"{arch}.context_length") if isinstance(arch, str) else None
         details = response.details
-        info = ModelInfo(
+        shown = ModelDetails(
             name=model,
-            family=(details.family or "") if details else "",
-            parameter_size=(details.parameter_size or "") if details else "",
-            quantization=(details.quantization_level or "") if details else "",
+            family=sanitize(details.family or "") if details else "",
+            parameter_size=sanitize(details.parameter_size or "") if details else "",
+            quantization=sanitize(details.quantization_level or "") if details else "",
             capabilities=tuple(response.capabilities or ()),
+            context_length=context if isinstance(context, int) else None,
+            parameters=sanitize(response.parameters or ""),
+            template=sanitize(response.template or ""),
+            license=sanitize(response.license or ""),
+            model_info=info,
         )
-        self._show_cache[model] = info
-        return info
+        self._show_cache[model] = shown
+        return shown
 
     def forget(self, model: str) -> None:
         """Drop cached `/api/show` facts (after a delete: a later pull of that name may differ)."""

@@ -7,13 +7,13 @@ what hold a loaded model's memory and do the CPU work for layers that did not fi
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
 import psutil
 
 from glmtui.core.state import OllamaProcessReading, SystemReading
-import contextlib
 
 CHILDREN_S = 5.0  # runners come and go as models load and unload
 

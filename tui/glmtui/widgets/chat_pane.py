@@ -7,6 +7,7 @@ exclusive workers cancel only within their own node.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,6 @@ from glmtui.services.trace import enabled as trace_enabled
 from glmtui.services.trace import trace
 from glmtui.widgets.chat_log import MOUNTED_TURNS, ChatLog
 from glmtui.widgets.message import ReplyView, UserMessage
-import contextlib
 
 
 @dataclass

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from glmtui.core.state import ModelDetails, ModelInfo, PullProgress, ThinkSetting, Turn, TurnStatus
+from glmtui.core.state import ModelDetails, PullProgress, ThinkSetting, Turn, TurnStatus
 from glmtui.core.stats import LiveStats, format_rate, format_seconds
 from glmtui.core.think import effective_think
 from glmtui.services.ollama import OllamaService
@@ -69,8 +69,7 @@ class ComparePane(Vertical):
         self.letter = side.upper()
         self.settings = settings
         self.keep_alive = keep_alive
-        self.info: ModelInfo | None = None  # None: not known (yet), or not installed
-        self.details: ModelDetails | None = None
+        self.details: ModelDetails | None = None  # `/api/show`; None: not known (yet), or not installed
         self.weights: int | None = None  # bytes on disk (installed) or the catalogue's download size
         self.installed: bool | None = None  # None: not checked yet
         self.model_loading = False  # the model was not in memory when the request went out
@@ -91,7 +90,7 @@ class ComparePane(Vertical):
 
     @property
     def think(self) -> ThinkSetting | None:
-        return effective_think(self.model, self.info, self.settings.think_pref)
+        return effective_think(self.model, self.details, self.settings.think_pref)
 
     def request(self) -> GenerationRequest:
         return GenerationRequest(

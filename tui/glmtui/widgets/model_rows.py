@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 
 from rich.text import Text
 
 from glmtui.core.catalog import Variant
 from glmtui.core.fit import GIB, Fit
 from glmtui.core.model_names import same_model
-from glmtui.core.state import ModelDetails, ModelInfo, MonitorSample
+from glmtui.core.state import ModelDetails, ModelInfo
 from glmtui.widgets.monitor.format import human_bytes
 
 TYPED_KEY = "\x00typed"  # the row that pulls whatever name:tag was typed
@@ -37,39 +36,6 @@ FIT_STYLE = {"fits": "green", "partial": "yellow", "wont": "red", "unknown": "di
 CAPABILITY_MARKS = (("thinking", "think"), ("tools", "tools"), ("vision", "vision"))
 
 Row = tuple[str, list[Text]]
-
-
-@dataclass(frozen=True, slots=True)
-class Machine:
-    """This machine's GPUs and free RAM, as the fit estimate needs them."""
-
-    vram_total: int | None
-    vram_free: int | None
-    ram_free: int | None
-    label: str  # e.g. "1× NVIDIA GeForce RTX 4090, 24.0 GiB" or why there is no GPU information
-
-
-def machine_from(sample: MonitorSample | None) -> Machine:
-    if sample is None:
-        return Machine(None, None, None, "no GPU information yet")
-    system = sample.system
-    ram_free = system.ram_total - system.ram_used if system is not None else None
-    gpus = [g for g in sample.gpu.gpus if g.memory_total]
-    if not gpus:
-        return Machine(None, None, ram_free, sample.gpu.status or "no NVIDIA GPU")
-    total = sum(g.memory_total or 0 for g in gpus)
-    free = sum((g.memory_total or 0) - (g.memory_used or 0) for g in gpus)
-    names = dict.fromkeys(_short_gpu_name(g.name) for g in gpus)
-    label = f"{len(gpus)}× {' + '.join(names)}, {total / GIB:.1f} GiB ({free / GIB:.1f} free)"
-    return Machine(total, free, ram_free, label)
-
-
-def _short_gpu_name(name: str) -> str:
-    """`NVIDIA GeForce RTX 4090` → `RTX 4090`: the vendor words carry no information here."""
-    for prefix in ("NVIDIA GeForce ", "NVIDIA "):
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    return name
 
 
 def fit_cell(fit: Fit) -> Text:

@@ -13,13 +13,12 @@ from rich.text import Text
 from textual import work
 
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.fit import DEFAULT_CONTEXT, kv_for
+from glmtui.core.fit import DEFAULT_CONTEXT, machine_from, vram_need
 from glmtui.core.model_names import same_model
 from glmtui.core.state import ModelInfo, PullProgress
 from glmtui.services.compare import choose_mode
 from glmtui.services.trace import trace
 from glmtui.widgets.compare_pane import ComparePane
-from glmtui.widgets.model_rows import machine_from
 from glmtui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
@@ -90,7 +89,7 @@ class CompareModels(_Base):
         app = self.glm
         match = next((m for m in installed if same_model(pane.model, m.name)), None)
         pane.installed = match is not None
-        pane.info = pane.details = None
+        pane.details = None
         if match is None:
             variant = self.catalog.find(pane.model)
             pane.weights = variant.size_bytes if variant else None
@@ -105,7 +104,6 @@ class CompareModels(_Base):
             return
         pane.weights = match.size
         try:
-            pane.info = await app.service.show(match.name)
             pane.details = await app.library.details(match.name)
         except GlmTuiError as exc:
             self.notify(f"{pane.model}: {exc.message}", title="Compare", severity="warning")
@@ -115,13 +113,14 @@ class CompareModels(_Base):
         if pane.weights is None:
             return None
         details, variant = pane.details, self.catalog.find(pane.model)
-        shape, ctx = kv_for(
+        needed, _, _ = vram_need(
+            pane.weights,
             details.model_info if details else None,
             variant.kv if variant else None,
             pane.settings.options.get("num_ctx") or DEFAULT_CONTEXT,
             details.context_length if details else None,
         )
-        return pane.weights + (shape.cache_bytes(ctx) if shape else 0)
+        return needed
 
     async def _choose_mode(self) -> None:
         a, b = self.panes

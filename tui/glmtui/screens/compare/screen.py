@@ -397,7 +397,6 @@ class CompareScreen(CompareModels, Screen[None]):
         if blind and self._rng.random() < 0.5:
             a, b = self.panes
             a.settings, b.settings = b.settings, a.settings
-            a.info, b.info = b.info, a.info
             a.details, b.details = b.details, a.details
             a.weights, b.weights = b.weights, a.weights
             a.installed, b.installed = b.installed, a.installed

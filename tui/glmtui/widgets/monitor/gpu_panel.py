@@ -6,19 +6,12 @@ from rich.text import Text
 from textual.reactive import reactive
 
 from glmtui.core.state import GpuReading, GpuSnapshot
+from glmtui.core.units import short_gpu_name
 from glmtui.widgets.monitor.format import gib, label_value, level, memory, meter_line, sparkline
 from glmtui.widgets.monitor.lines_panel import LinesPanel
 
 COMPACT_BELOW = 30  # content columns: narrower drops sparklines and the process list
 MAX_PROCESSES = 3
-
-
-def short_gpu_name(name: str) -> str:
-    """`NVIDIA GeForce RTX 4090` → `RTX 4090`: the vendor is implied in a panel that only shows NVIDIA."""
-    for prefix in ("NVIDIA ", "GeForce ", "Tesla "):
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-    return name
 
 
 class GpuPanel(LinesPanel):
