@@ -131,10 +131,10 @@ async def models_mid_pull(sim: Simulator) -> None:
         while screen.table.selected_key != "glm-4.7-flash:bf16":
             await pilot.press("down")
         await pilot.press("enter")
-        await until(lambda: any(j.fraction and j.fraction > 0.345 and j.eta_s for j in app.pull_feed.jobs))
+        await until(lambda: any(j.fraction and j.fraction > 0.345 and j.eta_s for j in app.pulls.jobs))
         await pilot.pause(3.0)  # a few seconds of this pull's own bytes for the speed
         app.save_screenshot("models.svg", str(HERE))
-        app.pull_feed.cancel("glm-4.7-flash:bf16")
+        app.pulls.cancel("glm-4.7-flash:bf16")
 
 
 async def compare(sim: Simulator) -> None:

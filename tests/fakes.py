@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from glmtui.config import MonitorIntervals
-from glmtui.core.state import SystemReading
+from glmtui.core.state import MonitorIntervals, SystemReading
 from glmtui.services.fake_nvml import GIB, ScriptedGpu, ScriptedNvml
 from glmtui.services.monitor import Sampler
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
 
-from glmtui.app import GlmTuiApp
+from glmtui.app import DEFAULT_STORE, GlmTuiApp
 from glmtui.config import Config
 from glmtui.core.state import Turn, TurnStatus
 from glmtui.services.monitor import Sampler
@@ -23,11 +24,17 @@ def make_app(
     *,
     sampler: Sampler | None = None,
     compare: tuple[str, str, str | None] | None = None,
+    store_path: Path | None = DEFAULT_STORE,
     **config: Any,
 ) -> GlmTuiApp:
     """The app on the simulator, with a scripted GPU and machine (never this machine's real ones)."""
     config.setdefault("stall_timeout", 5.0)
-    app = GlmTuiApp(Config(host=url, **config), sampler=sampler or scripted_sampler(), compare=compare)
+    app = GlmTuiApp(
+        Config(host=url, **config),
+        sampler=sampler or scripted_sampler(),
+        compare=compare,
+        store_path=store_path,
+    )
     app.online_poll_s = 0.2
     app.offline_poll_s = 0.2
     return app

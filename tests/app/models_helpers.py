@@ -50,7 +50,7 @@ async def typed(pilot: Pilot[None], screen: ModelsScreen, text: str) -> None:
 
 
 def job(app: GlmTuiApp, name: str) -> PullProgress | None:
-    return app.pull_feed.queue.find(name)
+    return app.pulls.find(name)
 
 
 async def pull_ends(app: GlmTuiApp, name: str, timeout: float = 15.0) -> PullProgress:

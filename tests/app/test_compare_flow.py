@@ -253,7 +253,7 @@ async def test_blind_vote_is_saved_and_reveals_the_models(sim: Simulator) -> Non
         )
         # The run and its vote are in the store.
         await wait_until(
-            lambda: app.sessions.journal.store.votes() == [(QWEN, GLM, "b", 1)],  # type: ignore[union-attr]
+            lambda: app.journal.store.votes() == [(QWEN, GLM, "b", 1)],  # type: ignore[union-attr]
             what="the vote saved",
         )
 

@@ -10,7 +10,8 @@ from glmtui.core.state import TurnStatus
 from glmtui.paths import db_path
 from glmtui.screens.chat import ChatScreen
 from glmtui.screens.dialogs.confirm import ConfirmScreen
-from glmtui.screens.history import HistoryScreen, RenameScreen
+from glmtui.screens.dialogs.rename import RenameScreen
+from glmtui.screens.history import HistoryScreen
 from glmtui.services.store import Store
 from glmtui.simulator import Fault, Simulator
 from tests.app.helpers import finished, make_app, pane, ready, screen_text, send
@@ -122,7 +123,7 @@ async def test_continue_resumes_the_last_conversation_with_its_model(sim: Simula
         await pilot.app.switch_model("gpt-oss:20b")
         await finished(await send(pilot, "remember this"))
     again = make_app(sim.url, model=GLM)
-    again._continue_last = True
+    again.continue_last = True
     async with again.run_test(size=(120, 40)):
         await wait_until(lambda: len(pane(again).conversation.turns) == 1, what="the conversation resumed")
         await ready(again)
@@ -139,7 +140,7 @@ async def test_a_500_turn_conversation_mounts_only_the_last_turns(sim: Simulator
     for i in range(500):
         save(store, conversation, make_turn(f"prompt {i}"))
     app = make_app(sim.url, model=GLM)
-    app._continue_last = True
+    app.continue_last = True
     async with app.run_test(size=(120, 40)):
         await wait_until(lambda: len(pane(app).conversation.turns) == 500, what="the resume")
         log = pane(app).log_view
@@ -152,9 +153,9 @@ async def test_a_500_turn_conversation_mounts_only_the_last_turns(sim: Simulator
 
 async def test_without_a_usable_store_the_app_still_chats(sim: Simulator, tmp_path: Path) -> None:
     (tmp_path / "blocked").write_text("a file where the data folder should be")
-    app = make_app(sim.url, model=GLM)
-    app.sessions.__init__(app, tmp_path / "blocked" / "glmtui.db")  # as if the data dir were unusable
-    assert not app.sessions.journal.enabled and "History is off" in app.sessions.problems[0]
+    # As if the data dir were unusable: a file stands where the folder should be.
+    app = make_app(sim.url, model=GLM, store_path=tmp_path / "blocked" / "glmtui.db")
+    assert not app.journal.enabled and any("History is off" in problem for problem in app.problems)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
         turn = await finished(await send(pilot, "still works"))

@@ -45,7 +45,7 @@ def test_every_binding_has_an_id_and_every_id_can_be_rebound() -> None:
 async def test_keymap_rebinds_stop_and_unknown_ids_are_reported(sim: Simulator) -> None:
     sim.rate = 30.0
     app = make_app(sim.url, model=GLM, keymap={"stop-reply": "f9", "no-such-binding": "f10"})
-    assert any("no-such-binding" in problem for problem in app._problems)
+    assert any("no-such-binding" in problem for problem in app.problems)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
         turn = await send(pilot, "stop me with f9")
@@ -144,7 +144,7 @@ async def test_a_theme_picked_is_remembered_for_the_next_run(sim: Simulator) -> 
         await pilot.press("enter")
         await wait_until(lambda: app.theme == "glmtui-light", what="the theme to change")
         await wait_until(
-            lambda: app.sessions.journal.store.get_setting("theme") == "glmtui-light",  # type: ignore[union-attr]
+            lambda: app.journal.store.get_setting("theme") == "glmtui-light",  # type: ignore[union-attr]
             what="the choice saved",
         )
     again = make_app(sim.url, model=GLM)

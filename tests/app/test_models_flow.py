@@ -111,13 +111,13 @@ async def test_dropped_pull_says_so_and_pulling_again_resumes(sim: Simulator) ->
     app = make_app(sim.url, model="glm-4.7-flash:latest")
     async with app.run_test(size=(120, 40)):
         await ready(app)
-        assert app.pull_feed.request("glm-4.7-flash:q8_0") is None
+        assert app.pulls.request("glm-4.7-flash:q8_0") is None
         failed = await pull_ends(app, "glm-4.7-flash:q8_0")
         assert failed.state == "failed" and failed.error is not None and "dropped" in failed.error
         assert "resume" in failed.hint
         complete, kept = sim.store.blob_progress(weights.digest)
         assert not complete and 0 < kept < weights.size  # Ollama keeps the partial download
-        assert app.pull_feed.request("glm-4.7-flash:q8_0") is None
+        assert app.pulls.request("glm-4.7-flash:q8_0") is None
         assert (await pull_ends(app, "glm-4.7-flash:q8_0")).state == "done"
 
 
@@ -129,7 +129,7 @@ async def test_ollama_errors_are_shown_verbatim(sim: Simulator) -> None:
     app = make_app(sim.url, model="glm-4.7-flash:latest")
     async with app.run_test(size=(120, 40)):
         await ready(app)
-        app.pull_feed.request("gpt-oss:120b")
+        app.pulls.request("gpt-oss:120b")
         failed = await pull_ends(app, "gpt-oss:120b")
         assert failed.state == "failed" and failed.error is not None and disk in failed.error
 
@@ -139,7 +139,7 @@ async def test_cancel_a_pull_and_queue_several(sim: Simulator) -> None:
     app = make_app(sim.url, model="glm-4.7-flash:latest")
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
-        feed = app.pull_feed
+        feed = app.pulls
         assert feed.request("glm-4.7-flash:q8_0") is None
         assert feed.request("glm-4.7-flash:bf16") is None
         assert feed.request("glm-4.7-flash:q8_0") is not None  # already queued: refused, not doubled
@@ -220,7 +220,7 @@ async def test_progress_is_published_at_most_ten_times_a_second(sim: Simulator) 
     app = make_app(sim.url, model="glm-4.7-flash:latest")
     async with app.run_test(size=(120, 40)):
         await ready(app)
-        feed = app.pull_feed
+        feed = app.pulls
         started = time.monotonic()
         feed.request("glm-4.7-flash:bf16")
         assert (await pull_ends(app, "glm-4.7-flash:bf16")).state == "done"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
-from glmtui.config import MonitorIntervals
+from glmtui.core.state import MonitorIntervals
 from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
 from glmtui.simulator import Simulator
 from glmtui.widgets.monitor.gpu_panel import GpuPanel

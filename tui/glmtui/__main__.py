@@ -105,6 +105,10 @@ def compare_args(values: list[str] | None) -> tuple[str, str, str | None] | None
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if os.environ.get("GLMTUI_TRACE"):
+        from glmtui.services import trace
+
+        trace.start(os.environ["GLMTUI_TRACE"])
     path = args.config or config_path()
     file_values, problems = load_config(path)
     if file_values.get("keymap"):

@@ -1,7 +1,9 @@
-"""GlmTuiApp: owns connection and model state, themes, and the screens.
+"""GlmTuiApp: the wiring. Services, connection and model state, themes; screens through commands.py.
 
 Connection state comes from a watchdog worker that polls `/api/version`; it never blocks the UI and
-brings the app back online by itself when the server returns.
+brings the app back online by itself when the server returns. Screens see this class only as an
+`AppSurface` (surface.py); the intents that open screens are one line each here, implemented in
+commands.py. The App asks screens about their panes (`StreamingScreen`), never looks inside them.
 """
 
 from __future__ import annotations
@@ -10,35 +12,39 @@ import asyncio
 import gc
 import importlib
 import random
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
-from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
 
-from glmtui.app_screens import AppScreens
+from glmtui import commands
 from glmtui.config import Config
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.hosts import is_local
 from glmtui.core.model_names import same_model
 from glmtui.core.state import (
-    GenerationStats,
+    Conversation,
+    GenerationRequest,
     ModelInfo,
     MonitorSample,
     OllamaSnapshot,
     PullProgress,
-    ThinkSetting,
     Turn,
 )
 from glmtui.core.think import effective_think, next_think, think_label
 from glmtui.keys import apply_keymap
 from glmtui.paths import builtin_themes_dir, db_path, user_themes_dir
+from glmtui.screens.chat import ChatScreen
+from glmtui.screens.compare.screen import CompareScreen
 from glmtui.services.compare import VoteRecord
+from glmtui.services.journal import open_journal
 from glmtui.services.library import ModelLibrary
 from glmtui.services.monitor import Sampler
 from glmtui.services.monitor_feed import MonitorFeed
@@ -46,9 +52,8 @@ from glmtui.services.nvml import Nvml
 from glmtui.services.ollama import OllamaService
 from glmtui.services.pull_feed import PullFeed
 from glmtui.services.trace import trace
-from glmtui.sessions import Sessions
+from glmtui.surface import AppSurface, StreamingScreen
 from glmtui.themes import APP_VARIABLES, choose_theme, load_themes
-from glmtui.widgets.chat_pane import GenerationRequest
 
 IDLE_GC_DELAY_S = 0.1
 FULL_GC_EVERY = 10
@@ -57,23 +62,18 @@ OFFLINE_POLL_S = 2.0
 REPLY_HISTORY = 40  # finished replies kept for the throughput sparklines
 MONITOR_MIN_WIDTH = 80  # below this the sidebar is hidden (and nothing is sampled)
 DEFAULT_STORE = Path("<default>")  # the store at platformdirs' data dir (None: no history at all)
+THEME_KEY = "theme"  # the store's setting for the theme picked in the palette
 
 
-class GlmTuiApp(AppScreens, App[None]):
+class GlmTuiApp(AppSurface):
     """The glmtui application."""
 
     # Textual loads a screen's CSS_PATH when it is pushed or switched to by mode, but not for the
     # screen get_default_screen() returns: the chat screen's stylesheet has to come in with the app's.
-    CSS_PATH = ["app.tcss", "screens/chat.tcss"]
+    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss", "screens/chat.tcss"]
     TITLE = "glmtui"
     BINDINGS = [Binding("f1", "help", "Keys", id="help")]
-
-    model: reactive[str] = reactive("")
-    connection: reactive[str] = reactive("connecting")
-    server_version: reactive[str] = reactive("")
-    think_label: reactive[str] = reactive("")
-    show_monitor: reactive[bool] = reactive(True)
-    reply_stats: reactive[tuple[GenerationStats, ...]] = reactive(())
+    COMMANDS = App.COMMANDS | {commands.GlmTuiCommands}
 
     def __init__(
         self,
@@ -91,51 +91,63 @@ class GlmTuiApp(AppScreens, App[None]):
     ) -> None:
         super().__init__()
         self.config = config
-        self._continue_last = continue_last
-        self.sessions = Sessions(self, db_path() if store_path is DEFAULT_STORE else store_path)
+        self.continue_last = continue_last
+        self.journal, store_problems = open_journal(
+            db_path() if store_path is DEFAULT_STORE else store_path, self._history_problem
+        )
         self.model_digest = ""  # of this chat's model, saved with each turn
         self._installed: list[ModelInfo] = []  # as of the last /api/tags: names and digests
         if config.low_bandwidth:
             self.animation_level = "none"
         self._compare_on_start = compare  # `--compare A B [PROMPT]`
-        self.compare_screen: Screen[None] | None = None  # kept while away, so a comparison survives Esc
+        self.compare_screen: CompareScreen | None = None  # kept while away, so a comparison survives Esc
         self.compare_votes: list[VoteRecord] = []
         self.compare_rng = random.Random()  # blind runs' side shuffles (tests seed it)
         self.service = service or OllamaService(
             config.host, stall_timeout=config.stall_timeout, first_token_timeout=config.first_token_timeout
         )
-        self.think_pref: ThinkSetting = config.think
+        self.think_pref = config.think
         self.ollama_is_local = is_local(config.host)
-        self.monitor_signal: Signal[MonitorSample] = Signal(self, "monitor")
-        self.ollama_signal: Signal[OllamaSnapshot] = Signal(self, "ollama")
+        self.monitor_signal = Signal[MonitorSample](self, "monitor")
+        self.ollama_signal = Signal[OllamaSnapshot](self, "ollama")
         sampler = sampler or Sampler(
             nvml, config.monitor_intervals, ollama_local=self.ollama_is_local, ollama_pid=ollama_pid
         )
-        self.monitor_feed = MonitorFeed(
-            sampler, self.service, config.monitor_intervals, self.monitor_signal, self.ollama_signal
+        self.monitor = MonitorFeed(
+            sampler,
+            self.service,
+            config.monitor_intervals,
+            publish_sample=self.monitor_signal.publish,
+            publish_snapshot=self.ollama_signal.publish,
         )
         self.library = ModelLibrary(self.service)
-        self.pulls_signal: Signal[tuple[PullProgress, ...]] = Signal(self, "pulls")
-        self.pull_feed = PullFeed(self, self.library, self.pulls_signal, self._pull_finished)
+        self.pulls_signal = Signal[tuple[PullProgress, ...]](self, "pulls")
+        self.pulls = PullFeed(
+            self.library,
+            publish=self.pulls_signal.publish,
+            spawn=lambda job: self.run_worker(job, group="pulls", exit_on_error=False),
+            on_finished=lambda job: commands.pull_finished(self, job),
+        )
         self.set_reactive(GlmTuiApp.show_monitor, config.monitor)
         self.online_poll_s = ONLINE_POLL_S  # tests shorten these
         self.offline_poll_s = OFFLINE_POLL_S
-        self.model_info: ModelInfo | None = None
+        self.model_info = None
         self._offline_reported = False
         self._replies_since_full_gc = 0
         loaded = load_themes(builtin_themes_dir(), user_themes_dir())
         for each in loaded.themes.values():
             self.register_theme(each)
         self.theme, theme_problems = choose_theme(
-            loaded.themes, flag=theme, remembered=self.sessions.remembered_theme, configured=config.theme
+            loaded.themes, flag=theme, remembered=self.journal.setting_now(THEME_KEY), configured=config.theme
         )
-        self._problems = [
+        self.problems = [
             *(config_problems or []),
             *loaded.problems,
             *theme_problems,
-            *self.sessions.problems,
+            *store_problems,
             *apply_keymap(self, config.keymap),
         ]
+        """What to tell the user once the app is up (config, themes, history, keymap)."""
 
     def notify(
         self,
@@ -154,19 +166,22 @@ class GlmTuiApp(AppScreens, App[None]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLES)
 
-    def get_default_screen(self) -> Screen[None]:
+    def get_default_screen(self) -> Screen[Any]:
         # The chat is the base screen, so the very first frame is the real UI (not a blank default).
-        from glmtui.screens.chat import ChatScreen
-
         return ChatScreen()
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        # glmtui's own entries come from commands.GlmTuiCommands; Textual's "Theme" is replaced by
+        # its "Change theme" (the same picker, one entry, remembered).
+        yield from (command for command in super().get_system_commands(screen) if command.title != "Theme")
+
     def on_mount(self) -> None:
-        for problem in self._problems:
+        for problem in self.problems:
             self.notify(problem, severity="warning", timeout=10)
         # A theme picked in the palette is remembered for the next run.
-        self.theme_changed_signal.subscribe(self, lambda theme: self.sessions.remember_theme(theme.name))
-        self.run_worker(self.sessions.load_votes(), group="votes", exit_on_error=False)
-        if self._continue_last:  # after the first frame, which must not wait for the history
+        self.theme_changed_signal.subscribe(self, lambda theme: self._remember_theme(theme.name))
+        self.run_worker(self._load_votes(), group="votes", exit_on_error=False)
+        if self.continue_last:  # after the first frame, which must not wait for the history
             self.call_after_refresh(
                 lambda: self.run_worker(self._continue(), group="continue", exit_on_error=False)
             )
@@ -177,43 +192,72 @@ class GlmTuiApp(AppScreens, App[None]):
         self.call_after_refresh(gc.freeze)
         self.call_after_refresh(self.run_monitor)
         if self._compare_on_start is not None:
-            self.call_after_refresh(
-                lambda: self.run_worker(self.open_compare(*self._compare_on_start), exit_on_error=False)
-            )
+            wanted = self._compare_on_start
+            self.call_after_refresh(lambda: self.run_worker(self.open_compare(*wanted), exit_on_error=False))
 
     async def _continue(self) -> None:
-        await self.sessions.resume(await self.sessions.journal.last_id())
+        await self.resume(await self.journal.last_id())
+
+    def _history_problem(self, message: str) -> None:
+        self.notify(message, title="History", severity="error", timeout=10)
+
+    async def _load_votes(self) -> None:
+        """Earlier sessions' blind votes, so the tally per model pair covers them too."""
+        stored = [VoteRecord(a, b, vote, rounds) for a, b, vote, rounds in await self.journal.votes()]
+        self.compare_votes[:0] = stored
+
+    def _remember_theme(self, name: str) -> None:
+        self.run_worker(self.journal.remember(THEME_KEY, name), group="remember-theme", exit_on_error=False)
+
+    def _streaming_screens(self) -> Iterator[StreamingScreen]:
+        """Screens with chat panes: the stack's, and the comparison's even while it is out of sight."""
+        screens: list[Screen[Any]] = list(self.screen_stack)
+        if self.compare_screen is not None and self.compare_screen not in screens:
+            screens.append(self.compare_screen)
+        return (screen for screen in screens if isinstance(screen, StreamingScreen))
 
     async def action_quit(self) -> None:
         """Quit, but first stop what is streaming and save it with its partial text: a reply cut off
         by Ctrl+Q is kept like one stopped with Esc (the Finished handlers would not run any more)."""
-        panes = self.chat_panes()
-        for pane in panes:
-            await pane.stop_and_wait()
-        for pane in panes:
-            turn = pane.conversation.turns[-1] if pane.conversation.turns else None
-            if turn is not None and turn.id is not None:
-                await self.sessions.journal.turn_ended(turn)
-        compare = self.compare_screen
-        if compare is not None and getattr(compare, "run", None) is not None:
-            await self.sessions.journal.compare_run(compare.run)  # type: ignore[attr-defined]
+        for screen in list(self._streaming_screens()):
+            await screen.stop_and_save()
         self.exit()
 
     async def on_unmount(self) -> None:
-        self.monitor_feed.close()
+        self.monitor.close()
         # Closing checkpoints the WAL into glmtui.db, so the documented file holds the history alone.
-        self.sessions.journal.close()
+        self.journal.close()
         await self.service.close()
 
+    # -- navigation: commands.py ----------------------------------------------------------------
+
+    def action_help(self) -> None:
+        commands.show_help(self)
+
+    def open_models(self, tab: str = "installed") -> None:
+        commands.open_models(self, tab)
+
+    def open_history(self) -> None:
+        commands.open_history(self)
+
+    async def open_compare(
+        self, model_a: str | None = None, model_b: str | None = None, prompt: str | None = None
+    ) -> None:
+        self.compare_screen = await commands.open_compare(self, self.compare_screen, model_a, model_b, prompt)
+
+    def copy_last_reply(self) -> None:
+        commands.copy_last_reply(self)
+
+    async def new_chat(self) -> None:
+        await commands.new_chat(self)
+
+    async def resume(self, conversation_id: int | None) -> bool:
+        return await commands.resume(self, conversation_id)
+
+    def chat_conversation(self) -> Conversation | None:
+        return commands.chat_conversation(self)
+
     # -- the monitor ------------------------------------------------------------------------------
-
-    @property
-    def monitor_sample(self) -> MonitorSample | None:
-        return self.monitor_feed.sample
-
-    @property
-    def ollama_snapshot(self) -> OllamaSnapshot | None:
-        return self.monitor_feed.snapshot
 
     def monitor_visible(self) -> bool:
         """Sample only while someone can see it: hidden sidebars cost no CPU and no terminal bytes."""
@@ -221,13 +265,13 @@ class GlmTuiApp(AppScreens, App[None]):
 
     @work(exclusive=True, group="monitor", exit_on_error=False)
     async def run_monitor(self) -> None:
-        await self.monitor_feed.run(self.monitor_visible)
+        await self.monitor.run(self.monitor_visible)
 
     def toggle_monitor(self) -> None:
         self.show_monitor = not self.show_monitor
         if self.show_monitor and self.size.width < MONITOR_MIN_WIDTH:
             self.notify(f"The monitor needs a terminal at least {MONITOR_MIN_WIDTH} columns wide.", timeout=3)
-        self.monitor_feed.refresh_ollama()  # fresh figures the moment it shows
+        self.monitor.refresh_ollama()  # fresh figures the moment it shows
 
     @work(group="unload", exit_on_error=False)
     async def unload_model(self, model: str) -> None:
@@ -237,17 +281,20 @@ class GlmTuiApp(AppScreens, App[None]):
             self.notify(f"Could not unload {model}: {exc.message}", severity="error")
             return
         self.notify(f"Unloaded {model}", timeout=3)
-        self.monitor_feed.refresh_ollama()
+        self.monitor.refresh_ollama()
 
     async def sample_now(self) -> MonitorSample | None:
-        """A sample even while the sidebar is hidden (the models screen's fit needs the GPUs)."""
-        return await self.monitor_feed.sample_now()
+        return await self.monitor.sample_now()
+
+    def model_deleted(self, name: str) -> None:
+        self.service.forget(name)
+        self.monitor.refresh_ollama()
 
     # -- connection and model ---------------------------------------------------------------------
 
     @work(exclusive=True, group="connection", exit_on_error=False)
     async def poll_connection(self) -> None:
-        # Heavy imports after the first frame, in a thread: the client, then what the first reply renders with.
+        # Heavy imports after the first frame, in a thread: the client, then what replies render with.
         for module in ("ollama", "rich.markdown"):
             await asyncio.to_thread(importlib.import_module, module)
         while True:
@@ -271,9 +318,8 @@ class GlmTuiApp(AppScreens, App[None]):
         self.connection = "offline"
         if not self._offline_reported:
             self._offline_reported = True
-            await self._show_error(
-                GlmTuiError(error.message, f"{error.hint}. Retrying every {self.offline_poll_s:g} s.")
-            )
+            retry = f"{error.hint}. Retrying every {self.offline_poll_s:g} s."
+            await self._show_error(GlmTuiError(error.message, retry))
 
     async def _resolve_model(self) -> None:
         """Pick the model (flag, config, else first installed) and learn whether it can think."""
@@ -308,8 +354,14 @@ class GlmTuiApp(AppScreens, App[None]):
         await self._load_model_info()
 
     def is_installed(self, model: str) -> bool:
-        """As of the last /api/tags; True while that is not known yet (the send will say if not)."""
         return not self._installed or any(same_model(model, m.name) for m in self._installed)
+
+    def is_streaming(self, model: str) -> bool:
+        return any(
+            same_model(streaming, model)
+            for screen in self._streaming_screens()
+            for streaming in screen.streaming_models()
+        )
 
     async def _load_model_info(self) -> None:
         self.model_digest = next((m.digest for m in self._installed if same_model(self.model, m.name)), "")
@@ -320,12 +372,16 @@ class GlmTuiApp(AppScreens, App[None]):
         self._update_think_label()
         trace("ready", model=self.model)
 
-    def effective_think(self) -> ThinkSetting | None:
-        """What this model gets: None (never sent) unless its capabilities include thinking."""
-        return effective_think(self.model, self.model_info, self.think_pref)
+    async def switch_model(self, name: str) -> None:
+        if name == self.model:
+            self.notify(f"{name} is already this chat's model.", timeout=2)
+            return
+        self.model = name
+        await self._load_model_info()
+        self.notify(f"Switched to {name}: the conversation continues with it.", timeout=3)
 
     def cycle_think(self) -> None:
-        current = self.effective_think()
+        current = effective_think(self.model, self.model_info, self.think_pref)
         if current is None:
             self.notify(f"{self.model or 'This model'} does not think: nothing to switch.", timeout=3)
             return
@@ -333,31 +389,30 @@ class GlmTuiApp(AppScreens, App[None]):
         self._update_think_label()
 
     def _update_think_label(self) -> None:
-        self.think_label = think_label(self.effective_think())
+        self.think_label = think_label(effective_think(self.model, self.model_info, self.think_pref))
 
     def generation_request(self) -> GenerationRequest | None:
         if not self.model:
             return None
         return GenerationRequest(
             model=self.model,
-            think=self.effective_think(),
+            think=effective_think(self.model, self.model_info, self.think_pref),
             options=dict(self.config.options),
             keep_alive=self.config.keep_alive,
         )
 
     def reply_finished(self, turn: Turn | None = None) -> None:
-        """A reply ended normally: the server is evidently up, and a model is now loaded."""
         if self.connection != "online":
             self.poll_connection()
         if turn is not None and turn.stats.final:
             self.reply_stats = (*self.reply_stats, turn.stats)[-REPLY_HISTORY:]
-        self.monitor_feed.refresh_ollama()
+        self.monitor.refresh_ollama()
         self.set_timer(IDLE_GC_DELAY_S, self._collect_when_idle)
 
     def reply_failed(self, error: GlmTuiError) -> None:
         if error.kind in ("connect", "dropped", "timeout", "stalled"):
             self.poll_connection()  # re-check now rather than at the next poll
-        self.monitor_feed.refresh_ollama()
+        self.monitor.refresh_ollama()
         self.set_timer(IDLE_GC_DELAY_S, self._collect_when_idle)
 
     def _collect_when_idle(self) -> None:
@@ -370,9 +425,8 @@ class GlmTuiApp(AppScreens, App[None]):
         (unfreezing first) walks the whole heap, so it runs every FULL_GC_EVERY replies: often enough
         that widgets unmounted since, which hold reference cycles, are reclaimed rather than leak.
         """
-        # screen_stack (not self.screen): empty while the app shuts down, and it includes chat panes
-        # beneath another screen.
-        if not self.screen_stack or any(pane.is_streaming for pane in self.chat_panes()):
+        # screen_stack (not self.screen): empty while the app shuts down.
+        if not self.screen_stack or any(screen.streaming_models() for screen in self._streaming_screens()):
             return  # the next reply's end will try again
         self._replies_since_full_gc += 1
         if self._replies_since_full_gc >= FULL_GC_EVERY:
@@ -386,15 +440,11 @@ class GlmTuiApp(AppScreens, App[None]):
     # -- showing things ---------------------------------------------------------------------------
 
     async def _show_error(self, error: GlmTuiError) -> None:
-        from glmtui.screens.chat import ChatScreen
-
         if isinstance(self.screen, ChatScreen):
             await self.screen.show_error(error)
         else:
             self.notify(str(error), severity="error")
 
     async def _notice(self, text: Text) -> None:
-        from glmtui.screens.chat import ChatScreen
-
         if isinstance(self.screen, ChatScreen):
             await self.screen.show_notice(text)

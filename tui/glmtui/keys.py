@@ -26,7 +26,7 @@ BINDING_OWNERS = (
     ("glmtui.screens.compare.dialogs", "VoteScreen"),
     ("glmtui.widgets.prompt_input", "PromptInput"),
     ("glmtui.widgets.monitor.ollama_panel", "OllamaPanel"),
-    ("glmtui.screens.history", "RenameScreen"),
+    ("glmtui.screens.dialogs.rename", "RenameScreen"),
     ("glmtui.screens.help", "HelpScreen"),
     ("glmtui.screens.dialogs.copy", "CopyScreen"),
     ("glmtui.screens.compare.dialogs", "PaneOptionsScreen"),

@@ -7,9 +7,10 @@ These are the app's vocabulary: a conversation is a list of turns; a turn carrie
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 ThinkSetting = Literal["off", "on", "low", "medium", "high"]
 """What the user asked for. `on` sends `think: true`; levels are sent as strings; `off` sends false."""
@@ -106,6 +107,16 @@ class Conversation:
             messages.extend(turn.as_messages())
         messages.append({"role": "user", "content": prompt})
         return messages
+
+
+@dataclass(slots=True)
+class GenerationRequest:
+    """What a chat pane sends one prompt with: model, think, options (set from app or pane state)."""
+
+    model: str
+    think: ThinkSetting | None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    keep_alive: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,3 +302,19 @@ class OllamaSnapshot:
     online: bool
     models: tuple[LoadedModel, ...] = ()
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class MonitorIntervals:
+    """Seconds between readings of each kind (the `[monitor]` table of the config file)."""
+
+    gpu_s: float = 1.0  # memory and utilisation; never below 0.5 (NVML's driver lock)
+    gpu_slow_s: float = 5.0  # temperature and power
+    processes_s: float = 5.0  # who holds VRAM; never below 5
+    system_s: float = 1.0  # CPU, RAM, swap, load, the Ollama process
+    ollama_s: float = 2.0  # /api/ps (also right after each reply)
+
+    @property
+    def tick_s(self) -> float:
+        """How often the monitor loop wakes: the fastest cadence."""
+        return max(0.5, min(self.gpu_s, self.system_s))

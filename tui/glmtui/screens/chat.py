@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -12,7 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.state import Turn
+from glmtui.core.state import Conversation, Turn
+from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.header import AppHeader
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
@@ -20,12 +20,12 @@ from glmtui.widgets.monitor.sidebar import MonitorSidebar
 from glmtui.widgets.prompt_input import PromptInput
 from glmtui.widgets.status_bar import StatusBar
 
-if TYPE_CHECKING:
-    from glmtui.app import GlmTuiApp
-
 
 class ChatScreen(Screen[None]):
-    """The main screen. Owns sending, stopping and showing failures for its pane."""
+    """The main screen. Owns sending, stopping and showing failures for its pane.
+
+    It is a `StreamingScreen` for the app: `streaming_models` and `stop_and_save` answer for its pane.
+    """
 
     CSS_PATH = "chat.tcss"
     BINDINGS = [
@@ -44,16 +44,23 @@ class ChatScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-compact"), (100, "-wide")]
     LIVE_TICK_S = 0.5  # live figures refresh twice a second, all in one frame
 
-    @property
-    def glm(self) -> GlmTuiApp:
-        return cast("GlmTuiApp", self.app)
+    app = getters.app(AppSurface)
+    pane = getters.query_one("#chat-body", ChatPane)
+    status_bar = getters.query_one(StatusBar)
+    sidebar = getters.query_one(MonitorSidebar)
+    prompt_input = getters.query_one(PromptInput)
 
     def compose(self) -> ComposeResult:
-        app = self.glm
+        app = self.app
         yield AppHeader(id="header")
         with Horizontal(id="main"):
             with Vertical(id="chat-column"):
-                yield ChatPane(app.service, system=app.config.system, id="chat-body")
+                yield ChatPane(
+                    app.service,
+                    system=app.config.system,
+                    low_bandwidth=app.config.low_bandwidth,
+                    id="chat-body",
+                )
                 yield PromptInput(
                     id="prompt", placeholder="Message the model  (Enter sends · Ctrl+J newline · Esc stops)"
                 )
@@ -62,7 +69,7 @@ class ChatScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        app = self.glm
+        app = self.app
         header = self.query_one(AppHeader)
         header.host = app.config.host
         header.demo = app.config.demo
@@ -70,25 +77,22 @@ class ChatScreen(Screen[None]):
         self.watch(app, "model", lambda value: setattr(header, "model", value))
         self.watch(app, "connection", lambda value: setattr(header, "connection", value))
         self.watch(app, "server_version", lambda value: setattr(header, "server_version", value))
-        self.watch(app, "think_label", lambda value: setattr(self.query_one(StatusBar), "think", value))
+        self.watch(app, "think_label", lambda value: setattr(self.status_bar, "think", value))
         self.watch(app, "show_monitor", lambda shown: self.set_class(not shown, "-monitor-off"))
-        app.pulls_signal.subscribe(self, self.query_one(StatusBar).show_pulls)
+        app.pulls_signal.subscribe(self, self.status_bar.show_pulls)
+        self.status_bar.low_bandwidth = app.config.low_bandwidth
         tick = self.LIVE_TICK_S * (2 if app.config.low_bandwidth else 1)  # slow links: half the repaints
         self._live_timer = self.set_interval(tick, self._live_tick, pause=True)
-        self.query_one(PromptInput).focus()
+        self.prompt_input.focus()
 
     def _live_tick(self) -> None:
         # One timer for every live figure on screen, so they repaint in the same frame.
-        self.query_one(StatusBar).tick()
-        self.query_one(MonitorSidebar).tick()
-
-    @property
-    def pane(self) -> ChatPane:
-        return self.query_one(ChatPane)
+        self.status_bar.tick()
+        self.sidebar.tick()
 
     async def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
         event.stop()
-        app = self.glm
+        app = self.app
         if self.pane.is_streaming:
             self.notify("A reply is still streaming: press Esc to stop it first.", severity="warning")
             return
@@ -99,36 +103,54 @@ class ChatScreen(Screen[None]):
         event.input.clear()
         turn = await self.pane.send(event.text, request)
         # Saved before the reply arrives (this handler runs before the pane's Finished is handled).
-        await app.sessions.journal.turn_started(
+        await app.journal.turn_started(
             self.pane.conversation, turn, digest=app.model_digest, options=dict(request.options)
         )
 
     def on_chat_pane_started(self, event: ChatPane.Started) -> None:
-        self.query_one(StatusBar).follow(event.live)
-        self.query_one(MonitorSidebar).follow(event.live)
+        self.status_bar.follow(event.live)
+        self.sidebar.follow(event.live)
         self._live_timer.resume()
+
+    def streaming_models(self) -> list[str]:
+        """The model streaming in this screen's pane, if any."""
+        model = self.pane.streaming_model
+        return [model] if model else []
+
+    async def stop_and_save(self) -> None:
+        """Stop the reply streaming now, if any, and save the last turn as it stands (partial text
+        and all): once the app quits, the pane's Finished handler would not run any more."""
+        await self.pane.stop_and_wait()
+        last = self.pane.conversation.turns[-1] if self.pane.conversation.turns else None
+        if last is not None and last.id is not None:
+            await self.app.journal.turn_ended(last)
+
+    async def show_conversation(self, conversation: Conversation) -> None:
+        """Show a saved conversation; the next prompt continues it."""
+        await self.pane.load(conversation)
+        self.show_last(conversation.turns[-1] if conversation.turns else None)
 
     def show_last(self, turn: Turn | None) -> None:
         """The status bar's last figures: a resumed or new conversation's own, never another's."""
-        self.query_one(StatusBar).last = turn
+        self.status_bar.last = turn
 
     def _reply_ended(self, turn: Turn) -> None:
         self._live_timer.pause()
-        bar = self.query_one(StatusBar)
+        bar = self.status_bar
         bar.follow(None)
         bar.last = turn
-        self.query_one(MonitorSidebar).follow(None)
+        self.sidebar.follow(None)
 
     async def on_chat_pane_finished(self, event: ChatPane.Finished) -> None:
         self._reply_ended(event.turn)
-        self.glm.reply_finished(event.turn)
-        await self.glm.sessions.journal.turn_ended(event.turn)
+        self.app.reply_finished(event.turn)
+        await self.app.journal.turn_ended(event.turn)
 
     async def on_chat_pane_failed(self, event: ChatPane.Failed) -> None:
         self._reply_ended(event.turn)
-        await self.glm.sessions.journal.turn_ended(event.turn)
+        await self.app.journal.turn_ended(event.turn)
         await self.show_error(event.error)
-        self.glm.reply_failed(event.error)
+        self.app.reply_failed(event.error)
 
     async def show_error(self, error: GlmTuiError) -> None:
         """An error in the flow of the chat (stays visible) and as a toast."""
@@ -143,37 +165,37 @@ class ChatScreen(Screen[None]):
             self.notify("Nothing is streaming.", timeout=2)
 
     def on_ollama_panel_unload_requested(self, event: OllamaPanel.UnloadRequested) -> None:
-        self.glm.unload_model(event.model)
+        self.app.unload_model(event.model)
 
     def action_toggle_monitor(self) -> None:
-        self.glm.toggle_monitor()
+        self.app.toggle_monitor()
 
     def action_focus_loaded(self) -> None:
         """Into the Ollama panel, to pick a loaded model and unload it (Tab or Shift+Tab leaves)."""
         panel = self.query_one(OllamaPanel)
-        if not self.query_one(MonitorSidebar).display:
+        if not self.sidebar.display:
             self.notify("The monitor is hidden: F2 shows it.", timeout=3)
             return
         panel.focus()
 
     def action_models(self) -> None:
-        self.glm.open_models()
+        self.app.open_models()
 
     def action_history(self) -> None:
-        self.glm.open_history()
+        self.app.open_history()
 
     def action_copy(self) -> None:
-        self.glm.copy_last_reply()
+        self.app.copy_last_reply()
 
     async def action_compare(self) -> None:
-        await self.glm.open_compare()
+        await self.app.open_compare()
 
     def action_cycle_think(self) -> None:
-        self.glm.cycle_think()
+        self.app.cycle_think()
 
     async def action_new_chat(self) -> None:
         await self.pane.stop_and_wait()
-        self.pane.new_conversation(self.glm.config.system)  # the old one stays saved in the history
+        self.pane.new_conversation(self.app.config.system)  # the old one stays saved in the history
         self.show_last(None)
         await self.pane.log_view.clear_turns()
-        self.query_one(PromptInput).focus()
+        self.prompt_input.focus()

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from glmtui.core.sanitize import sanitize
 from glmtui.paths import data_dir
+from glmtui.screens.dialogs.confirm import ConfirmScreen
+from glmtui.screens.dialogs.rename import RenameScreen
 from glmtui.services.conversation_export import conversation_markdown, slug, write_export
 from glmtui.services.store import ConversationRow
+from glmtui.surface import AppSurface
 from glmtui.widgets.table_keys import move_row, row_bindings
-
-if TYPE_CHECKING:
-    from glmtui.app import GlmTuiApp
 
 SEARCH_DEBOUNCE_S = 0.15
 
@@ -35,33 +33,6 @@ def when(epoch: float, now: float | None = None) -> str:
     if now - epoch < 6 * 86400:
         return time.strftime("%a %H:%M", local)
     return time.strftime("%Y-%m-%d", local)
-
-
-class RenameScreen(ModalScreen[str | None]):
-    """One line of text: Enter keeps it, Esc cancels."""
-
-    DEFAULT_CSS = """
-    RenameScreen { align: center middle; }
-    RenameScreen > Vertical { width: 70; max-width: 95%; height: auto; padding: 1 2; border: thick $primary;
-                              background: $surface; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="rename-cancel")]
-
-    def __init__(self, title: str) -> None:
-        super().__init__()
-        self._title = title
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text("Rename the conversation (Enter keeps it, Esc cancels)", style="bold"))
-            yield Input(self._title, id="rename-input")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class HistoryScreen(Screen[None]):
@@ -87,9 +58,7 @@ class HistoryScreen(Screen[None]):
         super().__init__()
         self.rows: list[ConversationRow] = []
 
-    @property
-    def glm(self) -> GlmTuiApp:
-        return cast("GlmTuiApp", self.app)
+    app = getters.app(AppSurface)
 
     def compose(self) -> ComposeResult:
         yield Static(id="history-title")
@@ -106,7 +75,7 @@ class HistoryScreen(Screen[None]):
     def _show_title(self) -> None:
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append("History", style="bold")
-        if self.glm.sessions.journal.enabled:
+        if self.app.journal.enabled:
             search = self.query_one(Input).value.strip()
             title.append(f"  ·  {len(self.rows)} conversation(s)" + (" found" if search else ""))
             title.append("  ·  Enter opens · F2 renames · Ctrl+D deletes · Ctrl+S exports", style="dim")
@@ -120,7 +89,7 @@ class HistoryScreen(Screen[None]):
             await asyncio.sleep(delay)  # typing fast runs one query, not one per key
         search = self.query_one(Input).value
         keep = self.selected.id if self.selected else None  # the highlight follows the conversation
-        self.rows = await self.glm.sessions.journal.conversations(search)
+        self.rows = await self.app.journal.conversations(search)
         table = self.query_one(DataTable)
         table.clear()
         for row in self.rows:
@@ -162,7 +131,7 @@ class HistoryScreen(Screen[None]):
         if row is None:
             self.notify("Nothing selected.", timeout=2)
             return
-        await self.glm.sessions.resume(row.id)
+        await self.app.resume(row.id)
 
     def action_rename(self) -> None:
         row = self.selected
@@ -176,14 +145,13 @@ class HistoryScreen(Screen[None]):
 
     async def _rename(self, row: ConversationRow, title: str) -> None:
         title = sanitize(title)
-        await self.glm.sessions.journal.rename(row.id, title)
-        chat = self.glm.chat_conversation()
+        await self.app.journal.rename(row.id, title)
+        chat = self.app.chat_conversation()
         if chat is not None and chat.id == row.id:
             chat.title = title
         self.refresh_rows()
 
     def action_delete(self) -> None:
-        from glmtui.screens.dialogs.confirm import ConfirmScreen
 
         row = self.selected
         if row is None:
@@ -199,8 +167,8 @@ class HistoryScreen(Screen[None]):
         )
 
     async def _delete(self, row: ConversationRow) -> None:
-        await self.glm.sessions.journal.delete(row.id)
-        chat = self.glm.chat_conversation()
+        await self.app.journal.delete(row.id)
+        chat = self.app.chat_conversation()
         if chat is not None and chat.id == row.id:
             chat.id = None  # the chat on screen goes on; its next turn starts a new saved conversation
         self.notify(f"Deleted “{row.title}”.", timeout=3)
@@ -210,7 +178,7 @@ class HistoryScreen(Screen[None]):
         row = self.selected
         if row is None:
             return
-        conversation = await self.glm.sessions.journal.load(row.id)
+        conversation = await self.app.journal.load(row.id)
         if conversation is None:
             self.notify(f"“{row.title}” no longer exists (deleted elsewhere?).", timeout=4)
             self.refresh_rows()

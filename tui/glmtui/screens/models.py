@@ -8,10 +8,8 @@ running after this screen closes); this screen only shows them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -23,59 +21,21 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.fit import DEFAULT_CONTEXT, Fit, KvShape, Machine, fit_on, machine_from
 from glmtui.core.model_names import same_model
 from glmtui.core.state import ModelDetails, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress
+from glmtui.screens.dialogs.confirm import ConfirmScreen
+from glmtui.surface import AppSurface
 from glmtui.widgets.model_details import ModelDetailsView, fit_text, installed_text, variant_text
 from glmtui.widgets.model_rows import (
     CATALOGUE_COLUMNS,
     INSTALLED_COLUMNS,
     TYPED_KEY,
-    Row,
     catalogue_rows,
     installed_rows,
 )
+from glmtui.widgets.model_table import FilterInput, ModelTable
 from glmtui.widgets.pull_list import PullList
 from glmtui.widgets.table_keys import move_row, row_bindings
 
-if TYPE_CHECKING:
-    from glmtui.app import GlmTuiApp
-
 CONTEXTS = (2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144)
-
-
-class FilterInput(Input):
-    """The filter box. `[` and `]` can't be in a model name, so they go to the screen's bindings."""
-
-    def check_consume_key(self, key: str, character: str | None) -> bool:
-        return character not in ("[", "]") and super().check_consume_key(key, character)
-
-
-class ModelTable(DataTable[Text]):
-    """A row-cursor table whose rows are replaced wholesale, keeping the highlighted row by key."""
-
-    def __init__(self, columns: tuple[str, ...], *, id: str) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self._columns = columns
-        self._rows: list[Row] = []
-
-    def on_mount(self) -> None:
-        self.add_columns(*self._columns)
-
-    @property
-    def selected_key(self) -> str | None:
-        if not self._rows or not 0 <= self.cursor_row < len(self._rows):
-            return None
-        return self._rows[self.cursor_row][0]
-
-    def set_rows(self, rows: list[Row]) -> None:
-        if rows == self._rows:
-            return  # same text: no repaint, the cursor stays
-        keep = self.selected_key
-        self._rows = rows
-        self.clear()
-        for key, cells in rows:
-            self.add_row(*cells, key=key)
-        keys = [key for key, _ in rows]
-        if keep in keys:
-            self.move_cursor(row=keys.index(keep), animate=False)
 
 
 class ModelsScreen(Screen[str | None]):
@@ -115,9 +75,7 @@ class ModelsScreen(Screen[str | None]):
         self.context = DEFAULT_CONTEXT
         self._done_seen: set[str] = set()
 
-    @property
-    def glm(self) -> GlmTuiApp:
-        return cast("GlmTuiApp", self.app)
+    app = getters.app(AppSurface)
 
     def compose(self) -> ComposeResult:
         yield Static(id="models-title")
@@ -135,7 +93,7 @@ class ModelsScreen(Screen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        app = self.glm
+        app = self.app
         num_ctx = app.config.options.get("num_ctx")
         if isinstance(num_ctx, int) and num_ctx > 0:
             self.context = num_ctx
@@ -144,20 +102,20 @@ class ModelsScreen(Screen[str | None]):
         app.pulls_signal.subscribe(self, self._on_pulls)
         app.ollama_signal.subscribe(self, self._on_ollama)
         app.monitor_signal.subscribe(self, self._on_sample)
-        if app.ollama_snapshot is not None:
-            self._on_ollama(app.ollama_snapshot)
-        self._done_seen = {job.name for job in app.pull_feed.jobs if job.state == "done"}
-        self.query_one(PullList).show(app.pull_feed.jobs)
+        if app.monitor.snapshot is not None:
+            self._on_ollama(app.monitor.snapshot)
+        self._done_seen = {job.name for job in app.pulls.jobs if job.state == "done"}
+        self.query_one(PullList).show(app.pulls.jobs)
         self.query_one("#models-filter", Input).focus()
-        self._on_sample(app.monitor_sample)
+        self._on_sample(app.monitor.sample)
         self.refresh_models()
 
     # -- data in ----------------------------------------------------------------------------------
 
     @work(exclusive=True, group="models-refresh", exit_on_error=False)
     async def refresh_models(self) -> None:
-        app = self.glm
-        if app.monitor_sample is None:
+        app = self.app
+        if app.monitor.sample is None:
             self._on_sample(await app.sample_now())
         try:
             self.models = await app.library.installed()
@@ -230,7 +188,7 @@ class ModelsScreen(Screen[str | None]):
             self.models,
             self.details,
             self.loaded,
-            (self._current or "") if self.pick_for else self.glm.model,
+            (self._current or "") if self.pick_for else self.app.model,
             query,
             lambda model: self._installed_fit(model)[0],
         )
@@ -246,7 +204,7 @@ class ModelsScreen(Screen[str | None]):
         self._show_details()
 
     def _update_title(self) -> None:
-        app = self.glm
+        app = self.app
         text = Text()
         text.append(f"Model for {self.pick_for}" if self.pick_for else "Models", style="bold")
         text.append(
@@ -312,6 +270,32 @@ class ModelsScreen(Screen[str | None]):
         self._show_details()
         self.query_one("#models-filter", Input).focus()
 
+    # -- what the app asks of this screen ---------------------------------------------------------
+
+    def show_tab(self, tab: str) -> None:
+        """Show the `installed` or `catalogue` tab (the palette asks while this screen is open)."""
+        self.query_one(TabbedContent).active = tab
+
+    def pull_finished(self, job: PullProgress) -> bool:
+        """A pull ended while this screen is on top: offer to switch the chat to the new model
+        (not when picking for a compare pane: the pane shows the pull and is ready after it)."""
+        if self.pick_for is not None:
+            return False
+        text = Text()
+        text.append(f"{job.name} is installed.", style="bold")
+        text.append("\nSwitch this chat to it? The conversation stays.")
+
+        async def switch() -> None:
+            await self.app.switch_model(job.name)
+            if self.is_current:
+                self.dismiss()
+
+        self.app.push_screen(
+            ConfirmScreen(text, yes="Switch", no="Not now"),
+            lambda yes: self.app.run_worker(switch(), exit_on_error=False) if yes else None,
+        )
+        return True
+
     # -- actions ----------------------------------------------------------------------------------
 
     def action_close(self) -> None:
@@ -346,10 +330,10 @@ class ModelsScreen(Screen[str | None]):
             if self.pick_for is not None:
                 self.dismiss(installed.name)
                 return
-            await self.glm.switch_model(installed.name)
+            await self.app.switch_model(installed.name)
             self.dismiss()
             return
-        problem = self.glm.pull_feed.request(name)
+        problem = self.app.pulls.request(name)
         if problem is not None:
             self.notify(problem, title="Pull", severity="error")
             return
@@ -363,13 +347,11 @@ class ModelsScreen(Screen[str | None]):
         )
 
     def action_delete(self) -> None:
-        from glmtui.screens.dialogs.confirm import ConfirmScreen
-
         name = self._selected_model() if self.tab == "installed" else None
         if name is None or self._installed(name) is None:
             self.notify("Pick an installed model to delete (Installed tab).", timeout=3)
             return
-        app = self.glm
+        app = self.app
         text = Text()
         text.append(f"Delete {name}?", style="bold")
         text.append(f"\nIts files are removed from {app.config.host}; pulling it again downloads it again.")
@@ -389,14 +371,13 @@ class ModelsScreen(Screen[str | None]):
     @work(group="models-admin", exit_on_error=False)
     async def _delete(self, name: str) -> None:
         try:
-            await self.glm.library.delete(name)
+            await self.app.library.delete(name)
         except GlmTuiError as exc:
             self.notify(f"Could not delete {name}: {exc.message}", severity="error")
             return
         self.details.pop(name, None)
-        self.glm.service.forget(name)
+        self.app.model_deleted(name)
         self.notify(f"Deleted {name}", timeout=3)
-        self.glm.monitor_feed.refresh_ollama()
         self.refresh_models()
 
     @work(group="models-admin", exit_on_error=False)
@@ -405,15 +386,15 @@ class ModelsScreen(Screen[str | None]):
         if name is None or self._installed(name) is None:
             self.notify("Pick an installed model to load (Installed tab).", timeout=3)
             return
-        keep = self.glm.config.keep_alive
+        keep = self.app.config.keep_alive
         self.notify(f"Loading {name}…", timeout=2)
         try:
-            await self.glm.library.preload(name, keep)
+            await self.app.library.preload(name, keep)
         except GlmTuiError as exc:
             self.notify(f"Could not load {name}: {exc.message}", severity="error")
             return
         self.notify(f"{name} is loaded" + (f" (keep_alive {keep})" if keep is not None else ""), timeout=3)
-        self.glm.monitor_feed.refresh_ollama()
+        self.app.monitor.refresh_ollama()
 
     def action_unload(self) -> None:
         name = self._selected_model() if self.tab == "installed" else None
@@ -422,14 +403,14 @@ class ModelsScreen(Screen[str | None]):
                 "That model is not loaded." if name else "Pick a loaded model (● in Installed).", timeout=3
             )
             return
-        self.glm.unload_model(name)
+        self.app.unload_model(name)
 
     def action_cancel_pull(self) -> None:
-        feed = self.glm.pull_feed
+        feed = self.app.pulls
         name = self._selected_model()
-        target = feed.queue.find(name) if name else None
+        target = feed.find(name) if name else None
         if target is None or not target.active:
-            target = feed.queue.current
+            target = feed.current
         if target is None or not feed.cancel(target.name):
             self.notify("No pull to cancel.", timeout=2)
 

@@ -11,6 +11,7 @@ import asyncio
 import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, TypeVar
 
 from glmtui.core.sanitize import sanitize
@@ -164,6 +165,15 @@ class Journal:
         if self.store:
             await self._run(self.store.delete, conversation_id)
 
+    def setting_now(self, key: str) -> str | None:
+        """A setting read on the caller's thread: only before the first frame (the theme)."""
+        if self.store is None:
+            return None
+        try:
+            return self.store.get_setting(key)
+        except sqlite3.Error:
+            return None
+
     async def setting(self, key: str) -> str | None:
         return await self._run(self.store.get_setting, key) if self.store else None
 
@@ -173,3 +183,24 @@ class Journal:
 
     async def votes(self) -> list[tuple[str, str, str, int]]:
         return await self._run(self.store.votes) or [] if self.store else []
+
+
+def open_journal(path: Path | None, on_problem: Callable[[str], None]) -> tuple[Journal, list[str]]:
+    """Open the store at `path` (None: no history at all) and the journal over it.
+
+    Runs before the first frame (a few milliseconds), because the remembered theme must be known
+    before anything is drawn. Returns the problems to tell the user once the app is up; a store
+    that cannot be opened turns history off for the session, it never stops the app starting.
+    """
+    problems: list[str] = []
+    store: Store | None = None
+    if path is not None:
+        try:
+            store = Store(path)
+            if store.notice:
+                problems.append(store.notice)
+        except StoreError as exc:
+            problems.append(f"History is off for this session: {exc}. Chatting works; nothing is saved.")
+        except Exception as exc:
+            problems.append(f"History is off for this session: {type(exc).__name__}: {exc}.")
+    return Journal(store, on_problem), problems

@@ -12,31 +12,32 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from textual.signal import Signal
-
-from glmtui.config import MonitorIntervals
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.state import MonitorSample, OllamaSnapshot
+from glmtui.core.state import MonitorIntervals, MonitorSample, OllamaSnapshot
 from glmtui.services.monitor import Sampler
 from glmtui.services.ollama import OllamaService
 
 
 class MonitorFeed:
-    """Owns the sampler thread and the two signals panels subscribe to."""
+    """Owns the sampler thread; publishes samples and `/api/ps` snapshots through two callables.
+
+    Textual-free: the app passes its signals' `publish` methods, and panels subscribe there.
+    """
 
     def __init__(
         self,
         sampler: Sampler,
         service: OllamaService,
         intervals: MonitorIntervals,
-        samples: Signal[MonitorSample],
-        snapshots: Signal[OllamaSnapshot],
+        *,
+        publish_sample: Callable[[MonitorSample], None],
+        publish_snapshot: Callable[[OllamaSnapshot], None],
     ) -> None:
         self.sampler = sampler
         self.service = service
         self.intervals = intervals
-        self.samples = samples
-        self.snapshots = snapshots
+        self._publish_sample = publish_sample
+        self._publish_snapshot = publish_snapshot
         self.sample: MonitorSample | None = None
         self.snapshot: OllamaSnapshot | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glmtui-monitor")
@@ -49,6 +50,7 @@ class MonitorFeed:
         self._wake.set()
 
     async def run(self, visible: Callable[[], bool]) -> None:
+        """Sample and poll for ever, while `visible()` says someone can see the figures."""
         loop = asyncio.get_running_loop()
         next_ps = 0.0
         while True:
@@ -57,7 +59,7 @@ class MonitorFeed:
                 sample = await loop.run_in_executor(self._executor, self.sampler.sample)
                 if sample != self.sample:
                     self.sample = sample
-                    self.samples.publish(sample)
+                    self._publish_sample(sample)
                 # A little slack: the 1 s wakeups jitter, and 1.99 s must not wait for the 3 s one.
                 if self._ps_due or loop.time() >= next_ps - 0.1:
                     self._ps_due = False
@@ -77,13 +79,14 @@ class MonitorFeed:
         return self.sample
 
     async def poll_ollama(self) -> None:
+        """`/api/ps` now; publish the snapshot if it changed."""
         try:
             snapshot = OllamaSnapshot(online=True, models=tuple(await self.service.ps()))
         except GlmTuiError as exc:
             snapshot = OllamaSnapshot(online=False, error=exc.message)
         if snapshot != self.snapshot:
             self.snapshot = snapshot
-            self.snapshots.publish(snapshot)
+            self._publish_snapshot(snapshot)
 
     def close(self) -> None:
         # NVML shutdown on the thread that used it, then let the thread go.

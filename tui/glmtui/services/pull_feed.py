@@ -1,8 +1,8 @@
 """PullFeed: the app's pulls. One at a time, in order, in the background, published at most 10× a second.
 
-DESIGN.md sketches `ModelsScreen.pull()` as the worker. Pulls outlive that screen here instead (the
-issue asks that a pull keep running while you chat, and that several queue), so the app owns this
-feed and the models screen and the status bar only subscribe to its signal.
+Pulls outlive the models screen (a pull keeps running while you chat, and several queue), so the app
+owns this feed and the models screen and the status bar only subscribe to what it publishes. The feed
+is Textual-free: the app passes `publish` (its signal's) and `spawn` (runs a coroutine as a worker).
 
 Ollama sends a progress line per ~chunk (many per second per layer); every line updates the tracker,
 but subscribers hear of it only when the state changes or a tenth of a second has passed, so the
@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-
-from textual.app import App
-from textual.signal import Signal
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.model_names import name_problem, same_model
@@ -33,14 +31,15 @@ class PullFeed:
 
     def __init__(
         self,
-        app: App[None],
         library: ModelLibrary,
-        signal: Signal[tuple[PullProgress, ...]],
+        *,
+        publish: Callable[[tuple[PullProgress, ...]], None],
+        spawn: Callable[[Coroutine[Any, Any, None]], object],
         on_finished: Callable[[PullProgress], None],
     ) -> None:
-        self.app = app
         self.library = library
-        self.signal = signal
+        self._publish_jobs = publish
+        self._spawn = spawn
         self.on_finished = on_finished
         self.queue = PullQueue()
         self._running = False  # set and cleared synchronously with the queue checks: no lost wake-up
@@ -49,6 +48,15 @@ class PullFeed:
         self._published_at = 0.0
         self.lines_seen = 0  # progress lines read, all pulls (benchmarks compare it with publishes)
         self.publishes = 0
+
+    @property
+    def current(self) -> PullProgress | None:
+        """The pull running now, if any."""
+        return self.queue.current
+
+    def find(self, name: str) -> PullProgress | None:
+        """The job for a model name, if one is queued, running or finished."""
+        return self.queue.find(name)
 
     @property
     def jobs(self) -> tuple[PullProgress, ...]:
@@ -65,7 +73,7 @@ class PullFeed:
         self._publish(force=True)
         if not self._running:
             self._running = True
-            self.app.run_worker(self._run(), group="pulls", exit_on_error=False)
+            self._spawn(self._run())
         return None
 
     def cancel(self, name: str) -> bool:
@@ -135,4 +143,4 @@ class PullFeed:
         self._published_at = now
         self.publishes += 1
         trace("pull_publish", lines=self.lines_seen)
-        self.signal.publish(self.queue.jobs)
+        self._publish_jobs(self.queue.jobs)

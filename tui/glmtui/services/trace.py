@@ -1,20 +1,29 @@
-"""Opt-in event trace for benchmarks: set GLMTUI_TRACE=/path/file to get JSON lines of key moments.
+"""Opt-in event trace for benchmarks: JSON lines of key moments, when `start(path)` was called.
 
-Off by default and then costs one attribute check. Only a handful of events per reply are written
+`glmtui` calls `start` with the GLMTUI_TRACE environment variable (services never read the
+environment themselves). Off by default and then costs one attribute check. Only a handful of events per reply are written
 (never per token), so tracing does not disturb what the benchmarks measure.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from typing import Any
 
-_PATH = os.environ.get("GLMTUI_TRACE") or None
+_PATH: str | None = None
+
+
+def start(path: str | None) -> None:
+    """Trace to this file from now on (None or "": stay off)."""
+    global _PATH
+    if path and _PATH is None:
+        _PATH = path
+        _watch_gc()
 
 
 def enabled() -> bool:
+    """Whether events are being written."""
     return _PATH is not None
 
 
@@ -42,7 +51,3 @@ def _watch_gc() -> None:
                 trace("gc_pause", ms=round(pause * 1000, 1), generation=info.get("generation"))
 
     gc.callbacks.append(callback)
-
-
-if _PATH is not None:
-    _watch_gc()

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -19,23 +16,13 @@ from textual.message import Message
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.state import Conversation, GenerationStats, ThinkSetting, Turn, TurnStatus
+from glmtui.core.state import Conversation, GenerationRequest, GenerationStats, Turn, TurnStatus
 from glmtui.core.stats import LiveStats, format_rate
 from glmtui.services.ollama import ContentDelta, OllamaService, StreamDone, ThinkingDelta
 from glmtui.services.trace import enabled as trace_enabled
 from glmtui.services.trace import trace
 from glmtui.widgets.chat_log import MOUNTED_TURNS, ChatLog
 from glmtui.widgets.message import ReplyView, UserMessage
-
-
-@dataclass
-class GenerationRequest:
-    """What the pane needs to send one prompt: set by the screen from app state."""
-
-    model: str
-    think: ThinkSetting | None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    keep_alive: str | None = None
 
 
 class ChatPane(Vertical):
@@ -66,9 +53,17 @@ class ChatPane(Vertical):
             super().__init__()
             self.pane, self.turn, self.error = pane, turn, error
 
-    def __init__(self, service: OllamaService, *, system: str | None = None, id: str | None = None) -> None:
+    def __init__(
+        self,
+        service: OllamaService,
+        *,
+        system: str | None = None,
+        low_bandwidth: bool = False,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.service = service
+        self.low_bandwidth = low_bandwidth
         self.conversation = Conversation(system=system)
         self.log_view = ChatLog()
         self._worker: Worker[None] | None = None
@@ -122,7 +117,7 @@ class ChatPane(Vertical):
         messages = self.conversation.messages_for(prompt)
         turn = Turn(prompt=prompt, model=request.model, think=request.think)
         self.conversation.turns.append(turn)
-        view = ReplyView(turn)
+        view = ReplyView(turn, low_bandwidth=self.low_bandwidth)
         self.log_view.anchor()  # sending is a clear sign the user wants to follow the reply
         await self.log_view.add_turn(UserMessage(prompt), view)
         self._current = (turn, view)

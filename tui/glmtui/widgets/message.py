@@ -62,12 +62,14 @@ class ReplyView(Vertical):
     ReplyView.-stopped > .reply-stats { color: $warning; }
     """
 
-    def __init__(self, turn: Turn, *, saved: bool = False) -> None:
+    def __init__(self, turn: Turn, *, saved: bool = False, low_bandwidth: bool = False) -> None:
         """`saved`: a finished turn from the history, composed in its final form at once (no
-        streaming widgets, no second render): a resumed chat mounts all its turns in one layout."""
+        streaming widgets, no second render): a resumed chat mounts all its turns in one layout.
+        `low_bandwidth`: flush streamed text 4 times a second instead of 10 (SSH on slow links)."""
         super().__init__(classes=f"-{turn.status.value}" if saved else "-streaming")
         self.turn = turn
         self._saved = saved
+        self._low_bandwidth = low_bandwidth
         self.live: LiveStats | None = None
         self._thinking_parts: list[str] = []
         self._content_pending: list[str] = []
@@ -108,8 +110,8 @@ class ReplyView(Vertical):
     def start(self, live: LiveStats) -> None:
         self.live = live
         # Low-bandwidth mode (SSH) sends streamed text 4 times a second instead of 10: fewer, bigger frames.
-        low = getattr(getattr(self.app, "config", None), "low_bandwidth", False)
-        self._timer = self.set_interval(1 / (LOW_BANDWIDTH_FLUSH_HZ if low else FLUSH_HZ), self._flush)
+        hz = LOW_BANDWIDTH_FLUSH_HZ if self._low_bandwidth else FLUSH_HZ
+        self._timer = self.set_interval(1 / hz, self._flush)
 
     # Called by the pane's worker for every delta: cheap list appends only.
     def feed_thinking(self, text: str) -> None:

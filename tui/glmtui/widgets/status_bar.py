@@ -21,8 +21,13 @@ class StatusBar(Widget):
     """
 
     think: reactive[str] = reactive("")
+    """The chat model's think setting, in words."""
     last: reactive[Turn | None] = reactive(None, always_update=True)
+    """The last reply, whose exact figures show while nothing streams."""
     pulls: reactive[tuple[PullProgress, ...]] = reactive(())
+    """The pulls queued, running or finished (a summary shows at the right)."""
+    low_bandwidth: reactive[bool] = reactive(False)
+    """Low-bandwidth mode is on: say so, since the screen repaints less often."""
     PULL_REFRESH_S = 0.5  # pull figures here at 2 Hz: a status line needs no more, and frames cost CPU
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -63,8 +68,7 @@ class StatusBar(Widget):
 
     def render(self) -> Text:
         text = self._reply_text()
-        config = getattr(self.app, "config", None)
-        if config is not None and getattr(config, "low_bandwidth", False):
+        if self.low_bandwidth:
             text.append("  ·  low-bandwidth mode", style="dim")
         pulls = pull_summary(self.pulls)
         if pulls is not None:

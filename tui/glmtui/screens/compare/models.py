@@ -197,7 +197,7 @@ class CompareModels(_Base):
         if pane is None:
             self.notify("Both models are installed.", timeout=2)
             return
-        problem = self.glm.pull_feed.request(pane.model)
+        problem = self.glm.pulls.request(pane.model)
         if problem is not None:
             self.notify(problem, title="Pull", severity="error")
             return

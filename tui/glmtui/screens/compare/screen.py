@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import random
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from rich.text import Text
-from textual import events
+from textual import events, getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
@@ -22,6 +22,7 @@ from textual.widgets import Footer, Static
 from glmtui.core.catalog import load_catalog
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.model_names import same_model
+from glmtui.core.state import PullProgress
 from glmtui.core.think import next_think
 from glmtui.paths import data_dir
 from glmtui.screens.compare.models import CompareModels
@@ -38,13 +39,11 @@ from glmtui.services.compare import (
 )
 from glmtui.services.compare_export import compare_markdown
 from glmtui.services.conversation_export import write_export
+from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.compare_pane import ComparePane, PaneSettings
 from glmtui.widgets.compare_strip import ComparisonStrip
 from glmtui.widgets.prompt_input import PromptInput
-
-if TYPE_CHECKING:
-    from glmtui.app import GlmTuiApp
 
 CONNECT_WAIT_S = 15.0  # waiting longer than this for Ollama, the panes say so (and keep waiting)
 
@@ -92,9 +91,7 @@ class CompareScreen(CompareModels, Screen[None]):
         self.ready = False  # models resolved and checked: prompts can go out
         self.active = "a"
 
-    @property
-    def glm(self) -> GlmTuiApp:
-        return cast("GlmTuiApp", self.app)
+    glm = getters.app(AppSurface)
 
     def compose(self) -> ComposeResult:
         app = self.glm
@@ -200,9 +197,7 @@ class CompareScreen(CompareModels, Screen[None]):
                 self._mark_loading(pane, loaded)
         round_.sent = True
         # Saved now (the prompt, who it went to) and again when it ends: a quit mid-round loses nothing.
-        self.run_worker(
-            self.glm.sessions.journal.compare_run(self.run), group="compare-save", exit_on_error=False
-        )
+        self.run_worker(self.glm.journal.compare_run(self.run), group="compare-save", exit_on_error=False)
         self._live_timer.resume()
         self._refresh_all()
         if round_.ended:
@@ -261,9 +256,7 @@ class CompareScreen(CompareModels, Screen[None]):
         if not self.busy:
             self._live_timer.pause()
         self._refresh_all()
-        self.run_worker(
-            self.glm.sessions.journal.compare_run(self.run), group="compare-save", exit_on_error=False
-        )
+        self.run_worker(self.glm.journal.compare_run(self.run), group="compare-save", exit_on_error=False)
 
     def _tick(self) -> None:
         for pane in self.panes:
@@ -429,9 +422,7 @@ class CompareScreen(CompareModels, Screen[None]):
         a, b = self.panes
         self.run.vote = vote
         self.glm.compare_votes.append(VoteRecord(a.model, b.model, vote, len(self.run.rounds)))
-        self.run_worker(
-            self.glm.sessions.journal.compare_run(self.run), group="compare-save", exit_on_error=False
-        )
+        self.run_worker(self.glm.journal.compare_run(self.run), group="compare-save", exit_on_error=False)
         self._refresh_all()
         winner = {"a": f"A ({a.model})", "b": f"B ({b.model})", "tie": "a tie"}[vote]
         self.notify(f"You chose {winner}. A was {a.model}, B was {b.model}.", title="Blind vote", timeout=6)
@@ -448,3 +439,20 @@ class CompareScreen(CompareModels, Screen[None]):
             return
         self.notify(f"Saved to {path}", title="Export", timeout=6)
         self.last_export = path
+
+    # -- what the app asks of this screen ---------------------------------------------------------
+
+    def streaming_models(self) -> list[str]:
+        """The models streaming in either pane now."""
+        return [model for pane in self.panes if (model := pane.chat.streaming_model)]
+
+    async def stop_and_save(self) -> None:
+        """Stop both panes and save the run as it stands (the app is quitting)."""
+        for pane in self.panes:
+            await pane.chat.stop_and_wait()
+        await self.glm.journal.compare_run(self.run)
+
+    def pull_finished(self, job: PullProgress) -> bool:
+        """A pull ended while the comparison is on top: its pane says what follows."""
+        self.notify(f"{job.name} is installed.", title="Pull", timeout=4)
+        return True

@@ -6,21 +6,18 @@ reactives and its panels bind to them, so a panel never reaches for data itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
+from textual import getters
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 
 from glmtui.core.state import GenerationStats, GpuSnapshot, MonitorSample, OllamaSnapshot, SystemReading
 from glmtui.core.stats import LiveStats
+from glmtui.surface import AppSurface
 from glmtui.widgets.monitor.gpu_panel import GpuPanel
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.system_panel import SystemPanel
 from glmtui.widgets.monitor.throughput_panel import ThroughputPanel
-
-if TYPE_CHECKING:
-    from glmtui.app import GlmTuiApp
 
 
 class MonitorSidebar(VerticalScroll):
@@ -34,6 +31,8 @@ class MonitorSidebar(VerticalScroll):
     MonitorSidebar > LinesPanel { margin-bottom: 1; }
     MonitorSidebar > OllamaPanel:focus { background: $boost; }
     """
+
+    app = getters.app(AppSurface)
 
     gpu: reactive[GpuSnapshot | None] = reactive(None, repaint=False)
     system: reactive[SystemReading | None] = reactive(None, repaint=False)
@@ -52,14 +51,14 @@ class MonitorSidebar(VerticalScroll):
         yield SystemPanel(id="system-panel").data_bind(system=MonitorSidebar.system)
 
     def on_mount(self) -> None:
-        app = cast("GlmTuiApp", self.app)
+        app = self.app
         remote = "" if app.ollama_is_local else app.config.host
         self.query_one(GpuPanel).remote_host = remote
         self.query_one(SystemPanel).ollama_local = not remote
         self.query_one(OllamaPanel).host = "built-in simulator" if app.config.demo else app.config.host
-        if app.monitor_sample is not None:
-            self._got_sample(app.monitor_sample)
-        self.ollama = app.ollama_snapshot
+        if app.monitor.sample is not None:
+            self._got_sample(app.monitor.sample)
+        self.ollama = app.monitor.snapshot
         app.monitor_signal.subscribe(self, self._got_sample)
         app.ollama_signal.subscribe(self, self._got_snapshot)
         self.watch(app, "reply_stats", self._got_history)

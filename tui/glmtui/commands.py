@@ -1,0 +1,217 @@
+"""The command palette's glmtui entries, and navigation: opening screens and going back to the chat.
+
+A floor above the screens (it imports them) and below `app.py` (which calls it). The palette entries
+are a Textual `Provider`; navigation is plain functions over the `AppSurface`, so the App's intents
+(`open_models`, `resume`...) are one line each and no screen ever imports another's opener.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Callable, Iterator
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+from glmtui.core.model_names import same_model
+from glmtui.core.state import Conversation, PullProgress
+from glmtui.screens.chat import ChatScreen
+from glmtui.screens.compare.screen import CompareScreen
+from glmtui.screens.dialogs.copy import CopyScreen
+from glmtui.screens.help import HelpScreen
+from glmtui.screens.history import HistoryScreen
+from glmtui.screens.models import ModelsScreen
+from glmtui.services.trace import trace
+from glmtui.surface import AppSurface, PullAware
+
+Command = tuple[str, str, Callable[[], object]]
+
+
+def palette_commands(app: AppSurface) -> Iterator[Command]:
+    """glmtui's palette entries: (title, help, what it does). Every action glmtui has a key for."""
+    yield (
+        "Switch model",
+        "Installed models: pick one for this chat (F4)",
+        lambda: app.open_models("installed"),
+    )
+    yield (
+        "Pull model",
+        "The variant catalogue with VRAM fit, or any name:tag",
+        lambda: app.open_models("catalogue"),
+    )
+    yield (
+        "Change theme",
+        "Pick a theme: dark, light, high contrast, ANSI 16 colours, or yours (remembered for the next run)",
+        app.action_change_theme,
+    )
+    yield (
+        "Open history",
+        "Saved conversations: search, resume, rename, delete, export (Ctrl+O)",
+        app.open_history,
+    )
+    yield (
+        "New chat",
+        "Start a new conversation (the current one stays in the history)",
+        lambda: app.run_worker(app.new_chat(), exit_on_error=False),
+    )
+    yield (
+        "Copy last reply",
+        "The last reply or one of its code blocks, to the clipboard (OSC 52)",
+        app.copy_last_reply,
+    )
+    yield (
+        "Compare models",
+        "A/B: one prompt to two models side by side, figures compared (F5)",
+        lambda: app.run_worker(app.open_compare(), exit_on_error=False),
+    )
+
+
+class GlmTuiCommands(Provider):
+    """The palette's glmtui entries, listed when it opens and fuzzy-matched as you type."""
+
+    def _commands(self) -> list[Command]:
+        app = self.app
+        assert isinstance(app, AppSurface)
+        return list(palette_commands(app))
+
+    async def discover(self) -> Hits:
+        for title, help_text, run in self._commands():
+            yield DiscoveryHit(title, run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, run in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), run, help=help_text)
+
+
+# -- navigation ---------------------------------------------------------------------------------
+
+
+def chat_screen(app: AppSurface) -> ChatScreen:
+    """The chat screen: the base of the stack, always there."""
+    return next(screen for screen in app.screen_stack if isinstance(screen, ChatScreen))
+
+
+async def back_to(app: AppSurface, screen: Screen[object]) -> None:
+    """Pop screens until `screen` is on top (it must be in the stack)."""
+    while app.screen is not screen:
+        await app.pop_screen()
+
+
+def show_help(app: AppSurface) -> None:
+    if not isinstance(app.screen, HelpScreen):
+        app.push_screen(HelpScreen(app.screen))
+
+
+def open_history(app: AppSurface) -> None:
+    if not isinstance(app.screen, HistoryScreen):
+        app.push_screen(HistoryScreen())
+
+
+def open_models(app: AppSurface, tab: str) -> None:
+    if isinstance(app.screen, ModelsScreen):
+        app.screen.show_tab(tab)
+        return
+    app.push_screen(ModelsScreen(tab))
+
+
+def chat_conversation(app: AppSurface) -> Conversation:
+    return chat_screen(app).pane.conversation
+
+
+async def new_chat(app: AppSurface) -> None:
+    chat = chat_screen(app)
+    await back_to(app, chat)
+    await chat.action_new_chat()
+
+
+def copy_last_reply(app: AppSurface) -> None:
+    conversation = chat_conversation(app)
+    turn = next((t for t in reversed(conversation.turns) if t.reply), None)
+    if turn is None:
+        app.notify("No reply to copy yet.", timeout=2)
+        return
+    app.push_screen(CopyScreen(turn.reply))
+
+
+async def open_compare(
+    app: AppSurface,
+    current: CompareScreen | None,
+    model_a: str | None,
+    model_b: str | None,
+    prompt: str | None,
+) -> CompareScreen:
+    """Back to the comparison in progress (`current`), or a new one when models are named (or none
+    exists). Returns the comparison now shown, which the app keeps while it is out of sight."""
+    if current is not None and model_a is None and model_b is None:
+        if current in app.screen_stack:  # beneath another screen (the model picker): back down to it
+            await back_to(app, current)
+        else:
+            app.push_screen(current)
+        return current
+    if current is not None:
+        if current in app.screen_stack:
+            await back_to(app, current)
+            await app.pop_screen()
+        app.uninstall_screen(current)
+        await current.remove()
+    screen = CompareScreen(model_a, model_b, prompt, rng=app.compare_rng)
+    app.install_screen(screen, name="compare")
+    await app.push_screen(screen)
+    return screen
+
+
+async def resume(app: AppSurface, conversation_id: int | None) -> bool:
+    """Open a saved conversation in the chat, with the model of its last turn if it is installed."""
+    if conversation_id is None:
+        app.notify("No saved conversation to continue yet.", timeout=3)
+        return False
+    trace("resume_start", id=conversation_id)
+    chat = chat_screen(app)
+    # A reply streaming now is stopped and saved first: resuming that same conversation must read
+    # it back with its partial text (the model is sent what the user saw).
+    await chat.stop_and_save()
+    # Saved replies render as Markdown at once: import it (~0.2 s) while the turns are read.
+    _, conversation = await asyncio.gather(
+        asyncio.to_thread(importlib.import_module, "rich.markdown"), app.journal.load(conversation_id)
+    )
+    trace("resume_loaded", turns=len(conversation.turns) if conversation else 0)
+    if conversation is None:
+        app.notify("That conversation no longer exists (deleted in another glmtui?).", severity="warning")
+        return False
+    await back_to(app, chat)
+    await chat.show_conversation(conversation)
+    trace("resume_mounted")
+    last_model = conversation.turns[-1].model if conversation.turns else None
+    if last_model and not same_model(last_model, app.model):
+        if app.is_installed(last_model):
+            await app.switch_model(last_model)
+        else:
+            app.notify(
+                f"It was with {last_model}, which is not installed: it continues with {app.model}.",
+                severity="warning",
+                timeout=6,
+            )
+    app.notify(f"Resumed “{conversation.title}” ({len(conversation.turns)} turns).", timeout=3)
+    return True
+
+
+def pull_finished(app: AppSurface, job: PullProgress) -> None:
+    """Say that a pull ended: the screen on top says it its own way if it wants to."""
+    if job.state == "failed":
+        app.notify(
+            f"{job.error}" + (f" — {job.hint}" if job.hint else ""),
+            title=f"Pull {job.name}",
+            severity="error",
+            timeout=8,
+        )
+        return
+    if job.state != "done":
+        return
+    screen = app.screen
+    if isinstance(screen, PullAware) and screen.pull_finished(job):
+        return
+    app.notify(f"{job.name} is installed. F4, then Enter on it, switches to it.", title="Pull", timeout=6)

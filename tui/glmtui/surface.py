@@ -1,0 +1,184 @@
+"""AppSurface: everything a screen or widget may ask of the app, as one small typed class.
+
+Screens and widgets reach the app with `getters.app(AppSurface)`, never by importing `app.py` (which
+imports the screens: that would be a cycle). The surface holds the state screens watch (reactives,
+declared here so they are typed), the services they use, and intents (`open_models`, `switch_model`,
+`resume`...). The intents that open screens are abstract here and implemented by `GlmTuiApp` through
+`commands.py`, a floor above the screens.
+
+Two small protocols let the App ask screens about their own business without looking inside them:
+`StreamingScreen` (what streams, stop and save it) and `PullAware` (a pull ended: do you handle it?).
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABCMeta, abstractmethod
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from textual.app import App
+from textual.reactive import reactive
+
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.state import (
+    Conversation,
+    GenerationRequest,
+    GenerationStats,
+    ModelDetails,
+    MonitorSample,
+    OllamaSnapshot,
+    PullProgress,
+    ThinkSetting,
+    Turn,
+)
+
+if TYPE_CHECKING:
+    from textual.signal import Signal
+
+    from glmtui.config import Config
+    from glmtui.services.compare import VoteRecord
+    from glmtui.services.journal import Journal
+    from glmtui.services.library import ModelLibrary
+    from glmtui.services.monitor_feed import MonitorFeed
+    from glmtui.services.ollama import OllamaService
+    from glmtui.services.pull_feed import PullFeed
+
+
+class _SurfaceMeta(type(App), ABCMeta):  # type: ignore[misc]
+    """Textual's message-pump metaclass with ABCMeta's, so abstract intents are enforced."""
+
+
+@runtime_checkable
+class StreamingScreen(Protocol):
+    """A screen with chat panes: the App asks it (never its widgets) what streams, and to stop."""
+
+    def streaming_models(self) -> list[str]:
+        """Models streaming a reply in this screen now."""
+        ...
+
+    async def stop_and_save(self) -> None:
+        """Stop what streams and save it with its partial text (the app is quitting)."""
+        ...
+
+
+@runtime_checkable
+class PullAware(Protocol):
+    """A screen that says itself what a finished pull means for it."""
+
+    def pull_finished(self, job: PullProgress) -> bool:
+        """Handle a pull that ended; False lets the app say it in a notification."""
+        ...
+
+
+class AppSurface(App[None], metaclass=_SurfaceMeta):
+    """The app as screens and widgets see it: state to watch, services to call, intents."""
+
+    model: reactive[str] = reactive("")
+    """The chat's model ("" until one is known)."""
+    connection: reactive[str] = reactive("connecting")
+    """`connecting`, `online` or `offline`: the watchdog's view of the server."""
+    server_version: reactive[str] = reactive("")
+    """The server's version, once online."""
+    think_label: reactive[str] = reactive("")
+    """What the chat's model is sent as `think`, in words ("" until the model's facts are read)."""
+    show_monitor: reactive[bool] = reactive(True)
+    """Whether the monitor sidebar is shown (F2)."""
+    reply_stats: reactive[tuple[GenerationStats, ...]] = reactive(())
+    """The last finished replies' figures, for the throughput sparklines."""
+
+    # Set by the subclass before the first screen is composed.
+    config: Config
+    journal: Journal
+    service: OllamaService
+    library: ModelLibrary
+    pulls: PullFeed
+    monitor: MonitorFeed
+    monitor_signal: Signal[MonitorSample]
+    ollama_signal: Signal[OllamaSnapshot]
+    pulls_signal: Signal[tuple[PullProgress, ...]]
+    compare_votes: list[VoteRecord]
+    compare_rng: random.Random
+    ollama_is_local: bool
+    model_digest: str
+    think_pref: ThinkSetting
+    model_info: ModelDetails | None
+
+    # -- navigation (implemented with commands.py, above the screens) -----------------------------
+
+    @abstractmethod
+    def open_models(self, tab: str = "installed") -> None:
+        """The models screen on a tab (`installed` or `catalogue`)."""
+
+    @abstractmethod
+    def open_history(self) -> None:
+        """The history screen."""
+
+    @abstractmethod
+    async def open_compare(
+        self, model_a: str | None = None, model_b: str | None = None, prompt: str | None = None
+    ) -> None:
+        """Back to the comparison in progress, or a new one when models are named."""
+
+    @abstractmethod
+    def copy_last_reply(self) -> None:
+        """The copy dialog for the chat's last reply."""
+
+    @abstractmethod
+    async def new_chat(self) -> None:
+        """Back to the chat, with a new conversation."""
+
+    @abstractmethod
+    async def resume(self, conversation_id: int | None) -> bool:
+        """Open a saved conversation in the chat; False (with a message) when it cannot be."""
+
+    @abstractmethod
+    def chat_conversation(self) -> Conversation | None:
+        """The conversation in the chat screen (beneath whatever is on top)."""
+
+    # -- the chat's model and the server ------------------------------------------------------------
+
+    @abstractmethod
+    async def switch_model(self, name: str) -> None:
+        """Point the chat at another model; the conversation goes on with it."""
+
+    @abstractmethod
+    def cycle_think(self) -> None:
+        """The next think setting for the chat's model."""
+
+    @abstractmethod
+    def generation_request(self) -> GenerationRequest | None:
+        """What the chat sends a prompt with now; None while no model is known."""
+
+    @abstractmethod
+    def is_installed(self, model: str) -> bool:
+        """As of the last listing (True while that is not known yet)."""
+
+    @abstractmethod
+    def is_streaming(self, model: str) -> bool:
+        """Whether any pane (chat or compare) is streaming from this model."""
+
+    @abstractmethod
+    def reply_finished(self, turn: Turn | None = None) -> None:
+        """A reply ended normally: the server is up and a model is loaded."""
+
+    @abstractmethod
+    def reply_failed(self, error: GlmTuiError) -> None:
+        """A reply failed: re-check the server now."""
+
+    @abstractmethod
+    def model_deleted(self, name: str) -> None:
+        """A model was deleted: forget its facts and re-read what is loaded."""
+
+    # -- the monitor ----------------------------------------------------------------------------
+
+    @abstractmethod
+    def toggle_monitor(self) -> None:
+        """Show or hide the monitor sidebar."""
+
+    @abstractmethod
+    def unload_model(self, model: str) -> None:
+        """Unload a model from memory now (in the background)."""
+
+    @abstractmethod
+    async def sample_now(self) -> MonitorSample | None:
+        """A monitor sample even while the sidebar is hidden (the fit needs the GPUs)."""
