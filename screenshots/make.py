@@ -20,9 +20,10 @@ from pathlib import Path
 from glmtui.app import GlmTuiApp
 from glmtui.config import Config
 from glmtui.core.state import OllamaProcessReading, SystemReading, TurnStatus
+from glmtui.core.units import GIB
 from glmtui.screens.compare.screen import CompareScreen
 from glmtui.screens.models import ModelsScreen
-from glmtui.services.fake_nvml import GIB, ScriptedGpu, ScriptedNvml
+from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
 from glmtui.services.monitor import Sampler
 from glmtui.simulator import Simulator
 from glmtui.simulator.catalogue import registry_lookup

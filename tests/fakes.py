@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from glmtui.config import MonitorIntervals
 from glmtui.core.state import SystemReading
-from glmtui.services.fake_nvml import GIB, ScriptedGpu, ScriptedNvml
+from glmtui.core.units import GIB
+from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
 from glmtui.services.monitor import Sampler
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -15,6 +14,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from glmtui.core.sanitize import sanitize
+from glmtui.core.units import when
 from glmtui.paths import data_dir
 from glmtui.services.conversation_export import conversation_markdown, slug, write_export
 from glmtui.services.store import ConversationRow
@@ -24,17 +24,6 @@ if TYPE_CHECKING:
     from glmtui.app import GlmTuiApp
 
 SEARCH_DEBOUNCE_S = 0.15
-
-
-def when(epoch: float, now: float | None = None) -> str:
-    """`14:05` today, `Mon 14:05` this week, else `2026-11-02`."""
-    now = time.time() if now is None else now
-    local, today = time.localtime(epoch), time.localtime(now)
-    if local[:3] == today[:3]:
-        return time.strftime("%H:%M", local)
-    if now - epoch < 6 * 86400:
-        return time.strftime("%a %H:%M", local)
-    return time.strftime("%Y-%m-%d", local)
 
 
 class RenameScreen(ModalScreen[str | None]):
