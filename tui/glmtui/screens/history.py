@@ -54,12 +54,14 @@ class RenameScreen(ModalScreen[str | None]):
 
 
 class HistoryScreen(Screen[None]):
-    """Saved conversations. Typing filters (titles, prompts and replies); the keys act on the highlighted row."""
+    """Saved conversations. Typing filters (titles, prompts and replies); the keys act on the highlighted
+    row."""
 
     DEFAULT_CSS = """
     HistoryScreen { layout: vertical; }
     HistoryScreen #history-title { height: 1; background: $panel; padding: 0 1; }
-    HistoryScreen #history-search { border: none; height: 1; margin: 1 1 0 1; padding: 0 1; background: $boost; }
+    HistoryScreen #history-search { border: none; height: 1; margin: 1 1 0 1; padding: 0 1;
+                                    background: $boost; }
     HistoryScreen #history-table { height: 1fr; margin-top: 1; }
     HistoryScreen #history-empty { color: $text-muted; padding: 1 2; height: auto; }
     """
