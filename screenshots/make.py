@@ -20,9 +20,10 @@ from pathlib import Path
 from glmtui.app import GlmTuiApp
 from glmtui.config import Config
 from glmtui.core.state import OllamaProcessReading, SystemReading, TurnStatus
+from glmtui.core.units import GIB
 from glmtui.screens.compare.screen import CompareScreen
 from glmtui.screens.models import ModelsScreen
-from glmtui.services.fake_nvml import GIB, ScriptedGpu, ScriptedNvml
+from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
 from glmtui.services.monitor import Sampler
 from glmtui.simulator import Simulator
 from glmtui.simulator.catalogue import registry_lookup
@@ -155,15 +156,17 @@ async def compare(sim: Simulator) -> None:
 
 
 async def main() -> None:
-    with tempfile.TemporaryDirectory():
-        with Simulator(port=0, rate=90.0, load_seconds=1.2, reply_tokens=260) as sim:
-            for extra in ("glm-4.7-flash:q4_K_M", "glm-4.7-flash:q8_0"):
-                found = registry_lookup(extra)
-                assert found is not None
-                sim.store.install(*found)
-            await chat_and_monitor(sim)
-            await models_mid_pull(sim)
-            await compare(sim)
+    with (
+        tempfile.TemporaryDirectory(),
+        Simulator(port=0, rate=90.0, load_seconds=1.2, reply_tokens=260) as sim,
+    ):
+        for extra in ("glm-4.7-flash:q4_K_M", "glm-4.7-flash:q8_0"):
+            found = registry_lookup(extra)
+            assert found is not None
+            sim.store.install(*found)
+        await chat_and_monitor(sim)
+        await models_mid_pull(sim)
+        await compare(sim)
     for name in ("chat", "monitor", "models", "compare"):
         print(HERE / f"{name}.svg")
 

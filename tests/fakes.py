@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from glmtui.core.state import MonitorIntervals, SystemReading
-from glmtui.services.fake_nvml import GIB, ScriptedGpu, ScriptedNvml
+from glmtui.core.units import GIB
+from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
 from glmtui.services.monitor import Sampler
 
 

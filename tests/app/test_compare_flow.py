@@ -9,11 +9,12 @@ import pytest
 
 from glmtui.app import GlmTuiApp
 from glmtui.core.state import Turn, TurnStatus
+from glmtui.core.units import GIB
 from glmtui.screens.chat import ChatScreen
 from glmtui.screens.compare.dialogs import VoteScreen
 from glmtui.screens.compare.screen import CompareScreen
 from glmtui.services.compare import VoteRecord
-from glmtui.services.fake_nvml import GIB, ScriptedGpu, ScriptedNvml
+from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
 from glmtui.simulator import Simulator
 from glmtui.simulator.faults import Fault
 from glmtui.widgets.compare_pane import ComparePane

@@ -16,7 +16,7 @@ from glmtui.core.state import (
     Turn,
     TurnStatus,
 )
-from glmtui.services.fake_nvml import GIB
+from glmtui.core.units import GIB
 from glmtui.widgets.chat_log import ChatLog
 from glmtui.widgets.message import ReplyView, UserMessage
 from glmtui.widgets.monitor.gpu_panel import GpuPanel

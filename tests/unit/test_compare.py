@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from glmtui.core.fit import GIB
 from glmtui.core.state import GenerationStats, Turn, TurnStatus
+from glmtui.core.units import GIB
 from glmtui.screens.compare.dialogs import parse_options
 from glmtui.services.compare import (
     CompareRun,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from glmtui.core.catalog import load_catalog
-from glmtui.core.fit import GIB, KvShape, estimate, kv_shape
+from glmtui.core.fit import KvShape, estimate, kv_shape
+from glmtui.core.units import GIB
 from glmtui.simulator.catalogue import SPECS
 
 GLM_INFO = SPECS["glm-4.7-flash:q4_K_M"].model_info()  # the simulator's /api/show model_info

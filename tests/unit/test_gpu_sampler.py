@@ -7,8 +7,9 @@ from types import SimpleNamespace
 import pynvml
 import pytest
 
+from glmtui.core.units import GIB
 from glmtui.services import nvml as codes
-from glmtui.services.fake_nvml import GIB, ScriptedGpu, ScriptedNvml
+from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
 from glmtui.services.gpu_sampler import GpuSampler
 from glmtui.services.nvml import NvmlError, PynvmlAdapter
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from glmtui.core.catalog import load_catalog
-from glmtui.core.fit import GIB, Fit, machine_from
+from glmtui.core.fit import Fit, machine_from
 from glmtui.core.state import GpuReading, GpuSnapshot, ModelDetails, ModelInfo, MonitorSample, SystemReading
-from glmtui.widgets.model_rows import TYPED_KEY, ago, catalogue_rows, fit_cell, installed_rows
+from glmtui.core.units import GIB
+from glmtui.widgets.model_rows import TYPED_KEY, catalogue_rows, fit_cell, installed_rows
 
 MODELS = [
     ModelInfo("glm-4.7-flash:latest", 19_000_000_000, "glm4moelite", "29.9B", "Q4_K_M"),
@@ -59,9 +60,3 @@ def test_machine_from_a_sample() -> None:
     none = machine_from(MonitorSample(GpuSnapshot(status="no NVIDIA GPU (NVML library not found)"), system))
     assert none.vram_total is None and none.label == "no NVIDIA GPU (NVML library not found)"
     assert machine_from(None).vram_total is None
-
-
-def test_ago() -> None:
-    assert ago(1000.0, now=1030.0) == "just now"
-    assert ago(0.0, now=3 * 86400 + 5) == "3 days ago"
-    assert ago(0.0, now=3600) == "1 hour ago" and ago(None) == "?"

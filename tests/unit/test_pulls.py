@@ -7,7 +7,7 @@ import pytest
 from glmtui.core.model_names import name_problem, same_model
 from glmtui.core.state import PullProgress, PullUpdate
 from glmtui.services.pulls import PullQueue, PullTracker
-from glmtui.widgets.pull_list import duration, pull_line, pull_summary
+from glmtui.widgets.pull_list import pull_line, pull_summary
 from tests.fakes import FakeClock
 
 A = "sha256:" + "a" * 64
@@ -116,4 +116,3 @@ def test_lines_and_summary() -> None:
     assert pull_summary((PullProgress("x:1", "done"),)) is None
     failed = PullProgress("x:1", "failed", error="'x:1' is not on the registry", hint="check the name")
     assert "not on the registry — check the name" in pull_line(failed).plain
-    assert duration(None) == "--:--" and duration(3725) == "1:02:05"

@@ -1,7 +1,8 @@
 """Speed maths: exact figures as `ollama run --verbose` prints them, and the live estimate."""
 
 from glmtui.core.state import GenerationStats
-from glmtui.core.stats import LiveStats, final_stats, format_rate, summary_parts
+from glmtui.core.stats import LiveStats, final_stats, summary_parts
+from glmtui.core.units import format_rate
 from tests.fakes import FakeClock
 
 

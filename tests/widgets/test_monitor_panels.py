@@ -16,7 +16,7 @@ from glmtui.core.state import (
     OllamaSnapshot,
     SystemReading,
 )
-from glmtui.services.fake_nvml import GIB
+from glmtui.core.units import GIB
 from glmtui.widgets.monitor.gpu_panel import GpuPanel
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.system_panel import SystemPanel

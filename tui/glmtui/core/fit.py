@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from glmtui.core.state import MonitorSample
-from glmtui.core.units import short_gpu_name
+from glmtui.core.units import gib, percent, short_gpu_name
 
-GIB = 1024**3
 F16_BYTES = 2
 DEFAULT_CONTEXT = 4096  # Ollama's default num_ctx: what a fit assumes unless one is set
 
@@ -87,14 +86,14 @@ class Fit:
         if self.kind == "unknown":
             return "no GPU information"
         if self.kind == "fits":
-            text = f"fits ({self.needed / GIB:.1f} of {self.vram_total / GIB:.0f} GiB)"
+            text = f"fits ({gib(self.needed)} of {gib(self.vram_total, 0)} GiB)"
             if self.needed > self.vram_free:
-                text += f"; {self.vram_free / GIB:.1f} GiB free now, so other models would unload"
+                text += f"; {gib(self.vram_free)} GiB free now, so other models would unload"
             return text
         if self.kind == "partial":
-            return f"partial offload ≈ {self.cpu_fraction * 100:.0f}% on CPU — expect it slower"
-        ram = f" + {self.ram_free / GIB:.0f} GiB free RAM" if self.ram_free is not None else ""
-        return f"won't fit (needs {self.needed / GIB:.1f} GiB; {self.vram_total / GIB:.0f} GiB VRAM{ram})"
+            return f"partial offload ≈ {percent(self.cpu_fraction)} on CPU — expect it slower"
+        ram = f" + {gib(self.ram_free, 0)} GiB free RAM" if self.ram_free is not None else ""
+        return f"won't fit (needs {gib(self.needed)} GiB; {gib(self.vram_total, 0)} GiB VRAM{ram})"
 
 
 def estimate(
@@ -157,7 +156,7 @@ def machine_from(sample: MonitorSample | None) -> Machine:
     total = sum(g.memory_total or 0 for g in gpus)
     free = sum((g.memory_total or 0) - (g.memory_used or 0) for g in gpus)
     names = dict.fromkeys(short_gpu_name(g.name) for g in gpus)
-    label = f"{len(gpus)}× {' + '.join(names)}, {total / GIB:.1f} GiB ({free / GIB:.1f} free)"
+    label = f"{len(gpus)}× {' + '.join(names)}, {gib(total)} GiB ({gib(free)} free)"
     return Machine(total, free, ram_free, label)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from glmtui.core.state import GenerationStats
+from glmtui.core.units import format_rate, format_seconds
 
 
 class LiveStats:
@@ -102,22 +103,6 @@ def final_stats(live: LiveStats, final: Mapping[str, Any]) -> GenerationStats:
     if stats.eval_count is None:
         stats.eval_count = 0  # the server sent a final chunk without counts: still final
     return stats
-
-
-def format_rate(rate: float | None) -> str:
-    """`45.12 tok/s` to two decimals, exactly as `ollama run --verbose`; `n/a` when unknown."""
-    return "n/a" if rate is None else f"{rate:.2f} tok/s"
-
-
-def format_seconds(seconds: float | None) -> str:
-    if seconds is None:
-        return "n/a"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{seconds:.2f} s"
-    minutes, secs = divmod(seconds, 60)
-    return f"{int(minutes)}m{secs:04.1f}s"
 
 
 def summary_parts(stats: GenerationStats) -> list[tuple[str, str]]:

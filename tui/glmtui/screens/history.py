@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from rich.text import Text
 from textual import getters, work
@@ -13,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from glmtui.core.sanitize import sanitize
+from glmtui.core.units import when
 from glmtui.paths import data_dir
 from glmtui.screens.dialogs.confirm import ConfirmScreen
 from glmtui.screens.dialogs.rename import RenameScreen
@@ -24,24 +24,15 @@ from glmtui.widgets.table_keys import move_row, row_bindings
 SEARCH_DEBOUNCE_S = 0.15
 
 
-def when(epoch: float, now: float | None = None) -> str:
-    """`14:05` today, `Mon 14:05` this week, else `2026-11-02`."""
-    now = time.time() if now is None else now
-    local, today = time.localtime(epoch), time.localtime(now)
-    if local[:3] == today[:3]:
-        return time.strftime("%H:%M", local)
-    if now - epoch < 6 * 86400:
-        return time.strftime("%a %H:%M", local)
-    return time.strftime("%Y-%m-%d", local)
-
-
 class HistoryScreen(Screen[None]):
-    """Saved conversations. Typing filters (titles, prompts and replies); the keys act on the highlighted row."""
+    """Saved conversations. Typing filters (titles, prompts and replies); the keys act on the highlighted
+    row."""
 
     DEFAULT_CSS = """
     HistoryScreen { layout: vertical; }
     HistoryScreen #history-title { height: 1; background: $panel; padding: 0 1; }
-    HistoryScreen #history-search { border: none; height: 1; margin: 1 1 0 1; padding: 0 1; background: $boost; }
+    HistoryScreen #history-search { border: none; height: 1; margin: 1 1 0 1; padding: 0 1;
+                                    background: $boost; }
     HistoryScreen #history-table { height: 1fr; margin-top: 1; }
     HistoryScreen #history-empty { color: $text-muted; padding: 1 2; height: auto; }
     """

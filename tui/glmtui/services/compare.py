@@ -13,10 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from glmtui.core.fit import GIB
 from glmtui.core.model_names import same_model
 from glmtui.core.state import GenerationStats, Turn, TurnStatus
-from glmtui.core.stats import format_rate, format_seconds
+from glmtui.core.units import format_rate, format_seconds, gib
 
 Side = Literal["a", "b"]
 RunMode = Literal["parallel", "sequential"]
@@ -248,18 +247,17 @@ def choose_mode(
         return "sequential", "no GPU information: one at a time, so neither slows the other"
     if need_a is None or need_b is None:
         return "sequential", "a model's size is unknown: one at a time, so neither evicts the other"
-    total = vram_total / GIB
+    total = gib(vram_total, digits=0)
     if same:
         if need_a <= vram_total:
-            return "parallel", f"one model serves both ({need_a / GIB:.1f} of {total:.0f} GiB)"
-        return "sequential", f"it needs {need_a / GIB:.1f} of {total:.0f} GiB: one reply at a time"
+            return "parallel", f"one model serves both ({gib(need_a)} of {total} GiB)"
+        return "sequential", f"it needs {gib(need_a)} of {total} GiB: one reply at a time"
     if need_a + need_b <= vram_total:
         # Smaller first, whichever side it is on: in a blind run the order must not tell them apart.
         small, large = sorted((need_a, need_b))
-        return "parallel", f"both fit together ({small / GIB:.1f} + {large / GIB:.1f} of {total:.0f} GiB)"
+        return "parallel", f"both fit together ({gib(small)} + {gib(large)} of {total} GiB)"
     return "sequential", (
-        f"together they need {(need_a + need_b) / GIB:.1f} of {total:.0f} GiB: "
-        "one at a time so neither evicts the other"
+        f"together they need {gib(need_a + need_b)} of {total} GiB: one at a time so neither evicts the other"
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import Conversation, Turn, TurnStatus
-from glmtui.core.stats import format_rate, format_seconds
+from glmtui.core.units import format_rate, format_seconds, tenths
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 
@@ -41,7 +41,7 @@ def reply_lines(turn: Turn, heading_levels: int) -> list[str]:
     lines: list[str] = []
     if turn.thinking:
         stats = turn.stats
-        when = f", {stats.thinking_s:.1f} s" if stats.thinking_s is not None else ""
+        when = f", {tenths(stats.thinking_s)}" if stats.thinking_s is not None else ""
         lines += [
             f"<details><summary>Thinking ({stats.thinking_tokens} tokens{when})</summary>",
             "",

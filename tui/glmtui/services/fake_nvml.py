@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from glmtui.core.units import GIB
 from glmtui.services import nvml
 from glmtui.services.nvml import NvmlError
-
-GIB = 1024**3
 
 
 @dataclass

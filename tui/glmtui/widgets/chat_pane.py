@@ -17,7 +17,8 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import Conversation, GenerationRequest, GenerationStats, Turn, TurnStatus
-from glmtui.core.stats import LiveStats, format_rate
+from glmtui.core.stats import LiveStats
+from glmtui.core.units import format_rate
 from glmtui.services.ollama import ContentDelta, OllamaService, StreamDone, ThinkingDelta
 from glmtui.services.trace import enabled as trace_enabled
 from glmtui.services.trace import trace

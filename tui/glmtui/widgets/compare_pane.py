@@ -20,11 +20,11 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from glmtui.core.state import GenerationRequest, ModelDetails, PullProgress, ThinkSetting, Turn, TurnStatus
-from glmtui.core.stats import LiveStats, format_rate, format_seconds
+from glmtui.core.stats import LiveStats
 from glmtui.core.think import effective_think
+from glmtui.core.units import duration, format_rate, format_seconds
 from glmtui.services.ollama import OllamaService
 from glmtui.widgets.chat_pane import ChatPane
-from glmtui.widgets.pull_list import duration
 
 OPTION_LABELS = {
     "temperature": "temp",

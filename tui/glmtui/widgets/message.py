@@ -17,7 +17,8 @@ from textual.widgets import Static
 
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import Turn, TurnStatus
-from glmtui.core.stats import LiveStats, format_seconds, summary_parts
+from glmtui.core.stats import LiveStats, summary_parts
+from glmtui.core.units import format_seconds, rate_estimate
 from glmtui.widgets.stream_markdown import StreamingMarkdown, code_theme, render_markdown
 from glmtui.widgets.thinking import ThinkingView
 
@@ -150,7 +151,7 @@ class ReplyView(Vertical):
         rate = live.rate()
         parts = [f"TTFT {format_seconds(live.ttft_s)}", f"{live.tokens} tokens"]
         if rate is not None:
-            parts.insert(0, f"~{rate:.0f} tok/s (estimate)")
+            parts.insert(0, rate_estimate(rate))
         phase = "thinking" if live.first_content_at is None and live.thinking_tokens else "streaming"
         return Text(f"{phase} · " + " · ".join(parts))
 

@@ -11,10 +11,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from glmtui.core.catalog import Variant
-from glmtui.core.fit import GIB, Fit
+from glmtui.core.fit import Fit
 from glmtui.core.state import ModelDetails, ModelInfo
-from glmtui.widgets.model_rows import FIT_STYLE
-from glmtui.widgets.monitor.format import human_bytes
+from glmtui.core.units import gib, human_bytes
+from glmtui.widgets.formatting import FIT_STYLE
 
 TEMPLATE_LINES = 8
 LICENSE_LINES = 6
@@ -33,9 +33,9 @@ def _head(body: str, lines: int) -> str:
 def fit_text(fit: Fit, weights: int, cache: int | None, context: int, where: str) -> Text:
     text = Text()
     text.append(fit.describe(), style=FIT_STYLE[fit.kind])
-    text.append(f"\nweights {weights / GIB:.1f} GiB")
+    text.append(f"\nweights {gib(weights)} GiB")
     text.append(
-        f" + KV cache {cache / GIB:.2f} GiB at {context:,} ctx (f16)"
+        f" + KV cache {gib(cache, 2)} GiB at {context:,} ctx (f16)"
         if cache is not None
         else " (KV cache unknown: weights only)"
     )

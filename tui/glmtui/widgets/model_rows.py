@@ -6,16 +6,16 @@ a screen. Model names are data: always `Text`, never markup.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Mapping
 
 from rich.text import Text
 
 from glmtui.core.catalog import Variant
-from glmtui.core.fit import GIB, Fit
+from glmtui.core.fit import Fit
 from glmtui.core.model_names import same_model
 from glmtui.core.state import ModelDetails, ModelInfo
-from glmtui.widgets.monitor.format import human_bytes
+from glmtui.core.units import ago, gib, human_bytes, percent
+from glmtui.widgets.formatting import FIT_STYLE
 
 TYPED_KEY = "\x00typed"  # the row that pulls whatever name:tag was typed
 # The fit and size come right after the name: on an 80-column terminal they are what stays visible.
@@ -32,7 +32,6 @@ INSTALLED_COLUMNS = (
     "modified",
 )
 CATALOGUE_COLUMNS = ("", "tag", "VRAM fit", "download", "params", "quant", "context", "capabilities")
-FIT_STYLE = {"fits": "green", "partial": "yellow", "wont": "red", "unknown": "dim"}
 CAPABILITY_MARKS = (("thinking", "think"), ("tools", "tools"), ("vision", "vision"))
 
 Row = tuple[str, list[Text]]
@@ -40,9 +39,9 @@ Row = tuple[str, list[Text]]
 
 def fit_cell(fit: Fit) -> Text:
     if fit.kind == "fits":
-        text = f"fits {fit.needed / GIB:.1f}/{fit.vram_total / GIB:.0f} GiB"
+        text = f"fits {gib(fit.needed)}/{gib(fit.vram_total, 0)} GiB"
     elif fit.kind == "partial":
-        text = f"partial ≈{fit.cpu_fraction * 100:.0f}% CPU"
+        text = f"partial ≈{percent(fit.cpu_fraction)} CPU"
     elif fit.kind == "wont":
         text = "won't fit"
     else:
@@ -63,25 +62,6 @@ def filter_words(text: str) -> list[str]:
 def capabilities_text(capabilities: Iterable[str]) -> Text:
     have = set(capabilities)
     return Text(" ".join(label for cap, label in CAPABILITY_MARKS if cap in have))
-
-
-def ago(timestamp: float | None, now: float | None = None) -> str:
-    """`ollama list`-style age: `just now`, `5 minutes ago`, `3 days ago`, `2 months ago`."""
-    if timestamp is None:
-        return "?"
-    seconds = max(0.0, (now if now is not None else time.time()) - timestamp)
-    for unit, size in (
-        ("year", 365 * 86400),
-        ("month", 30 * 86400),
-        ("week", 7 * 86400),
-        ("day", 86400),
-        ("hour", 3600),
-        ("minute", 60),
-    ):
-        if seconds >= size:
-            count = int(seconds // size)
-            return f"{count} {unit}{'s' if count > 1 else ''} ago"
-    return "just now"
 
 
 def installed_rows(

@@ -10,24 +10,11 @@ from rich.text import Text
 from textual.widget import Widget
 
 from glmtui.core.state import PullProgress
+from glmtui.core.units import byte_rate, duration, human_bytes, percent
 from glmtui.services.trace import trace
-from glmtui.widgets.monitor.format import human_bytes, meter
+from glmtui.widgets.formatting import meter
 
 BAR_WIDTH = 24
-
-
-def duration(seconds: float | None) -> str:
-    """`0:42`, `12:05`, `1:02:03`; `--:--` while unknown."""
-    if seconds is None:
-        return "--:--"
-    whole = int(seconds + 0.5)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def speed(rate: float | None) -> str:
-    return "…" if rate is None else f"{rate / 1e6:.1f} MB/s"
 
 
 def pull_line(job: PullProgress, bar_width: int = BAR_WIDTH) -> Text:
@@ -40,8 +27,8 @@ def pull_line(job: PullProgress, bar_width: int = BAR_WIDTH) -> Text:
         if job.total:
             text.append_text(meter(job.fraction, bar_width, "green"))
             text.append(
-                f" {100 * (job.fraction or 0):3.0f}%  {human_bytes(job.completed)}/{human_bytes(job.total)}"
-                f"  {speed(job.rate)}  ETA {duration(job.eta_s)}  "
+                f" {percent(job.fraction or 0, 3)}  {human_bytes(job.completed)}/{human_bytes(job.total)}"
+                f"  {byte_rate(job.rate)}  ETA {duration(job.eta_s)}  "
             )
         text.append(job.status, style="dim")
     elif job.state == "queued":
@@ -73,7 +60,7 @@ def pull_summary(jobs: tuple[PullProgress, ...]) -> Text | None:
         text.append(f"⤓ {running.name} ")
         if running.total:
             text.append(
-                f"{100 * (running.fraction or 0):.0f}% {speed(running.rate)} ETA {duration(running.eta_s)}"
+                f"{percent(running.fraction or 0)} {byte_rate(running.rate)} ETA {duration(running.eta_s)}"
             )
         else:
             text.append(running.status)

@@ -9,7 +9,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from glmtui.core.state import PullProgress, Turn, TurnStatus
-from glmtui.core.stats import LiveStats, format_rate, format_seconds
+from glmtui.core.stats import LiveStats
+from glmtui.core.units import format_rate, format_seconds, rate_estimate
 from glmtui.widgets.pull_list import pull_summary
 
 
@@ -81,9 +82,8 @@ class StatusBar(Widget):
         text.append(f"think: {self.think or 'n/a'}")
         live = self._live
         if live is not None:
-            rate = live.rate()
             text.append("  ·  streaming ")
-            text.append(f"~{rate:.0f} tok/s (estimate)" if rate is not None else "…")
+            text.append(rate_estimate(live.rate()))
             text.append(f"  ·  TTFT {format_seconds(live.ttft_s)}")
         elif self.last is not None:
             stats = self.last.stats

@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Collapsible
 
+from glmtui.core.units import tenths
 from glmtui.widgets.live_view import LiveView
 
 
@@ -43,7 +44,7 @@ class ThinkingView(Collapsible):
 
     def finish(self, seconds: float | None, tokens: int, still_thinking: bool = False) -> None:
         """Collapse and summarise. `still_thinking`: the reply ended before any answer arrived."""
-        duration = f"{seconds:.1f} s" if seconds is not None else "?"
+        duration = tenths(seconds) if seconds is not None else "?"
         prefix = "thinking stopped after" if still_thinking else "thought for"
         self.title = f"{prefix} {duration} · {tokens} tokens"
         self._finished = True

@@ -6,8 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 
 from glmtui.core.state import GpuReading, GpuSnapshot
-from glmtui.core.units import short_gpu_name
-from glmtui.widgets.monitor.format import gib, label_value, level, memory, meter_line, sparkline
+from glmtui.core.units import binary_size, gib, short_gpu_name
+from glmtui.widgets.formatting import label_value, level, meter_line, sparkline
 from glmtui.widgets.monitor.lines_panel import LinesPanel
 
 COMPACT_BELOW = 30  # content columns: narrower drops sparklines and the process list
@@ -98,7 +98,7 @@ class GpuPanel(LinesPanel):
         out = []
         for proc in procs[:MAX_PROCESSES]:
             style = f"bold {self.colour('meter-ok')}" if proc.is_ollama else "dim"
-            size = "n/a" if proc.used_bytes is None else memory(proc.used_bytes)
+            size = "n/a" if proc.used_bytes is None else binary_size(proc.used_bytes)
             out.append(label_value(f"  {proc.name}", Text(size, style=style), width, label_style=style))
         if len(procs) > MAX_PROCESSES:
             out.append(Text(f"  +{len(procs) - MAX_PROCESSES} more", style="dim"))

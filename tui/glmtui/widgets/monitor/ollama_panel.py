@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.reactive import reactive
 
 from glmtui.core.state import LoadedModel, OllamaSnapshot
-from glmtui.widgets.monitor.format import countdown, human_bytes
+from glmtui.core.units import countdown, human_bytes
 from glmtui.widgets.monitor.lines_panel import LinesPanel
 
 

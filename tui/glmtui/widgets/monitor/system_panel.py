@@ -6,7 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 
 from glmtui.core.state import SystemReading
-from glmtui.widgets.monitor.format import gib, label_value, level, memory, meter_line
+from glmtui.core.units import binary_size, gib
+from glmtui.widgets.formatting import label_value, level, meter_line
 from glmtui.widgets.monitor.lines_panel import LinesPanel
 
 
@@ -51,5 +52,5 @@ class SystemPanel(LinesPanel):
                 lines.append(Text("  ollama: no server process here", style="dim"))
             else:
                 lines.append(label_value(f"  ollama pid {proc.pid}", f"{proc.cpu_percent:.0f}% cpu", width))
-                lines.append(label_value("  ollama rss", memory(proc.rss_bytes), width))
+                lines.append(label_value("  ollama rss", binary_size(proc.rss_bytes), width))
         return lines

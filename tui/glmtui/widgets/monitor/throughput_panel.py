@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from rich.text import Text
 from textual.reactive import reactive
 
 from glmtui.core.state import GenerationStats
-from glmtui.core.stats import LiveStats, format_rate, format_seconds
-from glmtui.widgets.monitor.format import label_value, sparkline
+from glmtui.core.stats import LiveStats
+from glmtui.core.units import format_rate, format_seconds, rate_estimate
+from glmtui.widgets.formatting import label_value, series_line
 from glmtui.widgets.monitor.lines_panel import LinesPanel
 
 
@@ -39,31 +38,13 @@ class ThroughputPanel(LinesPanel):
         # the whole screen lay out again at exactly the moments the chat is busiest.
         lines = [Text("Throughput", style="bold")]
         live = self._live
-        if live is None:
-            now = Text("idle", style="dim")
-        else:
-            rate = live.rate()
-            now = Text("…" if rate is None else f"~{rate:.0f} tok/s (estimate)")
+        now = Text("idle", style="dim") if live is None else Text(rate_estimate(live.rate()))
         lines.append(label_value("now", now, width))
         done = [s for s in self.history if s.final]
         last = format_rate(done[-1].eval_rate) if done else "no replies yet"
         lines.append(label_value("last reply", Text(last, style="" if done else "dim"), width))
         rates = [s.eval_rate for s in done if s.eval_rate is not None]
         ttfts = [s.ttft_s for s in done if s.ttft_s is not None]
-        lines.append(_series("rate", rates, width, lambda v: f"{v:.0f} tok/s"))
-        lines.append(_series("TTFT", ttfts, width, format_seconds))
+        lines.append(series_line("rate", rates, width, lambda v: format_rate(v, digits=0)))
+        lines.append(series_line("TTFT", ttfts, width, format_seconds))
         return lines
-
-
-def _series(label: str, values: Sequence[float], width: int, show: Callable[[float], str]) -> Text:
-    """`rate ▂▄▆█▅ 12–58 tok/s`: the last replies as a sparkline, with the range beside it."""
-    if not values:
-        return Text(f"{label:<5}—", style="dim")
-    low, high = show(min(values)), show(max(values))
-    span = f" {low}" if low == high else f" {low.split()[0]}–{high}"  # `38–45 tok/s`, not the unit twice
-    text = Text(f"{label:<5}", style="dim")
-    room = width - text.cell_len - len(span)
-    if room >= 4:
-        text.append(sparkline(values[-room:], min(room, len(values)), top=None), style="dim")
-    text.append(span)
-    return text

@@ -1,11 +1,11 @@
-"""The monitor's maths: `ollama ps`'s CPU/GPU split, sizes, meters, sparklines, countdowns."""
+"""The shared Rich builders (levels, meters, sparklines, series, label/value lines); `ollama ps`'s split."""
 
 from __future__ import annotations
 
 import pytest
 
 from glmtui.core.state import LoadedModel
-from glmtui.widgets.monitor.format import countdown, human_bytes, level, memory, meter, sparkline
+from glmtui.widgets.formatting import label_value, level, meter, meter_line, series_line, sparkline
 
 GB = 1000**3
 
@@ -25,26 +25,6 @@ GB = 1000**3
 )
 def test_processor_split_matches_ollama_ps(size: int, vram: int, shown: str) -> None:
     assert LoadedModel("m", size, vram).processor == shown
-
-
-@pytest.mark.parametrize(
-    ("value", "shown"),
-    [
-        (19 * GB, "19 GB"),
-        (5_400_000_000, "5.4 GB"),
-        (2 * GB, "2 GB"),
-        (65_000_000_000, "65 GB"),
-        (274_302_450, "274 MB"),
-        (512, "512 B"),
-    ],
-)
-def test_human_bytes_like_ollama(value: int, shown: str) -> None:
-    assert human_bytes(value) == shown
-
-
-def test_memory_switches_to_gib_at_one_gib() -> None:
-    assert memory(300 * 1024**2) == "300 MiB"
-    assert memory(18 * 1024**3 + 200 * 1024**2) == "18.2 GiB"
 
 
 def test_levels() -> None:
@@ -75,17 +55,19 @@ def test_sparkline_squeezes_a_minute_keeping_spikes() -> None:
     assert len(line) == 10 and line.count("█") == 1
 
 
-@pytest.mark.parametrize(
-    ("seconds", "shown"),
-    [
-        (None, "forever"),
-        (-1, "unloading"),
-        (0, "unloading"),
-        (42.9, "42s"),
-        (65, "1:05"),
-        (299, "4m"),
-        (7200, "2h"),
-    ],
-)
-def test_countdown(seconds: float | None, shown: str) -> None:
-    assert countdown(seconds) == shown
+def test_meter_line_label_bar_and_percent() -> None:
+    assert meter_line("VRAM", 50, 20, "green").plain == "VRAM █████·····  50%"
+    assert meter_line("GPU", None, 20, "green").plain == "GPU  ··········  n/a"
+
+
+def test_label_value_right_aligns_and_truncates() -> None:
+    assert label_value("now", "idle", 12).plain == "now     idle"
+    assert label_value("a long label", "value", 10).plain == "a long lab"
+
+
+def test_series_line_names_the_unit_once() -> None:
+    show = lambda v: f"{v:.0f} tok/s"  # noqa: E731
+    assert series_line("rate", [], 30, show).plain == "rate —"
+    assert series_line("rate", [38.0, 45.0], 30, show).plain == "rate ▇█ 38–45 tok/s"
+    assert series_line("rate", [40.0], 30, show).plain == "rate █ 40 tok/s"
+    assert series_line("rate", [38.0, 45.0], 16, show).plain == "rate  38–45 tok/s"

@@ -1,40 +1,19 @@
-"""Small text builders the monitor panels share: sizes, meters, sparklines, thresholds.
+"""The Rich builders widgets share: label/value lines, meters, sparklines, series, style by level.
 
-Pure functions over numbers and Rich `Text` (no widgets), so the maths is unit-tested directly.
+Pure functions over numbers and Rich `Text` (no widgets), so the maths is unit-tested directly. The
+figures inside come from `glmtui.core.units`; this module only lays them out and colours them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 
 SPARK = "▁▂▃▄▅▆▇█"
-GIB = 1024**3
-
-
-def human_bytes(value: int) -> str:
-    """Decimal units as `ollama ps` and `ollama list` print sizes (e.g. `19 GB`, `5.4 GB`)."""
-    for unit, scale in (("TB", 1000**4), ("GB", 1000**3), ("MB", 1000**2), ("KB", 1000)):
-        if value >= scale:
-            amount = value / scale
-            # Ollama's format.HumanBytes: whole numbers from 10 up, one decimal below unless exact.
-            if amount >= 10 or amount == int(amount):
-                return f"{int(amount)} {unit}"
-            return f"{amount:.1f} {unit}"
-    return f"{value} B"
-
-
-def gib(value: int | None) -> str:
-    """Binary GiB with one decimal, as GPU memory is usually quoted."""
-    return "n/a" if value is None else f"{value / GIB:.1f}"
-
-
-def memory(value: int) -> str:
-    """Process memory: MiB below a GiB (a runner's RSS), else GiB."""
-    if value < GIB:
-        return f"{value / 1024**2:.0f} MiB"
-    return f"{value / GIB:.1f} GiB"
+LABEL_CELLS = 5  # `VRAM `, `rate `: the short label in front of a meter or a series
+# How a VRAM-fit verdict is coloured, in the models table and in the details pane alike.
+FIT_STYLE = {"fits": "green", "partial": "yellow", "wont": "red", "unknown": "dim"}
 
 
 def level(value: float | None, warn: float, critical: float) -> str:
@@ -60,9 +39,14 @@ def meter(fraction: float | None, width: int, style: str, empty_style: str = "di
     return text
 
 
+def short_label(label: str, after: str = "") -> Text:
+    """A dim label padded to `LABEL_CELLS`, where a meter or a series starts (`after` follows it)."""
+    return Text(f"{label:<{LABEL_CELLS}}{after}", style="dim")
+
+
 def meter_line(label: str, percent: float | None, width: int, style: str) -> Text:
     """`VRAM ████████······  71%`: a label, a bar filling the line, and the percentage."""
-    text = Text(f"{label:<5}", style="dim")
+    text = short_label(label)
     text.append_text(meter(None if percent is None else percent / 100, max(0, width - 10), style))
     text.append("  n/a" if percent is None else f"{percent:>4.0f}%", style=style)
     return text
@@ -86,24 +70,6 @@ def sparkline(values: Sequence[float], width: int, top: float | None = 100.0) ->
     return " " * (width - len(chars)) + "".join(chars)
 
 
-def countdown(seconds: float | None) -> str:
-    """A keep-alive countdown: `forever`, `unloading`, `4m`, `1:05`, `42s`.
-
-    Minutes only above two minutes, so an idle sidebar repaints once a minute rather than every second.
-    """
-    if seconds is None:
-        return "forever"
-    if seconds <= 0:
-        return "unloading"
-    if seconds >= 3600:
-        return f"{seconds / 3600:.0f}h"
-    if seconds >= 120:
-        return f"{int(seconds // 60)}m"
-    if seconds >= 60:
-        return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
-    return f"{int(seconds)}s"
-
-
 def label_value(label: str, value: str | Text, width: int, label_style: str = "dim") -> Text:
     """`label ....... value` on one line of `width` cells, value right-aligned."""
     text = Text(label, style=label_style)
@@ -112,4 +78,21 @@ def label_value(label: str, value: str | Text, width: int, label_style: str = "d
     text.append(" " * max(1, gap))
     text.append_text(value_text)
     text.truncate(width)
+    return text
+
+
+def series_line(label: str, values: Sequence[float], width: int, show: Callable[[float], str]) -> Text:
+    """`rate ▂▄▆█▅ 12–58 tok/s`: the last values as a sparkline, with their range beside it.
+
+    `show` writes one value with its unit (`38 tok/s`); the range names the unit once.
+    """
+    if not values:
+        return short_label(label, "—")
+    low, high = show(min(values)), show(max(values))
+    span = f" {low}" if low == high else f" {low.split()[0]}–{high}"  # `38–45 tok/s`, not the unit twice
+    text = short_label(label)
+    room = width - text.cell_len - len(span)
+    if room >= 4:
+        text.append(sparkline(values[-room:], min(room, len(values)), top=None), style="dim")
+    text.append(span)
     return text
