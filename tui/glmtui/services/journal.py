@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import Conversation, Turn
-from glmtui.services.compare import CompareRun
+from glmtui.services.compare import SIDES, CompareRun
 from glmtui.services.store import ConversationRow, Store, StoreError
 
 T = TypeVar("T")
@@ -114,9 +114,9 @@ class Journal:
             return
         rounds = []
         for round_ in run.rounds:
-            sides = {}
-            for side in ("a", "b"):
-                turn = round_.turn(side)  # type: ignore[arg-type]
+            sides: dict[str, dict[str, Any] | None] = {}
+            for side in SIDES:
+                turn = round_.turn(side)
                 sides[side] = (
                     None
                     if turn is None
