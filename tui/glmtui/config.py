@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from glmtui.core.hosts import normalize_host, resolve_host
-from glmtui.core.state import ThinkSetting
+from glmtui.core.state import MonitorIntervals, ThinkSetting
 
 THINK_VALUES: tuple[ThinkSetting, ...] = ("on", "off", "low", "medium", "high")
 
@@ -27,22 +27,6 @@ class ConfigError(Exception):
         where = f"{file}:{line}" if line else f"{file}"
         super().__init__(f"{where}: {reason}" if key == "(file)" else f"{where}: {key}: {reason}")
         self.file, self.key, self.reason, self.line = file, key, reason, line
-
-
-@dataclass(frozen=True)
-class MonitorIntervals:
-    """Seconds between readings of each kind (the `[monitor]` table of the config file)."""
-
-    gpu_s: float = 1.0  # memory and utilisation; never below 0.5 (NVML's driver lock)
-    gpu_slow_s: float = 5.0  # temperature and power
-    processes_s: float = 5.0  # who holds VRAM; never below 5
-    system_s: float = 1.0  # CPU, RAM, swap, load, the Ollama process
-    ollama_s: float = 2.0  # /api/ps (also right after each reply)
-
-    @property
-    def tick_s(self) -> float:
-        """How often the monitor loop wakes: the fastest cadence."""
-        return max(0.5, min(self.gpu_s, self.system_s))
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from glmtui.config import MonitorIntervals
-from glmtui.core.state import GpuSnapshot, MonitorSample, SystemReading
+from glmtui.core.state import GpuSnapshot, MonitorIntervals, MonitorSample, SystemReading
 from glmtui.services.gpu_sampler import GpuSampler
 from glmtui.services.nvml import Nvml, PynvmlAdapter
 
