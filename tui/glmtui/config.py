@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from glmtui.core.hosts import normalize_host, resolve_host
-from glmtui.core.state import MonitorIntervals, ThinkSetting
+from glmtui.core.state import MonitorIntervals as MonitorIntervals  # re-exported: it used to live here
+from glmtui.core.state import ThinkSetting
 
 THINK_VALUES: tuple[ThinkSetting, ...] = ("on", "off", "low", "medium", "high")
 
