@@ -155,15 +155,17 @@ async def compare(sim: Simulator) -> None:
 
 
 async def main() -> None:
-    with tempfile.TemporaryDirectory():
-        with Simulator(port=0, rate=90.0, load_seconds=1.2, reply_tokens=260) as sim:
-            for extra in ("glm-4.7-flash:q4_K_M", "glm-4.7-flash:q8_0"):
-                found = registry_lookup(extra)
-                assert found is not None
-                sim.store.install(*found)
-            await chat_and_monitor(sim)
-            await models_mid_pull(sim)
-            await compare(sim)
+    with (
+        tempfile.TemporaryDirectory(),
+        Simulator(port=0, rate=90.0, load_seconds=1.2, reply_tokens=260) as sim,
+    ):
+        for extra in ("glm-4.7-flash:q4_K_M", "glm-4.7-flash:q8_0"):
+            found = registry_lookup(extra)
+            assert found is not None
+            sim.store.install(*found)
+        await chat_and_monitor(sim)
+        await models_mid_pull(sim)
+        await compare(sim)
     for name in ("chat", "monitor", "models", "compare"):
         print(HERE / f"{name}.svg")
 

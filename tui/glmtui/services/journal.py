@@ -8,6 +8,7 @@ whatever the ending. The first storage error is reported once and saving stops; 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict
@@ -98,10 +99,8 @@ class Journal:
     def close(self) -> None:
         store, self.store = self.store, None
         if store is not None:
-            try:
+            with contextlib.suppress(sqlite3.Error):  # closing on the way out: nothing left to tell
                 store.close()
-            except sqlite3.Error:
-                pass  # closing on the way out: nothing left to tell
 
     async def turn_ended(self, turn: Turn) -> None:
         if self.store is not None and turn.id is not None:
