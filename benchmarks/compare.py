@@ -74,7 +74,8 @@ def main() -> None:
                 sim.model_speeds = False
                 results[label].append(run(sim))
     print(
-        f"| scenario @ {args.rate:.0f} tok/s per reply | tokens | wall s | CPU-s (median) | CPU-s per 1k tok |"
+        f"| scenario @ {args.rate:.0f} tok/s per reply | tokens | wall s | CPU-s (median)"
+        " | CPU-s per 1k tok |"
     )
     print("|---|---|---|---|---|")
     medians = {}
@@ -89,7 +90,8 @@ def main() -> None:
     ratio = medians["two panes"] / medians["one pane"]
     print(
         f"\ntwo panes cost {ratio:.2f}× one pane's CPU over the reply (target ≤ 2.2×); "
-        f"runs: {[round(r[0], 2) for r in results['one pane']]} vs {[round(r[0], 2) for r in results['two panes']]}"
+        f"runs: {[round(r[0], 2) for r in results['one pane']]}"
+        f" vs {[round(r[0], 2) for r in results['two panes']]}"
     )
 
 

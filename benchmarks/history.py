@@ -67,7 +67,8 @@ def build(path: Path) -> None:
             for n in range(turns):
                 marker = f"LAST-REPLY-MARKER-{n}" if n == turns - 1 and turns == 500 else ""
                 store._db.execute(
-                    "INSERT INTO turns (conversation_id, prompt, reply, thinking, model, status, stats, created_at)"
+                    "INSERT INTO turns"
+                    " (conversation_id, prompt, reply, thinking, model, status, stats, created_at)"
                     " VALUES (?, ?, ?, '', ?, ?, ?, ?)",
                     (
                         cid,
@@ -122,7 +123,8 @@ def main() -> None:
     print("| 5,000 saved turns, 120×40 | median ms | runs |")
     print("|---|---|---|")
     print(
-        f"| first frame after launch (`--continue`) | {first * 1000:.0f} | {[round(r[0] * 1000) for r in results]} |"
+        f"| first frame after launch (`--continue`) | {first * 1000:.0f}"
+        f" | {[round(r[0] * 1000) for r in results]} |"
     )
     print(
         f"| 500-turn conversation resumed: last reply on screen | {shown * 1000:.0f} "

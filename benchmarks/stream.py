@@ -76,29 +76,26 @@ def launch(sim: Simulator) -> tuple[PtyApp, float]:
     return app, first - app.started
 
 
-CLIENT_ONLY = (
-    """
+CLIENT_ONLY = """
 import asyncio, sys, time
 from glmtui.services.ollama import OllamaService
 from glmtui.core.stats import LiveStats
-async def main(url):
+async def main(url, model):
     service = OllamaService(url)
     await service.version()
     started, tokens = time.process_time(), 0
-    async for _ in service.chat("%s", [{"role": "user", "content": "hi"}], think=None, live=LiveStats()):
+    async for _ in service.chat(model, [{"role": "user", "content": "hi"}], think=None, live=LiveStats()):
         tokens += 1
     print((time.process_time() - started) / (tokens - 1) * 1000)
-asyncio.run(main(sys.argv[1]))
+asyncio.run(main(sys.argv[1], sys.argv[2]))
 """
-    % MODEL
-)
 
 
 def client_only(rate: float, tokens: int) -> float:
     """CPU-s per 1k tokens of glmtui's service loop over the official client, with no UI: the floor."""
     with Simulator(port=0, rate=rate, reply_tokens=tokens, load_seconds=0.05) as sim:
         out = subprocess.run(
-            [sys.executable, "-c", CLIENT_ONLY, sim.url], capture_output=True, text=True, check=True
+            [sys.executable, "-c", CLIENT_ONLY, sim.url, MODEL], capture_output=True, text=True, check=True
         )
         return float(out.stdout.strip())
 
@@ -134,7 +131,8 @@ def first_frames(runs: int) -> list[float]:
 def row(name: str, figures: list[TurnFigures]) -> str:
     mean = statistics.fmean
     return (
-        f"| {name} | {sum(f.tokens for f in figures) // len(figures)} | {mean(f.cpu_per_1k for f in figures):.2f} "
+        f"| {name} | {sum(f.tokens for f in figures) // len(figures)}"
+        f" | {mean(f.cpu_per_1k for f in figures):.2f} "
         f"| {mean(f.lag_ms for f in figures):.0f} | {max(f.backlog_ms for f in figures):.0f} "
         f"| {mean(f.bytes_out for f in figures) / 1024:.0f} | {max(f.rss_mb for f in figures):.0f} "
         f"| {max(f.widgets for f in figures)} |"
@@ -186,7 +184,8 @@ def main() -> None:
     lag_ratio = statistics.fmean(f.lag_ms for f in tail) / statistics.fmean(f.lag_ms for f in head)
     print()
     print(
-        f"lag over all {len(turns)} turns: p50 {percentile(lags, 0.5):.0f} ms, p95 {percentile(lags, 0.95):.0f} ms"
+        f"lag over all {len(turns)} turns:"
+        f" p50 {percentile(lags, 0.5):.0f} ms, p95 {percentile(lags, 0.95):.0f} ms"
     )
     print(f"last-5 / first-5 turns: CPU per 1k tokens ×{cpu_ratio:.2f}, lag ×{lag_ratio:.2f}")
     if args.skip_floors:

@@ -86,7 +86,8 @@ def test_themes_ship_in_the_built_wheel(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(unpacked)
     probe = (
-        "import glmtui, json; from glmtui.paths import builtin_themes_dir; from glmtui.themes import load_themes;"
+        "import glmtui, json; from glmtui.paths import builtin_themes_dir;"
+        "from glmtui.themes import load_themes;"
         "r = load_themes(builtin_themes_dir());"
         "print(json.dumps([glmtui.__file__, str(builtin_themes_dir()), sorted(r.themes), r.problems]))"
     )

@@ -16,8 +16,14 @@ from glmtui.paths import config_path
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="glmtui",
-        description="A terminal app for local LLMs on Ollama: streaming chat, thinking traces, exact tokens/sec.",
-        epilog="Keys: Enter sends · Ctrl+J newline · Esc stops a reply · Ctrl+T think · Ctrl+N new chat · F2 monitor · F3 loaded models · F4 models · F5 compare · Ctrl+O history · F1 all keys · Ctrl+Q quit",
+        description=(
+            "A terminal app for local LLMs on Ollama: streaming chat, thinking traces, exact tokens/sec."
+        ),
+        epilog=(
+            "Keys: Enter sends · Ctrl+J newline · Esc stops a reply · Ctrl+T think · Ctrl+N new chat"
+            " · F2 monitor · F3 loaded models · F4 models · F5 compare · Ctrl+O history · F1 all keys"
+            " · Ctrl+Q quit"
+        ),
     )
     parser.add_argument(
         "--host", help="Ollama URL (default: $OLLAMA_HOST, the config file, then 127.0.0.1:11434)"

@@ -107,9 +107,7 @@ def load_config(path: Path | None) -> tuple[dict[str, Any], list[ConfigError]]:
             problem(key, "unknown key (ignored)")
             continue
         expected, description = _SCHEMA[key]
-        if (isinstance(value, bool) and key not in ("think", "low_bandwidth")) or not isinstance(
-            value, expected
-        ):
+        if not _has_type(key, value, expected):
             problem(key, f"expected {description}, got {value!r}")
             continue
         if key == "monitor":
@@ -160,6 +158,14 @@ def line_of(text: str, key: str) -> int | None:
         if in_table and re.match(rf"\s*\"?{re.escape(name)}\"?\s*=", line):
             return number
     return None
+
+
+def _has_type(key: str, value: object, expected: type | tuple[type, ...]) -> bool:
+    """The schema's check. A separate function so that `value` keeps TOML's Any type: the branches
+    below know what each key's table or scalar is."""
+    if isinstance(value, bool) and key not in ("think", "low_bandwidth"):
+        return False  # a bool is an int to isinstance, never a number here
+    return isinstance(value, expected)
 
 
 def _options(table: dict[str, Any], problem: Callable[[str, str], None]) -> dict[str, Any]:

@@ -80,11 +80,7 @@ def theme_from_toml(path: Path) -> Theme:
         except ColorParseError:
             raise ValueError(f"'{key}' = {value!r} is not a colour") from None
     try:
-        extras = {
-            key: float(data[key])
-            for key in ("luminosity_spread", "text_alpha")
-            if isinstance(data.get(key), (int, float))
-        }
+        spread, alpha = data.get("luminosity_spread"), data.get("text_alpha")
         ansi = bool(data.get("ansi", False))
         # Textual's own CSS needs a few variables in ANSI mode (cursor, selection, inline borders):
         # take them from its ANSI theme, so a user's ANSI theme never breaks the stylesheet.
@@ -99,7 +95,9 @@ def theme_from_toml(path: Path) -> Theme:
             ansi=ansi,
             variables={**base, **APP_VARIABLES, **variables},
             **colours,
-            **extras,
+            # Textual's own defaults where the file gives no number.
+            luminosity_spread=float(spread) if isinstance(spread, (int, float)) else Theme.luminosity_spread,
+            text_alpha=float(alpha) if isinstance(alpha, (int, float)) else Theme.text_alpha,
         )
     except Exception as exc:  # Textual validates colours when the theme is built
         raise ValueError(f"bad colour ({exc})") from None
@@ -134,8 +132,8 @@ def choose_theme(
         if flag in available:
             return flag, problems
         problems.append(f"Unknown theme '{flag}' (--theme): themes are {', '.join(sorted(available))}")
-    if remembered in available:
-        return remembered, problems  # type: ignore[return-value]
+    if remembered is not None and remembered in available:
+        return remembered, problems
     if configured in available:
         return configured, problems
     problems.append(f"Unknown theme '{configured}' in the config file: using {DEFAULT_THEME}")

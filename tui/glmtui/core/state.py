@@ -9,15 +9,15 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 ThinkSetting = Literal["off", "on", "low", "medium", "high"]
 """What the user asked for. `on` sends `think: true`; levels are sent as strings; `off` sends false."""
 
 
-class TurnStatus(str, Enum):
-    """Lifecycle of one assistant reply."""
+class TurnStatus(StrEnum):
+    """Lifecycle of one assistant reply. The store saves `.value`; str() gives the same text."""
 
     STREAMING = "streaming"
     DONE = "done"
@@ -121,7 +121,10 @@ class GenerationRequest:
 
 @dataclass(frozen=True, slots=True)
 class ModelInfo:
-    """An installed model as the listing (`/api/tags`) describes it; `ModelDetails` is what `/api/show` adds."""
+    """An installed model as the listing (`/api/tags`) describes it.
+
+    `ModelDetails` is what `/api/show` adds.
+    """
 
     name: str
     size: int = 0
@@ -260,6 +263,25 @@ class GpuSnapshot:
     hostname: str = ""  # this machine, named when Ollama runs on another
 
 
+@dataclass(frozen=True)
+class MonitorIntervals:
+    """Seconds between readings of each kind (the config file's `[monitor]` table).
+
+    Here rather than in config: the sampler in services/ takes it, and services never import config.
+    """
+
+    gpu_s: float = 1.0  # memory and utilisation; never below 0.5 (NVML's driver lock)
+    gpu_slow_s: float = 5.0  # temperature and power
+    processes_s: float = 5.0  # who holds VRAM; never below 5
+    system_s: float = 1.0  # CPU, RAM, swap, load, the Ollama process
+    ollama_s: float = 2.0  # /api/ps (also right after each reply)
+
+    @property
+    def tick_s(self) -> float:
+        """How often the monitor loop wakes: the fastest cadence."""
+        return max(0.5, min(self.gpu_s, self.system_s))
+
+
 @dataclass(frozen=True, slots=True)
 class MonitorSample:
     """Everything the sampler read in one tick (the Ollama panel has its own snapshot).
@@ -302,19 +324,3 @@ class OllamaSnapshot:
     online: bool
     models: tuple[LoadedModel, ...] = ()
     error: str | None = None
-
-
-@dataclass(frozen=True)
-class MonitorIntervals:
-    """Seconds between readings of each kind (the `[monitor]` table of the config file)."""
-
-    gpu_s: float = 1.0  # memory and utilisation; never below 0.5 (NVML's driver lock)
-    gpu_slow_s: float = 5.0  # temperature and power
-    processes_s: float = 5.0  # who holds VRAM; never below 5
-    system_s: float = 1.0  # CPU, RAM, swap, load, the Ollama process
-    ollama_s: float = 2.0  # /api/ps (also right after each reply)
-
-    @property
-    def tick_s(self) -> float:
-        """How often the monitor loop wakes: the fastest cadence."""
-        return max(0.5, min(self.gpu_s, self.system_s))

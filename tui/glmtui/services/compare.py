@@ -106,6 +106,12 @@ def _final(
     return lambda s: None if not s.final else (None if (v := getter(s)) is None else float(v))
 
 
+def _output_tokens(s: GenerationStats) -> float | None:
+    """The server's eval_count once final (`final` means it is there), else the tokens received."""
+    count = s.eval_count if s.eval_count is not None else s.thinking_tokens + s.content_tokens
+    return float(count) or None
+
+
 METRICS: tuple[_Spec, ...] = (
     _Spec("TTFT", lambda s: s.ttft_s, format_seconds, True, "sooner"),
     _Spec("eval rate", _final(lambda s: s.eval_rate), format_rate, False, "faster"),
@@ -114,7 +120,7 @@ METRICS: tuple[_Spec, ...] = (
     # A stopped or failed reply has no eval_count: the tokens received say how far it got.
     _Spec(
         "output tokens",
-        lambda s: float(s.eval_count if s.final else s.thinking_tokens + s.content_tokens or 0) or None,
+        _output_tokens,
         _count,
         None,
         "more",

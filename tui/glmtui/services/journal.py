@@ -8,6 +8,7 @@ whatever the ending. The first storage error is reported once and saving stops; 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import Conversation, Turn
-from glmtui.services.compare import CompareRun
+from glmtui.services.compare import SIDES, CompareRun
 from glmtui.services.store import ConversationRow, Store, StoreError
 
 T = TypeVar("T")
@@ -99,10 +100,8 @@ class Journal:
     def close(self) -> None:
         store, self.store = self.store, None
         if store is not None:
-            try:
+            with contextlib.suppress(sqlite3.Error):  # closing on the way out: nothing left to tell
                 store.close()
-            except sqlite3.Error:
-                pass  # closing on the way out: nothing left to tell
 
     async def turn_ended(self, turn: Turn) -> None:
         if self.store is not None and turn.id is not None:
@@ -115,9 +114,9 @@ class Journal:
             return
         rounds = []
         for round_ in run.rounds:
-            sides = {}
-            for side in ("a", "b"):
-                turn = round_.turn(side)  # type: ignore[arg-type]
+            sides: dict[str, dict[str, Any] | None] = {}
+            for side in SIDES:
+                turn = round_.turn(side)
                 sides[side] = (
                     None
                     if turn is None

@@ -8,6 +8,7 @@ give it scripted GPUs and scripted failures (`glmtui.services.fake_nvml`). Units
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Protocol
 
 # NVML return codes the sampler treats specially (values from nvml.h; pynvml uses the same numbers).
@@ -100,10 +101,9 @@ class PynvmlAdapter:
 
     def shutdown(self) -> None:
         if self._nvml is not None:
-            try:
+            # Shutting down a lost GPU's library may fail; nothing to do about it.
+            with contextlib.suppress(NvmlError):
                 self._call("nvmlShutdown")
-            except NvmlError:
-                pass  # shutting down a lost GPU's library may fail; nothing to do about it
 
     def device_count(self) -> int:
         return int(self._call("nvmlDeviceGetCount"))

@@ -194,7 +194,8 @@ class Store:
         now = time.time()
         with self._tx() as db:
             cursor = db.execute(
-                "INSERT INTO conversations (title, model, system, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO conversations (title, model, system, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)",
                 (title, model, system, now, now),
             )
             return int(cursor.lastrowid or 0)
@@ -205,7 +206,8 @@ class Store:
         """Save the prompt before the reply starts: if glmtui dies mid-reply, the prompt survives."""
         with self._tx() as db:
             cursor = db.execute(
-                "INSERT INTO turns (conversation_id, prompt, model, model_digest, think, options, status, created_at)"
+                "INSERT INTO turns"
+                " (conversation_id, prompt, model, model_digest, think, options, status, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     conversation_id,
@@ -251,7 +253,8 @@ class Store:
             like = f"%{escaped}%"  # what was typed, literally: % and _ are not wildcards here
             query += (
                 " WHERE c.title LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM turns t"
-                " WHERE t.conversation_id = c.id AND (t.prompt LIKE ? ESCAPE '\\' OR t.reply LIKE ? ESCAPE '\\'))"
+                " WHERE t.conversation_id = c.id"
+                " AND (t.prompt LIKE ? ESCAPE '\\' OR t.reply LIKE ? ESCAPE '\\'))"
             )
             params += [like, like, like]
         query += " ORDER BY c.updated_at DESC LIMIT ?"
@@ -306,12 +309,14 @@ class Store:
         with self._tx() as db:
             if run_id is None:
                 cursor = db.execute(
-                    "INSERT INTO compare_runs (created_at, model_a, model_b, blind, vote, rounds) VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO compare_runs (created_at, model_a, model_b, blind, vote, rounds)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
                     (created_at, model_a, model_b, int(blind), vote, json.dumps(rounds)),
                 )
                 return int(cursor.lastrowid or 0)
             db.execute(
-                "UPDATE compare_runs SET model_a = ?, model_b = ?, blind = ?, vote = ?, rounds = ? WHERE id = ?",
+                "UPDATE compare_runs SET model_a = ?, model_b = ?, blind = ?, vote = ?, rounds = ?"
+                " WHERE id = ?",
                 (model_a, model_b, int(blind), vote, json.dumps(rounds), run_id),
             )
             return run_id

@@ -39,7 +39,8 @@ class Simulator:
     """An Ollama-compatible server on loopback, driven from tests or run as a process.
 
     ``rate`` (tokens/s), ``reply_tokens``, ``load_seconds``, ``pull_seconds`` and ``pull_progress_s`` (the
-    gap between pull progress lines) are plain attributes that may be changed while it runs; ``requests`` records ``(method, path, json-or-None)`` for assertions.
+    gap between pull progress lines) are plain attributes that may be changed while it runs; ``requests``
+    records ``(method, path, json-or-None)`` for assertions.
     """
 
     def __init__(
