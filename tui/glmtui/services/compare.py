@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from glmtui.core.model_names import same_model
-from glmtui.core.state import GenerationStats, Turn, TurnStatus
+from glmtui.core.state import GenerationStats, ModelDetails, PullProgress, ThinkSetting, Turn, TurnStatus
 from glmtui.core.units import format_rate, format_seconds, gib
 
 Side = Literal["a", "b"]
@@ -23,6 +23,24 @@ Vote = Literal["a", "b", "tie"]
 SIDES: tuple[Side, Side] = ("a", "b")
 SAME_WITHIN = 0.02  # values within 2% of each other are called even: closer is measurement noise
 LOADED_S = 0.05  # a load_duration under this means the model was already in memory
+
+
+@dataclass
+class PaneModel:
+    """Everything that names one side's model and must move with it when a blind run shuffles the sides.
+
+    What the side sends (model, think preference, options) and what is known about that model
+    (`/api/show`, its size, whether it is installed, its pull). Swapping two panes' `PaneModel`s swaps
+    the models completely; nothing about a model is kept anywhere else.
+    """
+
+    model: str
+    think_pref: ThinkSetting = "on"
+    options: dict[str, Any] = field(default_factory=dict)
+    details: ModelDetails | None = None  # `/api/show`; None: not known (yet), or not installed
+    weights: int | None = None  # bytes on disk (installed) or the catalogue's download size
+    installed: bool | None = None  # None: not checked yet
+    pull: PullProgress | None = None  # this model's pull, while it is not installed
 
 
 @dataclass

@@ -1,16 +1,16 @@
 """ComparePane: one side (A or B) of the compare screen — a title line over its own ChatPane.
 
-The pane owns what makes its side different: the model, its facts (`/api/show`), the think setting and
-the options. The title line says what the pane is doing — queued, loading the model, thinking,
-streaming at ~N tok/s, done at the exact rate, stopped, failed, not installed, pulling — refreshed by
-the screen's live timer, never per token.
+The pane holds what makes its side different in one `PaneModel` (`self.state`): the model, its facts
+(`/api/show`), the think setting and the options, so a blind run's shuffle swaps two objects. The
+title line says what the pane is doing — queued, loading the model, thinking, streaming at ~N tok/s,
+done at the exact rate, stopped, failed, not installed, pulling — refreshed by the screen's live
+timer, never per token.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from rich.table import Table
@@ -19,10 +19,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from glmtui.core.state import GenerationRequest, ModelDetails, PullProgress, ThinkSetting, Turn, TurnStatus
+from glmtui.core.state import GenerationRequest, ThinkSetting, Turn, TurnStatus
 from glmtui.core.stats import LiveStats
 from glmtui.core.think import effective_think
 from glmtui.core.units import duration, format_rate, format_seconds
+from glmtui.services.compare import PaneModel
 from glmtui.services.ollama import OllamaService
 from glmtui.widgets.chat_pane import ChatPane
 
@@ -34,15 +35,6 @@ OPTION_LABELS = {
     "num_ctx": "ctx",
     "num_predict": "max",
 }
-
-
-@dataclass
-class PaneSettings:
-    """What one side sends: its model, think preference and options (they travel together)."""
-
-    model: str
-    think_pref: ThinkSetting = "on"
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 class ComparePane(Vertical):
@@ -59,26 +51,23 @@ class ComparePane(Vertical):
         self,
         side: str,
         service: OllamaService,
-        settings: PaneSettings,
+        state: PaneModel,
         *,
         system: str | None,
         keep_alive: str | None,
+        low_bandwidth: bool = False,
     ) -> None:
         super().__init__(id=f"pane-{side}")
         self.side = side
         self.letter = side.upper()
-        self.settings = settings
+        self.state = state  # the model and all that is known about it: a blind shuffle swaps these
         self.keep_alive = keep_alive
-        self.details: ModelDetails | None = None  # `/api/show`; None: not known (yet), or not installed
-        self.weights: int | None = None  # bytes on disk (installed) or the catalogue's download size
-        self.installed: bool | None = None  # None: not checked yet
         self.model_loading = False  # the model was not in memory when the request went out
-        self.pull: PullProgress | None = None
         self.hidden = False  # blind run, not voted yet: the model stays a secret
         self.same_as_other = False
         self.live: LiveStats | None = None
         self._title = Static(classes="pane-title", markup=False)
-        self.chat = ChatPane(service, system=system)
+        self.chat = ChatPane(service, system=system, low_bandwidth=low_bandwidth)
 
     def compose(self) -> ComposeResult:
         yield self._title
@@ -86,17 +75,22 @@ class ComparePane(Vertical):
 
     @property
     def model(self) -> str:
-        return self.settings.model
+        return self.state.model
+
+    @property
+    def installed(self) -> bool | None:
+        """Whether this side's model is installed (None: not checked yet)."""
+        return self.state.installed
 
     @property
     def think(self) -> ThinkSetting | None:
-        return effective_think(self.model, self.details, self.settings.think_pref)
+        return effective_think(self.model, self.state.details, self.state.think_pref)
 
     def request(self) -> GenerationRequest:
         return GenerationRequest(
             model=self.model,
             think=self.think,
-            options=dict(self.settings.options),
+            options=dict(self.state.options),
             keep_alive=self.keep_alive,
         )
 
@@ -137,8 +131,8 @@ class ComparePane(Vertical):
         if think is not None:
             text.append(f"  think {think}")
         for key, label in OPTION_LABELS.items():
-            if key in self.settings.options:
-                text.append(f"  {label} {self.settings.options[key]}", style="dim")
+            if key in self.state.options:
+                text.append(f"  {label} {self.state.options[key]}", style="dim")
         if self.same_as_other:
             text.append("  (same model on both sides: a consistency check)", style="italic")
         return text
@@ -186,7 +180,7 @@ class ComparePane(Vertical):
         return text
 
     def _missing_state(self) -> Text:
-        job = self.pull
+        job = self.state.pull
         if job is not None and job.state == "pulling":
             pct = f"{100 * job.fraction:.0f}%" if job.fraction is not None else "…"
             return Text(f"⤓ pulling {pct} · ETA {duration(job.eta_s)}", style="yellow")
@@ -195,5 +189,5 @@ class ComparePane(Vertical):
         return Text("✗ not installed · F7 pulls it", style="bold red")
 
     def set_options(self, options: Mapping[str, Any]) -> None:
-        self.settings.options = dict(options)
+        self.state.options = dict(options)
         self.refresh_title()

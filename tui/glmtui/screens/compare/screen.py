@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+from functools import cached_property
 from typing import Any, cast
 
 from rich.text import Text
-from textual import events, getters
+from textual import events, getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
@@ -22,33 +23,31 @@ from textual.widgets import Footer, Static
 from glmtui.core.catalog import load_catalog
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.model_names import same_model
-from glmtui.core.state import PullProgress
+from glmtui.core.state import ModelInfo, PullProgress
 from glmtui.core.think import next_think
-from glmtui.paths import data_dir
-from glmtui.screens.compare.models import CompareModels
-from glmtui.services.compare import (
-    CompareRun,
-    Round,
-    RunMode,
-    Vote,
-    VoteRecord,
-    comparable,
-    round_metrics,
-    session_metrics,
-    vote_summary,
+from glmtui.screens.compare import rounds
+from glmtui.screens.compare.app_link import AppLink
+from glmtui.screens.compare.models import (
+    Notice,
+    check_model,
+    fill_models,
+    pull_target,
+    pull_update,
+    run_mode,
+    waiting_notice,
 )
-from glmtui.services.compare_export import compare_markdown
-from glmtui.services.conversation_export import write_export
+from glmtui.services.compare import CompareRun, Round, RunMode, Vote, VoteRecord
+from glmtui.services.trace import trace
 from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
-from glmtui.widgets.compare_pane import ComparePane, PaneSettings
+from glmtui.widgets.compare_pane import ComparePane
 from glmtui.widgets.compare_strip import ComparisonStrip
 from glmtui.widgets.prompt_input import PromptInput
 
 CONNECT_WAIT_S = 15.0  # waiting longer than this for Ollama, the panes say so (and keep waiting)
 
 
-class CompareScreen(CompareModels, Screen[None]):
+class CompareScreen(Screen[None]):
     """Two panes, one prompt box, the comparison strip."""
 
     CSS_PATH = "compare.tcss"
@@ -91,18 +90,11 @@ class CompareScreen(CompareModels, Screen[None]):
         self.ready = False  # models resolved and checked: prompts can go out
         self.active = "a"
 
-    glm = getters.app(AppSurface)
-
     def compose(self) -> ComposeResult:
-        app = self.glm
-        config = app.config
         yield Static(id="compare-title")
         with Container(id="panes"):
             for side, model in zip("ab", self._wanted, strict=False):
-                settings = PaneSettings(model or "", app.think_pref, dict(config.options))
-                yield ComparePane(
-                    side, app.service, settings, system=config.system, keep_alive=config.keep_alive
-                )
+                yield self.link.new_pane(side, model or "")
         yield ComparisonStrip(id="strip")
         yield PromptInput(
             id="compare-prompt",
@@ -111,13 +103,33 @@ class CompareScreen(CompareModels, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.glm.pulls_signal.subscribe(self, self._on_pulls)
-        tick = self.LIVE_TICK_S * (2 if self.glm.config.low_bandwidth else 1)
-        self._live_timer = self.set_interval(tick, self._tick, pause=True)
+        self.link.follow_pulls(self, self._on_pulls)
+        self._live_timer = self.set_interval(self.link.live_tick_s(self.LIVE_TICK_S), self._tick, pause=True)
         self._set_active("a")
         self.query_one(PromptInput).focus()
         self._refresh_all()
         self.prepare()
+
+    # -- the app: reached only through `self.link` (app_link.AppLink), over the AppSurface -----------
+
+    app = getters.app(AppSurface)
+
+    @cached_property
+    def link(self) -> AppLink:
+        return AppLink(self.app)
+
+    async def _installed(self) -> list[ModelInfo] | None:
+        """`/api/tags`, or None (and a note) when Ollama cannot answer."""
+        try:
+            return await self.link.installed()
+        except GlmTuiError as exc:
+            self.notify(f"{exc.message} — {exc.hint}", title="Compare", severity="error", timeout=4)
+            return None
+
+    def _save_run(self) -> None:
+        """Into the journal: the prompt and who it went to as soon as it is sent, the replies and the vote
+        as they come (a quit mid-round loses nothing)."""
+        self.run_worker(self.link.save(self.run), group="compare-save", exit_on_error=False)
 
     def on_resize(self, event: events.Resize) -> None:
         self.query_one(ComparisonStrip).set_compact(self.size.height < 32)
@@ -145,6 +157,123 @@ class CompareScreen(CompareModels, Screen[None]):
     @property
     def busy(self) -> bool:
         return any(pane.chat.is_busy for pane in self.panes)
+
+    # -- the models: which two, installed?, facts, run mode, pulls (the rules are in models.py) -----
+
+    @work(exclusive=True, group="compare-prepare", exit_on_error=False)
+    async def prepare(self) -> None:
+        """Resolve both models and check them. Waits for Ollama as long as it takes (saying so after
+        a while, with the prompt kept in the box), so the screen is never stuck half-ready."""
+        loop = asyncio.get_running_loop()
+        said_so_at: float | None = loop.time() + self.connect_wait_s
+        a, b = self.panes
+        while True:
+            if self.link.can_list(needs_model=not a.model):
+                installed = await self._installed()
+                if installed is not None:
+                    break
+            if said_so_at is not None and loop.time() > said_so_at:
+                said_so_at = None
+                for pane in self.panes:
+                    await self._tell(pane, waiting_notice(self.link.host))
+                if self._prompt:
+                    self.query_one(PromptInput).insert(self._prompt)
+                    self._prompt = None
+            await asyncio.sleep(0.2)
+        fill_models(a.state, b.state, self.link.chat_model, [m.name for m in installed])
+        await asyncio.gather(*(self._check(pane, installed) for pane in self.panes))
+        await self._choose_mode()
+        self.ready = True
+        self._refresh_all()
+        trace("compare_ready", mode=self.mode)
+        if self._prompt:
+            prompt, self._prompt = self._prompt, None
+            await self.send_round(prompt)
+
+    async def _check(self, pane: ComparePane, installed: list[ModelInfo]) -> None:
+        """`check_model` for one side, its notice shown."""
+        link = self.link
+        notice = await check_model(
+            pane.state, installed, link.library, self.catalog, host=link.host, hidden=pane.hidden
+        )
+        if notice is not None:
+            await self._tell(pane, notice)
+
+    async def _tell(self, pane: ComparePane, notice: Notice) -> None:
+        if notice.toast:
+            self.notify(notice.text, title="Compare", severity="warning")
+        else:
+            await pane.chat.log_view.add_notice(Text(notice.text, style=notice.style))
+
+    async def _choose_mode(self) -> None:
+        a, b = self.panes
+        a.same_as_other = b.same_as_other = same_model(a.model, b.model)
+        if self.mode_by_user:
+            return
+        self.mode, self.mode_reason = run_mode(a.state, b.state, await self.link.machine(), self.catalog)
+
+    def _on_pulls(self, jobs: tuple[PullProgress, ...]) -> None:
+        for pane in self.panes:
+            if pane.installed:
+                continue
+            ended = pull_update(pane.state, jobs)
+            if ended is not None:
+                self.run_worker(
+                    self._pull_ended(pane, ended), group=f"compare-pulled-{pane.side}", exit_on_error=False
+                )
+            pane.refresh_title()
+
+    async def _pull_ended(self, pane: ComparePane, job: PullProgress) -> None:
+        if job.state == "failed":
+            await pane.chat.log_view.add_notice(Text(f"✗ Pull failed: {job.error}", style="bold red"))
+            return
+        installed = await self._installed()
+        if installed is None:
+            return
+        await self._check(pane, installed)
+        await self._choose_mode()
+        await pane.chat.log_view.add_notice(
+            Text("✓ Installed: the next prompt goes to this pane too.", style="green")
+        )
+        self._refresh_all()
+
+    def action_pick_model(self) -> None:
+        from glmtui.screens.models import ModelsScreen
+
+        if not self.run.revealed:
+            self.notify("This blind run hides the models: vote (F6) or start a new one (Ctrl+N) first.")
+            return
+        pane = self.pane(self.active)
+        if pane.chat.is_busy:
+            self.notify(f"Pane {pane.letter} is streaming: stop it (F8) or let it finish first.", timeout=3)
+            return
+        self.app.push_screen(
+            ModelsScreen("installed", pick_for=f"pane {pane.letter}", current=pane.model),
+            lambda name: self.run_worker(self._set_model(pane, name), exit_on_error=False) if name else None,
+        )
+
+    async def _set_model(self, pane: ComparePane, name: str) -> None:
+        pane.state.model = name
+        pane.model_loading = False
+        installed = await self._installed()
+        if installed is None:
+            return
+        await self._check(pane, installed)
+        await self._choose_mode()
+        self._refresh_all()
+        self.notify(f"Pane {pane.letter}: {name}" + ("" if pane.installed else " (being pulled)"), timeout=3)
+
+    def action_pull_missing(self) -> None:
+        target = pull_target([p.state for p in sorted(self.panes, key=lambda p: p.side != self.active)])
+        if isinstance(target, str):
+            self.notify(target, timeout=2)
+            return
+        problem = self.link.request_pull(target.model)
+        if problem is not None:
+            self.notify(problem, title="Pull", severity="error")
+            return
+        target.pull = PullProgress(target.model)
+        next(p for p in self.panes if p.state is target).refresh_title()
 
     # -- sending and the rounds -------------------------------------------------------------------
 
@@ -177,69 +306,32 @@ class CompareScreen(CompareModels, Screen[None]):
             return
         round_ = Round(prompt, a.model, b.model, self.mode)
         self.run.rounds.append(round_)
-        ready = [pane for pane in self.panes if pane.installed]
-        for pane in self.panes:
-            if not pane.installed:
-                await pane.chat.log_view.add_notice(
-                    Text("✗ Not sent: this pane's model is not installed. F7 pulls it.", style="bold red")
-                )
-        loaded = await self._loaded_models()
-        for pane in ready:
-            queued = self.mode == "sequential" and pane.side == "b" and a in ready
-            pane.live = None  # the title must not show the last round's figures meanwhile
-            turn = await pane.chat.send(
-                prompt, pane.request(), queued="queued: runs when A has finished" if queued else None
-            )
-            setattr(round_, pane.side, turn)
-            if round_.stopped:  # Esc came while the prompt was being shown: send nothing more
-                pane.chat.stop()
-            elif not queued:
-                self._mark_loading(pane, loaded)
-        round_.sent = True
-        # Saved now (the prompt, who it went to) and again when it ends: a quit mid-round loses nothing.
-        self.run_worker(self.glm.journal.compare_run(self.run), group="compare-save", exit_on_error=False)
+        await rounds.say_not_sent(self.panes)
+        await rounds.send_to_panes(self.panes, round_, self.mode, await self.link.loaded_models())
+        self._save_run()  # now (the prompt, who it went to) and again when it ends
         self._live_timer.resume()
         self._refresh_all()
         if round_.ended:
             self._round_ended()
 
-    async def _loaded_models(self) -> list[str] | None:
-        try:
-            return [m.name for m in await self.glm.service.ps()]
-        except GlmTuiError:
-            return None  # unknown: no "loading model" label rather than a wrong one
-
-    def _mark_loading(self, pane: ComparePane, loaded: list[str] | None) -> None:
-        pane.model_loading = loaded is not None and not any(same_model(pane.model, name) for name in loaded)
-        view = pane.chat.current_view
-        if pane.model_loading and view is not None:
-            view.set_waiting("loading model…")
-
     async def _start_b(self) -> None:
-        b = self.pane("b")
-        loaded = await self._loaded_models()
-        round_ = self.run.rounds[-1] if self.run.rounds else None
-        if round_ is not None and round_.stopped:
-            b.chat.stop()  # Esc while A was ending: B's queued prompt is stopped, never sent
-        elif b.chat.start_queued():
-            self._mark_loading(b, loaded)
+        loaded = await self.link.loaded_models()
+        rounds.start_queued(self.pane("b"), self.run.rounds[-1] if self.run.rounds else None, loaded)
 
     def _pane_of(self, chat: ChatPane) -> ComparePane:
         return cast(ComparePane, chat.parent)
 
     async def on_chat_pane_finished(self, event: ChatPane.Finished) -> None:
         await self._reply_ended(self._pane_of(event.pane))
-        self.glm.reply_finished(event.turn)
+        self.link.reply_finished(event.turn)
 
     async def on_chat_pane_failed(self, event: ChatPane.Failed) -> None:
         pane = self._pane_of(event.pane)
-        message, hint = event.error.message, event.error.hint
-        if pane.hidden:  # a blind run: Ollama's messages name the model
-            message, hint = (part.replace(pane.model, "this pane's model") for part in (message, hint))
+        message, hint = rounds.error_text(pane, event.error)
         await pane.chat.log_view.add_error(message, hint)
         self.notify(message, title=f"Pane {pane.letter}", severity="error")
         await self._reply_ended(pane)
-        self.glm.reply_failed(event.error)
+        self.link.reply_failed(event.error)
 
     async def _reply_ended(self, pane: ComparePane) -> None:
         b = self.pane("b")
@@ -256,7 +348,7 @@ class CompareScreen(CompareModels, Screen[None]):
         if not self.busy:
             self._live_timer.pause()
         self._refresh_all()
-        self.run_worker(self.glm.journal.compare_run(self.run), group="compare-save", exit_on_error=False)
+        self._save_run()
 
     def _tick(self) -> None:
         for pane in self.panes:
@@ -265,42 +357,17 @@ class CompareScreen(CompareModels, Screen[None]):
 
     # -- showing ----------------------------------------------------------------------------------
 
-    def names(self) -> tuple[str, str]:
-        a, b = self.panes
-        if not self.run.revealed:
-            return "A", "B"
-        return f"A {a.model}", f"B {b.model}"
-
     def _refresh_all(self) -> None:
         for pane in self.panes:
             pane.hidden = not self.run.revealed
             pane.refresh_title()
         self._refresh_title()
-        rounds = [r for r in self.run.rounds if r.ended]
-        counted = len(comparable(rounds))
-        notes: list[Text] = []
-        if self.run.blind and not self.run.revealed and rounds:
-            notes.append(
-                Text("Blind run: F6 votes for the better side and reveals the models.", style="italic")
-            )
-        if self.run.vote is not None:
-            notes += [Text(f"Votes: {line}", style="dim") for line in vote_summary(self.glm.compare_votes)]
-        last = rounds[-1] if rounds else None
-        self.query_one(ComparisonStrip).show(
-            round_metrics(last) if last else [],
-            session_metrics(rounds),
-            names=self.names(),
-            rounds=counted,
-            notes=notes,
-        )
+        a, b = self.panes
+        headers = rounds.names(self.run, a.model, b.model)
+        rounds.show_strip(self.query_one(ComparisonStrip), self.run, headers, self.link.votes)
 
     def _refresh_title(self) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append("A/B compare", style="bold")
-        text.append(f"  ·  {self.mode}", style="bold")
-        text.append(f" ({'your choice' if self.mode_by_user else self.mode_reason})  ·  Ctrl+R switches")
-        if self.run.blind:
-            text.append("  ·  blind", style="bold yellow")
+        text = rounds.title(self.mode, self.mode_reason, self.mode_by_user, self.run.blind)
         self.query_one("#compare-title", Static).update(text)
 
     # -- actions ----------------------------------------------------------------------------------
@@ -327,7 +394,7 @@ class CompareScreen(CompareModels, Screen[None]):
         if current is None:
             self.notify(f"Pane {pane.letter}'s model does not think: nothing to switch.", timeout=3)
             return
-        pane.settings.think_pref = next_think(pane.model, current)
+        pane.state.think_pref = next_think(pane.model, current)
         pane.refresh_title()
 
     def action_options(self) -> None:
@@ -335,7 +402,7 @@ class CompareScreen(CompareModels, Screen[None]):
 
         pane = self.pane(self.active)
         self.app.push_screen(
-            PaneOptionsScreen(f"Options for pane {pane.letter}", pane.settings.options),
+            PaneOptionsScreen(f"Options for pane {pane.letter}", pane.state.options),
             lambda options: (
                 self.run_worker(self._set_options(pane, options), exit_on_error=False)
                 if options is not None
@@ -389,11 +456,7 @@ class CompareScreen(CompareModels, Screen[None]):
         self.run = CompareRun(blind=blind)
         if blind and self._rng.random() < 0.5:
             a, b = self.panes
-            a.settings, b.settings = b.settings, a.settings
-            a.details, b.details = b.details, a.details
-            a.weights, b.weights = b.weights, a.weights
-            a.installed, b.installed = b.installed, a.installed
-            a.pull, b.pull = b.pull, a.pull
+            a.state, b.state = b.state, a.state  # the model and everything known about it
         self._refresh_all()
         if blind:
             self.notify(
@@ -404,25 +467,19 @@ class CompareScreen(CompareModels, Screen[None]):
     def action_vote(self) -> None:
         from glmtui.screens.compare.dialogs import VoteScreen
 
-        if not self.run.blind:
-            self.notify("Votes are for blind runs: Ctrl+B starts one.", timeout=3)
+        refusal = rounds.vote_refusal(self.run, self.busy)
+        if refusal is not None:
+            self.notify(refusal, timeout=3)
             return
-        if self.run.vote is not None:
-            self.notify("This run is already voted on: Ctrl+N starts a new blind run.", timeout=3)
-            return
-        ended = [r for r in self.run.rounds if r.ended]
-        if not ended or self.busy:
-            self.notify("Vote once both replies have ended.", timeout=3)
-            return
-        self.app.push_screen(VoteScreen(len(ended)), self._voted)
+        self.app.push_screen(VoteScreen(sum(r.ended for r in self.run.rounds)), self._voted)
 
     def _voted(self, vote: Vote | None) -> None:
         if vote is None:
             return
         a, b = self.panes
         self.run.vote = vote
-        self.glm.compare_votes.append(VoteRecord(a.model, b.model, vote, len(self.run.rounds)))
-        self.run_worker(self.glm.journal.compare_run(self.run), group="compare-save", exit_on_error=False)
+        self.link.votes.append(VoteRecord(a.model, b.model, vote, len(self.run.rounds)))
+        self._save_run()
         self._refresh_all()
         winner = {"a": f"A ({a.model})", "b": f"B ({b.model})", "tie": "a tie"}[vote]
         self.notify(f"You chose {winner}. A was {a.model}, B was {b.model}.", title="Blind vote", timeout=6)
@@ -431,9 +488,8 @@ class CompareScreen(CompareModels, Screen[None]):
         if not self.run.rounds:
             self.notify("Nothing to export yet: send a prompt first.", timeout=3)
             return
-        text = compare_markdown(self.run, host=self.glm.config.host)
         try:
-            path = await asyncio.to_thread(write_export, text, "glmtui-compare", data_dir() / "exports")
+            path = await rounds.export(self.run, self.link.host)
         except OSError as exc:
             self.notify(f"Could not write the export: {exc}", title="Export", severity="error")
             return
@@ -450,7 +506,7 @@ class CompareScreen(CompareModels, Screen[None]):
         """Stop both panes and save the run as it stands (the app is quitting)."""
         for pane in self.panes:
             await pane.chat.stop_and_wait()
-        await self.glm.journal.compare_run(self.run)
+        await self.link.save(self.run)
 
     def pull_finished(self, job: PullProgress) -> bool:
         """A pull ended while the comparison is on top: its pane says what follows."""

@@ -1,0 +1,141 @@
+"""The compare screen's rounds: sending one prompt to the two panes, and showing what the rounds add up to.
+
+Plain functions over the panes, the run and the strip. The screen decides when (a prompt submitted, a
+reply ended, a vote); these do the work, so the screen module holds the flow and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from rich.text import Text
+
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.model_names import same_model
+from glmtui.paths import data_dir
+from glmtui.services.compare import (
+    CompareRun,
+    Round,
+    RunMode,
+    VoteRecord,
+    comparable,
+    round_metrics,
+    session_metrics,
+    vote_summary,
+)
+from glmtui.services.compare_export import compare_markdown
+from glmtui.services.conversation_export import write_export
+from glmtui.widgets.compare_pane import ComparePane
+from glmtui.widgets.compare_strip import ComparisonStrip
+
+QUEUED = "queued: runs when A has finished"
+
+
+async def say_not_sent(panes: Iterable[ComparePane]) -> None:
+    """A pane whose model is missing says why it got no prompt this round."""
+    for pane in panes:
+        if not pane.installed:
+            await pane.chat.log_view.add_notice(
+                Text("✗ Not sent: this pane's model is not installed. F7 pulls it.", style="bold red")
+            )
+
+
+async def send_to_panes(
+    panes: tuple[ComparePane, ComparePane], round_: Round, mode: RunMode, loaded: list[str] | None
+) -> None:
+    """The round's prompt to each pane whose model is installed; in sequential mode B is queued behind
+    A. Each turn goes into the round; a stop (Esc) during the sending stops the rest. `loaded`: the
+    models in memory (None: unknown), for the "loading model" label."""
+    a, _ = panes
+    ready = [pane for pane in panes if pane.installed]
+    for pane in ready:
+        queued = mode == "sequential" and pane.side == "b" and a in ready
+        pane.live = None  # the title must not show the last round's figures meanwhile
+        turn = await pane.chat.send(round_.prompt, pane.request(), queued=QUEUED if queued else None)
+        setattr(round_, pane.side, turn)
+        if round_.stopped:  # Esc came while the prompt was being shown: send nothing more
+            pane.chat.stop()
+        elif not queued:
+            mark_loading(pane, loaded)
+    round_.sent = True
+
+
+def mark_loading(pane: ComparePane, loaded: list[str] | None) -> None:
+    """Label the pane "loading model…" when its model was not in memory as the request went out."""
+    pane.model_loading = loaded is not None and not any(same_model(pane.model, name) for name in loaded)
+    view = pane.chat.current_view
+    if pane.model_loading and view is not None:
+        view.set_waiting("loading model…")
+
+
+def start_queued(b: ComparePane, round_: Round | None, loaded: list[str] | None) -> None:
+    """A has ended (sequential mode): B's queued prompt goes out, unless Esc stopped the round."""
+    if round_ is not None and round_.stopped:
+        b.chat.stop()  # Esc while A was ending: B's queued prompt is stopped, never sent
+    elif b.chat.start_queued():
+        mark_loading(b, loaded)
+
+
+def error_text(pane: ComparePane, error: GlmTuiError) -> tuple[str, str]:
+    """A pane's error message and hint; in a blind run without the model's name (Ollama's texts name it)."""
+    message, hint = error.message, error.hint
+    if pane.hidden:
+        message, hint = (part.replace(pane.model, "this pane's model") for part in (message, hint))
+    return message, hint
+
+
+def names(run: CompareRun, model_a: str, model_b: str) -> tuple[str, str]:
+    """The strip's column headers: the models, or only the sides until a blind run is voted on."""
+    if not run.revealed:
+        return "A", "B"
+    return f"A {model_a}", f"B {model_b}"
+
+
+def show_strip(
+    strip: ComparisonStrip, run: CompareRun, headers: tuple[str, str], votes: Sequence[VoteRecord]
+) -> None:
+    """The last ended round's figures, the session's, and the notes (blind run, votes so far)."""
+    rounds = [r for r in run.rounds if r.ended]
+    notes: list[Text] = []
+    if run.blind and not run.revealed and rounds:
+        notes.append(Text("Blind run: F6 votes for the better side and reveals the models.", style="italic"))
+    if run.vote is not None:
+        notes += [Text(f"Votes: {line}", style="dim") for line in vote_summary(votes)]
+    last = rounds[-1] if rounds else None
+    strip.show(
+        round_metrics(last) if last else [],
+        session_metrics(rounds),
+        names=headers,
+        rounds=len(comparable(rounds)),
+        notes=notes,
+    )
+
+
+def title(mode: RunMode, reason: str, by_user: bool, blind: bool) -> Text:
+    """The screen's top line: the run mode and why, and whether the run is blind."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("A/B compare", style="bold")
+    text.append(f"  ·  {mode}", style="bold")
+    text.append(f" ({'your choice' if by_user else reason})  ·  Ctrl+R switches")
+    if blind:
+        text.append("  ·  blind", style="bold yellow")
+    return text
+
+
+def vote_refusal(run: CompareRun, busy: bool) -> str | None:
+    """Why F6 cannot vote now (a sentence), or None when it can."""
+    if not run.blind:
+        return "Votes are for blind runs: Ctrl+B starts one."
+    if run.vote is not None:
+        return "This run is already voted on: Ctrl+N starts a new blind run."
+    if busy or not any(r.ended for r in run.rounds):
+        return "Vote once both replies have ended."
+    return None
+
+
+async def export(run: CompareRun, host: str) -> Path:
+    """Both transcripts and the table as Markdown under the data dir's exports (OSError if it cannot)."""
+    text = compare_markdown(run, host=host)
+    return await asyncio.to_thread(write_export, text, "glmtui-compare", data_dir() / "exports")
