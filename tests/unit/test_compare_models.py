@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 from glmtui.core.catalog import load_catalog
-from glmtui.core.fit import GIB, Machine, vram_need
+from glmtui.core.fit import Machine, vram_need
 from glmtui.core.state import ModelDetails, PullProgress
+from glmtui.core.units import GIB
 from glmtui.screens.compare.models import (
     check_model,
     default_partner,
