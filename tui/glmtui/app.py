@@ -14,7 +14,7 @@ import importlib
 import random
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -43,7 +43,7 @@ from glmtui.keys import apply_keymap
 from glmtui.paths import builtin_themes_dir, db_path, user_themes_dir
 from glmtui.screens.chat import ChatScreen
 from glmtui.screens.compare.screen import CompareScreen
-from glmtui.services.compare import VoteRecord
+from glmtui.services.compare import VOTES, VoteRecord
 from glmtui.services.journal import open_journal
 from glmtui.services.library import ModelLibrary
 from glmtui.services.monitor import Sampler
@@ -70,7 +70,7 @@ class GlmTuiApp(AppSurface):
 
     # Textual loads a screen's CSS_PATH when it is pushed or switched to by mode, but not for the
     # screen get_default_screen() returns: the chat screen's stylesheet has to come in with the app's.
-    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss", "screens/chat.tcss"]
+    CSS_PATH = ["app.tcss", "screens/chat.tcss"]
     TITLE = "glmtui"
     BINDINGS = [Binding("f1", "help", "Keys", id="help")]
     COMMANDS = App.COMMANDS | {commands.GlmTuiCommands}
@@ -203,7 +203,11 @@ class GlmTuiApp(AppSurface):
 
     async def _load_votes(self) -> None:
         """Earlier sessions' blind votes, so the tally per model pair covers them too."""
-        stored = [VoteRecord(a, b, vote, rounds) for a, b, vote, rounds in await self.journal.votes()]
+        stored = [
+            VoteRecord(a, b, VOTES[vote], rounds)
+            for a, b, vote, rounds in await self.journal.votes()
+            if vote in VOTES  # a row another version wrote with an unknown vote is left out
+        ]
         self.compare_votes[:0] = stored
 
     def _remember_theme(self, name: str) -> None:
@@ -273,8 +277,10 @@ class GlmTuiApp(AppSurface):
             self.notify(f"The monitor needs a terminal at least {MONITOR_MIN_WIDTH} columns wide.", timeout=3)
         self.monitor.refresh_ollama()  # fresh figures the moment it shows
 
-    @work(group="unload", exit_on_error=False)
-    async def unload_model(self, model: str) -> None:
+    def unload_model(self, model: str) -> None:
+        self.run_worker(self._unload(model), group="unload", exit_on_error=False)
+
+    async def _unload(self, model: str) -> None:
         try:
             await self.service.unload(model)
         except GlmTuiError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
@@ -95,7 +96,7 @@ def chat_screen(app: AppSurface) -> ChatScreen:
     return next(screen for screen in app.screen_stack if isinstance(screen, ChatScreen))
 
 
-async def back_to(app: AppSurface, screen: Screen[object]) -> None:
+async def back_to(app: AppSurface, screen: Screen[Any]) -> None:
     """Pop screens until `screen` is on top (it must be in the stack)."""
     while app.screen is not screen:
         await app.pop_screen()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -62,7 +63,7 @@ def keymap_problems(path: Path, keymap: Mapping[str, str]) -> list[ConfigError]:
     ]
 
 
-def apply_keymap(app: App[object], keymap: Mapping[str, str]) -> list[str]:
+def apply_keymap(app: App[Any], keymap: Mapping[str, str]) -> list[str]:
     """Apply the config's keymap; return a problem per id that no binding has."""
     if not keymap:
         return []

@@ -3,8 +3,9 @@
 Screens and widgets reach the app with `getters.app(AppSurface)`, never by importing `app.py` (which
 imports the screens: that would be a cycle). The surface holds the state screens watch (reactives,
 declared here so they are typed), the services they use, and intents (`open_models`, `switch_model`,
-`resume`...). The intents that open screens are abstract here and implemented by `GlmTuiApp` through
-`commands.py`, a floor above the screens.
+`resume`...). The intents are abstract here (`@abstractmethod`: mypy refuses a subclass that misses
+one; Textual's metaclass does not mix with ABCMeta, so it is not enforced at run time) and implemented by
+`GlmTuiApp`, the navigation through `commands.py`, a floor above the screens.
 
 Two small protocols let the App ask screens about their own business without looking inside them:
 `StreamingScreen` (what streams, stop and save it) and `PullAware` (a pull ended: do you handle it?).
@@ -13,7 +14,7 @@ Two small protocols let the App ask screens about their own business without loo
 from __future__ import annotations
 
 import random
-from abc import ABCMeta, abstractmethod
+from abc import abstractmethod
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.app import App
@@ -44,10 +45,6 @@ if TYPE_CHECKING:
     from glmtui.services.pull_feed import PullFeed
 
 
-class _SurfaceMeta(type(App), ABCMeta):  # type: ignore[misc]
-    """Textual's message-pump metaclass with ABCMeta's, so abstract intents are enforced."""
-
-
 @runtime_checkable
 class StreamingScreen(Protocol):
     """A screen with chat panes: the App asks it (never its widgets) what streams, and to stop."""
@@ -70,7 +67,7 @@ class PullAware(Protocol):
         ...
 
 
-class AppSurface(App[None], metaclass=_SurfaceMeta):
+class AppSurface(App[None]):
     """The app as screens and widgets see it: state to watch, services to call, intents."""
 
     model: reactive[str] = reactive("")

@@ -58,7 +58,7 @@ class ChatScreen(Screen[None]):
                 yield ChatPane(
                     app.service,
                     system=app.config.system,
-                    low_bandwidth=app.config.low_bandwidth,
+                    low_bandwidth=bool(app.config.low_bandwidth),
                     id="chat-body",
                 )
                 yield PromptInput(
@@ -78,12 +78,15 @@ class ChatScreen(Screen[None]):
         self.watch(app, "connection", lambda value: setattr(header, "connection", value))
         self.watch(app, "server_version", lambda value: setattr(header, "server_version", value))
         self.watch(app, "think_label", lambda value: setattr(self.status_bar, "think", value))
-        self.watch(app, "show_monitor", lambda shown: self.set_class(not shown, "-monitor-off"))
+        self.watch(app, "show_monitor", self._show_monitor)
         app.pulls_signal.subscribe(self, self.status_bar.show_pulls)
-        self.status_bar.low_bandwidth = app.config.low_bandwidth
+        self.status_bar.low_bandwidth = bool(app.config.low_bandwidth)
         tick = self.LIVE_TICK_S * (2 if app.config.low_bandwidth else 1)  # slow links: half the repaints
         self._live_timer = self.set_interval(tick, self._live_tick, pause=True)
         self.prompt_input.focus()
+
+    def _show_monitor(self, shown: bool) -> None:
+        self.set_class(not shown, "-monitor-off")
 
     def _live_tick(self) -> None:
         # One timer for every live figure on screen, so they repaint in the same frame.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from rich.text import Text
 from textual import getters, work
@@ -14,6 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from glmtui.core.sanitize import sanitize
 from glmtui.core.units import when
 from glmtui.paths import data_dir
+from glmtui.screens.dialogs.answers import on_answer
 from glmtui.screens.dialogs.confirm import ConfirmScreen
 from glmtui.screens.dialogs.rename import RenameScreen
 from glmtui.services.conversation_export import conversation_markdown, slug, write_export
@@ -129,9 +131,7 @@ class HistoryScreen(Screen[None]):
         if row is not None:
             self.app.push_screen(
                 RenameScreen(row.title),
-                lambda title: (
-                    self.run_worker(self._rename(row, title), exit_on_error=False) if title else None
-                ),
+                on_answer(self, partial(self._rename, row)),
             )
 
     async def _rename(self, row: ConversationRow, title: str) -> None:
@@ -154,7 +154,7 @@ class HistoryScreen(Screen[None]):
         )
         self.app.push_screen(
             ConfirmScreen(text, yes="Delete", no="Keep", danger=True),
-            lambda yes: self.run_worker(self._delete(row), exit_on_error=False) if yes else None,
+            on_answer(self, lambda _: self._delete(row)),
         )
 
     async def _delete(self, row: ConversationRow) -> None:

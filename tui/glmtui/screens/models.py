@@ -21,6 +21,7 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.fit import DEFAULT_CONTEXT, Fit, KvShape, Machine, fit_on, machine_from
 from glmtui.core.model_names import same_model
 from glmtui.core.state import ModelDetails, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress
+from glmtui.screens.dialogs.answers import on_answer
 from glmtui.screens.dialogs.confirm import ConfirmScreen
 from glmtui.surface import AppSurface
 from glmtui.widgets.model_details import ModelDetailsView, fit_text, installed_text, variant_text
@@ -198,8 +199,8 @@ class ModelsScreen(Screen[str | None]):
         )
         self.query_one("#catalogue-table", ModelTable).set_rows(catalogue)
         tabs = self.query_one(TabbedContent)
-        tabs.get_tab("installed").label = f"Installed ({len(installed)})"  # type: ignore[assignment]
-        tabs.get_tab("catalogue").label = f"Catalogue ({len(catalogue)})"  # type: ignore[assignment]
+        tabs.get_tab("installed").label = f"Installed ({len(installed)})"
+        tabs.get_tab("catalogue").label = f"Catalogue ({len(catalogue)})"
         self._update_title()
         self._show_details()
 
@@ -207,9 +208,8 @@ class ModelsScreen(Screen[str | None]):
         app = self.app
         text = Text()
         text.append(f"Model for {self.pick_for}" if self.pick_for else "Models", style="bold")
-        text.append(
-            f"  ·  {'built-in simulator' if app.config.demo else app.config.host}  ·  fit at {self.context:,} ctx ([ ] changes) on "
-        )
+        where = "built-in simulator" if app.config.demo else app.config.host
+        text.append(f"  ·  {where}  ·  fit at {self.context:,} ctx ([ ] changes) on ")
         text.append(self.machine.label)
         if not app.ollama_is_local:
             text.append("  (GPU figures are this machine's, not the Ollama host's)", style="yellow")
@@ -247,7 +247,8 @@ class ModelsScreen(Screen[str | None]):
             typed = self.query_one("#models-filter", Input).value.strip()
             view.show(
                 Text(
-                    f"Enter pulls '{typed}' from the registry.\nThe size and fit are known once it is installed.",
+                    f"Enter pulls '{typed}' from the registry.\n"
+                    "The size and fit are known once it is installed.",
                     style="italic",
                 )
             )
@@ -292,7 +293,7 @@ class ModelsScreen(Screen[str | None]):
 
         self.app.push_screen(
             ConfirmScreen(text, yes="Switch", no="Not now"),
-            lambda yes: self.app.run_worker(switch(), exit_on_error=False) if yes else None,
+            on_answer(self.app, lambda _: switch()),
         )
         return True
 
@@ -365,10 +366,9 @@ class ModelsScreen(Screen[str | None]):
             text.append("\n⚠ It is loaded in memory; Ollama unloads it.", style="yellow")
         self.app.push_screen(
             ConfirmScreen(text, yes="Delete", danger=True),
-            lambda confirmed: self._delete(name) if confirmed else None,
+            on_answer(self, lambda _: self._delete(name)),
         )
 
-    @work(group="models-admin", exit_on_error=False)
     async def _delete(self, name: str) -> None:
         try:
             await self.app.library.delete(name)

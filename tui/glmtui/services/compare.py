@@ -20,6 +20,7 @@ from glmtui.core.units import format_rate, format_seconds, gib
 Side = Literal["a", "b"]
 RunMode = Literal["parallel", "sequential"]
 Vote = Literal["a", "b", "tie"]
+VOTES: dict[str, Vote] = {"a": "a", "b": "b", "tie": "tie"}  # stored text → Vote
 SIDES: tuple[Side, Side] = ("a", "b")
 SAME_WITHIN = 0.02  # values within 2% of each other are called even: closer is measurement noise
 LOADED_S = 0.05  # a load_duration under this means the model was already in memory

@@ -7,7 +7,7 @@ error texts (a full disk, a missing manifest) are passed on verbatim, sanitised.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.model_names import name_problem
@@ -53,7 +53,8 @@ class ModelLibrary:
         except Exception as exc:
             raise self._pull_error(exc, name) from exc
         finally:
-            await stream.aclose()
+            if isinstance(stream, AsyncGenerator):  # typed as an iterator; it is the client's generator
+                await stream.aclose()
 
     def _pull_error(self, exc: BaseException, name: str) -> GlmTuiError:
         import ollama

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -153,7 +153,8 @@ class OllamaService:
         """The server's version; raises GlmTuiError when it cannot be reached."""
         try:
             # The client has no version() call; /api/version is part of the documented API.
-            response = await self.client._request_raw("GET", "/api/version")
+            client: Any = self.client  # _request_raw is the client's own (untyped) request method
+            response = await client._request_raw("GET", "/api/version")
             return str(response.json().get("version", "?"))
         except Exception as exc:
             raise self.map_error(exc) from exc
@@ -309,4 +310,5 @@ class OllamaService:
         except Exception as exc:
             raise self.map_error(exc, model) from exc
         finally:
-            await stream.aclose()
+            if isinstance(stream, AsyncGenerator):  # typed as an iterator; it is the client's generator
+                await stream.aclose()

@@ -1,8 +1,8 @@
 """Opt-in event trace for benchmarks: JSON lines of key moments, when `start(path)` was called.
 
 `glmtui` calls `start` with the GLMTUI_TRACE environment variable (services never read the
-environment themselves). Off by default and then costs one attribute check. Only a handful of events per reply are written
-(never per token), so tracing does not disturb what the benchmarks measure.
+environment themselves). Off by default and then costs one attribute check. Only a handful of
+events per reply are written (never per token), so tracing does not disturb what is measured.
 """
 
 from __future__ import annotations

@@ -48,13 +48,13 @@ class LiveView(Widget):
         """Append a finished piece: rendered once, never again (unless the width changes)."""
         self._frozen.append(renderable)
         if self._width:
-            self._head.extend(self._render(renderable))
+            self._head.extend(self._render_strips(renderable))
 
     def set_tail(self, renderable: RenderableType | None) -> None:
         """Replace the live part and update the screen (a layout only if a new step is needed)."""
         start, drawn = self._drawn_from, self._drawn
         self._tail_renderable = renderable
-        self._tail = self._render(renderable) if renderable is not None and self._width else []
+        self._tail = self._render_strips(renderable) if renderable is not None and self._width else []
         # Repaint from the first line that differs from what is on screen, not the whole widget: a
         # long reply's frozen lines above the tail never need sending again. Lines frozen since the
         # last draw were drawn as (part of) the tail, so they are compared like any other line.
@@ -83,7 +83,7 @@ class LiveView(Widget):
         return len(self._head) + len(self._tail)
 
     # -- rendering -------------------------------------------------------------------------------------
-    def _render(self, renderable: RenderableType) -> list[Strip]:
+    def _render_strips(self, renderable: RenderableType) -> list[Strip]:
         app = self.app
         style = self.rich_style
         options = app.console_options.update(highlight=False, width=self._width, height=None)
@@ -115,7 +115,7 @@ class LiveView(Widget):
         width = self.content_region.width
         if width and width != self._width:
             self._width = width
-            self._head = [strip for renderable in self._frozen for strip in self._render(renderable)]
+            self._head = [strip for renderable in self._frozen for strip in self._render_strips(renderable)]
             self._drawn_from, self._drawn = 0, []
             self.set_tail(self._tail_renderable)
             self.refresh()

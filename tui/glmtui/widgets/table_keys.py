@@ -3,6 +3,8 @@ the arrow and page keys go to the table, typing goes to the box."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.binding import Binding
 from textual.widgets import DataTable
 
@@ -17,7 +19,7 @@ def row_bindings(prefix: str) -> list[Binding]:
     ]
 
 
-def move_row(table: DataTable[object], delta: int) -> None:
+def move_row(table: DataTable[Any], delta: int) -> None:
     """Move the highlight by `delta` rows, stopping at the first and last."""
     if table.row_count:
         table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)), animate=False)

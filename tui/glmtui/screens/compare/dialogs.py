@@ -101,7 +101,9 @@ class PaneOptionsScreen(ModalScreen[dict[str, Any] | None]):
     DEFAULT_CSS = (
         DIALOG_CSS.format(name="PaneOptionsScreen")
         + """
-    PaneOptionsScreen Grid { grid-size: 2; grid-columns: 14 1fr; grid-rows: 1; grid-gutter: 0 1; height: auto; }
+    PaneOptionsScreen Grid {
+        grid-size: 2; grid-columns: 14 1fr; grid-rows: 1; grid-gutter: 0 1; height: auto;
+    }
     PaneOptionsScreen Input { height: 1; border: none; padding: 0; }
     PaneOptionsScreen #options-problems { color: $error; height: auto; }
     """

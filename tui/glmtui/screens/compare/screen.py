@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, cast
 
 from rich.text import Text
@@ -36,6 +36,7 @@ from glmtui.screens.compare.models import (
     run_mode,
     waiting_notice,
 )
+from glmtui.screens.dialogs.answers import on_answer
 from glmtui.services.compare import CompareRun, Round, RunMode, Vote, VoteRecord
 from glmtui.services.trace import trace
 from glmtui.surface import AppSurface
@@ -249,7 +250,7 @@ class CompareScreen(Screen[None]):
             return
         self.app.push_screen(
             ModelsScreen("installed", pick_for=f"pane {pane.letter}", current=pane.model),
-            lambda name: self.run_worker(self._set_model(pane, name), exit_on_error=False) if name else None,
+            on_answer(self, partial(self._set_model, pane)),
         )
 
     async def _set_model(self, pane: ComparePane, name: str) -> None:
@@ -403,11 +404,7 @@ class CompareScreen(Screen[None]):
         pane = self.pane(self.active)
         self.app.push_screen(
             PaneOptionsScreen(f"Options for pane {pane.letter}", pane.state.options),
-            lambda options: (
-                self.run_worker(self._set_options(pane, options), exit_on_error=False)
-                if options is not None
-                else None
-            ),
+            on_answer(self, partial(self._set_options, pane)),
         )
 
     async def _set_options(self, pane: ComparePane, options: dict[str, Any]) -> None:
@@ -436,9 +433,7 @@ class CompareScreen(Screen[None]):
             )
             self.app.push_screen(
                 ConfirmScreen(message, yes="New comparison"),
-                lambda yes: (
-                    self.run_worker(self.new_run(not self.run.blind), exit_on_error=False) if yes else None
-                ),
+                on_answer(self, lambda _: self.new_run(not self.run.blind)),
             )
             return
         self.run_worker(self.new_run(not self.run.blind), exit_on_error=False)
