@@ -44,6 +44,7 @@ from glmtui.paths import builtin_themes_dir, db_path, user_themes_dir
 from glmtui.screens.chat import ChatScreen
 from glmtui.screens.compare.screen import CompareScreen
 from glmtui.services.compare import VOTES, VoteRecord
+from glmtui.services.idle_gc import IdleCollector
 from glmtui.services.journal import open_journal
 from glmtui.services.library import ModelLibrary
 from glmtui.services.monitor import Sampler
@@ -56,7 +57,6 @@ from glmtui.surface import AppSurface, StreamingScreen
 from glmtui.themes import APP_VARIABLES, choose_theme, load_themes
 
 IDLE_GC_DELAY_S = 0.1
-FULL_GC_EVERY = 10
 ONLINE_POLL_S = 5.0
 OFFLINE_POLL_S = 2.0
 REPLY_HISTORY = 40  # finished replies kept for the throughput sparklines
@@ -133,7 +133,7 @@ class GlmTuiApp(AppSurface):
         self.offline_poll_s = OFFLINE_POLL_S
         self.model_info = None
         self._offline_reported = False
-        self._replies_since_full_gc = 0
+        self._gc = IdleCollector()
         loaded = load_themes(builtin_themes_dir(), user_themes_dir())
         for each in loaded.themes.values():
             self.register_theme(each)
@@ -422,26 +422,10 @@ class GlmTuiApp(AppSurface):
         self.set_timer(IDLE_GC_DELAY_S, self._collect_when_idle)
 
     def _collect_when_idle(self) -> None:
-        """Collect garbage between replies, then freeze what survives.
-
-        A long chat holds many objects (the rendered lines of every mounted reply), and Python's
-        full collections walk all of them: by turn 40 a collection paused the UI for ~340 ms, often
-        mid-stream. Collecting once after each reply, while nothing streams, and freezing the
-        survivors keeps the automatic collections during the next reply small. A full collection
-        (unfreezing first) walks the whole heap, so it runs every FULL_GC_EVERY replies: often enough
-        that widgets unmounted since, which hold reference cycles, are reclaimed rather than leak.
-        """
+        """Between replies (services/idle_gc.py says why); the next reply's end tries again if busy."""
         # screen_stack (not self.screen): empty while the app shuts down.
-        if not self.screen_stack or any(screen.streaming_models() for screen in self._streaming_screens()):
-            return  # the next reply's end will try again
-        self._replies_since_full_gc += 1
-        if self._replies_since_full_gc >= FULL_GC_EVERY:
-            self._replies_since_full_gc = 0
-            gc.unfreeze()
-            gc.collect()
-        else:
-            gc.collect(1)  # this reply's short-lived garbage, so it is not frozen
-        gc.freeze()
+        if self.screen_stack and not any(screen.streaming_models() for screen in self._streaming_screens()):
+            self._gc.collect()
 
     # -- showing things ---------------------------------------------------------------------------
 
