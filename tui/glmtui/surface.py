@@ -38,10 +38,10 @@ if TYPE_CHECKING:
 
     from glmtui.config import Config
     from glmtui.services.compare import VoteRecord
+    from glmtui.services.engines.base import Engine
     from glmtui.services.journal import Journal
     from glmtui.services.library import ModelLibrary
     from glmtui.services.monitor_feed import MonitorFeed
-    from glmtui.services.ollama import OllamaService
     from glmtui.services.pull_feed import PullFeed
 
 
@@ -86,8 +86,10 @@ class AppSurface(App[None]):
     # Set by the subclass before the first screen is composed.
     config: Config
     journal: Journal
-    service: OllamaService
+    service: Engine
+    """The chat's engine (the UI asks `service.capabilities`, never assumes an Ollama)."""
     library: ModelLibrary
+    """Model management (pull, delete, preload) where `service.capabilities.pull`."""
     pulls: PullFeed
     monitor: MonitorFeed
     monitor_signal: Signal[MonitorSample]

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import MonitorIntervals, MonitorSample, OllamaSnapshot
+from glmtui.services.engines.base import Engine
 from glmtui.services.monitor import Sampler
-from glmtui.services.ollama import OllamaService
 
 
 class MonitorFeed:
@@ -27,7 +27,7 @@ class MonitorFeed:
     def __init__(
         self,
         sampler: Sampler,
-        service: OllamaService,
+        service: Engine,
         intervals: MonitorIntervals,
         *,
         publish_sample: Callable[[MonitorSample], None],

@@ -10,13 +10,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.sanitize import sanitize
-from glmtui.core.state import GenerationStats, LoadedModel, ModelDetails, ModelInfo, ThinkSetting
+from glmtui.core.state import LoadedModel, ModelDetails, ModelInfo, ThinkSetting
 from glmtui.core.stats import LiveStats, final_stats
+from glmtui.services.engines.base import (
+    ContentDelta,
+    EngineCapabilities,
+    StreamDone,
+    StreamEvent,
+    ThinkingDelta,
+)
 
 if TYPE_CHECKING:
     import ollama
@@ -33,30 +39,6 @@ NEVER_AFTER_S = 100 * 365 * 86400  # an expiry this far out means "never"
 CONNECT_HINT = "start it with `ollama serve`, point glmtui elsewhere with --host, or try --demo"
 
 
-@dataclass(slots=True)
-class ThinkingDelta:
-    """A piece of the model's thinking trace."""
-
-    text: str
-
-
-@dataclass(slots=True)
-class ContentDelta:
-    """A piece of the answer."""
-
-    text: str
-
-
-@dataclass(slots=True)
-class StreamDone:
-    """The final chunk: exact figures from the server."""
-
-    stats: GenerationStats
-
-
-StreamEvent = ThinkingDelta | ContentDelta | StreamDone
-
-
 def think_param(setting: ThinkSetting | None) -> bool | str | None:
     """What to send as `think`: nothing for models that cannot think, else a bool or a level."""
     if setting is None:
@@ -69,7 +51,13 @@ def think_param(setting: ThinkSetting | None) -> bool | str | None:
 
 
 class OllamaService:
-    """A thin async facade over `ollama.AsyncClient` that speaks glmtui's types."""
+    """The Ollama engine: a thin async facade over `ollama.AsyncClient` that speaks glmtui's types.
+
+    It implements `engines.base.Engine`; pulls, deletes and preloads go through `ModelLibrary` on the
+    same client (capabilities say so)."""
+
+    kind = "ollama"
+    capabilities = EngineCapabilities(pull=True, delete=True, loaded_models=True, metrics=False)
 
     def __init__(
         self,

@@ -19,7 +19,7 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import Conversation, GenerationRequest, GenerationStats, Turn, TurnStatus
 from glmtui.core.stats import LiveStats
 from glmtui.core.units import format_rate
-from glmtui.services.ollama import ContentDelta, OllamaService, StreamDone, ThinkingDelta
+from glmtui.services.engines.base import ContentDelta, Engine, StreamDone, ThinkingDelta
 from glmtui.services.trace import enabled as trace_enabled
 from glmtui.services.trace import trace
 from glmtui.widgets.chat_log import MOUNTED_TURNS, ChatLog
@@ -56,7 +56,7 @@ class ChatPane(Vertical):
 
     def __init__(
         self,
-        service: OllamaService,
+        service: Engine,
         *,
         system: str | None = None,
         low_bandwidth: bool = False,

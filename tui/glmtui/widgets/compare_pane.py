@@ -24,7 +24,7 @@ from glmtui.core.stats import LiveStats
 from glmtui.core.think import effective_think
 from glmtui.core.units import duration, format_rate, format_seconds
 from glmtui.services.compare import PaneModel
-from glmtui.services.ollama import OllamaService
+from glmtui.services.engines.base import Engine
 from glmtui.widgets.chat_pane import ChatPane
 
 OPTION_LABELS = {
@@ -50,7 +50,7 @@ class ComparePane(Vertical):
     def __init__(
         self,
         side: str,
-        service: OllamaService,
+        service: Engine,
         state: PaneModel,
         *,
         system: str | None,

@@ -1,0 +1,1 @@
+"""Engines: the code that speaks one kind of inference server, behind one backend-neutral seam."""
