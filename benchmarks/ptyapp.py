@@ -93,9 +93,11 @@ class PtyApp:
 
     def events(self, name: str) -> list[dict[str, Any]]:
         try:
-            lines = self.trace_path.read_text().splitlines()
+            text = self.trace_path.read_text()
         except FileNotFoundError:
             return []
+        # The app may be writing a line as we read: only whole lines (ending in a newline) count.
+        lines = text.split("\n")[:-1]
         return [e for e in map(json.loads, lines) if e["event"] == name]
 
     def wait_event(self, name: str, count: int, timeout: float = 120.0) -> dict[str, Any]:
