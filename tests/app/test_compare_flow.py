@@ -67,7 +67,7 @@ async def test_compare_flag_sends_the_prompt_and_each_pane_answers_from_its_mode
         assert a.model == GLM and GLM in a.reply and b.model == GPT and GPT in b.reply
         assert "fn binary_search" in a.reply  # the prompt reached both (Rust)
         # Together they need more than 24 GiB: sequential, A's reply over before B's request went out.
-        assert screen.mode == "sequential" and "one at a time" in screen.mode_reason
+        assert screen.sides.mode == "sequential" and "one at a time" in screen.sides.mode_reason
         live_a, live_b = (pane.live for pane in screen.panes)
         assert live_a is not None and live_b is not None and live_a.last_token_at is not None
         assert live_a.last_token_at <= live_b.started
@@ -91,14 +91,14 @@ async def test_parallel_when_both_fit_and_the_choice_can_be_switched(sim: Simula
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(app)
         screen = await compare_screen(app)
-        assert screen.mode == "parallel" and "both fit together" in screen.mode_reason
+        assert screen.sides.mode == "parallel" and "both fit together" in screen.sides.mode_reason
         await send(pilot, screen, "hello both")
         await round_ends(screen)
         live_a, live_b = (pane.live for pane in screen.panes)
         assert live_a is not None and live_b is not None
         assert live_b.started < (live_a.last_token_at or 0) and live_a.started < (live_b.last_token_at or 0)
         await pilot.press("ctrl+r")
-        assert screen.mode == "sequential" and screen.mode_by_user
+        assert screen.sides.mode == "sequential" and screen.sides.mode_by_user
         await send(pilot, screen, "and again, one after the other")
         await round_ends(screen, 2)
         live_a, live_b = (pane.live for pane in screen.panes)
@@ -150,7 +150,7 @@ async def test_one_pane_dropping_leaves_the_other_streaming(sim: Simulator) -> N
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(app)
         screen = await compare_screen(app)
-        assert screen.mode == "parallel"
+        assert screen.sides.mode == "parallel"
         await round_ends(screen)
         a, b = turns(screen)
         assert a.status is TurnStatus.FAILED and (a.thinking or a.reply)  # A's partial text is kept
@@ -212,7 +212,7 @@ async def test_escape_in_sequential_mode_never_starts_the_queued_pane(sim: Simul
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(app)
         screen = await compare_screen(app)
-        assert screen.mode == "sequential"
+        assert screen.sides.mode == "sequential"
         await send(pilot, screen, "one then the other")
         await wait_until(
             lambda: (live := screen.pane("a").live) is not None and live.tokens > 3, what="A streaming"

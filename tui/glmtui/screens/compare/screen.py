@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 from functools import cached_property, partial
-from typing import Any, cast
+from typing import cast
 
 from rich.text import Text
 from textual import events, getters, work
@@ -21,23 +21,16 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from glmtui.core.catalog import load_catalog
-from glmtui.core.errors import GlmTuiError
-from glmtui.core.model_names import same_model
-from glmtui.core.state import ModelInfo, PullProgress
-from glmtui.core.think import next_think
+from glmtui.core.state import PullProgress
 from glmtui.screens.compare import rounds
 from glmtui.screens.compare.app_link import AppLink
 from glmtui.screens.compare.models import (
-    Notice,
-    check_model,
     fill_models,
-    pull_target,
-    pull_update,
-    run_mode,
     waiting_notice,
 )
+from glmtui.screens.compare.sides import Sides
 from glmtui.screens.dialogs.answers import on_answer
-from glmtui.services.compare import CompareRun, Round, RunMode, Vote, VoteRecord
+from glmtui.services.compare import CompareRun, Round, Vote, VoteRecord
 from glmtui.services.trace import trace
 from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
@@ -85,9 +78,6 @@ class CompareScreen(Screen[None]):
         self._rng = rng or random.Random()
         self.catalog = load_catalog()  # read once: sizes and KV shapes of models not installed yet
         self.run = CompareRun()
-        self.mode: RunMode = "sequential"
-        self.mode_reason = "working out whether both fit…"
-        self.mode_by_user = False
         self.ready = False  # models resolved and checked: prompts can go out
         self.active = "a"
 
@@ -104,7 +94,7 @@ class CompareScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.link.follow_pulls(self, self._on_pulls)
+        self.link.follow_pulls(self, self.sides.on_pulls)
         self._live_timer = self.set_interval(self.link.live_tick_s(self.LIVE_TICK_S), self._tick, pause=True)
         self._set_active("a")
         self.query_one(PromptInput).focus()
@@ -119,13 +109,10 @@ class CompareScreen(Screen[None]):
     def link(self) -> AppLink:
         return AppLink(self.app)
 
-    async def _installed(self) -> list[ModelInfo] | None:
-        """`/api/tags`, or None (and a note) when Ollama cannot answer."""
-        try:
-            return await self.link.installed()
-        except GlmTuiError as exc:
-            self.notify(f"{exc.message} — {exc.hint}", title="Compare", severity="error", timeout=4)
-            return None
+    @cached_property
+    def sides(self) -> Sides:
+        """The two models and the run mode (sides.py)."""
+        return Sides(self, self.link, self.catalog, lambda: self.panes, self._refresh_all)
 
     def _save_run(self) -> None:
         """Into the journal: the prompt and who it went to as soon as it is sent, the replies and the vote
@@ -159,7 +146,7 @@ class CompareScreen(Screen[None]):
     def busy(self) -> bool:
         return any(pane.chat.is_busy for pane in self.panes)
 
-    # -- the models: which two, installed?, facts, run mode, pulls (the rules are in models.py) -----
+    # -- the models: which two, installed?, facts, run mode, pulls (sides.py, models.py) ----------
 
     @work(exclusive=True, group="compare-prepare", exit_on_error=False)
     async def prepare(self) -> None:
@@ -170,73 +157,26 @@ class CompareScreen(Screen[None]):
         a, b = self.panes
         while True:
             if self.link.can_list(needs_model=not a.model):
-                installed = await self._installed()
+                installed = await self.sides.installed()
                 if installed is not None:
                     break
             if said_so_at is not None and loop.time() > said_so_at:
                 said_so_at = None
                 for pane in self.panes:
-                    await self._tell(pane, waiting_notice(self.link.host))
+                    await self.sides.tell(pane, waiting_notice(self.link.host))
                 if self._prompt:
                     self.query_one(PromptInput).insert(self._prompt)
                     self._prompt = None
             await asyncio.sleep(0.2)
         fill_models(a.state, b.state, self.link.chat_model, [m.name for m in installed])
-        await asyncio.gather(*(self._check(pane, installed) for pane in self.panes))
-        await self._choose_mode()
+        await asyncio.gather(*(self.sides.check(pane, installed) for pane in self.panes))
+        await self.sides.choose_mode()
         self.ready = True
         self._refresh_all()
-        trace("compare_ready", mode=self.mode)
+        trace("compare_ready", mode=self.sides.mode)
         if self._prompt:
             prompt, self._prompt = self._prompt, None
             await self.send_round(prompt)
-
-    async def _check(self, pane: ComparePane, installed: list[ModelInfo]) -> None:
-        """`check_model` for one side, its notice shown."""
-        link = self.link
-        notice = await check_model(
-            pane.state, installed, link.library, self.catalog, host=link.host, hidden=pane.hidden
-        )
-        if notice is not None:
-            await self._tell(pane, notice)
-
-    async def _tell(self, pane: ComparePane, notice: Notice) -> None:
-        if notice.toast:
-            self.notify(notice.text, title="Compare", severity="warning")
-        else:
-            await pane.chat.log_view.add_notice(Text(notice.text, style=notice.style))
-
-    async def _choose_mode(self) -> None:
-        a, b = self.panes
-        a.same_as_other = b.same_as_other = same_model(a.model, b.model)
-        if self.mode_by_user:
-            return
-        self.mode, self.mode_reason = run_mode(a.state, b.state, await self.link.machine(), self.catalog)
-
-    def _on_pulls(self, jobs: tuple[PullProgress, ...]) -> None:
-        for pane in self.panes:
-            if pane.installed:
-                continue
-            ended = pull_update(pane.state, jobs)
-            if ended is not None:
-                self.run_worker(
-                    self._pull_ended(pane, ended), group=f"compare-pulled-{pane.side}", exit_on_error=False
-                )
-            pane.refresh_title()
-
-    async def _pull_ended(self, pane: ComparePane, job: PullProgress) -> None:
-        if job.state == "failed":
-            await pane.chat.log_view.add_notice(Text(f"✗ Pull failed: {job.error}", style="bold red"))
-            return
-        installed = await self._installed()
-        if installed is None:
-            return
-        await self._check(pane, installed)
-        await self._choose_mode()
-        await pane.chat.log_view.add_notice(
-            Text("✓ Installed: the next prompt goes to this pane too.", style="green")
-        )
-        self._refresh_all()
 
     def action_pick_model(self) -> None:
         from glmtui.screens.models import ModelsScreen
@@ -250,31 +190,11 @@ class CompareScreen(Screen[None]):
             return
         self.app.push_screen(
             ModelsScreen("installed", pick_for=f"pane {pane.letter}", current=pane.model),
-            on_answer(self, partial(self._set_model, pane)),
+            on_answer(self, partial(self.sides.set_model, pane)),
         )
 
-    async def _set_model(self, pane: ComparePane, name: str) -> None:
-        pane.state.model = name
-        pane.model_loading = False
-        installed = await self._installed()
-        if installed is None:
-            return
-        await self._check(pane, installed)
-        await self._choose_mode()
-        self._refresh_all()
-        self.notify(f"Pane {pane.letter}: {name}" + ("" if pane.installed else " (being pulled)"), timeout=3)
-
     def action_pull_missing(self) -> None:
-        target = pull_target([p.state for p in sorted(self.panes, key=lambda p: p.side != self.active)])
-        if isinstance(target, str):
-            self.notify(target, timeout=2)
-            return
-        problem = self.link.request_pull(target.model)
-        if problem is not None:
-            self.notify(problem, title="Pull", severity="error")
-            return
-        target.pull = PullProgress(target.model)
-        next(p for p in self.panes if p.state is target).refresh_title()
+        self.sides.pull_missing(self.active)
 
     # -- sending and the rounds -------------------------------------------------------------------
 
@@ -305,10 +225,10 @@ class CompareScreen(Screen[None]):
                 severity="warning",
             )
             return
-        round_ = Round(prompt, a.model, b.model, self.mode)
+        round_ = Round(prompt, a.model, b.model, self.sides.mode)
         self.run.rounds.append(round_)
         await rounds.say_not_sent(self.panes)
-        await rounds.send_to_panes(self.panes, round_, self.mode, await self.link.loaded_models())
+        await rounds.send_to_panes(self.panes, round_, self.sides.mode, await self.link.loaded_models())
         self._save_run()  # now (the prompt, who it went to) and again when it ends
         self._live_timer.resume()
         self._refresh_all()
@@ -368,7 +288,7 @@ class CompareScreen(Screen[None]):
         rounds.show_strip(self.query_one(ComparisonStrip), self.run, headers, self.link.votes)
 
     def _refresh_title(self) -> None:
-        text = rounds.title(self.mode, self.mode_reason, self.mode_by_user, self.run.blind)
+        text = rounds.title(self.sides.mode, self.sides.mode_reason, self.sides.mode_by_user, self.run.blind)
         self.query_one("#compare-title", Static).update(text)
 
     # -- actions ----------------------------------------------------------------------------------
@@ -390,13 +310,7 @@ class CompareScreen(Screen[None]):
             self.notify(f"Pane {pane.letter} is not streaming.", timeout=2)
 
     def action_cycle_think(self) -> None:
-        pane = self.pane(self.active)
-        current = pane.think
-        if current is None:
-            self.notify(f"Pane {pane.letter}'s model does not think: nothing to switch.", timeout=3)
-            return
-        pane.state.think_pref = next_think(pane.model, current)
-        pane.refresh_title()
+        self.sides.cycle_think(self.pane(self.active))
 
     def action_options(self) -> None:
         from glmtui.screens.compare.dialogs import PaneOptionsScreen
@@ -404,19 +318,13 @@ class CompareScreen(Screen[None]):
         pane = self.pane(self.active)
         self.app.push_screen(
             PaneOptionsScreen(f"Options for pane {pane.letter}", pane.state.options),
-            on_answer(self, partial(self._set_options, pane)),
+            on_answer(self, partial(self.sides.set_options, pane)),
         )
 
-    async def _set_options(self, pane: ComparePane, options: dict[str, Any]) -> None:
-        pane.set_options(options)
-        await self._choose_mode()  # num_ctx changes what the fit needs
-        self._refresh_title()
-
     def action_toggle_mode(self) -> None:
-        self.mode = "parallel" if self.mode == "sequential" else "sequential"
-        self.mode_by_user = True
+        self.sides.toggle_mode()
         self._refresh_title()
-        self.notify(f"Run mode: {self.mode} from the next prompt.", timeout=2)
+        self.notify(f"Run mode: {self.sides.mode} from the next prompt.", timeout=2)
 
     def action_toggle_blind(self) -> None:
         if not self.run.blind and not all(pane.installed for pane in self.panes):
@@ -449,9 +357,8 @@ class CompareScreen(Screen[None]):
             await pane.chat.log_view.clear_turns()
             pane.model_loading = False
         self.run = CompareRun(blind=blind)
-        if blind and self._rng.random() < 0.5:
-            a, b = self.panes
-            a.state, b.state = b.state, a.state  # the model and everything known about it
+        if blind:
+            self.sides.shuffle(self._rng)
         self._refresh_all()
         if blind:
             self.notify(

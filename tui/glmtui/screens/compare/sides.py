@@ -1,0 +1,154 @@
+"""Sides: the compare screen's two models — installed?, their facts, the run mode, pulls, a new pick.
+
+A helper object the screen owns (not a mixin): it holds the run-mode state and does the I/O through
+the `AppLink`, applying the plain rules of `models.py` to the two panes it is given. What it cannot
+decide alone (repainting the screen) goes back through the `changed` callable.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual.widget import Widget
+
+from glmtui.core.catalog import Catalog
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.model_names import same_model
+from glmtui.core.state import ModelInfo, PullProgress
+from glmtui.core.think import next_think
+from glmtui.screens.compare.app_link import AppLink
+from glmtui.screens.compare.models import Notice, check_model, pull_target, pull_update, run_mode
+from glmtui.services.compare import RunMode
+from glmtui.widgets.compare_pane import ComparePane
+
+
+class Sides:
+    """Both panes' models and the run mode that follows from them."""
+
+    def __init__(
+        self,
+        owner: Widget,
+        link: AppLink,
+        catalog: Catalog,
+        panes: Callable[[], tuple[ComparePane, ComparePane]],
+        changed: Callable[[], None],
+    ) -> None:
+        self._owner = owner  # notifies and runs the workers
+        self._link = link
+        self._catalog = catalog
+        self._panes = panes
+        self._changed = changed
+        self.mode: RunMode = "sequential"
+        self.mode_reason = "working out whether both fit…"
+        self.mode_by_user = False
+
+    async def installed(self) -> list[ModelInfo] | None:
+        """`/api/tags`, or None (and a note) when Ollama cannot answer."""
+        try:
+            return await self._link.installed()
+        except GlmTuiError as exc:
+            self._owner.notify(f"{exc.message} — {exc.hint}", title="Compare", severity="error", timeout=4)
+            return None
+
+    async def check(self, pane: ComparePane, installed: list[ModelInfo]) -> None:
+        """`check_model` for one side, its notice shown."""
+        link = self._link
+        notice = await check_model(
+            pane.state, installed, link.library, self._catalog, host=link.host, hidden=pane.hidden
+        )
+        if notice is not None:
+            await self.tell(pane, notice)
+
+    async def tell(self, pane: ComparePane, notice: Notice) -> None:
+        if notice.toast:
+            self._owner.notify(notice.text, title="Compare", severity="warning")
+        else:
+            await pane.chat.log_view.add_notice(Text(notice.text, style=notice.style))
+
+    async def choose_mode(self) -> None:
+        """Parallel when both fit together (unless the user chose): asked after every model change."""
+        a, b = self._panes()
+        a.same_as_other = b.same_as_other = same_model(a.model, b.model)
+        if self.mode_by_user:
+            return
+        self.mode, self.mode_reason = run_mode(a.state, b.state, await self._link.machine(), self._catalog)
+
+    def toggle_mode(self) -> None:
+        self.mode = "parallel" if self.mode == "sequential" else "sequential"
+        self.mode_by_user = True
+
+    def on_pulls(self, jobs: tuple[PullProgress, ...]) -> None:
+        """Each pull update: a missing side shows its pull, and is checked again when it ends."""
+        for pane in self._panes():
+            if pane.installed:
+                continue
+            ended = pull_update(pane.state, jobs)
+            if ended is not None:
+                self._owner.run_worker(
+                    self._pull_ended(pane, ended), group=f"compare-pulled-{pane.side}", exit_on_error=False
+                )
+            pane.refresh_title()
+
+    async def _pull_ended(self, pane: ComparePane, job: PullProgress) -> None:
+        if job.state == "failed":
+            await pane.chat.log_view.add_notice(Text(f"✗ Pull failed: {job.error}", style="bold red"))
+            return
+        installed = await self.installed()
+        if installed is None:
+            return
+        await self.check(pane, installed)
+        await self.choose_mode()
+        await pane.chat.log_view.add_notice(
+            Text("✓ Installed: the next prompt goes to this pane too.", style="green")
+        )
+        self._changed()
+
+    async def set_model(self, pane: ComparePane, name: str) -> None:
+        """A model picked for one side: check it, and the run mode again."""
+        pane.state.model = name
+        pane.model_loading = False
+        installed = await self.installed()
+        if installed is None:
+            return
+        await self.check(pane, installed)
+        await self.choose_mode()
+        self._changed()
+        where = "" if pane.installed else " (being pulled)"
+        self._owner.notify(f"Pane {pane.letter}: {name}{where}", timeout=3)
+
+    def pull_missing(self, active: str) -> None:
+        """Pull the missing model of the focused side first, else the other's."""
+        panes = sorted(self._panes(), key=lambda p: p.side != active)
+        target = pull_target([p.state for p in panes])
+        if isinstance(target, str):
+            self._owner.notify(target, timeout=2)
+            return
+        problem = self._link.request_pull(target.model)
+        if problem is not None:
+            self._owner.notify(problem, title="Pull", severity="error")
+            return
+        target.pull = PullProgress(target.model)
+        next(p for p in panes if p.state is target).refresh_title()
+
+    def cycle_think(self, pane: ComparePane) -> None:
+        """The next think setting for one side's model (levels for gpt-oss, else on/off)."""
+        current = pane.think
+        if current is None:
+            self._owner.notify(f"Pane {pane.letter}'s model does not think: nothing to switch.", timeout=3)
+            return
+        pane.state.think_pref = next_think(pane.model, current)
+        pane.refresh_title()
+
+    async def set_options(self, pane: ComparePane, options: dict[str, Any]) -> None:
+        pane.set_options(options)
+        await self.choose_mode()  # num_ctx changes what the fit needs
+        self._changed()
+
+    def shuffle(self, rng: random.Random) -> None:
+        """A blind run: the models change sides half the time (each with everything known about it)."""
+        if rng.random() < 0.5:
+            a, b = self._panes()
+            a.state, b.state = b.state, a.state
