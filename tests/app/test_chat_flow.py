@@ -7,8 +7,7 @@ from glmtui.simulator import Simulator
 from glmtui.widgets.message import FinalReply, ReplyView, UserMessage
 from glmtui.widgets.status_bar import StatusBar
 from glmtui.widgets.thinking import ThinkingView
-from tests.app.helpers import chat_requests, finished, make_app, pane, ready, screen_text, send
-from tests.conftest import wait_until
+from tests.helpers import chat_requests, finished, make_app, pane, ready, screen_text, send, wait_until
 
 
 async def test_send_think_answer_exact_stats(sim: Simulator) -> None:

@@ -11,8 +11,7 @@ from glmtui.simulator import Fault, Simulator
 from glmtui.widgets.chat_log import ChatLog
 from glmtui.widgets.header import AppHeader
 from glmtui.widgets.message import FinalReply, ReplyView
-from tests.app.helpers import chat_requests, finished, make_app, pane, ready, screen_text, send
-from tests.conftest import wait_until
+from tests.helpers import chat_requests, finished, make_app, pane, ready, screen_text, send, wait_until
 
 
 def notices(app) -> str:  # type: ignore[no-untyped-def]

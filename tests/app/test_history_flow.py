@@ -14,8 +14,7 @@ from glmtui.screens.dialogs.rename import RenameScreen
 from glmtui.screens.history import HistoryScreen
 from glmtui.services.store import Store
 from glmtui.simulator import Fault, Simulator
-from tests.app.helpers import finished, make_app, pane, ready, screen_text, send
-from tests.conftest import wait_until
+from tests.helpers import finished, make_app, pane, ready, screen_text, send, wait_until
 
 GLM = "glm-4.7-flash:latest"
 

@@ -25,8 +25,8 @@ from glmtui.services.store import Store
 from glmtui.simulator import Simulator
 from glmtui.widgets.message import FinalReply
 from glmtui.widgets.thinking import ThinkingView
-from tests.conftest import wait_until
 from tests.fakes import scripted_sampler
+from tests.helpers import wait_until
 from tests.snapshots.test_snapshots import REPLY
 
 GLM, Q8 = "glm-4.7-flash:latest", "glm-4.7-flash:q8_0"

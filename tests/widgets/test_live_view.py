@@ -6,8 +6,7 @@ from rich.text import Text
 
 from glmtui.widgets.live_view import LiveView
 from glmtui.widgets.stream_markdown import StreamingMarkdown
-from tests.conftest import wait_until
-from tests.widgets.host import HostApp
+from tests.helpers import HostApp, wait_until
 
 
 async def test_height_grows_in_steps() -> None:

@@ -20,8 +20,7 @@ from glmtui.core.units import GIB
 from glmtui.widgets.monitor.gpu_panel import GpuPanel
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.system_panel import SystemPanel
-from tests.conftest import wait_until
-from tests.widgets.host import HostApp, panel_text
+from tests.helpers import HostApp, panel_text, wait_until
 
 GPU = GpuReading(
     0,

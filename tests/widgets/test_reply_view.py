@@ -7,8 +7,7 @@ from glmtui.core.stats import LiveStats
 from glmtui.widgets.chat_log import MOUNTED_TURNS, ChatLog
 from glmtui.widgets.message import FinalReply, ReplyView, UserMessage, stats_line
 from glmtui.widgets.thinking import ThinkingView
-from tests.conftest import wait_until
-from tests.widgets.host import HostApp
+from tests.helpers import HostApp, wait_until
 
 
 async def test_streaming_then_final_render() -> None:
