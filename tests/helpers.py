@@ -194,3 +194,19 @@ async def pull_ends(app: GlmTuiApp, name: str, timeout: float = 15.0) -> PullPro
     result = job(app, name)
     assert result is not None
     return result
+
+
+# -- the simulator's own tests ----------------------------------------------------------------------
+
+SIM_RATE = 5000.0  # tokens/s of the simulator's own tests: fast, and a known pace to check against
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+def ask(text: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": text}]
