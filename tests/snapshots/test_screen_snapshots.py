@@ -27,7 +27,7 @@ from glmtui.widgets.message import FinalReply
 from glmtui.widgets.thinking import ThinkingView
 from tests.fakes import scripted_sampler
 from tests.helpers import wait_until
-from tests.snapshots.test_snapshots import REPLY
+from tests.snapshots.test_widget_snapshots import REPLY
 
 GLM, Q8 = "glm-4.7-flash:latest", "glm-4.7-flash:q8_0"
 JAN = time.mktime((2026, 1, 15, 9, 30, 0, 0, 0, -1))  # dates far enough back to print as dates
