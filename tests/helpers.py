@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +164,7 @@ def table(screen: ModelsScreen, tab: str) -> ModelTable:
 
 
 def row_keys(screen: ModelsScreen, tab: str) -> list[str]:
-    return [key for key, _ in table(screen, tab)._rows]
+    return [key for key, _ in table(screen, tab).model_rows]
 
 
 async def select(pilot: Pilot[None], screen: ModelsScreen, tab: str, key: str) -> None:
@@ -210,3 +212,15 @@ def wait_for(condition: Callable[[], object], timeout: float = 5.0) -> None:
 
 def ask(text: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": text}]
+
+
+# -- the history database ---------------------------------------------------------------------------
+
+
+def db_rows(path: Path, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    """Run one statement on the history database as another tool would: its own connection, committed
+    and closed after (the store's connection is never reached into)."""
+    with closing(sqlite3.connect(path)) as db:
+        rows = db.execute(sql, params).fetchall()
+        db.commit()
+        return rows

@@ -96,7 +96,7 @@ async def test_escape_stops_and_keeps_partial_text(sim: Simulator) -> None:
         await ready(app)
         turn = await send(pilot, "a long answer please")
         view = pane(app).query_one(ReplyView)
-        await wait_until(lambda: view._markdown is not None, what="some streamed text")
+        await wait_until(lambda: view.live_markdown is not None, what="some streamed text")
         await pilot.press("escape")
         await finished(turn)
         assert turn.status is TurnStatus.STOPPED and turn.reply

@@ -48,7 +48,9 @@ async def test_server_dies_mid_reply_then_returns(sim: Simulator) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
         turn = await send(pilot, "tell me a long story")
-        await wait_until(lambda: pane(app).query_one(ReplyView)._markdown is not None, what="streamed text")
+        await wait_until(
+            lambda: pane(app).query_one(ReplyView).live_markdown is not None, what="streamed text"
+        )
         sim.stop()
         await finished(turn)
         assert turn.status is TurnStatus.FAILED and turn.reply  # partial text kept

@@ -213,7 +213,7 @@ async def test_load_and_unload_from_the_switcher(sim: Simulator) -> None:
         await wait_until(lambda: "gpt-oss:20b" in screen.loaded, what="the model to load")
         assert [r for r in sim.requests if r[1] == "/api/chat"][-1][2]["messages"] == []
         await wait_until(
-            lambda: "●" in str(screen.table._rows[screen.table.cursor_row][1][0]), what="the mark"
+            lambda: "●" in str(screen.table.model_rows[screen.table.cursor_row][1][0]), what="the mark"
         )
         await pilot.press("ctrl+u")
         await wait_until(lambda: "gpt-oss:20b" not in screen.loaded, what="the model to unload")

@@ -113,10 +113,10 @@ async def test_steady_readings_repaint_nothing() -> None:
     async with host(panel).run_test(size=(60, 30)) as pilot:
         panel.snapshot = GpuSnapshot(gpus=(GPU,))
         await pilot.pause()
-        drawn = list(panel._strips)
+        drawn = panel.cached_strips
         panel.snapshot = GpuSnapshot(gpus=(GPU,), status=None)  # equal readings, a new object
         await pilot.pause()
-        assert panel._strips == drawn  # no line was invalidated
+        assert panel.cached_strips == drawn  # no line was invalidated
 
 
 async def test_ollama_panel_lists_models_and_unloads_the_picked_one() -> None:
