@@ -1,10 +1,8 @@
-"""Shared fixtures: a real simulator on loopback, and helpers for driving the app with Pilot."""
+"""Shared fixtures only: a real simulator on loopback, isolated dirs (helpers live in tests/helpers.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,12 +26,3 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("OLLAMA_HOST", raising=False)
-
-
-async def wait_until(condition: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> None:
-    """Poll a condition on the event loop (tests wait on conditions, never fixed sleeps)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.02)

@@ -7,8 +7,7 @@ from glmtui.simulator import Simulator
 from glmtui.widgets.message import FinalReply, ReplyView, UserMessage
 from glmtui.widgets.status_bar import StatusBar
 from glmtui.widgets.thinking import ThinkingView
-from tests.app.helpers import chat_requests, finished, make_app, pane, ready, screen_text, send
-from tests.conftest import wait_until
+from tests.helpers import chat_requests, finished, make_app, pane, ready, screen_text, send, wait_until
 
 
 async def test_send_think_answer_exact_stats(sim: Simulator) -> None:
@@ -97,7 +96,7 @@ async def test_escape_stops_and_keeps_partial_text(sim: Simulator) -> None:
         await ready(app)
         turn = await send(pilot, "a long answer please")
         view = pane(app).query_one(ReplyView)
-        await wait_until(lambda: view._markdown is not None, what="some streamed text")
+        await wait_until(lambda: view.live_markdown is not None, what="some streamed text")
         await pilot.press("escape")
         await finished(turn)
         assert turn.status is TurnStatus.STOPPED and turn.reply

@@ -19,9 +19,8 @@ from glmtui.simulator import Simulator
 from glmtui.simulator.faults import Fault
 from glmtui.widgets.compare_pane import ComparePane
 from glmtui.widgets.prompt_input import PromptInput
-from tests.app.helpers import chat_requests, make_app, palette, ready, screen_text
-from tests.conftest import wait_until
 from tests.fakes import scripted_sampler
+from tests.helpers import chat_requests, make_app, palette, ready, screen_text, wait_until
 
 GLM, GPT, QWEN = "glm-4.7-flash:latest", "gpt-oss:20b", "qwen3-coder:30b"
 

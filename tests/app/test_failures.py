@@ -11,8 +11,7 @@ from glmtui.simulator import Fault, Simulator
 from glmtui.widgets.chat_log import ChatLog
 from glmtui.widgets.header import AppHeader
 from glmtui.widgets.message import FinalReply, ReplyView
-from tests.app.helpers import chat_requests, finished, make_app, pane, ready, screen_text, send
-from tests.conftest import wait_until
+from tests.helpers import chat_requests, finished, make_app, pane, ready, screen_text, send, wait_until
 
 
 def notices(app) -> str:  # type: ignore[no-untyped-def]
@@ -49,7 +48,9 @@ async def test_server_dies_mid_reply_then_returns(sim: Simulator) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
         turn = await send(pilot, "tell me a long story")
-        await wait_until(lambda: pane(app).query_one(ReplyView)._markdown is not None, what="streamed text")
+        await wait_until(
+            lambda: pane(app).query_one(ReplyView).live_markdown is not None, what="streamed text"
+        )
         sim.stop()
         await finished(turn)
         assert turn.status is TurnStatus.FAILED and turn.reply  # partial text kept

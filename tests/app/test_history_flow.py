@@ -14,8 +14,7 @@ from glmtui.screens.dialogs.rename import RenameScreen
 from glmtui.screens.history import HistoryScreen
 from glmtui.services.store import Store
 from glmtui.simulator import Fault, Simulator
-from tests.app.helpers import finished, make_app, pane, ready, screen_text, send
-from tests.conftest import wait_until
+from tests.helpers import db_rows, finished, make_app, pane, ready, screen_text, send, wait_until
 
 GLM = "glm-4.7-flash:latest"
 
@@ -66,7 +65,7 @@ async def test_turns_are_saved_done_stopped_and_failed(sim: Simulator) -> None:
         assert stored.title == "Write a binary search in Rust"
         assert stored.turns[0].stats.final and stored.turns[0].reply == pane(app).conversation.turns[0].reply
         assert stored.turns[1].thinking == slow.thinking and stored.turns[2].error
-        digest = saved()._db.execute("SELECT model_digest FROM turns LIMIT 1").fetchone()[0]
+        digest = db_rows(db_path(), "SELECT model_digest FROM turns LIMIT 1")[0][0]
         assert len(digest) == 64  # the model's digest from /api/tags
 
 

@@ -10,8 +10,7 @@ from glmtui.simulator import Simulator
 from glmtui.widgets.monitor.sidebar import MonitorSidebar
 from glmtui.widgets.prompt_input import PromptInput
 from glmtui.widgets.status_bar import StatusBar
-from tests.app.helpers import finished, make_app, palette, pane, ready, screen_text, send
-from tests.conftest import wait_until
+from tests.helpers import finished, make_app, palette, pane, ready, screen_text, send, wait_until
 
 GLM = "glm-4.7-flash:latest"
 

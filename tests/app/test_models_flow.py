@@ -9,9 +9,22 @@ from glmtui.screens.dialogs.confirm import ConfirmScreen
 from glmtui.screens.models import ModelsScreen
 from glmtui.simulator import Simulator
 from glmtui.widgets.header import AppHeader
-from tests.app.helpers import chat_requests, finished, make_app, palette, ready, screen_text, send
-from tests.app.models_helpers import job, open_models, pull_ends, row_keys, select, typed
-from tests.conftest import wait_until
+from tests.helpers import (
+    chat_requests,
+    finished,
+    job,
+    make_app,
+    open_models,
+    palette,
+    pull_ends,
+    ready,
+    row_keys,
+    screen_text,
+    select,
+    send,
+    typed,
+    wait_until,
+)
 
 
 async def test_switch_model_and_the_next_reply_comes_from_it(sim: Simulator) -> None:
@@ -200,7 +213,7 @@ async def test_load_and_unload_from_the_switcher(sim: Simulator) -> None:
         await wait_until(lambda: "gpt-oss:20b" in screen.loaded, what="the model to load")
         assert [r for r in sim.requests if r[1] == "/api/chat"][-1][2]["messages"] == []
         await wait_until(
-            lambda: "●" in str(screen.table._rows[screen.table.cursor_row][1][0]), what="the mark"
+            lambda: "●" in str(screen.table.model_rows[screen.table.cursor_row][1][0]), what="the mark"
         )
         await pilot.press("ctrl+u")
         await wait_until(lambda: "gpt-oss:20b" not in screen.loaded, what="the model to unload")

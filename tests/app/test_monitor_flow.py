@@ -11,10 +11,8 @@ from glmtui.widgets.monitor.gpu_panel import GpuPanel
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.sidebar import MonitorSidebar
 from glmtui.widgets.monitor.throughput_panel import ThroughputPanel
-from tests.app.helpers import finished, make_app, ready, send
-from tests.conftest import wait_until
 from tests.fakes import ScriptedSystem, scripted_sampler
-from tests.widgets.host import panel_text
+from tests.helpers import finished, make_app, panel_text, ready, send, wait_until
 
 FAST = MonitorIntervals(gpu_s=0.5, system_s=0.5, ollama_s=0.5)
 

@@ -158,8 +158,10 @@ def test_real_adapter_turns_pynvml_errors_into_codes() -> None:
     def lost() -> None:
         raise pynvml.NVMLError(pynvml.NVML_ERROR_GPU_IS_LOST)
 
-    adapter = PynvmlAdapter()
-    adapter._nvml = SimpleNamespace(NVMLError=pynvml.NVMLError, nvmlDeviceGetCount=lost)
+    adapter = PynvmlAdapter(
+        SimpleNamespace(NVMLError=pynvml.NVMLError, nvmlInit=lambda: None, nvmlDeviceGetCount=lost)
+    )
+    adapter.init()
     with pytest.raises(NvmlError) as caught:
         adapter.device_count()
     assert caught.value.code == codes.GPU_IS_LOST
@@ -183,10 +185,15 @@ def test_real_adapter_prefers_memory_v2_and_falls_back_to_v1() -> None:
             raise pynvml.NVMLError(pynvml.NVML_ERROR_FUNCTION_NOT_FOUND)  # a driver older than v2
         return SimpleNamespace(used=5, total=10)
 
-    adapter = PynvmlAdapter()
-    adapter._nvml = SimpleNamespace(
-        NVMLError=pynvml.NVMLError, nvmlMemory_v2=pynvml.nvmlMemory_v2, nvmlDeviceGetMemoryInfo=memory_info
+    adapter = PynvmlAdapter(
+        SimpleNamespace(
+            NVMLError=pynvml.NVMLError,
+            nvmlInit=lambda: None,
+            nvmlMemory_v2=pynvml.nvmlMemory_v2,
+            nvmlDeviceGetMemoryInfo=memory_info,
+        )
     )
+    adapter.init()
     assert adapter.memory(object()) == (5, 10)
     assert adapter.memory(object()) == (5, 10)
     assert calls == [pynvml.nvmlMemory_v2, None, None]  # v2 asked once, then v1 only

@@ -11,6 +11,7 @@ import pytest
 
 from glmtui.core.state import GenerationStats, Turn, TurnStatus
 from glmtui.services.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
+from tests.helpers import db_rows
 
 
 def finished(prompt: str, status: TurnStatus = TurnStatus.DONE, **kw: object) -> Turn:
@@ -39,7 +40,7 @@ def test_turns_are_saved_done_stopped_and_failed_with_their_figures(tmp_path: Pa
     assert [t.status for t in loaded.turns] == [TurnStatus.DONE, TurnStatus.STOPPED, TurnStatus.FAILED]
     assert loaded.turns[0].stats.eval_rate == 10.0 and loaded.turns[0].thinking == "hmm"
     assert loaded.turns[1].reply == "partial" and loaded.turns[2].error == "The connection dropped"
-    row = store._db.execute("SELECT model_digest, options FROM turns LIMIT 1").fetchone()
+    row = db_rows(store.path, "SELECT model_digest, options FROM turns LIMIT 1")[0]
     assert tuple(row) == ("abc123", '{"temperature": 0.2}')
     assert loaded.messages_for("four")[-2] == {"role": "assistant", "content": "half"}
 
@@ -68,11 +69,11 @@ def test_an_old_schema_is_migrated_in_place(tmp_path: Path) -> None:
     db.commit()
     db.close()
     store = Store(path)
-    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db_rows(path, "PRAGMA user_version")[0][0] == SCHEMA_VERSION
     (turn,) = store.load(1).turns
     assert (turn.prompt, turn.reply, turn.status) == ("hi", "hello", TurnStatus.DONE)
-    assert store._db.execute("SELECT model_digest FROM turns").fetchone()[0] == ""
-    assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db_rows(path, "SELECT model_digest FROM turns")[0][0] == ""
+    assert db_rows(path, "PRAGMA journal_mode")[0][0] == "wal"
 
 
 @pytest.mark.parametrize("content", [b"this is not sqlite at all" * 100, "foreign"])
@@ -136,7 +137,7 @@ def test_list_search_rename_delete_settings_and_votes(tmp_path: Path) -> None:
     assert store.load(one).title == "Search, renamed"
     store.delete(two)
     assert [r.id for r in store.conversations()] == [one] and store.last_conversation_id() == one
-    assert store._db.execute("SELECT COUNT(*) FROM turns").fetchone()[0] == 0  # cascade
+    assert db_rows(store.path, "SELECT COUNT(*) FROM turns")[0][0] == 0  # cascade
     store.set_setting("theme", "glmtui-light")
     store.set_setting("theme", "glmtui-ansi")
     assert store.get_setting("theme") == "glmtui-ansi" and store.get_setting("nope") is None
@@ -182,7 +183,8 @@ def test_instances_starting_together_on_a_new_file_migrate_it_once(tmp_path: Pat
     for thread in threads:
         thread.join()
     assert errors == []
-    assert Store(path)._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    Store(path).close()
+    assert db_rows(path, "PRAGMA user_version")[0][0] == SCHEMA_VERSION
 
 
 def test_a_newer_schema_is_left_alone(tmp_path: Path) -> None:

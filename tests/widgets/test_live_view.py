@@ -6,8 +6,7 @@ from rich.text import Text
 
 from glmtui.widgets.live_view import LiveView
 from glmtui.widgets.stream_markdown import StreamingMarkdown
-from tests.conftest import wait_until
-from tests.widgets.host import HostApp
+from tests.helpers import HostApp, wait_until
 
 
 async def test_height_grows_in_steps() -> None:
@@ -50,12 +49,12 @@ async def test_streaming_markdown_freezes_blocks_and_keeps_fences_open() -> None
         await wait_until(lambda: view.content_region.width == 60, what="layout")
         view.append("# Heading\n\nPara one.\n\n```python\nx = 1\n\n")
         await pilot.pause()
-        assert len(view._frozen) == 1  # heading and paragraph settled together; the open fence stays live
+        assert view.frozen_count == 1  # heading and paragraph settled together; the open fence stays live
         lines = [view.render_line(y).text.rstrip() for y in range(view.line_count)]
         assert any("x = 1" in line for line in lines)
         view.append("y = 2\n```\n\nafter\n")
         await pilot.pause()
-        assert len(view._frozen) == 3  # + a blank separator and the now-closed code block
+        assert view.frozen_count == 3  # + a blank separator and the now-closed code block
         assert view.source.endswith("after\n") and any(
             "y = 2" in view.render_line(y).text for y in range(view.line_count)
         )

@@ -20,8 +20,7 @@ from glmtui.core.units import GIB
 from glmtui.widgets.monitor.gpu_panel import GpuPanel
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.system_panel import SystemPanel
-from tests.conftest import wait_until
-from tests.widgets.host import HostApp, panel_text
+from tests.helpers import HostApp, panel_text, wait_until
 
 GPU = GpuReading(
     0,
@@ -114,10 +113,10 @@ async def test_steady_readings_repaint_nothing() -> None:
     async with host(panel).run_test(size=(60, 30)) as pilot:
         panel.snapshot = GpuSnapshot(gpus=(GPU,))
         await pilot.pause()
-        drawn = list(panel._strips)
+        drawn = panel.cached_strips
         panel.snapshot = GpuSnapshot(gpus=(GPU,), status=None)  # equal readings, a new object
         await pilot.pause()
-        assert panel._strips == drawn  # no line was invalidated
+        assert panel.cached_strips == drawn  # no line was invalidated
 
 
 async def test_ollama_panel_lists_models_and_unloads_the_picked_one() -> None:

@@ -7,8 +7,7 @@ from glmtui.core.stats import LiveStats
 from glmtui.widgets.chat_log import MOUNTED_TURNS, ChatLog
 from glmtui.widgets.message import FinalReply, ReplyView, UserMessage, stats_line
 from glmtui.widgets.thinking import ThinkingView
-from tests.conftest import wait_until
-from tests.widgets.host import HostApp
+from tests.helpers import HostApp, wait_until
 
 
 async def test_streaming_then_final_render() -> None:
@@ -27,8 +26,10 @@ async def test_streaming_then_final_render() -> None:
         for word in ["# Title\n\n", "Some ", "**bold** ", "text.\n"]:
             live.on_token(thinking=False)
             view.feed_content(word)
-        await wait_until(lambda: view._markdown is not None and "bold" in view._markdown.source)
-        assert len(view._markdown._frozen) == 1  # "# Title" settled into a frozen, pre-rendered block
+        await wait_until(lambda: (md := view.live_markdown) is not None and "bold" in md.source)
+        markdown = view.live_markdown
+        # "# Title" settled into a frozen, pre-rendered block
+        assert markdown is not None and markdown.frozen_count == 1
         assert (
             thinking.collapsed
             and thinking.title.startswith("thought for ")
@@ -52,7 +53,7 @@ async def test_streaming_then_final_render() -> None:
         )
         await view.finish()
         await wait_until(lambda: view.query(FinalReply), what="the reconciling render")
-        assert view._markdown is None and view.query_one(FinalReply).markdown == turn.reply
+        assert view.live_markdown is None and view.query_one(FinalReply).markdown == turn.reply
         line = str(view.query_one(".reply-stats").render())
         assert "eval 100.00 tok/s" in line and "prompt 3 tok (cached)" in line
 

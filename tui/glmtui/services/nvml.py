@@ -76,7 +76,9 @@ class Nvml(Protocol):
 class PynvmlAdapter:
     """The real thing. `import pynvml` happens in init(), on the sampler's thread, never at startup."""
 
-    def __init__(self) -> None:
+    def __init__(self, library: Any = None) -> None:
+        """`library`: pynvml or a stand-in with its names (tests); None: init() imports pynvml."""
+        self._library = library
         self._nvml: Any = None
         self._memory_v2 = True  # until the driver says otherwise
 
@@ -92,11 +94,14 @@ class PynvmlAdapter:
             raise NvmlError(FUNCTION_NOT_FOUND, f"{fn} is not in this pynvml") from None
 
     def init(self) -> None:
-        try:
-            import pynvml
-        except ImportError as exc:
-            raise NvmlError(LIBRARY_NOT_FOUND, f"nvidia-ml-py is not installed ({exc})") from None
-        self._nvml = pynvml
+        if self._library is not None:
+            self._nvml = self._library
+        else:
+            try:
+                import pynvml
+            except ImportError as exc:
+                raise NvmlError(LIBRARY_NOT_FOUND, f"nvidia-ml-py is not installed ({exc})") from None
+            self._nvml = pynvml
         self._call("nvmlInit")
 
     def shutdown(self) -> None:

@@ -79,6 +79,11 @@ class LiveView(Widget):
         return max(self.MIN_STEP, self.app.size.height // 2)
 
     @property
+    def frozen_count(self) -> int:
+        """How many finished pieces have been frozen (rendered once, kept above the live tail)."""
+        return len(self._frozen)
+
+    @property
     def line_count(self) -> int:
         return len(self._head) + len(self._tail)
 

@@ -82,6 +82,11 @@ class ReplyView(Vertical):
         self._timer: Timer | None = None
         self._finished = False
 
+    @property
+    def live_markdown(self) -> StreamingMarkdown | None:
+        """The answer as it streams: None before its first text, and once the final reply replaced it."""
+        return self._markdown
+
     def compose(self) -> ComposeResult:
         if self._saved:
             self._finished = True

@@ -32,6 +32,11 @@ class ModelTable(DataTable[Text]):
             return None
         return self._rows[self.cursor_row][0]
 
+    @property
+    def model_rows(self) -> tuple[Row, ...]:
+        """The rows as last set, in table order: (key, cells)."""
+        return tuple(self._rows)
+
     def set_rows(self, rows: list[Row]) -> None:
         if rows == self._rows:
             return  # same text: no repaint, the cursor stays

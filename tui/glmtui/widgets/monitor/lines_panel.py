@@ -35,6 +35,11 @@ class LinesPanel(Widget):
         """A theme variable's colour (e.g. `meter-warn`), for styles built in Python."""
         return self.app.theme_variables.get(name, fallback)
 
+    @property
+    def cached_strips(self) -> tuple[Strip | None, ...]:
+        """Each line as last drawn, None where it changed and is to be drawn afresh."""
+        return tuple(self._strips)
+
     def rebuild(self) -> None:
         width = self.content_region.width
         if not width or not self.is_mounted:

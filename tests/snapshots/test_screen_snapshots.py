@@ -25,9 +25,9 @@ from glmtui.services.store import Store
 from glmtui.simulator import Simulator
 from glmtui.widgets.message import FinalReply
 from glmtui.widgets.thinking import ThinkingView
-from tests.conftest import wait_until
 from tests.fakes import scripted_sampler
-from tests.snapshots.test_snapshots import REPLY
+from tests.helpers import db_rows, wait_until
+from tests.snapshots.test_widget_snapshots import REPLY
 
 GLM, Q8 = "glm-4.7-flash:latest", "glm-4.7-flash:q8_0"
 JAN = time.mktime((2026, 1, 15, 9, 30, 0, 0, 0, -1))  # dates far enough back to print as dates
@@ -152,7 +152,7 @@ def test_history_screen(snap_compare, sim: Simulator, tmp_path: Path, size: tupl
         for _ in range(turns):
             saved = turn(GLM, 70.0, 0.2, 0.0)
             store.finish_turn(store.start_turn(conversation, saved), saved)
-    store._db.execute("UPDATE conversations SET updated_at = ? + id * 86400", (JAN,))
+    db_rows(store.path, "UPDATE conversations SET updated_at = ? + id * 86400", (JAN,))
     app = app_on(sim, tmp_path)
 
     async def run_before(pilot: Pilot[None]) -> None:

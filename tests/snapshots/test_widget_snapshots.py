@@ -23,7 +23,7 @@ from glmtui.widgets.monitor.gpu_panel import GpuPanel
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.system_panel import SystemPanel
 from glmtui.widgets.monitor.throughput_panel import ThroughputPanel
-from tests.widgets.host import HostApp
+from tests.helpers import HostApp
 
 REPLY = """## Binary search
 

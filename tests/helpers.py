@@ -1,0 +1,226 @@
+"""Test helpers (never imported from conftest, which holds only fixtures).
+
+Sections: waiting on conditions; a host app for one widget; Pilot flows on the whole app; the models
+screen's flows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widget import Widget
+
+from glmtui.app import DEFAULT_STORE, GlmTuiApp
+from glmtui.config import Config
+from glmtui.core.state import PullProgress, Turn, TurnStatus
+from glmtui.paths import builtin_themes_dir
+from glmtui.screens.models import ModelsScreen
+from glmtui.services.monitor import Sampler
+from glmtui.themes import APP_VARIABLES, DEFAULT_THEME, load_themes
+from glmtui.widgets.chat_pane import ChatPane
+from glmtui.widgets.model_table import ModelTable
+from glmtui.widgets.prompt_input import PromptInput
+from tests.fakes import scripted_sampler
+
+# -- waiting ---------------------------------------------------------------------------------------
+
+
+async def wait_until(condition: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> None:
+    """Poll a condition on the event loop (tests wait on conditions, never fixed sleeps)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+# -- one widget in a host app ----------------------------------------------------------------------
+
+
+class HostApp(App[None]):
+    """Mounts the given widgets under glmtui's default theme."""
+
+    def __init__(self, widgets: Iterable[Widget]) -> None:
+        super().__init__()
+        self._widgets = list(widgets)
+        for theme in load_themes(builtin_themes_dir()).themes.values():
+            self.register_theme(theme)
+        self.theme = DEFAULT_THEME
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(APP_VARIABLES)
+
+    def compose(self) -> ComposeResult:
+        yield from self._widgets
+
+
+def panel_text(widget: Widget) -> str:
+    """What a line-API widget shows, as plain text, one line per row."""
+    return "\n".join(widget.render_line(y).text.rstrip() for y in range(widget.size.height))
+
+
+# -- Pilot flows on the app ------------------------------------------------------------------------
+
+
+def make_app(
+    url: str,
+    *,
+    sampler: Sampler | None = None,
+    compare: tuple[str, str, str | None] | None = None,
+    store_path: Path | None = DEFAULT_STORE,
+    **config: Any,
+) -> GlmTuiApp:
+    """The app on the simulator, with a scripted GPU and machine (never this machine's real ones)."""
+    config.setdefault("stall_timeout", 5.0)
+    app = GlmTuiApp(
+        Config(host=url, **config),
+        sampler=sampler or scripted_sampler(),
+        compare=compare,
+        store_path=store_path,
+    )
+    app.online_poll_s = 0.2
+    app.offline_poll_s = 0.2
+    return app
+
+
+async def ready(app: GlmTuiApp) -> None:
+    await wait_until(
+        lambda: app.connection == "online" and bool(app.model) and app.think_label != "",
+        what="the app to connect and pick a model",
+    )
+
+
+def pane(app: GlmTuiApp) -> ChatPane:
+    return app.screen.query_one(ChatPane)
+
+
+async def send(pilot: Pilot[None], text: str) -> Turn:
+    """Type a prompt into the box and press Enter; return the new turn."""
+    app = pilot.app
+    prompt = app.screen.query_one(PromptInput)
+    # A turn's status is final a moment before its worker has rendered it; Enter is refused until then.
+    await wait_until(lambda: not pane(app).is_streaming, what="the previous reply to finish")  # type: ignore[arg-type]
+    before = len(pane(app).conversation.turns)  # type: ignore[arg-type]
+    prompt.insert(text)
+    await pilot.press("enter")
+    await wait_until(lambda: len(pane(app).conversation.turns) > before, what="the turn to start")  # type: ignore[arg-type]
+    return pane(app).conversation.turns[-1]  # type: ignore[arg-type]
+
+
+async def finished(turn: Turn, timeout: float = 10.0) -> Turn:
+    await wait_until(lambda: turn.status is not TurnStatus.STREAMING, timeout, what="the reply to end")
+    return turn
+
+
+def chat_requests(sim: Any) -> list[dict[str, Any]]:
+    return [body for method, path, body in sim.requests if path == "/api/chat"]
+
+
+def screen_text(app: GlmTuiApp) -> str:
+    """The visible screen as plain text (from Textual's own SVG export)."""
+    svg = app.export_screenshot()
+    text = re.sub(r"<[^>]+>", "", svg)
+    return html.unescape(text).replace("\xa0", " ")
+
+
+async def palette(pilot: Pilot[None], command: str) -> None:
+    """Run a command from the command palette, typed as a user would."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    for char in command:
+        await pilot.press(char if char != " " else "space")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+
+
+# -- the models screen -----------------------------------------------------------------------------
+
+
+async def open_models(pilot: Pilot[None], key: str = "f4") -> ModelsScreen:
+    app = pilot.app
+    await pilot.press(key)
+    await wait_until(lambda: isinstance(app.screen, ModelsScreen), what="the models screen")
+    screen = app.screen
+    assert isinstance(screen, ModelsScreen)
+    await wait_until(
+        lambda: screen.models and all(m.name in screen.details for m in screen.models),
+        what="the installed models and their details",
+    )
+    return screen
+
+
+def table(screen: ModelsScreen, tab: str) -> ModelTable:
+    return screen.query_one(f"#{tab}-table", ModelTable)
+
+
+def row_keys(screen: ModelsScreen, tab: str) -> list[str]:
+    return [key for key, _ in table(screen, tab).model_rows]
+
+
+async def select(pilot: Pilot[None], screen: ModelsScreen, tab: str, key: str) -> None:
+    """Make `tab` active and move its cursor to the row `key`, as arrow keys would."""
+    if screen.tab != tab:
+        await pilot.press("tab")
+        await wait_until(lambda: screen.tab == tab, what=f"the {tab} tab")
+    keys = row_keys(screen, tab)
+    assert key in keys, f"{key} not in {keys}"
+    while screen.table.selected_key != key:
+        await pilot.press("down" if keys.index(key) > screen.table.cursor_row else "up")
+
+
+async def typed(pilot: Pilot[None], screen: ModelsScreen, text: str) -> None:
+    """Type into the filter box (it keeps the focus)."""
+    for char in text:
+        await pilot.press(char if char not in ":[]" else {":": "colon"}.get(char, char))
+    await pilot.pause()
+
+
+def job(app: GlmTuiApp, name: str) -> PullProgress | None:
+    return app.pulls.find(name)
+
+
+async def pull_ends(app: GlmTuiApp, name: str, timeout: float = 15.0) -> PullProgress:
+    await wait_until(
+        lambda: (j := job(app, name)) is not None and not j.active, timeout, what=f"the pull of {name} to end"
+    )
+    result = job(app, name)
+    assert result is not None
+    return result
+
+
+# -- the simulator's own tests ----------------------------------------------------------------------
+
+SIM_RATE = 5000.0  # tokens/s of the simulator's own tests: fast, and a known pace to check against
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+def ask(text: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": text}]
+
+
+# -- the history database ---------------------------------------------------------------------------
+
+
+def db_rows(path: Path, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    """Run one statement on the history database as another tool would: its own connection, committed
+    and closed after (the store's connection is never reached into)."""
+    with closing(sqlite3.connect(path)) as db:
+        rows = db.execute(sql, params).fetchall()
+        db.commit()
+        return rows
