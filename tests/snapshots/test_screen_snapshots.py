@@ -138,7 +138,7 @@ def test_compare_after_one_round(snap_compare, sim: Simulator, tmp_path: Path) -
         for pane, saved in zip(screen.panes, (a, b), strict=False):
             await pane.chat.load(Conversation(turns=[saved]))
         screen.run.rounds.append(Round(a.prompt, GLM, "gpt-oss:20b", "sequential", a=a, b=b, sent=True))
-        screen._refresh_all()
+        screen.refresh_all()
         await pilot.pause(0.5)
 
     assert snap_compare(app, terminal_size=(130, 36), run_before=run_before)

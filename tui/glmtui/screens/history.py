@@ -21,6 +21,7 @@ from glmtui.screens.dialogs.rename import RenameScreen
 from glmtui.services.conversation_export import conversation_markdown, slug, write_export
 from glmtui.services.store import ConversationRow
 from glmtui.surface import AppSurface
+from glmtui.widgets.prompt_input import SteadyInput
 from glmtui.widgets.table_keys import move_row, row_bindings
 
 SEARCH_DEBOUNCE_S = 0.15
@@ -55,7 +56,7 @@ class HistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="history-title")
-        yield Input(placeholder="Type to search titles, prompts and replies", id="history-search")
+        yield SteadyInput(placeholder="Type to search titles, prompts and replies", id="history-search")
         yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="history-empty")
         yield Footer()

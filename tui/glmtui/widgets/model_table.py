@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable
 
 from glmtui.widgets.model_rows import Row
+from glmtui.widgets.prompt_input import SteadyInput
 
 
-class FilterInput(Input):
+class FilterInput(SteadyInput):
     """The filter box. `[` and `]` can't be in a model name, so they go to the screen's bindings."""
 
     def check_consume_key(self, key: str, character: str | None) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 
 class PromptInput(TextArea):
@@ -77,3 +77,11 @@ class PromptInput(TextArea):
 
     def action_newline(self) -> None:
         self.insert("\n")
+
+
+class SteadyInput(Input):
+    """A one-line input whose cursor does not blink, like the prompt's: a blinking cursor is most of
+    what an idle app writes to the terminal (costly over SSH), and screenshots come out the same."""
+
+    def on_mount(self) -> None:
+        self.cursor_blink = False

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from glmtui.services.compare import Vote
+from glmtui.widgets.prompt_input import SteadyInput
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -121,7 +122,7 @@ class PaneOptionsScreen(ModalScreen[dict[str, Any] | None]):
             with Grid():
                 for key in PANE_OPTIONS:
                     yield Label(key)
-                    yield Input(
+                    yield SteadyInput(
                         str(self._options.get(key, "")),
                         placeholder="model default",
                         id=f"opt-{key}",

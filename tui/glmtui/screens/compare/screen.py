@@ -98,7 +98,7 @@ class CompareScreen(Screen[None]):
         self._live_timer = self.set_interval(self.link.live_tick_s(self.LIVE_TICK_S), self._tick, pause=True)
         self._set_active("a")
         self.query_one(PromptInput).focus()
-        self._refresh_all()
+        self.refresh_all()
         self.prepare()
 
     # -- the app: reached only through `self.link` (app_link.AppLink), over the AppSurface -----------
@@ -112,7 +112,7 @@ class CompareScreen(Screen[None]):
     @cached_property
     def sides(self) -> Sides:
         """The two models and the run mode (sides.py)."""
-        return Sides(self, self.link, self.catalog, lambda: self.panes, self._refresh_all)
+        return Sides(self, self.link, self.catalog, lambda: self.panes, self.refresh_all)
 
     def _save_run(self) -> None:
         """Into the journal: the prompt and who it went to as soon as it is sent, the replies and the vote
@@ -172,7 +172,7 @@ class CompareScreen(Screen[None]):
         await asyncio.gather(*(self.sides.check(pane, installed) for pane in self.panes))
         await self.sides.choose_mode()
         self.ready = True
-        self._refresh_all()
+        self.refresh_all()
         trace("compare_ready", mode=self.sides.mode)
         if self._prompt:
             prompt, self._prompt = self._prompt, None
@@ -231,7 +231,7 @@ class CompareScreen(Screen[None]):
         await rounds.send_to_panes(self.panes, round_, self.sides.mode, await self.link.loaded_models())
         self._save_run()  # now (the prompt, who it went to) and again when it ends
         self._live_timer.resume()
-        self._refresh_all()
+        self.refresh_all()
         if round_.ended:
             self._round_ended()
 
@@ -268,7 +268,7 @@ class CompareScreen(Screen[None]):
     def _round_ended(self) -> None:
         if not self.busy:
             self._live_timer.pause()
-        self._refresh_all()
+        self.refresh_all()
         self._save_run()
 
     def _tick(self) -> None:
@@ -278,7 +278,8 @@ class CompareScreen(Screen[None]):
 
     # -- showing ----------------------------------------------------------------------------------
 
-    def _refresh_all(self) -> None:
+    def refresh_all(self) -> None:
+        """Repaint what spans both panes: their titles, the screen title and the comparison strip."""
         for pane in self.panes:
             pane.hidden = not self.run.revealed
             pane.refresh_title()
@@ -359,7 +360,7 @@ class CompareScreen(Screen[None]):
         self.run = CompareRun(blind=blind)
         if blind:
             self.sides.shuffle(self._rng)
-        self._refresh_all()
+        self.refresh_all()
         if blind:
             self.notify(
                 "Blind run: the models are on random sides and hidden until you vote (F6).", timeout=4
@@ -382,7 +383,7 @@ class CompareScreen(Screen[None]):
         self.run.vote = vote
         self.link.votes.append(VoteRecord(a.model, b.model, vote, len(self.run.rounds)))
         self._save_run()
-        self._refresh_all()
+        self.refresh_all()
         winner = {"a": f"A ({a.model})", "b": f"B ({b.model})", "tie": "a tie"}[vote]
         self.notify(f"You chose {winner}. A was {a.model}, B was {b.model}.", title="Blind vote", timeout=6)
 

@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from glmtui.widgets.prompt_input import SteadyInput
+
 
 class RenameScreen(ModalScreen[str | None]):
     """One line of text: Enter keeps it, Esc cancels."""
@@ -27,7 +29,7 @@ class RenameScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text("Rename the conversation (Enter keeps it, Esc cancels)", style="bold"))
-            yield Input(self._title, id="rename-input")
+            yield SteadyInput(self._title, id="rename-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
