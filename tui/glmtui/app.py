@@ -18,7 +18,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -73,7 +73,6 @@ class GlmTuiApp(AppSurface):
     CSS_PATH = ["app.tcss", "screens/chat.tcss"]
     TITLE = "glmtui"
     BINDINGS = [Binding("f1", "help", "Keys", id="help")]
-    COMMANDS = App.COMMANDS | {commands.GlmTuiCommands}
 
     def __init__(
         self,
@@ -126,7 +125,7 @@ class GlmTuiApp(AppSurface):
             self.library,
             publish=self.pulls_signal.publish,
             spawn=lambda job: self.run_worker(job, group="pulls", exit_on_error=False),
-            on_finished=lambda job: commands.pull_finished(self, job),
+            on_finished=self._pull_finished,
         )
         self.set_reactive(GlmTuiApp.show_monitor, config.monitor)
         self.online_poll_s = ONLINE_POLL_S  # tests shorten these
@@ -171,9 +170,10 @@ class GlmTuiApp(AppSurface):
         return ChatScreen()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        # glmtui's own entries come from commands.GlmTuiCommands; Textual's "Theme" is replaced by
-        # its "Change theme" (the same picker, one entry, remembered).
+        # Textual's "Theme" is replaced by glmtui's "Change theme" (the same picker, remembered).
         yield from (command for command in super().get_system_commands(screen) if command.title != "Theme")
+        for title, help_text, run in commands.palette_commands(self):
+            yield SystemCommand(title, help_text, run)
 
     def on_mount(self) -> None:
         for problem in self.problems:
@@ -197,6 +197,10 @@ class GlmTuiApp(AppSurface):
 
     async def _continue(self) -> None:
         await self.resume(await self.journal.last_id())
+
+    def _pull_finished(self, job: PullProgress) -> None:
+        self.service.forget(job.name)  # a pulled tag may be a new version: its facts are read again
+        commands.pull_finished(self, job)
 
     def _history_problem(self, message: str) -> None:
         self.notify(message, title="History", severity="error", timeout=10)
@@ -247,7 +251,10 @@ class GlmTuiApp(AppSurface):
     async def open_compare(
         self, model_a: str | None = None, model_b: str | None = None, prompt: str | None = None
     ) -> None:
-        self.compare_screen = await commands.open_compare(self, self.compare_screen, model_a, model_b, prompt)
+        await commands.open_compare(self, self.compare_screen, self._keep_compare, model_a, model_b, prompt)
+
+    def _keep_compare(self, screen: CompareScreen) -> None:
+        self.compare_screen = screen
 
     def copy_last_reply(self) -> None:
         commands.copy_last_reply(self)

@@ -1,8 +1,10 @@
 """The command palette's glmtui entries, and navigation: opening screens and going back to the chat.
 
 A floor above the screens (it imports them) and below `app.py` (which calls it). The palette entries
-are a Textual `Provider`; navigation is plain functions over the `AppSurface`, so the App's intents
-(`open_models`, `resume`...) are one line each and no screen ever imports another's opener.
+are yielded with Textual's own system commands (one provider, one sorted list: a second provider
+answers concurrently, and the order of the list then changed from run to run); navigation is plain
+functions over the `AppSurface`, so the App's intents (`open_models`, `resume`...) are one line each
+and no screen ever imports another's opener.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import importlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
 from glmtui.core.model_names import same_model
@@ -68,31 +69,11 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
     )
 
 
-class GlmTuiCommands(Provider):
-    """The palette's glmtui entries, listed when it opens and fuzzy-matched as you type."""
-
-    def _commands(self) -> list[Command]:
-        app = self.app
-        assert isinstance(app, AppSurface)
-        return list(palette_commands(app))
-
-    async def discover(self) -> Hits:
-        for title, help_text, run in self._commands():
-            yield DiscoveryHit(title, run, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, help_text, run in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), run, help=help_text)
-
-
 # -- navigation ---------------------------------------------------------------------------------
 
 
 def chat_screen(app: AppSurface) -> ChatScreen:
-    """The chat screen: the base of the stack, always there."""
+    """The chat screen: the base of the stack (there while the app runs)."""
     return next(screen for screen in app.screen_stack if isinstance(screen, ChatScreen))
 
 
@@ -119,8 +100,10 @@ def open_models(app: AppSurface, tab: str) -> None:
     app.push_screen(ModelsScreen(tab))
 
 
-def chat_conversation(app: AppSurface) -> Conversation:
-    return chat_screen(app).pane.conversation
+def chat_conversation(app: AppSurface) -> Conversation | None:
+    """None once the stack is empty (a worker finishing while the app shuts down)."""
+    chat = next((screen for screen in app.screen_stack if isinstance(screen, ChatScreen)), None)
+    return chat.pane.conversation if chat is not None else None
 
 
 async def new_chat(app: AppSurface) -> None:
@@ -131,7 +114,7 @@ async def new_chat(app: AppSurface) -> None:
 
 def copy_last_reply(app: AppSurface) -> None:
     conversation = chat_conversation(app)
-    turn = next((t for t in reversed(conversation.turns) if t.reply), None)
+    turn = next((t for t in reversed(conversation.turns) if t.reply), None) if conversation else None
     if turn is None:
         app.notify("No reply to copy yet.", timeout=2)
         return
@@ -141,28 +124,30 @@ def copy_last_reply(app: AppSurface) -> None:
 async def open_compare(
     app: AppSurface,
     current: CompareScreen | None,
+    keep: Callable[[CompareScreen], None],
     model_a: str | None,
     model_b: str | None,
     prompt: str | None,
-) -> CompareScreen:
+) -> None:
     """Back to the comparison in progress (`current`), or a new one when models are named (or none
-    exists). Returns the comparison now shown, which the app keeps while it is out of sight."""
+    exists). `keep` hands a new comparison to the app (which keeps it while it is out of sight)
+    before it is pushed, so a quit or a second F5 meanwhile finds it."""
     if current is not None and model_a is None and model_b is None:
         if current in app.screen_stack:  # beneath another screen (the model picker): back down to it
             await back_to(app, current)
         else:
             app.push_screen(current)
-        return current
+        return
+    screen = CompareScreen(model_a, model_b, prompt, rng=app.compare_rng)
+    keep(screen)  # the old one is no longer the app's to stop or save, whatever happens below
     if current is not None:
         if current in app.screen_stack:
             await back_to(app, current)
             await app.pop_screen()
         app.uninstall_screen(current)
         await current.remove()
-    screen = CompareScreen(model_a, model_b, prompt, rng=app.compare_rng)
     app.install_screen(screen, name="compare")
     await app.push_screen(screen)
-    return screen
 
 
 async def resume(app: AppSurface, conversation_id: int | None) -> bool:
@@ -174,7 +159,8 @@ async def resume(app: AppSurface, conversation_id: int | None) -> bool:
     chat = chat_screen(app)
     # A reply streaming now is stopped and saved first: resuming that same conversation must read
     # it back with its partial text (the model is sent what the user saw).
-    await chat.stop_and_save()
+    if chat.streaming_models():
+        await chat.stop_and_save()
     # Saved replies render as Markdown at once: import it (~0.2 s) while the turns are read.
     _, conversation = await asyncio.gather(
         asyncio.to_thread(importlib.import_module, "rich.markdown"), app.journal.load(conversation_id)

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 
 from glmtui.core.catalog import Variant, load_catalog
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.fit import DEFAULT_CONTEXT, Fit, KvShape, Machine, fit_on, machine_from
+from glmtui.core.fit import DEFAULT_CONTEXT, Fit, Machine, machine_from
 from glmtui.core.model_names import same_model
 from glmtui.core.state import ModelDetails, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress
 from glmtui.screens.dialogs.answers import on_answer
@@ -30,7 +30,9 @@ from glmtui.widgets.model_rows import (
     INSTALLED_COLUMNS,
     TYPED_KEY,
     catalogue_rows,
+    installed_fit,
     installed_rows,
+    variant_fit,
 )
 from glmtui.widgets.model_table import FilterInput, ModelTable
 from glmtui.widgets.pull_list import PullList
@@ -153,33 +155,13 @@ class ModelsScreen(Screen[str | None]):
             self.refresh_models()
         self._done_seen = done
 
-    # -- fit --------------------------------------------------------------------------------------
-
-    def _fit(
-        self, weights: int, info: dict[str, object] | None, fallback: KvShape | None, max_ctx: int | None
-    ) -> tuple[Fit, int | None, int]:
-        """The verdict, the KV-cache bytes it counted (None: unknown) and the context it assumed."""
-        return fit_on(self.machine, weights, info, fallback, self.context, max_ctx)
+    # -- fit (the rules: core/fit.py; per row: widgets/model_rows.py) ------------------------------
 
     def _installed_fit(self, model: ModelInfo) -> tuple[Fit, int | None, int]:
-        details = self.details.get(model.name)
-        return self._fit(
-            model.size,
-            details.model_info if details else None,
-            None,
-            details.context_length if details else None,
-        )
-
-    def _family_info(self, variant: Variant) -> dict[str, object] | None:
-        """model_info of an installed model of the same family: same architecture, same KV shape."""
-        for model in self.models:
-            details = self.details.get(model.name)
-            if details and model.name.split(":")[0].lower() == variant.family.lower():
-                return details.model_info
-        return None
+        return installed_fit(self.machine, self.context, model, self.details.get(model.name))
 
     def _variant_fit(self, variant: Variant) -> tuple[Fit, int | None, int]:
-        return self._fit(variant.size_bytes, self._family_info(variant), variant.kv, variant.context)
+        return variant_fit(self.machine, self.context, variant, self.models, self.details)
 
     # -- showing ----------------------------------------------------------------------------------
 
@@ -334,6 +316,8 @@ class ModelsScreen(Screen[str | None]):
             await self.app.switch_model(installed.name)
             self.dismiss()
             return
+        if self._refused(self.app.service.capabilities.pull, "pull models"):
+            return
         problem = self.app.pulls.request(name)
         if problem is not None:
             self.notify(problem, title="Pull", severity="error")
@@ -347,7 +331,15 @@ class ModelsScreen(Screen[str | None]):
             timeout=4,
         )
 
+    def _refused(self, allowed: bool, action: str) -> bool:
+        """True, having said why, when this server cannot do `action` (the engine's capabilities)."""
+        if not allowed:
+            self.notify(self.app.service.capabilities.why_not(action), timeout=4)
+        return not allowed
+
     def action_delete(self) -> None:
+        if self._refused(self.app.service.capabilities.delete, "delete models"):
+            return
         name = self._selected_model() if self.tab == "installed" else None
         if name is None or self._installed(name) is None:
             self.notify("Pick an installed model to delete (Installed tab).", timeout=3)
@@ -382,6 +374,8 @@ class ModelsScreen(Screen[str | None]):
 
     @work(group="models-admin", exit_on_error=False)
     async def action_preload(self) -> None:
+        if self._refused(self.app.service.capabilities.loaded_models, "load models on demand"):
+            return
         name = self._selected_model() if self.tab == "installed" else None
         if name is None or self._installed(name) is None:
             self.notify("Pick an installed model to load (Installed tab).", timeout=3)
@@ -397,6 +391,8 @@ class ModelsScreen(Screen[str | None]):
         self.app.monitor.refresh_ollama()
 
     def action_unload(self) -> None:
+        if self._refused(self.app.service.capabilities.loaded_models, "unload models"):
+            return
         name = self._selected_model() if self.tab == "installed" else None
         if name is None or not any(same_model(name, loaded) for loaded in self.loaded):
             self.notify(

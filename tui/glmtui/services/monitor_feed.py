@@ -80,10 +80,14 @@ class MonitorFeed:
 
     async def poll_ollama(self) -> None:
         """`/api/ps` now; publish the snapshot if it changed."""
-        try:
-            snapshot = OllamaSnapshot(online=True, models=tuple(await self.service.ps()))
-        except GlmTuiError as exc:
-            snapshot = OllamaSnapshot(online=False, error=exc.message)
+        capabilities = self.service.capabilities
+        if not capabilities.loaded_models:  # nothing to ask: the panel says why, no error each poll
+            snapshot = OllamaSnapshot(online=True, error=capabilities.why_not("list the models in memory"))
+        else:
+            try:
+                snapshot = OllamaSnapshot(online=True, models=tuple(await self.service.ps()))
+            except GlmTuiError as exc:
+                snapshot = OllamaSnapshot(online=False, error=exc.message)
         if snapshot != self.snapshot:
             self.snapshot = snapshot
             self._publish_snapshot(snapshot)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from rich.text import Text
 
 from glmtui.core.catalog import Variant
-from glmtui.core.fit import Fit
+from glmtui.core.fit import Fit, Machine, fit_on
 from glmtui.core.model_names import same_model
 from glmtui.core.state import ModelDetails, ModelInfo
 from glmtui.core.units import ago, gib, human_bytes, percent
@@ -141,3 +141,32 @@ def catalogue_rows(
         cells = [Text("⤓"), Text(f"pull '{typed}'", style="bold"), *(Text("") for _ in CATALOGUE_COLUMNS[2:])]
         rows.append((TYPED_KEY, cells))
     return rows
+
+
+def installed_fit(
+    machine: Machine, context: int, model: ModelInfo, details: ModelDetails | None
+) -> tuple[Fit, int | None, int]:
+    """An installed model's fit at `context`: its size on disk and its own `/api/show` shape."""
+    info = details.model_info if details else None
+    return fit_on(machine, model.size, info, None, context, details.context_length if details else None)
+
+
+def variant_fit(
+    machine: Machine,
+    context: int,
+    variant: Variant,
+    models: Iterable[ModelInfo],
+    details: Mapping[str, ModelDetails],
+) -> tuple[Fit, int | None, int]:
+    """A catalogue variant's fit: its download size, and the shape of an installed model of the same
+    family (same architecture, same KV shape) where there is one, else the catalogue's."""
+    family = next(
+        (
+            shown.model_info
+            for model in models
+            if (shown := details.get(model.name))
+            and model.name.split(":")[0].lower() == variant.family.lower()
+        ),
+        None,
+    )
+    return fit_on(machine, variant.size_bytes, family, variant.kv, context, variant.context)

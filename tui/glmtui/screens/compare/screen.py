@@ -402,11 +402,15 @@ class CompareScreen(Screen[None]):
     # -- what the app asks of this screen ---------------------------------------------------------
 
     def streaming_models(self) -> list[str]:
-        """The models streaming in either pane now."""
+        """The models streaming in either pane now (none before the screen is mounted)."""
+        if not self.is_mounted:
+            return []
         return [model for pane in self.panes if (model := pane.chat.streaming_model)]
 
     async def stop_and_save(self) -> None:
         """Stop both panes and save the run as it stands (the app is quitting)."""
+        if not self.is_mounted:
+            return
         for pane in self.panes:
             await pane.chat.stop_and_wait()
         await self.link.save(self.run)
