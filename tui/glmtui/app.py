@@ -14,7 +14,7 @@ import importlib
 import random
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -42,7 +42,6 @@ from glmtui.core.think import effective_think, next_think, think_label
 from glmtui.keys import apply_keymap
 from glmtui.paths import builtin_themes_dir, db_path, user_themes_dir
 from glmtui.screens.chat import ChatScreen
-from glmtui.screens.compare.screen import CompareScreen
 from glmtui.services.compare import VOTES, VoteRecord
 from glmtui.services.idle_gc import IdleCollector
 from glmtui.services.journal import open_journal
@@ -55,6 +54,9 @@ from glmtui.services.pull_feed import PullFeed
 from glmtui.services.trace import trace
 from glmtui.surface import AppSurface, StreamingScreen
 from glmtui.themes import APP_VARIABLES, choose_theme, load_themes
+
+if TYPE_CHECKING:  # imported when first opened (commands.py): not on the way to the first frame
+    from glmtui.screens.compare.screen import CompareScreen
 
 IDLE_GC_DELAY_S = 0.1
 ONLINE_POLL_S = 5.0

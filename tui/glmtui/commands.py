@@ -12,20 +12,21 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
 from glmtui.core.model_names import same_model
 from glmtui.core.state import Conversation, PullProgress
 from glmtui.screens.chat import ChatScreen
-from glmtui.screens.compare.screen import CompareScreen
-from glmtui.screens.dialogs.copy import CopyScreen
-from glmtui.screens.help import HelpScreen
-from glmtui.screens.history import HistoryScreen
-from glmtui.screens.models import ModelsScreen
 from glmtui.services.trace import trace
 from glmtui.surface import AppSurface, PullAware
+
+if TYPE_CHECKING:
+    from glmtui.screens.compare.screen import CompareScreen
+
+# Screens other than the chat are imported when first opened, not on the way to the first frame:
+# together they cost ~150 ms of imports at start-up.
 
 Command = tuple[str, str, Callable[[], object]]
 
@@ -84,16 +85,22 @@ async def back_to(app: AppSurface, screen: Screen[Any]) -> None:
 
 
 def show_help(app: AppSurface) -> None:
+    from glmtui.screens.help import HelpScreen
+
     if not isinstance(app.screen, HelpScreen):
         app.push_screen(HelpScreen(app.screen))
 
 
 def open_history(app: AppSurface) -> None:
+    from glmtui.screens.history import HistoryScreen
+
     if not isinstance(app.screen, HistoryScreen):
         app.push_screen(HistoryScreen())
 
 
 def open_models(app: AppSurface, tab: str) -> None:
+    from glmtui.screens.models import ModelsScreen
+
     if isinstance(app.screen, ModelsScreen):
         app.screen.show_tab(tab)
         return
@@ -118,6 +125,8 @@ def copy_last_reply(app: AppSurface) -> None:
     if turn is None:
         app.notify("No reply to copy yet.", timeout=2)
         return
+    from glmtui.screens.dialogs.copy import CopyScreen
+
     app.push_screen(CopyScreen(turn.reply))
 
 
@@ -138,6 +147,8 @@ async def open_compare(
         else:
             app.push_screen(current)
         return
+    from glmtui.screens.compare.screen import CompareScreen
+
     screen = CompareScreen(model_a, model_b, prompt, rng=app.compare_rng)
     keep(screen)  # the old one is no longer the app's to stop or save, whatever happens below
     if current is not None:
