@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App, ComposeResult
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widget import Widget
 
@@ -134,12 +135,24 @@ def screen_text(app: GlmTuiApp) -> str:
 
 
 async def palette(pilot: Pilot[None], command: str) -> None:
-    """Run a command from the command palette, typed as a user would."""
+    """Run a command from the command palette, typed as a user would: Enter only once the command
+    is the highlighted match (the palette searches in the background; a busy machine is slower)."""
+    app = pilot.app
     await pilot.press("ctrl+p")
-    await pilot.pause()
+    await wait_until(lambda: isinstance(app.screen, CommandPalette), what="the command palette")
     for char in command:
         await pilot.press(char if char != " " else "space")
-    await pilot.pause(0.3)
+
+    def highlighted() -> str:
+        results = app.screen.query(CommandList)
+        if not results or results.first().highlighted is None:
+            return ""
+        option = results.first().highlighted_option
+        return str(option.prompt) if option is not None else ""
+
+    await wait_until(
+        lambda: highlighted().startswith(command), what=f"'{command}' highlighted in the palette"
+    )
     await pilot.press("enter")
 
 
