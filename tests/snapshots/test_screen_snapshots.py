@@ -19,6 +19,7 @@ from glmtui.app import GlmTuiApp
 from glmtui.config import Config
 from glmtui.core.state import Conversation, GenerationStats, PullProgress, Turn, TurnStatus
 from glmtui.screens.compare.screen import CompareScreen
+from glmtui.screens.history import HistoryScreen
 from glmtui.screens.models import ModelsScreen
 from glmtui.services.compare import Round
 from glmtui.services.store import Store
@@ -26,7 +27,7 @@ from glmtui.simulator import Simulator
 from glmtui.widgets.message import FinalReply
 from glmtui.widgets.thinking import ThinkingView
 from tests.fakes import scripted_sampler
-from tests.helpers import db_rows, wait_until
+from tests.helpers import db_rows, screen_text, wait_until
 from tests.snapshots.test_widget_snapshots import REPLY
 
 GLM, Q8 = "glm-4.7-flash:latest", "glm-4.7-flash:q8_0"
@@ -88,9 +89,11 @@ def test_chat_with_a_thinking_trace_and_exact_figures(snap_compare, sim: Simulat
             what="the trace summarised",
         )
         app.screen.query(ThinkingView).last().collapsed = False
-        await pilot.pause(0.5)
+        await wait_until(
+            lambda: "Keep it short, show the edge cases" in screen_text(app), what="the trace open"
+        )
         app.clear_notifications()
-        await pilot.pause()
+        await wait_until(lambda: not app.screen.query("Toast"), what="no toast left")
 
     assert snap_compare(app, terminal_size=(100, 32), run_before=run_before)
 
@@ -119,7 +122,7 @@ def test_models_screen_mid_pull(snap_compare, sim: Simulator, tmp_path: Path) ->
                 ),
             )
         )
-        await pilot.pause(0.3)
+        await wait_until(lambda: "ETA" in screen_text(app), what="the pull's progress on screen")
 
     assert snap_compare(app, terminal_size=(120, 34), run_before=run_before)
 
@@ -139,7 +142,10 @@ def test_compare_after_one_round(snap_compare, sim: Simulator, tmp_path: Path) -
             await pane.chat.load(Conversation(turns=[saved]))
         screen.run.rounds.append(Round(a.prompt, GLM, "gpt-oss:20b", "sequential", a=a, b=b, sent=True))
         screen.refresh_all()
-        await pilot.pause(0.5)
+        await wait_until(
+            lambda: "118.60 tok/s" in screen_text(app) and "Binary search (gpt-oss:20b)" in screen_text(app),
+            what="both replies and the strip on screen",
+        )
 
     assert snap_compare(app, terminal_size=(130, 36), run_before=run_before)
 
@@ -158,7 +164,7 @@ def test_history_screen(snap_compare, sim: Simulator, tmp_path: Path, size: tupl
     async def run_before(pilot: Pilot[None]) -> None:
         await online(app)
         await pilot.press("ctrl+o")
-        await wait_until(lambda: getattr(app.screen, "rows", None), what="the history list")
-        await pilot.pause(0.3)
+        await wait_until(lambda: isinstance(app.screen, HistoryScreen) and app.screen.rows, what="the rows")
+        await wait_until(lambda: "SQL: top customers" in screen_text(app), what="the history list drawn")
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
