@@ -20,6 +20,7 @@ from glmtui.core.state import Conversation, PullProgress
 from glmtui.screens.chat import ChatScreen
 from glmtui.screens.compare.screen import CompareScreen
 from glmtui.screens.dialogs.copy import CopyScreen
+from glmtui.screens.dialogs.problems import ProblemsScreen
 from glmtui.screens.help import HelpScreen
 from glmtui.screens.history import HistoryScreen
 from glmtui.screens.models import ModelsScreen
@@ -61,6 +62,12 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
         "The last reply or one of its code blocks, to the clipboard (OSC 52)",
         app.copy_last_reply,
     )
+    if app.problems:
+        yield (
+            "Show start-up problems",
+            f"{len(app.problems)} found in the config file, keymap, themes or history, with file:line",
+            lambda: app.push_screen(ProblemsScreen(app.problems)),
+        )
     yield (
         "Compare models",
         "A/B: one prompt to two models side by side, figures compared (F5)",
