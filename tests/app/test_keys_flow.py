@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from glmtui.core.state import TurnStatus
-from glmtui.keys import binding_ids
+from glmtui.keys import binding_ids, check_keymap, key_problem
 from glmtui.screens.dialogs.copy import CopyScreen, code_blocks
+from glmtui.screens.dialogs.problems import ProblemsScreen
 from glmtui.screens.help import HelpScreen
 from glmtui.simulator import Simulator
 from glmtui.widgets.monitor.sidebar import MonitorSidebar
@@ -151,9 +152,75 @@ async def test_a_theme_picked_is_remembered_for_the_next_run(sim: Simulator) -> 
 
 
 def test_keymap_ids_no_binding_has_are_named_with_file_and_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from glmtui.keys import keymap_problems
-
     path = tmp_path / "config.toml"
     path.write_text('[keymap]\nstop-reply = "f9"\nno-such-thing = "f10"\n')
-    (problem,) = keymap_problems(path, {"stop-reply": "f9", "no-such-thing": "f10"})
-    assert str(problem).startswith(f"{path}:3: keymap.no-such-thing:")
+    applied, (problem,) = check_keymap({"stop-reply": "f9", "no-such-thing": "f10"}, path)
+    assert applied == {"stop-reply": "f9"} and problem.startswith(f"{path}:3: keymap.no-such-thing:")
+
+
+def test_key_names_textual_never_produces_are_refused_and_the_default_kept(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "config.toml"
+    path.write_text('[keymap]\nstop-reply = "not_a_key,,ctrl+"\nopen-models = "f25"\ncycle-think = "foo+t"\n')
+    keymap = {"stop-reply": "not_a_key,,ctrl+", "open-models": "f25", "cycle-think": "foo+t"}
+    applied, problems = check_keymap(keymap, path)
+    assert applied == {}
+    assert [p.split(": ")[0] for p in problems] == [f"{path}:2", f"{path}:3", f"{path}:4"]
+    assert "keymap.stop-reply" in problems[0] and "keeping escape" in problems[0]
+    for good in ("escape", "f24", "ctrl+shift+up", "equals_sign", "minus", "é", "A", "super+k", "newline"):
+        assert key_problem(good) is None, good
+    for bad in ("", "ctrl+", "not_a_key", "f25", "ctrl+ctrl+a", "foo+a", "<any>"):
+        assert key_problem(bad) is not None, bad
+
+
+def test_a_key_another_binding_has_on_the_same_screen_is_refused_naming_both() -> None:
+    applied, (problem,) = check_keymap({"new-chat": "ctrl+q"})
+    assert (
+        applied == {} and "keymap.new-chat" in problem and "quit" in problem and "keeping ctrl+n" in problem
+    )
+    # Textual's own Ctrl+Q is always active: on screens without a glmtui quit binding too.
+    assert check_keymap({"history-export": "ctrl+q"})[0] == {}
+    # Both rebound to one key: the later one gives way; a swap is no clash; other screens don't clash.
+    applied, (problem,) = check_keymap({"new-chat": "f9", "cycle-think": "f9"})
+    assert applied == {"new-chat": "f9"} and "keymap.cycle-think" in problem and "new-chat" in problem
+    assert check_keymap({"new-chat": "ctrl+t", "cycle-think": "ctrl+n"}) == (
+        {"new-chat": "ctrl+t", "cycle-think": "ctrl+n"},
+        [],
+    )
+    assert check_keymap({"models-delete": "ctrl+n", "stop-reply": "ctrl+c,f9"})[1] == []
+    # A widget's key is live with its screen's: the prompt's newline on F5 would hide Compare.
+    assert "open-compare" in check_keymap({"prompt-newline": "f5"})[1][0]
+
+
+async def test_a_bad_keymap_keeps_esc_and_the_placeholder_shows_the_keys_bound(sim: Simulator) -> None:
+    sim.rate = 30.0
+    app = make_app(sim.url, model=GLM, keymap={"stop-reply": "not_a_key,,ctrl+", "new-chat": "ctrl+q"})
+    assert len(app.problems) == 2 and app.config.keymap == {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        assert "Esc stops" in str(app.screen.query_one(PromptInput).placeholder)
+        turn = await send(pilot, "stop me with escape")
+        await wait_until(
+            lambda: (v := pane(app).current_view) is not None and v.live is not None, what="a reply"
+        )
+        await pilot.press("escape")
+        await finished(turn)
+        assert turn.status is TurnStatus.STOPPED
+    rebound = make_app(sim.url, model=GLM, keymap={"stop-reply": "f9", "prompt-newline": "ctrl+k"})
+    async with rebound.run_test(size=(120, 40)):
+        await ready(rebound)
+        placeholder = str(rebound.screen.query_one(PromptInput).placeholder)
+        assert "F9 stops" in placeholder and "Ctrl+K newline" in placeholder
+
+
+async def test_many_problems_at_start_are_one_toast_and_a_list(sim: Simulator) -> None:
+    keymap = {f"no-such-{n}": "f9" for n in range(5)}
+    app = make_app(sim.url, model=GLM, keymap=keymap)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await ready(app)
+        await wait_until(lambda: "5 problems at start" in screen_text(app), what="the summary toast")
+        assert len(app.screen.query("Toast")) == 1 and "no-such-4" not in screen_text(app)  # not five
+        await palette(pilot, "Show start-up problems")
+        await wait_until(lambda: isinstance(app.screen, ProblemsScreen), what="the list")
+        await wait_until(lambda: all(f"no-such-{n}" in screen_text(app) for n in range(5)), what="all five")
+        await pilot.press("escape")
+        await wait_until(lambda: not isinstance(app.screen, ProblemsScreen), what="the list closed")

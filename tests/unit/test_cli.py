@@ -33,6 +33,13 @@ def test_version_and_help() -> None:
         assert flag in out.stdout
 
 
+def test_help_shows_compare_as_two_models_and_a_prompt_not_a_repetition() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "glmtui", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "--compare MODEL_A MODEL_B [PROMPT]" in out.stdout and "..." not in out.stdout
+
+
 def test_bad_think_value_is_rejected() -> None:
     with pytest.raises(SystemExit):
         parse_args(["--think", "sometimes"])

@@ -131,3 +131,62 @@ def test_intervals_below_nvmls_limits_are_raised_and_said(tmp_path: Path) -> Non
     values, problems = load_config(path)
     assert problems[0].key == "monitor.gpu_s" and "minimum" in problems[0].reason and problems[0].line == 2
     assert values["monitor_intervals"].gpu_s == 0.5
+
+
+def test_options_out_of_their_range_are_refused_with_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[options]\nnum_ctx = -5\ntop_p = 1.5\ntemperature = -0.1\nnum_predict = -3\nseed = 1.5\n"
+        "repeat_last_n = -2\nmirostat = 3\nmin_p = 2\ntop_k = true\nrepeat_penalty = 1.1\nstop = ['x']\n"
+    )
+    values, problems = load_config(path)
+    assert [(p.key, p.line) for p in problems] == [
+        ("options.num_ctx", 2),
+        ("options.top_p", 3),
+        ("options.temperature", 4),
+        ("options.num_predict", 5),
+        ("options.seed", 6),
+        ("options.repeat_last_n", 7),
+        ("options.mirostat", 8),
+        ("options.min_p", 9),
+        ("options.top_k", 10),
+    ]
+    assert str(problems[0]).startswith(f"{path}:2: options.num_ctx: expected a whole number ≥ 1, got -5")
+    assert values["options"] == {"repeat_penalty": 1.1, "stop": ["x"]}  # the rest is sent
+
+
+def test_edge_values_ollama_gives_a_meaning_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[options]\nnum_predict = -2\nrepeat_last_n = -1\ntop_k = 0\ntop_p = 1\nseed = -1\n")
+    values, problems = load_config(path)
+    assert problems == [] and values["options"]["num_predict"] == -2
+
+
+def test_a_syntax_error_keeps_the_keys_around_it_and_says_which_lines_went(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'model = "ok"\nthink = "off"\n[options]\ntemperature = 0.2\nnum_ctx = = 3\ntop_k = 5\n'
+        "[monitor]\ngpu_s = 2\n"
+    )
+    values, (problem,) = load_config(path)
+    assert values["model"] == "ok" and values["think"] == "off"
+    assert values["options"] == {"temperature": 0.2} and values["monitor_intervals"].gpu_s == 2.0
+    assert problem.line == 5 and str(problem).startswith(f"{path}:5: not valid TOML")
+    assert "lines 5–6 ignored, the rest of the file applies" in str(problem)
+
+
+def test_a_value_cut_by_a_syntax_error_is_never_half_kept(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('model = "ok"\nsystem = """one\ntwo\n[keymap]\nstop-reply = "f9"\n')
+    values, problems = load_config(path)
+    assert values == {"model": "ok"} and len(problems) == 1  # the unclosed string swallows the rest
+    assert "lines 2–5 ignored" in str(problems[0])
+    path.write_text("host = \n")
+    assert "the whole file is ignored" in str(load_config(path)[1][0])
+
+
+def test_a_config_file_named_on_the_command_line_must_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.toml"
+    assert load_config(missing) == ({}, [])  # the default path: silent
+    values, (problem,) = load_config(missing, named=True)
+    assert values == {} and str(problem).startswith(f"{missing}: no such file")

@@ -13,9 +13,20 @@ from glmtui.config import THINK_VALUES, build_config, load_config
 from glmtui.paths import config_path
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse spells `nargs="+"` as a repetition (`A [A ...]`); a flag whose metavar already
+    says its shape (`MODEL_A MODEL_B [PROMPT]`) is shown as written."""
+
+    def _format_args(self, action: argparse.Action, default_metavar: str) -> str:
+        if action.nargs == "+" and isinstance(action.metavar, str) and " " in action.metavar:
+            return action.metavar
+        return super()._format_args(action, default_metavar)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="glmtui",
+        formatter_class=_HelpFormatter,
         description=(
             "A terminal app for local LLMs on Ollama: streaming chat, thinking traces, exact tokens/sec."
         ),
@@ -116,16 +127,14 @@ def main(argv: list[str] | None = None) -> None:
 
         trace.start(os.environ["GLMTUI_TRACE"])
     path = args.config or config_path()
-    file_values, problems = load_config(path)
+    file_values, config_problems = load_config(path, named=args.config is not None)
+    problems = [str(p) for p in config_problems]
     if file_values.get("keymap"):
-        from glmtui.keys import keymap_problems
+        from glmtui.keys import check_keymap
 
-        bad = keymap_problems(path, file_values["keymap"])
-        problems += bad
-        unknown = {p.key.removeprefix("keymap.") for p in bad}
-        file_values["keymap"] = {k: v for k, v in file_values["keymap"].items() if k not in unknown}
-    if args.config and not args.config.exists():
-        print(f"glmtui: config file {args.config} does not exist; using defaults", file=sys.stderr)
+        # Checked here, where the file's lines are known; the App applies what is left as it is.
+        file_values["keymap"], keymap_problems = check_keymap(file_values["keymap"], path)
+        problems += keymap_problems
     simulator = None
     flags = {
         "host": args.host,
@@ -151,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         nvml = scripted_from_env(os.environ["GLMTUI_SCRIPTED_GPU"])
     app = GlmTuiApp(
         config,
-        config_problems=[str(p) for p in problems],
+        config_problems=problems,
         nvml=nvml,
         ollama_pid=simulator.pid if simulator is not None else None,
         compare=compare_args(args.compare),

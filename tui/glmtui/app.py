@@ -13,6 +13,7 @@ import gc
 import importlib
 import random
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,7 @@ OFFLINE_POLL_S = 2.0
 REPLY_HISTORY = 40  # finished replies kept for the throughput sparklines
 MONITOR_MIN_WIDTH = 80  # below this the sidebar is hidden (and nothing is sampled)
 DEFAULT_STORE = Path("<default>")  # the store at platformdirs' data dir (None: no history at all)
+SHOWN_PROBLEMS = 2  # more problems at start than this: one toast that counts them, and a list
 THEME_KEY = "theme"  # the store's setting for the theme picked in the palette
 
 
@@ -141,12 +143,14 @@ class GlmTuiApp(AppSurface):
         self.theme, theme_problems = choose_theme(
             loaded.themes, flag=theme, remembered=self.journal.setting_now(THEME_KEY), configured=config.theme
         )
+        keymap, keymap_problems = apply_keymap(self, config.keymap)
+        self.config = replace(config, keymap=keymap)  # what is bound: placeholders spell these keys
         self.problems = [
             *(config_problems or []),
             *loaded.problems,
             *theme_problems,
             *store_problems,
-            *apply_keymap(self, config.keymap),
+            *keymap_problems,
         ]
         """What to tell the user once the app is up (config, themes, history, keymap)."""
 
@@ -178,8 +182,16 @@ class GlmTuiApp(AppSurface):
             yield SystemCommand(title, help_text, run)
 
     def on_mount(self) -> None:
-        for problem in self.problems:
-            self.notify(problem, severity="warning", timeout=10)
+        if len(self.problems) <= SHOWN_PROBLEMS:
+            for problem in self.problems:
+                self.notify(problem, severity="warning", timeout=10)
+        else:  # one toast, not a dozen over the chat: the palette lists them all
+            self.notify(
+                f"{len(self.problems)} problems at start (each falls back to its default), the first:\n"
+                f"{self.problems[0]}\nCtrl+P → “Show start-up problems” lists them all.",
+                severity="warning",
+                timeout=15,
+            )
         # A theme picked in the palette is remembered for the next run.
         self.theme_changed_signal.subscribe(self, lambda theme: self._remember_theme(theme.name))
         self.run_worker(self._load_votes(), group="votes", exit_on_error=False)

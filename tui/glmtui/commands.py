@@ -63,6 +63,12 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
         "The last reply or one of its code blocks, to the clipboard (OSC 52)",
         app.copy_last_reply,
     )
+    if app.problems:
+        yield (
+            "Show start-up problems",
+            f"{len(app.problems)} found in the config file, keymap, themes or history, with file:line",
+            lambda: show_problems(app),
+        )
     yield (
         "Compare models",
         "A/B: one prompt to two models side by side, figures compared (F5)",
@@ -82,6 +88,12 @@ async def back_to(app: AppSurface, screen: Screen[Any]) -> None:
     """Pop screens until `screen` is on top (it must be in the stack)."""
     while app.screen is not screen:
         await app.pop_screen()
+
+
+def show_problems(app: AppSurface) -> None:
+    from glmtui.screens.dialogs.problems import ProblemsScreen
+
+    app.push_screen(ProblemsScreen(app.problems))
 
 
 def show_help(app: AppSurface) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from glmtui.core.hosts import normalize_host, resolve_host
+from glmtui.core.options import option_problem
 from glmtui.core.state import MonitorIntervals, ThinkSetting
 
 THINK_VALUES: tuple[ThinkSetting, ...] = ("on", "off", "low", "medium", "high")
@@ -51,7 +52,7 @@ class Config:
     low_bandwidth: bool | None = None  # None: on when $SSH_CONNECTION is set
 
 
-# key → (type(s) accepted, description). Options pass through to Ollama untouched.
+# key → (type(s) accepted, description). Options: checked by core/options.py, unknown ones pass through.
 _SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "host": (str, "Ollama URL"),
     "model": (str, "model name"),
@@ -66,38 +67,30 @@ _SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "keymap": (dict, 'a table of binding id = "keys"'),
     "low_bandwidth": ((bool, str), 'true, false or "auto"'),
 }
-# Ollama options glmtui knows the type of; any other option passes through untouched.
-_OPTION_TYPES: dict[str, tuple[type, ...]] = {
-    "temperature": (int, float),
-    "top_p": (int, float),
-    "top_k": (int,),
-    "num_ctx": (int,),
-    "seed": (int,),
-    "num_predict": (int,),
-    "repeat_penalty": (int, float),
-    "min_p": (int, float),
-}
 _LINE_RE = re.compile(r"line (\d+)")
 _INTERVALS = tuple(f.name for f in fields(MonitorIntervals))
 MONITOR_FLOORS = {"gpu_s": 0.5, "processes_s": 5.0}  # faster NVML polling costs the GPU driver, not just us
 
 
-def load_config(path: Path | None) -> tuple[dict[str, Any], list[ConfigError]]:
-    """Read a config file into validated values and a list of problems. A missing file is fine."""
+def load_config(path: Path | None, *, named: bool = False) -> tuple[dict[str, Any], list[ConfigError]]:
+    """Read a config file into validated values and a list of problems. A missing file is fine when
+    it is the default path; one `named` on the command line is a problem (a typo would otherwise
+    run with the defaults without a word)."""
     if path is None or not path.exists():
+        if named and path is not None:
+            return {}, [ConfigError(path, "(file)", "no such file: running with the defaults")]
         return {}, []
     try:
         text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = _LINE_RE.search(str(exc))
-        return {}, [
-            ConfigError(path, "(file)", f"not valid TOML: {exc}", int(found.group(1)) if found else None)
-        ]
     except (OSError, UnicodeDecodeError) as exc:
         return {}, [ConfigError(path, "(file)", f"cannot be read: {exc}")]
+    lines = text.splitlines()
+    data, errors = parse_leniently(lines)
+    problems = [
+        ConfigError(path, "(file)", f"not valid TOML ({reason}): {_skipped(first, last, len(lines))}", line)
+        for line, reason, first, last in errors
+    ]
     values: dict[str, Any] = {}
-    problems: list[ConfigError] = []
 
     def problem(key: str, reason: str) -> None:
         problems.append(ConfigError(path, key, reason, line_of(text, key)))
@@ -143,6 +136,56 @@ def load_config(path: Path | None) -> tuple[dict[str, Any], list[ConfigError]]:
     return values, problems
 
 
+SyntaxProblem = tuple[int, str, int, int]
+"""A TOML syntax error: its line, what is wrong, and the first and last line skipped because of it."""
+
+
+def parse_leniently(lines: list[str], start: int = 1) -> tuple[dict[str, Any], list[SyntaxProblem]]:
+    """Parse TOML, keeping what a syntax error leaves intact: every whole statement before the
+    error (the longest prefix that parses, so a value cut in half is never taken), and everything
+    from the next `[table]` header after it on (parsed the same way, recursively). The lines
+    between are skipped and reported. `start` is the file line of lines[0]."""
+    try:
+        return tomllib.loads("\n".join(lines)), []
+    except tomllib.TOMLDecodeError as exc:
+        found = _LINE_RE.search(str(exc))
+        bad = int(found.group(1)) if found else len(lines)  # "at end of document": an unclosed value
+        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+    data: dict[str, Any] = {}
+    kept = 0
+    for kept in range(bad - 1, -1, -1):
+        try:
+            data = tomllib.loads("\n".join(lines[:kept]))
+            break
+        except tomllib.TOMLDecodeError:
+            continue
+    resume = next((i for i in range(bad, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+    problems = [(start + bad - 1, reason, start + kept, start + resume - 1)]
+    if resume < len(lines):
+        rest, more = parse_leniently(lines[resume:], start + resume)
+        _merge(data, rest)
+        problems += more
+    return data, problems
+
+
+def _merge(into: dict[str, Any], more: Mapping[str, Any]) -> None:
+    """Tables split by a skipped stretch come back together; a later key wins, as it would be read."""
+    for key, value in more.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        elif isinstance(value, list) and isinstance(into.get(key), list):
+            into[key] = into[key] + value  # an array of tables, [[name]], on both sides of the gap
+        else:
+            into[key] = value
+
+
+def _skipped(first: int, last: int, total: int) -> str:
+    if first <= 1 and last >= total:
+        return "the whole file is ignored, defaults apply"
+    lines = f"line {first}" if first == last else f"lines {first}–{last}"
+    return f"{lines} ignored, the rest of the file applies"
+
+
 def line_of(text: str, key: str) -> int | None:
     """The line a (possibly dotted, `table.key`) key is set on, for messages; None if not found."""
     table, _, name = key.rpartition(".")
@@ -169,15 +212,12 @@ def _has_type(key: str, value: object, expected: type | tuple[type, ...]) -> boo
 
 
 def _options(table: dict[str, Any], problem: Callable[[str, str], None]) -> dict[str, Any]:
-    """`[options]`: known options type-checked (a bad one is dropped alone), others passed through."""
+    """`[options]`: known options checked against core/options.py's rules, type and range (a bad one
+    is dropped alone, so Ollama's default applies), others passed through."""
     options: dict[str, Any] = {}
     for key, value in table.items():
-        kinds = _OPTION_TYPES.get(key)
-        if kinds is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
-            problem(
-                f"options.{key}",
-                f"expected {'a whole number' if kinds == (int,) else 'a number'}, got {value!r}",
-            )
+        if (reason := option_problem(key, value)) is not None:
+            problem(f"options.{key}", f"{reason} (not sent: the model's default applies)")
             continue
         options[key] = value
     return options

@@ -98,6 +98,8 @@ class AppSurface(App[None]):
     compare_votes: list[VoteRecord]
     compare_rng: random.Random
     ollama_is_local: bool
+    problems: list[str]
+    """What was found wrong at start (config, keymap, themes, history), for "Show start-up problems"."""
     model_digest: str
     think_pref: ThinkSetting
     model_info: ModelDetails | None

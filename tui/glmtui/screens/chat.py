@@ -12,6 +12,7 @@ from textual.widgets import Footer
 
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import Conversation, Turn
+from glmtui.keys import key_hint
 from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.header import AppHeader
@@ -61,8 +62,12 @@ class ChatScreen(Screen[None]):
                     low_bandwidth=bool(app.config.low_bandwidth),
                     id="chat-body",
                 )
+                keymap = app.config.keymap  # the keys actually bound, after [keymap]
+                newline = key_hint(keymap, "prompt-newline", PromptInput)
+                stop = key_hint(keymap, "stop-reply", ChatScreen)
                 yield PromptInput(
-                    id="prompt", placeholder="Message the model  (Enter sends · Ctrl+J newline · Esc stops)"
+                    id="prompt",
+                    placeholder=f"Message the model  (Enter sends · {newline} newline · {stop} stops)",
                 )
             yield MonitorSidebar(id="monitor")
         yield StatusBar(id="status")

@@ -12,6 +12,7 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from glmtui.core.options import parse_option
 from glmtui.services.compare import Vote
 from glmtui.widgets.prompt_input import SteadyInput
 
@@ -65,32 +66,21 @@ class VoteScreen(ModalScreen[Vote | None]):
         self.dismiss(None)
 
 
-# Options a pane may set, with their type: what Ollama's `options` takes for them.
-PANE_OPTIONS: dict[str, type] = {
-    "temperature": float,
-    "top_p": float,
-    "top_k": int,
-    "seed": int,
-    "num_ctx": int,
-    "num_predict": int,
-}
+# Options a pane may set; their types and ranges are core/options.py's, shared with the config file.
+PANE_OPTIONS = ("temperature", "top_p", "top_k", "seed", "num_ctx", "num_predict")
 
 
 def parse_options(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     """Typed options from the dialog's text boxes (blank: not sent), and a problem per bad box."""
     options: dict[str, Any] = {}
     problems: list[str] = []
-    for key, kind in PANE_OPTIONS.items():
+    for key in PANE_OPTIONS:
         raw = values.get(key, "").strip()
         if not raw:
             continue
-        try:
-            value = kind(raw)
-        except ValueError:
-            problems.append(f"{key}: '{raw}' is not {'a whole number' if kind is int else 'a number'}")
-            continue
-        if key in ("num_ctx",) and value <= 0:
-            problems.append(f"{key}: must be more than 0")
+        value, problem = parse_option(key, raw)
+        if problem is not None:
+            problems.append(f"{key}: {problem}")
             continue
         options[key] = value
     return options, problems

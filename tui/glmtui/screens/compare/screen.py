@@ -22,6 +22,7 @@ from textual.widgets import Footer, Static
 
 from glmtui.core.catalog import load_catalog
 from glmtui.core.state import PullProgress
+from glmtui.keys import key_hint
 from glmtui.screens.compare import rounds
 from glmtui.screens.compare.app_link import AppLink
 from glmtui.screens.compare.models import (
@@ -87,9 +88,11 @@ class CompareScreen(Screen[None]):
             for side, model in zip("ab", self._wanted, strict=False):
                 yield self.link.new_pane(side, model or "")
         yield ComparisonStrip(id="strip")
+        keymap = self.app.config.keymap  # the keys actually bound, after [keymap]
+        stop, pane = (key_hint(keymap, i, CompareScreen) for i in ("compare-stop", "compare-stop-pane"))
         yield PromptInput(
             id="compare-prompt",
-            placeholder="One prompt for both  (Enter sends · Esc stops both · F8 the focused one)",
+            placeholder=f"One prompt for both  (Enter sends · {stop} stops both · {pane} the focused one)",
         )
         yield Footer()
 
