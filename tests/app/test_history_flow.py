@@ -202,3 +202,42 @@ async def test_a_conversation_deleted_by_another_instance_is_handled(sim: Simula
             lambda: turn.id is not None and pane(app).conversation.id not in (None, gone),
             what="a new saved conversation",
         )
+
+
+async def test_deleting_the_open_conversation_clears_the_chat(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        await finished(await send(pilot, "Open and then deleted"))
+        open_id = pane(app).conversation.id
+        await wait_until(lambda: saved().load(open_id), what="it saved")  # type: ignore[arg-type]
+        screen = await history(pilot)
+        await pilot.press("ctrl+d")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+        await pilot.press("y")
+        await wait_until(lambda: app.chat_conversation().id is None, what="the chat cleared")  # type: ignore[union-attr]
+        assert app.screen is screen and app.chat_conversation().turns == []  # type: ignore[union-attr]
+        await wait_until(lambda: screen.rows == [], what="the list without it")
+        await pilot.press("escape")
+        assert "Open and then deleted" not in screen_text(app)
+        await finished(await send(pilot, "A new start"))
+        await wait_until(lambda: pane(app).conversation.id is not None, what="saved as a new conversation")
+        (row,) = saved().conversations()
+        assert (row.title, row.turns) == ("A new start", 1) and row.id != open_id
+
+
+async def test_an_open_conversation_deleted_elsewhere_is_saved_again_whole(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        await finished(await send(pilot, "first of two"))
+        gone = pane(app).conversation.id
+        await wait_until(lambda: saved().load(gone), what="it saved")  # type: ignore[arg-type]
+        saved().delete(gone)  # type: ignore[arg-type]  # another glmtui, meanwhile
+        await finished(await send(pilot, "second of two"))
+        await wait_until(
+            lambda: pane(app).conversation.id not in (None, gone) and app.journal.told, what="saved again"
+        )
+        await wait_until(lambda: saved().conversations()[0].turns == 2, what="both turns")
+        (row,) = saved().conversations()
+        assert row.title == "first of two" and "deleted in another glmtui" in app.journal.told[0]

@@ -194,6 +194,9 @@ class GlmTuiApp(AppSurface):
             )
         # A theme picked in the palette is remembered for the next run.
         self.theme_changed_signal.subscribe(self, lambda theme: self._remember_theme(theme.name))
+        # The history's integrity check reads the whole file: in a worker, first on the journal's lock
+        # (a damaged file is salvaged before anything else reads or writes it).
+        self.run_worker(self.journal.check(), group="journal-check", exit_on_error=False)
         self.run_worker(self._load_votes(), group="votes", exit_on_error=False)
         if self.continue_last:  # after the first frame, which must not wait for the history
             self.call_after_refresh(
@@ -281,6 +284,9 @@ class GlmTuiApp(AppSurface):
 
     def chat_conversation(self) -> Conversation | None:
         return commands.chat_conversation(self)
+
+    async def conversation_deleted(self, conversation_id: int) -> bool:
+        return await commands.conversation_deleted(self, conversation_id)
 
     # -- the monitor ------------------------------------------------------------------------------
 

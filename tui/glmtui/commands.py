@@ -131,6 +131,16 @@ async def new_chat(app: AppSurface) -> None:
     await chat.action_new_chat()
 
 
+async def conversation_deleted(app: AppSurface, conversation_id: int) -> bool:
+    """The chat showing a conversation just deleted starts a new one where it is (beneath the history,
+    which stays open): a reply streaming in it stops, and the next prompt starts a new conversation."""
+    chat = chat_screen(app)
+    if chat.pane.conversation.id != conversation_id:
+        return False
+    await chat.action_new_chat()
+    return True
+
+
 def copy_last_reply(app: AppSurface) -> None:
     conversation = chat_conversation(app)
     turn = next((t for t in reversed(conversation.turns) if t.reply), None) if conversation else None

@@ -133,6 +133,11 @@ class AppSurface(App[None]):
         """Open a saved conversation in the chat; False (with a message) when it cannot be."""
 
     @abstractmethod
+    async def conversation_deleted(self, conversation_id: int) -> bool:
+        """A saved conversation was deleted: if the chat shows it, the chat starts a new one (so the
+        next prompt does not bring it back). True when the chat was cleared."""
+
+    @abstractmethod
     def chat_conversation(self) -> Conversation | None:
         """The conversation in the chat screen (beneath whatever is on top)."""
 

@@ -97,6 +97,12 @@ class ChatScreen(Screen[None]):
         # One timer for every live figure on screen, so they repaint in the same frame.
         self.status_bar.tick()
         self.sidebar.tick()
+        # The reply so far goes to the journal every few seconds and as Markdown blocks settle (the
+        # journal decides; the write runs in its thread): a crash loses at most those seconds.
+        partial = self.pane.partial()
+        journal = self.app.journal
+        if partial is not None and journal.partial_due(partial):
+            self.run_worker(journal.turn_progress(partial), group="partial-save", exit_on_error=False)
 
     async def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
         event.stop()

@@ -160,10 +160,11 @@ class HistoryScreen(Screen[None]):
 
     async def _delete(self, row: ConversationRow) -> None:
         await self.app.journal.delete(row.id)
-        chat = self.app.chat_conversation()
-        if chat is not None and chat.id == row.id:
-            chat.id = None  # the chat on screen goes on; its next turn starts a new saved conversation
-        self.notify(f"Deleted “{row.title}”.", timeout=3)
+        cleared = await self.app.conversation_deleted(row.id)
+        self.notify(
+            f"Deleted “{row.title}”" + (" (it was open: the chat starts anew)." if cleared else "."),
+            timeout=3,
+        )
         self.refresh_rows()
 
     async def action_export(self) -> None:

@@ -1,8 +1,11 @@
 """The app's side of the store: save as the chat goes, in a thread, and never let a storage problem
 stop the chat.
 
-The prompt is written before the request goes out (so it survives a crash), the reply when it ends,
-whatever the ending. The first storage error is reported once and saving stops; chatting carries on.
+The prompt is written before the request goes out (so it survives a crash), the reply so far while
+it streams (every few seconds and at Markdown block boundaries: a crash loses at most those seconds),
+and the reply when it ends, whatever the ending. A damaged database (found by `check()`, run once
+after the first frame, or by an error in use) is salvaged into a fresh file once and saving goes on;
+any other storage error is reported once and saving stops; chatting carries on.
 """
 
 from __future__ import annotations
@@ -10,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
+from glmtui.core.markdown_blocks import settle_point
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import Conversation, Turn
 from glmtui.services.compare import SIDES, CompareRun
@@ -22,6 +27,13 @@ from glmtui.services.store import ConversationRow, Store, StoreError
 
 T = TypeVar("T")
 TITLE_LENGTH = 60
+PARTIAL_EVERY_S = 3.0  # a streaming reply is saved at least this often (a crash loses at most this)
+PARTIAL_MIN_S = 1.0  # and at most this often, even when Markdown blocks settle faster
+
+
+def is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """A damaged file (SQLITE_CORRUPT, SQLITE_NOTADB), as opposed to a misuse or a full disk."""
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (11, 26)
 
 
 def title_for(prompt: str) -> str:
@@ -38,8 +50,15 @@ class Journal:
 
     def __init__(self, store: Store | None, on_problem: Callable[[str], None]) -> None:
         self.store = store
-        self._on_problem = on_problem
+        self._tell = on_problem
+        self.told: list[str] = []
+        """What the journal has told the user (salvages, failures), oldest first."""
         self._lock = asyncio.Lock()  # one write at a time, in the order they were asked for
+        self._salvaged = False  # a damaged file is salvaged once a session; damage again gives up
+        self.partial_every_s = PARTIAL_EVERY_S  # tests shorten it
+        # Per streaming turn id: when its partial was last saved, the last block boundary saved, and
+        # whether a save is under way (a slow disk skips ticks instead of queueing them).
+        self._partials: dict[int, tuple[float, int, bool]] = {}
 
     @property
     def enabled(self) -> bool:
@@ -61,9 +80,60 @@ class Journal:
                     return None
                 self._give_up(exc)
                 return None
+            except sqlite3.DatabaseError as exc:
+                if not is_damage(exc):
+                    self._give_up(exc)
+                    return None
+                # Damaged pages ("database disk image is malformed"): salvage, then go on saving.
+                if not await self._salvage(store, str(exc)):
+                    return None
+                try:
+                    return await asyncio.to_thread(fn, *args, **kwargs)
+                except sqlite3.IntegrityError:
+                    raise
+                except (sqlite3.Error, OSError) as again:
+                    self._give_up(again)
+                    return None
             except (sqlite3.Error, OSError, StoreError) as exc:
                 self._give_up(exc)
                 return None
+
+    async def check(self) -> None:
+        """`PRAGMA quick_check` in a thread (it reads the whole file), once after the first frame;
+        a damaged file is salvaged. Writes asked for meanwhile wait on the lock, so none is lost."""
+        store = self.store
+        if store is None:
+            return
+        async with self._lock:
+            try:
+                problem = await asyncio.to_thread(store.check)
+            except sqlite3.OperationalError:
+                return  # busy or unreadable just now: not damage; use will tell
+            except sqlite3.DatabaseError as exc:
+                if not is_damage(exc):
+                    self._give_up(exc)
+                    return
+                problem = str(exc)
+            if problem is not None:
+                await self._salvage(store, problem)
+
+    async def _salvage(self, store: Store, reason: str) -> bool:
+        """Copy what reads into a fresh file and go on saving there (once a session). Under the lock."""
+        if self._salvaged:
+            self._give_up(sqlite3.DatabaseError(reason))
+            return False
+        self._salvaged = True
+        try:
+            notice = await asyncio.to_thread(store.salvage, reason)
+        except (sqlite3.Error, OSError) as exc:
+            self._give_up(exc)
+            return False
+        self._on_problem(notice)
+        return True
+
+    def _on_problem(self, message: str) -> None:
+        self.told.append(message)
+        self._tell(message)
 
     def _give_up(self, exc: BaseException) -> None:
         self.store = None
@@ -95,7 +165,27 @@ class Journal:
                 turn.id = await self._run(store.start_turn, conversation.id, turn, digest, options)
                 return
             except sqlite3.IntegrityError:
-                conversation.id = None  # deleted meanwhile (another instance): save on as a new one
+                # Deleted meanwhile by another glmtui, while this one shows it and goes on with it:
+                # saved again as a new conversation with every turn on screen (the model is sent them
+                # all, so a copy with only the new turn would not be this conversation).
+                conversation.id = None
+                await self._resave(store, conversation, turn)
+
+    async def _resave(self, store: Store, conversation: Conversation, current: Turn) -> None:
+        earlier = [t for t in conversation.turns if t is not current]
+        conversation.id = await self._run(
+            store.create_conversation, conversation.title, current.model, conversation.system
+        )
+        if conversation.id is None:
+            return
+        for turn in earlier:
+            turn.id = await self._run(store.start_turn, conversation.id, turn)
+            if turn.id is not None:
+                await self._run(store.finish_turn, turn.id, turn)
+        self._on_problem(
+            f"“{conversation.title}” was deleted in another glmtui while open here; "
+            f"it is saved again with its {len(earlier) + 1} turn(s)."
+        )
 
     def close(self) -> None:
         store, self.store = self.store, None
@@ -104,8 +194,38 @@ class Journal:
                 store.close()
 
     async def turn_ended(self, turn: Turn) -> None:
+        if turn.id is not None:
+            self._partials.pop(turn.id, None)
         if self.store is not None and turn.id is not None:
             await self._run(self.store.finish_turn, turn.id, turn)
+
+    def partial_due(self, turn: Turn) -> bool:
+        """Whether a streaming turn's text so far should be saved now: every `partial_every_s`, and
+        when a Markdown block has settled (at most once a second). Cheap: it scans only new text."""
+        if self.store is None or turn.id is None:
+            return False
+        saved_at, boundary, busy = self._partials.setdefault(turn.id, (time.monotonic(), 0, False))
+        if busy:
+            return False
+        elapsed = time.monotonic() - saved_at
+        if elapsed >= self.partial_every_s:
+            return True
+        settled = settle_point(turn.reply, boundary) > boundary
+        return settled and elapsed >= min(PARTIAL_MIN_S, self.partial_every_s)
+
+    async def turn_progress(self, partial: Turn) -> None:
+        """Save a streaming turn as it stands (`partial`: a copy with the text and figures so far).
+        It stays 'streaming' in the store, so after a crash it loads as a stopped partial reply."""
+        store, turn_id = self.store, partial.id
+        if store is None or turn_id is None:
+            return
+        boundary = settle_point(partial.reply, self._partials.get(turn_id, (0.0, 0, False))[1])
+        self._partials[turn_id] = (time.monotonic(), boundary, True)
+        try:
+            await self._run(store.save_partial, turn_id, partial)
+        finally:
+            if turn_id in self._partials:  # not ended meanwhile
+                self._partials[turn_id] = (time.monotonic(), boundary, False)
 
     async def compare_run(self, run: CompareRun) -> None:
         """Insert or update the run: its rounds (prompt, models, replies, figures) and its vote."""

@@ -4,13 +4,16 @@ A/B runs with their votes, and a few remembered settings.
 One file at platformdirs' user_data_dir, WAL mode so two glmtui instances can share it (a busy
 database is retried for a few seconds, not failed). The schema is versioned with PRAGMA
 user_version; `MIGRATIONS[n]` takes a database from version n to n + 1, so an old file is upgraded
-in place. A file that is not a glmtui database (corrupt, or someone else's) is moved aside with a
-timestamp, never deleted, and a fresh one started. Calls are synchronous and thread-safe: the UI
-runs them with `asyncio.to_thread`.
+in place. A file that is not a glmtui database (garbage, or someone else's) is moved aside with a
+timestamp, never deleted, and a fresh one started. A glmtui database with damaged pages (found at open,
+by `check()`, or by an error in use) is salvaged: what still reads is copied into a fresh file
+(services/salvage.py) and the damaged one is moved aside beside it. Calls are synchronous and
+thread-safe: the UI runs them with `asyncio.to_thread`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -22,58 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from glmtui.core.state import Conversation, GenerationStats, Turn, TurnStatus
+from glmtui.services.salvage import Salvaged, recovery_notice, salvage
+from glmtui.services.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_S = 5.0
 OUR_TABLES = {"conversations", "turns", "compare_runs", "settings"}
 
-MIGRATIONS: tuple[str, ...] = (
-    # 0 → 1: conversations and turns
-    """
-    CREATE TABLE conversations (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a stale id elsewhere must not hit a new chat
-        title TEXT NOT NULL,
-        model TEXT NOT NULL DEFAULT '',
-        system TEXT,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL
-    );
-    CREATE TABLE turns (
-        id INTEGER PRIMARY KEY,
-        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-        prompt TEXT NOT NULL,
-        reply TEXT NOT NULL DEFAULT '',
-        thinking TEXT NOT NULL DEFAULT '',
-        model TEXT NOT NULL,
-        think TEXT,
-        status TEXT NOT NULL,
-        error TEXT,
-        stats TEXT NOT NULL DEFAULT '{}',
-        created_at REAL NOT NULL
-    );
-    CREATE INDEX turns_by_conversation ON turns(conversation_id, id);
-    """,
-    # 1 → 2: the model's digest and the options each turn was sent with; A/B runs; settings
-    """
-    ALTER TABLE turns ADD COLUMN model_digest TEXT NOT NULL DEFAULT '';
-    ALTER TABLE turns ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
-    CREATE TABLE compare_runs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        created_at REAL NOT NULL,
-        model_a TEXT NOT NULL,
-        model_b TEXT NOT NULL,
-        blind INTEGER NOT NULL DEFAULT 0,
-        vote TEXT,
-        rounds TEXT NOT NULL DEFAULT '[]'
-    );
-    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE INDEX conversations_by_update ON conversations(updated_at DESC);
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
 
 class StoreError(Exception):
     """The database cannot be used (read-only folder, disk trouble). The app chats without saving."""
+
+
+class NotOurs(sqlite3.DatabaseError):
+    """A database, but another program's: moved aside whole, nothing copied out of it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +73,7 @@ class Store:
         return db
 
     def _open(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = None
         try:
             db = self._connect()
             self._check_ours(db)
@@ -117,29 +82,70 @@ class Store:
             return db
         except sqlite3.OperationalError:
             raise  # cannot open, read-only, locked, disk I/O: the file may be fine, so leave it be
-        except sqlite3.DatabaseError as exc:  # not a database, or not ours: move it aside, never delete
-            moved = self._move_aside(str(exc))
+        except NotOurs as exc:  # another program's database: move it aside, never delete
+            moved = self._move_aside()
             self.notice = (
                 f"The history database was unreadable ({exc}); it was moved to {moved} and a new one started."
             )
-            db = self._connect()
-            db.execute("PRAGMA journal_mode = WAL")
-            self._migrate(db)
-            return db
+            return self._fresh()
+        except sqlite3.DatabaseError as exc:  # damaged, or not a database at all: keep what reads
+            if db is None:
+                raise
+            self._db = db
+            saved, moved = self._salvage_into_place()
+            self.notice = recovery_notice(str(exc), moved, saved)
+            return self._db
+
+    def _fresh(self) -> sqlite3.Connection:
+        db = self._connect()
+        db.execute("PRAGMA journal_mode = WAL")
+        self._migrate(db)
+        return db
+
+    def check(self) -> str | None:
+        """`PRAGMA quick_check` (reads the whole file: run it off the UI thread): None when sound,
+        else what is wrong."""
+        with self._lock:
+            try:
+                rows = [str(row[0]) for row in self._db.execute("PRAGMA quick_check(5)")]
+            except sqlite3.OperationalError:
+                raise  # busy, or the disk: not damage to salvage
+            except sqlite3.DatabaseError as exc:  # damage bad enough that the check itself fails
+                return str(exc)
+        return None if rows == ["ok"] else "; ".join(rows)
+
+    def salvage(self, reason: str) -> str:
+        """Copy what still reads into a fresh file, move the damaged one aside (never deleted) and go
+        on with the fresh one. Returns what to tell the user."""
+        with self._lock:
+            saved, moved = self._salvage_into_place()
+            return recovery_notice(reason, moved, saved)
+
+    def _salvage_into_place(self) -> tuple[Salvaged, Path]:
+        fresh = self.path.with_name(self.path.name + ".salvaging")
+        for leftover in (fresh, fresh.with_name(fresh.name + "-journal")):
+            leftover.unlink(missing_ok=True)  # our own half-made copy from a salvage cut short
+        saved = salvage(self._db, fresh, self._migrate)
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+        moved = self._move_aside()
+        fresh.rename(self.path)
+        self._db = self._fresh()
+        return saved, moved
 
     def _check_ours(self, db: sqlite3.Connection) -> None:
         """Raise DatabaseError for a file that is not a glmtui database (corrupt, or another app's)."""
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if tables - OUR_TABLES - {"sqlite_sequence"}:
-            raise sqlite3.DatabaseError(f"not a glmtui database (tables: {', '.join(sorted(tables))})")
+            raise NotOurs(f"not a glmtui database (tables: {', '.join(sorted(tables))})")
         if version > SCHEMA_VERSION:
             # A newer glmtui's history is fine, just not for this version to write: leave it alone.
             raise sqlite3.OperationalError(
                 f"it was written by a newer glmtui (schema {version}); update glmtui"
             )
 
-    def _move_aside(self, reason: str) -> Path:
+    def _move_aside(self) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         target = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
         counter = 2
@@ -227,10 +233,12 @@ class Store:
             return int(cursor.lastrowid or 0)
 
     def finish_turn(self, turn_id: int, turn: Turn) -> None:
-        """The reply ended (done, stopped or failed): its text, thinking, figures and status."""
+        """The reply ended (done, stopped or failed): its text, thinking, figures and status.
+        (The row must still be this turn's: after a salvage lost it, its id may be another's.)"""
         with self._tx() as db:
             db.execute(
-                "UPDATE turns SET reply = ?, thinking = ?, status = ?, error = ?, stats = ? WHERE id = ?",
+                "UPDATE turns SET reply = ?, thinking = ?, status = ?, error = ?, stats = ?"
+                " WHERE id = ? AND created_at = ?",
                 (
                     turn.reply,
                     turn.thinking,
@@ -238,6 +246,24 @@ class Store:
                     turn.error,
                     json.dumps(asdict(turn.stats)),
                     turn_id,
+                    turn.created_at,
+                ),
+            )
+
+    def save_partial(self, turn_id: int, turn: Turn) -> None:
+        """The reply so far, while it streams: if glmtui dies, it loads as a stopped reply with this
+        text and these figures. Never over a turn that has ended (a late partial loses to the end)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE turns SET reply = ?, thinking = ?, stats = ?"
+                " WHERE id = ? AND created_at = ? AND status = ?",
+                (
+                    turn.reply,
+                    turn.thinking,
+                    json.dumps(asdict(turn.stats)),
+                    turn_id,
+                    turn.created_at,
+                    TurnStatus.STREAMING.value,
                 ),
             )
 

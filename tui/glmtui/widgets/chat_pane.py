@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import replace
 
 from textual import work
 from textual.app import ComposeResult
@@ -72,6 +73,8 @@ class ChatPane(Vertical):
         # A prompt shown but not sent yet (the compare screen's sequential mode): its turn, history, request.
         self._queued: tuple[Turn, list[dict[str, str]], ReplyView, GenerationRequest] | None = None
         self._generating = False  # the worker's body is running
+        # The streaming reply's text and figures so far (the worker's own lists), for partial saves.
+        self._so_far: tuple[list[str], list[str], LiveStats] | None = None
 
     def compose(self) -> ComposeResult:
         yield self.log_view
@@ -135,6 +138,15 @@ class ChatPane(Vertical):
         shown = conversation.turns[-MOUNTED_TURNS:]
         views = [(UserMessage(turn.prompt), ReplyView(turn, saved=True)) for turn in shown]
         await self.log_view.load_turns(views, len(conversation.turns) - len(shown))  # type: ignore[arg-type]
+
+    def partial(self) -> Turn | None:
+        """A copy of the streaming turn with its text and figures so far (None when nothing streams):
+        what the journal saves as it streams, so a crash loses only the last seconds."""
+        so_far, current = self._so_far, self._current
+        if so_far is None or current is None or current[0].status is not TurnStatus.STREAMING:
+            return None
+        content, thinking, live = so_far
+        return replace(current[0], reply="".join(content), thinking="".join(thinking), stats=live.snapshot())
 
     def new_conversation(self, system: str | None) -> None:
         self.conversation = Conversation(system=system)
@@ -200,6 +212,7 @@ class ChatPane(Vertical):
         self.post_message(self.Started(self, turn, live))
         thinking: list[str] = []
         content: list[str] = []
+        self._so_far = (content, thinking, live)
         error: GlmTuiError | None = None
         final: GenerationStats | None = None
         status = TurnStatus.FAILED
@@ -237,6 +250,7 @@ class ChatPane(Vertical):
             turn.stats = final if final is not None and status is TurnStatus.DONE else live.snapshot()
             turn.error = error.message if error is not None else None
             turn.status = status
+            self._so_far = None
             if self.is_attached:
                 await view.finish()
                 if trace_enabled():

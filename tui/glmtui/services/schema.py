@@ -1,0 +1,49 @@
+"""The history database's schema, as migrations: `MIGRATIONS[n]` takes a database from version n
+(PRAGMA user_version) to n + 1, so an old file is upgraded in place and a new one built step by step."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 0 → 1: conversations and turns
+    """
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a stale id elsewhere must not hit a new chat
+        title TEXT NOT NULL,
+        model TEXT NOT NULL DEFAULT '',
+        system TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE turns (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        prompt TEXT NOT NULL,
+        reply TEXT NOT NULL DEFAULT '',
+        thinking TEXT NOT NULL DEFAULT '',
+        model TEXT NOT NULL,
+        think TEXT,
+        status TEXT NOT NULL,
+        error TEXT,
+        stats TEXT NOT NULL DEFAULT '{}',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX turns_by_conversation ON turns(conversation_id, id);
+    """,
+    # 1 → 2: the model's digest and the options each turn was sent with; A/B runs; settings
+    """
+    ALTER TABLE turns ADD COLUMN model_digest TEXT NOT NULL DEFAULT '';
+    ALTER TABLE turns ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE compare_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at REAL NOT NULL,
+        model_a TEXT NOT NULL,
+        model_b TEXT NOT NULL,
+        blind INTEGER NOT NULL DEFAULT 0,
+        vote TEXT,
+        rounds TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE INDEX conversations_by_update ON conversations(updated_at DESC);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
