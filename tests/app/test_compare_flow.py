@@ -13,7 +13,7 @@ from glmtui.core.units import GIB
 from glmtui.screens.chat import ChatScreen
 from glmtui.screens.compare.dialogs import VoteScreen
 from glmtui.screens.compare.screen import CompareScreen
-from glmtui.services.compare import VoteRecord
+from glmtui.services.compare import VoteRecord, round_metrics
 from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
 from glmtui.simulator import Simulator
 from glmtui.simulator.faults import Fault
@@ -347,3 +347,29 @@ async def test_side_by_side_from_120_columns_and_the_palette_opens_it(sim: Simul
         assert isinstance(a, ComparePane) and a.region.y == b.region.y and b.region.x > a.region.x
         # Defaults: A is the chat's model, B the next installed one.
         assert a.model == GLM and b.model == GPT
+
+
+async def test_same_model_cold_in_sequence_does_not_crown_b_for_a_load(sim: Simulator) -> None:
+    # The case: one model both sides, one after the other, not yet in memory. A pays the load.
+    sim.load_seconds = 0.6
+    app = make_app(sim.url, model=GLM, compare=(GLM, GLM, None))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        if screen.sides.mode == "parallel":
+            await pilot.press("ctrl+r")  # one copy would serve both at once: ask for one after the other
+        assert screen.sides.mode == "sequential"
+        await send(pilot, screen, "hello")
+        await round_ends(screen)
+        a, b = turns(screen)
+        assert (a.stats.load_s or 0) >= 0.5 and (b.stats.load_s or 1) < 0.05  # A loaded, B found it loaded
+        rows = {m.label: m for m in round_metrics(screen.run.rounds[0])}
+        assert rows["TTFT"].better is None and rows["TTFT"].verdict == "includes A's load"
+        assert rows["TTFT − load"].verdict != "" and rows["load time"].verdict == "B was already loaded"
+        await wait_until(
+            lambda: "TTFT − load" in (text := screen_text(app)) and "includes A's load" in text,
+            what="TTFT without the load, and why the TTFT has no verdict",
+        )
+        ttft_line = next(line for line in screen_text(app).splitlines() if "TTFT " in line and "load" in line)
+        assert "sooner" not in ttft_line.split("TTFT − load")[0]
+        await pilot.pause()

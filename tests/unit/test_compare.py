@@ -62,11 +62,12 @@ def test_round_metrics_cover_every_figure_and_mark_partial_sides() -> None:
         "parallel",
         sent=True,
         a=turn("m:a", stats(500, 10.0, 0.2, thinking=100)),
-        b=turn("m:b", stats(200, 2.0, 0.4, load=2.3, thinking=50)),
+        b=turn("m:b", stats(200, 2.0, 2.7, load=2.3, thinking=50)),  # B's TTFT includes its 2.3 s load
     )
     rows = {m.label: m for m in round_metrics(round_)}
     assert list(rows) == [
         "TTFT",
+        "TTFT − load",  # a side loaded its model: TTFT is also compared without the load
         "eval rate",
         "prompt eval",
         "load time",
@@ -76,7 +77,8 @@ def test_round_metrics_cover_every_figure_and_mark_partial_sides() -> None:
     ]
     assert rows["eval rate"].a == "50.00 tok/s" and rows["eval rate"].b == "100.00 tok/s"
     assert rows["eval rate"].better == "b" and rows["eval rate"].verdict == "B 2.0× faster"
-    assert rows["TTFT"].better == "a" and rows["load time"].verdict == "A was already loaded"
+    assert rows["TTFT"].better is None and rows["TTFT"].verdict == "includes B's load"
+    assert rows["TTFT − load"].better == "a" and rows["load time"].verdict == "A was already loaded"
     assert rows["load time"].better is None
     assert rows["output tokens"].better is None and rows["output tokens"].verdict == "A 2.5× more"
     assert rows["thinking time"].better is None  # thinking is compared, not judged
@@ -95,6 +97,83 @@ def test_no_thinking_rows_when_neither_side_thought() -> None:
         "p", "a", "b", "sequential", sent=True, a=turn("a", stats(10, 1, 0.1)), b=turn("b", stats(10, 1, 0.1))
     )
     assert [m.label for m in round_metrics(round_)][-1] == "output tokens"
+
+
+def test_a_cold_load_on_one_side_is_not_crowned_as_a_sooner_first_token() -> None:
+    # The issue's case: one model on both sides, sequential, cold. A loads it (2 s), B finds it loaded.
+    a = turn("glm", stats(200, 2.0, 2.45, load=2.0))
+    b = turn("glm", stats(200, 2.0, 0.52, load=0.001))
+    round_ = Round("p", "glm", "glm", "sequential", sent=True, a=a, b=b)
+    rows = {m.label: m for m in round_metrics(round_)}
+    assert rows["TTFT"].a == "2.45 s" and rows["TTFT"].b == "520 ms"  # the figures stay, as measured
+    assert rows["TTFT"].better is None and "sooner" not in rows["TTFT"].verdict  # was: B 4.7× sooner
+    assert rows["TTFT"].verdict == "includes A's load"
+    # Like with like: without the load, A answered a little sooner.
+    assert rows["TTFT − load"].a == "450 ms" and rows["TTFT − load"].b == "519 ms"
+    assert rows["TTFT − load"].better == "a" and rows["TTFT − load"].verdict == "A 1.2× sooner"
+    assert rows["load time"].a == "2.00 s" and rows["load time"].verdict == "B was already loaded"
+    from glmtui.services.compare import notes
+
+    assert notes(round_) == ["TTFT includes A's model load: not judged; TTFT − load is, where known."]
+
+
+def test_a_warm_prompt_cache_on_b_is_not_weighed_against_a_full_prefill() -> None:
+    a = turn("glm", stats(200, 2.0, 0.50))
+    a.stats.prompt_eval_count, a.stats.prompt_eval_duration_ns = 800, int(0.4 * S)  # 2,000 tok/s
+    b = turn("glm", stats(200, 2.0, 0.08))
+    b.stats.prompt_eval_count, b.stats.prompt_eval_duration_ns = 3, int(0.001 * S)  # a cache hit
+    round_ = Round("p", "glm", "glm", "sequential", sent=True, a=a, b=b)
+    rows = {m.label: m for m in round_metrics(round_)}
+    assert rows["prompt eval"].a == "2000.00 tok/s" and rows["prompt eval"].b == "3000.00 tok/s"
+    assert (
+        rows["prompt eval"].better is None and rows["prompt eval"].verdict == "unlike prompts (800 vs 3 tok)"
+    )
+    # The prefill is in the first token's wait too: TTFT is not judged either.
+    assert rows["TTFT"].better is None and rows["TTFT"].verdict == "unlike prompts (800 vs 3 tok)"
+    assert rows["eval rate"].verdict == "even"  # generation is not touched by the cache
+    from glmtui.services.compare import notes
+
+    assert any("A 800 tok, B 3" in line and "not judged" in line for line in notes(round_))
+    # Tokenizers differ between models: prompts within a factor of two are like.
+    b.stats.prompt_eval_count, b.stats.prompt_eval_duration_ns = 700, int(0.5 * S)
+    assert {m.label: m for m in round_metrics(round_)}["prompt eval"].better == "a"
+
+
+def test_output_tokens_of_a_side_that_thought_are_not_set_against_an_answer_alone() -> None:
+    a = turn("glm", stats(500, 5.0, 0.2, thinking=300))  # Ollama's eval_count counts thinking too
+    b = turn("glm", stats(200, 2.0, 0.2))  # think off
+    rows = {m.label: m for m in round_metrics(Round("p", "glm", "glm", "parallel", sent=True, a=a, b=b))}
+    assert rows["output tokens"].verdict == "A's include thinking"  # was: A 2.5× more
+    assert rows["eval rate"].verdict == "even"  # per token, thinking or not: still like with like
+
+
+def test_session_totals_do_not_carry_one_rounds_load_or_count_loads_unevenly() -> None:
+    def r(a: GenerationStats, b: GenerationStats) -> Round:
+        return Round("p", "a", "b", "sequential", sent=True, a=turn("a", a), b=turn("b", b))
+
+    rounds = [
+        r(stats(100, 1.0, 2.2, load=2.0), stats(100, 1.0, 2.2, load=2.0)),  # both cold
+        r(stats(100, 1.0, 2.0, load=1.8), stats(100, 1.0, 0.3, load=0.001)),  # A was evicted, B stayed
+        r(stats(100, 1.0, 0.2), stats(100, 1.0, 0.3)),
+    ]
+    rows = {m.label: m for m in session_metrics(rounds)}
+    assert rows["TTFT"].better is None and rows["TTFT"].verdict == "includes both sides' load"
+    assert rows["TTFT − load"].better == "a"  # 0.2 s a round against B's 0.27 s
+    # One load each is compared, not A's two loads against B's one (was: B 1.9× quicker).
+    assert rows["load time"].a == "1.90 s" and rows["load time"].b == "2.00 s"
+    assert rows["load time"].better == "a" and rows["load time"].verdict == "A 1.05× quicker"
+
+
+def test_unlike_options_are_named_in_a_note() -> None:
+    from glmtui.services.compare import notes
+
+    a, b = turn("glm", stats(100, 1.0, 0.2)), turn("glm", stats(100, 1.0, 0.2))
+    round_ = Round("p", "glm", "glm", "parallel", sent=True, a=a, b=b)
+    assert notes(round_) == []
+    round_.options_a, round_.options_b = {"num_ctx": 8192, "seed": 1}, {"num_ctx": 32768, "seed": 1}
+    assert notes(round_) == [
+        "Options differ (num_ctx 8192 vs 32768): the figures weigh the settings as well as the models."
+    ]
 
 
 def test_session_totals_cover_complete_rounds_with_the_same_models() -> None:

@@ -15,15 +15,23 @@ from typing import Any, Literal
 
 from glmtui.core.model_names import same_model
 from glmtui.core.state import GenerationStats, ModelDetails, PullProgress, ThinkSetting, Turn, TurnStatus
-from glmtui.core.units import format_rate, format_seconds, gib
+from glmtui.core.units import gib
+from glmtui.services.compare_figures import (
+    LOADED_S,
+    METRICS,
+    TTFT_NET,
+    Bias,
+    Side,
+    bias,
+    unjudged,
+    whose,
+)
+from glmtui.services.compare_figures import verdict as verdict  # re-exported: a verdict is asked of compare
 
-Side = Literal["a", "b"]
 RunMode = Literal["parallel", "sequential"]
 Vote = Literal["a", "b", "tie"]
 VOTES: dict[str, Vote] = {"a": "a", "b": "b", "tie": "tie"}  # stored text → Vote
 SIDES: tuple[Side, Side] = ("a", "b")
-SAME_WITHIN = 0.02  # values within 2% of each other are called even: closer is measurement noise
-LOADED_S = 0.05  # a load_duration under this means the model was already in memory
 
 
 @dataclass
@@ -56,12 +64,19 @@ class Round:
     b: Turn | None = None
     sent: bool = False  # both sides sent (or skipped): until then the round cannot have ended
     stopped: bool = False  # Esc: nothing more of this round may start
+    options_a: dict[str, Any] = field(default_factory=dict)  # the options each side was sent with
+    options_b: dict[str, Any] = field(default_factory=dict)
 
     def turn(self, side: Side) -> Turn | None:
         return self.a if side == "a" else self.b
 
     def model(self, side: Side) -> str:
         return self.model_a if side == "a" else self.model_b
+
+    @property
+    def complete(self) -> bool:
+        """Both replies came to their end with the server's figures: only then may they be weighed."""
+        return all(t is not None and t.status is TurnStatus.DONE and t.stats.final for t in (self.a, self.b))
 
     @property
     def ended(self) -> bool:
@@ -105,88 +120,26 @@ class Metric:
     verdict: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Spec:
-    label: str
-    value: Callable[[GenerationStats], float | None]
-    show: Callable[[float | None], str]
-    lower_is_better: bool | None  # None: neither is better (more tokens is not a virtue)
-    word: str  # "faster", "sooner", "more"...
-
-
-def _count(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:,.0f}"
-
-
-def _final(
-    getter: Callable[[GenerationStats], float | int | None],
-) -> Callable[[GenerationStats], float | None]:
-    """Server figures only exist for a reply that reached its final chunk."""
-    return lambda s: None if not s.final else (None if (v := getter(s)) is None else float(v))
-
-
-def _output_tokens(s: GenerationStats) -> float | None:
-    """The server's eval_count once final (`final` means it is there), else the tokens received."""
-    count = s.eval_count if s.eval_count is not None else s.thinking_tokens + s.content_tokens
-    return float(count) or None
-
-
-METRICS: tuple[_Spec, ...] = (
-    _Spec("TTFT", lambda s: s.ttft_s, format_seconds, True, "sooner"),
-    _Spec("eval rate", _final(lambda s: s.eval_rate), format_rate, False, "faster"),
-    _Spec("prompt eval", _final(lambda s: s.prompt_eval_rate), format_rate, False, "faster"),
-    _Spec("load time", _final(lambda s: s.load_s), format_seconds, True, "quicker"),
-    # A stopped or failed reply has no eval_count: the tokens received say how far it got.
-    _Spec(
-        "output tokens",
-        _output_tokens,
-        _count,
-        None,
-        "more",
-    ),
-    # Thinking is compared but not judged: a longer trace may be slower or may be the better answer.
-    _Spec("thinking tokens", lambda s: float(s.thinking_tokens), _count, None, "more"),
-    _Spec(
-        "thinking time",
-        lambda s: s.thinking_s or 0.0 if s.thinking_tokens else None,
-        format_seconds,
-        None,
-        "longer",
-    ),
-)
-
-
-def verdict(
-    a: float | None, b: float | None, lower_is_better: bool | None, word: str
-) -> tuple[Side | None, str]:
-    """Which side is better and a phrase like `B 1.8× faster`; (None, "") when it cannot be said."""
-    if a is None or b is None:
-        return None, ""
-    hi, lo = max(a, b), min(a, b)
-    if hi == lo or (lo > 0 and hi / lo - 1 < SAME_WITHIN):
-        return None, "even"
-    if lower_is_better is None:
-        side: Side = "a" if a > b else "b"  # the side with more, named but not marked better
-    else:
-        side = ("a" if a < b else "b") if lower_is_better else ("a" if a > b else "b")
-    if lo <= 0:
-        ratio = "∞"
-    else:  # two decimals when close, so 2.2% apart never reads as "1.0× faster"
-        ratio = f"{hi / lo:.2f}" if hi / lo < 1.1 else f"{hi / lo:.1f}" if hi / lo < 100 else f"{hi / lo:.0f}"
-    return (None if lower_is_better is None else side), f"{side.upper()} {ratio}× {word}"
-
-
 def _metrics(
-    a: GenerationStats | None, b: GenerationStats | None, suffix: Callable[[Side], str], judge: bool = True
+    a: Sequence[GenerationStats],
+    b: Sequence[GenerationStats],
+    suffix: Callable[[Side], str],
+    judge: bool = True,
 ) -> list[Metric]:
+    """One row per figure of A's stats against B's (one per round each); verdicts only when `judge`."""
+    why = bias(list(zip(a, b, strict=True))) if judge else Bias()
     rows: list[Metric] = []
     for spec in METRICS:
-        va = spec.value(a) if a is not None else None
-        vb = spec.value(b) if b is not None else None
+        va = spec.value(a) if a else None
+        vb = spec.value(b) if b else None
         if spec.label.startswith("thinking") and not (va or vb):
             continue  # neither thought: no rows about thinking
+        if spec.label == TTFT_NET and (not any(why.loaded) or (va is None and vb is None)):
+            continue  # no load to take out (TTFT says it all), or figures that cannot be taken apart
         better, text = verdict(va, vb, spec.lower_is_better, spec.word) if judge else (None, "")
-        if (
+        if text and (reason := unjudged(spec.label, why)) is not None:
+            better, text = None, reason
+        elif (
             spec.label == "load time"
             and text
             and va is not None
@@ -211,9 +164,8 @@ def round_metrics(round_: Round) -> list[Metric]:
         return "" if turn.status is TurnStatus.DONE else f" ({turn.status.value})"
 
     # Verdicts only between two complete replies: a stopped one's counts say nothing about the model.
-    complete = all(t is not None and t.status is TurnStatus.DONE for t in (round_.a, round_.b))
     return _metrics(
-        round_.a.stats if round_.a else None, round_.b.stats if round_.b else None, suffix, judge=complete
+        [round_.a.stats] if round_.a else [], [round_.b.stats] if round_.b else [], suffix, round_.complete
     )
 
 
@@ -246,22 +198,41 @@ def comparable(rounds: Sequence[Round]) -> list[Round]:
     if not rounds:
         return []
     last = rounds[-1]
-    return [
-        r
-        for r in rounds
-        if r.model_a == last.model_a
-        and r.model_b == last.model_b
-        and all(t is not None and t.status is TurnStatus.DONE and t.stats.final for t in (r.a, r.b))
-    ]
+    return [r for r in rounds if r.model_a == last.model_a and r.model_b == last.model_b and r.complete]
 
 
 def session_metrics(rounds: Sequence[Round]) -> list[Metric]:
-    """Figures over the comparable rounds: rates over summed durations, TTFT averaged, the rest summed."""
+    """Figures over the comparable rounds: rates over summed durations, TTFT averaged, load averaged over
+    the loads, the rest summed. A row unlike in any round (a load, a cached prompt) gets no verdict."""
     both = comparable(rounds)
-    a, b = totals(r.a for r in both), totals(r.b for r in both)
-    if a is None or b is None:
+    if not both:
         return []
+    a = [r.a.stats for r in both if r.a is not None]
+    b = [r.b.stats for r in both if r.b is not None]
     return _metrics(a, b, lambda side: "")
+
+
+def notes(round_: Round | None, session: Sequence[Round] = ()) -> list[str]:
+    """One short line per reason a row of the strip has no verdict, and per unlike setting of the sides."""
+    lines: list[str] = []
+    pairs = [(r.a.stats, r.b.stats) for r in session if r.a is not None and r.b is not None]
+    if round_ is not None and round_.complete and round_.a is not None and round_.b is not None:
+        pairs.insert(0, (round_.a.stats, round_.b.stats))
+    why = bias(pairs)
+    if any(why.loaded):
+        lines.append(f"TTFT includes {whose(why.loaded)} model load: not judged; {TTFT_NET} is, where known.")
+    if why.unlike_prompts is not None:
+        a, b = why.unlike_prompts
+        lines.append(
+            f"Prompts of unlike size (A {a:,} tok, B {b:,}; Ollama reuses a cached prefix): "
+            "TTFT and prompt eval not judged."
+        )
+    if round_ is not None and round_.options_a != round_.options_b:
+        a_opts, b_opts = round_.options_a, round_.options_b
+        keys = sorted(k for k in {*a_opts, *b_opts} if a_opts.get(k) != b_opts.get(k))
+        shown = ", ".join(f"{k} {a_opts.get(k, 'default')} vs {b_opts.get(k, 'default')}" for k in keys)
+        lines.append(f"Options differ ({shown}): the figures weigh the settings as well as the models.")
+    return lines
 
 
 def choose_mode(

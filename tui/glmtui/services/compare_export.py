@@ -17,11 +17,12 @@ from glmtui.services.compare import (
     CompareRun,
     Metric,
     Round,
-    Side,
     comparable,
+    notes,
     round_metrics,
     session_metrics,
 )
+from glmtui.services.compare_figures import Side
 from glmtui.services.conversation_export import reply_lines
 
 
@@ -93,4 +94,5 @@ def compare_markdown(run: CompareRun, *, host: str, now: float | None = None) ->
             lines += [f"### {_label(run, round_, side)}", "", *_turn_lines(round_.turn(side))]
         own = (f"A · {round_.model_a}", f"B · {round_.model_b}") if run.revealed else ("A", "B")
         lines += ["**Figures**", "", *metrics_table(round_metrics(round_), own), ""]
+        lines += [f"_{line}_" for line in notes(round_)] + ([""] if notes(round_) else [])
     return "\n".join(lines).rstrip() + "\n"

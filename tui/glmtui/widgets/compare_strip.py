@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from glmtui.services.compare import Metric
+from glmtui.services.compare_figures import TTFT_NET
 
 COMPACT_ROWS = ("TTFT", "eval rate", "output tokens")
 
@@ -32,6 +33,7 @@ class ComparisonStrip(Widget):
         self._names: tuple[str, str] = ("A", "B")
         self._rounds = 0
         self._notes: list[Text] = []
+        self._details: list[Text] = []  # why rows have no verdict: left out on a short terminal
         self.compact = False
 
     def show(
@@ -42,9 +44,10 @@ class ComparisonStrip(Widget):
         names: tuple[str, str],
         rounds: int,
         notes: Sequence[Text] = (),
+        details: Sequence[Text] = (),
     ) -> None:
         self._round, self._session = list(round_rows), list(session_rows)
-        self._names, self._rounds, self._notes = names, rounds, list(notes)
+        self._names, self._rounds, self._notes, self._details = names, rounds, list(notes), list(details)
         self.refresh(layout=True)
 
     def set_compact(self, compact: bool) -> None:
@@ -60,7 +63,8 @@ class ComparisonStrip(Widget):
                 style="dim",
             )
             return Group(hint, *self._notes)
-        return Group(self._table(), *self._notes)
+        # A short terminal keeps the panes: the verdict cells already say why in a few words.
+        return Group(self._table(), *([] if self.compact else self._details), *self._notes)
 
     def _table(self) -> Table:
         session = {m.label: m for m in self._session} if self._rounds > 1 else {}
@@ -80,7 +84,7 @@ class ComparisonStrip(Widget):
             table.add_column("", justify="right", no_wrap=True)
             table.add_column("", no_wrap=True)
         for row in self._round:
-            if self.compact and row.label not in COMPACT_ROWS:
+            if self.compact and row.label not in self._compact_rows:
                 continue
             cells = [
                 Text(row.label),
@@ -100,7 +104,7 @@ class ComparisonStrip(Widget):
                     else [Text(""), Text(""), Text("")]
                 )
             table.add_row(*cells)
-        hidden = [row.label for row in self._round if self.compact and row.label not in COMPACT_ROWS]
+        hidden = [row.label for row in self._round if self.compact and row.label not in self._compact_rows]
         if hidden:
             # One short line (a short terminal has none to spare): a taller one, or the export, shows all.
             table.add_row(Text(f"+{len(hidden)} more", style="dim"), Text(""), Text(""), Text(""))
@@ -114,6 +118,13 @@ class ComparisonStrip(Widget):
                     Text(rate.verdict, style="dim"),
                 )
         return table
+
+    @property
+    def _compact_rows(self) -> tuple[str, ...]:
+        """The key rows; TTFT − load (there when a side loaded its model) stands in for the TTFT it judges."""
+        if any(row.label == TTFT_NET for row in self._round):
+            return tuple(TTFT_NET if label == "TTFT" else label for label in COMPACT_ROWS)
+        return COMPACT_ROWS
 
 
 def _value(text: str, better: bool) -> Text:

@@ -25,6 +25,9 @@ from glmtui.services.compare import (
     session_metrics,
     vote_summary,
 )
+from glmtui.services.compare import (
+    notes as bias_notes,
+)
 from glmtui.services.compare_export import compare_markdown
 from glmtui.services.conversation_export import write_export
 from glmtui.widgets.compare_pane import ComparePane
@@ -53,7 +56,9 @@ async def send_to_panes(
     for pane in ready:
         queued = mode == "sequential" and pane.side == "b" and a in ready
         pane.live = None  # the title must not show the last round's figures meanwhile
-        turn = await pane.chat.send(round_.prompt, pane.request(), queued=QUEUED if queued else None)
+        request = pane.request()
+        setattr(round_, f"options_{pane.side}", dict(request.options))  # unlike options get a note
+        turn = await pane.chat.send(round_.prompt, request, queued=QUEUED if queued else None)
         setattr(round_, pane.side, turn)
         if round_.stopped:  # Esc came while the prompt was being shown: send nothing more
             pane.chat.stop()
@@ -96,20 +101,25 @@ def names(run: CompareRun, model_a: str, model_b: str) -> tuple[str, str]:
 def show_strip(
     strip: ComparisonStrip, run: CompareRun, headers: tuple[str, str], votes: Sequence[VoteRecord]
 ) -> None:
-    """The last ended round's figures, the session's, and the notes (blind run, votes so far)."""
+    """The last ended round's figures, the session's, and the notes (why a row has no verdict, blind run,
+    votes so far)."""
     rounds = [r for r in run.rounds if r.ended]
+    last = rounds[-1] if rounds else None
+    counted = comparable(rounds)
+    # The session's conditions count only when its columns are shown (more than one round).
+    details = [Text(line, style="dim") for line in bias_notes(last, counted if len(counted) > 1 else ())]
     notes: list[Text] = []
     if run.blind and not run.revealed and rounds:
         notes.append(Text("Blind run: F6 votes for the better side and reveals the models.", style="italic"))
     if run.vote is not None:
         notes += [Text(f"Votes: {line}", style="dim") for line in vote_summary(votes)]
-    last = rounds[-1] if rounds else None
     strip.show(
         round_metrics(last) if last else [],
         session_metrics(rounds),
         names=headers,
-        rounds=len(comparable(rounds)),
+        rounds=len(counted),
         notes=notes,
+        details=details,
     )
 
 
