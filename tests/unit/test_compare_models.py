@@ -143,5 +143,6 @@ def test_the_blind_shuffle_swaps_everything_about_the_models() -> None:
         "weights",
         "installed",
         "pull",
+        "think_chosen",
     }
     assert not {"details", "weights", "pull", "settings"} & set(vars(a))

@@ -37,6 +37,7 @@ from glmtui.core.state import (
     MonitorSample,
     OllamaSnapshot,
     PullProgress,
+    ThinkSetting,
     Turn,
 )
 from glmtui.core.think import effective_think, next_think, think_label
@@ -67,6 +68,7 @@ MONITOR_MIN_WIDTH = 80  # below this the sidebar is hidden (and nothing is sampl
 DEFAULT_STORE = Path("<default>")  # the store at platformdirs' data dir (None: no history at all)
 SHOWN_PROBLEMS = 2  # more problems at start than this: one toast that counts them, and a list
 THEME_KEY = "theme"  # the store's setting for the theme picked in the palette
+MODEL_KEY = "model@"  # + host: the last model used there (Ollama lists the newest first: no drift)
 
 
 class GlmTuiApp(AppSurface):
@@ -110,6 +112,13 @@ class GlmTuiApp(AppSurface):
             config.host, stall_timeout=config.stall_timeout, first_token_timeout=config.first_token_timeout
         )
         self.think_pref = config.think
+        self.think_chosen = False  # the user picked with Ctrl+T (sent even when capabilities are unknown)
+        self.model_ready = False  # the model is known and its facts were asked for: prompts go out
+        self._show_failed = False  # /api/show failed: the capabilities are unknown, asked again each poll
+        # Read before the first frame, as setting_now asks; kept up to date by _remember_model.
+        self._remembered_model = self.journal.setting_now(MODEL_KEY + config.host)
+        if config.model:  # named on the command line or in the config: known at once, before the listing
+            self.set_reactive(GlmTuiApp.model, config.model)
         self.ollama_is_local = is_local(config.host)
         self.monitor_signal = Signal[MonitorSample](self, "monitor")
         self.ollama_signal = Signal[OllamaSnapshot](self, "ollama")
@@ -345,6 +354,8 @@ class GlmTuiApp(AppSurface):
                 if was_reported:
                     await self._notice(Text(f"✓ Reconnected to Ollama at {self.config.host}", style="green"))
                 await self._resolve_model()
+            elif self._show_failed and self.model:
+                await self._load_model_info()  # unknown is not "cannot think": ask again
             await asyncio.sleep(self.online_poll_s)
 
     async def _went_offline(self, error: GlmTuiError) -> None:
@@ -356,16 +367,22 @@ class GlmTuiApp(AppSurface):
 
     async def _resolve_model(self) -> None:
         """Pick the model (flag, config, else first installed) and learn whether it can think."""
+        self.listing_models = True
         try:
             installed = await self.service.list_models()
         except GlmTuiError as exc:
             await self._show_error(exc)
             return
+        finally:
+            self.listing_models = False
         names = [m.name for m in installed]
         self._installed = installed
         if not self.model:
+            remembered = self._remembered_model
             if self.config.model:
                 self.model = self.config.model
+            elif remembered and any(same_model(remembered, name) for name in names):
+                self.model = remembered
             elif names:
                 self.model = names[0]
             else:
@@ -400,10 +417,31 @@ class GlmTuiApp(AppSurface):
         self.model_digest = next((m.digest for m in self._installed if same_model(self.model, m.name)), "")
         try:
             self.model_info = await self.service.show(self.model)
-        except GlmTuiError:
-            self.model_info = None  # unknown model or server trouble: send no `think` at all
+        except GlmTuiError as exc:
+            # Unknown, not "cannot think": say so once, ask again at each poll, let Ctrl+T choose.
+            self.model_info = None
+            if not self._show_failed and exc.kind != "not-found":
+                self.notify(
+                    f"Could not read {self.model}'s capabilities: {exc.message}. Retrying; "
+                    "Ctrl+T sets think on or off meanwhile.",
+                    severity="warning",
+                )
+            self._show_failed = exc.kind != "not-found"
+        else:
+            self._show_failed = False
         self._update_think_label()
+        self._remember_model()
+        self.model_ready = True
         trace("ready", model=self.model)
+        for screen in self.screen_stack:  # empty while the app shuts down
+            if isinstance(screen, ChatScreen):
+                await screen.model_ready()
+
+    def _remember_model(self) -> None:
+        key, name = MODEL_KEY + self.config.host, self.model
+        if name and self._remembered_model != name:
+            self._remembered_model = name
+            self.run_worker(self.journal.remember(key, name), group="remember-model", exit_on_error=False)
 
     async def switch_model(self, name: str) -> None:
         if name == self.model:
@@ -414,22 +452,26 @@ class GlmTuiApp(AppSurface):
         self.notify(f"Switched to {name}: the conversation continues with it.", timeout=3)
 
     def cycle_think(self) -> None:
-        current = effective_think(self.model, self.model_info, self.think_pref)
-        if current is None:
+        current = self._think()
+        if current is None and self.model_info is not None:
             self.notify(f"{self.model or 'This model'} does not think: nothing to switch.", timeout=3)
             return
         self.think_pref = next_think(self.model, current)
+        self.think_chosen = True
         self._update_think_label()
 
+    def _think(self) -> ThinkSetting | None:
+        return effective_think(self.model, self.model_info, self.think_pref, chosen=self.think_chosen)
+
     def _update_think_label(self) -> None:
-        self.think_label = think_label(effective_think(self.model, self.model_info, self.think_pref))
+        self.think_label = think_label(self._think(), known=self.model_info is not None)
 
     def generation_request(self) -> GenerationRequest | None:
-        if not self.model:
+        if not self.model or not self.model_ready:
             return None
         return GenerationRequest(
             model=self.model,
-            think=effective_think(self.model, self.model_info, self.think_pref),
+            think=self._think(),
             options=dict(self.config.options),
             keep_alive=self.config.keep_alive,
         )

@@ -59,6 +59,11 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
         lambda: app.run_worker(app.new_chat(), exit_on_error=False),
     )
     yield (
+        "Retry failed prompt",
+        "Send the last failed prompt again (Ctrl+R in the chat)",
+        lambda: app.run_worker(chat_screen(app).action_retry(), exit_on_error=False),
+    )
+    yield (
         "Copy last reply",
         "The last reply or one of its code blocks, to the clipboard (OSC 52)",
         app.copy_last_reply,

@@ -72,6 +72,8 @@ class AppSurface(App[None]):
 
     model: reactive[str] = reactive("")
     """The chat's model ("" until one is known)."""
+    listing_models: reactive[bool] = reactive(False)
+    """Waiting on `/api/tags` (the header says so while no model is known)."""
     connection: reactive[str] = reactive("connecting")
     """`connecting`, `online` or `offline`: the watchdog's view of the server."""
     server_version: reactive[str] = reactive("")

@@ -80,8 +80,20 @@ class Turn:
     created_at: float = field(default_factory=time.time)
     id: int | None = None  # its row in the store, once saved
 
+    @property
+    def unanswered(self) -> bool:
+        """Stopped before anything came back (e.g. while queued): the model never saw it, or said nothing."""
+        received = self.stats.thinking_tokens or self.stats.content_tokens
+        return self.status is TurnStatus.STOPPED and not received
+
     def as_messages(self) -> list[dict[str, str]]:
-        """The chat messages this turn contributes to the next request's history."""
+        """The chat messages this turn contributes to the next request's history.
+
+        A failed turn with no reply contributes nothing: the model never answered it, and a retry sends
+        the prompt again (kept, it would reach the model twice: five user messages in a row were seen).
+        It stays on screen and in the history; only the context leaves it out."""
+        if not self.reply and (self.status is TurnStatus.FAILED or self.unanswered):
+            return []
         messages = [{"role": "user", "content": self.prompt}]
         if self.reply:
             # A stopped or failed partial reply is still what the user saw, so the model sees it too.

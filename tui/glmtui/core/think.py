@@ -2,6 +2,8 @@
 
 Shared by the chat (one model) and the compare screen (one per pane), so the rule lives once:
 models without the `thinking` capability are never sent `think` at all; gpt-oss takes levels.
+Capabilities that could not be read (`/api/show` failed, or not read yet) are unknown, not "cannot
+think": nothing is sent (the server's default) until the user picks a setting, then that pick is sent.
 """
 
 from __future__ import annotations
@@ -16,21 +18,33 @@ def supports_levels(model: str) -> bool:
     return model.lower().split("/")[-1].startswith("gpt-oss")
 
 
-def effective_think(model: str, info: ModelDetails | None, pref: ThinkSetting) -> ThinkSetting | None:
-    """What this model gets: None (never sent) unless its capabilities include thinking."""
-    if info is None or not info.can_think:
+def effective_think(
+    model: str, info: ModelDetails | None, pref: ThinkSetting, *, chosen: bool = False
+) -> ThinkSetting | None:
+    """What this model gets: None (never sent) unless its capabilities include thinking.
+
+    `info` None means the capabilities are unknown: None (the server decides) until the user has
+    `chosen` a setting (Ctrl+T), then `pref`: unknown is not "cannot think"."""
+    if info is None and not chosen:
+        return None
+    if info is not None and not info.can_think:
         return None
     if supports_levels(model):
         return pref if pref in LEVELS else ("medium" if pref == "on" else "low")
     return "off" if pref == "off" else "on"
 
 
-def next_think(model: str, current: ThinkSetting) -> ThinkSetting:
-    """The setting after `current` when the user cycles it (levels for gpt-oss, else on/off)."""
+def next_think(model: str, current: ThinkSetting | None) -> ThinkSetting:
+    """The setting after `current` when the user cycles it (levels for gpt-oss, else on/off).
+
+    From None (capabilities unknown, nothing sent: a thinking model thinks) the first step is off."""
     if supports_levels(model):
         return LEVELS[(LEVELS.index(current) + 1) % len(LEVELS)] if current in LEVELS else "low"
-    return "off" if current == "on" else "on"
+    return "on" if current == "off" else "off"
 
 
-def think_label(think: ThinkSetting | None) -> str:
+def think_label(think: ThinkSetting | None, *, known: bool = True, key: str = "ctrl+t") -> str:
+    """The status bar's words; `known` False: the capabilities could not be read (yet)."""
+    if not known:
+        return f"{think or 'unknown'} (capabilities not read) — {key}"
     return "n/a (model does not think)" if think is None else think

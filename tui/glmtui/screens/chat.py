@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.state import Conversation, Turn
+from glmtui.core.state import Conversation, GenerationRequest, Turn, TurnStatus
 from glmtui.keys import key_hint
 from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
@@ -39,6 +39,7 @@ class ChatScreen(Screen[None]):
         Binding("f5", "compare", "Compare", id="open-compare"),
         Binding("ctrl+o", "history", "History", id="open-history"),
         Binding("ctrl+g", "copy", "Copy", id="copy-reply"),
+        Binding("ctrl+r", "retry", "Retry failed prompt", id="retry-prompt", show=False),  # F1, palette
         Binding("ctrl+q", "app.quit", "Quit", id="quit"),
     ]
     # The sidebar compacts below 100 columns and hides below 80 (see chat.tcss).
@@ -80,6 +81,7 @@ class ChatScreen(Screen[None]):
         header.demo = app.config.demo
         # The app owns connection and model state; this screen mirrors it into its widgets.
         self.watch(app, "model", lambda value: setattr(header, "model", value))
+        self.watch(app, "listing_models", lambda value: setattr(header, "listing", value))
         self.watch(app, "connection", lambda value: setattr(header, "connection", value))
         self.watch(app, "server_version", lambda value: setattr(header, "server_version", value))
         self.watch(app, "think_label", lambda value: setattr(self.status_bar, "think", value))
@@ -106,20 +108,46 @@ class ChatScreen(Screen[None]):
 
     async def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
         event.stop()
+        if await self.submit(event.text):
+            event.input.clear()
+
+    async def submit(self, text: str) -> bool:
+        """Send a prompt, or queue it (shown as waiting) until the model is known and its facts read:
+        an Enter pressed while Ollama is still listing models is not lost. False when refused."""
         app = self.app
-        if self.pane.is_streaming:
+        if self.pane.is_busy:
             self.notify("A reply is still streaming: press Esc to stop it first.", severity="warning")
-            return
+            return False
         request = app.generation_request()
         if request is None:
-            self.notify("No model to send to yet: waiting for Ollama (see the chat).", severity="warning")
-            return
-        event.input.clear()
-        turn = await self.pane.send(event.text, request)
-        # Saved before the reply arrives (this handler runs before the pane's Finished is handled).
-        await app.journal.turn_started(
-            self.pane.conversation, turn, digest=app.model_digest, options=dict(request.options)
+            waiting = GenerationRequest(model=app.model, think=None)
+            await self.pane.send(text, waiting, queued="queued: waiting for Ollama and the model…")
+            await self.model_ready()  # it may have become ready while the prompt was being shown
+            return True
+        await self._started(await self.pane.send(text, request), request)
+        return True
+
+    async def _started(self, turn: Turn, request: GenerationRequest) -> None:
+        # Saved before the reply arrives (this runs before the pane's Finished is handled).
+        await self.app.journal.turn_started(
+            self.pane.conversation, turn, digest=self.app.model_digest, options=dict(request.options)
         )
+
+    async def model_ready(self) -> None:
+        """The app knows its model now: send the prompt queued meanwhile, if any."""
+        request = self.app.generation_request()
+        turn = self.pane.current_turn
+        if request is not None and turn is not None and self.pane.start_queued(request):
+            await self._started(turn, request)
+
+    async def action_retry(self) -> None:
+        """Send the last failed prompt again (the failed turn stays on screen, out of the context)."""
+        turns = self.pane.conversation.turns
+        last = turns[-1] if turns else None
+        if last is None or last.status is not TurnStatus.FAILED:
+            self.notify("The last prompt did not fail: nothing to retry.", timeout=3)
+            return
+        await self.submit(last.prompt)
 
     def on_chat_pane_started(self, event: ChatPane.Started) -> None:
         self.status_bar.follow(event.live)

@@ -50,6 +50,7 @@ class PaneModel:
     weights: int | None = None  # bytes on disk (installed) or the catalogue's download size
     installed: bool | None = None  # None: not checked yet
     pull: PullProgress | None = None  # this model's pull, while it is not installed
+    think_chosen: bool = False  # picked with Ctrl+T: sent even while the capabilities are unknown
 
 
 @dataclass

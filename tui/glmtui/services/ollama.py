@@ -8,6 +8,7 @@ failure becomes a `GlmTuiError` with a message and a hint. `import ollama` (pyda
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,15 @@ WAITED_S = 0.002  # a read that took longer than this waited on the network
 NEVER_AFTER_S = 100 * 365 * 86400  # an expiry this far out means "never"
 
 CONNECT_HINT = "start it with `ollama serve`, point glmtui elsewhere with --host, or try --demo"
+NOT_OLLAMA_HINT = "check --host (Ollama listens on port 11434, at the root path), or try --demo"
+# Ollama's own "not found": `model 'NAME' not found` (a 404 with any other text is another server).
+MODEL_NOT_FOUND = re.compile(r"model ['\"]?([^'\"]+?)['\"]? not found")
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """A server's text on one short line (another server may answer with a whole HTML page)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def think_param(setting: ThinkSetting | None) -> bool | str | None:
@@ -103,12 +113,19 @@ class OllamaService:
             return exc
         if isinstance(exc, ollama.ResponseError):
             text = sanitize(str(exc.error))
-            if exc.status_code == 404 and "not found" in text:
-                name = model or "that model"
+            missing = MODEL_NOT_FOUND.search(text) if exc.status_code == 404 else None
+            if missing is not None:
+                name = model or missing.group(1)
                 return GlmTuiError(
                     f"Model '{name}' is not installed on {self.host}",
                     f"pull it with `ollama pull {name}` (or pick another model)",
                     kind="not-found",
+                )
+            if exc.status_code == 404:  # Ollama names the model; a 404 without one is another server
+                return GlmTuiError(
+                    f"{self.host} answered 404 (not found): {clip(text)}",
+                    NOT_OLLAMA_HINT,
+                    kind="not-ollama",
                 )
             if "does not support thinking" in text:
                 return GlmTuiError(text, "turn thinking off with ctrl+t", kind="bad-request")
@@ -138,14 +155,52 @@ class OllamaService:
     # -- simple calls -----------------------------------------------------------------------------
 
     async def version(self) -> str:
-        """The server's version; raises GlmTuiError when it cannot be reached."""
+        """The server's version; raises GlmTuiError when it cannot be reached or is not Ollama.
+
+        What answered is named: nothing, something that does not speak HTTP, an OpenAI-compatible
+        server (it answers `/v1/models`), or some other HTTP server (a wrong port or path)."""
+        import httpx
+        import ollama
+
+        # The client has no version() call; /api/version is part of the documented API.
+        client: Any = self.client  # _request_raw is the client's own (untyped) request method
         try:
-            # The client has no version() call; /api/version is part of the documented API.
-            client: Any = self.client  # _request_raw is the client's own (untyped) request method
             response = await client._request_raw("GET", "/api/version")
-            return str(response.json().get("version", "?"))
+            body = response.json()
+        except (ollama.ResponseError, ValueError) as exc:
+            raise await self._not_ollama(getattr(exc, "status_code", None)) from exc
+        except httpx.RemoteProtocolError as exc:
+            raise GlmTuiError(
+                f"Something at {self.host} accepted the connection but does not speak HTTP",
+                NOT_OLLAMA_HINT,
+                kind="not-http",
+            ) from exc
         except Exception as exc:
             raise self.map_error(exc) from exc
+        version = body.get("version") if isinstance(body, dict) else None
+        if not isinstance(version, str):
+            raise await self._not_ollama(response.status_code)
+        return sanitize(version)
+
+    async def _not_ollama(self, status: int | None) -> GlmTuiError:
+        """An HTTP server without Ollama's `/api/version`: an OpenAI-compatible one, or something else."""
+        client: Any = self.client
+        try:
+            models = (await client._request_raw("GET", "/v1/models")).json()
+        except Exception:
+            models = None
+        if isinstance(models, dict) and isinstance(models.get("data"), list):
+            return GlmTuiError(
+                f"{self.host} is an OpenAI-compatible server, not Ollama",
+                "glmtui speaks Ollama's own API (/api/…): point --host at an Ollama server, or try --demo",
+                kind="not-ollama",
+            )
+        answer = f"HTTP {status}" if status and status > 0 else "a reply that is not Ollama's"
+        return GlmTuiError(
+            f"{self.host} speaks HTTP but is not Ollama (/api/version gave {answer})",
+            NOT_OLLAMA_HINT,
+            kind="not-ollama",
+        )
 
     async def list_models(self) -> list[ModelInfo]:
         """Installed models (`/api/tags`) with modified dates and digests, in the server's order."""

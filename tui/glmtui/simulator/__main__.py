@@ -10,6 +10,7 @@ import argparse
 import signal
 import sys
 import threading
+from datetime import datetime, timedelta
 from types import FrameType
 
 from .catalogue import registry_lookup
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="also have this registry model installed at start (repeatable), e.g. glm-4.7-flash:q8_0",
+        help="also have this registry model installed at start (repeatable; the first named is the newest)",
     )
     parser.add_argument(
         "--fault",
@@ -68,11 +69,14 @@ def main(argv: list[str] | None = None) -> int:
         vram_bytes=int(args.vram_gib * 1024**3),
     )
     sim.model_speeds = not args.uniform_rate
-    for name in args.install:
+    # The first named is the newest: it heads /api/tags (newest first, as Ollama sorts), so the order
+    # on the command line is the order the app lists them in, and its default model is the first.
+    now = datetime.now().astimezone()
+    for i, name in enumerate(args.install):
         found = registry_lookup(name)
         if found is None:
             build_parser().error(f"--install: {name!r} is not in the simulated registry")
-        sim.store.install(found[0], found[1])
+        sim.store.install(found[0], found[1], now - timedelta(seconds=i))
     for fault in faults:
         sim.inject(fault)
     done = threading.Event()

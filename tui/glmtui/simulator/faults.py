@@ -2,7 +2,9 @@
 
 A fault is queued (from Python, ``POST /_sim/fault`` or ``--fault`` on the CLI) and consumed by the next
 request that would stream tokens or pull progress (``/api/chat``, ``/api/generate``, ``/api/pull``), in
-FIFO order. Keeping the queue separate from the HTTP code lets tests reason about faults without sockets.
+FIFO order; a fault with a ``path`` (``/api/show``, ``/api/tags``) is taken by a request to that endpoint
+instead (``http500`` answers as Ollama does, ``stall`` holds the answer back until ``Simulator.release``).
+Keeping the queue separate from the HTTP code lets tests reason about faults without sockets.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .wire import ClientGone, NdjsonStream, Responder
 FaultKind = Literal["drop", "stall", "http500", "error"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 DEFAULT_FAULT_MESSAGE = "simulated server error"
+FAULT_PATHS = ("/api/show", "/api/tags")  # the non-streaming endpoints that take faults
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Fault:
     seconds: float = 30.0
     message: str = DEFAULT_FAULT_MESSAGE
     model: str | None = None  # only a request for this model takes it (two panes streaming at once)
+    path: str | None = None  # only a request to this endpoint takes it (None: the streaming ones)
 
     def __post_init__(self) -> None:
         # Validate eagerly: a typo in a test or on the CLI should fail where it is written, not as a
@@ -48,13 +52,17 @@ class Fault:
             raise ValueError("after_tokens must be >= 0")
         if self.seconds < 0:
             raise ValueError("seconds must be >= 0")
+        if self.path is not None and self.path not in FAULT_PATHS:
+            raise ValueError(f"faults on {self.path!r} are not simulated (expected one of {FAULT_PATHS})")
+        if self.path is not None and self.kind not in ("http500", "stall"):
+            raise ValueError(f"{self.path} takes http500 or stall faults")
 
     @classmethod
     def from_json(cls, data: Any) -> Fault:
         """Build a fault from the JSON body of ``POST /_sim/fault``; raises ValueError when malformed."""
         if not isinstance(data, dict):
             raise TypeError("fault must be a JSON object")
-        unknown = set(data) - {"kind", "after_tokens", "seconds", "message", "model"}
+        unknown = set(data) - {"kind", "after_tokens", "seconds", "message", "model", "path"}
         if unknown:
             raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
         try:
@@ -64,6 +72,7 @@ class Fault:
                 seconds=float(data.get("seconds", 30.0)),
                 message=str(data.get("message", DEFAULT_FAULT_MESSAGE)),
                 model=str(data["model"]) if data.get("model") is not None else None,
+                path=str(data["path"]) if data.get("path") is not None else None,
             )
         except KeyError:
             raise ValueError("fault needs a 'kind'") from None
@@ -105,11 +114,14 @@ class FaultQueue:
         with self._lock:
             self._pending.append(fault)
 
-    def pop(self, model: str | None = None) -> Fault | None:
-        """The oldest fault for any model, or for `model` (names compared as Ollama does)."""
+    def pop(self, model: str | None = None, path: str | None = None) -> Fault | None:
+        """The oldest fault for any model, or for `model` (names compared as Ollama does), on `path`
+        (None: the streaming endpoints)."""
         key = name_key(model) if model else None
         with self._lock:
             for fault in self._pending:
+                if fault.path != path:
+                    continue
                 if fault.model is None or (key is not None and name_key(fault.model) == key):
                     self._pending.remove(fault)
                     return fault

@@ -15,6 +15,7 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -63,6 +64,7 @@ class Simulator:
         self.model_speeds = True  # each model streams at rate × its spec's speed; False: all at `rate`
         self.store = ModelStore(vram_bytes)
         self.faults = FaultQueue()
+        self.released = threading.Event()  # set by release(): endpoint stalls end at once
         self.requests: list[tuple[str, str, Any]] = []
         # CLOCK_MONOTONIC when the last streamed reply's final chunk was written (shared by all
         # processes on Linux): benchmarks compare it with when the app shows that reply's figures.
@@ -119,8 +121,14 @@ class Simulator:
         return f"http://{host}:{self._port}"
 
     def inject(self, fault: Fault) -> None:
-        """Queue a fault for the next chat/generate/pull request (FIFO)."""
+        """Queue a fault for the next chat/generate/pull request (FIFO), or the next request to its path."""
+        if fault.kind == "stall" and fault.path is not None:
+            self.released.clear()
         self.faults.push(fault)
+
+    def release(self) -> None:
+        """End the stalls on /api/show and /api/tags now (tests wait on conditions, not on seconds)."""
+        self.released.set()
 
     def record(self, method: str, path: str, body: Any) -> None:
         with self._requests_lock:
@@ -263,7 +271,25 @@ def _version(sim: Simulator, resp: Responder, raw: bytes) -> None:
     resp.json(200, {"version": OLLAMA_VERSION})
 
 
+def _endpoint_fault(sim: Simulator, resp: Responder, path: str, model: str | None = None) -> bool:
+    """Apply a fault queued for this endpoint: True when it answered (an http500, as Ollama's
+    `{"error": ...}`); a stall holds the answer back for its seconds or until `Simulator.release`."""
+    fault = sim.faults.pop(model, path=path)
+    if fault is None:
+        return False
+    if fault.kind == "http500":
+        resp.error(500, fault.message)
+        return True
+    deadline = time.monotonic() + fault.seconds
+    while not sim.released.wait(0.02) and time.monotonic() < deadline:
+        if sim.stopping.is_set() or resp.client_gone():
+            raise ClientGone("stalled request abandoned")
+    return False
+
+
 def _tags(sim: Simulator, resp: Responder, raw: bytes) -> None:
+    if _endpoint_fault(sim, resp, "/api/tags"):
+        return
     resp.json(
         200,
         {
@@ -311,6 +337,8 @@ def _show(sim: Simulator, resp: Responder, raw: bytes) -> None:
     model = sim.store.find(name)
     if model is None:
         raise BadRequest(f"model '{display}' not found", 404)
+    if _endpoint_fault(sim, resp, "/api/show", name):
+        return
     spec = model.spec
     parameters = "\n".join(f"{k:<30} {v}" for k, v in spec.parameters)
     modelfile = (

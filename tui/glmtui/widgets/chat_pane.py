@@ -105,6 +105,11 @@ class ChatPane(Vertical):
         return self._queued is not None or self.is_streaming
 
     @property
+    def current_turn(self) -> Turn | None:
+        """The turn streaming or queued now (or the last one sent)."""
+        return self._current[0] if self._current is not None else None
+
+    @property
     def current_view(self) -> ReplyView | None:
         return self._current[1] if self._current is not None else None
 
@@ -151,11 +156,15 @@ class ChatPane(Vertical):
     def new_conversation(self, system: str | None) -> None:
         self.conversation = Conversation(system=system)
 
-    def start_queued(self) -> bool:
-        """Send the queued prompt now. False if there was none (it was stopped meanwhile)."""
+    def start_queued(self, request: GenerationRequest | None = None) -> bool:
+        """Send the queued prompt now. False if there was none (it was stopped meanwhile).
+
+        `request` replaces the one it was queued with (the chat queues before its model is known)."""
         if self._queued is None:
             return False
-        turn, messages, view, request = self._queued
+        turn, messages, view, queued_with = self._queued
+        request = request or queued_with
+        turn.model, turn.think = request.model, request.think
         self._queued = None
         view.set_waiting("waiting for the model…")
         self._worker = self.generate(turn, messages, view, request)

@@ -84,7 +84,13 @@ class ComparePane(Vertical):
 
     @property
     def think(self) -> ThinkSetting | None:
-        return effective_think(self.model, self.state.details, self.state.think_pref)
+        state = self.state
+        return effective_think(self.model, state.details, state.think_pref, chosen=state.think_chosen)
+
+    @property
+    def think_unknown(self) -> bool:
+        """Installed, but `/api/show` could not be read: whether it thinks is unknown (not "no")."""
+        return bool(self.state.installed) and self.state.details is None
 
     def request(self) -> GenerationRequest:
         return GenerationRequest(
@@ -128,7 +134,9 @@ class ComparePane(Vertical):
             return text
         text.append(f"  {self.model}")
         think = self.think
-        if think is not None:
+        if self.think_unknown:
+            text.append(f"  think {think or 'unknown'} (capabilities not read)")
+        elif think is not None:
             text.append(f"  think {think}")
         for key, label in OPTION_LABELS.items():
             if key in self.state.options:

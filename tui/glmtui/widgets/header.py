@@ -17,6 +17,8 @@ class AppHeader(Widget):
     """
 
     model: reactive[str] = reactive("")
+    listing: reactive[bool] = reactive(False)
+    """Ollama is listing its models (no model is known yet)."""
     host: reactive[str] = reactive("")
     connection: reactive[str] = reactive("connecting")
     server_version: reactive[str] = reactive("")
@@ -28,7 +30,12 @@ class AppHeader(Widget):
         if self.demo:
             text.append(" DEMO ", style="bold reverse")
         text.append("  model ")
-        text.append(self.model or "—", style="bold")
+        if self.model:
+            text.append(self.model, style="bold")
+        elif self.listing:
+            text.append("listing models…", style="italic")
+        else:
+            text.append("—", style="bold")
         text.append("  ·  ")
         # The demo's simulator listens on a random port: naming it says more (and keeps screenshots stable).
         text.append("built-in simulator" if self.demo else self.host)

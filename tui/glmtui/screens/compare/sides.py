@@ -136,10 +136,11 @@ class Sides:
     def cycle_think(self, pane: ComparePane) -> None:
         """The next think setting for one side's model (levels for gpt-oss, else on/off)."""
         current = pane.think
-        if current is None:
+        if current is None and not pane.think_unknown:
             self._owner.notify(f"Pane {pane.letter}'s model does not think: nothing to switch.", timeout=3)
             return
         pane.state.think_pref = next_think(pane.model, current)
+        pane.state.think_chosen = True
         pane.refresh_title()
 
     async def set_options(self, pane: ComparePane, options: dict[str, Any]) -> None:

@@ -1,0 +1,37 @@
+"""Unknown capabilities are not "cannot think"; a 404 names a missing model only when Ollama does."""
+
+from __future__ import annotations
+
+import ollama
+
+from glmtui.core.state import ModelDetails
+from glmtui.core.think import effective_think, next_think, think_label
+from glmtui.services.ollama import OllamaService
+
+THINKS = ModelDetails("glm-4.7-flash", capabilities=("completion", "thinking"))
+PLAIN = ModelDetails("qwen3-coder", capabilities=("completion",))
+
+
+def test_unknown_capabilities_send_nothing_until_the_user_chooses() -> None:
+    assert effective_think("glm-4.7-flash", None, "on") is None
+    assert effective_think("glm-4.7-flash", None, "off", chosen=True) == "off"
+    assert effective_think("gpt-oss:20b", None, "on", chosen=True) == "medium"
+    assert next_think("glm-4.7-flash", None) == "off"  # nothing sent: a thinking model thinks
+    assert think_label(None, known=False).startswith("unknown (capabilities not read)")
+    assert think_label("on", known=False).startswith("on (capabilities not read)")
+
+
+def test_known_capabilities_are_as_before() -> None:
+    assert effective_think("qwen3-coder", PLAIN, "on", chosen=True) is None
+    assert effective_think("glm-4.7-flash", THINKS, "off") == "off"
+    assert think_label(None) == "n/a (model does not think)"
+    assert next_think("glm-4.7-flash", "on") == "off" and next_think("glm-4.7-flash", "off") == "on"
+
+
+def test_a_404_names_a_missing_model_only_when_ollama_does() -> None:
+    service = OllamaService("http://127.0.0.1:9")
+    page = service.map_error(ollama.ResponseError("<html><body>File not found</body></html>", 404))
+    assert page.kind == "not-ollama" and "that model" not in f"{page.message} {page.hint}"
+    assert "journalctl" not in page.hint
+    missing = service.map_error(ollama.ResponseError('{"error": "model \'llama9:404b\' not found"}', 404))
+    assert missing.kind == "not-found" and "llama9:404b" in missing.message
