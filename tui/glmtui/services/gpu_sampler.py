@@ -145,7 +145,7 @@ class GpuSampler:
 
     @staticmethod
     def _age(device: _Device, now: float) -> int | None:
-        # Whole seconds: the panel shows it, and a sample that differs only in a fraction repaints for nothing.
+        # Whole seconds: the panel shows them, and a sample differing by a fraction would repaint for nothing.
         return None if device.read_at is None else int(now - device.read_at)
 
     def _read_fast(self, device: _Device, changes: dict[str, Any]) -> None:
