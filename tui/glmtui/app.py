@@ -163,6 +163,14 @@ class GlmTuiApp(AppSurface):
         an error would crash the app.)"""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C outside a text box: say how to quit. Textual's own version writes its message as
+        markup (`[b]ctrl+q[/b]`), which `notify` above shows as plain text, tags and all."""
+        for active in self.active_bindings.values():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {self.get_key_display(active.binding)} to quit the app.", title="Quit?")
+                return
+
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLES)
 
