@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from glmtui.simulator import Simulator
-from tests.helpers import finished, make_app, ready, screen_text, send, wait_until
+from tests.helpers import finished, make_app, pane, ready, screen_text, send, wait_until
 
 
 async def test_ctrl_c_says_how_to_quit_without_markup_tags(sim: Simulator) -> None:
@@ -25,6 +25,7 @@ async def test_a_bidi_override_in_a_streamed_reply_is_shown_not_obeyed(sim: Simu
         # The simulator's reply quotes the prompt, so the override comes back in the model's stream.
         turn = await finished(await send(pilot, "say \u202egnp.exe and \u2066x\u2069"))
         assert "\u202e" not in turn.reply  # neutralised as it arrives, like other control characters
+        pane(app).log_view.scroll_home(animate=False)  # the quote is at the top of a long reply
         await wait_until(lambda: "⟨U+202E⟩gnp.exe" in screen_text(app), what="the placeholder")
         text = screen_text(app)
         assert not any(c in text for c in "\u202e\u2066\u2069") and "⟨U+2066⟩x⟨U+2069⟩" in text
