@@ -26,10 +26,10 @@ class AppHeader(Widget):
         # On a narrow terminal the parts shrink in turn (the server version, the spacing and labels,
         # then the model name, cut with an ellipsis) so that the host and the connection state, which
         # say whether anything will work, always show.
-        width = self.content_size.width or None
+        width = self.content_size.width
         for compact in range(3):
             text = self._line(compact, None)
-            if width is None or text.cell_len <= width:
+            if not width or text.cell_len <= width:  # not laid out yet: the full line
                 return text
         fixed = self._line(2, "").cell_len
         return self._line(2, _cut(self.model or "—", max(6, width - fixed)))

@@ -73,7 +73,7 @@ def pull_summary(jobs: tuple[PullProgress, ...], width: int | None = None) -> Te
     # Not even the name fits: cut it, keeping the percentage (the figure a glance looks for).
     ending = (" " + " ".join(forms[-2][:1]) if running.total else "") + tail
     text = Text(f"⤓ {running.name}", no_wrap=True, overflow="ellipsis")
-    text.truncate(max(3, width - len(ending)), overflow="ellipsis")
+    text.truncate(max(3, (width or 0) - len(ending)), overflow="ellipsis")  # (width is set here)
     text.append(ending)
     return text
 
