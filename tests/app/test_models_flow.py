@@ -16,6 +16,7 @@ from tests.helpers import (
     make_app,
     open_models,
     palette,
+    pane,
     pull_ends,
     ready,
     row_keys,
@@ -242,3 +243,77 @@ async def test_progress_is_published_at_most_ten_times_a_second(sim: Simulator) 
         # number of lines (the bound scales with how long this machine took, so it is not a timing test).
         assert feed.lines_seen > 300, feed.lines_seen
         assert feed.publishes <= elapsed * 10 + 4, (feed.publishes, feed.lines_seen, elapsed)
+
+
+async def test_quit_during_a_pull_asks_first_and_ctrl_q_again_quits(sim: Simulator) -> None:
+    sim.pull_seconds = 30.0  # still running when we quit
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        assert app.pulls.request("glm-4.7-flash:q8_0") is None
+        assert app.pulls.request("glm-4.7-flash:bf16") is None  # a queued one is named too
+        await wait_until(lambda: (j := job(app, "glm-4.7-flash:q8_0")) is not None and j.completed > 0)
+        await pilot.press("ctrl+q")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        text = " ".join(str(app.screen.query_one("#confirm-text").render()).split())
+        assert "Quit and stop pulling?" in text and "glm-4.7-flash:q8_0" in text
+        assert (
+            "Ollama keeps what was downloaded" in text and "1 queued, not started: glm-4.7-flash:bf16" in text
+        )
+        await pilot.press("n")  # keep pulling
+        await wait_until(lambda: not isinstance(app.screen, ConfirmScreen), what="the dialog to close")
+        assert app.return_code is None and job(app, "glm-4.7-flash:q8_0").state == "pulling"  # type: ignore[union-attr]
+        await pilot.press("ctrl+q")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the question again")
+        await pilot.press("ctrl+q")  # again: yes
+        await wait_until(lambda: app.return_code is not None, what="the app to quit")
+
+
+async def test_quit_with_no_pull_does_not_ask(sim: Simulator) -> None:
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        await pilot.press("ctrl+q")
+        await wait_until(lambda: app.return_code is not None, what="the app to quit")
+
+
+async def test_after_switching_models_the_prompt_has_the_focus_and_takes_typing(sim: Simulator) -> None:
+    from glmtui.widgets.message import ReplyView
+    from glmtui.widgets.prompt_input import PromptInput
+    from glmtui.widgets.thinking import ThinkingView
+
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        await finished(await send(pilot, "think about it"))
+        toggle = pane(app).query_one(ReplyView).query_one(ThinkingView).query_one("CollapsibleTitle")
+        toggle.focus()  # the user clicked the trace's toggle
+        await wait_until(lambda: app.focused is toggle, what="the toggle to have the focus")
+        screen = await open_models(pilot)
+        await select(pilot, screen, "installed", "gpt-oss:20b")
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, ChatScreen), what="back to the chat")
+        assert isinstance(app.focused, PromptInput)
+        await pilot.press("o", "k")
+        assert app.screen.query_one(PromptInput).text == "ok"
+        # Siblings: back from the history and from help, the prompt has it too.
+        for key in ("ctrl+o", "f1"):
+            toggle.focus()
+            await pilot.press(key)
+            await wait_until(lambda: not isinstance(app.screen, ChatScreen), what=f"{key}'s screen")
+            await pilot.press("escape")
+            await wait_until(lambda: isinstance(app.screen, ChatScreen), what="back to the chat")
+            assert isinstance(app.focused, PromptInput), key
+
+
+async def test_switch_model_from_the_palette_clears_an_old_filter(sim: Simulator) -> None:
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await open_models(pilot)
+        await typed(pilot, screen, "zzz")
+        await wait_until(lambda: row_keys(screen, "installed") == [], what="the filter to empty the list")
+        await palette(pilot, "Switch model")
+        await wait_until(lambda: app.screen is screen, what="the palette to close")
+        assert screen.query_one("#models-filter").value == ""  # type: ignore[attr-defined]
+        await wait_until(lambda: len(row_keys(screen, "installed")) == 3, what="the full list")

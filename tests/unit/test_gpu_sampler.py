@@ -133,6 +133,21 @@ def test_gpu_lost_mid_run_keeps_last_readings_says_so_and_recovers() -> None:
     assert reading.error is None and reading.memory_used == 12 * GIB
 
 
+def test_a_lost_gpus_readings_carry_their_age_until_it_answers_again() -> None:
+    gpu = ScriptedGpu(memory_used=23 * GIB, util_gpu=100, temperature=95)
+    sampler = GpuSampler(ScriptedNvml([gpu]), retry_s=10)
+    (reading,), _ = sampler.read(0.0)
+    assert reading.stale_s is None  # live
+    gpu.lost = True
+    (reading,), _ = sampler.read(1.0)
+    assert reading.error is not None and reading.stale_s == 1
+    (reading,), _ = sampler.read(7.5)  # between retries: the age still grows
+    assert reading.stale_s == 7 and reading.util_gpu == 100
+    gpu.lost = False
+    (reading,), _ = sampler.read(11.0)
+    assert reading.error is None and reading.stale_s is None
+
+
 def test_function_missing_on_an_old_driver_is_na_and_not_asked_again() -> None:
     gpu = ScriptedGpu(missing={"power_usage_mw", "processes"})
     nvml = ScriptedNvml([gpu])

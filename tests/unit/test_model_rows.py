@@ -60,3 +60,17 @@ def test_machine_from_a_sample() -> None:
     none = machine_from(MonitorSample(GpuSnapshot(status="no NVIDIA GPU (NVML library not found)"), system))
     assert none.vram_total is None and none.label == "no NVIDIA GPU (NVML library not found)"
     assert machine_from(None).vram_total is None
+
+
+def test_a_lost_gpus_stale_figures_are_not_fitted_on() -> None:
+    live = GpuReading(0, "NVIDIA GeForce RTX 4090", memory_used=4 * GIB, memory_total=24 * GIB)
+    lost = GpuReading(
+        1, "NVIDIA GeForce RTX 4090", memory_used=23 * GIB, memory_total=24 * GIB, error="GPU is lost"
+    )
+    machine = machine_from(MonitorSample(GpuSnapshot((live, lost)), None))
+    assert (
+        machine.vram_total == 24 * GIB
+        and machine.label == "1× RTX 4090, 24.0 GiB (20.0 free); 1 more not answering"
+    )
+    alone = machine_from(MonitorSample(GpuSnapshot((lost,)), None))
+    assert alone.vram_total is None and alone.label == "GPU not answering: GPU is lost"

@@ -18,3 +18,11 @@ def test_nul_del_c1_and_newlines() -> None:
 def test_plain_text_and_markup_untouched() -> None:
     text = "[bold]not markup[/] — ünïcödé ✓ `code`"
     assert sanitize(text) == text
+
+
+def test_bidi_controls_are_shown_not_obeyed() -> None:
+    controls = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+    clean = sanitize(f"ok{controls}ko")
+    assert not any(c in clean for c in controls)
+    assert clean.startswith("ok⟨U+202A⟩⟨U+202B⟩") and "⟨U+202E⟩" in clean and clean.endswith("⟨U+061C⟩ko")
+    assert sanitize("עברית and العربية") == "עברית and العربية"  # right-to-left text itself is untouched

@@ -86,6 +86,36 @@ async def test_gpu_panel_two_gpus_stack_and_a_lost_one_says_so() -> None:
         assert "⚠ GPU is lost" in shown
 
 
+async def test_gpu_panel_a_lost_gpu_shows_its_last_readings_as_stale_and_its_warning_whole() -> None:
+    panel = GpuPanel()
+    hot = GpuReading(
+        0,
+        "NVIDIA GeForce RTX 4090",
+        memory_used=int(23.5 * GIB),
+        memory_total=24 * GIB,
+        util_gpu=100,
+        util_memory=90,
+        temperature_c=95,
+        processes=(GpuProcess(4242, "ollama", 23 * GIB, is_ollama=True),),
+        error="GPU is lost (fell off the bus or crashed); retrying",
+        stale_s=42,
+    )
+    async with host(panel, width=30).run_test(size=(60, 30)) as pilot:
+        panel.snapshot = GpuSnapshot(gpus=(hot,))
+        await pilot.pause()
+        shown = panel_text(panel)
+        # The warning wraps within the sidebar: every word of it is there.
+        assert "GPU is lost (fell off the bus or crashed); retrying" in " ".join(shown.split())
+        assert "stale: last read 42s ago" in shown
+        assert "ollama" not in shown  # who holds VRAM now is not known
+        # The old figures are drawn dim, not in the meters' warning colours.
+        for y in range(panel.size.height):
+            strip = panel.render_line(y)
+            for segment in strip:
+                if segment.text.strip() and any(mark in segment.text for mark in ("95°C", "98%", "100%")):
+                    assert segment.style is not None and segment.style.dim, segment
+
+
 async def test_gpu_panel_missing_readings_show_na() -> None:
     panel = GpuPanel()
     bare = GpuReading(0, "NVIDIA GeForce GTX 1080", memory_used=GIB, memory_total=8 * GIB)

@@ -120,8 +120,24 @@ def compare_args(values: list[str] | None) -> tuple[str, str, str | None] | None
     return values[0], values[1], values[2] if len(values) > 2 else None
 
 
+def terminal_problem(env: dict[str, str] | os._Environ[str], stdout_tty: bool) -> str | None:
+    """Why the full-screen UI cannot run here, or None. `--help` and `--version` never ask."""
+    term = env.get("TERM", "").strip().lower()
+    if stdout_tty and term in ("dumb", "unknown"):
+        # Such a terminal cannot move the cursor or draw colour; the UI would be a stream of escapes.
+        return (
+            f"glmtui: the terminal (TERM={term}) cannot show the full-screen UI; "
+            "run it in a terminal such as xterm, or set TERM (e.g. TERM=xterm-256color)"
+        )
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    problem = terminal_problem(os.environ, sys.stdout.isatty())
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        raise SystemExit(2)
     if os.environ.get("GLMTUI_TRACE"):
         from glmtui.services import trace
 

@@ -177,6 +177,14 @@ class GlmTuiApp(AppSurface):
         an error would crash the app.)"""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C outside a text box: say how to quit. Textual's own version writes its message as
+        markup (`[b]ctrl+q[/b]`), which `notify` above shows as plain text, tags and all."""
+        for active in self.active_bindings.values():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {self.get_key_display(active.binding)} to quit the app.", title="Quit?")
+                return
+
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLES)
 
@@ -252,7 +260,27 @@ class GlmTuiApp(AppSurface):
 
     async def action_quit(self) -> None:
         """Quit, but first stop what is streaming and save it with its partial text: a reply cut off
-        by Ctrl+Q is kept like one stopped with Esc (the Finished handlers would not run any more)."""
+        by Ctrl+Q is kept like one stopped with Esc (the Finished handlers would not run any more).
+
+        A pull running or queued is asked about first: it is minutes of download that quitting stops
+        (Ollama keeps the part downloaded). Ctrl+Q again in that dialog means yes."""
+        from glmtui.screens.dialogs.quit import QuitPullsScreen, pulls_to_stop  # only when quitting
+
+        if isinstance(self.screen, QuitPullsScreen):
+            self.screen.dismiss(True)
+            return
+        message = pulls_to_stop(self.pulls.jobs)
+        if message is not None:
+
+            async def answered(quit: bool | None) -> None:
+                if quit:
+                    await self._quit_now()
+
+            self.push_screen(QuitPullsScreen(message, yes="Quit", no="Keep pulling", danger=True), answered)
+            return
+        await self._quit_now()
+
+    async def _quit_now(self) -> None:
         for screen in list(self._streaming_screens()):
             await screen.stop_and_save()
         self.exit()

@@ -150,13 +150,18 @@ def machine_from(sample: MonitorSample | None) -> Machine:
         return Machine(None, None, None, "no GPU information yet")
     system = sample.system
     ram_free = system.ram_total - system.ram_used if system is not None else None
-    gpus = [g for g in sample.gpu.gpus if g.memory_total]
+    # A GPU that stopped answering (lost) keeps stale figures: fitting a model on them would mislead.
+    failed = [g for g in sample.gpu.gpus if g.error]
+    gpus = [g for g in sample.gpu.gpus if g.memory_total and not g.error]
     if not gpus:
-        return Machine(None, None, ram_free, sample.gpu.status or "no NVIDIA GPU")
+        why = f"GPU not answering: {failed[0].error}" if failed else sample.gpu.status or "no NVIDIA GPU"
+        return Machine(None, None, ram_free, why)
     total = sum(g.memory_total or 0 for g in gpus)
     free = sum((g.memory_total or 0) - (g.memory_used or 0) for g in gpus)
     names = dict.fromkeys(short_gpu_name(g.name) for g in gpus)
     label = f"{len(gpus)}× {' + '.join(names)}, {gib(total)} GiB ({gib(free)} free)"
+    if failed:
+        label += f"; {len(failed)} more not answering"
     return Machine(total, free, ram_free, label)
 
 

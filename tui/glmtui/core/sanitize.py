@@ -3,7 +3,9 @@
 Model text can contain terminal control sequences (ANSI CSI, OSC 8 hyperlinks, OSC 52 clipboard
 writes, bells, NULs). Rich strips only a few control codes, and ESC is not among them, so anything
 that reaches a widget is passed through here first: every C0/C1 control except newline and tab
-becomes its visible Unicode "control picture", so it renders literally and never acts.
+becomes its visible Unicode "control picture", so it renders literally and never acts. Bidirectional
+controls (LRE..RLO, the isolates, LRM/RLM, ALM) are treated the same way: an RLO from a model would
+reorder what follows it on the line (the "Trojan Source" trick), so each shows as `⟨U+202E⟩`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 _TABLE: dict[int, str] = {code: chr(0x2400 + code) for code in range(0x20) if code not in (0x09, 0x0A)}
 _TABLE[0x7F] = "\u2421"
 _TABLE.update({code: "\ufffd" for code in range(0x80, 0xA0)})
+_BIDI = [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
+_TABLE.update({code: f"⟨U+{code:04X}⟩" for code in _BIDI})
 _TABLE[0x0D] = "\n"  # a bare CR is a line break to the reader, and "\r\n" collapses below
 
 

@@ -235,6 +235,9 @@ class GpuReading:
     memory_history: tuple[float, ...] = ()  # VRAM used %, one point per memory reading, last minute
     util_history: tuple[float, ...] = ()  # GPU utilisation %, same cadence
     error: str | None = None  # this device failed (e.g. lost); the rest of the reading is stale or None
+    stale_s: int | None = (
+        None  # with an error: whole seconds since the readings shown were read (None: never)
+    )
 
     @property
     def memory_percent(self) -> float | None:

@@ -92,6 +92,11 @@ class ChatScreen(Screen[None]):
         self._live_timer = self.set_interval(tick, self._live_tick, pause=True)
         self.prompt_input.focus()
 
+    def on_screen_resume(self) -> None:
+        # Back from the models screen, the history, a comparison, help or a dialog: the prompt has the
+        # focus, not whatever had it last (a trace's toggle), so the next thing typed is not lost.
+        self.prompt_input.focus()
+
     def _show_monitor(self, shown: bool) -> None:
         self.set_class(not shown, "-monitor-off")
 

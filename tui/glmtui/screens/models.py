@@ -256,7 +256,10 @@ class ModelsScreen(Screen[str | None]):
     # -- what the app asks of this screen ---------------------------------------------------------
 
     def show_tab(self, tab: str) -> None:
-        """Show the `installed` or `catalogue` tab (the palette asks while this screen is open)."""
+        """Show the `installed` or `catalogue` tab (the palette asks while this screen is open).
+
+        The filter is cleared: a palette command opens the full list, not one an old filter empties."""
+        self.query_one("#models-filter", Input).value = ""
         self.query_one(TabbedContent).active = tab
 
     def pull_finished(self, job: PullProgress) -> bool:

@@ -4,7 +4,8 @@ NVML is initialised and device handles are taken once. Memory and utilisation ar
 `memory_s` (never faster than 2 Hz: NVML calls serialise on the driver lock the model's own GPU work
 needs), temperature and power every `slow_s`, processes every `processes_s`. A value NVML cannot give
 on this driver or board is n/a and is not asked for again. A device that fails (a GPU lost mid-run,
-any other NVML error) keeps its last readings, carries the error, and is retried every `retry_s`.
+any other NVML error) keeps its last readings, carries the error and the readings' age (so nothing
+shows them as live), and is retried every `retry_s`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class _Device:
     next_slow: float = 0.0
     next_processes: float = 0.0
     retry_at: float = 0.0
+    read_at: float | None = None  # when memory and utilisation were last read: a stale reading's age
 
 
 class GpuSampler:
@@ -117,14 +119,16 @@ class GpuSampler:
 
     def _read_device(self, device: _Device, now: float) -> None:
         if device.reading.error is not None and now < device.retry_at:
+            device.reading = replace(device.reading, stale_s=self._age(device, now))
             return
         try:
-            changes: dict[str, Any] = {"error": None}
+            changes: dict[str, Any] = {"error": None, "stale_s": None}
             # The slack never takes NVML past 2 Hz: the last fast read must be MIN_INTERVAL_S ago.
             fast_due = _due(now, device.next_fast, self.memory_s) and now - device.last_fast >= MIN_INTERVAL_S
             if fast_due or device.reading.error is not None:
                 device.next_fast, device.last_fast = now + self.memory_s, now
                 self._read_fast(device, changes)
+                device.read_at = now
             if now >= device.next_slow:  # slow readings: strictly, a late one costs nothing
                 device.next_slow = now + self.slow_s
                 self._read_slow(device, changes)
@@ -134,10 +138,15 @@ class GpuSampler:
                 changes["processes"] = None if procs is None else self._processes(procs)
         except NvmlError as exc:
             # The device (not one reading) failed: keep what it last showed, say why, retry slowly.
-            device.reading = replace(device.reading, error=exc.reason())
+            device.reading = replace(device.reading, error=exc.reason(), stale_s=self._age(device, now))
             device.retry_at = now + self.retry_s
             return
         device.reading = replace(device.reading, **changes)
+
+    @staticmethod
+    def _age(device: _Device, now: float) -> int | None:
+        # Whole seconds: the panel shows them, and a sample differing by a fraction would repaint for nothing.
+        return None if device.read_at is None else int(now - device.read_at)
 
     def _read_fast(self, device: _Device, changes: dict[str, Any]) -> None:
         memory = self._value(device, "memory")

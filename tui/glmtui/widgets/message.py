@@ -186,7 +186,8 @@ class ReplyView(Vertical):
         if self._markdown is not None and self._content_pending:
             self._markdown.append("".join(self._content_pending))
         self._content_pending.clear()
-        self._stats.update(stats_line(turn))
+        # A reply failing now: the screen adds the error's message and hint as a notice under it.
+        self._stats.update(stats_line(turn, error_below=True))
         if turn.reply:
             self.call_after_refresh(self._reconcile)
 
@@ -217,13 +218,16 @@ class FinalReply(Static):
         return self._parsed[1]
 
 
-def stats_line(turn: Turn) -> Text:
-    """The line under a reply: exact figures, and how it ended if not normally."""
+def stats_line(turn: Turn, *, error_below: bool = False) -> Text:
+    """The line under a reply: exact figures, and how it ended if not normally.
+
+    `error_below`: the chat shows the failure's message (and what to do) right under this line, so
+    it is not printed here a second time; a saved reply has only this line to say why it failed."""
     text = Text()
     if turn.status is TurnStatus.STOPPED:
         text.append(f"⏹ {turn.error or 'stopped'} · ")
     elif turn.status is TurnStatus.FAILED:
-        text.append(f"✗ {turn.error or 'failed'} · ")
+        text.append(f"✗ {'failed' if error_below else turn.error or 'failed'} · ")
     text.append(" · ".join(f"{label} {value}" for label, value in summary_parts(turn.stats)))
     if turn.stats.done_reason == "length":
         text.append(" · cut at the token limit")

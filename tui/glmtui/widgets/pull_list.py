@@ -49,23 +49,32 @@ def pull_line(job: PullProgress, bar_width: int = BAR_WIDTH) -> Text:
     return text
 
 
-def pull_summary(jobs: tuple[PullProgress, ...]) -> Text | None:
-    """For the status bar: the running pull and how many wait, or None when nothing is pulling."""
+def pull_summary(jobs: tuple[PullProgress, ...], width: int | None = None) -> Text | None:
+    """For the status bar: the running pull and how many wait, or None when nothing is pulling.
+
+    With a `width`, the shortest form that fits: the rate goes first, then the ETA, then the
+    percentage, and last the model name is cut (with an ellipsis) rather than the whole summary."""
     running = next((job for job in jobs if job.state == "pulling"), None)
     queued = sum(job.state == "queued" for job in jobs)
     if running is None and not queued:
         return None
-    text = Text()
-    if running is not None:
-        text.append(f"⤓ {running.name} ")
-        if running.total:
-            text.append(
-                f"{percent(running.fraction or 0)} {byte_rate(running.rate)} ETA {duration(running.eta_s)}"
-            )
-        else:
-            text.append(running.status)
-    if queued:
-        text.append(f" (+{queued} queued)" if running else f"⤓ {queued} queued")
+    tail = (f" (+{queued} queued)" if running else f"⤓ {queued} queued") if queued else ""
+    if running is None:
+        return Text(tail)
+    if running.total:
+        figures = [percent(running.fraction or 0), byte_rate(running.rate), f"ETA {duration(running.eta_s)}"]
+        forms = [figures, [figures[0], figures[2]], [figures[0]]]
+    else:
+        forms = [[running.status], []]
+    for parts in forms:
+        text = Text(" ".join([f"⤓ {running.name}", *parts]) + tail)
+        if width is None or text.cell_len <= width:
+            return text
+    # Not even the name fits: cut it, keeping the percentage (the figure a glance looks for).
+    ending = (" " + " ".join(forms[-2][:1]) if running.total else "") + tail
+    text = Text(f"⤓ {running.name}", no_wrap=True, overflow="ellipsis")
+    text.truncate(max(3, (width or 0) - len(ending)), overflow="ellipsis")  # (width is set here)
+    text.append(ending)
     return text
 
 

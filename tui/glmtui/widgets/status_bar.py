@@ -68,34 +68,51 @@ class StatusBar(Widget):
             self.refresh()
 
     def render(self) -> Text:
-        text = self._reply_text()
+        # Parts in the order shown; when the line is too narrow the least needed go first (the last
+        # reply's load, prompt and TTFT figures), so a pull's summary always gets its room.
+        parts = self._reply_parts()
         if self.low_bandwidth:
-            text.append("  ·  low-bandwidth mode", style="dim")
+            parts.append((Text("low-bandwidth mode", style="dim"), 1))
+        width = self.content_size.width or None
         pulls = pull_summary(self.pulls)
+        if pulls is not None and width is not None:
+            room = width - len(SEPARATOR) - parts[0][0].cell_len  # the think setting always stays
+            pulls = pull_summary(self.pulls, max(10, min(pulls.cell_len, room)))
+        while width is not None and len(parts) > 1 and _length(parts, pulls) > width:
+            # The least needed; of equals, the last shown.
+            del parts[min(range(len(parts) - 1, 0, -1), key=lambda i: parts[i][1])]
+        text = Text(SEPARATOR).join(words for words, _ in parts)
         if pulls is not None:
-            text.append("  ·  ")
+            text.append(SEPARATOR)
             text.append_text(pulls)
         return text
 
-    def _reply_text(self) -> Text:
-        text = Text()
-        text.append(f"think: {self.think or 'n/a'}")
+    def _reply_parts(self) -> list[tuple[Text, int]]:
+        """The reply's figures, each with how much it is needed (higher stays longer)."""
+        parts = [(Text(f"think: {self.think or 'n/a'}"), 9)]
         live = self._live
         if live is not None:
-            text.append("  ·  streaming ")
-            text.append(rate_estimate(live.rate()))
-            text.append(f"  ·  TTFT {format_seconds(live.ttft_s)}")
+            parts.append((Text(f"streaming {rate_estimate(live.rate())}"), 5))
+            parts.append((Text(f"TTFT {format_seconds(live.ttft_s)}"), 3))
         elif self.last is not None:
             stats = self.last.stats
             if self.last.status is not TurnStatus.DONE:
                 received = stats.thinking_tokens + stats.content_tokens
-                text.append(f"  ·  last reply {self.last.status.value} after {received} tokens")
-                return text
-            text.append(f"  ·  last reply {format_rate(stats.eval_rate)}")
-            text.append(f"  ·  TTFT {format_seconds(stats.ttft_s)}")
+                parts.append((Text(f"last reply {self.last.status.value} after {received} tokens"), 5))
+                return parts
+            parts.append((Text(f"last reply {format_rate(stats.eval_rate)}"), 5))
+            parts.append((Text(f"TTFT {format_seconds(stats.ttft_s)}"), 3))
             if stats.prompt_eval_count is not None:
-                text.append(
-                    f"  ·  prompt {stats.prompt_eval_count} tok @ {format_rate(stats.prompt_eval_rate)}"
+                parts.append(
+                    (Text(f"prompt {stats.prompt_eval_count} tok @ {format_rate(stats.prompt_eval_rate)}"), 2)
                 )
-            text.append(f"  ·  load {format_seconds(stats.load_s)}")
-        return text
+            parts.append((Text(f"load {format_seconds(stats.load_s)}"), 2))
+        return parts
+
+
+SEPARATOR = "  ·  "
+
+
+def _length(parts: list[tuple[Text, int]], pulls: Text | None) -> int:
+    length = sum(words.cell_len for words, _ in parts) + len(SEPARATOR) * (len(parts) - 1)
+    return length + (len(SEPARATOR) + pulls.cell_len if pulls is not None else 0)

@@ -47,34 +47,40 @@ class GpuPanel(LinesPanel):
             lines.extend(self._device(gpu, width))
         return lines
 
-    def _style(self, value: float | None, warn: float, critical: float) -> str:
-        return self.colour(f"meter-{level(value, warn, critical)}")
+    def _style(self, value: float | None, warn: float, critical: float, stale: bool = False) -> str:
+        return "dim" if stale else self.colour(f"meter-{level(value, warn, critical)}")
 
     def _device(self, gpu: GpuReading, width: int) -> list[Text]:
         compact = width < COMPACT_BELOW
+        # A failed device's figures are its last good ones: drawn dim and uncoloured, under the warning
+        # and their age, so 98 % VRAM at 95 °C does not read as now.
+        stale = gpu.error is not None
         head = Text(f"{gpu.index} ", style="bold")
         head.append(short_gpu_name(gpu.name))
         right = Text()
         if gpu.temperature_c is not None:
-            right.append(f"{gpu.temperature_c}°C", style=self._style(gpu.temperature_c, 80, 90))
+            right.append(f"{gpu.temperature_c}°C", style=self._style(gpu.temperature_c, 80, 90, stale))
         if not compact:
             power = _power(gpu)
             if power:
                 right.append("  ")
                 ratio = gpu.power_w / gpu.power_limit_w * 100 if gpu.power_w and gpu.power_limit_w else None
-                right.append(power, style=self._style(ratio, 90, 100))
+                right.append(power, style=self._style(ratio, 90, 100, stale))
         lines = [label_value(head.plain, right, width, label_style="bold")]
         if gpu.error:
-            lines.append(Text(f"⚠ {gpu.error}", style=f"bold {self.colour('meter-critical')}"))
+            warning = Text(f"⚠ {gpu.error}", style=f"bold {self.colour('meter-critical')}")
+            lines.extend(warning.wrap(self.app.console, width))  # the sidebar is narrow: wrap, never cut
+            age = "not current" if gpu.stale_s is None else f"last read {_age(gpu.stale_s)} ago"
+            lines.append(Text(f"  stale: {age}", style="dim italic"))
 
         pct = gpu.memory_percent
-        vram_style = self._style(pct, 85, 95)
+        vram_style = self._style(pct, 85, 95, stale)
         lines.append(meter_line("VRAM", pct, width, vram_style))
         used = f"{gib(gpu.memory_used)}/{gib(gpu.memory_total)} GiB"
         lines.append(_with_spark(f"  {used}", gpu.memory_history, width, compact))
 
         util = None if gpu.util_gpu is None else float(gpu.util_gpu)
-        lines.append(meter_line("GPU", util, width, self.colour("meter-ok")))
+        lines.append(meter_line("GPU", util, width, "dim" if stale else self.colour("meter-ok")))
         mem_util = Text(
             "mem bw " + ("n/a" if gpu.util_memory is None else f"{gpu.util_memory}%"), style="dim"
         )
@@ -87,7 +93,7 @@ class GpuPanel(LinesPanel):
             util_line.append("  ")
         util_line.append_text(mem_util)
         lines.append(util_line)
-        if not compact and gpu.processes is not None:
+        if not compact and gpu.processes is not None and not stale:  # who holds VRAM now: unknown
             lines.extend(self._processes(gpu, width))
         return lines
 
@@ -103,6 +109,11 @@ class GpuPanel(LinesPanel):
         if len(procs) > MAX_PROCESSES:
             out.append(Text(f"  +{len(procs) - MAX_PROCESSES} more", style="dim"))
         return out
+
+
+def _age(seconds: int) -> str:
+    # Minutes past two: a lost GPU's line then repaints once a minute, not every second.
+    return f"{seconds}s" if seconds < 120 else f"{seconds // 60}m"
 
 
 def _power(gpu: GpuReading) -> str:
