@@ -89,8 +89,8 @@ def make_app(
         compare=compare,
         store_path=store_path,
     )
-    app.online_poll_s = 0.2
-    app.offline_poll_s = 0.2
+    app.model_watch.online_poll_s = 0.2
+    app.model_watch.offline_poll_s = 0.2
     return app
 
 

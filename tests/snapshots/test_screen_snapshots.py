@@ -62,7 +62,7 @@ def turn(
 def app_on(sim: Simulator, tmp_path: Path, **kw: Any) -> GlmTuiApp:
     config = Config(host=sim.url, model=GLM, demo=True, monitor=False)
     app = GlmTuiApp(config, sampler=scripted_sampler(), store_path=tmp_path / "glmtui.db", **kw)
-    app.online_poll_s = 0.2
+    app.model_watch.online_poll_s = 0.2
     return app
 
 

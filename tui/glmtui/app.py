@@ -1,23 +1,20 @@
-"""GlmTuiApp: the wiring. Services, connection and model state, themes; screens through commands.py.
+"""GlmTuiApp: the wiring. Services, themes, the connection and model reactives; screens via commands.py.
 
-Connection state comes from a watchdog worker that polls `/api/version`; it never blocks the UI and
-brings the app back online by itself when the server returns. Screens see this class only as an
-`AppSurface` (surface.py); the intents that open screens are one line each here, implemented in
-commands.py. The App asks screens about their panes (`StreamingScreen`), never looks inside them.
+The connection watchdog and the choice of the chat's model live in model_watch.py (the app runs it as
+a worker, and it writes the app's reactives). Screens see this class only as an `AppSurface`
+(surface.py); the intents that open screens are one line each here, implemented in commands.py. The
+App asks screens about their panes (`StreamingScreen`), never looks inside them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import gc
-import importlib
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding
@@ -33,15 +30,13 @@ from glmtui.core.model_names import same_model
 from glmtui.core.state import (
     Conversation,
     GenerationRequest,
-    ModelInfo,
     MonitorSample,
     OllamaSnapshot,
     PullProgress,
-    ThinkSetting,
     Turn,
 )
-from glmtui.core.think import effective_think, next_think, think_label
 from glmtui.keys import apply_keymap
+from glmtui.model_watch import ModelWatch
 from glmtui.paths import builtin_themes_dir, db_path, user_themes_dir
 from glmtui.screens.chat import ChatScreen
 from glmtui.services.compare import VOTES, VoteRecord
@@ -53,7 +48,6 @@ from glmtui.services.monitor_feed import MonitorFeed
 from glmtui.services.nvml import Nvml
 from glmtui.services.ollama import OllamaService
 from glmtui.services.pull_feed import PullFeed
-from glmtui.services.trace import trace
 from glmtui.surface import AppSurface, StreamingScreen
 from glmtui.themes import APP_VARIABLES, choose_theme, load_themes
 
@@ -61,14 +55,10 @@ if TYPE_CHECKING:  # imported when first opened (commands.py): not on the way to
     from glmtui.screens.compare.screen import CompareScreen
 
 IDLE_GC_DELAY_S = 0.1
-ONLINE_POLL_S = 5.0
-OFFLINE_POLL_S = 2.0
 REPLY_HISTORY = 40  # finished replies kept for the throughput sparklines
 MONITOR_MIN_WIDTH = 80  # below this the sidebar is hidden (and nothing is sampled)
 DEFAULT_STORE = Path("<default>")  # the store at platformdirs' data dir (None: no history at all)
-SHOWN_PROBLEMS = 2  # more problems at start than this: one toast that counts them, and a list
 THEME_KEY = "theme"  # the store's setting for the theme picked in the palette
-MODEL_KEY = "model@"  # + host: the last model used there (Ollama lists the newest first: no drift)
 
 
 class GlmTuiApp(AppSurface):
@@ -101,7 +91,6 @@ class GlmTuiApp(AppSurface):
             db_path() if store_path is DEFAULT_STORE else store_path, self._history_problem
         )
         self.model_digest = ""  # of this chat's model, saved with each turn
-        self._installed: list[ModelInfo] = []  # as of the last /api/tags: names and digests
         if config.low_bandwidth:
             self.animation_level = "none"
         self._compare_on_start = compare  # `--compare A B [PROMPT]`
@@ -114,9 +103,6 @@ class GlmTuiApp(AppSurface):
         self.think_pref = config.think
         self.think_chosen = False  # the user picked with Ctrl+T (sent even when capabilities are unknown)
         self.model_ready = False  # the model is known and its facts were asked for: prompts go out
-        self._show_failed = False  # /api/show failed: the capabilities are unknown, asked again each poll
-        # Read before the first frame, as setting_now asks; kept up to date by _remember_model.
-        self._remembered_model = self.journal.setting_now(MODEL_KEY + config.host)
         if config.model:  # named on the command line or in the config: known at once, before the listing
             self.set_reactive(GlmTuiApp.model, config.model)
         self.ollama_is_local = is_local(config.host)
@@ -141,11 +127,9 @@ class GlmTuiApp(AppSurface):
             on_finished=self._pull_finished,
         )
         self.set_reactive(GlmTuiApp.show_monitor, config.monitor)
-        self.online_poll_s = ONLINE_POLL_S  # tests shorten these
-        self.offline_poll_s = OFFLINE_POLL_S
         self.model_info = None
-        self._offline_reported = False
         self._gc = IdleCollector()
+        self.model_watch = ModelWatch(self)  # after the journal, the service and the config
         loaded = load_themes(builtin_themes_dir(), user_themes_dir())
         for each in loaded.themes.values():
             self.register_theme(each)
@@ -178,12 +162,8 @@ class GlmTuiApp(AppSurface):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def action_help_quit(self) -> None:
-        """Ctrl+C outside a text box: say how to quit. Textual's own version writes its message as
-        markup (`[b]ctrl+q[/b]`), which `notify` above shows as plain text, tags and all."""
-        for active in self.active_bindings.values():
-            if active.binding.action in ("quit", "app.quit"):
-                self.notify(f"Press {self.get_key_display(active.binding)} to quit the app.", title="Quit?")
-                return
+        """Ctrl+C outside a text box: say how to quit (Textual's own message is markup)."""
+        commands.say_how_to_quit(self)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLES)
@@ -199,16 +179,7 @@ class GlmTuiApp(AppSurface):
             yield SystemCommand(title, help_text, run)
 
     def on_mount(self) -> None:
-        if len(self.problems) <= SHOWN_PROBLEMS:
-            for problem in self.problems:
-                self.notify(problem, severity="warning", timeout=10)
-        else:  # one toast, not a dozen over the chat: the palette lists them all
-            self.notify(
-                f"{len(self.problems)} problems at start (each falls back to its default), the first:\n"
-                f"{self.problems[0]}\nCtrl+P → “Show start-up problems” lists them all.",
-                severity="warning",
-                timeout=15,
-            )
+        commands.report_problems(self)
         # A theme picked in the palette is remembered for the next run.
         self.theme_changed_signal.subscribe(self, lambda theme: self._remember_theme(theme.name))
         # The history's integrity check reads the whole file: in a worker, first on the journal's lock
@@ -259,28 +230,14 @@ class GlmTuiApp(AppSurface):
         return (screen for screen in screens if isinstance(screen, StreamingScreen))
 
     async def action_quit(self) -> None:
-        """Quit, but first stop what is streaming and save it with its partial text: a reply cut off
-        by Ctrl+Q is kept like one stopped with Esc (the Finished handlers would not run any more).
-
-        A pull running or queued is asked about first: it is minutes of download that quitting stops
-        (Ollama keeps the part downloaded). Ctrl+Q again in that dialog means yes."""
-        from glmtui.screens.dialogs.quit import QuitPullsScreen, pulls_to_stop  # only when quitting
-
-        if isinstance(self.screen, QuitPullsScreen):
-            self.screen.dismiss(True)
+        """Quit: a pull running or queued is asked about first (commands.py), then `quit_now`."""
+        if commands.quit_asks_first(self, self.quit_now):
             return
-        message = pulls_to_stop(self.pulls.jobs)
-        if message is not None:
+        await self.quit_now()
 
-            async def answered(quit: bool | None) -> None:
-                if quit:
-                    await self._quit_now()
-
-            self.push_screen(QuitPullsScreen(message, yes="Quit", no="Keep pulling", danger=True), answered)
-            return
-        await self._quit_now()
-
-    async def _quit_now(self) -> None:
+    async def quit_now(self) -> None:
+        """Stop what streams and save it with its partial text (the Finished handlers would not run
+        any more once the app exits), then exit."""
         for screen in list(self._streaming_screens()):
             await screen.stop_and_save()
         self.exit()
@@ -360,79 +317,14 @@ class GlmTuiApp(AppSurface):
         self.service.forget(name)
         self.monitor.refresh_ollama()
 
-    # -- connection and model ---------------------------------------------------------------------
+    # -- connection and model: model_watch.py ----------------------------------------------------
 
     @work(exclusive=True, group="connection", exit_on_error=False)
     async def poll_connection(self) -> None:
-        # Heavy imports after the first frame, in a thread: the client, then what replies render with.
-        for module in ("ollama", "rich.markdown"):
-            await asyncio.to_thread(importlib.import_module, module)
-        while True:
-            try:
-                version = await self.service.version()
-            except GlmTuiError as exc:
-                await self._went_offline(exc)
-                await asyncio.sleep(self.offline_poll_s)
-                continue
-            if self.connection != "online":
-                was_reported = self._offline_reported
-                self._offline_reported = False
-                self.server_version = version
-                self.connection = "online"
-                if was_reported:
-                    await self._notice(Text(f"✓ Reconnected to Ollama at {self.config.host}", style="green"))
-                await self._resolve_model()
-            elif self._show_failed and self.model:
-                await self._load_model_info()  # unknown is not "cannot think": ask again
-            await asyncio.sleep(self.online_poll_s)
-
-    async def _went_offline(self, error: GlmTuiError) -> None:
-        self.connection = "offline"
-        if not self._offline_reported:
-            self._offline_reported = True
-            retry = f"{error.hint}. Retrying every {self.offline_poll_s:g} s."
-            await self._show_error(GlmTuiError(error.message, retry))
-
-    async def _resolve_model(self) -> None:
-        """Pick the model (flag, config, else first installed) and learn whether it can think."""
-        self.listing_models = True
-        try:
-            installed = await self.service.list_models()
-        except GlmTuiError as exc:
-            await self._show_error(exc)
-            return
-        finally:
-            self.listing_models = False
-        names = [m.name for m in installed]
-        self._installed = installed
-        if not self.model:
-            remembered = self._remembered_model
-            if self.config.model:
-                self.model = self.config.model
-            elif remembered and any(same_model(remembered, name) for name in names):
-                self.model = remembered
-            elif names:
-                self.model = names[0]
-            else:
-                await self._show_error(
-                    GlmTuiError(
-                        f"No models are installed on {self.config.host}",
-                        "pull one, e.g. `ollama pull glm-4.7-flash`, then press ctrl+n",
-                    )
-                )
-                return
-        if not any(same_model(self.model, name) for name in names):
-            await self._show_error(
-                GlmTuiError(
-                    f"Model '{self.model}' is not installed on {self.config.host}",
-                    f"pull it with `ollama pull {self.model}`; installed: {', '.join(names) or 'none'}",
-                    kind="not-found",
-                )
-            )
-        await self._load_model_info()
+        await self.model_watch.run()
 
     def is_installed(self, model: str) -> bool:
-        return not self._installed or any(same_model(model, m.name) for m in self._installed)
+        return self.model_watch.is_installed(model)
 
     def is_streaming(self, model: str) -> bool:
         return any(
@@ -441,68 +333,14 @@ class GlmTuiApp(AppSurface):
             for streaming in screen.streaming_models()
         )
 
-    async def _load_model_info(self) -> None:
-        self.model_digest = next((m.digest for m in self._installed if same_model(self.model, m.name)), "")
-        try:
-            self.model_info = await self.service.show(self.model)
-        except GlmTuiError as exc:
-            # Unknown, not "cannot think": say so once, ask again at each poll, let Ctrl+T choose.
-            self.model_info = None
-            if not self._show_failed and exc.kind != "not-found":
-                self.notify(
-                    f"Could not read {self.model}'s capabilities: {exc.message}. Retrying; "
-                    "Ctrl+T sets think on or off meanwhile.",
-                    severity="warning",
-                )
-            self._show_failed = exc.kind != "not-found"
-        else:
-            self._show_failed = False
-        self._update_think_label()
-        self._remember_model()
-        self.model_ready = True
-        trace("ready", model=self.model)
-        for screen in self.screen_stack:  # empty while the app shuts down
-            if isinstance(screen, ChatScreen):
-                await screen.model_ready()
-
-    def _remember_model(self) -> None:
-        key, name = MODEL_KEY + self.config.host, self.model
-        if name and self._remembered_model != name:
-            self._remembered_model = name
-            self.run_worker(self.journal.remember(key, name), group="remember-model", exit_on_error=False)
-
     async def switch_model(self, name: str) -> None:
-        if name == self.model:
-            self.notify(f"{name} is already this chat's model.", timeout=2)
-            return
-        self.model = name
-        await self._load_model_info()
-        self.notify(f"Switched to {name}: the conversation continues with it.", timeout=3)
+        await self.model_watch.switch_model(name)
 
     def cycle_think(self) -> None:
-        current = self._think()
-        if current is None and self.model_info is not None:
-            self.notify(f"{self.model or 'This model'} does not think: nothing to switch.", timeout=3)
-            return
-        self.think_pref = next_think(self.model, current)
-        self.think_chosen = True
-        self._update_think_label()
-
-    def _think(self) -> ThinkSetting | None:
-        return effective_think(self.model, self.model_info, self.think_pref, chosen=self.think_chosen)
-
-    def _update_think_label(self) -> None:
-        self.think_label = think_label(self._think(), known=self.model_info is not None)
+        self.model_watch.cycle_think()
 
     def generation_request(self) -> GenerationRequest | None:
-        if not self.model or not self.model_ready:
-            return None
-        return GenerationRequest(
-            model=self.model,
-            think=self._think(),
-            options=dict(self.config.options),
-            keep_alive=self.config.keep_alive,
-        )
+        return self.model_watch.generation_request()
 
     def reply_finished(self, turn: Turn | None = None) -> None:
         if self.connection != "online":
@@ -523,15 +361,3 @@ class GlmTuiApp(AppSurface):
         # screen_stack (not self.screen): empty while the app shuts down.
         if self.screen_stack and not any(screen.streaming_models() for screen in self._streaming_screens()):
             self._gc.collect()
-
-    # -- showing things ---------------------------------------------------------------------------
-
-    async def _show_error(self, error: GlmTuiError) -> None:
-        if isinstance(self.screen, ChatScreen):
-            await self.screen.show_error(error)
-        else:
-            self.notify(str(error), severity="error")
-
-    async def _notice(self, text: Text) -> None:
-        if isinstance(self.screen, ChatScreen):
-            await self.screen.show_notice(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
@@ -93,6 +93,53 @@ async def back_to(app: AppSurface, screen: Screen[Any]) -> None:
     """Pop screens until `screen` is on top (it must be in the stack)."""
     while app.screen is not screen:
         await app.pop_screen()
+
+
+SHOWN_PROBLEMS = 2  # more problems at start than this: one toast that counts them, and a list
+
+
+def report_problems(app: AppSurface) -> None:
+    """What went wrong at start (config, keymap, themes, history), once the app is up."""
+    if len(app.problems) <= SHOWN_PROBLEMS:
+        for problem in app.problems:
+            app.notify(problem, severity="warning", timeout=10)
+        return
+    app.notify(  # one toast, not a dozen over the chat: the palette lists them all
+        f"{len(app.problems)} problems at start (each falls back to its default), the first:\n"
+        f"{app.problems[0]}\nCtrl+P → “Show start-up problems” lists them all.",
+        severity="warning",
+        timeout=15,
+    )
+
+
+def say_how_to_quit(app: AppSurface) -> None:
+    """Ctrl+C outside a text box. Textual's own version writes its message as markup
+    (`[b]ctrl+q[/b]`), which glmtui's plain-text notifications would show tags and all."""
+    for active in app.active_bindings.values():
+        if active.binding.action in ("quit", "app.quit"):
+            app.notify(f"Press {app.get_key_display(active.binding)} to quit the app.", title="Quit?")
+            return
+
+
+def quit_asks_first(app: AppSurface, quit_now: Callable[[], Awaitable[None]]) -> bool:
+    """A pull running or queued is asked about before quitting: it is minutes of download that
+    quitting stops (Ollama keeps the part downloaded). Ctrl+Q again in that dialog means yes.
+    True when the question is (or was) on screen: the dialog's answer decides."""
+    from glmtui.screens.dialogs.quit import QuitPullsScreen, pulls_to_stop  # only when quitting
+
+    if isinstance(app.screen, QuitPullsScreen):
+        app.screen.dismiss(True)
+        return True
+    message = pulls_to_stop(app.pulls.jobs)
+    if message is None:
+        return False
+
+    async def answered(quit: bool | None) -> None:
+        if quit:
+            await quit_now()
+
+    app.push_screen(QuitPullsScreen(message, yes="Quit", no="Keep pulling", danger=True), answered)
+    return True
 
 
 def show_problems(app: AppSurface) -> None:

@@ -104,7 +104,11 @@ class AppSurface(App[None]):
     """What was found wrong at start (config, keymap, themes, history), for "Show start-up problems"."""
     model_digest: str
     think_pref: ThinkSetting
+    think_chosen: bool
+    """The user picked think with Ctrl+T (sent even while the capabilities are unknown)."""
     model_info: ModelDetails | None
+    model_ready: bool
+    """The model is known and its facts were asked for: prompts go out."""
 
     # -- navigation (implemented with commands.py, above the screens) -----------------------------
 

@@ -14,3 +14,19 @@ class GlmTuiError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+def no_models(host: str) -> GlmTuiError:
+    """The server lists no model at all."""
+    return GlmTuiError(
+        f"No models are installed on {host}", "pull one, e.g. `ollama pull glm-4.7-flash`, then press ctrl+n"
+    )
+
+
+def not_installed(model: str, host: str, installed: list[str]) -> GlmTuiError:
+    """The chat's model is not among those the server lists."""
+    return GlmTuiError(
+        f"Model '{model}' is not installed on {host}",
+        f"pull it with `ollama pull {model}`; installed: {', '.join(installed) or 'none'}",
+        kind="not-found",
+    )

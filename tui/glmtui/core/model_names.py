@@ -7,6 +7,7 @@ a bare `invalid model name`.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _PART = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _NAME_RE = re.compile(rf"^({_PART}/){{0,2}}{_PART}(:[A-Za-z0-9_][A-Za-z0-9._-]{{0,79}})?$")
@@ -36,3 +37,13 @@ def with_tag(name: str) -> str:
 def same_model(wanted: str, installed: str) -> bool:
     """Ollama treats a name without a tag as `:latest`, and names case-insensitively."""
     return with_tag(wanted.lower()) == with_tag(installed.lower())
+
+
+def choose_model(configured: str | None, remembered: str | None, installed: Sequence[str]) -> str | None:
+    """The chat's model when none is set yet: the flag's or config's, else the last one used on this
+    host if it is still installed, else the first listed (Ollama lists the newest first)."""
+    if configured:
+        return configured
+    if remembered and any(same_model(remembered, name) for name in installed):
+        return remembered
+    return installed[0] if installed else None

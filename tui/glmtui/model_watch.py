@@ -1,0 +1,183 @@
+"""ModelWatch: the connection watchdog and the chat's model — which one, whether it is there, its facts.
+
+Owned by the App (a floor above the screens: it tells the chat screen what it finds). The watchdog
+polls `/api/version` without ever blocking the UI and brings the app back online by itself when the
+server returns; on each (re)connection it lists the models, picks the chat's (the flag's or config's,
+the last one used on this host, else the newest), and reads its facts. What it learns goes into the
+app's reactives (`connection`, `model`, `think_label`...), which the screens watch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+
+from rich.text import Text
+
+from glmtui.core.errors import GlmTuiError, no_models, not_installed
+from glmtui.core.model_names import choose_model, same_model
+from glmtui.core.state import GenerationRequest, ModelInfo, ThinkSetting
+from glmtui.core.think import effective_think, next_think, think_label
+from glmtui.screens.chat import ChatScreen
+from glmtui.services.trace import trace
+from glmtui.surface import AppSurface
+
+ONLINE_POLL_S = 5.0
+OFFLINE_POLL_S = 2.0
+MODEL_KEY = "model@"  # + host: the last model used there (Ollama lists the newest first: no drift)
+
+
+class ModelWatch:
+    """Connection state and the chat's model, kept in the app's reactives."""
+
+    def __init__(self, app: AppSurface) -> None:
+        self._app = app
+        self.online_poll_s = ONLINE_POLL_S  # tests shorten these
+        self.offline_poll_s = OFFLINE_POLL_S
+        self.installed: list[ModelInfo] = []  # as of the last /api/tags: names and digests
+        self._offline_reported = False
+        self._show_failed = False  # /api/show failed: the capabilities are unknown, asked again each poll
+        # Read before the first frame, as setting_now asks; kept up to date by _remember_model.
+        self._remembered = app.journal.setting_now(MODEL_KEY + app.config.host)
+
+    async def run(self) -> None:
+        """Poll for ever (the app runs this as its exclusive "connection" worker)."""
+        app = self._app
+        # Heavy imports after the first frame, in a thread: the client, then what replies render with.
+        for module in ("ollama", "rich.markdown"):
+            await asyncio.to_thread(importlib.import_module, module)
+        while True:
+            try:
+                version = await app.service.version()
+            except GlmTuiError as exc:
+                await self._went_offline(exc)
+                await asyncio.sleep(self.offline_poll_s)
+                continue
+            if app.connection != "online":
+                was_reported = self._offline_reported
+                self._offline_reported = False
+                app.server_version = version
+                app.connection = "online"
+                if was_reported:
+                    await self._notice(Text(f"✓ Reconnected to Ollama at {app.config.host}", style="green"))
+                await self._resolve_model()
+            elif self._show_failed and app.model:
+                await self.load_model_info()  # unknown is not "cannot think": ask again
+            await asyncio.sleep(self.online_poll_s)
+
+    async def _went_offline(self, error: GlmTuiError) -> None:
+        self._app.connection = "offline"
+        if not self._offline_reported:
+            self._offline_reported = True
+            retry = f"{error.hint}. Retrying every {self.offline_poll_s:g} s."
+            await self._show_error(GlmTuiError(error.message, retry))
+
+    async def _resolve_model(self) -> None:
+        """Pick the model (flag, config, the last used, else the newest) and read its facts."""
+        app = self._app
+        app.listing_models = True
+        try:
+            installed = await app.service.list_models()
+        except GlmTuiError as exc:
+            await self._show_error(exc)
+            return
+        finally:
+            app.listing_models = False
+        names = [m.name for m in installed]
+        self.installed = installed
+        if not app.model:
+            app.model = choose_model(app.config.model, self._remembered, names) or ""
+            if not app.model:
+                await self._show_error(no_models(app.config.host))
+                return
+        if not any(same_model(app.model, name) for name in names):
+            await self._show_error(not_installed(app.model, app.config.host, names))
+        await self.load_model_info()
+
+    def is_installed(self, model: str) -> bool:
+        """As of the last listing (True while that is not known yet)."""
+        return not self.installed or any(same_model(model, m.name) for m in self.installed)
+
+    async def load_model_info(self) -> None:
+        """The chat model's facts (`/api/show`); the chat hears that prompts can go out."""
+        app = self._app
+        app.model_digest = next((m.digest for m in self.installed if same_model(app.model, m.name)), "")
+        try:
+            app.model_info = await app.service.show(app.model)
+        except GlmTuiError as exc:
+            # Unknown, not "cannot think": say so once, ask again at each poll, let Ctrl+T choose.
+            app.model_info = None
+            if not self._show_failed and exc.kind != "not-found":
+                app.notify(
+                    f"Could not read {app.model}'s capabilities: {exc.message}. Retrying; "
+                    "Ctrl+T sets think on or off meanwhile.",
+                    severity="warning",
+                )
+            self._show_failed = exc.kind != "not-found"
+        else:
+            self._show_failed = False
+        self._update_think_label()
+        self._remember_model()
+        app.model_ready = True
+        trace("ready", model=app.model)
+        for screen in app.screen_stack:  # empty while the app shuts down
+            if isinstance(screen, ChatScreen):
+                await screen.model_ready()
+
+    def _remember_model(self) -> None:
+        app = self._app
+        key, name = MODEL_KEY + app.config.host, app.model
+        if name and self._remembered != name:
+            self._remembered = name
+            app.run_worker(app.journal.remember(key, name), group="remember-model", exit_on_error=False)
+
+    async def switch_model(self, name: str) -> None:
+        app = self._app
+        if name == app.model:
+            app.notify(f"{name} is already this chat's model.", timeout=2)
+            return
+        app.model = name
+        await self.load_model_info()
+        app.notify(f"Switched to {name}: the conversation continues with it.", timeout=3)
+
+    def cycle_think(self) -> None:
+        app = self._app
+        current = self._think()
+        if current is None and app.model_info is not None:
+            app.notify(f"{app.model or 'This model'} does not think: nothing to switch.", timeout=3)
+            return
+        app.think_pref = next_think(app.model, current)
+        app.think_chosen = True
+        self._update_think_label()
+
+    def _think(self) -> ThinkSetting | None:
+        app = self._app
+        return effective_think(app.model, app.model_info, app.think_pref, chosen=app.think_chosen)
+
+    def _update_think_label(self) -> None:
+        self._app.think_label = think_label(self._think(), known=self._app.model_info is not None)
+
+    def generation_request(self) -> GenerationRequest | None:
+        app = self._app
+        if not app.model or not app.model_ready:
+            return None
+        return GenerationRequest(
+            model=app.model,
+            think=self._think(),
+            options=dict(app.config.options),
+            keep_alive=app.config.keep_alive,
+        )
+
+    # -- telling the chat ---------------------------------------------------------------------------
+
+    async def _show_error(self, error: GlmTuiError) -> None:
+        screen = self._app.screen
+        if isinstance(screen, ChatScreen):
+            await screen.show_error(error)
+        else:
+            self._app.notify(str(error), severity="error")
+
+    async def _notice(self, text: Text) -> None:
+        screen = self._app.screen
+        if isinstance(screen, ChatScreen):
+            await screen.show_notice(text)
