@@ -78,7 +78,7 @@ def launch(sim: Simulator) -> tuple[PtyApp, float]:
 
 CLIENT_ONLY = """
 import asyncio, sys, time
-from glmtui.services.ollama import OllamaService
+from glmtui.services.engines.ollama import OllamaService
 from glmtui.core.stats import LiveStats
 async def main(url, model):
     service = OllamaService(url)

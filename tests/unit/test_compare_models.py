@@ -18,8 +18,8 @@ from glmtui.screens.compare.models import (
     run_mode,
 )
 from glmtui.services.compare import PaneModel
-from glmtui.services.library import ModelLibrary
-from glmtui.services.ollama import OllamaService
+from glmtui.services.engines.ollama import OllamaService
+from glmtui.services.engines.ollama_models import ModelLibrary
 from glmtui.simulator import Simulator
 from glmtui.widgets.compare_pane import ComparePane
 

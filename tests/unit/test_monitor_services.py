@@ -8,10 +8,10 @@ import sys
 import time
 
 from glmtui.core.stats import LiveStats
+from glmtui.services.engines.ollama import OllamaService
 from glmtui.services.fake_nvml import ScriptedNvml
 from glmtui.services.monitor import Sampler
 from glmtui.services.nvml import LIBRARY_NOT_FOUND
-from glmtui.services.ollama import OllamaService
 from glmtui.services.system_sampler import SystemSampler
 from glmtui.simulator import Simulator
 

@@ -6,7 +6,7 @@ import ollama
 
 from glmtui.core.state import ModelDetails
 from glmtui.core.think import effective_think, next_think, think_label
-from glmtui.services.ollama import OllamaService
+from glmtui.services.engines.ollama import OllamaService
 
 THINKS = ModelDetails("glm-4.7-flash", capabilities=("completion", "thinking"))
 PLAIN = ModelDetails("qwen3-coder", capabilities=("completion",))

@@ -40,13 +40,13 @@ from glmtui.model_watch import ModelWatch
 from glmtui.paths import builtin_themes_dir, db_path, user_themes_dir
 from glmtui.screens.chat import ChatScreen
 from glmtui.services.compare import VOTES, VoteRecord
+from glmtui.services.engines.ollama import OllamaService
+from glmtui.services.engines.ollama_models import ModelLibrary
 from glmtui.services.idle_gc import IdleCollector
 from glmtui.services.journal import open_journal
-from glmtui.services.library import ModelLibrary
 from glmtui.services.monitor import Sampler
 from glmtui.services.monitor_feed import MonitorFeed
 from glmtui.services.nvml import Nvml
-from glmtui.services.ollama import OllamaService
 from glmtui.services.pull_feed import PullFeed
 from glmtui.surface import AppSurface, StreamingScreen
 from glmtui.themes import APP_VARIABLES, choose_theme, load_themes

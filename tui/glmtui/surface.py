@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     from glmtui.config import Config
     from glmtui.services.compare import VoteRecord
     from glmtui.services.engines.base import Engine
+    from glmtui.services.engines.ollama_models import ModelLibrary
     from glmtui.services.journal import Journal
-    from glmtui.services.library import ModelLibrary
     from glmtui.services.monitor_feed import MonitorFeed
     from glmtui.services.pull_feed import PullFeed
 

@@ -19,7 +19,7 @@ from typing import Any
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.model_names import name_problem, same_model
 from glmtui.core.state import PullProgress
-from glmtui.services.library import ModelLibrary
+from glmtui.services.engines.ollama_models import ModelLibrary
 from glmtui.services.pulls import PullQueue, PullTracker
 from glmtui.services.trace import trace
 

@@ -16,7 +16,7 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.fit import Machine, machine_from
 from glmtui.core.state import ModelInfo, PullProgress, Turn
 from glmtui.services.compare import CompareRun, PaneModel, VoteRecord
-from glmtui.services.library import ModelLibrary
+from glmtui.services.engines.ollama_models import ModelLibrary
 from glmtui.surface import AppSurface
 from glmtui.widgets.compare_pane import ComparePane
 

@@ -17,7 +17,7 @@ from glmtui.core.fit import DEFAULT_CONTEXT, Machine, vram_need
 from glmtui.core.model_names import same_model
 from glmtui.core.state import ModelInfo, PullProgress
 from glmtui.services.compare import PaneModel, RunMode, choose_mode
-from glmtui.services.library import ModelLibrary
+from glmtui.services.engines.ollama_models import ModelLibrary
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.model_names import name_problem
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import ModelDetails, ModelInfo, PullUpdate
-from glmtui.services.ollama import OllamaService
+from glmtui.services.engines.ollama import OllamaService
 
 MANIFEST_MISSING = "file does not exist"
 REGISTRY_HINT = "check the name and tag on ollama.com/library (tags are case-insensitive)"
