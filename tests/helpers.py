@@ -142,18 +142,19 @@ async def palette(pilot: Pilot[None], command: str) -> None:
     await wait_until(lambda: isinstance(app.screen, CommandPalette), what="the command palette")
     for char in command:
         await pilot.press(char if char != " " else "space")
-
-    def highlighted() -> str:
-        results = app.screen.query(CommandList)
-        if not results or results.first().highlighted is None:
-            return ""
-        option = results.first().highlighted_option
-        return str(option.prompt) if option is not None else ""
-
-    await wait_until(
-        lambda: highlighted().startswith(command), what=f"'{command}' highlighted in the palette"
-    )
+    await wait_until(lambda: palette_highlighted(app).startswith(command), what=f"'{command}' highlighted")
     await pilot.press("enter")
+
+
+def palette_highlighted(app: Any) -> str:
+    """The highlighted entry of the command palette (or of a picker built on it, like the themes')."""
+    if not isinstance(app.screen, CommandPalette):
+        return ""
+    results = app.screen.query(CommandList)
+    if not results or results.first().highlighted is None:
+        return ""
+    option = results.first().highlighted_option
+    return str(option.prompt) if option is not None else ""
 
 
 # -- the models screen -----------------------------------------------------------------------------

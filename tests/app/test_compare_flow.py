@@ -57,7 +57,7 @@ def turns(screen: CompareScreen) -> tuple[Turn, Turn]:
 
 async def test_compare_flag_sends_the_prompt_and_each_pane_answers_from_its_model(sim: Simulator) -> None:
     app = make_app(sim.url, model=GLM, compare=(GLM, GPT, "Write a binary search in Rust"))
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with app.run_test(size=(140, 40)):
         await ready(app)
         screen = await compare_screen(app)
         await round_ends(screen)
@@ -78,8 +78,8 @@ async def test_compare_flag_sends_the_prompt_and_each_pane_answers_from_its_mode
             ),
             what="the comparison strip",
         )
-        await pilot.pause(0.6)  # the live tick repaints the titles with the exact figures
-        assert "tok/s" in screen.pane("b").title_text()
+        # The live tick repaints the titles with the exact figures.
+        await wait_until(lambda: "tok/s" in screen.pane("b").title_text(), what="B's exact rate in its title")
 
 
 async def test_parallel_when_both_fit_and_the_choice_can_be_switched(sim: Simulator) -> None:
@@ -221,7 +221,7 @@ async def test_escape_in_sequential_mode_never_starts_the_queued_pane(sim: Simul
         await round_ends(screen)
         a, b = turns(screen)
         assert a.status is TurnStatus.STOPPED and b.status is TurnStatus.STOPPED and not b.reply
-        await pilot.pause(0.3)
+        await pilot.pause(0.3)  # a window for a wrong request to go out: load only makes it pass sooner
         assert [body["model"] for body in chat_requests(sim)] == [GLM]  # B's prompt never went out
 
 
@@ -236,7 +236,10 @@ async def test_blind_vote_is_saved_and_reveals_the_models(sim: Simulator) -> Non
         assert (screen.pane("a").model, screen.pane("b").model) == (QWEN, GLM)  # shuffled
         await send(pilot, screen, "which is better?")
         await round_ends(screen)
-        await pilot.pause(0.3)
+        await wait_until(
+            lambda: all("hidden" in screen.pane(side).title_text() for side in "ab"),
+            what="both titles hidden",
+        )
         for side in "ab":
             title = screen.pane(side).title_text()
             assert "hidden" in title and GLM not in title and QWEN not in title
@@ -318,11 +321,11 @@ async def test_export_has_both_transcripts_and_the_table(
 @pytest.mark.parametrize("size", [(100, 30), (80, 24)])
 async def test_a_narrow_terminal_stacks_the_panes(sim: Simulator, size: tuple[int, int]) -> None:
     app = make_app(sim.url, model=GLM, compare=(GLM, GPT, "hi"))
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size):
         await ready(app)
         screen = await compare_screen(app)
         await round_ends(screen)
-        await pilot.pause(0.3)
+        await wait_until(lambda: all(pane.region.height for pane in screen.panes), what="both panes laid out")
         a, b = screen.panes
         assert a.region.x == b.region.x and b.region.y > a.region.y  # B under A
         assert a.region.height >= 5 and b.region.height >= 5

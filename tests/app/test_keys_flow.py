@@ -11,7 +11,17 @@ from glmtui.simulator import Simulator
 from glmtui.widgets.monitor.sidebar import MonitorSidebar
 from glmtui.widgets.prompt_input import PromptInput
 from glmtui.widgets.status_bar import StatusBar
-from tests.helpers import finished, make_app, palette, pane, ready, screen_text, send, wait_until
+from tests.helpers import (
+    finished,
+    make_app,
+    palette,
+    palette_highlighted,
+    pane,
+    ready,
+    screen_text,
+    send,
+    wait_until,
+)
 
 GLM = "glm-4.7-flash:latest"
 
@@ -58,7 +68,7 @@ async def test_keymap_rebinds_stop_and_unknown_ids_are_reported(sim: Simulator) 
             what="tokens",
         )
         await pilot.press("escape")  # no longer bound to stop
-        await pilot.pause(0.2)
+        await pilot.pause(0.2)  # a window in which a wrong stop would land: load only makes it pass sooner
         assert turn.status is TurnStatus.STREAMING
         await pilot.press("f9")
         await finished(turn)
@@ -109,9 +119,9 @@ async def test_the_chat_is_usable_at_80x24(sim: Simulator) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(app)
         await finished(await send(pilot, "hello at 80 columns"))
-        await pilot.pause(0.3)
         screen = app.screen
         sidebar = screen.query_one(MonitorSidebar)
+        await wait_until(lambda: sidebar.region.width == 28, what="the compact monitor laid out")
         assert sidebar.region.width == 28  # compact monitor beside the chat
         prompt = screen.query_one(PromptInput).region
         assert prompt.height >= 1 and prompt.bottom <= 23 and screen.query_one(StatusBar).region.y == 22
@@ -137,10 +147,10 @@ async def test_a_theme_picked_is_remembered_for_the_next_run(sim: Simulator) -> 
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
         await palette(pilot, "Change theme")
-        await pilot.pause(0.3)
+        await wait_until(lambda: palette_highlighted(app) != "", what="the theme picker")
         for char in "glmtui-light":
             await pilot.press(char if char != "-" else "minus")
-        await pilot.pause(0.3)
+        await wait_until(lambda: palette_highlighted(app).startswith("glmtui-light"), what="the light theme")
         await pilot.press("enter")
         await wait_until(lambda: app.theme == "glmtui-light", what="the theme to change")
         await wait_until(
