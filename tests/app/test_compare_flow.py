@@ -376,3 +376,26 @@ async def test_same_model_cold_in_sequence_does_not_crown_b_for_a_load(sim: Simu
         ttft_line = next(line for line in screen_text(app).splitlines() if "TTFT " in line and "load" in line)
         assert "sooner" not in ttft_line.split("TTFT − load")[0]
         await pilot.pause()
+
+
+async def test_the_session_columns_never_squeeze_out_the_row_labels_at_120_columns(sim: Simulator) -> None:
+    # The tester's case: at 120 columns the second round's session columns took the labels' room.
+    app = make_app(sim.url, model=GLM, compare=(GLM, GPT, None))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        for count in (1, 2):
+            await send(pilot, screen, f"hello {count}")
+            await round_ends(screen, count)
+        await wait_until(lambda: "session (2" in screen_text(app), what="the session's figures")
+        lines = screen_text(app).splitlines()
+        assert any(f"A {GLM}" in line and f"B {GPT}" in line for line in lines)  # headers whole
+        # The strip's rows with rates (the panes' titles, which show rates too, end at the divider ▕).
+        figures = [line for line in lines if "tok/s" in line and "▕" not in line]
+        assert len(figures) >= 2 and all(
+            any(label in line for label in ("eval rate", "prompt eval", "session (2")) for line in figures
+        ), figures
+        # Wider, the session gets its own columns again, verdicts and all.
+        await pilot.resize_terminal(180, 40)
+        await wait_until(lambda: "session (2 rounds)" in screen_text(app), what="the session's columns")
+        assert any("eval rate" in line and line.count("tok/s") == 4 for line in screen_text(app).splitlines())

@@ -126,9 +126,11 @@ def _metrics(
     b: Sequence[GenerationStats],
     suffix: Callable[[Side], str],
     judge: bool = True,
+    ordered: bool = False,
 ) -> list[Metric]:
-    """One row per figure of A's stats against B's (one per round each); verdicts only when `judge`."""
-    why = bias(list(zip(a, b, strict=True))) if judge else Bias()
+    """One row per figure of A's stats against B's (one per round each); verdicts only when `judge`.
+    `ordered`: one model on both sides, run one after the other (see `Bias.ordered`)."""
+    why = bias(list(zip(a, b, strict=True)), ordered) if judge else Bias()
     rows: list[Metric] = []
     for spec in METRICS:
         va = spec.value(a) if a else None
@@ -137,7 +139,9 @@ def _metrics(
             continue  # neither thought: no rows about thinking
         if spec.label == TTFT_NET and (not any(why.loaded) or (va is None and vb is None)):
             continue  # no load to take out (TTFT says it all), or figures that cannot be taken apart
-        better, text = verdict(va, vb, spec.lower_is_better, spec.word) if judge else (None, "")
+        better, text = (
+            verdict(va, vb, spec.lower_is_better, spec.word, spec.margin, spec.floor) if judge else (None, "")
+        )
         if text and (reason := unjudged(spec.label, why)) is not None:
             better, text = None, reason
         elif (
@@ -147,8 +151,11 @@ def _metrics(
             and vb is not None
             and min(va, vb) < LOADED_S
         ):
-            # One model was in memory already: that is where it happened to be, not how fast it loads.
-            better, text = None, f"{'A' if va < vb else 'B'} was already loaded"
+            # A model in memory already: that is where it happened to be, not how fast it loads.
+            if max(va, vb) < LOADED_S:
+                better, text = None, "both already loaded"  # neither loaded: no side to name
+            else:
+                better, text = None, f"{'A' if va < vb else 'B'} was already loaded"
         rows.append(
             Metric(spec.label, spec.show(va) + suffix("a"), spec.show(vb) + suffix("b"), better, text)
         )
@@ -166,8 +173,17 @@ def round_metrics(round_: Round) -> list[Metric]:
 
     # Verdicts only between two complete replies: a stopped one's counts say nothing about the model.
     return _metrics(
-        [round_.a.stats] if round_.a else [], [round_.b.stats] if round_.b else [], suffix, round_.complete
+        [round_.a.stats] if round_.a else [],
+        [round_.b.stats] if round_.b else [],
+        suffix,
+        round_.complete,
+        ordered(round_),
     )
+
+
+def ordered(round_: Round) -> bool:
+    """One model on both sides, one after the other: B runs second on a warm server, every time."""
+    return round_.mode == "sequential" and same_model(round_.model_a, round_.model_b)
 
 
 def totals(turns: Iterable[Turn | None]) -> GenerationStats | None:
@@ -210,16 +226,40 @@ def session_metrics(rounds: Sequence[Round]) -> list[Metric]:
         return []
     a = [r.a.stats for r in both if r.a is not None]
     b = [r.b.stats for r in both if r.b is not None]
-    return _metrics(a, b, lambda side: "")
+    return _metrics(a, b, lambda side: "", ordered=any(map(ordered, both)))
 
 
 def notes(round_: Round | None, session: Sequence[Round] = ()) -> list[str]:
-    """One short line per reason a row of the strip has no verdict, and per unlike setting of the sides."""
-    lines: list[str] = []
+    """One short line per reason a row of the strip has no verdict, and per unlike setting of the sides.
+
+    With a session (its columns shown beside the round's), each line says which it applies to: this
+    round, the session, or both; a condition of earlier rounds must not read as one of the round shown.
+    """
     pairs = [(r.a.stats, r.b.stats) for r in session if r.a is not None and r.b is not None]
+    here: list[str] = []
     if round_ is not None and round_.complete and round_.a is not None and round_.b is not None:
-        pairs.insert(0, (round_.a.stats, round_.b.stats))
-    why = bias(pairs)
+        here = _bias_lines(bias([(round_.a.stats, round_.b.stats)], ordered(round_)))
+    if not session:
+        lines = here
+    else:
+        over = _bias_lines(bias(pairs, any(map(ordered, session))))
+        lines = [f"{'This round and the session' if line in over else 'This round'}: {line}" for line in here]
+        lines += [f"Session: {line}" for line in over if line not in here]
+    if round_ is not None and round_.options_a != round_.options_b:
+        a_opts, b_opts = round_.options_a, round_.options_b
+        keys = sorted(k for k in {*a_opts, *b_opts} if a_opts.get(k) != b_opts.get(k))
+        shown = ", ".join(f"{k} {a_opts.get(k, 'default')} vs {b_opts.get(k, 'default')}" for k in keys)
+        lines.append(f"Options differ ({shown}): the figures weigh the settings as well as the models.")
+    return lines
+
+
+def _bias_lines(why: Bias) -> list[str]:
+    """The notes for these unlike conditions, one line each."""
+    lines: list[str] = []
+    if why.ordered:
+        lines.append(
+            "Same model both sides, one after the other: B always runs second, so TTFT is not judged."
+        )
     if any(why.loaded):
         lines.append(f"TTFT includes {whose(why.loaded)} model load: not judged; {TTFT_NET} is, where known.")
     if why.unlike_prompts is not None:
@@ -228,11 +268,6 @@ def notes(round_: Round | None, session: Sequence[Round] = ()) -> list[str]:
             f"Prompts of unlike size (A {a:,} tok, B {b:,}; Ollama reuses a cached prefix): "
             "TTFT and prompt eval not judged."
         )
-    if round_ is not None and round_.options_a != round_.options_b:
-        a_opts, b_opts = round_.options_a, round_.options_b
-        keys = sorted(k for k in {*a_opts, *b_opts} if a_opts.get(k) != b_opts.get(k))
-        shown = ", ".join(f"{k} {a_opts.get(k, 'default')} vs {b_opts.get(k, 'default')}" for k in keys)
-        lines.append(f"Options differ ({shown}): the figures weigh the settings as well as the models.")
     return lines
 
 

@@ -16,7 +16,14 @@ from glmtui.core.state import GenerationStats
 from glmtui.core.units import format_rate, format_seconds
 
 Side = Literal["a", "b"]
-SAME_WITHIN = 0.02  # values within 2% of each other are called even: closer is measurement noise
+# One rule for every row: two values are "even" unless they differ by more than max(FLOOR, MARGIN × the
+# smaller). 10% because back-to-back runs of one local model vary by a few per cent (eval rate, thinking
+# time, token counts of a sampled reply), so a smaller gap says nothing about the models.
+SAME_WITHIN = 0.10
+# A first token is one short wait, shaken by the scheduler, the HTTP round trip and the prefill: 20%,
+# and never under 50 ms (a few event-loop ticks), which is also the floor for every other duration.
+TTFT_WITHIN = 0.20
+TIME_FLOOR_S = 0.05
 LOADED_S = 0.05  # a load_duration under this means the model was already in memory
 PROMPTS_ALIKE = 0.5  # prompt token counts closer than this ratio are like; further apart, one was cached
 
@@ -28,6 +35,8 @@ class _Spec:
     show: Callable[[float | None], str]
     lower_is_better: bool | None  # None: neither is better (more tokens is not a virtue)
     word: str  # "faster", "sooner", "more"...
+    margin: float = SAME_WITHIN  # relative gap within which the two values are called even
+    floor: float = 0.0  # absolute gap (seconds, for durations) within which they are even as well
 
 
 def _count(value: float | None) -> str:
@@ -97,10 +106,19 @@ def _thinking_time(stats: Sequence[GenerationStats]) -> float | None:
 
 
 TTFT_NET = "TTFT − load"
+ORDER_DECIDES = "same model: order decides"
 METRICS: tuple[_Spec, ...] = (
-    _Spec("TTFT", _mean(lambda s: s.ttft_s), format_seconds, True, "sooner"),
+    _Spec("TTFT", _mean(lambda s: s.ttft_s), format_seconds, True, "sooner", TTFT_WITHIN, TIME_FLOOR_S),
     # Only shown when a side loaded its model: the like-for-like TTFT, with the load in its own row.
-    _Spec(TTFT_NET, _mean(lambda s: _net_ttft(s) if s.final else None), format_seconds, True, "sooner"),
+    _Spec(
+        TTFT_NET,
+        _mean(lambda s: _net_ttft(s) if s.final else None),
+        format_seconds,
+        True,
+        "sooner",
+        TTFT_WITHIN,
+        TIME_FLOOR_S,
+    ),
     _Spec(
         "eval rate", _rate(lambda s: s.eval_count, lambda s: s.eval_duration_ns), format_rate, False, "faster"
     ),
@@ -111,23 +129,29 @@ METRICS: tuple[_Spec, ...] = (
         False,
         "faster",
     ),
-    _Spec("load time", _load, format_seconds, True, "quicker"),
+    _Spec("load time", _load, format_seconds, True, "quicker", floor=TIME_FLOOR_S),
     # A stopped or failed reply has no eval_count: the tokens received say how far it got.
     _Spec("output tokens", lambda st: sum(map(_output_tokens, st)) or None, _count, None, "more"),
     # Thinking is compared but not judged: a longer trace may be slower or may be the better answer.
     _Spec("thinking tokens", lambda st: float(sum(s.thinking_tokens for s in st)), _count, None, "more"),
-    _Spec("thinking time", _thinking_time, format_seconds, None, "longer"),
+    _Spec("thinking time", _thinking_time, format_seconds, None, "longer", floor=TIME_FLOOR_S),
 )
 
 
 def verdict(
-    a: float | None, b: float | None, lower_is_better: bool | None, word: str
+    a: float | None,
+    b: float | None,
+    lower_is_better: bool | None,
+    word: str,
+    margin: float = SAME_WITHIN,
+    floor: float = 0.0,
 ) -> tuple[Side | None, str]:
-    """Which side is better and a phrase like `B 1.8× faster`; (None, "") when it cannot be said."""
+    """Which side is better and a phrase like `B 1.8× faster`; (None, "") when it cannot be said, and
+    "even" when the gap is within max(`floor`, `margin` × the smaller value): noise, not a difference."""
     if a is None or b is None:
         return None, ""
     hi, lo = max(a, b), min(a, b)
-    if hi == lo or (lo > 0 and hi / lo - 1 < SAME_WITHIN):
+    if hi - lo <= max(floor, margin * lo):
         return None, "even"
     if lower_is_better is None:
         side: Side = "a" if a > b else "b"  # the side with more, named but not marked better
@@ -159,10 +183,14 @@ class Bias:
     loaded: tuple[bool, bool] = (False, False)  # a side paid a model load in some round
     unlike_prompts: tuple[int, int] | None = None  # prompt tokens evaluated (A, B) in a round where unlike
     thought: tuple[bool, bool] = (False, False)  # a side produced thinking tokens
+    # One model on both sides, one after the other: B always runs second, on a warm server, so which
+    # side answers sooner is the order's doing, not the model's (a consistency check has no winner).
+    ordered: bool = False
 
 
-def bias(pairs: Sequence[tuple[GenerationStats, GenerationStats]]) -> Bias:
-    """The unlike conditions in these (A, B) pairs of final replies (one pair per round)."""
+def bias(pairs: Sequence[tuple[GenerationStats, GenerationStats]], ordered: bool = False) -> Bias:
+    """The unlike conditions in these (A, B) pairs of final replies (one pair per round); `ordered`: one
+    model on both sides, run one after the other, in some of these rounds."""
     unlike = next(
         ((a.prompt_eval_count or 0, b.prompt_eval_count or 0) for a, b in pairs if not prompts_alike(a, b)),
         None,
@@ -171,6 +199,7 @@ def bias(pairs: Sequence[tuple[GenerationStats, GenerationStats]]) -> Bias:
         loaded=(any(loaded(a) for a, _ in pairs), any(loaded(b) for _, b in pairs)),
         unlike_prompts=unlike,
         thought=(any(a.thinking_tokens for a, _ in pairs), any(b.thinking_tokens for _, b in pairs)),
+        ordered=ordered and bool(pairs),
     )
 
 
@@ -185,6 +214,8 @@ def unjudged(label: str, why: Bias) -> str | None:
     if label in ("TTFT", TTFT_NET, "prompt eval") and why.unlike_prompts is not None:
         a, b = why.unlike_prompts
         return f"unlike prompts ({a:,} vs {b:,} tok)"
+    if label in ("TTFT", TTFT_NET) and why.ordered:
+        return ORDER_DECIDES
     if label == "output tokens" and why.thought[0] != why.thought[1]:
         return f"{whose(why.thought)} include thinking"
     return None

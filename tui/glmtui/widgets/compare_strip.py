@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
@@ -68,21 +69,39 @@ class ComparisonStrip(Widget):
 
     def _table(self) -> Table:
         session = {m.label: m for m in self._session} if self._rounds > 1 else {}
-        wide = bool(session) and not self.compact and self.size.width >= 110
+        if session and not self.compact:
+            # The richest layout that fits, so the row labels and model names are never squeezed out:
+            # the session's verdicts go first (its ✓ marks still say which side), then its columns.
+            for verdicts in (True, False):
+                table = self._build(session, wide=True, session_verdicts=verdicts)
+                if self._width_of(table) <= self.size.width:
+                    return table
+        return self._build(session, wide=False, session_verdicts=False)
+
+    def _width_of(self, table: Table) -> int:
+        """The table's natural width (every cell whole)."""
+        console = self.app.console
+        return Measurement.get(console, console.options.update_width(10_000), table).maximum
+
+    def _build(self, session: dict[str, Metric], *, wide: bool, session_verdicts: bool) -> Table:
         table = Table(box=None, padding=(0, 1), expand=False, show_edge=False, header_style="bold")
         # Headers are Text: model names are data, and a plain string header would be read as markup.
-        table.add_column(Text("this round"))
+        # The labels never wrap and the verdicts may: on a narrow strip a verdict takes two lines
+        # rather than the row losing its name.
+        width = max((len(row.label) for row in self._round), default=0)
+        table.add_column(Text("this round"), no_wrap=True, min_width=width)
         table.add_column(
             Text(self._names[0]), justify="right", no_wrap=True, overflow="ellipsis", max_width=36
         )
         table.add_column(
             Text(self._names[1]), justify="right", no_wrap=True, overflow="ellipsis", max_width=36
         )
-        table.add_column("", no_wrap=True)
+        table.add_column("")
         if wide:
             table.add_column(Text(f"session ({self._rounds} rounds)"), justify="right", no_wrap=True)
             table.add_column("", justify="right", no_wrap=True)
-            table.add_column("", no_wrap=True)
+            if session_verdicts:
+                table.add_column("")
         for row in self._round:
             if self.compact and row.label not in self._compact_rows:
                 continue
@@ -94,15 +113,14 @@ class ComparisonStrip(Widget):
             ]
             if wide:
                 total = session.get(row.label)
-                cells += (
-                    [
-                        _value(total.a, total.better == "a"),
-                        _value(total.b, total.better == "b"),
-                        Text(total.verdict, style="bold" if total.better else "dim"),
-                    ]
-                    if total
-                    else [Text(""), Text(""), Text("")]
-                )
+                cells += [
+                    _value(total.a, total.better == "a") if total else Text(""),
+                    _value(total.b, total.better == "b") if total else Text(""),
+                ]
+                if session_verdicts:
+                    cells.append(
+                        Text(total.verdict, style="bold" if total.better else "dim") if total else Text("")
+                    )
             table.add_row(*cells)
         hidden = [row.label for row in self._round if self.compact and row.label not in self._compact_rows]
         if hidden:
