@@ -17,10 +17,11 @@ from urllib.request import urlopen
 import pytest
 
 from glmtui.__main__ import start_simulator
-from glmtui.core.state import TurnStatus
+from glmtui.core.state import MonitorIntervals, TurnStatus
 from glmtui.simulator import Fault, Simulator
 from glmtui.widgets.chat_log import ChatLog
 from glmtui.widgets.header import AppHeader
+from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.prompt_input import PromptInput
 from glmtui.widgets.status_bar import StatusBar
 from tests.helpers import (
@@ -29,6 +30,7 @@ from tests.helpers import (
     finished,
     make_app,
     pane,
+    panel_text,
     ready,
     screen_text,
     send,
@@ -37,6 +39,7 @@ from tests.helpers import (
 
 GLM = "glm-4.7-flash:latest"  # thinks
 CODER = "qwen3-coder:30b"  # does not
+FAST = MonitorIntervals(gpu_s=0.5, system_s=0.5, ollama_s=0.5)
 
 
 def notices(app: Any) -> str:
@@ -143,14 +146,36 @@ def garbage_server() -> Iterator[str]:
         listener.close()
 
 
-@pytest.mark.parametrize(
-    ("server", "said"),
-    [
-        ("static_server", "speaks HTTP but is not Ollama"),
-        ("openai_server", "is an OpenAI-compatible server, not Ollama"),
-        ("garbage_server", "does not speak HTTP"),
-    ],
-)
+@pytest.fixture
+def hello_server() -> Iterator[str]:
+    """A TCP port that answers `hello\n` and hangs up (to httpx: "disconnected without a response")."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"hello\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+NOT_OLLAMA = [
+    ("static_server", "speaks HTTP but is not Ollama"),
+    ("openai_server", "is an OpenAI-compatible server, not Ollama"),
+    ("garbage_server", "does not speak HTTP"),
+    ("hello_server", "does not speak HTTP"),
+]
+
+
+@pytest.mark.parametrize(("server", "said"), NOT_OLLAMA)
 async def test_a_server_that_is_not_ollama_is_named_for_what_it_is(
     server: str, said: str, request: pytest.FixtureRequest
 ) -> None:
@@ -162,6 +187,24 @@ async def test_a_server_that_is_not_ollama_is_named_for_what_it_is(
         assert url.removeprefix("http://") in notices(app)
         assert "that model" not in text and "ollama pull" not in notices(app)
         assert "journalctl" not in notices(app)
+
+
+@pytest.mark.parametrize(("server", "said"), NOT_OLLAMA)
+async def test_not_ollama_is_not_offline_and_the_ollama_panel_names_it_cleanly(
+    server: str, said: str, request: pytest.FixtureRequest
+) -> None:
+    """The header's state and the Ollama panel say what the chat says; no raw page, no "mid-reply"."""
+    url = request.getfixturevalue(server)
+    app = make_app(url, monitor_intervals=FAST)
+    async with app.run_test(size=(120, 40)):
+        panel = app.screen.query_one(OllamaPanel)
+        await wait_until(lambda: said in " ".join(panel_text(panel).split()), what=f"the panel: {said!r}")
+        await wait_until(lambda: "not Ollama" in header(app), what="the header's state")
+        assert app.connection == "not Ollama" and "offline" not in header(app)
+        shown = panel_text(panel)
+        assert "not Ollama: retrying" in shown and "offline" not in shown
+        for raw in ("mid-reply", "<", "DOCTYPE", "{", "invalid_request_error"):
+            assert raw not in shown
 
 
 # -- 10: failed prompts leave the context; Ctrl+R retries ---------------------------------------------
@@ -183,6 +226,38 @@ async def test_a_failed_prompt_is_not_sent_again_and_ctrl_r_retries_it(sim: Simu
         assert pane(app).conversation.turns[1] is failed  # the failed turn stays (on screen, saved)
         await pilot.press("f1")
         await wait_until(lambda: "retry-prompt" in screen_text(app), what="Ctrl+R in F1")
+
+
+async def test_a_failed_prompt_names_the_retry_key_as_bound(sim: Simulator) -> None:
+    app = make_app(sim.url, model=CODER, keymap={"retry-prompt": "f8"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        sim.inject(Fault("http500", message="runner died"))
+        failed = await finished(await send(pilot, "the question"))
+        assert failed.status is TurnStatus.FAILED
+        await wait_until(lambda: "F8 retries this prompt" in notices(app), what="the retry key named")
+        await pilot.press("f8")
+        await wait_until(lambda: len(pane(app).conversation.turns) == 2, what="the retried turn")
+        assert (await finished(pane(app).conversation.turns[-1])).status is TurnStatus.DONE
+
+
+async def test_a_prompt_sent_while_offline_waits_for_ollama_then_goes(sim: Simulator) -> None:
+    port = sim.port
+    app = make_app(sim.url, model=CODER)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        sim.stop()
+        await wait_until(lambda: app.connection == "offline", what="offline")
+        turn = await send(pilot, "are you there?")
+        await wait_until(lambda: "queued: waiting for Ollama" in screen_text(app), what="the queued prompt")
+        assert turn.status is not TurnStatus.FAILED
+        revived = Simulator(port=port, rate=2000.0, load_seconds=0.01).start()
+        try:
+            await finished(turn)
+            assert turn.status is TurnStatus.DONE
+            assert [user_messages(body) for body in chat_requests(revived)] == [["are you there?"]]
+        finally:
+            revived.stop()
 
 
 # -- 12: a prompt typed before the model is known waits, then goes ------------------------------------

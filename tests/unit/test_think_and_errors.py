@@ -35,3 +35,26 @@ def test_a_404_names_a_missing_model_only_when_ollama_does() -> None:
     assert "journalctl" not in page.hint
     missing = service.map_error(ollama.ResponseError('{"error": "model \'llama9:404b\' not found"}', 404))
     assert missing.kind == "not-found" and "llama9:404b" in missing.message
+
+
+def test_only_a_chat_stream_drops_mid_reply() -> None:
+    """ps, list, show and version have no reply in progress: a dropped connection is not "mid-reply"."""
+    import httpx
+
+    service = OllamaService("http://127.0.0.1:9")
+    for exc in (httpx.RemoteProtocolError("Server disconnected"), httpx.ReadError("reset")):
+        assert "mid-reply" not in service.map_error(exc).message
+        assert "mid-reply" in service.map_error(exc, streaming=True).message
+    assert service.map_error(httpx.RemoteProtocolError("x")).kind == "not-http"  # as version() says
+
+
+def test_server_text_is_one_short_clean_fragment_never_html() -> None:
+    service = OllamaService("http://127.0.0.1:9")
+    page = '<!DOCTYPE HTML>\n<html lang="en">\n<head><meta charset="utf-8"><title>Error response</title>'
+    for body in (page, "  " + page.lower()):
+        error = service.map_error(ollama.ResponseError(body, 404))
+        assert "<" not in error.message and "DOCTYPE" not in error.message.upper()
+    openai = service.map_error(ollama.ResponseError('{"error": {"message": "Not found", "type": "x"}}', 404))
+    assert "{" not in openai.message and "Not found" in openai.message
+    long = service.map_error(ollama.ResponseError("boom \x1b[31m" + "x" * 500, 500))
+    assert "\x1b" not in long.message and len(long.message) <= 220  # Ollama's own text, one line

@@ -14,7 +14,7 @@ import importlib
 
 from rich.text import Text
 
-from glmtui.core.errors import GlmTuiError, no_models, not_installed
+from glmtui.core.errors import GlmTuiError, connection_state, no_models, not_installed
 from glmtui.core.model_names import choose_model, same_model
 from glmtui.core.state import GenerationRequest, ModelInfo, ThinkSetting
 from glmtui.core.think import effective_think, next_think, think_label
@@ -66,7 +66,8 @@ class ModelWatch:
             await asyncio.sleep(self.online_poll_s)
 
     async def _went_offline(self, error: GlmTuiError) -> None:
-        self._app.connection = "offline"
+        # Something that answers but is not Ollama is not "offline"; the polling goes on either way.
+        self._app.connection = connection_state(error)
         if not self._offline_reported:
             self._offline_reported = True
             retry = f"{error.hint}. Retrying every {self.offline_poll_s:g} s."

@@ -75,7 +75,8 @@ class AppSurface(App[None]):
     listing_models: reactive[bool] = reactive(False)
     """Waiting on `/api/tags` (the header says so while no model is known)."""
     connection: reactive[str] = reactive("connecting")
-    """`connecting`, `online` or `offline`: the watchdog's view of the server."""
+    """`connecting`, `online`, `offline` or `not Ollama` (something answers, but not Ollama's API):
+    the watchdog's view of the server."""
     server_version: reactive[str] = reactive("")
     """The server's version, once online."""
     think_label: reactive[str] = reactive("")

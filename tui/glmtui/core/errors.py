@@ -30,3 +30,14 @@ def not_installed(model: str, host: str, installed: list[str]) -> GlmTuiError:
         f"pull it with `ollama pull {model}`; installed: {', '.join(installed) or 'none'}",
         kind="not-found",
     )
+
+
+# Something answered at the host, but not Ollama (another HTTP server, or not HTTP at all).
+NOT_OLLAMA_KINDS = frozenset({"not-ollama", "not-http"})
+OFFLINE = "offline"
+NOT_OLLAMA = "not Ollama"  # a connection state: the server answers, so it is not offline
+
+
+def connection_state(error: GlmTuiError) -> str:
+    """The app's connection state after a failed check: offline, or reached but not Ollama."""
+    return NOT_OLLAMA if error.kind in NOT_OLLAMA_KINDS else OFFLINE

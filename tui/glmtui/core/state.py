@@ -339,3 +339,4 @@ class OllamaSnapshot:
     online: bool
     models: tuple[LoadedModel, ...] = ()
     error: str | None = None
+    not_ollama: bool = False  # something answered, but not Ollama (not "offline": error names it)

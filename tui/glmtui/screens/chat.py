@@ -123,7 +123,7 @@ class ChatScreen(Screen[None]):
         if self.pane.is_busy:
             self.notify("A reply is still streaming: press Esc to stop it first.", severity="warning")
             return False
-        request = app.generation_request()
+        request = self._request()
         if request is None:
             waiting = GenerationRequest(model=app.model, think=None)
             await self.pane.send(text, waiting, queued="queued: waiting for Ollama and the model…")
@@ -138,9 +138,14 @@ class ChatScreen(Screen[None]):
             self.pane.conversation, turn, digest=self.app.model_digest, options=dict(request.options)
         )
 
+    def _request(self) -> GenerationRequest | None:
+        """What to send with, or None to queue: no model known yet, or the watchdog knows the server
+        is offline (or not Ollama). A queued prompt goes when it is back (`model_ready`); Esc drops it."""
+        return self.app.generation_request() if self.app.connection == "online" else None
+
     async def model_ready(self) -> None:
-        """The app knows its model now: send the prompt queued meanwhile, if any."""
-        request = self.app.generation_request()
+        """The app knows its model now (or is back online): send the prompt queued meanwhile, if any."""
+        request = self._request()
         turn = self.pane.current_turn
         if request is not None and turn is not None and self.pane.start_queued(request):
             await self._started(turn, request)
@@ -196,8 +201,11 @@ class ChatScreen(Screen[None]):
     async def on_chat_pane_failed(self, event: ChatPane.Failed) -> None:
         self._reply_ended(event.turn)
         await self.app.journal.turn_ended(event.turn)
-        await self.show_error(event.error)
-        self.app.reply_failed(event.error)
+        retry = key_hint(self.app.config.keymap, "retry-prompt", ChatScreen)
+        error = event.error
+        hint = "; ".join(part for part in (error.hint, f"{retry} retries this prompt") if part)
+        await self.show_error(GlmTuiError(error.message, hint, error.kind))
+        self.app.reply_failed(error)
 
     async def show_error(self, error: GlmTuiError) -> None:
         """An error in the flow of the chat (stays visible) and as a toast."""

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from glmtui.core.errors import GlmTuiError
+from glmtui.core.errors import NOT_OLLAMA, GlmTuiError, connection_state
 from glmtui.core.state import MonitorIntervals, MonitorSample, OllamaSnapshot
 from glmtui.services.engines.base import Engine
 from glmtui.services.monitor import Sampler
@@ -87,7 +87,8 @@ class MonitorFeed:
             try:
                 snapshot = OllamaSnapshot(online=True, models=tuple(await self.service.ps()))
             except GlmTuiError as exc:
-                snapshot = OllamaSnapshot(online=False, error=exc.message)
+                not_ollama = connection_state(exc) == NOT_OLLAMA
+                snapshot = OllamaSnapshot(online=False, error=exc.message, not_ollama=not_ollama)
         if snapshot != self.snapshot:
             self.snapshot = snapshot
             self._publish_snapshot(snapshot)

@@ -6,7 +6,12 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-STATE_STYLE = {"online": ("●", "green"), "connecting": ("◌", "yellow"), "offline": ("●", "red")}
+STATE_STYLE = {
+    "online": ("●", "green"),
+    "connecting": ("◌", "yellow"),
+    "offline": ("●", "red"),
+    "not Ollama": ("✗", "red"),  # something answers at the host, but it is not Ollama
+}
 
 
 class AppHeader(Widget):

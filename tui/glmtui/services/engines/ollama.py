@@ -41,12 +41,26 @@ CONNECT_HINT = "start it with `ollama serve`, point glmtui elsewhere with --host
 NOT_OLLAMA_HINT = "check --host (Ollama listens on port 11434, at the root path), or try --demo"
 # Ollama's own "not found": `model 'NAME' not found` (a 404 with any other text is another server).
 MODEL_NOT_FOUND = re.compile(r"model ['\"]?([^'\"]+?)['\"]? not found")
+HTML = re.compile(r"^\s*<|<html|<!doctype|<body", re.IGNORECASE)
 
 
 def clip(text: str, limit: int = 80) -> str:
     """A server's text on one short line (another server may answer with a whole HTML page)."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def server_text(error: object, limit: int = 60) -> str:
+    """What a server said, as one short sanitised fragment; "" for an HTML page (never shown).
+
+    The client hands over the body's `error` field: a string from Ollama, a dict from an
+    OpenAI-compatible server (its `message` is the part worth reading), or the raw body."""
+    if isinstance(error, dict):
+        error = error.get("message", "")
+    text = sanitize(str(error)).strip()
+    if HTML.search(text[:200]):
+        return ""
+    return clip(text, limit)
 
 
 def think_param(setting: ThinkSetting | None) -> bool | str | None:
@@ -104,15 +118,20 @@ class OllamaService:
             await self._client._client.aclose()  # the public close() exists only on newer clients
             self._client = None
 
-    def map_error(self, exc: BaseException, model: str | None = None) -> GlmTuiError:
-        """Translate client, HTTP and socket errors into something a person can act on."""
+    def map_error(
+        self, exc: BaseException, model: str | None = None, *, streaming: bool = False
+    ) -> GlmTuiError:
+        """Translate client, HTTP and socket errors into something a person can act on.
+
+        `streaming`: a reply was coming in, so a dropped connection is "mid-reply"; for any other call
+        (ps, list, show, version) a connection closed before an answer is not that."""
         import httpx
         import ollama
 
         if isinstance(exc, GlmTuiError):
             return exc
         if isinstance(exc, ollama.ResponseError):
-            text = sanitize(str(exc.error))
+            text = server_text(exc.error, 200)
             missing = MODEL_NOT_FOUND.search(text) if exc.status_code == 404 else None
             if missing is not None:
                 name = model or missing.group(1)
@@ -122,8 +141,9 @@ class OllamaService:
                     kind="not-found",
                 )
             if exc.status_code == 404:  # Ollama names the model; a 404 without one is another server
+                said = f" ({clip(text, 60)})" if text else ""
                 return GlmTuiError(
-                    f"{self.host} answered 404 (not found): {clip(text)}",
+                    f"{self.host} answered 404 (not found){said}: it is not Ollama",
                     NOT_OLLAMA_HINT,
                     kind="not-ollama",
                 )
@@ -134,17 +154,21 @@ class OllamaService:
                     f"Ollama reported an error mid-reply: {text}", "the partial reply is kept", "in-band"
                 )
             return GlmTuiError(
-                f"Ollama error {exc.status_code}: {text}",
+                f"Ollama error {exc.status_code}: {text or 'no readable message'}",
                 "see the server log (`journalctl -u ollama`)",
                 "http",
             )
         if isinstance(exc, (ConnectionError, httpx.ConnectError, httpx.ConnectTimeout)):
             return GlmTuiError(f"Cannot reach Ollama at {self.host}", CONNECT_HINT, kind="connect")
+        if isinstance(exc, httpx.RemoteProtocolError) and not streaming:
+            return self._not_http()  # as version() says: the same bytes, the same identification
         if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+            if not streaming:
+                return GlmTuiError(
+                    f"The connection to {self.host} dropped before it answered", CONNECT_HINT, "dropped"
+                )
             return GlmTuiError(
-                "The connection to Ollama dropped mid-reply",
-                "the partial reply is kept; send again to retry",
-                "dropped",
+                "The connection to Ollama dropped mid-reply", "the partial reply is kept", "dropped"
             )
         if isinstance(exc, httpx.TimeoutException):
             return GlmTuiError(f"Ollama at {self.host} timed out", CONNECT_HINT, kind="timeout")
@@ -170,11 +194,7 @@ class OllamaService:
         except (ollama.ResponseError, ValueError) as exc:
             raise await self._not_ollama(getattr(exc, "status_code", None)) from exc
         except httpx.RemoteProtocolError as exc:
-            raise GlmTuiError(
-                f"Something at {self.host} accepted the connection but does not speak HTTP",
-                NOT_OLLAMA_HINT,
-                kind="not-http",
-            ) from exc
+            raise self._not_http() from exc
         except Exception as exc:
             raise self.map_error(exc) from exc
         version = body.get("version") if isinstance(body, dict) else None
@@ -182,7 +202,22 @@ class OllamaService:
             raise await self._not_ollama(response.status_code)
         return sanitize(version)
 
-    async def _not_ollama(self, status: int | None) -> GlmTuiError:
+    def _not_http(self) -> GlmTuiError:
+        return GlmTuiError(
+            f"Something at {self.host} accepted the connection but does not speak HTTP",
+            NOT_OLLAMA_HINT,
+            kind="not-http",
+        )
+
+    async def _failure(self, exc: BaseException, path: str, model: str | None = None) -> GlmTuiError:
+        """A failed call other than a chat stream, named like version() names what answered: a 404
+        that is not Ollama's "model not found" is identified (OpenAI-compatible, or another server)."""
+        error = self.map_error(exc, model)
+        if error.kind == "not-ollama":
+            return await self._not_ollama(getattr(exc, "status_code", None), path)
+        return error
+
+    async def _not_ollama(self, status: int | None, path: str = "/api/version") -> GlmTuiError:
         """An HTTP server without Ollama's `/api/version`: an OpenAI-compatible one, or something else."""
         client: Any = self.client
         try:
@@ -197,7 +232,7 @@ class OllamaService:
             )
         answer = f"HTTP {status}" if status and status > 0 else "a reply that is not Ollama's"
         return GlmTuiError(
-            f"{self.host} speaks HTTP but is not Ollama (/api/version gave {answer})",
+            f"{self.host} speaks HTTP but is not Ollama ({path} gave {answer})",
             NOT_OLLAMA_HINT,
             kind="not-ollama",
         )
@@ -207,7 +242,7 @@ class OllamaService:
         try:
             response = await self.client.list()
         except Exception as exc:
-            raise self.map_error(exc) from exc
+            raise await self._failure(exc, "/api/tags") from exc
         models: list[ModelInfo] = []
         for entry in response.models:
             details = entry.details
@@ -233,7 +268,7 @@ class OllamaService:
         try:
             response = await self.client.show(model)
         except Exception as exc:
-            raise self.map_error(exc, model) from exc
+            raise await self._failure(exc, "/api/show", model) from exc
         info: dict[str, Any] = dict(response.modelinfo or {})
         arch = info.get("general.architecture")
         context = info.get(f"{arch}.context_length") if isinstance(arch, str) else None
@@ -262,7 +297,7 @@ class OllamaService:
         try:
             response = await self.client.ps()
         except Exception as exc:
-            raise self.map_error(exc) from exc
+            raise await self._failure(exc, "/api/ps") from exc
         loaded: list[LoadedModel] = []
         for entry in response.models:
             expires = entry.expires_at.timestamp() if entry.expires_at is not None else None
@@ -284,7 +319,7 @@ class OllamaService:
         try:
             await self.client.chat(model=model, messages=[], keep_alive=0)
         except Exception as exc:
-            raise self.map_error(exc, model) from exc
+            raise await self._failure(exc, "/api/chat", model) from exc
 
     # -- streaming chat ---------------------------------------------------------------------------
 
@@ -330,7 +365,7 @@ class OllamaService:
                 except TimeoutError:
                     raise GlmTuiError(
                         f"No data from Ollama for {timeout:g} s: the reply stalled",
-                        "the partial reply is kept; check the server, then send again",
+                        "the partial reply is kept; check the server",
                         kind="stalled",
                     ) from None
                 timeout = self.stall_timeout
@@ -351,7 +386,7 @@ class OllamaService:
         except GlmTuiError:
             raise
         except Exception as exc:
-            raise self.map_error(exc, model) from exc
+            raise self.map_error(exc, model, streaming=True) from exc
         finally:
             if isinstance(stream, AsyncGenerator):  # typed as an iterator; it is the client's generator
                 await stream.aclose()

@@ -13,7 +13,7 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.model_names import name_problem
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import ModelDetails, ModelInfo, PullUpdate
-from glmtui.services.engines.ollama import OllamaService
+from glmtui.services.engines.ollama import OllamaService, server_text
 
 MANIFEST_MISSING = "file does not exist"
 REGISTRY_HINT = "check the name and tag on ollama.com/library (tags are case-insensitive)"
@@ -60,7 +60,7 @@ class ModelLibrary:
         import ollama
 
         if isinstance(exc, ollama.ResponseError):
-            text = sanitize(str(exc.error))
+            text = server_text(exc.error, 200)
             if MANIFEST_MISSING in text:
                 return GlmTuiError(f"'{name}' is not on the registry ({text})", REGISTRY_HINT, "not-found")
             return GlmTuiError(f"Ollama could not pull {name}: {text}", "", "pull")

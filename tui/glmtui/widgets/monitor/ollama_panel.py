@@ -84,7 +84,8 @@ class OllamaPanel(LinesPanel):
         if snap is None:
             return [*lines, Text("asking /api/ps…", style="dim")]
         if not snap.online:
-            lines.append(Text("offline: retrying", style=self.colour("meter-critical")))
+            state = "not Ollama" if snap.not_ollama else "offline"
+            lines.append(Text(f"{state}: retrying", style=self.colour("meter-critical")))
             if snap.error:
                 lines.extend(Text(snap.error, style="dim").wrap(self.app.console, width))
             return lines
