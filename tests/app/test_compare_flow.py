@@ -376,3 +376,15 @@ async def test_same_model_cold_in_sequence_does_not_crown_b_for_a_load(sim: Simu
         ttft_line = next(line for line in screen_text(app).splitlines() if "TTFT " in line and "load" in line)
         assert "sooner" not in ttft_line.split("TTFT − load")[0]
         await pilot.pause()
+
+
+async def test_blank_lines_around_a_compare_prompt_are_not_sent(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM, compare=(GLM, GPT, None))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        await pilot.press("ctrl+j", "ctrl+j", "enter")  # only blank lines: nothing sent
+        await send(pilot, screen, "\n \n  indented\n\nsecond\n\n")
+        await round_ends(screen)
+        assert screen.run.rounds[0].prompt == "  indented\n\nsecond"
+        assert {body["messages"][-1]["content"] for body in chat_requests(sim)} == {"  indented\n\nsecond"}
