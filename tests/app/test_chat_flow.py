@@ -147,7 +147,23 @@ async def test_huge_paste_is_sent_whole_and_shown_truncated(sim: Simulator) -> N
         await wait_until(lambda: bool(pane(app).conversation.turns))
         turn = await finished(pane(app).conversation.turns[-1], timeout=30)
         assert turn.status is TurnStatus.DONE
-        assert chat_requests(sim)[-1]["messages"][-1]["content"] == big
+        sent = big.removesuffix("\n")  # every line, only the final newline dropped (a trailing blank line)
+        assert chat_requests(sim)[-1]["messages"][-1]["content"] == sent
         shown = str(pane(app).query_one(UserMessage).render())
-        assert f"({len(big):,} characters sent" in shown and len(shown) < 5000
+        assert f"({len(sent):,} characters sent" in shown and len(shown) < 5000
         assert prompt.text == ""
+
+
+async def test_blank_lines_around_the_prompt_are_not_sent(sim: Simulator) -> None:
+    from glmtui.widgets.prompt_input import trim_blank_lines
+
+    assert trim_blank_lines(" \n\n  def f():\n\n    pass\n \t\n") == "  def f():\n\n    pass"
+    assert trim_blank_lines("\n \n\t\n") == "" and trim_blank_lines("a") == "a"
+    app = make_app(sim.url, model="qwen3-coder:30b")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        await pilot.press("ctrl+j", "space", "ctrl+j", "h", "i", "ctrl+j", "ctrl+j", "x", "ctrl+j", "ctrl+j")
+        await pilot.press("enter")
+        await wait_until(lambda: bool(pane(app).conversation.turns), what="the turn to start")
+        turn = await finished(pane(app).conversation.turns[-1])
+        assert turn.prompt == "hi\n\nx" and chat_requests(sim)[-1]["messages"][-1]["content"] == "hi\n\nx"

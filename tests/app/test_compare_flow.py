@@ -399,3 +399,15 @@ async def test_the_session_columns_never_squeeze_out_the_row_labels_at_120_colum
         await pilot.resize_terminal(180, 40)
         await wait_until(lambda: "session (2 rounds)" in screen_text(app), what="the session's columns")
         assert any("eval rate" in line and line.count("tok/s") == 4 for line in screen_text(app).splitlines())
+
+
+async def test_blank_lines_around_a_compare_prompt_are_not_sent(sim: Simulator) -> None:
+    app = make_app(sim.url, model=GLM, compare=(GLM, GPT, None))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        await pilot.press("ctrl+j", "ctrl+j", "enter")  # only blank lines: nothing sent
+        await send(pilot, screen, "\n \n  indented\n\nsecond\n\n")
+        await round_ends(screen)
+        assert screen.run.rounds[0].prompt == "  indented\n\nsecond"
+        assert {body["messages"][-1]["content"] for body in chat_requests(sim)} == {"  indented\n\nsecond"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from glmtui.core.state import TurnStatus
-from glmtui.keys import binding_ids, check_keymap, key_problem
+from glmtui.keys import binding_ids, check_keymap, key_problem, normalize_key
 from glmtui.screens.dialogs.copy import CopyScreen, code_blocks
 from glmtui.screens.dialogs.problems import ProblemsScreen
 from glmtui.screens.help import HelpScreen
@@ -234,3 +234,17 @@ async def test_many_problems_at_start_are_one_toast_and_a_list(sim: Simulator) -
         await wait_until(lambda: all(f"no-such-{n}" in screen_text(app) for n in range(5)), what="all five")
         await pilot.press("escape")
         await wait_until(lambda: not isinstance(app.screen, ProblemsScreen), what="the list closed")
+
+
+def test_key_names_are_read_case_insensitively_but_a_lone_character_keeps_its_case(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "config.toml"
+    path.write_text('[keymap]\nopen-models = "F11"\nnew-chat = "Ctrl+Y"\nstop-reply = "Escape,F9"\n')
+    keymap = {"open-models": "F11", "new-chat": "Ctrl+Y", "stop-reply": "Escape,F9"}
+    applied, problems = check_keymap(keymap, path)
+    assert problems == []
+    assert applied == {"open-models": "f11", "new-chat": "ctrl+y", "stop-reply": "escape,f9"}
+    for good in ("F4", "Ctrl+Shift+Up", "Equals_Sign", "SUPER+k", "ctrl+K"):
+        assert key_problem(good) is None, good
+    assert normalize_key("A") == "A" and normalize_key("shift+A") == "shift+A"  # Shift+a is not a
+    assert normalize_key("Ctrl+S") == "ctrl+s" and normalize_key("Alt+é") == "alt+é"
+    assert key_problem("F25") is not None and key_problem("Foo+t") is not None

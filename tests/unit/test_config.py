@@ -151,8 +151,37 @@ def test_options_out_of_their_range_are_refused_with_file_and_line(tmp_path: Pat
         ("options.min_p", 9),
         ("options.top_k", 10),
     ]
-    assert str(problems[0]).startswith(f"{path}:2: options.num_ctx: expected a whole number ≥ 1, got -5")
+    assert str(problems[0]).startswith(
+        f"{path}:2: options.num_ctx: expected a whole number from 1 to 2147483647, got -5"
+    )
     assert values["options"] == {"repeat_penalty": 1.1, "stop": ["x"]}  # the rest is sent
+
+
+def test_options_too_big_for_ollama_are_refused_with_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[options]\nnum_ctx = 100000000000000000000000\nnum_predict = 1e20\ntop_k = 2147483648\n"
+        "seed = 9223372036854775808\ntemperature = 1e39\nnum_thread = 4\nrepeat_penalty = 1e30\n"
+    )
+    values, problems = load_config(path)
+    assert [(p.key, p.line) for p in problems] == [
+        ("options.num_ctx", 2),
+        ("options.num_predict", 3),
+        ("options.top_k", 4),
+        ("options.seed", 5),
+        ("options.temperature", 6),
+    ]
+    assert "from 1 to 2147483647" in problems[0].reason and "not sent" in problems[0].reason
+    assert values["options"] == {"num_thread": 4, "repeat_penalty": 1e30}
+
+
+def test_an_unknown_option_name_is_reported_and_not_sent(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[options]\ntemperature = 0.2\ntempreature = 0.1\nstop = ["x"]\nkeep_alive = "1h"\n')
+    values, problems = load_config(path)
+    assert [(p.key, p.line) for p in problems] == [("options.tempreature", 3)]
+    assert str(problems[0]).startswith(f"{path}:3: options.tempreature: not an option glmtui knows (not sent")
+    assert values["options"] == {"temperature": 0.2, "stop": ["x"]} and values["keep_alive"] == "1h"
 
 
 def test_edge_values_ollama_gives_a_meaning_are_accepted(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ def test_text_is_parsed_by_the_same_rules() -> None:
     assert parse_option("top_k", "40") == (40, None)
     assert parse_option("top_k", "4.5") == (None, "'4.5' is not a whole number")
     value, problem = parse_option("num_ctx", "-5")
-    assert value is None and problem is not None and "≥ 1" in problem
+    assert value is None and problem is not None and "from 1 to 2147483647" in problem
 
 
 def test_the_compare_dialog_checks_ranges_too() -> None:
@@ -27,3 +27,23 @@ def test_the_compare_dialog_checks_ranges_too() -> None:
     )
     assert options == {"num_predict": -1, "temperature": 0.0}
     assert [p.split(":")[0] for p in problems] == ["top_p", "num_ctx"]
+
+
+def test_upper_bounds_are_the_sizes_ollama_keeps_them_in() -> None:
+    for name in ("num_ctx", "num_predict", "top_k", "repeat_last_n", "num_gpu", "num_thread", "num_batch"):
+        assert option_problem(name, 2**31 - 1) is None, name
+        assert option_problem(name, 2**31) is not None, name
+    assert option_problem("seed", 2**63 - 1) is None and option_problem("seed", 2**63) is not None
+    assert option_problem("seed", -(2**63) - 1) is not None
+    assert option_problem("temperature", 1e38) is None and option_problem("temperature", 1e39) is not None
+    assert option_problem("presence_penalty", -1e39) is not None
+    assert all(rule.high is not None for rule in OPTION_RULES.values())  # every known number is bounded
+
+
+def test_the_compare_dialog_refuses_numbers_too_big() -> None:
+    options, problems = parse_options(
+        {"num_ctx": "100000000000000000000000", "num_predict": "1e20", "temperature": "1e39", "seed": "7"}
+    )
+    assert options == {"seed": 7}
+    assert [p.split(":")[0] for p in problems] == ["temperature", "num_ctx", "num_predict"]
+    assert "2147483647" in problems[1]

@@ -11,6 +11,7 @@ import pytest
 
 from glmtui.core.state import Conversation, Turn, TurnStatus
 from glmtui.services.journal import Journal
+from glmtui.services.salvage import damage_summary
 from glmtui.services.store import Store
 from tests.helpers import db_rows
 from tests.unit.test_store import finished, save
@@ -130,3 +131,31 @@ def test_a_salvage_copies_rows_and_adopts_orphan_turns(tmp_path: Path) -> None:
     store.salvage("test")
     titles = {row.title for row in store.conversations()}
     assert "Recovered conversation 3" in titles and len(titles) == CONVERSATIONS
+
+
+def test_the_notice_is_one_short_sentence_and_the_raw_detail_kept_beside_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "glmtui.db"
+    filled(path)
+    damage(path, offset=40960, size=4 * 8192)  # pages overwritten: quick_check lists them, verbosely
+    store = Store(path)
+    problem = store.check()
+    assert problem is not None
+    told: list[str] = []
+
+    async def flow() -> None:
+        journal = Journal(store, told.append)
+        await journal.check()
+        journal.close()
+
+    asyncio.run(flow())
+    (notice,) = told
+    assert notice.startswith("The history file was damaged (SQLite's integrity check failed). Recovered ")
+    assert "***" not in notice and "Page" not in notice and "\n" not in notice and len(notice) < 300
+    (aside,) = tmp_path.glob("glmtui.db.unreadable-*[0-9]")
+    reason = aside.with_name(aside.name + ".reason.txt").read_text(encoding="utf-8")
+    assert "Page" in reason or "***" in reason  # SQLite's own rows, for whoever looks into the file
+    # SQLite's one-line errors are already a sentence; quick_check's rows never reach a message.
+    assert damage_summary("database disk image is malformed") == "SQLite: database disk image is malformed"
+    assert damage_summary("*** in database main ***\nPage 4: btreeInitPage() returns error code 11") == (
+        "SQLite's integrity check failed"
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from glmtui.core.hosts import normalize_host, resolve_host
-from glmtui.core.options import option_problem
+from glmtui.core.options import known_option, option_problem
 from glmtui.core.state import MonitorIntervals, ThinkSetting
 
 THINK_VALUES: tuple[ThinkSetting, ...] = ("on", "off", "low", "medium", "high")
@@ -52,7 +52,7 @@ class Config:
     low_bandwidth: bool | None = None  # None: on when $SSH_CONNECTION is set
 
 
-# key → (type(s) accepted, description). Options: checked by core/options.py, unknown ones pass through.
+# key → (type(s) accepted, description). Options: checked by core/options.py, unknown names reported.
 _SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "host": (str, "Ollama URL"),
     "model": (str, "model name"),
@@ -213,9 +213,13 @@ def _has_type(key: str, value: object, expected: type | tuple[type, ...]) -> boo
 
 def _options(table: dict[str, Any], problem: Callable[[str, str], None]) -> dict[str, Any]:
     """`[options]`: known options checked against core/options.py's rules, type and range (a bad one
-    is dropped alone, so Ollama's default applies), others passed through."""
+    is dropped alone, so Ollama's default applies). A name Ollama does not know (a typo such as
+    `tempreature`) is reported and not sent: Ollama would ignore it without a word."""
     options: dict[str, Any] = {}
     for key, value in table.items():
+        if key != "keep_alive" and not known_option(key):  # keep_alive: moved to the request below
+            problem(f"options.{key}", "not an option glmtui knows (not sent: Ollama ignores unknown ones)")
+            continue
         if (reason := option_problem(key, value)) is not None:
             problem(f"options.{key}", f"{reason} (not sent: the model's default applies)")
             continue

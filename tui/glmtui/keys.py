@@ -5,6 +5,11 @@ once (`check_keymap`): an id no binding has, a key name Textual never produces (
 `"ctrl+"`, an empty alternative), and a key another binding on the same screen already has (the
 new key would shadow it, or be shadowed) are each reported with the binding id, and that binding
 keeps its default keys. A bad keymap can therefore never take away Esc or Quit.
+
+Key names are read case-insensitively where Textual's are all lowercase (`F4` is f4, `Ctrl+K` is
+ctrl+k, `Escape` is escape): a person writes them as the keycaps and the help do. A lone printable
+character keeps its case (`A` is Shift+a, not a), except after Ctrl, which terminals cannot send
+with a capital: Textual names that key ctrl+k, never ctrl+K (`normalize_key`).
 """
 
 from __future__ import annotations
@@ -64,8 +69,31 @@ def _owned_bindings() -> Iterator[tuple[str, Binding]]:
                 yield name, binding
 
 
+def normalize_key(key: str) -> str:
+    """`key` (one alternative) spelled as Textual reports it: modifiers and multi-letter names in
+    lowercase when that is a name Textual has; a lone character as written, but for Ctrl+letter."""
+    *modifiers, name = key.split("+")
+    modifiers = [m.lower() if m.lower() in MODIFIERS else m for m in modifiers]
+    named = len(name) > 1 and _is_name(name.lower())
+    ctrl_letter = len(name) == 1 and "ctrl" in modifiers and name.isascii() and name.isalpha()
+    if named or ctrl_letter:
+        name = name.lower()
+    return "+".join([*modifiers, name])
+
+
+def _is_name(name: str) -> bool:
+    """A key name Textual can report without modifiers (a named key or a character's name)."""
+    if name in _NAMED or (len(name) == 1 and name.isprintable()):
+        return True
+    character = key_to_character(name)
+    # A character's name as Textual spells it: "equals_sign", "left_square_bracket".
+    return character is not None and character.isprintable() and unicodedata.category(character)[0] != "C"
+
+
 def key_problem(key: str) -> str | None:
-    """Why `key` (one alternative, e.g. "ctrl+k") is not a key Textual can report (None: it is)."""
+    """Why `key` (one alternative, e.g. "ctrl+k") is not a key Textual can report (None: it is).
+    Read as `normalize_key` spells it: "F4" is f4."""
+    key = normalize_key(key)
     if not key:
         return "an empty key name"
     *modifiers, name = key.split("+")
@@ -76,11 +104,8 @@ def key_problem(key: str) -> str | None:
             return f"'{modifier}' in '{key}' is not a modifier ({', '.join(MODIFIERS)})"
     if len(set(modifiers)) != len(modifiers):
         return f"'{key}' repeats a modifier"
-    if name in _NAMED or (len(name) == 1 and name.isprintable()):
+    if _is_name(name):
         return None
-    character = key_to_character(name)
-    if character is not None and character.isprintable() and unicodedata.category(character)[0] != "C":
-        return None  # a character's name as Textual spells it: "equals_sign", "left_square_bracket"
     return f"'{name}' is not a key name (F1 shows the names: 'escape', 'f9', 'ctrl+k', 'equals_sign')"
 
 
@@ -164,7 +189,7 @@ def check_keymap(keymap: Mapping[str, str], path: Path | None = None) -> tuple[d
             default = known[binding_id].key
             problems.append(f'{where(binding_id)}"{keys}": {reasons[0]}; keeping {default}')
             continue
-        accepted[binding_id] = keys
+        accepted[binding_id] = ",".join(normalize_key(key) for key in keys.split(","))  # F4 is f4
     levels = _levels(owned)
     while (found := _clash(levels, accepted)) is not None:
         rebound, other, key, screen = found

@@ -5,7 +5,15 @@ The ranges follow Ollama's Modelfile parameter table and llama.cpp's meaning of 
 (`num_predict = -1` is unlimited, `-2` fills the context; `repeat_last_n = -1` is the whole context;
 `top_k = 0` turns it off). A value outside them is refused before it is sent: Ollama would pass most
 of them to the runner as they are (`num_ctx = -5` included), with results from an error to nonsense.
-Options not in the table pass through untouched: Ollama knows more than glmtui does.
+
+Upper bounds are the sizes the numbers travel in: the counts (`num_ctx`, `num_predict`, `top_k`, ...)
+end up in the llama.cpp runner's 32-bit ints, so 2**31-1 at most; `seed` is a Go int64; the other
+numbers are Go float32s, which a larger value turns into infinity. Ollama documents no tighter maxima.
+
+OTHER_OPTIONS are the names Ollama knows that glmtui does not check (`stop` is a list of strings,
+`use_mmap` a bool, a few are older names a recent Ollama still reads or ignores). A name in neither
+table is a typo as far as glmtui can tell: Ollama would drop it without a word, so it is reported and
+not sent (`known_option`).
 """
 
 from __future__ import annotations
@@ -24,40 +32,85 @@ class OptionRule:
 
     def describe(self) -> str:
         kind = "a whole number" if self.whole else "a number"
-        if self.low is not None and self.high is not None:
-            span = f" from {self.low:g} to {self.high:g}"
-        elif self.low is not None:
-            span = f" ≥ {self.low:g}"
-        elif self.high is not None:
-            span = f" ≤ {self.high:g}"
+        low, high = self._shown(self.low), self._shown(self.high)
+        if low is not None and high is not None:
+            span = f" from {low} to {high}"
+        elif low is not None:
+            span = f" ≥ {low}"
+        elif high is not None:
+            span = f" ≤ {high}"
         else:
             span = ""
         return f"{kind}{span}{f' ({self.meaning})' if self.meaning else ''}"
 
+    def _shown(self, bound: float | None) -> str | None:
+        """A bound as a person reads it: whole numbers in full (2147483647, not 2.14748e+09)."""
+        if bound is None:
+            return None
+        return str(int(bound)) if self.whole else f"{bound:g}"
+
+
+INT32_MAX = 2**31 - 1  # llama.cpp's runner keeps the counts in 32-bit ints
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # Go's int, Ollama's type for the seed
+FLOAT32_MAX = 3.4028234663852886e38  # Ollama's float options are float32: beyond this, infinity
+
+
+def _count(low: int, meaning: str = "") -> OptionRule:
+    return OptionRule(True, low, INT32_MAX, meaning)
+
+
+def _real(low: float | None = None, high: float | None = None) -> OptionRule:
+    return OptionRule(False, -FLOAT32_MAX if low is None else low, FLOAT32_MAX if high is None else high)
+
 
 OPTION_RULES: dict[str, OptionRule] = {
-    "temperature": OptionRule(False, 0),
-    "top_p": OptionRule(False, 0, 1),
-    "min_p": OptionRule(False, 0, 1),
-    "typical_p": OptionRule(False, 0, 1),
-    "top_k": OptionRule(True, 0, meaning="0 turns it off"),
-    "num_ctx": OptionRule(True, 1),
-    "num_predict": OptionRule(True, -2, meaning="-1 no limit, -2 fill the context"),
-    "seed": OptionRule(True),
-    "repeat_penalty": OptionRule(False, 0),
-    "repeat_last_n": OptionRule(True, -1, meaning="0 off, -1 the whole context"),
-    "presence_penalty": OptionRule(False),
-    "frequency_penalty": OptionRule(False),
+    "temperature": _real(0),
+    "top_p": _real(0, 1),
+    "min_p": _real(0, 1),
+    "typical_p": _real(0, 1),
+    "top_k": _count(0, "0 turns it off"),
+    "num_ctx": _count(1),
+    "num_predict": _count(-2, "-1 no limit, -2 fill the context"),
+    "seed": OptionRule(True, INT64_MIN, INT64_MAX),
+    "repeat_penalty": _real(0),
+    "repeat_last_n": _count(-1, "0 off, -1 the whole context"),
+    "presence_penalty": _real(),
+    "frequency_penalty": _real(),
     "mirostat": OptionRule(True, 0, 2, meaning="0 off, 1 Mirostat, 2 Mirostat 2.0"),
-    "mirostat_tau": OptionRule(False, 0),
-    "mirostat_eta": OptionRule(False, 0),
-    "num_keep": OptionRule(True, -1),
-    "num_batch": OptionRule(True, 1),
-    "num_gpu": OptionRule(True, -1, meaning="-1 lets Ollama decide"),
-    "main_gpu": OptionRule(True, 0),
-    "num_thread": OptionRule(True, 0, meaning="0 lets Ollama decide"),
+    "mirostat_tau": _real(0),
+    "mirostat_eta": _real(0),
+    "num_keep": _count(-1),
+    "num_batch": _count(1),
+    "num_gpu": _count(-1, "-1 lets Ollama decide"),
+    "main_gpu": _count(0),
+    "num_thread": _count(0, "0 lets Ollama decide"),
 }
 """Every numeric option glmtui knows the range of."""
+
+OTHER_OPTIONS = frozenset(
+    {
+        "stop",
+        "use_mmap",
+        "use_mlock",
+        "numa",
+        "low_vram",
+        "f16_kv",
+        "vocab_only",
+        "logits_all",
+        "penalize_newline",
+        "tfs_z",
+        "num_gqa",
+        "rope_frequency_base",
+        "rope_frequency_scale",
+        "embedding_only",
+    }
+)
+"""Options Ollama reads (or has read) whose values glmtui passes on unchecked."""
+
+
+def known_option(name: str) -> bool:
+    """Whether Ollama knows option `name`: one it does not is dropped there silently."""
+    return name in OPTION_RULES or name in OTHER_OPTIONS
 
 
 def option_problem(name: str, value: object) -> str | None:

@@ -23,6 +23,7 @@ from glmtui.core.markdown_blocks import settle_point
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import Conversation, Turn
 from glmtui.services.compare import SIDES, CompareRun
+from glmtui.services.salvage import damage_summary
 from glmtui.services.store import ConversationRow, Store, StoreError
 
 T = TypeVar("T")
@@ -120,7 +121,7 @@ class Journal:
     async def _salvage(self, store: Store, reason: str) -> bool:
         """Copy what reads into a fresh file and go on saving there (once a session). Under the lock."""
         if self._salvaged:
-            self._give_up(sqlite3.DatabaseError(reason))
+            self._give_up(sqlite3.DatabaseError(damage_summary(reason)))  # quick_check's rows: too raw
             return False
         self._salvaged = True
         try:

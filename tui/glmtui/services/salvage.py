@@ -10,6 +10,7 @@ Turns whose conversation row was lost are kept under a placeholder conversation.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -138,15 +139,32 @@ def _carry_sequences(new: sqlite3.Connection, old: dict[str, int], uppers: dict[
             new.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, floor))
 
 
+INTEGRITY_FAILED = "SQLite's integrity check failed"
+"""How a damage found by `PRAGMA quick_check` is named to the user (its raw rows go beside the file)."""
+
+
+def damage_summary(reason: str) -> str:
+    """`reason` as a person reads it: quick_check's rows ("*** in database main *** Page 4:
+    btreeInitPage() returns error code 11 ...") become one phrase; SQLite's one-line errors
+    ("database disk image is malformed") stay, as they are already a sentence."""
+    if reason.startswith(INTEGRITY_FAILED) or "\n" in reason or "***" in reason or len(reason) > 80:
+        return INTEGRITY_FAILED
+    return f"SQLite: {reason}"
+
+
+def keep_reason(moved: Path, reason: str) -> None:
+    """The raw detail, for whoever looks into the damaged file: in a text file beside it."""
+    with contextlib.suppress(OSError):
+        moved.with_name(moved.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+
+
 def recovery_notice(reason: str, moved: Path, saved: Salvaged) -> str:
-    """What to tell the user, once, after a salvage."""
+    """What to tell the user, once, after a salvage: short, the raw `reason` left to `keep_reason`."""
+    summary = damage_summary(reason)
     if not (saved.conversations or saved.turns):
-        return (
-            f"The history database was unreadable ({reason}); it was moved to {moved} and a new one started."
-        )
+        return f"The history file was unreadable ({summary}); it was moved to {moved} and a new one started."
     adopted = f" ({saved.placeholders} under “Recovered conversation …” titles)" if saved.placeholders else ""
     return (
-        f"The history database was damaged ({reason}). Recovered {saved.conversations} conversation(s)"
-        f" and {saved.turns} turn(s){adopted} into a new one; the damaged file was moved to"
-        f" {moved}. Saving goes on."
+        f"The history file was damaged ({summary}). Recovered {saved.conversations} conversation(s)"
+        f" and {saved.turns} turn(s){adopted}; the damaged file was moved to {moved}."
     )

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from glmtui.core.state import Conversation, GenerationStats, Turn, TurnStatus
-from glmtui.services.salvage import Salvaged, recovery_notice, salvage
+from glmtui.services.salvage import INTEGRITY_FAILED, Salvaged, keep_reason, recovery_notice, salvage
 from glmtui.services.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_S = 5.0
@@ -93,6 +93,7 @@ class Store:
                 raise
             self._db = db
             saved, moved = self._salvage_into_place()
+            keep_reason(moved, str(exc))
             self.notice = recovery_notice(str(exc), moved, saved)
             return self._db
 
@@ -112,13 +113,15 @@ class Store:
                 raise  # busy, or the disk: not damage to salvage
             except sqlite3.DatabaseError as exc:  # damage bad enough that the check itself fails
                 return str(exc)
-        return None if rows == ["ok"] else "; ".join(rows)
+        # The rows (SQLite's own wording, page numbers) are for the file kept aside, not for a toast.
+        return None if rows == ["ok"] else f"{INTEGRITY_FAILED}:\n" + "\n".join(rows)
 
     def salvage(self, reason: str) -> str:
         """Copy what still reads into a fresh file, move the damaged one aside (never deleted) and go
         on with the fresh one. Returns what to tell the user."""
         with self._lock:
             saved, moved = self._salvage_into_place()
+            keep_reason(moved, reason)
             return recovery_notice(reason, moved, saved)
 
     def _salvage_into_place(self) -> tuple[Salvaged, Path]:

@@ -25,7 +25,8 @@ class PromptInput(TextArea):
 
     @dataclass
     class Submitted(Message):
-        """The user pressed Enter on a non-empty prompt."""
+        """The user pressed Enter on a non-blank prompt; `text` without its leading and trailing blank
+        lines (`trim_blank_lines`)."""
 
         input: PromptInput
         text: str
@@ -59,8 +60,8 @@ class PromptInput(TextArea):
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            text = self.text
-            if text.strip():
+            text = trim_blank_lines(self.text)
+            if text:
                 self.post_message(self.Submitted(self, text))
             else:
                 self.app.bell()  # nothing to send
@@ -77,6 +78,15 @@ class PromptInput(TextArea):
 
     def action_newline(self) -> None:
         self.insert("\n")
+
+
+def trim_blank_lines(text: str) -> str:
+    """`text` without the blank (or whitespace-only) lines before its first and after its last line of
+    text: keys pressed before the first frame arrive as newlines, and a stray Ctrl+J is easy. Blank
+    lines inside and the first line's indentation (code) are kept. All blank: ""."""
+    lines = text.split("\n")
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return "\n".join(lines[filled[0] : filled[-1] + 1]) if filled else ""
 
 
 class SteadyInput(Input):
