@@ -42,8 +42,10 @@ class ModelLibrary:
             stream = await self.service.client.pull(name, stream=True)
         except Exception as exc:
             raise self._pull_error(exc, name) from exc
+        received = False  # a line came: a connection lost after it dropped mid-pull (not "not HTTP")
         try:
             async for part in stream:
+                received = True
                 yield PullUpdate(
                     status=sanitize(part.status or ""),
                     digest=part.digest,
@@ -51,12 +53,12 @@ class ModelLibrary:
                     completed=part.completed,
                 )
         except Exception as exc:
-            raise self._pull_error(exc, name) from exc
+            raise self._pull_error(exc, name, streaming=received) from exc
         finally:
             if isinstance(stream, AsyncGenerator):  # typed as an iterator; it is the client's generator
                 await stream.aclose()
 
-    def _pull_error(self, exc: BaseException, name: str) -> GlmTuiError:
+    def _pull_error(self, exc: BaseException, name: str, *, streaming: bool = False) -> GlmTuiError:
         import ollama
 
         if isinstance(exc, ollama.ResponseError):
@@ -64,7 +66,7 @@ class ModelLibrary:
             if MANIFEST_MISSING in text:
                 return GlmTuiError(f"'{name}' is not on the registry ({text})", REGISTRY_HINT, "not-found")
             return GlmTuiError(f"Ollama could not pull {name}: {text}", "", "pull")
-        error = self.service.map_error(exc, name)
+        error = self.service.map_error(exc, name, streaming=streaming)
         if error.kind == "dropped":
             return GlmTuiError(
                 f"The connection dropped while pulling {name}",
