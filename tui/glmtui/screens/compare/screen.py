@@ -405,16 +405,15 @@ class CompareScreen(Screen[None]):
     # -- what the app asks of this screen ---------------------------------------------------------
 
     def streaming_models(self) -> list[str]:
-        """The models streaming in either pane now (none before the screen is mounted)."""
-        if not self.is_mounted:
-            return []
-        return [model for pane in self.panes if (model := pane.chat.streaming_model)]
+        """The models streaming in either pane now (none before the panes are mounted, or once they
+        are being removed: the app asks from a timer that can fire while it shuts down)."""
+        return [model for pane in self.query(ComparePane) if (model := pane.chat.streaming_model)]
 
     async def stop_and_save(self) -> None:
         """Stop both panes and save the run as it stands (the app is quitting)."""
         if not self.is_mounted:
             return
-        for pane in self.panes:
+        for pane in self.query(ComparePane):  # not self.panes: they may be on their way out
             await pane.chat.stop_and_wait()
         await self.link.save(self.run)
 
