@@ -123,32 +123,8 @@ def openai_server() -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture
-def garbage_server() -> Iterator[str]:
-    """A TCP port that answers every connection with bytes that are not HTTP."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            with conn:
-                conn.sendall(b"\x00\x01SSH-2.0-garbage\r\nnot http at all\r\n\r\n")
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        listener.close()
-
-
-@pytest.fixture
-def hello_server() -> Iterator[str]:
-    """A TCP port that answers `hello\n` and hangs up (to httpx: "disconnected without a response")."""
+def raw_server(reply: bytes) -> Iterator[str]:
+    """A TCP port that answers every connection with `reply` and hangs up."""
     listener = socket.create_server(("127.0.0.1", 0))
 
     def serve() -> None:
@@ -156,15 +132,27 @@ def hello_server() -> Iterator[str]:
             try:
                 conn, _ = listener.accept()
             except OSError:
-                return
+                return  # the listener was closed: the test is over
             with conn:
-                conn.sendall(b"hello\n")
+                conn.sendall(reply)
 
     threading.Thread(target=serve, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     finally:
         listener.close()
+
+
+@pytest.fixture
+def garbage_server() -> Iterator[str]:
+    """A TCP port that answers every connection with bytes that are not HTTP."""
+    yield from raw_server(b"\x00\x01SSH-2.0-garbage\r\nnot http at all\r\n\r\n")
+
+
+@pytest.fixture
+def hello_server() -> Iterator[str]:
+    """A TCP port that answers `hello\n` and hangs up (to httpx: "disconnected without a response")."""
+    yield from raw_server(b"hello\n")
 
 
 NOT_OLLAMA = [
