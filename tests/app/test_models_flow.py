@@ -40,7 +40,8 @@ async def test_switch_model_and_the_next_reply_comes_from_it(sim: Simulator) -> 
         # [ and ] change the context the fit assumes (they never reach the filter box).
         for _ in range(3):
             await pilot.press("right_square_bracket")
-        assert screen.context == 32768 and "fits 20.3/24 GiB" in screen_text(app)  # qwen3-coder: +3 GiB cache
+        # qwen3-coder: +3 GiB KV cache, +0.3 GiB graph
+        assert screen.context == 32768 and "fits 20.6/24 GiB" in screen_text(app)
         assert screen.query_one("#models-filter").value == ""  # type: ignore[attr-defined]
         await select(pilot, screen, "installed", "gpt-oss:20b")
         await pilot.press("enter")

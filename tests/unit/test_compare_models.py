@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from glmtui.core.catalog import load_catalog
-from glmtui.core.fit import Machine, vram_need
+from glmtui.core.fit import Machine, need_for
 from glmtui.core.state import ModelDetails, PullProgress
 from glmtui.core.units import GIB
 from glmtui.screens.compare.models import (
@@ -53,14 +53,15 @@ def test_need_is_the_weights_plus_the_kv_cache_at_the_panes_context() -> None:
     assert variant is not None and variant.kv is not None
     assert need(PaneModel(GLM_Q8), CATALOG) is None  # size unknown
     state = PaneModel(GLM_Q8, options={"num_ctx": 8192}, weights=variant.size_bytes)
-    expected, cache, _ = vram_need(variant.size_bytes, None, variant.kv, 8192, None)
-    assert cache and need(state, CATALOG) == expected == variant.size_bytes + cache
+    expected = need_for(variant.size_bytes, variant.info, variant.kv, 8192, None)
+    assert expected.kv and need(state, CATALOG) == expected.total
+    assert expected.total == variant.size_bytes + expected.kv + expected.graph
     # /api/show's context length caps the context counted.
     state.details = ModelDetails(GLM_Q8, context_length=2048)
-    assert need(state, CATALOG) == vram_need(variant.size_bytes, None, variant.kv, 8192, 2048)[0]
-    # Without num_ctx, Ollama's default context.
+    assert need(state, CATALOG) == need_for(variant.size_bytes, None, variant.kv, 8192, 2048).total
+    # Without num_ctx, Ollama's smallest default context (the least the pair will need).
     state = PaneModel(GLM_Q8, weights=variant.size_bytes)
-    assert need(state, CATALOG) == vram_need(variant.size_bytes, None, variant.kv, 4096, None)[0]
+    assert need(state, CATALOG) == need_for(variant.size_bytes, variant.info, variant.kv, 4096, None).total
 
 
 def test_run_mode_is_parallel_only_when_both_fit_together() -> None:

@@ -1,7 +1,9 @@
 """The variant catalogue: model tags glmtui offers to pull, read from `catalog.toml` beside this file.
 
-One entry per tag (family, quantisation, approximate download size, context, capabilities). The data
-file is meant to be edited as new models appear; entries that do not parse are reported, not fatal.
+One entry per tag (family, quantisation, download size, context, capabilities, the Ollama version it
+needs, and its shape: the GGUF model_info keys the KV-cache rules read, as `/api/show` reports them).
+The data file is meant to be edited as new models appear; entries that do not parse are reported, not
+fatal.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from glmtui.core.fit import KvShape
+from glmtui.core.kv import KvShape, kv_shape
+from glmtui.core.server_settings import parse_version
 
 CATALOG_PATH = Path(__file__).with_name("catalog.toml")
 KNOWN_CAPABILITIES = frozenset({"thinking", "tools", "vision"})
@@ -28,6 +31,17 @@ class Variant:
     context: int
     capabilities: tuple[str, ...]
     kv: KvShape | None = None  # the KV-cache shape, when the catalogue states it
+    info: dict[str, object] | None = None  # the GGUF model_info keys it states (arch-prefixed)
+    min_ollama: str | None = None  # the oldest Ollama that can run it
+    approximate: bool = True  # the size is ollama.com's rounded figure, not checked against the blob
+
+    def needs_newer(self, server_version: str | None) -> str | None:
+        """Why this server cannot run it ('needs Ollama 0.14.3 or newer; the server is 0.13.0'), or
+        None when it can or when either version is unknown."""
+        need, have = parse_version(self.min_ollama), parse_version(server_version)
+        if need is None or have is None or have >= need:
+            return None
+        return f"{self.tag} needs Ollama {self.min_ollama} or newer; the server is {server_version}"
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,17 @@ def _variant(entry: dict[str, object]) -> Variant:
     capabilities = entry.get("capabilities", [])
     if not isinstance(capabilities, list) or not set(capabilities) <= KNOWN_CAPABILITIES:
         raise ValueError(f"capabilities must be a list of {', '.join(sorted(KNOWN_CAPABILITIES))}")
+    info = entry.get("info")
+    if info is not None and (
+        not isinstance(info, dict) or not isinstance(info.get("general.architecture"), str)
+    ):
+        raise ValueError('info must be a table of model_info keys with "general.architecture"')
+    min_ollama = entry.get("min_ollama")
+    if min_ollama is not None and (not isinstance(min_ollama, str) or parse_version(min_ollama) is None):
+        raise ValueError('min_ollama must be a version such as "0.14.3"')
+    approximate = entry.get("approximate", True)
+    if not isinstance(approximate, bool):
+        raise ValueError("approximate must be true or false")
     kv = entry.get("kv")
     if kv is not None and (
         not isinstance(kv, list)
@@ -95,5 +120,8 @@ def _variant(entry: dict[str, object]) -> Variant:
         int(size * 1e9),
         context,
         tuple(capabilities),
-        KvShape(*kv) if kv is not None else None,
+        (kv_shape(info) if info else None) or (KvShape.gqa(*kv) if kv is not None else None),
+        dict(info) if info else None,
+        min_ollama,
+        approximate,
     )

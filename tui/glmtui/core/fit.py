@@ -1,11 +1,17 @@
-"""Will a model fit in VRAM? Weights plus an f16 KV cache at the chosen context, against this machine's GPUs.
+"""Will a model fit in VRAM? What Ollama allocates for it, against this machine's GPUs.
 
-The KV cache holds a key and a value vector per layer, per KV head, per token of context:
-    layers × context × kv_heads × (key_length + value_length) × 2 bytes (f16)
-with the lengths from `/api/show`'s model_info (`<arch>.attention.key_length`/`value_length`), or
-`embedding_length / head_count` for both where a model does not state them. Ollama also needs some
-memory for its compute graph; that is not counted, so a `fits` within a few hundred MiB of the total
-is optimistic, and the text says how close it is.
+A load needs, as Ollama counts it (and as `/api/ps` reports it as `size`):
+
+- the weights: the model blob's size (the GGUF tensors, loaded as they are);
+- the KV cache at the context it is loaded with (`core/kv.py`: per architecture and cache type);
+- the compute graph: at least the output buffers, `4 × batch × (embedding + vocab)` bytes, the term
+  every architecture in Ollama's `GraphSize` (fs/ggml/ggml.go) takes its maximum with. Without flash
+  attention the attention scores need `4 × batch × context × (1 + heads)` more (the same function's
+  llama/qwen2/gemma cases); gpt-oss with flash attention is `(4 × parallel + context/1024 + 110)` MiB.
+
+Each GPU also keeps 457 MiB for the driver's context (ml/device.go `MinimumMemory`) plus
+`OLLAMA_GPU_OVERHEAD`; the scheduler places layers in what is left (server/sched.go). A model that does
+not fit there is split by layers, the rest running from system RAM, as `ollama ps` shows it.
 """
 
 from __future__ import annotations
@@ -14,61 +20,133 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from glmtui.core.kv import DEFAULT_BATCH, LLAMA_SERVER_VERSION, CacheType, KvShape, kv_shape
+from glmtui.core.server_settings import ServerSettings
 from glmtui.core.state import MonitorSample
-from glmtui.core.units import gib, percent, short_gpu_name
+from glmtui.core.units import MIB, gib, percent, short_gpu_name
 
-F16_BYTES = 2
-DEFAULT_CONTEXT = 4096  # Ollama's default num_ctx: what a fit assumes unless one is set
+GPU_RESERVE = 457 * MIB  # per GPU: ml/device.go MinimumMemory (CUDA, ROCm)
+DEFAULT_VOCAB = 152_064  # when model_info does not say (non-verbose /api/show sends no token list)
+CONTEXT_STEP = 256  # the largest fitting context is a multiple of this (llama.cpp pads cells to 256)
+# Architectures Ollama runs with flash attention on by default (fs/ggml/ggml.go `FlashAttention`).
+FLASH_ARCHS = frozenset(
+    {
+        "bert", "gemma3", "gemma4", "glm4moelite", "glmocr", "gptoss", "gpt-oss", "lfm2", "lfm2moe",
+        "mistral3", "nemotron_h", "nemotron_h_moe", "nemotron_h_omni", "olmo3", "qwen3", "qwen3moe",
+        "qwen35", "qwen35moe", "qwen3next", "qwen3vl", "qwen3vlmoe",
+    }
+)  # fmt: skip
 
 FitKind = Literal["fits", "partial", "wont", "unknown"]
 
 
+def flash_attention(arch: str, settings: ServerSettings) -> bool:
+    """Whether the server runs this model with flash attention (which a quantised cache needs)."""
+    if settings.flash_attention is not None:
+        return settings.flash_attention
+    version = settings.parsed_version
+    if version is None or version >= LLAMA_SERVER_VERSION:
+        return True  # llama-server's `-fa auto` turns it on wherever the backend supports it
+    return arch in FLASH_ARCHS
+
+
 @dataclass(frozen=True, slots=True)
-class KvShape:
-    """What the KV-cache size depends on, from model_info."""
+class Need:
+    """What one model needs at one context, part by part."""
 
-    layers: int
-    kv_heads: int
-    key_length: int
-    value_length: int
+    weights: int
+    kv: int | None  # None: the cache shape is unknown
+    graph: int
+    context: int  # the context counted (after the model's cap)
+    cache_type: CacheType
+    cache_type_known: bool  # False: the server's setting could not be read, f16 assumed
+    shape: KvShape | None = None
 
-    def cache_bytes(self, context: int) -> int:
-        return self.layers * context * self.kv_heads * (self.key_length + self.value_length) * F16_BYTES
+    @property
+    def total(self) -> int:
+        return self.weights + (self.kv or 0) + self.graph
+
+    def cache_label(self) -> str:
+        return self.cache_type if self.cache_type_known else f"{self.cache_type} assumed"
 
 
-def kv_shape(model_info: Mapping[str, object]) -> KvShape | None:
-    """The KV-cache shape from `/api/show` model_info, or None if it lacks what is needed."""
-    arch = model_info.get("general.architecture")
-    if not isinstance(arch, str):
-        return None
+def graph_bytes(
+    model_info: Mapping[str, object] | None, context: int, *, flash: bool, parallel: int = 1
+) -> int:
+    """Ollama's compute-graph estimate at this context (see the module docstring)."""
+    info = model_info or {}
+    arch = info.get("general.architecture")
+    arch = arch if isinstance(arch, str) else ""
 
-    def number(key: str) -> int | None:
-        value = model_info.get(f"{arch}.{key}")
-        if isinstance(value, list):  # per-layer values (some architectures): the largest bounds the cache
+    def number(key: str, default: int) -> int:
+        value = info.get(f"{arch}.{key}")
+        if isinstance(value, list):
             value = max((v for v in value if isinstance(v, int)), default=None)
-        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
 
-    layers, heads = number("block_count"), number("attention.head_count")
-    kv_heads = number("attention.head_count_kv") or heads
-    key, value = number("attention.key_length"), number("attention.value_length")
-    if key is None or value is None:
-        embedding = number("embedding_length")
-        if embedding is None or heads is None:
-            return None
-        key = key or embedding // heads
-        value = value or embedding // heads
-    if layers is None or kv_heads is None:
-        return None
-    return KvShape(layers, kv_heads, key, value)
+    embedding = number("embedding_length", 4096)
+    vocab = number("vocab_size", DEFAULT_VOCAB)
+    tokens = info.get("tokenizer.ggml.tokens")
+    if isinstance(tokens, list) and tokens:
+        vocab = len(tokens)
+    batch = DEFAULT_BATCH
+    output = 4 * batch * (embedding + vocab)
+    if flash:
+        if arch in ("gptoss", "gpt-oss"):
+            return max(output, (4 * parallel + (context * parallel >> 10) + 110) * MIB)
+        return output
+    heads = number("attention.head_count", 32)
+    return max(output, 4 * batch * (1 + 2 * embedding + context * parallel * (1 + heads)))
 
 
-def kv_for(
-    model_info: Mapping[str, object] | None, fallback: KvShape | None, context: int, max_context: int | None
-) -> tuple[KvShape | None, int]:
-    """The KV shape to count (model_info's, else the fallback: the catalogue's) and the context,
-    capped at the model's own maximum."""
+def need_for(
+    weights: int,
+    model_info: Mapping[str, object] | None,
+    fallback: KvShape | None,
+    context: int,
+    max_context: int | None,
+    settings: ServerSettings | None = None,
+) -> Need:
+    """Weights + KV cache + graph at `context` (capped at the model's maximum).
+
+    The cache shape is model_info's (`/api/show`), else the fallback (the catalogue's).
+    """
+    settings = settings or ServerSettings()
     shape = (kv_shape(model_info) if model_info else None) or fallback
-    return shape, min(context, max_context) if max_context else context
+    counted = min(context, max_context) if max_context else context
+    arch = shape.arch if shape else ""
+    if not arch and model_info and isinstance(model_info.get("general.architecture"), str):
+        arch = str(model_info["general.architecture"])
+    flash = flash_attention(arch, settings)
+    # A quantised cache needs flash attention; without it the server falls back to f16.
+    cache_type: CacheType = settings.cache_type if settings.cache_type and flash else "f16"
+    parallel = max(1, settings.num_parallel)
+    kv = (
+        shape.cache_bytes(counted, cache_type, server=settings.parsed_version, parallel=parallel)
+        if shape
+        else None
+    )
+    graph = graph_bytes(model_info, counted, flash=flash, parallel=parallel)
+    return Need(weights, kv, graph, counted, cache_type, settings.cache_type is not None, shape)
+
+
+@dataclass(frozen=True, slots=True)
+class Machine:
+    """This machine's GPUs and free RAM, as the fit needs them."""
+
+    vram_total: int | None
+    vram_free: int | None
+    ram_free: int | None
+    label: str  # e.g. "1× RTX 4090, 24.0 GiB (23.1 free)" or why there is no GPU information
+    gpu_totals: tuple[int, ...] = ()  # per GPU, for the per-GPU reserve
+
+    def usable(self, settings: ServerSettings | None = None) -> int | None:
+        """VRAM Ollama can place layers in: each GPU less its reserve and OLLAMA_GPU_OVERHEAD."""
+        if not self.vram_total:
+            return None
+        overhead = GPU_RESERVE + (settings.gpu_overhead if settings else 0)
+        totals = self.gpu_totals or (self.vram_total,)
+        return sum(max(0, total - overhead) for total in totals)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +154,12 @@ class Fit:
     """The verdict and the figures behind it."""
 
     kind: FitKind
-    needed: int = 0  # bytes: weights + KV cache
+    needed: int = 0  # bytes: weights + KV cache + graph
     vram_total: int = 0
     vram_free: int = 0
     cpu_fraction: float = 0.0  # share that would run from system RAM when partial
     ram_free: int | None = None
+    usable: int = 0  # VRAM left for models after the per-GPU reserve
 
     def describe(self) -> str:
         if self.kind == "unknown":
@@ -95,54 +174,75 @@ class Fit:
         ram = f" + {gib(self.ram_free, 0)} GiB free RAM" if self.ram_free is not None else ""
         return f"won't fit (needs {gib(self.needed)} GiB; {gib(self.vram_total, 0)} GiB VRAM{ram})"
 
+    def processor(self) -> str:
+        """The split as `ollama ps` would print it (cmd/cmd.go): '100% GPU' or '27%/73% CPU/GPU'."""
+        if self.kind == "unknown":
+            return "unknown"
+        if self.kind == "fits":
+            return "100% GPU"
+        cpu = min(100, int(self.cpu_fraction * 100 + 0.5))
+        return "100% CPU" if cpu >= 100 else f"{cpu}%/{100 - cpu}% CPU/GPU"
 
-def estimate(
-    weights: int,
-    shape: KvShape | None,
-    context: int,
-    *,
-    vram_total: int | None,
-    vram_free: int | None,
-    ram_free: int | None = None,
-) -> Fit:
-    """Weights + KV cache against total VRAM (all GPUs); beyond it, how much would spill to the CPU.
 
-    `won't fit` when even VRAM plus free system RAM cannot hold it. Without a KV shape only the
-    weights are counted.
+def estimate(need: int, machine: Machine, settings: ServerSettings | None = None) -> Fit:
+    """`need` bytes against the usable VRAM (all GPUs); beyond it, how much would spill to the CPU.
+
+    `won't fit` when even VRAM plus free system RAM cannot hold it.
     """
-    if not vram_total:
+    usable = machine.usable(settings)
+    if usable is None or not machine.vram_total:
         return Fit("unknown")
-    needed = weights + (shape.cache_bytes(context) if shape else 0)
-    free = vram_free if vram_free is not None else vram_total
-    if needed <= vram_total:
-        return Fit("fits", needed, vram_total, free)
-    if ram_free is not None and needed > vram_total + ram_free:
-        return Fit("wont", needed, vram_total, free, ram_free=ram_free)
-    return Fit("partial", needed, vram_total, free, (needed - vram_total) / needed, ram_free)
+    total = machine.vram_total
+    free = machine.vram_free if machine.vram_free is not None else total
+    if need <= usable:
+        return Fit("fits", need, total, free, usable=usable)
+    ram = machine.ram_free
+    if ram is not None and need > usable + ram:
+        return Fit("wont", need, total, free, ram_free=ram, usable=usable)
+    return Fit("partial", need, total, free, (need - usable) / need, ram, usable)
 
 
-def vram_need(
+def fit_need(machine: Machine, need: Need, settings: ServerSettings | None = None) -> Fit:
+    return estimate(need.total, machine, settings)
+
+
+def largest_context(
+    machine: Machine,
     weights: int,
     model_info: Mapping[str, object] | None,
     fallback: KvShape | None,
-    context: int,
     max_context: int | None,
-) -> tuple[int, int | None, int]:
-    """What a model needs at a context: (weights + KV-cache bytes, the KV-cache bytes or None when the
-    shape is unknown, the context counted). The one rule the models and compare screens share."""
-    shape, counted = kv_for(model_info, fallback, context, max_context)
-    cache = shape.cache_bytes(counted) if shape else None
-    return weights + (cache or 0), cache, counted
+    settings: ServerSettings | None = None,
+    *,
+    ratio: float = 1.0,
+) -> int | None:
+    """The largest context (a multiple of 256, up to the model's maximum) that fits wholly on the
+    GPUs, or None when not even 256 tokens do or there is no GPU information. `ratio` corrects the
+    estimate the way a measured load did (see `corrected`)."""
+    usable = machine.usable(settings)
+    if usable is None:
+        return None
+
+    def fits(context: int) -> bool:
+        need = need_for(weights, model_info, fallback, context, None, settings)
+        return need.total * ratio <= usable
+
+    top = max_context or 1 << 20
+    if fits(top):
+        return top
+    low, high = 0, top // CONTEXT_STEP  # fits(low × step) holds (or low is 0); fits(high × step) fails
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fits(middle * CONTEXT_STEP):
+            low = middle
+        else:
+            high = middle
+    return low * CONTEXT_STEP or None
 
 
-@dataclass(frozen=True, slots=True)
-class Machine:
-    """This machine's GPUs and free RAM, as the fit estimate needs them."""
-
-    vram_total: int | None
-    vram_free: int | None
-    ram_free: int | None
-    label: str  # e.g. "1× NVIDIA GeForce RTX 4090, 24.0 GiB" or why there is no GPU information
+def corrected(total: int, ratio: float | None) -> int:
+    """An estimate corrected by the measured/estimated ratio of an earlier load of the same model."""
+    return round(total * ratio) if ratio else total
 
 
 def machine_from(sample: MonitorSample | None) -> Machine:
@@ -156,31 +256,11 @@ def machine_from(sample: MonitorSample | None) -> Machine:
     if not gpus:
         why = f"GPU not answering: {failed[0].error}" if failed else sample.gpu.status or "no NVIDIA GPU"
         return Machine(None, None, ram_free, why)
-    total = sum(g.memory_total or 0 for g in gpus)
+    totals = tuple(g.memory_total or 0 for g in gpus)
+    total = sum(totals)
     free = sum((g.memory_total or 0) - (g.memory_used or 0) for g in gpus)
     names = dict.fromkeys(short_gpu_name(g.name) for g in gpus)
     label = f"{len(gpus)}× {' + '.join(names)}, {gib(total)} GiB ({gib(free)} free)"
     if failed:
         label += f"; {len(failed)} more not answering"
-    return Machine(total, free, ram_free, label)
-
-
-def fit_on(
-    machine: Machine,
-    weights: int,
-    model_info: Mapping[str, object] | None,
-    fallback: KvShape | None,
-    context: int,
-    max_context: int | None,
-) -> tuple[Fit, int | None, int]:
-    """The verdict on this machine, the KV-cache bytes it counted (None: unknown) and the context."""
-    shape, counted = kv_for(model_info, fallback, context, max_context)
-    fit = estimate(
-        weights,
-        shape,
-        counted,
-        vram_total=machine.vram_total,
-        vram_free=machine.vram_free,
-        ram_free=machine.ram_free,
-    )
-    return fit, shape.cache_bytes(counted) if shape else None, counted
+    return Machine(total, free, ram_free, label, totals)

@@ -18,8 +18,9 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 
 from glmtui.core.catalog import Variant, load_catalog
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.fit import DEFAULT_CONTEXT, Fit, Machine, machine_from
+from glmtui.core.fit import Fit, Machine, Need, machine_from
 from glmtui.core.model_names import same_model
+from glmtui.core.server_settings import FLOOR_CONTEXT
 from glmtui.core.state import ModelDetails, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress
 from glmtui.screens.dialogs.answers import on_answer
 from glmtui.screens.dialogs.confirm import ConfirmScreen
@@ -75,7 +76,7 @@ class ModelsScreen(Screen[str | None]):
         self.details: dict[str, ModelDetails] = {}
         self.loaded: list[str] = []
         self.machine = Machine(None, None, None, "no GPU information yet")
-        self.context = DEFAULT_CONTEXT
+        self.context = FLOOR_CONTEXT
         self._done_seen: set[str] = set()
 
     app = getters.app(AppSurface)
@@ -157,10 +158,10 @@ class ModelsScreen(Screen[str | None]):
 
     # -- fit (the rules: core/fit.py; per row: widgets/model_rows.py) ------------------------------
 
-    def _installed_fit(self, model: ModelInfo) -> tuple[Fit, int | None, int]:
+    def _installed_fit(self, model: ModelInfo) -> tuple[Fit, Need]:
         return installed_fit(self.machine, self.context, model, self.details.get(model.name))
 
-    def _variant_fit(self, variant: Variant) -> tuple[Fit, int | None, int]:
+    def _variant_fit(self, variant: Variant) -> tuple[Fit, Need]:
         return variant_fit(self.machine, self.context, variant, self.models, self.details)
 
     # -- showing ----------------------------------------------------------------------------------
@@ -218,12 +219,8 @@ class ModelsScreen(Screen[str | None]):
                     )
                 )
                 return
-            fit, cache, context = self._installed_fit(model)
-            view.show(
-                installed_text(
-                    model, self.details.get(model.name), fit_text(fit, model.size, cache, context, where)
-                )
-            )
+            fit, need = self._installed_fit(model)
+            view.show(installed_text(model, self.details.get(model.name), fit_text(fit, need, where)))
             return
         if key == TYPED_KEY:
             typed = self.query_one("#models-filter", Input).value.strip()
@@ -239,9 +236,9 @@ class ModelsScreen(Screen[str | None]):
         if variant is None:
             view.show(Text("No catalogue entry matches.", style="dim"))
             return
-        fit, cache, context = self._variant_fit(variant)
+        fit, need = self._variant_fit(variant)
         installed = any(same_model(variant.tag, m.name) for m in self.models)
-        view.show(variant_text(variant, installed, fit_text(fit, variant.size_bytes, cache, context, where)))
+        view.show(variant_text(variant, installed, fit_text(fit, need, where)))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill()

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from glmtui.core.catalog import Variant
-from glmtui.core.fit import Fit
+from glmtui.core.fit import Fit, Need
 from glmtui.core.state import ModelDetails, ModelInfo
 from glmtui.core.units import gib, human_bytes
 from glmtui.widgets.formatting import FIT_STYLE
@@ -30,15 +30,20 @@ def _head(body: str, lines: int) -> str:
     return "\n".join(kept) + ("\n…" if more else "")
 
 
-def fit_text(fit: Fit, weights: int, cache: int | None, context: int, where: str) -> Text:
+def fit_text(fit: Fit, need: Need, where: str) -> Text:
+    """The verdict, then the estimate part by part; the first figures line keeps one fixed form
+    (`weights 17.7 GiB + KV cache 0.21 GiB at 4,096 ctx (f16)`) so users and scripts can read it."""
     text = Text()
     text.append(fit.describe(), style=FIT_STYLE[fit.kind])
-    text.append(f"\nweights {gib(weights)} GiB")
+    text.append(f"\nweights {gib(need.weights)} GiB")
     text.append(
-        f" + KV cache {gib(cache, 2)} GiB at {context:,} ctx (f16)"
-        if cache is not None
+        f" + KV cache {gib(need.kv, 2)} GiB at {need.context:,} ctx ({need.cache_label()})"
+        if need.kv is not None
         else " (KV cache unknown: weights only)"
     )
+    text.append(f"\n+ compute graph {gib(need.graph, 2)} GiB = {gib(need.total)} GiB (estimate)")
+    if fit.kind in ("fits", "partial"):
+        text.append(f" · {fit.processor()}", style="dim")
     text.append(f"\nagainst {where}", style="dim")
     return text
 

@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable, Mapping
 from rich.text import Text
 
 from glmtui.core.catalog import Variant
-from glmtui.core.fit import Fit, Machine, fit_on
+from glmtui.core.fit import Fit, Machine, Need, fit_need, need_for
 from glmtui.core.model_names import same_model
+from glmtui.core.server_settings import ServerSettings
 from glmtui.core.state import ModelDetails, ModelInfo
 from glmtui.core.units import ago, gib, human_bytes, percent
 from glmtui.widgets.formatting import FIT_STYLE
@@ -144,11 +145,16 @@ def catalogue_rows(
 
 
 def installed_fit(
-    machine: Machine, context: int, model: ModelInfo, details: ModelDetails | None
-) -> tuple[Fit, int | None, int]:
+    machine: Machine,
+    context: int,
+    model: ModelInfo,
+    details: ModelDetails | None,
+    settings: ServerSettings | None = None,
+) -> tuple[Fit, Need]:
     """An installed model's fit at `context`: its size on disk and its own `/api/show` shape."""
     info = details.model_info if details else None
-    return fit_on(machine, model.size, info, None, context, details.context_length if details else None)
+    need = need_for(model.size, info, None, context, details.context_length if details else None, settings)
+    return fit_need(machine, need, settings), need
 
 
 def variant_fit(
@@ -157,10 +163,11 @@ def variant_fit(
     variant: Variant,
     models: Iterable[ModelInfo],
     details: Mapping[str, ModelDetails],
-) -> tuple[Fit, int | None, int]:
-    """A catalogue variant's fit: its download size, and the shape of an installed model of the same
-    family (same architecture, same KV shape) where there is one, else the catalogue's."""
-    family = next(
+    settings: ServerSettings | None = None,
+) -> tuple[Fit, Need]:
+    """A catalogue variant's fit: its download size, and its published shape (the catalogue's
+    model_info keys), else the shape of an installed model of the same family."""
+    family = variant.info or next(
         (
             shown.model_info
             for model in models
@@ -169,4 +176,5 @@ def variant_fit(
         ),
         None,
     )
-    return fit_on(machine, variant.size_bytes, family, variant.kv, context, variant.context)
+    need = need_for(variant.size_bytes, family, variant.kv, context, variant.context, settings)
+    return fit_need(machine, need, settings), need

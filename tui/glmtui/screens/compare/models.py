@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from glmtui.core.catalog import Catalog
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.fit import DEFAULT_CONTEXT, Machine, vram_need
+from glmtui.core.fit import Machine, need_for
 from glmtui.core.model_names import same_model
+from glmtui.core.server_settings import FLOOR_CONTEXT
 from glmtui.core.state import ModelInfo, PullProgress
 from glmtui.services.compare import PaneModel, RunMode, choose_mode
 from glmtui.services.engines.ollama_models import ModelLibrary
@@ -89,18 +90,20 @@ async def check_model(
 
 
 def need(state: PaneModel, catalog: Catalog) -> int | None:
-    """Bytes this side needs in VRAM: weights plus the f16 KV cache at its context (None: size unknown)."""
+    """Bytes this side needs in VRAM: weights, KV cache and graph at its context (None: size unknown).
+
+    Without a num_ctx option the context is Ollama's floor default (4,096): the pair is judged at the
+    least it will need."""
     if state.weights is None:
         return None
     details, variant = state.details, catalog.find(state.model)
-    needed, _, _ = vram_need(
+    return need_for(
         state.weights,
-        details.model_info if details else None,
+        details.model_info if details else (variant.info if variant else None),
         variant.kv if variant else None,
-        state.options.get("num_ctx") or DEFAULT_CONTEXT,
+        state.options.get("num_ctx") or FLOOR_CONTEXT,
         details.context_length if details else None,
-    )
-    return needed
+    ).total
 
 
 def run_mode(a: PaneModel, b: PaneModel, machine: Machine, catalog: Catalog) -> tuple[RunMode, str]:
