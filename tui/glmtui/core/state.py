@@ -317,6 +317,7 @@ class LoadedModel:
     size_vram: int
     context_length: int | None = None
     expires_at: float | None = None  # epoch seconds; None: never expires
+    digest: str = ""  # the manifest digest (as /api/tags lists it): ties a load to stored corrections
 
     @property
     def processor(self) -> str:

@@ -19,6 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
+from glmtui.core.load_check import Correction
 from glmtui.core.markdown_blocks import settle_point
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import Conversation, Turn
@@ -300,6 +301,13 @@ class Journal:
     async def remember(self, key: str, value: str) -> None:
         if self.store:
             await self._run(self.store.set_setting, key, value)
+
+    async def save_correction(self, correction: Correction) -> None:
+        if self.store:
+            await self._run(self.store.save_correction, correction)
+
+    async def corrections(self) -> list[Correction]:
+        return await self._run(self.store.corrections) or [] if self.store else []
 
     async def votes(self) -> list[tuple[str, str, str, int]]:
         return await self._run(self.store.votes) or [] if self.store else []

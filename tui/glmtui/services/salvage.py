@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-TABLES = ("conversations", "turns", "compare_runs", "settings")  # parents before children
+TABLES = ("conversations", "turns", "compare_runs", "settings", "fit_corrections")  # parents first
 CHUNK = 256  # rows read per range; a damaged range is re-read one row at a time
 BLIND_LIMIT = 1 << 17  # past this id, only rows actually seen extend the scan (a damaged root reads as
 # "maybe rows everywhere": trying every id up to 2**48 one by one would never end)

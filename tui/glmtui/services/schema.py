@@ -45,5 +45,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE INDEX conversations_by_update ON conversations(updated_at DESC);
     """,
+    # 2 → 3: measured/estimated VRAM ratios per model digest (core/load_check.py)
+    """
+    CREATE TABLE fit_corrections (
+        digest TEXT PRIMARY KEY,
+        model TEXT NOT NULL,
+        ratio REAL NOT NULL,
+        context INTEGER NOT NULL,
+        measured INTEGER NOT NULL,
+        measured_at REAL NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

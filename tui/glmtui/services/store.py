@@ -24,12 +24,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from glmtui.core.load_check import Correction
 from glmtui.core.state import Conversation, GenerationStats, Turn, TurnStatus
-from glmtui.services.salvage import INTEGRITY_FAILED, Salvaged, keep_reason, recovery_notice, salvage
+from glmtui.services.salvage import (
+    INTEGRITY_FAILED,
+    TABLES,
+    Salvaged,
+    keep_reason,
+    recovery_notice,
+    salvage,
+)
 from glmtui.services.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_S = 5.0
-OUR_TABLES = {"conversations", "turns", "compare_runs", "settings"}
+OUR_TABLES = set(TABLES)  # every table a glmtui schema makes (salvage copies them all)
 
 
 class StoreError(Exception):
@@ -377,6 +385,42 @@ class Store:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    # -- VRAM estimate corrections -----------------------------------------------------------------
+
+    def save_correction(self, correction: Correction) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO fit_corrections (digest, model, ratio, context, measured, measured_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(digest) DO UPDATE SET model = excluded.model, "
+                "ratio = excluded.ratio, context = excluded.context, measured = excluded.measured, "
+                "measured_at = excluded.measured_at",
+                (
+                    correction.digest,
+                    correction.model,
+                    correction.ratio,
+                    correction.context,
+                    correction.measured,
+                    correction.measured_at,
+                ),
+            )
+
+    def corrections(self) -> list[Correction]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT digest, model, ratio, context, measured, measured_at FROM fit_corrections"
+            ).fetchall()
+        found = []
+        for digest, model, ratio, context, measured, when in rows:
+            try:
+                found.append(
+                    Correction(
+                        str(digest), str(model), float(ratio), int(context), int(measured), float(when)
+                    )
+                )
+            except (TypeError, ValueError):
+                continue  # a damaged row costs that model its correction, nothing else
+        return found
 
 
 def _turn(row: sqlite3.Row) -> Turn:

@@ -310,6 +310,7 @@ class OllamaService:
                     size_vram=int(entry.size_vram or 0),
                     context_length=getattr(entry, "context_length", None),
                     expires_at=expires,
+                    digest=str(entry.digest or ""),
                 )
             )
         return loaded

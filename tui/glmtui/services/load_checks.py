@@ -1,0 +1,94 @@
+"""LoadChecker: compares each newly loaded model's estimate with what `/api/ps` says it took.
+
+It watches the `/api/ps` snapshots the monitor feed publishes. For a load it has not seen (model
+digest, context, size), it estimates the model at the loaded context from its `/api/show` facts and
+its size on disk, keeps the pair for the panels ("estimated 19.9 GiB · loaded 19.7 GiB") and stores
+the ratio per digest, so later estimates of that model are corrected by it. Textual-free: results go
+out through a `publish` callable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable
+
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.load_check import Correction, LoadCheck, check_load, correction_for
+from glmtui.core.server_settings import ServerSettings
+from glmtui.core.state import LoadedModel, ModelInfo, OllamaSnapshot
+from glmtui.services.engines.ollama_models import ModelLibrary
+
+
+class LoadChecker:
+    """The checks of the models loaded now, and the stored corrections by digest."""
+
+    def __init__(
+        self,
+        library: ModelLibrary,
+        *,
+        settings: Callable[[], ServerSettings],
+        save: Callable[[Correction], Awaitable[None]],
+        publish: Callable[[tuple[LoadCheck, ...]], None],
+    ) -> None:
+        self.library = library
+        self._settings = settings
+        self._save = save
+        self._publish = publish
+        self.checks: dict[str, LoadCheck] = {}  # by model name, the models loaded now
+        self.corrections: dict[str, Correction] = {}  # by digest
+        self._seen: dict[str, tuple[str, int, int]] = {}  # name → (digest, context, size) checked
+        self._sizes: dict[str, int] = {}  # digest → size on disk
+
+    def remember(self, corrections: Iterable[Correction]) -> None:
+        """The corrections the store kept from earlier sessions."""
+        for correction in corrections:
+            self.corrections.setdefault(correction.digest, correction)
+
+    def correction(self, digest: str) -> Correction | None:
+        return self.corrections.get(digest) if digest else None
+
+    async def observe(self, snapshot: OllamaSnapshot) -> None:
+        """Check every load in this snapshot that was not checked yet; forget unloaded ones."""
+        if not snapshot.online:
+            return
+        names = {model.name for model in snapshot.models}
+        changed = False
+        for name in [name for name in self.checks if name not in names]:
+            del self.checks[name]
+            self._seen.pop(name, None)
+            changed = True
+        for loaded in snapshot.models:
+            key = (loaded.digest, loaded.context_length or 0, loaded.size)
+            if self._seen.get(loaded.name) == key:
+                continue
+            self._seen[loaded.name] = key
+            check = await self._check(loaded)
+            if check is None:
+                changed |= self.checks.pop(loaded.name, None) is not None
+                continue
+            self.checks[loaded.name] = check
+            changed = True
+            correction = correction_for(check, time.time())
+            if correction is not None:
+                self.corrections[correction.digest] = correction
+                await self._save(correction)
+        if changed:
+            self._publish(tuple(self.checks.values()))
+
+    async def _check(self, loaded: LoadedModel) -> LoadCheck | None:
+        if not loaded.digest or not loaded.context_length:
+            return None  # an older server: nothing to compare at
+        try:
+            weights = await self._weights(loaded.digest)
+            details = await self.library.details(loaded.name)
+        except GlmTuiError:
+            return None  # unreachable just now: the next snapshot of a new load tries again
+        if weights is None:
+            return None
+        return check_load(loaded, weights, details, self._settings())
+
+    async def _weights(self, digest: str) -> int | None:
+        if digest not in self._sizes:
+            models: list[ModelInfo] = await self.library.installed()
+            self._sizes.update({model.digest: model.size for model in models if model.digest})
+        return self._sizes.get(digest)
