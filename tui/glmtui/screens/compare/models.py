@@ -108,8 +108,9 @@ def need(state: PaneModel, catalog: Catalog) -> int | None:
 
 def run_mode(a: PaneModel, b: PaneModel, machine: Machine, catalog: Catalog) -> tuple[RunMode, str]:
     """Parallel when both sides fit this machine's VRAM together (or are one model), else sequential;
-    with the reason the screen's title gives."""
-    return choose_mode(need(a, catalog), need(b, catalog), same_model(a.model, b.model), machine.vram_total)
+    with the reason the screen's title gives. Judged against what Ollama can use (each GPU less its
+    reserve), not the raw total."""
+    return choose_mode(need(a, catalog), need(b, catalog), same_model(a.model, b.model), machine.usable())
 
 
 def pull_update(state: PaneModel, jobs: Iterable[PullProgress]) -> PullProgress | None:
