@@ -43,10 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--context-length",
         type=int,
         default=None,
-        help="as OLLAMA_CONTEXT_LENGTH (default: Ollama's tier by VRAM: 4k, 32k from 24 GiB, 256k from 48 GiB)",
+        help="as OLLAMA_CONTEXT_LENGTH (default: by VRAM, 4k; 32k from 24 GiB; 256k from 48 GiB)",
     )
     parser.add_argument(
-        "--server-version", default=OLLAMA_VERSION, help=f"what /api/version reports (default: {OLLAMA_VERSION})"
+        "--server-version",
+        default=OLLAMA_VERSION,
+        help=f"what /api/version reports (default: {OLLAMA_VERSION})",
     )
     parser.add_argument(
         "--install",

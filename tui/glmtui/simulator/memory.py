@@ -119,7 +119,7 @@ def kv_layers(info: Mapping[str, object], num_ctx: int, cache_type: str = "f16")
             out.append(NUM_PARALLEL * (conv_state + state * inner) * F32)
             continue
         tokens = cells
-        if arch == "gptoss" and i % 2 == 0 and GPTOSS_SWA_MEMORY < num_ctx:
+        if arch == "gptoss" and i % 2 == 0 and num_ctx > GPTOSS_SWA_MEMORY:
             tokens = _round_up(NUM_PARALLEL * GPTOSS_SWA_MEMORY + BATCH, CACHE_PADDING)
         elif arch == "gemma3" and window and (i + 1) % GEMMA3_GLOBAL_EVERY and window < num_ctx:
             tokens = _round_up(NUM_PARALLEL * window + BATCH, CACHE_PADDING)

@@ -264,7 +264,12 @@ SEED_SPECS: dict[str, ModelSpec] = {
             vocab_size=262_144,
             license=GEMMA_LICENSE,
             template=GEMMA_TEMPLATE,
-            parameters=(("stop", '"<end_of_turn>"'), ("temperature", "1"), ("top_k", "64"), ("top_p", "0.95")),
+            parameters=(
+                ("stop", '"<end_of_turn>"'),
+                ("temperature", "1"),
+                ("top_k", "64"),
+                ("top_p", "0.95"),
+            ),
             speed=0.5,
             extra_info=(("gemma3.attention.sliding_window", 1024),),
             min_ollama="0.6.0",

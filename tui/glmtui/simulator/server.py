@@ -23,9 +23,10 @@ from typing import Any, Self
 from urllib.parse import urlsplit
 
 from .catalogue import SPECS, ModelSpec, normalize_name
+from .control import sim_config, sim_fault
 from .faults import Fault, FaultQueue
 from .generation import handle_inference
-from .memory import KV_CACHE_TYPES, version_tuple
+from .memory import version_tuple
 from .models import ModelStore, expires_at_datetime
 from .pulling import PROGRESS_INTERVAL, handle_pull
 from .wire import BadRequest, ClientGone, Responder, parse_json_body, rfc3339
@@ -398,55 +399,6 @@ def _copy(sim: Simulator, resp: Responder, raw: bytes) -> None:
     resp.empty(200)
 
 
-def _sim_fault(sim: Simulator, resp: Responder, raw: bytes) -> None:
-    try:
-        sim.inject(Fault.from_json(parse_json_body(raw)))
-    except (TypeError, ValueError) as exc:
-        raise BadRequest(str(exc)) from None
-    resp.json(200, {})
-
-
-_CONFIG_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "rate": float,
-    "load_seconds": float,
-    "pull_seconds": float,
-    "pull_progress_s": float,
-    "reply_tokens": lambda v: None if v is None else int(v),
-    "model_speeds": bool,
-    "version": str,
-}
-
-
-def _kv_cache_type(value: Any) -> str:
-    if value not in KV_CACHE_TYPES:
-        raise ValueError(f"kv_cache_type must be one of {', '.join(KV_CACHE_TYPES)}")
-    return str(value)
-
-
-# The simulated server's environment, kept on its store (which sizes every load with it).
-_STORE_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "kv_cache_type": _kv_cache_type,
-    "context_length": lambda v: None if v is None else int(v),
-    "gpu_overhead": int,
-    "vram_bytes": int,
-}
-
-
-def _sim_config(sim: Simulator, resp: Responder, raw: bytes) -> None:
-    body = parse_json_body(raw)
-    fields = _CONFIG_FIELDS | _STORE_FIELDS
-    unknown = set(body) - set(fields)
-    if unknown:
-        raise BadRequest(f"unknown config field(s): {', '.join(sorted(unknown))}")
-    try:
-        values = {key: fields[key](value) for key, value in body.items()}
-    except (TypeError, ValueError) as exc:
-        raise BadRequest(str(exc)) from None
-    for key, value in values.items():
-        setattr(sim.store if key in _STORE_FIELDS else sim, key, value)
-    resp.json(200, {})
-
-
 ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/"): _root,
     ("HEAD", "/"): _root,
@@ -463,6 +415,6 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/pull"): lambda sim, resp, raw: handle_pull(sim, resp, parse_json_body(raw)),
     ("DELETE", "/api/delete"): _delete,
     ("POST", "/api/copy"): _copy,
-    ("POST", "/_sim/fault"): _sim_fault,
-    ("POST", "/_sim/config"): _sim_config,
+    ("POST", "/_sim/fault"): sim_fault,
+    ("POST", "/_sim/config"): sim_config,
 }

@@ -12,7 +12,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 # Ollama's default registry prefix; a name written with it is the same model as the short name.
 _DEFAULT_PREFIXES = ("registry.ollama.ai/library/", "library/")
@@ -164,5 +163,3 @@ class ModelSpec:
         if not verbose:
             info = {k: (None if isinstance(v, list) and v else v) for k, v in info.items()}
         return dict(sorted(info.items()))
-
-

@@ -58,10 +58,10 @@ Model Derivatives including via any Hosted Service, you agree to be bound by thi
 
 MISTRAL_TEMPLATE = (
     "{{- if .System }}[SYSTEM_PROMPT]{{ .System }}[/SYSTEM_PROMPT]{{ end }}"
-    "{{- range .Messages }}{{- if eq .Role \"user\" }}[INST]{{ .Content }}[/INST]"
+    '{{- range .Messages }}{{- if eq .Role "user" }}[INST]{{ .Content }}[/INST]'
     "{{- else }}{{ .Content }}</s>{{- end }}{{- end }}"
 )
 GEMMA_TEMPLATE = (
-    "{{- range .Messages }}<start_of_turn>{{ if eq .Role \"user\" }}user{{ else }}model{{ end }}\n"
+    '{{- range .Messages }}<start_of_turn>{{ if eq .Role "user" }}user{{ else }}model{{ end }}\n'
     "{{ .Content }}<end_of_turn>\n{{ end }}<start_of_turn>model\n"
 )
