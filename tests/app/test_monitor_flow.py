@@ -33,7 +33,7 @@ async def test_a_reply_loads_a_model_and_the_ollama_panel_shows_it(sim: Simulato
         await wait_until(lambda: "no model loaded" in panel_text(ollama), what="an empty /api/ps")
         await finished(await send(pilot, "hello"))
         await wait_until(lambda: "glm-4.7-flash:latest" in panel_text(ollama), what="the loaded model")
-        assert "100% GPU" in panel_text(ollama) and "ctx 4096" in panel_text(ollama)
+        assert "100% GPU" in panel_text(ollama) and "ctx 32768" in panel_text(ollama)  # 24 GiB tier
         gpu = app.screen.query_one(GpuPanel)
         assert "0 RTX 4090" in panel_text(gpu)
         throughput = app.screen.query_one(ThroughputPanel)

@@ -225,7 +225,8 @@ def test_load_keep_alive_and_unload(client: ollama.Client) -> None:
     loaded = client.chat("gpt-oss:20b", [])
     assert loaded.done_reason == "load" and loaded.message.content == ""
     (entry,) = client.ps().models
-    assert entry.model == "gpt-oss:20b" and entry.size_vram == entry.size and entry.context_length == 4096
+    # 24 GiB of simulated VRAM: Ollama's 24–48 GiB tier loads at 32,768 tokens (v0.15.5+).
+    assert entry.model == "gpt-oss:20b" and entry.size_vram == entry.size and entry.context_length == 32768
     assert entry.expires_at is not None and entry.expires_at.tzinfo is not None
     unloaded = client.chat("gpt-oss:20b", [], keep_alive=0)
     assert unloaded.done_reason == "unload" and client.ps().models == []
@@ -245,7 +246,9 @@ def test_vram_eviction_and_cpu_split() -> None:
         client.chat("glm-4.7-flash", [])  # does not fit beside gpt-oss: the older model is evicted
         (entry,) = client.ps().models
         assert entry.model == "glm-4.7-flash:latest"
-        assert entry.size_vram == 16 * 1024**3 < (entry.size or 0)  # partly offloaded to CPU
+        # Partly offloaded to CPU: whole layers fill the VRAM left after Ollama's 457 MiB per-GPU reserve
+        # (the exact split is pinned in test_simulator_memory).
+        assert 0 < (entry.size_vram or 0) < 16 * 1024**3 - 457 * 1024**2 < (entry.size or 0)
 
 
 def test_wire_format_matches_go(sim: Simulator) -> None:

@@ -15,7 +15,8 @@ from types import FrameType
 
 from .catalogue import registry_lookup
 from .faults import parse_fault_spec
-from .server import Simulator
+from .memory import KV_CACHE_TYPES
+from .server import OLLAMA_VERSION, Simulator
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +36,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--load-seconds", type=float, default=0.2, help="simulated model load time")
     parser.add_argument("--pull-seconds", type=float, default=2.0, help="duration of a full pull")
     parser.add_argument("--vram-gib", type=float, default=24.0, help="simulated GPU memory in GiB")
+    parser.add_argument(
+        "--kv-cache-type", choices=sorted(KV_CACHE_TYPES), default="f16", help="as OLLAMA_KV_CACHE_TYPE"
+    )
+    parser.add_argument(
+        "--context-length",
+        type=int,
+        default=None,
+        help="as OLLAMA_CONTEXT_LENGTH (default: by VRAM, 4k; 32k from 24 GiB; 256k from 48 GiB)",
+    )
+    parser.add_argument(
+        "--server-version",
+        default=OLLAMA_VERSION,
+        help=f"what /api/version reports (default: {OLLAMA_VERSION})",
+    )
     parser.add_argument(
         "--install",
         action="append",
@@ -67,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         load_seconds=args.load_seconds,
         pull_seconds=args.pull_seconds,
         vram_bytes=int(args.vram_gib * 1024**3),
+        kv_cache_type=args.kv_cache_type,
+        context_length=args.context_length,
+        version=args.server_version,
     )
     sim.model_speeds = not args.uniform_rate
     # The first named is the newest: it heads /api/tags (newest first, as Ollama sorts), so the order

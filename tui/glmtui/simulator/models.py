@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from .catalogue import PREINSTALLED, REGISTRY, SPECS, ModelSpec, name_key, normalize_name
+from .memory import GPU_MINIMUM_MEMORY, KV_CACHE_TYPES, Allocation, allocation, resolve_num_ctx
 
 DEFAULT_KEEP_ALIVE = 300.0  # Ollama's default "5m"
-DEFAULT_NUM_CTX = 4096
-# Compute graph and runtime buffers that come on top of weights + KV cache when a model is loaded.
-_GRAPH_OVERHEAD = 320 * 1024 * 1024
 _GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _GO_DURATION = re.compile(r"([0-9]*\.?[0-9]*)(ns|us|µs|μs|ms|s|m|h)")
 
@@ -82,8 +80,19 @@ class Loaded:
 class ModelStore:
     """Installed models, blobs (complete and partial) and the loaded-model scheduler."""
 
-    def __init__(self, vram_bytes: int) -> None:
+    def __init__(
+        self,
+        vram_bytes: int,
+        kv_cache_type: str = "f16",
+        context_length: int | None = None,
+        gpu_overhead: int = 0,
+    ) -> None:
+        if kv_cache_type not in KV_CACHE_TYPES:
+            raise ValueError(f"kv_cache_type must be one of {', '.join(KV_CACHE_TYPES)}")
         self.vram_bytes = vram_bytes
+        self.kv_cache_type = kv_cache_type  # OLLAMA_KV_CACHE_TYPE
+        self.context_length = context_length  # OLLAMA_CONTEXT_LENGTH; None: the VRAM-tiered default
+        self.gpu_overhead = gpu_overhead  # OLLAMA_GPU_OVERHEAD, bytes kept free per GPU
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._installed: dict[str, Installed] = {}
@@ -185,8 +194,7 @@ class ModelStore:
         load_duration). Returns None if the simulator is stopping meanwhile.
         """
         key = model.name.lower()
-        ctx = num_ctx if num_ctx and num_ctx > 0 else DEFAULT_NUM_CTX
-        ctx = min(ctx, model.spec.context_length)
+        ctx = self.num_ctx_for(model.spec, num_ctx)
         with self._lock:
             while True:
                 if stopping.is_set():
@@ -198,7 +206,7 @@ class ModelStore:
                 if key not in self._loading:
                     if entry is not None:  # different num_ctx and idle: Ollama reloads the runner
                         del self._loaded[key]
-                    if self._make_room(model.spec.size + model.spec.kv_cache_bytes(ctx) + _GRAPH_OVERHEAD):
+                    if self._make_room(self.allocation(model.spec, ctx).total):
                         self._loading.add(key)
                         break
                 # Another request is loading this model, or busy models must finish before eviction.
@@ -207,13 +215,12 @@ class ModelStore:
             if load_seconds > 0 and stopping.wait(load_seconds):
                 return None
             with self._lock:
-                size = model.spec.size + model.spec.kv_cache_bytes(ctx) + _GRAPH_OVERHEAD
-                used = sum(e.size_vram for e in self._loaded.values())
+                memory = self.allocation(model.spec, ctx)
                 entry = Loaded(
                     model.name,
                     model.spec,
-                    size,
-                    max(0, min(size, self.vram_bytes - used)),
+                    memory.total,
+                    memory.on_gpu(self._free()),
                     ctx,
                     expires_at=0.0,
                     last_used=time.monotonic(),
@@ -232,22 +239,39 @@ class ModelStore:
         entry.expires_at = time.time() + keep_alive if keep_alive != math.inf else math.inf
         return entry
 
+    def num_ctx_for(self, spec: ModelSpec, requested: int | None) -> int:
+        """The context a load of ``spec`` uses (request, Modelfile, OLLAMA_CONTEXT_LENGTH, VRAM tier)."""
+        modelfile = dict(spec.parameters).get("num_ctx")
+        return resolve_num_ctx(
+            request=requested,
+            modelfile=int(modelfile) if modelfile is not None else None,
+            env_context_length=self.context_length,
+            total_vram=self.vram_bytes,
+            gpu_overhead=self.gpu_overhead,
+            trained=spec.context_length,
+        )
+
+    def allocation(self, spec: ModelSpec, num_ctx: int) -> Allocation:
+        """What the simulated server allocates for ``spec`` at ``num_ctx`` with the current cache type."""
+        return allocation(spec.model_info(verbose=True), spec.weights_bytes, num_ctx, self.kv_cache_type)
+
+    def _free(self) -> int:
+        """VRAM a new model may use: total less Ollama's per-GPU reserve and what loaded models hold."""
+        reserve = GPU_MINIMUM_MEMORY + self.gpu_overhead
+        return max(0, self.vram_bytes - reserve - sum(e.size_vram for e in self._loaded.values()))
+
     def _make_room(self, needed: int) -> bool:
         """Evict idle models, oldest first, until ``needed`` bytes fit in VRAM.
 
         Returns False when only busy models stand in the way (the caller waits and retries). A model that
         is bigger than all of VRAM loads anyway once it is alone, split between GPU and CPU.
         """
-
-        def free() -> int:
-            return self.vram_bytes - sum(e.size_vram for e in self._loaded.values())
-
         for key, entry in sorted(self._loaded.items(), key=lambda kv: kv[1].last_used):
-            if needed <= free():
+            if needed <= self._free():
                 break
             if entry.refs == 0:
                 del self._loaded[key]
-        return needed <= free() or not any(e.refs > 0 for e in self._loaded.values())
+        return needed <= self._free() or not any(e.refs > 0 for e in self._loaded.values())
 
     def release(self, entry: Loaded, keep_alive: float) -> None:
         """Drop a request's reference; the keep-alive countdown starts now (0 unloads at once)."""

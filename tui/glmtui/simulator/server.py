@@ -22,15 +22,19 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from .catalogue import ModelSpec, normalize_name
+from .catalogue import SPECS, ModelSpec, normalize_name
+from .control import sim_config, sim_fault
 from .faults import Fault, FaultQueue
 from .generation import handle_inference
+from .memory import version_tuple
 from .models import ModelStore, expires_at_datetime
 from .pulling import PROGRESS_INTERVAL, handle_pull
 from .wire import BadRequest, ClientGone, Responder, parse_json_body, rfc3339
 
 log = logging.getLogger("glmtui.simulator")
-OLLAMA_VERSION = "0.13.0"
+# A release that can serve every model the simulated registry lists, and that has the VRAM-tiered default
+# context the simulator follows (v0.15.5, commit 0334ffa62).
+OLLAMA_VERSION = max(["0.15.5", *(spec.min_ollama for spec in SPECS.values())], key=version_tuple)
 MODELS_DIR = "/root/.ollama/models"
 
 Route = Callable[["Simulator", Responder, bytes], None]
@@ -39,9 +43,11 @@ Route = Callable[["Simulator", Responder, bytes], None]
 class Simulator:
     """An Ollama-compatible server on loopback, driven from tests or run as a process.
 
-    ``rate`` (tokens/s), ``reply_tokens``, ``load_seconds``, ``pull_seconds`` and ``pull_progress_s`` (the
-    gap between pull progress lines) are plain attributes that may be changed while it runs; ``requests``
-    records ``(method, path, json-or-None)`` for assertions.
+    ``rate`` (tokens/s), ``reply_tokens``, ``load_seconds``, ``pull_seconds``, ``pull_progress_s`` (the
+    gap between pull progress lines) and ``version`` (what ``/api/version`` reports) are plain attributes
+    that may be changed while it runs; ``requests`` records ``(method, path, json-or-None)`` for
+    assertions. The server's environment — ``kv_cache_type`` (OLLAMA_KV_CACHE_TYPE), ``context_length``
+    (OLLAMA_CONTEXT_LENGTH) and ``gpu_overhead`` (OLLAMA_GPU_OVERHEAD, bytes) — lives on ``store``.
     """
 
     def __init__(
@@ -53,6 +59,10 @@ class Simulator:
         load_seconds: float = 0.2,
         pull_seconds: float = 2.0,
         vram_bytes: int = 24 * 1024**3,
+        kv_cache_type: str = "f16",
+        context_length: int | None = None,
+        gpu_overhead: int = 0,
+        version: str = OLLAMA_VERSION,
     ) -> None:
         self.host = host
         self._port = port
@@ -62,7 +72,8 @@ class Simulator:
         self.pull_seconds = float(pull_seconds)
         self.pull_progress_s = PROGRESS_INTERVAL
         self.model_speeds = True  # each model streams at rate × its spec's speed; False: all at `rate`
-        self.store = ModelStore(vram_bytes)
+        self.version = version
+        self.store = ModelStore(vram_bytes, kv_cache_type, context_length, gpu_overhead)
         self.faults = FaultQueue()
         self.released = threading.Event()  # set by release(): endpoint stalls end at once
         self.requests: list[tuple[str, str, Any]] = []
@@ -268,7 +279,7 @@ def _root(sim: Simulator, resp: Responder, raw: bytes) -> None:
 
 
 def _version(sim: Simulator, resp: Responder, raw: bytes) -> None:
-    resp.json(200, {"version": OLLAMA_VERSION})
+    resp.json(200, {"version": sim.version})
 
 
 def _endpoint_fault(sim: Simulator, resp: Responder, path: str, model: str | None = None) -> bool:
@@ -358,7 +369,7 @@ def _show(sim: Simulator, resp: Responder, raw: bytes) -> None:
             "parameters": parameters,
             "template": spec.template,
             "details": _details(spec),
-            "model_info": spec.model_info(),
+            "model_info": spec.model_info(verbose=body.get("verbose") is True),
             "capabilities": list(spec.capabilities),
             "modified_at": rfc3339(model.modified_at),
         },
@@ -388,38 +399,6 @@ def _copy(sim: Simulator, resp: Responder, raw: bytes) -> None:
     resp.empty(200)
 
 
-def _sim_fault(sim: Simulator, resp: Responder, raw: bytes) -> None:
-    try:
-        sim.inject(Fault.from_json(parse_json_body(raw)))
-    except (TypeError, ValueError) as exc:
-        raise BadRequest(str(exc)) from None
-    resp.json(200, {})
-
-
-_CONFIG_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "rate": float,
-    "load_seconds": float,
-    "pull_seconds": float,
-    "pull_progress_s": float,
-    "reply_tokens": lambda v: None if v is None else int(v),
-    "model_speeds": bool,
-}
-
-
-def _sim_config(sim: Simulator, resp: Responder, raw: bytes) -> None:
-    body = parse_json_body(raw)
-    unknown = set(body) - set(_CONFIG_FIELDS)
-    if unknown:
-        raise BadRequest(f"unknown config field(s): {', '.join(sorted(unknown))}")
-    try:
-        values = {key: _CONFIG_FIELDS[key](value) for key, value in body.items()}
-    except (TypeError, ValueError) as exc:
-        raise BadRequest(str(exc)) from None
-    for key, value in values.items():
-        setattr(sim, key, value)
-    resp.json(200, {})
-
-
 ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/"): _root,
     ("HEAD", "/"): _root,
@@ -436,6 +415,6 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/pull"): lambda sim, resp, raw: handle_pull(sim, resp, parse_json_body(raw)),
     ("DELETE", "/api/delete"): _delete,
     ("POST", "/api/copy"): _copy,
-    ("POST", "/_sim/fault"): _sim_fault,
-    ("POST", "/_sim/config"): _sim_config,
+    ("POST", "/_sim/fault"): sim_fault,
+    ("POST", "/_sim/config"): sim_config,
 }
