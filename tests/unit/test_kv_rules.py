@@ -79,9 +79,21 @@ def test_glm_flash_cache_is_the_mla_latent_not_the_heads() -> None:
     assert kv_shape(GLM) == KvShape(47, 576, "mla", arch="glm4moelite")
 
 
-def test_key_length_mla_states_the_latent_when_present() -> None:
-    info = {**GLM, "glm4moelite.attention.key_length_mla": 576, "glm4moelite.rope.dimension_count": 0}
-    assert kv(info, 4096) == 221_773_824
+def test_llama_cpp_mla_form_gives_the_same_latent() -> None:
+    # deepseek2 as llama.cpp (and Ollama's deepseek2 converter) writes it: one "head" whose key is the
+    # latent (512 + 64), key_length_mla the per-head decompressed key (192 + 64), which is not the cache.
+    info = {
+        "general.architecture": "deepseek2",
+        "deepseek2.block_count": 47,
+        "deepseek2.attention.head_count": 20,
+        "deepseek2.attention.head_count_kv": 1,
+        "deepseek2.attention.key_length": 576,
+        "deepseek2.attention.value_length": 512,
+        "deepseek2.attention.key_length_mla": 256,
+        "deepseek2.attention.kv_lora_rank": 512,
+    }
+    assert kv(info, 4096) == 221_773_824  # rope taken from key_length − kv_lora_rank
+    assert kv({**info, "deepseek2.rope.dimension_count": 64}, 4096) == 221_773_824
 
 
 def test_glm_flash_total_at_64k_is_ollamas_published_23_gb() -> None:
@@ -224,3 +236,20 @@ def test_largest_context_that_fits_glm_flash_on_24_gib() -> None:
     assert largest_context(big, GLM_Q4_WEIGHTS, GLM, None, 202_752) == 202_752
     small = Machine(16 * GIB, 16 * GIB, None, "16 GiB", (16 * GIB,))
     assert largest_context(small, GLM_Q4_WEIGHTS, GLM, None, 202_752) is None
+
+
+def test_an_elided_per_layer_array_makes_the_shape_unknown() -> None:
+    # Plain /api/show sends a hybrid's per-layer head_count_kv as null: counting every layer with the
+    # query heads would overstate the cache many times, so the shape is unknown (the catalogue's is used).
+    info = {
+        "general.architecture": "nemotron_h_moe",
+        "nemotron_h_moe.block_count": 52,
+        "nemotron_h_moe.attention.head_count": 32,
+        "nemotron_h_moe.attention.head_count_kv": None,
+        "nemotron_h_moe.attention.key_length": 128,
+        "nemotron_h_moe.attention.value_length": 128,
+    }
+    assert kv_shape(info) is None
+    fallback = KvShape(6, 2 * 256, recurrent_layers=46, recurrent_elements=1000)
+    need = need_for(10, info, fallback, 1024, None)
+    assert need.kv == 6 * 1024 * 512 * 2 + 46 * 1000 * 4

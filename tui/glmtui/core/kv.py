@@ -10,8 +10,9 @@ Ollama's rules, checked against its source (github.com/ollama/ollama):
   GLM-4.7-Flash), whatever `head_count_kv`/`key_length` say. The model_info of `glm-4.7-flash` keeps the
   uncompressed shape (20 KV heads × (256 + 256)), which is 9× too big: Ollama fixed the same mistake in
   its own estimate in January 2026 (PR #13810 / #13870 "add MLA absorption for glm4moelite", after issue
-  #13789 "kv cache took too many memory on glm-4.7-flash"). `key_length_mla` states the latent directly
-  when the converter wrote it (convert/convert_glm4moelite.go).
+  #13789 "kv cache took too many memory on glm-4.7-flash"). `key_length_mla` is not read: Ollama's
+  glm4moelite converter writes the latent there, its deepseek2 converter (llama.cpp's convention) the
+  per-head decompressed key (qk_nope + rope).
 - Sliding-window layers hold the window, not the context. gpt-oss alternates them (even layers);
   gemma3 has one global layer in six (`gemma3GlobalCacheCount = 6`). How many tokens a window layer
   keeps depends on the engine: Ollama's own engine (before 0.30) kept `4096 + batch` for gpt-oss
@@ -131,6 +132,14 @@ def _recurrent_elements(arch: str, info: Mapping[str, object]) -> int:
     return rolling + state * inner
 
 
+def _rope_from_key(info: Mapping[str, object], arch: str, lora: int) -> int:
+    """Without rope.dimension_count: llama.cpp's MLA form states the latent as one KV head's key."""
+    key = _number(info, f"{arch}.attention.key_length")
+    if _number(info, f"{arch}.attention.head_count_kv") == 1 and key is not None and key > lora:
+        return key - lora
+    return 0
+
+
 def kv_shape(model_info: Mapping[str, object]) -> KvShape | None:
     """The cache shape from `/api/show` model_info, or None if it lacks what is needed."""
     arch = model_info.get("general.architecture")
@@ -145,7 +154,7 @@ def kv_shape(model_info: Mapping[str, object]) -> KvShape | None:
         return None
     lora = number("attention.kv_lora_rank")
     if lora is not None:  # MLA: the latent only, in every layer
-        latent = number("attention.key_length_mla") or lora + (number("rope.dimension_count") or 0)
+        latent = lora + (number("rope.dimension_count") or _rope_from_key(model_info, arch, lora))
         return KvShape(layers, latent, "mla", arch=arch)
     key, value = number("attention.key_length"), number("attention.value_length")
     if key is None or value is None:
@@ -154,8 +163,13 @@ def kv_shape(model_info: Mapping[str, object]) -> KvShape | None:
             return None
         key = key or embedding // heads
         value = value or embedding // heads
-    kv_heads = _per_layer(model_info, f"{arch}.attention.head_count_kv", layers)
-    if kv_heads is None:
+    kv_key = f"{arch}.attention.head_count_kv"
+    if kv_key in model_info and model_info[kv_key] is None:
+        # A per-layer array that plain /api/show elides (Ollama decodes model_info with a maximum
+        # array size of 0: server/routes.go getModelData): which layers cache is not known here.
+        return None
+    kv_heads = _per_layer(model_info, kv_key, layers)
+    if kv_heads is None:  # not stated: as many KV heads as heads (llama.cpp's n_head_kv default)
         kv_heads = [heads] * layers if heads else None
     if kv_heads is None:
         return None
