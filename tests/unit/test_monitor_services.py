@@ -12,7 +12,7 @@ from glmtui.services.engines.ollama import OllamaService
 from glmtui.services.fake_nvml import ScriptedNvml
 from glmtui.services.monitor import Sampler
 from glmtui.services.nvml import LIBRARY_NOT_FOUND
-from glmtui.services.system_sampler import SystemSampler
+from glmtui.services.system_sampler import SystemSampler, runner_blob
 from glmtui.simulator import Simulator
 
 
@@ -99,3 +99,36 @@ def test_sampler_without_gpu_still_reads_the_system() -> None:
     sample = Sampler(ScriptedNvml(init_error=LIBRARY_NOT_FOUND), ollama_local=False).sample()
     assert sample.gpu.gpus == () and sample.gpu.status and sample.gpu.status.startswith("No NVIDIA GPU")
     assert sample.system is not None and sample.gpu.hostname
+
+
+def test_runner_blob_reads_a_real_processs_model_path() -> None:
+    blob = "cd" * 32
+    # A stand-in runner: the same command-line shape as `ollama runner --model <store>/blobs/sha256-<hex>`.
+    args = [
+        sys.executable,
+        "-c",
+        "import time; time.sleep(30)",
+        "--model",
+        f"/tmp/models/blobs/sha256-{blob}",
+    ]
+    child = subprocess.Popen(args)
+    try:
+        assert runner_blob(child.pid) == blob
+        assert runner_blob(os.getpid()) == ""  # pytest names no blob
+    finally:
+        child.kill()
+        child.wait()
+    assert runner_blob(child.pid) == ""  # gone
+
+
+async def test_show_names_the_weights_blob_and_ps_the_digest(sim: Simulator) -> None:
+    service = OllamaService(sim.url)
+    try:
+        shown = await service.show("glm-4.7-flash:latest")
+        assert len(shown.weights_blob) == 64 and int(shown.weights_blob, 16) >= 0
+        listed = {m.name: m for m in await service.list_models()}
+        await service.client.generate(model="glm-4.7-flash:latest", prompt="", keep_alive="5m")
+        (loaded,) = await service.ps()
+        assert loaded.digest == listed["glm-4.7-flash:latest"].digest != ""
+    finally:
+        await service.close()
