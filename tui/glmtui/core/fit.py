@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from glmtui.core.state import MonitorSample
-from glmtui.core.units import gib, percent, short_gpu_name
+from glmtui.core.units import gib, gpu_names, percent
 
 F16_BYTES = 2
 DEFAULT_CONTEXT = 4096  # Ollama's default num_ctx: what a fit assumes unless one is set
@@ -158,8 +158,7 @@ def machine_from(sample: MonitorSample | None) -> Machine:
         return Machine(None, None, ram_free, why)
     total = sum(g.memory_total or 0 for g in gpus)
     free = sum((g.memory_total or 0) - (g.memory_used or 0) for g in gpus)
-    names = dict.fromkeys(short_gpu_name(g.name) for g in gpus)
-    label = f"{len(gpus)}× {' + '.join(names)}, {gib(total)} GiB ({gib(free)} free)"
+    label = f"{gpu_names([g.name for g in gpus])}, {gib(total)} GiB ({gib(free)} free)"
     if failed:
         label += f"; {len(failed)} more not answering"
     return Machine(total, free, ram_free, label)
