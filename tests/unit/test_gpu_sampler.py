@@ -212,3 +212,31 @@ def test_real_adapter_prefers_memory_v2_and_falls_back_to_v1() -> None:
     assert adapter.memory(object()) == (5, 10)
     assert adapter.memory(object()) == (5, 10)
     assert calls == [pynvml.nvmlMemory_v2, None, None]  # v2 asked once, then v1 only
+
+
+def test_a_runners_blob_is_read_once_per_pid_and_marks_it_ollamas() -> None:
+    blob = "ab" * 32
+    gpu = ScriptedGpu(processes=[(4242, 18 * GIB), (77, 300 * 1024**2), (999, GIB)])
+    asked: list[int] = []
+
+    def blob_of(pid: int) -> str:
+        asked.append(pid)
+        return blob if pid == 4242 else ""
+
+    names = {4242: "llama-server", 77: "python3"}  # 999: a pid we cannot name
+    sampler = GpuSampler(
+        ScriptedNvml([gpu]), process_name=lambda pid: names.get(pid, ""), process_blob=blob_of
+    )
+    (reading,), _ = sampler.read(0.0)
+    procs = {p.pid: p for p in reading.processes or ()}
+    # llama-server is Ollama's runner when it runs on a blob of Ollama's store (Ollama since mid-2026).
+    assert procs[4242].is_ollama and procs[4242].model_blob == blob
+    assert not procs[77].is_ollama and procs[77].model_blob == ""
+    assert procs[999].anonymous and asked == [4242, 77]  # an unnamed pid's command line is not ours either
+    sampler.read(5.0)
+    assert asked == [4242, 77]  # a command line does not change: read once
+    gpu.processes = [(77, 300 * 1024**2)]
+    sampler.read(10.0)
+    gpu.processes = [(4242, 18 * GIB), (77, 300 * 1024**2)]  # the pid came back: maybe another process
+    sampler.read(15.0)
+    assert asked == [4242, 77, 4242]

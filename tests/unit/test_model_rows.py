@@ -74,3 +74,10 @@ def test_a_lost_gpus_stale_figures_are_not_fitted_on() -> None:
     )
     alone = machine_from(MonitorSample(GpuSnapshot((lost,)), None))
     assert alone.vram_total is None and alone.label == "GPU not answering: GPU is lost"
+
+
+def test_machine_from_mixed_gpus_names_each() -> None:
+    rtx = GpuReading(0, "NVIDIA GeForce RTX 4090", memory_used=4 * GIB, memory_total=24 * GIB)
+    h100 = GpuReading(1, "NVIDIA H100 80GB HBM3", memory_used=0, memory_total=80 * GIB)
+    machine = machine_from(MonitorSample(GpuSnapshot((rtx, h100)), None))
+    assert machine.label == "RTX 4090 + H100 80GB HBM3, 104.0 GiB (100.0 free)"

@@ -6,14 +6,19 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
+from glmtui.core.state import GpuProcess, GpuReading, GpuSnapshot, MonitorIntervals, OllamaSnapshot
 from glmtui.core.stats import LiveStats
+from glmtui.core.units import GIB
 from glmtui.services.engines.ollama import OllamaService
-from glmtui.services.fake_nvml import ScriptedNvml
+from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
 from glmtui.services.monitor import Sampler
+from glmtui.services.monitor_feed import MonitorFeed
 from glmtui.services.nvml import LIBRARY_NOT_FOUND
-from glmtui.services.system_sampler import SystemSampler
+from glmtui.services.system_sampler import SystemSampler, runner_blob
 from glmtui.simulator import Simulator
+from tests.fakes import ScriptedSystem
 
 
 async def test_ps_lists_a_loaded_model_and_unload_removes_it(sim: Simulator) -> None:
@@ -99,3 +104,68 @@ def test_sampler_without_gpu_still_reads_the_system() -> None:
     sample = Sampler(ScriptedNvml(init_error=LIBRARY_NOT_FOUND), ollama_local=False).sample()
     assert sample.gpu.gpus == () and sample.gpu.status and sample.gpu.status.startswith("No NVIDIA GPU")
     assert sample.system is not None and sample.gpu.hostname
+
+
+def test_runner_blob_reads_a_real_processs_model_path() -> None:
+    blob = "cd" * 32
+    # A stand-in runner: the same command-line shape as `ollama runner --model <store>/blobs/sha256-<hex>`.
+    args = [
+        sys.executable,
+        "-c",
+        "import time; time.sleep(30)",
+        "--model",
+        f"/tmp/models/blobs/sha256-{blob}",
+    ]
+    child = subprocess.Popen(args)
+    try:
+        assert runner_blob(child.pid) == blob
+        assert runner_blob(os.getpid()) == ""  # pytest names no blob
+    finally:
+        child.kill()
+        child.wait()
+    assert runner_blob(child.pid) == ""  # gone
+
+
+async def test_show_names_the_weights_blob_and_ps_the_digest(sim: Simulator) -> None:
+    service = OllamaService(sim.url)
+    try:
+        shown = await service.show("glm-4.7-flash:latest")
+        assert len(shown.weights_blob) == 64 and int(shown.weights_blob, 16) >= 0
+        listed = {m.name: m for m in await service.list_models()}
+        await service.client.generate(model="glm-4.7-flash:latest", prompt="", keep_alive="5m")
+        (loaded,) = await service.ps()
+        assert loaded.digest == listed["glm-4.7-flash:latest"].digest != ""
+    finally:
+        await service.close()
+
+
+async def test_the_feed_asks_api_show_for_blobs_only_while_a_runner_names_one(sim: Simulator) -> None:
+    service = OllamaService(sim.url)
+    nvml = ScriptedNvml([ScriptedGpu(processes=[(os.getpid(), GIB)])])  # pytest: a process naming no blob
+    sampler = Sampler(nvml, system=ScriptedSystem(), hostname="testbox")
+    published: list[OllamaSnapshot] = []
+    feed = MonitorFeed(
+        sampler,
+        service,
+        MonitorIntervals(),
+        publish_sample=lambda s: None,
+        publish_snapshot=published.append,
+        resolve_blobs=True,
+    )
+    try:
+        await service.client.generate(model="glm-4.7-flash:latest", prompt="", keep_alive="5m")
+        await feed.sample_now()
+        await feed.poll_ollama()
+        # No runner names a blob: /api/show is not asked (it would take faults a test meant for the app).
+        assert not [path for _, path, _ in sim.requests if path == "/api/show"]
+        assert published[-1].models[0].blob == ""
+        blob = (await service.show("glm-4.7-flash:latest")).weights_blob
+        reading = feed.sample
+        assert reading is not None
+        runner = GpuProcess(4242, "ollama", GIB, is_ollama=True, model_blob=blob)
+        feed.sample = replace(reading, gpu=GpuSnapshot((GpuReading(0, "RTX 4090", processes=(runner,)),)))
+        await feed.poll_ollama()
+        assert published[-1].models[0].blob == blob
+    finally:
+        feed.close()
+        await service.close()

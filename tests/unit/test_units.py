@@ -16,6 +16,7 @@ from glmtui.core.units import (
     format_rate,
     format_seconds,
     gib,
+    gpu_names,
     human_bytes,
     percent,
     rate_estimate,
@@ -127,3 +128,14 @@ def test_short_gpu_name() -> None:
     assert short_gpu_name("NVIDIA GeForce RTX 4090") == "RTX 4090"
     assert short_gpu_name("Tesla V100") == "V100"
     assert short_gpu_name("AMD Instinct MI300X") == "AMD Instinct MI300X"
+
+
+def test_gpu_names_count_only_identical_gpus() -> None:
+    assert gpu_names(["NVIDIA GeForce RTX 4090"]) == "1× RTX 4090"
+    assert gpu_names(["NVIDIA GeForce RTX 4090"] * 2) == "2× RTX 4090"
+    # Mixed GPUs are named as they are, never `2× RTX 4090 + H100 80GB` for one of each.
+    assert gpu_names(["NVIDIA GeForce RTX 4090", "NVIDIA H100 80GB HBM3"]) == "RTX 4090 + H100 80GB HBM3"
+    assert (
+        gpu_names(["NVIDIA GeForce RTX 4090", "NVIDIA H100 80GB HBM3", "NVIDIA GeForce RTX 4090"])
+        == "2× RTX 4090 + H100 80GB HBM3"
+    )

@@ -117,6 +117,7 @@ class GlmTuiApp(AppSurface):
             config.monitor_intervals,
             publish_sample=self.monitor_signal.publish,
             publish_snapshot=self.ollama_signal.publish,
+            resolve_blobs=self.ollama_is_local,
         )
         self.library = ModelLibrary(self.service)
         self.pulls_signal = Signal[tuple[PullProgress, ...]](self, "pulls")

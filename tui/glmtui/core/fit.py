@@ -23,7 +23,7 @@ from typing import Literal
 from glmtui.core.kv import DEFAULT_BATCH, LLAMA_SERVER_VERSION, CacheType, KvShape, kv_shape
 from glmtui.core.server_settings import ServerSettings
 from glmtui.core.state import MonitorSample
-from glmtui.core.units import MIB, gib, percent, short_gpu_name
+from glmtui.core.units import MIB, gib, gpu_names, percent
 
 GPU_RESERVE = 457 * MIB  # per GPU: ml/device.go MinimumMemory (CUDA, ROCm)
 DEFAULT_VOCAB = 152_064  # when model_info does not say (non-verbose /api/show sends no token list)
@@ -259,8 +259,7 @@ def machine_from(sample: MonitorSample | None) -> Machine:
     totals = tuple(g.memory_total or 0 for g in gpus)
     total = sum(totals)
     free = sum((g.memory_total or 0) - (g.memory_used or 0) for g in gpus)
-    names = dict.fromkeys(short_gpu_name(g.name) for g in gpus)
-    label = f"{len(gpus)}× {' + '.join(names)}, {gib(total)} GiB ({gib(free)} free)"
+    label = f"{gpu_names([g.name for g in gpus])}, {gib(total)} GiB ({gib(free)} free)"
     if failed:
         label += f"; {len(failed)} more not answering"
     return Machine(total, free, ram_free, label, totals)

@@ -161,6 +161,7 @@ class ModelDetails:
     template: str = ""
     license: str = ""
     model_info: dict[str, object] = field(default_factory=dict)
+    weights_blob: str = ""  # sha256 hex of the weights' blob (the modelfile's `FROM …/blobs/sha256-<hex>`)
 
     @property
     def can_think(self) -> bool:
@@ -216,6 +217,12 @@ class GpuProcess:
     name: str
     used_bytes: int | None  # None: the driver does not report it (e.g. under some containers)
     is_ollama: bool = False
+    model_blob: str = ""  # an Ollama runner's weights blob (sha256 hex, from its `--model` path); "" unknown
+
+    @property
+    def anonymous(self) -> bool:
+        """True when the pid could not be named (gone, not ours to see, or another pid namespace)."""
+        return self.name == f"pid {self.pid}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,7 +324,10 @@ class LoadedModel:
     size_vram: int
     context_length: int | None = None
     expires_at: float | None = None  # epoch seconds; None: never expires
-    digest: str = ""  # the manifest digest (as /api/tags lists it): ties a load to stored corrections
+    digest: str = ""  # the manifest digest `/api/ps` gives (as `/api/tags` shows it)
+    # The weights' blob (sha256 hex), from `/api/show`'s modelfile: not in `/api/ps`; the monitor feed
+    # adds it for a local server, so a runner process (whose command line names the blob) maps to it.
+    blob: str = ""
 
     @property
     def processor(self) -> str:

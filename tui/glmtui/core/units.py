@@ -21,6 +21,19 @@ def short_gpu_name(name: str) -> str:
     return name
 
 
+def gpu_names(names: list[str]) -> str:
+    """GPUs named as they are: `1× RTX 4090`, `2× RTX 4090`, `RTX 4090 + H100 80GB`,
+    `2× RTX 4090 + H100 80GB`. A count only ever multiplies the one name it stands before."""
+    counts: dict[str, int] = {}
+    for name in names:
+        short = short_gpu_name(name)
+        counts[short] = counts.get(short, 0) + 1
+    if len(counts) == 1:
+        (name, count), *_ = counts.items()
+        return f"{count}× {name}"
+    return " + ".join(name if count == 1 else f"{count}× {name}" for name, count in counts.items())
+
+
 # Bytes
 
 

@@ -2,7 +2,8 @@
 
 NVML is initialised and device handles are taken once. Memory and utilisation are read every
 `memory_s` (never faster than 2 Hz: NVML calls serialise on the driver lock the model's own GPU work
-needs), temperature and power every `slow_s`, processes every `processes_s`. A value NVML cannot give
+needs), temperature and power every `slow_s`, processes every `processes_s` (with, for an Ollama runner,
+the weights blob its command line names, read once per pid). A value NVML cannot give
 on this driver or board is n/a and is not asked for again. A device that fails (a GPU lost mid-run,
 any other NVML error) keeps its last readings, carries the error and the readings' age (so nothing
 shows them as live), and is retried every `retry_s`.
@@ -58,6 +59,7 @@ class GpuSampler:
         processes_s: float = 5.0,
         retry_s: float = 10.0,
         process_name: Callable[[int], str] = lambda pid: "",
+        process_blob: Callable[[int], str] = lambda pid: "",
     ) -> None:
         self.nvml = nvml
         self.memory_s = max(MIN_INTERVAL_S, memory_s)
@@ -65,6 +67,8 @@ class GpuSampler:
         self.processes_s = max(5.0, processes_s)  # listing processes is the costliest call: at most every 5 s
         self.retry_s = retry_s
         self.process_name = process_name
+        self.process_blob = process_blob  # an Ollama runner's weights blob, from its command line
+        self._blobs: dict[int, str] = {}  # pid → blob: a command line does not change, read it once
         self.status: str | None = "reading GPUs…"
         self._devices: list[_Device] = []
         self._ready = False
@@ -81,6 +85,7 @@ class GpuSampler:
                 return (), self.status
         for device in self._devices:
             self._read_device(device, now)
+        self._forget_gone()
         return tuple(d.reading for d in self._devices), None
 
     def close(self) -> None:
@@ -143,6 +148,11 @@ class GpuSampler:
             return
         device.reading = replace(device.reading, **changes)
 
+    def _forget_gone(self) -> None:
+        # A pid that left every device is forgotten: the kernel may give it to another process.
+        listed = {p.pid for d in self._devices for p in (d.reading.processes or ())}
+        self._blobs = {pid: blob for pid, blob in self._blobs.items() if pid in listed}
+
     @staticmethod
     def _age(device: _Device, now: float) -> int | None:
         # Whole seconds: the panel shows them, and a sample differing by a fraction would repaint for nothing.
@@ -184,8 +194,11 @@ class GpuSampler:
         out = []
         for pid, used in procs:
             name = self.process_name(pid)
-            out.append(
-                GpuProcess(pid, name or f"pid {pid}", used, is_ollama=name.lower().startswith("ollama"))
-            )
+            if pid not in self._blobs:
+                self._blobs[pid] = self.process_blob(pid) if name else ""
+            blob = self._blobs[pid]
+            # A runner started on a blob of Ollama's store is Ollama's, whatever its name (llama-server).
+            ollama = name.lower().startswith("ollama") or bool(blob)
+            out.append(GpuProcess(pid, name or f"pid {pid}", used, is_ollama=ollama, model_blob=blob))
         # Biggest holders first; those the driver cannot size go last.
         return tuple(sorted(out, key=lambda p: -(p.used_bytes or -1)))

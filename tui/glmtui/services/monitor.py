@@ -45,6 +45,7 @@ class Sampler:
             slow_s=self.intervals.gpu_slow_s,
             processes_s=self.intervals.processes_s,
             process_name=_process_name,
+            process_blob=_runner_blob,
         )
         self._ollama_local, self._ollama_pid = ollama_local, ollama_pid
         self._system: SystemReader | None = system  # else created on the sampling thread, at first use
@@ -75,3 +76,9 @@ def _process_name(pid: int) -> str:
     from glmtui.services.system_sampler import process_name
 
     return process_name(pid)
+
+
+def _runner_blob(pid: int) -> str:
+    from glmtui.services.system_sampler import runner_blob
+
+    return runner_blob(pid)

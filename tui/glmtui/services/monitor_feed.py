@@ -2,8 +2,11 @@
 
 NVML and psutil run on a single worker thread (never on the event loop: NVML calls can block on the
 driver lock while the GPU is busy). `/api/ps` goes through the async Ollama client every
-`ollama_s` and right after each reply. Nothing is sampled while no sidebar is visible, and a sample
-is published only when it differs from the last one, so steady readings cost no repaint at all.
+`ollama_s` and right after each reply; for a local server, each loaded model's weights blob is asked of
+`/api/show` (once per model, and only while some GPU process is a runner that names a blob), so the panels
+can say which GPU holds which model by pid (`core.placement`). Nothing is sampled while no sidebar is
+visible, and a sample is published only when it differs from the last one, so steady readings cost no
+repaint at all.
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from glmtui.core.errors import NOT_OLLAMA, GlmTuiError, connection_state
-from glmtui.core.state import MonitorIntervals, MonitorSample, OllamaSnapshot
+from glmtui.core.state import LoadedModel, MonitorIntervals, MonitorSample, OllamaSnapshot
 from glmtui.services.engines.base import Engine
 from glmtui.services.monitor import Sampler
+
+BLOB_RETRY_S = 30.0  # a failed `/api/show` for a loaded model's blob is asked again after this
 
 
 class MonitorFeed:
@@ -32,7 +38,9 @@ class MonitorFeed:
         *,
         publish_sample: Callable[[MonitorSample], None],
         publish_snapshot: Callable[[OllamaSnapshot], None],
+        resolve_blobs: bool = False,
     ) -> None:
+        """`resolve_blobs`: the server runs on this machine, so its runners' pids are ours to map."""
         self.sampler = sampler
         self.service = service
         self.intervals = intervals
@@ -43,6 +51,9 @@ class MonitorFeed:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="glmtui-monitor")
         self._wake = asyncio.Event()
         self._ps_due = True
+        self.resolve_blobs = resolve_blobs
+        self._blobs: dict[tuple[str, str], str] = {}  # (name, manifest digest) → weights blob
+        self._blob_retry: dict[tuple[str, str], float] = {}
 
     def refresh_ollama(self) -> None:
         """Ask `/api/ps` now (after a reply, an unload), not at the next poll."""
@@ -85,13 +96,34 @@ class MonitorFeed:
             snapshot = OllamaSnapshot(online=True, error=capabilities.why_not("list the models in memory"))
         else:
             try:
-                snapshot = OllamaSnapshot(online=True, models=tuple(await self.service.ps()))
+                models = tuple(await self.service.ps())
+                if self.resolve_blobs:
+                    models = await self._with_blobs(models)
+                snapshot = OllamaSnapshot(online=True, models=models)
             except GlmTuiError as exc:
                 not_ollama = connection_state(exc) == NOT_OLLAMA
                 snapshot = OllamaSnapshot(online=False, error=exc.message, not_ollama=not_ollama)
         if snapshot != self.snapshot:
             self.snapshot = snapshot
             self._publish_snapshot(snapshot)
+
+    async def _with_blobs(self, models: tuple[LoadedModel, ...]) -> tuple[LoadedModel, ...]:
+        """The models with their weights blobs, asked of `/api/show` (cached by the service, and here)."""
+        gpus = self.sample.gpu.gpus if self.sample else ()
+        if not any(p.model_blob for g in gpus for p in g.processes or ()):
+            return models  # no runner names a blob: nothing to map by pid, so nothing to ask
+        now = asyncio.get_running_loop().time()
+        out = []
+        for model in models:
+            key = (model.name, model.digest)
+            blob = self._blobs.get(key)
+            if blob is None and now >= self._blob_retry.get(key, 0.0):
+                try:
+                    blob = self._blobs[key] = (await self.service.show(model.name)).weights_blob
+                except GlmTuiError:  # deleted meanwhile, or the server hiccuped: sizes may still tell
+                    self._blob_retry[key] = now + BLOB_RETRY_S
+            out.append(replace(model, blob=blob) if blob else model)
+        return tuple(out)
 
     def close(self) -> None:
         # NVML shutdown on the thread that used it, then let the thread go.

@@ -13,6 +13,7 @@ from typing import Any
 
 import psutil
 
+from glmtui.core.placement import blob_from_cmdline
 from glmtui.core.state import OllamaProcessReading, SystemReading
 
 CHILDREN_S = 5.0  # runners come and go as models load and unload
@@ -22,6 +23,17 @@ def process_name(pid: int) -> str:
     """A process's name, or "" when it is gone or not ours to see."""
     try:
         return psutil.Process(pid).name()
+    except (psutil.Error, OSError):
+        return ""
+
+
+def runner_blob(pid: int) -> str:
+    """The weights blob an Ollama runner (`ollama runner --model …`, `llama-server -m …`) was started on.
+
+    "" when the process is gone, its command line is not ours to read (Ollama running as its own
+    system user under a hardened /proc), or it names no blob of Ollama's store."""
+    try:
+        return blob_from_cmdline(psutil.Process(pid).cmdline())
     except (psutil.Error, OSError):
         return ""
 

@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from glmtui.core.errors import GlmTuiError
+from glmtui.core.placement import blob_from_modelfile
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import LoadedModel, ModelDetails, ModelInfo, ThinkSetting
 from glmtui.core.stats import LiveStats, final_stats
@@ -284,6 +285,7 @@ class OllamaService:
             template=sanitize(response.template or ""),
             license=sanitize(response.license or ""),
             model_info=info,
+            weights_blob=blob_from_modelfile(response.modelfile or ""),
         )
         self._show_cache[model] = shown
         return shown

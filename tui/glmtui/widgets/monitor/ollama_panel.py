@@ -1,4 +1,5 @@
-"""The Ollama panel: loaded models from `/api/ps`, their CPU/GPU split and keep-alive countdown.
+"""The Ollama panel: loaded models from `/api/ps`, their CPU/GPU split and keep-alive countdown, and
+which GPU(s) hold each (`core.placement`; `≈ likely` when only the sizes say so).
 
 Focus it (F3 on the chat screen, or Tab) to pick a model with the arrow keys; `u` unloads the picked
 one (`keep_alive: 0`).
@@ -13,8 +14,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 
+from glmtui.core.placement import Placement
 from glmtui.core.state import LoadedModel, OllamaSnapshot
-from glmtui.core.units import countdown, human_bytes
+from glmtui.core.units import binary_size, countdown, human_bytes
+from glmtui.widgets.monitor.gpu_panel import GUESS, wrapped_label_value
 from glmtui.widgets.monitor.lines_panel import LinesPanel
 
 
@@ -29,6 +32,7 @@ class OllamaPanel(LinesPanel):
     ]
 
     snapshot: reactive[OllamaSnapshot | None] = reactive(None, repaint=False)
+    placement: reactive[Placement] = reactive(Placement(), repaint=False)
     host: reactive[str] = reactive("", repaint=False)
     cursor: reactive[int] = reactive(0, repaint=False)
 
@@ -46,6 +50,9 @@ class OllamaPanel(LinesPanel):
         self.set_interval(1.0, self.rebuild)
 
     def watch_snapshot(self) -> None:
+        self.rebuild()
+
+    def watch_placement(self) -> None:
         self.rebuild()
 
     def watch_host(self) -> None:
@@ -73,6 +80,18 @@ class OllamaPanel(LinesPanel):
             self.notify("No model is loaded.", timeout=2)
             return
         self.post_message(self.UnloadRequested(models[min(self.cursor, len(models) - 1)].name))
+
+    def _gpus(self, model: LoadedModel, width: int) -> list[Text]:
+        """`  on GPU 0 RTX 4090  17.0 GiB`, one line per GPU holding it; nothing when that is unknown."""
+        out: list[Text] = []
+        for holding in self.placement.of_model(model.name):
+            prefix = Text("  ")
+            if not holding.sure:
+                prefix.append(GUESS, style="dim italic")
+            where = Text(f"{'on ' if holding.sure else ''}GPU {holding.gpu} {holding.gpu_name}", style="dim")
+            size = "n/a" if holding.used_bytes is None else binary_size(holding.used_bytes)
+            out.extend(wrapped_label_value(prefix, where, Text(size, style="dim"), width))
+        return out
 
     def build(self, width: int) -> list[Text]:
         title = Text("Ollama", style="bold")
@@ -111,6 +130,7 @@ class OllamaPanel(LinesPanel):
                 lines.append(detail)
             else:  # a narrow sidebar: two lines rather than losing the countdown
                 lines.extend([detail, more])
+            lines.extend(self._gpus(model, width))
         if self.has_focus:
             lines.append(Text("↑↓ pick · u unload · tab leaves", style="dim"))
         return lines

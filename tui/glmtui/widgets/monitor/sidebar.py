@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 
+from glmtui.core.placement import Placement, place
 from glmtui.core.state import GenerationStats, GpuSnapshot, MonitorSample, OllamaSnapshot, SystemReading
 from glmtui.core.stats import LiveStats
 from glmtui.surface import AppSurface
@@ -38,6 +39,7 @@ class MonitorSidebar(VerticalScroll):
     system: reactive[SystemReading | None] = reactive(None, repaint=False)
     ollama: reactive[OllamaSnapshot | None] = reactive(None, repaint=False)
     history: reactive[tuple[GenerationStats, ...]] = reactive((), repaint=False)
+    placement: reactive[Placement] = reactive(Placement(), repaint=False)  # which GPU holds which model
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -45,8 +47,12 @@ class MonitorSidebar(VerticalScroll):
         self._held: MonitorSample | None = None
 
     def compose(self) -> ComposeResult:
-        yield GpuPanel(id="gpu-panel").data_bind(snapshot=MonitorSidebar.gpu)
-        yield OllamaPanel(id="ollama-panel").data_bind(snapshot=MonitorSidebar.ollama)
+        yield GpuPanel(id="gpu-panel").data_bind(
+            snapshot=MonitorSidebar.gpu, placement=MonitorSidebar.placement
+        )
+        yield OllamaPanel(id="ollama-panel").data_bind(
+            snapshot=MonitorSidebar.ollama, placement=MonitorSidebar.placement
+        )
         yield ThroughputPanel(id="throughput-panel").data_bind(history=MonitorSidebar.history)
         yield SystemPanel(id="system-panel").data_bind(system=MonitorSidebar.system)
 
@@ -71,6 +77,18 @@ class MonitorSidebar(VerticalScroll):
             return
         # Two reactives: a panel whose part did not change is not even rebuilt.
         self.gpu, self.system = sample.gpu, sample.system
+
+    def watch_gpu(self) -> None:
+        self._place()
+
+    def watch_ollama(self) -> None:
+        self._place()
+
+    def _place(self) -> None:
+        # Both panels show the same map; a reactive only notifies when it changed, so equal maps cost nothing.
+        gpus = self.gpu.gpus if self.gpu else ()
+        models = self.ollama.models if self.ollama and self.ollama.online else ()
+        self.placement = place(gpus, models)
 
     def _got_snapshot(self, snapshot: OllamaSnapshot) -> None:
         self.ollama = snapshot
