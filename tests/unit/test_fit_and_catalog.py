@@ -49,3 +49,17 @@ def test_catalog_entry_with_shape_and_minimum_version(tmp_path: Path) -> None:
     assert why == "glm-4.7-flash:q4_K_M needs Ollama 0.14.3 or newer; the server is 0.13.0"
     assert glm.needs_newer("0.14.3") is None
     assert glm.needs_newer("") is None  # unknown: no claim either way
+
+
+def test_shape_like_matches_architecture_layers_and_width() -> None:
+    catalog = load_catalog()
+    shown = {  # qwen3.5:27b as plain /api/show sends it: the per-layer array elided
+        "general.architecture": "qwen35",
+        "qwen35.block_count": 64,
+        "qwen35.embedding_length": 5120,
+        "qwen35.attention.head_count_kv": None,
+    }
+    shape = catalog.shape_like(shown)
+    assert shape is not None and (shape.layers, shape.recurrent_layers) == (16, 48)
+    assert catalog.shape_like({**shown, "qwen35.block_count": 40}) is None  # no such qwen35 size
+    assert catalog.shape_like(None) is None

@@ -88,3 +88,38 @@ def test_corrections_are_kept_per_digest(tmp_path: Path) -> None:
     assert found["d1"] == Correction("d1", "glm-4.7-flash:latest", 1.01, 4096, 19 * GIB, 2.0)
     assert found["d2"].ratio == 1.02
     again.close()
+
+
+async def test_hybrids_hidden_by_plain_show_are_checked_with_the_catalogues_shape() -> None:
+    # Plain /api/show sends a hybrid's per-layer head_count_kv as null; the catalogue entry with the same
+    # architecture, layer count and width stands in, and the estimate still lands within 10 %.
+    from glmtui.core.catalog import load_catalog
+
+    sim = Simulator(port=0, rate=2000.0, load_seconds=0.0, pull_seconds=0.05, vram_bytes=80 * GIB).start()
+    service = OllamaService(sim.url)
+    library = ModelLibrary(service)
+
+    async def save(correction: Correction) -> None:
+        pass
+
+    checker = LoadChecker(
+        library, settings=ServerSettings, catalog=load_catalog, save=save, publish=lambda checks: None
+    )
+    try:
+        for name in ("qwen3.5:35b-a3b", "qwen3.5:27b", "nemotron-3-nano:30b-a3b"):
+            async for _ in library.pull(name):
+                pass
+            details = await library.details(name)
+            assert (
+                details.model_info[f"{details.model_info['general.architecture']}.attention.head_count_kv"]
+                is None
+            )
+            await service.client.chat(model=name, messages=[], options={"num_ctx": 32768})
+            loaded = tuple(m for m in await service.ps() if m.name == name)
+            await checker.observe(OllamaSnapshot(True, loaded))
+            check = checker.checks[name]
+            assert check.error_percent() < 10, (name, check.text())
+            await service.unload(name)
+    finally:
+        await service.close()
+        sim.stop()

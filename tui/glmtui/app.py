@@ -24,9 +24,12 @@ from textual.signal import Signal
 
 from glmtui import commands
 from glmtui.config import Config
+from glmtui.core.catalog import load_catalog
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.hosts import is_local
+from glmtui.core.load_check import LoadCheck
 from glmtui.core.model_names import same_model
+from glmtui.core.server_settings import ServerSettings
 from glmtui.core.state import (
     Conversation,
     GenerationRequest,
@@ -44,6 +47,7 @@ from glmtui.services.engines.ollama import OllamaService
 from glmtui.services.engines.ollama_models import ModelLibrary
 from glmtui.services.idle_gc import IdleCollector
 from glmtui.services.journal import open_journal
+from glmtui.services.load_checks import LoadChecker
 from glmtui.services.monitor import Sampler
 from glmtui.services.monitor_feed import MonitorFeed
 from glmtui.services.nvml import Nvml
@@ -120,6 +124,15 @@ class GlmTuiApp(AppSurface):
             resolve_blobs=self.ollama_is_local,
         )
         self.library = ModelLibrary(self.service)
+        self.server_settings = ServerSettings()
+        self.load_check_signal = Signal[tuple[LoadCheck, ...]](self, "load-checks")
+        self.load_checker = LoadChecker(
+            self.library,
+            settings=lambda: self.server_settings,
+            catalog=load_catalog,
+            save=self.journal.save_correction,
+            publish=self.load_check_signal.publish,
+        )
         self.pulls_signal = Signal[tuple[PullProgress, ...]](self, "pulls")
         self.pulls = PullFeed(
             self.library,
@@ -187,6 +200,15 @@ class GlmTuiApp(AppSurface):
         # (a damaged file is salvaged before anything else reads or writes it).
         self.run_worker(self.journal.check(), group="journal-check", exit_on_error=False)
         self.run_worker(self._load_votes(), group="votes", exit_on_error=False)
+        self.run_worker(self._load_corrections(), group="corrections", exit_on_error=False)
+        # Each new load's estimate is checked against /api/ps (and its ratio kept): off the event loop's
+        # critical path, one check at a time; a check cut short is retried with the next snapshot.
+        self.ollama_signal.subscribe(
+            self,
+            lambda snapshot: self.run_worker(
+                self.load_checker.observe(snapshot), group="load-checks", exclusive=True, exit_on_error=False
+            ),
+        )
         if self.continue_last:  # after the first frame, which must not wait for the history
             self.call_after_refresh(
                 lambda: self.run_worker(self._continue(), group="continue", exit_on_error=False)
@@ -219,6 +241,10 @@ class GlmTuiApp(AppSurface):
             if vote in VOTES  # a row another version wrote with an unknown vote is left out
         ]
         self.compare_votes[:0] = stored
+
+    async def _load_corrections(self) -> None:
+        """Earlier sessions' measured/estimated ratios, per model digest."""
+        self.load_checker.remember(await self.journal.corrections())
 
     def _remember_theme(self, name: str) -> None:
         self.run_worker(self.journal.remember(THEME_KEY, name), group="remember-theme", exit_on_error=False)

@@ -37,10 +37,13 @@ if TYPE_CHECKING:
     from textual.signal import Signal
 
     from glmtui.config import Config
+    from glmtui.core.load_check import LoadCheck
+    from glmtui.core.server_settings import ServerSettings
     from glmtui.services.compare import VoteRecord
     from glmtui.services.engines.base import Engine
     from glmtui.services.engines.ollama_models import ModelLibrary
     from glmtui.services.journal import Journal
+    from glmtui.services.load_checks import LoadChecker
     from glmtui.services.monitor_feed import MonitorFeed
     from glmtui.services.pull_feed import PullFeed
 
@@ -98,6 +101,11 @@ class AppSurface(App[None]):
     monitor_signal: Signal[MonitorSample]
     ollama_signal: Signal[OllamaSnapshot]
     pulls_signal: Signal[tuple[PullProgress, ...]]
+    load_checker: LoadChecker
+    """Each loaded model's estimate beside `/api/ps`, and the stored corrections by digest."""
+    load_check_signal: Signal[tuple[LoadCheck, ...]]
+    server_settings: ServerSettings
+    """The server's memory settings (cache type, context, overhead) and where each came from."""
     compare_votes: list[VoteRecord]
     compare_rng: random.Random
     ollama_is_local: bool

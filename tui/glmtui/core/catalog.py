@@ -9,6 +9,7 @@ fatal.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,23 @@ class Catalog:
 
     def families(self) -> list[str]:
         return list(dict.fromkeys(v.family for v in self.variants))
+
+    def shape_like(self, model_info: Mapping[str, object] | None) -> KvShape | None:
+        """The catalogue's cache shape for an installed model whose `/api/show` hides it (a hybrid's
+        per-layer arrays come back null): the entry with the same architecture, layer count and
+        embedding width — a family's sizes differ in those, so a 27b never borrows a 35b's shape."""
+        if not model_info:
+            return None
+        arch = model_info.get("general.architecture")
+        keys = (f"{arch}.block_count", f"{arch}.embedding_length")
+        wanted = [model_info.get(key) for key in keys]
+        if not isinstance(arch, str) or None in wanted:
+            return None
+        for variant in self.variants:
+            info = variant.info or {}
+            if info.get("general.architecture") == arch and [info.get(key) for key in keys] == wanted:
+                return variant.kv
+        return None
 
     def find(self, tag: str) -> Variant | None:
         wanted = tag.lower()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glmtui.core.fit import need_for
+from glmtui.core.kv import KvShape
 from glmtui.core.server_settings import ServerSettings
 from glmtui.core.state import LoadedModel, ModelDetails
 from glmtui.core.units import gib
@@ -71,16 +72,18 @@ def check_load(
     weights: int,
     details: ModelDetails | None,
     settings: ServerSettings | None = None,
+    fallback: KvShape | None = None,
 ) -> LoadCheck | None:
     """The check for one `/api/ps` entry; None when it lacks what a comparison needs (no context
-    length from an older server, no size, no digest, or nothing known of the model's shape)."""
+    length from an older server, no size, no digest, or nothing known of the model's shape). The
+    fallback shape (the catalogue's) stands in where `/api/show` hides the model's own."""
     if not loaded.context_length or loaded.size <= 0 or not loaded.digest or weights <= 0:
         return None
     info = details.model_info if details else None
     if not info:
         return None
     # Counted at exactly the loaded context: the model's cap already applied server-side.
-    need = need_for(weights, info, None, loaded.context_length, None, settings)
+    need = need_for(weights, info, fallback, loaded.context_length, None, settings)
     if need.kv is None:
         return None
     return LoadCheck(

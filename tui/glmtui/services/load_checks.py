@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
+from glmtui.core.catalog import Catalog
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.load_check import Correction, LoadCheck, check_load, correction_for
 from glmtui.core.server_settings import ServerSettings
@@ -27,11 +28,14 @@ class LoadChecker:
         library: ModelLibrary,
         *,
         settings: Callable[[], ServerSettings],
+        catalog: Callable[[], Catalog] | None = None,
         save: Callable[[Correction], Awaitable[None]],
         publish: Callable[[tuple[LoadCheck, ...]], None],
     ) -> None:
         self.library = library
         self._settings = settings
+        self._load_catalog = catalog  # read when first needed: start-up does not wait for it
+        self._catalog: Catalog | None = None
         self._save = save
         self._publish = publish
         self.checks: dict[str, LoadCheck] = {}  # by model name, the models loaded now
@@ -61,8 +65,9 @@ class LoadChecker:
             key = (loaded.digest, loaded.context_length or 0, loaded.size)
             if self._seen.get(loaded.name) == key:
                 continue
-            self._seen[loaded.name] = key
             check = await self._check(loaded)
+            # Marked seen only once checked: a check cancelled mid-way is tried again next snapshot.
+            self._seen[loaded.name] = key
             if check is None:
                 changed |= self.checks.pop(loaded.name, None) is not None
                 continue
@@ -85,7 +90,10 @@ class LoadChecker:
             return None  # unreachable just now: the next snapshot of a new load tries again
         if weights is None:
             return None
-        return check_load(loaded, weights, details, self._settings())
+        if self._catalog is None and self._load_catalog is not None:
+            self._catalog = self._load_catalog()
+        fallback = self._catalog.shape_like(details.model_info) if self._catalog else None
+        return check_load(loaded, weights, details, self._settings(), fallback)
 
     async def _weights(self, digest: str) -> int | None:
         if digest not in self._sizes:

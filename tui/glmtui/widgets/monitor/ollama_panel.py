@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 
+from glmtui.core.load_check import LoadCheck
 from glmtui.core.placement import Placement
 from glmtui.core.state import LoadedModel, OllamaSnapshot
 from glmtui.core.units import binary_size, countdown, human_bytes
@@ -33,6 +34,7 @@ class OllamaPanel(LinesPanel):
 
     snapshot: reactive[OllamaSnapshot | None] = reactive(None, repaint=False)
     placement: reactive[Placement] = reactive(Placement(), repaint=False)
+    checks: reactive[tuple[LoadCheck, ...]] = reactive((), repaint=False)  # estimate vs loaded size
     host: reactive[str] = reactive("", repaint=False)
     cursor: reactive[int] = reactive(0, repaint=False)
 
@@ -93,6 +95,18 @@ class OllamaPanel(LinesPanel):
             out.extend(wrapped_label_value(prefix, where, Text(size, style="dim"), width))
         return out
 
+    def watch_checks(self) -> None:
+        self.rebuild()
+
+    def _check(self, model: LoadedModel, width: int) -> list[Text]:
+        """'estimated 19.9 GiB · loaded 19.7 GiB': glmtui's estimate beside what Ollama took."""
+        check = next((c for c in self.checks if c.model == model.name), None)
+        if check is None:
+            return []
+        off = check.error_percent() > 10  # beyond what the fit promises: say so in colour
+        style = self.colour("meter-warn") if off else "dim"
+        return list(Text("  " + check.text(), style=style).wrap(self.app.console, width))
+
     def build(self, width: int) -> list[Text]:
         title = Text("Ollama", style="bold")
         if self.host:
@@ -131,6 +145,7 @@ class OllamaPanel(LinesPanel):
             else:  # a narrow sidebar: two lines rather than losing the countdown
                 lines.extend([detail, more])
             lines.extend(self._gpus(model, width))
+            lines.extend(self._check(model, width))
         if self.has_focus:
             lines.append(Text("↑↓ pick · u unload · tab leaves", style="dim"))
         return lines

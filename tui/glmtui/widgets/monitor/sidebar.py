@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 
+from glmtui.core.load_check import LoadCheck
 from glmtui.core.placement import Placement, place
 from glmtui.core.state import GenerationStats, GpuSnapshot, MonitorSample, OllamaSnapshot, SystemReading
 from glmtui.core.stats import LiveStats
@@ -40,6 +41,7 @@ class MonitorSidebar(VerticalScroll):
     ollama: reactive[OllamaSnapshot | None] = reactive(None, repaint=False)
     history: reactive[tuple[GenerationStats, ...]] = reactive((), repaint=False)
     placement: reactive[Placement] = reactive(Placement(), repaint=False)  # which GPU holds which model
+    checks: reactive[tuple[LoadCheck, ...]] = reactive((), repaint=False)  # estimates beside /api/ps
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -51,7 +53,7 @@ class MonitorSidebar(VerticalScroll):
             snapshot=MonitorSidebar.gpu, placement=MonitorSidebar.placement
         )
         yield OllamaPanel(id="ollama-panel").data_bind(
-            snapshot=MonitorSidebar.ollama, placement=MonitorSidebar.placement
+            snapshot=MonitorSidebar.ollama, placement=MonitorSidebar.placement, checks=MonitorSidebar.checks
         )
         yield ThroughputPanel(id="throughput-panel").data_bind(history=MonitorSidebar.history)
         yield SystemPanel(id="system-panel").data_bind(system=MonitorSidebar.system)
@@ -67,6 +69,8 @@ class MonitorSidebar(VerticalScroll):
         self.ollama = app.monitor.snapshot
         app.monitor_signal.subscribe(self, self._got_sample)
         app.ollama_signal.subscribe(self, self._got_snapshot)
+        self.checks = tuple(app.load_checker.checks.values())
+        app.load_check_signal.subscribe(self, self._got_checks)
         self.watch(app, "reply_stats", self._got_history)
 
     def _got_sample(self, sample: MonitorSample) -> None:
@@ -92,6 +96,9 @@ class MonitorSidebar(VerticalScroll):
 
     def _got_snapshot(self, snapshot: OllamaSnapshot) -> None:
         self.ollama = snapshot
+
+    def _got_checks(self, checks: tuple[LoadCheck, ...]) -> None:
+        self.checks = checks
 
     def _got_history(self, history: tuple[GenerationStats, ...]) -> None:
         self.history = history
