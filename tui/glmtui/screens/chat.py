@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import getters
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -240,8 +240,12 @@ class ChatScreen(Screen[None]):
         self.status_bar.last = turn
         self.context.show(None)
         if turn is not None:
-            resumed = self.context.reply_done(turn, notices=False)
-            self.run_worker(resumed, group="context", exit_on_error=False)
+            self._context_after(turn, notices=False)
+
+    @work(exclusive=True, group="context", exit_on_error=False)
+    async def _context_after(self, turn: Turn, *, notices: bool = True) -> None:
+        """The gauge (and any notice) for `turn`, in a worker: /api/ps is asked. The latest wins."""
+        await self.context.reply_done(turn, notices=notices)
 
     def _reply_ended(self, turn: Turn) -> None:
         self._live_timer.pause()
@@ -253,7 +257,7 @@ class ChatScreen(Screen[None]):
     async def on_chat_pane_finished(self, event: ChatPane.Finished) -> None:
         self._reply_ended(event.turn)
         self.app.reply_finished(event.turn)
-        self.run_worker(self.context.reply_done(event.turn), group="context", exit_on_error=False)
+        self._context_after(event.turn)
         await self.app.journal.turn_ended(event.turn)
 
     async def on_chat_pane_failed(self, event: ChatPane.Failed) -> None:
