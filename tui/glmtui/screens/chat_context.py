@@ -95,7 +95,7 @@ class ChatContext:
         text = Text("⚠ Ollama dropped older messages: ", style="bold")
         if use.overflowed and use.context:
             text.append(
-                f"this request took {use.used:,} tokens of the {use.context:,} the model is loaded with, "
+                f"this request took {use.used:,} tokens and the model's context holds {use.context:,}, "
                 "so the oldest part of the conversation no longer reaches the model."
             )
         else:

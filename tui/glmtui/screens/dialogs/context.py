@@ -56,7 +56,7 @@ class ContextOverflowScreen(ModalScreen[OverflowChoice | None]):
         over = self.overflow
         text = Text("This prompt would overflow the model's context\n\n", style="bold")
         text.append(
-            f"With it the conversation comes to about {over.predicted:,} tokens; the model is loaded with "
+            f"With it the conversation comes to about {over.predicted:,} tokens; the model's context holds "
             f"{over.context:,}. Ollama would silently drop the oldest messages to make it fit."
         )
         with Vertical():
