@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from rich.text import Text
 
@@ -17,9 +17,24 @@ from glmtui.core.context import ContextUse, predict_next, raised_context, trunca
 from glmtui.core.model_names import same_model
 from glmtui.core.state import GenerationRequest, Turn
 from glmtui.screens.dialogs.context import Overflow
+from glmtui.surface import AppSurface
+from glmtui.widgets.chat_pane import ChatPane
+from glmtui.widgets.status_bar import StatusBar
 
-if TYPE_CHECKING:
-    from glmtui.screens.chat import ChatScreen
+
+class ContextHost(Protocol):
+    """What the chat context needs of its screen (the chat screen; a protocol, not an import of it)."""
+
+    @property
+    def app(self) -> AppSurface: ...
+
+    @property
+    def pane(self) -> ChatPane: ...
+
+    @property
+    def status_bar(self) -> StatusBar: ...
+
+    async def show_notice(self, text: str | Text) -> None: ...
 
 
 def asked_context(options: Mapping[str, Any]) -> int | None:
@@ -31,7 +46,7 @@ def asked_context(options: Mapping[str, Any]) -> int | None:
 class ChatContext:
     """The gauge's figures, the num_ctx raised for this chat's models, and the overflow prediction."""
 
-    def __init__(self, screen: ChatScreen) -> None:
+    def __init__(self, screen: ContextHost) -> None:
         self._screen = screen
         self.use: ContextUse | None = None
         """The last request's use of the context, as the gauge shows it."""
