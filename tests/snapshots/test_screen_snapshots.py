@@ -92,6 +92,9 @@ def test_chat_with_a_thinking_trace_and_exact_figures(snap_compare, sim: Simulat
         await wait_until(
             lambda: "Keep it short, show the edge cases" in screen_text(app), what="the trace open"
         )
+        # The saved turn's use of the context (38 + 812); the model is not loaded, so the context is
+        # not known: a question mark, never a default.
+        await wait_until(lambda: "ctx 850 / ?" in screen_text(app), what="the context gauge")
         app.clear_notifications()
         await wait_until(lambda: not app.screen.query("Toast"), what="no toast left")
 

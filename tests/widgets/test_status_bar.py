@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from glmtui.core.context import ContextUse
 from glmtui.core.state import GenerationStats, PullProgress, Turn, TurnStatus
 from glmtui.core.units import GIB
 from glmtui.widgets.status_bar import StatusBar
@@ -63,3 +64,33 @@ async def test_without_pulls_the_reply_figures_are_all_there() -> None:
         await pilot.pause()
         line = bar.render().plain
         assert "last reply" in line and "TTFT" in line and "prompt 1234 tok" in line and "load" in line
+
+
+@pytest.mark.parametrize(
+    ("used", "level"), [(28_774, "warn"), (20_000, "ok"), (31_500, "critical")]
+)  # of 32,768: 87.8 %, 61 %, 96.1 %
+async def test_the_context_gauge_takes_the_theme_meter_colour_as_it_fills(used: int, level: str) -> None:
+    bar = StatusBar()
+    async with HostApp([bar]).run_test(size=(140, 10)) as pilot:
+        bar.think = "on"
+        bar.last = LAST
+        bar.context = ContextUse("glm-4.7-flash:latest", used, 32_768, "loaded")
+        await pilot.pause()
+        gauge = bar.context_text()
+        assert gauge.plain.startswith("ctx ") and gauge.plain.endswith(" / 32k")
+        assert str(gauge.style) == bar.app.theme_variables[f"meter-{level}"]
+        line = bar.render().plain
+        # Beside the reply's speed, before the figures that give way first.
+        assert f"last reply 85.33 tok/s  ·  {gauge.plain}  ·  TTFT" in line
+
+
+async def test_an_unknown_context_is_a_question_mark_never_a_default() -> None:
+    bar = StatusBar()
+    async with HostApp([bar]).run_test(size=(140, 10)) as pilot:
+        bar.context = ContextUse("glm-4.7-flash:latest", 28_774)
+        await pilot.pause()
+        assert bar.context_text().plain == "ctx 28.1k / ?" and "ctx 28.1k / ?" in bar.render().plain
+        assert str(bar.context_text().style) == "dim"
+        bar.context = None
+        await pilot.pause()
+        assert "ctx" not in bar.render().plain

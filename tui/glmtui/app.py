@@ -309,6 +309,17 @@ class GlmTuiApp(AppSurface):
     async def conversation_deleted(self, conversation_id: int) -> bool:
         return await commands.conversation_deleted(self, conversation_id)
 
+    # -- the context (model_watch.py) ---------------------------------------------------------------
+
+    async def loaded_context(self, model: str) -> int | None:
+        return await self.model_watch.loaded_context(model)
+
+    async def largest_fitting_context(self, model: str) -> int | None:
+        return await self.model_watch.largest_fitting_context(model)
+
+    async def context_shortfall(self, model: str, context: int) -> str:
+        return await self.model_watch.context_shortfall(model, context)
+
     # -- the monitor ------------------------------------------------------------------------------
 
     def monitor_visible(self) -> bool:

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from collections.abc import Callable
 
 from rich.text import Text
 
+from glmtui.core.context import largest_context
 from glmtui.core.errors import GlmTuiError, connection_state, no_models, not_installed
+from glmtui.core.fit import Fit, fit_on, machine_from
 from glmtui.core.model_names import choose_model, same_model
-from glmtui.core.state import GenerationRequest, ModelInfo, ThinkSetting
+from glmtui.core.state import GenerationRequest, ModelDetails, ModelInfo, ThinkSetting
 from glmtui.core.think import effective_think, next_think, think_label
+from glmtui.core.units import gib
 from glmtui.screens.chat import ChatScreen
 from glmtui.services.trace import trace
 from glmtui.surface import AppSurface
 
 ONLINE_POLL_S = 5.0
 OFFLINE_POLL_S = 2.0
+UNKNOWN_MAX_CONTEXT = 1 << 20  # the search's ceiling when a model does not state its maximum context
 MODEL_KEY = "model@"  # + host: the last model used there (Ollama lists the newest first: no drift)
 
 
@@ -168,6 +173,50 @@ class ModelWatch:
             options=dict(app.config.options),
             keep_alive=app.config.keep_alive,
         )
+
+    # -- the context: as loaded, and as large as the VRAM allows -----------------------------------
+
+    async def loaded_context(self, model: str) -> int | None:
+        """`/api/ps` now (which also refreshes the Ollama panel): the context `model` is loaded with."""
+        app = self._app
+        await app.monitor.poll_ollama()
+        snapshot = app.monitor.snapshot
+        loaded = snapshot.models if snapshot is not None else ()
+        return next((m.context_length for m in loaded if same_model(model, m.name)), None)
+
+    async def _fit_at(self, model: str) -> tuple[Callable[[int], Fit], int | None] | str:
+        """The fit of `model` as a function of the context, and the model's own maximum context; or
+        why there is none. Weights from the listing's size, the KV shape from `/api/show`."""
+        app = self._app
+        weights = next((m.size for m in self.installed if same_model(model, m.name)), None)
+        if not weights:
+            return f"{model}'s size is not known"
+        try:
+            details: ModelDetails | None = await app.service.show(model)
+        except GlmTuiError:
+            details = None
+        machine = machine_from(await app.sample_now())
+        if machine.vram_total is None:
+            return machine.label  # why there is no GPU information
+        info = details.model_info if details else None
+        maximum = details.context_length if details else None
+        return (lambda context: fit_on(machine, weights, info, None, context, maximum)[0]), maximum
+
+    async def largest_fitting_context(self, model: str) -> int | None:
+        fit = await self._fit_at(model)
+        if isinstance(fit, str):
+            return None
+        at, maximum = fit
+        return largest_context(lambda context: at(context).kind == "fits", maximum or UNKNOWN_MAX_CONTEXT)
+
+    async def context_shortfall(self, model: str, context: int) -> str:
+        fit = await self._fit_at(model)
+        if isinstance(fit, str):
+            return fit
+        verdict = fit[0](context)
+        if verdict.kind == "unknown":
+            return "no GPU information"
+        return f"needs {gib(verdict.needed)} GiB; {gib(verdict.vram_total, 0)} GiB VRAM"
 
     # -- telling the chat ---------------------------------------------------------------------------
 

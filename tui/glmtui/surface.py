@@ -190,6 +190,24 @@ class AppSurface(App[None]):
     def model_deleted(self, name: str) -> None:
         """A model was deleted: forget its facts and re-read what is loaded."""
 
+    # -- the context a model is loaded with, and how far it could grow (model_watch.py) -----------
+
+    @abstractmethod
+    async def loaded_context(self, model: str) -> int | None:
+        """The context `model` is loaded with now, as `/api/ps` says (None: not loaded, or not said)."""
+
+    @abstractmethod
+    async def largest_fitting_context(self, model: str) -> int | None:
+        """The largest num_ctx at which `model` fits wholly in VRAM, by the fit estimate; None when it
+        cannot be told (no GPU information, the model's size unknown) or not even a small one fits.
+
+        The one place the chat asks the fit about contexts: a better fit can replace it alone."""
+
+    @abstractmethod
+    async def context_shortfall(self, model: str, context: int) -> str:
+        """Why `model` does not fit wholly in VRAM at `context` ("needs 41.2 GiB; 24 GiB VRAM"), or why
+        that cannot be told ("no GPU information")."""
+
     # -- the monitor ----------------------------------------------------------------------------
 
     @abstractmethod

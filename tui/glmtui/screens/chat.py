@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import getters
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -13,6 +13,8 @@ from textual.widgets import Footer
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import Conversation, GenerationRequest, Turn, TurnStatus
 from glmtui.keys import key_hint
+from glmtui.screens.chat_context import ChatContext
+from glmtui.screens.dialogs.context import ContextOverflowScreen, Overflow, OverflowChoice
 from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.header import AppHeader
@@ -51,6 +53,12 @@ class ChatScreen(Screen[None]):
     status_bar = getters.query_one(StatusBar)
     sidebar = getters.query_one(MonitorSidebar)
     prompt_input = getters.query_one(PromptInput)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.context = ChatContext(self)
+        """The context gauge's figures and the overflow guard (screens/chat_context.py)."""
+        self._asking = False  # the overflow dialog is being prepared or shown: Enter waits for it
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -113,15 +121,20 @@ class ChatScreen(Screen[None]):
 
     async def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
         event.stop()
-        if await self.submit(event.text):
+        if await self.submit(event.text, from_input=True):
             event.input.clear()
 
-    async def submit(self, text: str) -> bool:
+    async def submit(self, text: str, *, from_input: bool = False, checked: bool = False) -> bool:
         """Send a prompt, or queue it (shown as waiting) until the model is known and its facts read:
-        an Enter pressed while Ollama is still listing models is not lost. False when refused."""
+        an Enter pressed while Ollama is still listing models is not lost. False when refused, or held
+        for the overflow dialog (which sends it, or not, itself): the prompt stays where it was.
+
+        `checked`: the overflow dialog was answered (send it as it is)."""
         app = self.app
         if self.pane.is_busy:
             self.notify("A reply is still streaming: press Esc to stop it first.", severity="warning")
+            return False
+        if self._asking:
             return False
         request = self._request()
         if request is None:
@@ -129,11 +142,50 @@ class ChatScreen(Screen[None]):
             await self.pane.send(text, waiting, queued="queued: waiting for Ollama and the model…")
             await self.model_ready()  # it may have become ready while the prompt was being shown
             return True
+        if not checked:
+            self._asking = True
+            try:
+                overflow = await self.context.overflow(text, request)
+            finally:
+                self._asking = False
+            if overflow is not None:
+                self._ask_overflow(text, request.model, overflow, from_input)
+                return False
         await self._started(await self.pane.send(text, request), request)
         return True
 
+    def _ask_overflow(self, text: str, model: str, overflow: Overflow, from_input: bool) -> None:
+        """Ask what to do about a prompt that would overflow the context (Esc: nothing, keep it)."""
+
+        def answered(choice: OverflowChoice | None) -> None:
+            self._asking = False
+            if choice is not None:
+                self.run_worker(
+                    self._overflow_answer(text, model, overflow, from_input, choice), exit_on_error=False
+                )
+
+        self._asking = True
+        self.app.push_screen(ContextOverflowScreen(overflow), answered)
+
+    async def _overflow_answer(
+        self, text: str, model: str, overflow: Overflow, from_input: bool, choice: OverflowChoice
+    ) -> None:
+        if choice == "new":
+            await self.action_new_chat()  # the prompt box keeps what was typed
+            if not from_input and not self.prompt_input.text.strip():
+                self.prompt_input.insert(text)  # a retried prompt comes along too
+            self.notify("A new chat: the prompt is in the box, Enter sends it.", timeout=4)
+            return
+        if choice == "raise" and overflow.raise_to is not None:
+            self.context.raised[model] = overflow.raise_to
+            raised = f"{overflow.raise_to:,}"
+            self.notify(f"num_ctx {raised} for {model} in this chat: Ollama reloads it.", timeout=4)
+        if await self.submit(text, checked=True) and from_input:
+            self.prompt_input.clear()
+
     async def _started(self, turn: Turn, request: GenerationRequest) -> None:
         # Saved before the reply arrives (this runs before the pane's Finished is handled).
+        self.context.sent(turn, request)
         await self.app.journal.turn_started(
             self.pane.conversation, turn, digest=self.app.model_digest, options=dict(request.options)
         )
@@ -141,7 +193,8 @@ class ChatScreen(Screen[None]):
     def _request(self) -> GenerationRequest | None:
         """What to send with, or None to queue: no model known yet, or the watchdog knows the server
         is offline (or not Ollama). A queued prompt goes when it is back (`model_ready`); Esc drops it."""
-        return self.app.generation_request() if self.app.connection == "online" else None
+        request = self.app.generation_request() if self.app.connection == "online" else None
+        return self.context.request(request) if request is not None else None
 
     async def model_ready(self) -> None:
         """The app knows its model now (or is back online): send the prompt queued meanwhile, if any."""
@@ -185,6 +238,14 @@ class ChatScreen(Screen[None]):
     def show_last(self, turn: Turn | None) -> None:
         """The status bar's last figures: a resumed or new conversation's own, never another's."""
         self.status_bar.last = turn
+        self.context.show(None)
+        if turn is not None:
+            self._context_after(turn, notices=False)
+
+    @work(exclusive=True, group="context", exit_on_error=False)
+    async def _context_after(self, turn: Turn, *, notices: bool = True) -> None:
+        """The gauge (and any notice) for `turn`, in a worker: /api/ps is asked. The latest wins."""
+        await self.context.reply_done(turn, notices=notices)
 
     def _reply_ended(self, turn: Turn) -> None:
         self._live_timer.pause()
@@ -196,6 +257,7 @@ class ChatScreen(Screen[None]):
     async def on_chat_pane_finished(self, event: ChatPane.Finished) -> None:
         self._reply_ended(event.turn)
         self.app.reply_finished(event.turn)
+        self._context_after(event.turn)
         await self.app.journal.turn_ended(event.turn)
 
     async def on_chat_pane_failed(self, event: ChatPane.Failed) -> None:

@@ -1,4 +1,4 @@
-"""The bottom status line: think setting, live or last speed, and transient hints."""
+"""The bottom status line: think setting, live or last speed, the context used, and transient hints."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from glmtui.core.context import ContextUse
 from glmtui.core.state import PullProgress, Turn, TurnStatus
 from glmtui.core.stats import LiveStats
 from glmtui.core.units import format_rate, format_seconds, rate_estimate
@@ -27,6 +28,8 @@ class StatusBar(Widget):
     """The last reply, whose exact figures show while nothing streams."""
     pulls: reactive[tuple[PullProgress, ...]] = reactive(())
     """The pulls queued, running or finished (a summary shows at the right)."""
+    context: reactive[ContextUse | None] = reactive(None)
+    """The last request's share of the model's context (`ctx 28.1k / 32k`), coloured as it fills."""
     low_bandwidth: reactive[bool] = reactive(False)
     """Low-bandwidth mode is on: say so, since the screen repaints less often."""
     PULL_REFRESH_S = 0.5  # pull figures here at 2 Hz: a status line needs no more, and frames cost CPU
@@ -71,6 +74,8 @@ class StatusBar(Widget):
         # Parts in the order shown; when the line is too narrow the least needed go first (the last
         # reply's load, prompt and TTFT figures), so a pull's summary always gets its room.
         parts = self._reply_parts()
+        if self.context is not None:
+            parts.insert(min(2, len(parts)), (self.context_text(), 4))
         if self.low_bandwidth:
             parts.append((Text("low-bandwidth mode", style="dim"), 1))
         width = self.content_size.width or None
@@ -86,6 +91,14 @@ class StatusBar(Widget):
             text.append(SEPARATOR)
             text.append_text(pulls)
         return text
+
+    def context_text(self) -> Text:
+        """The context gauge in the theme's meter colour for how full it is (ok, warn, critical)."""
+        use = self.context
+        if use is None:
+            return Text()
+        style = self.app.theme_variables.get(f"meter-{use.level}", "") if use.context else "dim"
+        return Text(use.label(), style=style)
 
     def _reply_parts(self) -> list[tuple[Text, int]]:
         """The reply's figures, each with how much it is needed (higher stays longer)."""

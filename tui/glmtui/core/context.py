@@ -1,0 +1,151 @@
+"""How much of the model's context a chat uses, and whether the next prompt would overflow it.
+
+Ollama reports, for each reply, `prompt_eval_count` (the whole conversation as sent, cached tokens
+included since Ollama 0.2: ollama/ollama#5371) and `eval_count` (the reply, thinking included). Their sum
+is what the conversation took of the context the model was loaded with (`/api/ps` `context_length`).
+When a conversation outgrows `num_ctx`, Ollama says nothing: its chat handler drops the oldest messages
+until the prompt fits (server/prompt.go, `chatPrompt`), and a reply that runs into the end of the window
+shifts the context, forgetting its start. This module predicts that before a prompt goes out, and spots it
+after a reply came back.
+
+k here is 1,024 tokens for the used count and the context alike: contexts are sized in powers of two
+("32k" is 32,768), and a gauge whose two figures used different ks would misread the fill.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from glmtui.core.state import GenerationStats, Turn
+
+TEMPLATE_ALLOWANCE = 16
+"""Tokens added for a new prompt besides its text: the chat template's markers that close the last
+reply's turn and open the new user turn and the reply's (a few each in the templates seen; generous)."""
+ASCII_CHARS_PER_TOKEN = 3
+"""English prose is ~4 characters a token, code and numbers nearer 3: 3 keeps the estimate high."""
+WARN_FRACTION = 0.80
+CRITICAL_FRACTION = 0.95
+HEADROOM = 1.25
+"""A raised context holds the conversation plus a quarter more, for the next few turns."""
+SMALLEST_RAISE = 2048
+CONTEXT_STEP = 256  # the fit searches contexts in these steps (any num_ctx is allowed; 256 reads well)
+
+ContextSource = Literal["loaded", "asked"]
+
+
+def estimate_tokens(text: str) -> int:
+    """A deliberately high token count for `text`: ASCII characters / 3 rounded up, plus one token
+    per other character (CJK scripts are about one token a character; accented letters less)."""
+    other = sum(1 for char in text if ord(char) > 127)
+    return math.ceil((len(text) - other) / ASCII_CHARS_PER_TOKEN) + other
+
+
+def used_by(stats: GenerationStats) -> int | None:
+    """What one request took of the context, by Ollama's own counts (None: no final figures)."""
+    if stats.prompt_eval_count is None or stats.eval_count is None:
+        return None
+    return stats.prompt_eval_count + stats.eval_count
+
+
+def predict_next(turns: Sequence[Turn], prompt: str, system: str | None = None) -> int:
+    """The next request's size in tokens: the last counted request (its prompt and its reply), the turns
+    since it (their text, estimated), and the new prompt with its template allowance.
+
+    The last reply's thinking is counted though it is not sent back: a little high, never low."""
+    total, since = 0, list(turns)
+    for index in range(len(turns) - 1, -1, -1):
+        counted = used_by(turns[index].stats)
+        if counted is not None:
+            total, since = counted, list(turns[index + 1 :])
+            break
+    else:
+        total = estimate_tokens(system) + TEMPLATE_ALLOWANCE if system else 0
+    for turn in since:
+        for message in turn.as_messages():
+            total += estimate_tokens(message["content"]) + TEMPLATE_ALLOWANCE
+    return total + estimate_tokens(prompt) + TEMPLATE_ALLOWANCE
+
+
+def raised_context(needed: int, model_max: int | None = None) -> int | None:
+    """A num_ctx that holds `needed` tokens with headroom: the next power of two at or above a quarter
+    more (2,048 at least), capped at the model's own maximum; None when even that is too small."""
+    target = max(SMALLEST_RAISE, 1 << math.ceil(math.log2(max(1.0, needed * HEADROOM))))
+    if model_max is not None and target > model_max:
+        return model_max if model_max > needed else None
+    return target
+
+
+def largest_context(fits: Callable[[int], bool], maximum: int, step: int = CONTEXT_STEP) -> int | None:
+    """The largest multiple of `step` up to `maximum` at which `fits(context)` holds, assuming that a
+    larger context never needs less memory (a binary search); None when not even `step` fits."""
+    high = maximum // step  # the most steps to try
+    if high == 0 or not fits(step):
+        return None
+    low = 1  # fits(low * step) is known to hold
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle * step):
+            low = middle
+        else:
+            high = middle - 1
+    return low * step
+
+
+def format_tokens(count: int) -> str:
+    """Token counts as the gauge shows them: 512, 1k, 28.1k, 32k (k = 1,024)."""
+    if count < 1024:
+        return str(count)
+    thousands = count / 1024
+    shown = f"{thousands:.1f}" if thousands < 100 else f"{thousands:.0f}"
+    return f"{shown.removesuffix('.0')}k"
+
+
+@dataclass(frozen=True, slots=True)
+class ContextUse:
+    """The last request's use of the context, and the context it is measured against."""
+
+    model: str
+    used: int
+    context: int | None = None  # None: not known (never a made-up default)
+    source: ContextSource | None = None  # `loaded`: /api/ps says so; `asked`: the num_ctx sent
+    asked: int | None = None  # the num_ctx the request carried (None: the server's default)
+
+    @property
+    def fraction(self) -> float | None:
+        return self.used / self.context if self.context else None
+
+    @property
+    def level(self) -> Literal["ok", "warn", "critical"]:
+        fraction = self.fraction
+        if fraction is None or fraction < WARN_FRACTION:
+            return "ok"
+        return "warn" if fraction < CRITICAL_FRACTION else "critical"
+
+    @property
+    def overflowed(self) -> bool:
+        """The request filled the window: Ollama dropped or shifted out the oldest tokens."""
+        return self.context is not None and self.used >= self.context
+
+    def label(self) -> str:
+        """`ctx 28.1k / 32k` (the loaded context), `… / 32k asked` (only the num_ctx sent is known),
+        `ctx 28.1k / ?` (neither)."""
+        if self.context is None:
+            return f"ctx {format_tokens(self.used)} / ?"
+        text = f"ctx {format_tokens(self.used)} / {format_tokens(self.context)}"
+        return f"{text} asked" if self.source == "asked" else text
+
+
+def truncated(turn: Turn, before: Sequence[Turn]) -> bool:
+    """Whether Ollama dropped earlier messages from this turn's prompt: its prompt count fell below the
+    last counted request's with the same model (a conversation only grows: the earlier prompt is part of
+    this one). Another model's tokeniser counts differently, so only the same model is compared."""
+    now = turn.stats.prompt_eval_count
+    if now is None:
+        return False
+    for earlier in reversed(before):
+        if earlier.stats.prompt_eval_count is not None and earlier.model == turn.model:
+            return now < earlier.stats.prompt_eval_count
+    return False
