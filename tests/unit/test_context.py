@@ -9,12 +9,12 @@ from glmtui.core.context import (
     ContextUse,
     estimate_tokens,
     format_tokens,
-    largest_context,
     predict_next,
     raised_context,
     truncated,
     used_by,
 )
+from glmtui.core.fit import search_context
 from glmtui.core.state import GenerationStats, Turn, TurnStatus
 
 
@@ -112,10 +112,10 @@ def test_a_raised_context_has_a_quarter_of_headroom_in_powers_of_two() -> None:
 
 
 def test_largest_context_is_the_last_step_that_fits() -> None:
-    assert largest_context(lambda ctx: ctx <= 10_000, 131_072) == 9984  # 39 × 256
-    assert largest_context(lambda ctx: True, 131_072) == 131_072  # capped at the maximum
-    assert largest_context(lambda ctx: False, 131_072) is None
-    assert largest_context(lambda ctx: True, 100) is None  # not even one step
+    assert search_context(lambda ctx: ctx <= 10_000, 131_072) == 9984  # 39 × 256
+    assert search_context(lambda ctx: True, 131_072) == 131_072  # capped at the maximum
+    assert search_context(lambda ctx: False, 131_072) is None
+    assert search_context(lambda ctx: True, 100) is None  # not even one step
 
 
 def test_truncation_is_a_prompt_count_that_shrank_for_the_same_model() -> None:

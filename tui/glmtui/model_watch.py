@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 from rich.text import Text
 
-from glmtui.core.context import largest_context
+from glmtui.core.catalog import load_catalog
 from glmtui.core.errors import GlmTuiError, connection_state, no_models, not_installed
-from glmtui.core.fit import Fit, fit_on, machine_from
+from glmtui.core.fit import Fit, corrected, estimate, largest_context, machine_from, need_for
 from glmtui.core.model_names import choose_model, same_model
 from glmtui.core.state import GenerationRequest, ModelDetails, ModelInfo, ThinkSetting
 from glmtui.core.think import effective_think, next_think, think_label
@@ -28,7 +28,6 @@ from glmtui.surface import AppSurface
 
 ONLINE_POLL_S = 5.0
 OFFLINE_POLL_S = 2.0
-UNKNOWN_MAX_CONTEXT = 1 << 20  # the search's ceiling when a model does not state its maximum context
 MODEL_KEY = "model@"  # + host: the last model used there (Ollama lists the newest first: no drift)
 
 
@@ -184,12 +183,13 @@ class ModelWatch:
         loaded = snapshot.models if snapshot is not None else ()
         return next((m.context_length for m in loaded if same_model(model, m.name)), None)
 
-    async def _fit_at(self, model: str) -> tuple[Callable[[int], Fit], int | None] | str:
-        """The fit of `model` as a function of the context, and the model's own maximum context; or
-        why there is none. Weights from the listing's size, the KV shape from `/api/show`."""
+    async def _fit_at(self, model: str) -> tuple[Callable[[int], Fit], Callable[[], int | None]] | str:
+        """The fit of `model` as a function of the context, and the largest context that fits wholly
+        on the GPUs; or why there is none. Weights from the listing's size, the cache shape from
+        `/api/show` (the catalogue's where that hides it), corrected by the model's last measured load."""
         app = self._app
-        weights = next((m.size for m in self.installed if same_model(model, m.name)), None)
-        if not weights:
+        listed = next((m for m in self.installed if same_model(model, m.name)), None)
+        if listed is None or not listed.size:
             return f"{model}'s size is not known"
         try:
             details: ModelDetails | None = await app.service.show(model)
@@ -200,14 +200,24 @@ class ModelWatch:
             return machine.label  # why there is no GPU information
         info = details.model_info if details else None
         maximum = details.context_length if details else None
-        return (lambda context: fit_on(machine, weights, info, None, context, maximum)[0]), maximum
+        fallback = load_catalog().shape_like(info)
+        settings = app.server_settings
+        correction = app.load_checker.correction(listed.digest)
+        ratio = correction.ratio if correction else 1.0
+        weights = listed.size
+
+        def at(context: int) -> Fit:
+            need = need_for(weights, info, fallback, context, maximum, settings)
+            return estimate(corrected(need.total, ratio), machine, settings)
+
+        def largest() -> int | None:
+            return largest_context(machine, weights, info, fallback, maximum, settings, ratio=ratio)
+
+        return at, largest
 
     async def largest_fitting_context(self, model: str) -> int | None:
         fit = await self._fit_at(model)
-        if isinstance(fit, str):
-            return None
-        at, maximum = fit
-        return largest_context(lambda context: at(context).kind == "fits", maximum or UNKNOWN_MAX_CONTEXT)
+        return None if isinstance(fit, str) else fit[1]()
 
     async def context_shortfall(self, model: str, context: int) -> str:
         fit = await self._fit_at(model)

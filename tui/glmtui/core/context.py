@@ -15,7 +15,7 @@ k here is 1,024 tokens for the used count and the context alike: contexts are si
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,7 +31,6 @@ CRITICAL_FRACTION = 0.95
 HEADROOM = 1.25
 """A raised context holds the conversation plus a quarter more, for the next few turns."""
 SMALLEST_RAISE = 2048
-CONTEXT_STEP = 256  # the fit searches contexts in these steps (any num_ctx is allowed; 256 reads well)
 
 ContextSource = Literal["loaded", "asked"]
 
@@ -76,22 +75,6 @@ def raised_context(needed: int, model_max: int | None = None) -> int | None:
     if model_max is not None and target > model_max:
         return model_max if model_max > needed else None
     return target
-
-
-def largest_context(fits: Callable[[int], bool], maximum: int, step: int = CONTEXT_STEP) -> int | None:
-    """The largest multiple of `step` up to `maximum` at which `fits(context)` holds, assuming that a
-    larger context never needs less memory (a binary search); None when not even `step` fits."""
-    high = maximum // step  # the most steps to try
-    if high == 0 or not fits(step):
-        return None
-    low = 1  # fits(low * step) is known to hold
-    while low < high:
-        middle = (low + high + 1) // 2
-        if fits(middle * step):
-            low = middle
-        else:
-            high = middle - 1
-    return low * step
 
 
 def format_tokens(count: int) -> str:

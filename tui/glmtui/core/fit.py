@@ -16,7 +16,7 @@ not fit there is split by layers, the rest running from system RAM, as `ollama p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -228,16 +228,23 @@ def largest_context(
         return need.total * ratio <= usable
 
     top = max_context or 1 << 20
-    if fits(top):
-        return top
-    low, high = 0, top // CONTEXT_STEP  # fits(low × step) holds (or low is 0); fits(high × step) fails
-    while high - low > 1:
-        middle = (low + high) // 2
-        if fits(middle * CONTEXT_STEP):
+    return top if fits(top) else search_context(fits, top)
+
+
+def search_context(fits: Callable[[int], bool], maximum: int, step: int = CONTEXT_STEP) -> int | None:
+    """The largest multiple of `step` up to `maximum` at which `fits(context)` holds, assuming that a
+    larger context never needs less memory (a binary search); None when not even `step` fits."""
+    high = maximum // step  # the most steps to try
+    if high == 0 or not fits(step):
+        return None
+    low = 1  # fits(low * step) is known to hold
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle * step):
             low = middle
         else:
-            high = middle
-    return low * CONTEXT_STEP or None
+            high = middle - 1
+    return low * step
 
 
 def corrected(total: int, ratio: float | None) -> int:
