@@ -205,3 +205,22 @@ async def test_system_panel() -> None:
         assert "12%" in shown and "21.0/64.0 GiB" in shown and "1.0/8.0 GiB" in shown
         assert "1.50 1.25 0.75" in shown and "16 cpu" in shown
         assert "ollama pid 1234" in shown and "104% cpu" in shown and "18.0 GiB" in shown
+
+
+async def test_ollama_panel_shows_the_estimate_beside_the_loaded_size() -> None:
+    from glmtui.core.load_check import LoadCheck
+
+    panel = OllamaPanel()
+    glm = LoadedModel("glm-4.7-flash:latest", 21 * 10**9, 21 * 10**9, 32768, None, digest="d")
+    panel.styles.width = 44
+    async with HostApp([Vertical(panel)]).run_test(size=(60, 20)) as pilot:
+        panel.snapshot = OllamaSnapshot(online=True, models=(glm,))
+        panel.checks = (LoadCheck(glm.name, "d", 32768, int(19.9 * GIB), int(19.7 * GIB), int(19.7 * GIB)),)
+        await pilot.pause()
+        assert "  estimated 19.9 GiB · loaded 19.7 GiB" in panel_text(panel)
+        panel.styles.width = 30  # the sidebar's width: one figure per line, never cut mid-figure
+        await pilot.pause()
+        assert "  estimated 19.9 GiB\n  loaded 19.7 GiB" in panel_text(panel)
+        panel.checks = ()
+        await pilot.pause()
+        assert "estimated" not in panel_text(panel)

@@ -105,7 +105,12 @@ class OllamaPanel(LinesPanel):
             return []
         off = check.error_percent() > 10  # beyond what the fit promises: say so in colour
         style = self.colour("meter-warn") if off else "dim"
-        return list(Text("  " + check.text(), style=style).wrap(self.app.console, width))
+        line = Text("  " + check.text(), style=style)
+        if line.cell_len <= width:
+            return [line]
+        # A narrow sidebar: one figure per line, split where the text says "·", never mid-figure.
+        estimated, loaded = check.text().split(" · ")
+        return [Text(f"  {estimated}", style=style), Text(f"  {loaded}", style=style)]
 
     def build(self, width: int) -> list[Text]:
         title = Text("Ollama", style="bold")
