@@ -21,6 +21,7 @@ from textual.app import App
 from textual.reactive import reactive
 
 from glmtui.core.errors import GlmTuiError
+from glmtui.core.server_settings import ServerSettings
 from glmtui.core.state import (
     Conversation,
     GenerationRequest,
@@ -79,6 +80,9 @@ class AppSurface(App[None]):
     the watchdog's view of the server."""
     server_version: reactive[str] = reactive("")
     """The server's version, once online."""
+    server_settings: reactive[ServerSettings] = reactive(ServerSettings())
+    """The server's memory settings (cache type, context, overhead...) and where they came from: its
+    environment when readable, else the config's `[ollama]`; re-read each time the server comes online."""
     think_label: reactive[str] = reactive("")
     """What the chat's model is sent as `think`, in words ("" until the model's facts are read)."""
     show_monitor: reactive[bool] = reactive(True)

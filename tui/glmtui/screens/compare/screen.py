@@ -192,7 +192,10 @@ class CompareScreen(Screen[None]):
             self.notify(f"Pane {pane.letter} is streaming: stop it (F8) or let it finish first.", timeout=3)
             return
         self.app.push_screen(
-            ModelsScreen("installed", pick_for=f"pane {pane.letter}", current=pane.model),
+            # The same catalogue as this screen's: one answer to what a model needs.
+            ModelsScreen(
+                "installed", pick_for=f"pane {pane.letter}", current=pane.model, catalog=self.catalog
+            ),
             on_answer(self, partial(self.sides.set_model, pane)),
         )
 

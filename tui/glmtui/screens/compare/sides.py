@@ -126,7 +126,9 @@ class Sides:
         if isinstance(target, str):
             self._owner.notify(target, timeout=2)
             return
-        problem = self._link.request_pull(target.model)
+        # A model the catalogue says needs a newer Ollama: the registry would refuse it (412) anyway.
+        problem = self._catalog.needs_newer(target.model, self._link.server_version)
+        problem = f"{problem}: update Ollama first." if problem else self._link.request_pull(target.model)
         if problem is not None:
             self._owner.notify(problem, title="Pull", severity="error")
             return
