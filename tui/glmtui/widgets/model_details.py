@@ -148,6 +148,11 @@ class ModelDetailsView(VerticalScroll, can_focus=False):
 
     _shown: Text | None = None
 
+    @property
+    def plain(self) -> str:
+        """What the pane shows, as plain text (all of it, scrolled out of sight or not)."""
+        return self._shown.plain if self._shown is not None else ""
+
     def show(self, text: Text) -> None:
         if text == self._shown:
             return  # the monitor refreshes the fit every second; unchanged text costs no repaint
