@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-from glmtui.core.catalog import load_catalog
 from glmtui.core.fit import largest_context, need_for
 from glmtui.core.server_settings import ServerSettings, context_ollama_uses, modelfile_num_ctx
 from glmtui.screens.chat import ChatScreen
@@ -16,6 +15,7 @@ from glmtui.widgets.model_details import ModelDetailsView
 from tests.helpers import (
     chat_requests,
     finished,
+    future_catalog,
     job,
     make_app,
     open_models,
@@ -422,41 +422,10 @@ async def test_largest_context_column_and_picked_versus_auto_context(sim: Simula
         assert screen.context is None
 
 
-FUTURE = """
-[[variant]]
-family = "future"
-tag = "future-model:q4_K_M"
-quantization = "Q4_K_M"
-parameters = "8B"
-size_gb = 5
-context = 32768
-min_ollama = "99.0"
-
-[[variant]]
-family = "gpt-oss"
-tag = "gpt-oss:20b"
-quantization = "MXFP4"
-parameters = "21B"
-size_gb = 14
-context = 131072
-min_ollama = "99.0"
-
-[[variant]]
-family = "glm-4.7-flash"
-tag = "glm-4.7-flash:q8_0"
-quantization = "Q8_0"
-parameters = "30B"
-size_gb = 32
-context = 202752
-"""
-
-
 async def test_a_model_that_needs_a_newer_ollama_says_so_before_pulling_or_switching(
     sim: Simulator, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    path = tmp_path / "catalog.toml"
-    path.write_text(FUTURE)
-    catalog = load_catalog(path)
+    catalog = future_catalog(tmp_path)
     app = make_app(sim.url, model="glm-4.7-flash:latest")
     async with app.run_test(size=(140, 40), notifications=True) as pilot:  # the refusal is a toast
         await ready(app)

@@ -115,7 +115,7 @@ class CompareScreen(Screen[None]):
     @cached_property
     def sides(self) -> Sides:
         """The two models and the run mode (sides.py)."""
-        return Sides(self, self.link, self.catalog, lambda: self.panes, self.refresh_all)
+        return Sides(self, self.link, lambda: self.catalog, lambda: self.panes, self.refresh_all)
 
     def _save_run(self) -> None:
         """Into the journal: the prompt and who it went to as soon as it is sent, the replies and the vote
