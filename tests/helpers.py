@@ -23,6 +23,7 @@ from textual.widget import Widget
 
 from glmtui.app import DEFAULT_STORE, GlmTuiApp
 from glmtui.config import Config
+from glmtui.core.catalog import Catalog, load_catalog
 from glmtui.core.state import PullProgress, Turn, TurnStatus
 from glmtui.paths import builtin_themes_dir
 from glmtui.screens.models import ModelsScreen
@@ -238,3 +239,40 @@ def db_rows(path: Path, sql: str, params: Sequence[object] = ()) -> list[tuple[A
         rows = db.execute(sql, params).fetchall()
         db.commit()
         return rows
+
+
+# A catalogue whose entries need a newer Ollama than any server: the min-version gate's cases (a model
+# not installed, one installed in the simulator, and one with no min_ollama that is never gated).
+FUTURE = """
+[[variant]]
+family = "future"
+tag = "future-model:q4_K_M"
+quantization = "Q4_K_M"
+parameters = "8B"
+size_gb = 5
+context = 32768
+min_ollama = "99.0"
+
+[[variant]]
+family = "gpt-oss"
+tag = "gpt-oss:20b"
+quantization = "MXFP4"
+parameters = "21B"
+size_gb = 14
+context = 131072
+min_ollama = "99.0"
+
+[[variant]]
+family = "glm-4.7-flash"
+tag = "glm-4.7-flash:q8_0"
+quantization = "Q8_0"
+parameters = "30B"
+size_gb = 32
+context = 202752
+"""
+
+
+def future_catalog(folder: Path) -> Catalog:
+    path = folder / "catalog.toml"
+    path.write_text(FUTURE)
+    return load_catalog(path)

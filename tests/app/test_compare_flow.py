@@ -413,3 +413,27 @@ async def test_blank_lines_around_a_compare_prompt_are_not_sent(sim: Simulator) 
         await round_ends(screen)
         assert screen.run.rounds[0].prompt == "  indented\n\nsecond"
         assert {body["messages"][-1]["content"] for body in chat_requests(sim)} == {"  indented\n\nsecond"}
+
+
+async def test_a_model_that_needs_a_newer_ollama_is_not_pulled_from_compare(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    from glmtui.screens.models import ModelsScreen
+    from tests.helpers import future_catalog
+
+    future = "future-model:q4_K_M"
+    app = make_app(sim.url, model=GLM, compare=(future, QWEN, None))
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+        await ready(app)
+        screen = await compare_screen(app)
+        await wait_until(lambda: screen.panes[0].installed is False, what="A to be found missing")
+        screen.catalog = future_catalog(tmp_path)
+        await pilot.press("f7")
+        await wait_until(
+            lambda: "update Ollama first" in " ".join(screen_text(app).split()), what="the refusal"
+        )
+        assert not [p for _, p, _ in sim.requests if p == "/api/pull"]
+        # Its model picker answers from the same catalogue (the models flow tests the gate there).
+        await pilot.press("f4")
+        await wait_until(lambda: isinstance(app.screen, ModelsScreen), what="the picker")
+        assert app.screen.catalog is screen.catalog  # type: ignore[attr-defined]

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import time
 
+from glmtui.core.fit import largest_context, need_for
+from glmtui.core.server_settings import ServerSettings, context_ollama_uses, modelfile_num_ctx
 from glmtui.screens.chat import ChatScreen
 from glmtui.screens.dialogs.confirm import ConfirmScreen
 from glmtui.screens.models import ModelsScreen
 from glmtui.simulator import Simulator
 from glmtui.widgets.header import AppHeader
+from glmtui.widgets.model_details import ModelDetailsView
 from tests.helpers import (
     chat_requests,
     finished,
+    future_catalog,
     job,
     make_app,
     open_models,
@@ -23,6 +27,7 @@ from tests.helpers import (
     screen_text,
     select,
     send,
+    table,
     typed,
     wait_until,
 )
@@ -37,9 +42,12 @@ async def test_switch_model_and_the_next_reply_comes_from_it(sim: Simulator) -> 
         assert row_keys(screen, "installed") == ["glm-4.7-flash:latest", "gpt-oss:20b", "qwen3-coder:30b"]
         text = screen_text(app)
         assert "think tools" in text and "202,752" in text and "fits" in text
-        # [ and ] change the context the fit assumes (they never reach the filter box).
-        for _ in range(3):
-            await pilot.press("right_square_bracket")
+        # [ and ] pick the context the fit assumes (they never reach the filter box). The first press
+        # steps from the context Ollama would use, which follows the simulator's version.
+        await pilot.press("right_square_bracket")
+        assert screen.context is not None
+        while screen.context != 32768:
+            await pilot.press("right_square_bracket" if screen.context < 32768 else "left_square_bracket")
         # qwen3-coder: +3 GiB KV cache, +0.3 GiB graph
         assert screen.context == 32768 and "fits 20.6/24 GiB" in screen_text(app)
         assert screen.query_one("#models-filter").value == ""  # type: ignore[attr-defined]
@@ -318,3 +326,136 @@ async def test_switch_model_from_the_palette_clears_an_old_filter(sim: Simulator
         await wait_until(lambda: app.screen is screen, what="the palette to close")
         assert screen.query_one("#models-filter").value == ""  # type: ignore[attr-defined]
         await wait_until(lambda: len(row_keys(screen, "installed")) == 3, what="the full list")
+
+
+def details(screen: ModelsScreen) -> str:
+    return screen.query_one(ModelDetailsView).plain
+
+
+async def test_each_model_is_fitted_at_the_context_ollama_will_load_it_at(sim: Simulator) -> None:
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await open_models(pilot)
+        await wait_until(lambda: app.server_settings.origin != "", what="the server's settings")
+        # No `ollama serve` of ours to read here and no [ollama] in the config: the cache type is unknown.
+        assert (
+            app.server_settings.cache_type is None and "nothing set in [ollama]" in app.server_settings.origin
+        )
+        assert "fit at the context Ollama will use ([ ] picks one)" in screen_text(app)
+        for name in row_keys(screen, "installed"):
+            await select(pilot, screen, "installed", name)
+            shown = screen.details[name]
+            arch = str(shown.model_info.get("general.architecture", ""))
+            # What follows from the version the simulator reports, on the scripted GPU; per model (the
+            # cap and the Modelfile's num_ctx are each model's own).
+            choice = context_ollama_uses(
+                ServerSettings(version=app.server_version),
+                screen.machine.gpu_totals,
+                max_context=shown.context_length,
+                arch=arch,
+                modelfile=modelfile_num_ctx(shown.parameters),
+            )
+            sentence = choice.sentence()
+            await wait_until(lambda: sentence in details(screen), what=f"{name}'s sentence")  # noqa: B023
+            assert f"at {choice.tokens:,} ctx (f16 assumed)" in details(screen)
+            assert "(estimate)" in details(screen)
+
+
+async def test_the_config_says_what_the_server_was_started_with(sim: Simulator) -> None:
+    configured = ServerSettings(context_length=8192, cache_type="q8_0", cache_type_source="config")
+    app = make_app(sim.url, model="glm-4.7-flash:latest", ollama=configured)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await open_models(pilot)
+        await select(pilot, screen, "installed", "glm-4.7-flash:latest")
+        sentence = "Ollama will load this at 8,192 tokens (OLLAMA_CONTEXT_LENGTH)"
+        await wait_until(lambda: sentence in details(screen), what="the configured context")
+        assert "at 8,192 ctx (q8_0)" in details(screen) and "using [ollama] from the config" in details(
+            screen
+        )
+
+
+async def test_largest_context_column_and_picked_versus_auto_context(sim: Simulator) -> None:
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        screen = await open_models(pilot)
+        await wait_until(lambda: app.server_settings.origin != "", what="the server's settings")
+        assert "max ctx (est.)" in screen_text(app) and "VRAM fit (est.)" in screen_text(app)
+        cells = {key: cells[4].plain for key, cells in table(screen, "installed").model_rows}
+        settings = app.server_settings
+        for model in screen.models:
+            shown = screen.details[model.name]
+            largest = largest_context(
+                screen.machine, model.size, shown.model_info, None, shown.context_length, settings
+            )
+            assert largest is not None and shown.context_length is not None
+            if largest == shown.context_length:
+                assert cells[model.name] == f"all {largest:,}"
+                continue
+            assert cells[model.name] == f"{largest:,}"
+            # It is the largest: 256 tokens more no longer fit wholly on the GPUs.
+            usable = screen.machine.usable(settings) or 0
+            fits = need_for(model.size, shown.model_info, None, largest, None, settings).total
+            more = need_for(model.size, shown.model_info, None, largest + 256, None, settings).total
+            assert fits <= usable < more
+        assert cells["gpt-oss:20b"] == "all 131,072"  # sliding-window layers: its cache stays small
+        assert cells["glm-4.7-flash:latest"] not in ("none", "all 202,752")
+        await select(pilot, screen, "installed", "glm-4.7-flash:latest")
+        await wait_until(lambda: "largest context wholly on the GPUs" in details(screen), what="the details")
+        # ] picks a context for every row; = goes back to the one Ollama will use.
+        await pilot.press("right_square_bracket")
+        picked = screen.context
+        assert picked is not None
+        await wait_until(lambda: f"fit at {picked:,} ctx ([ ] changes, = auto)" in screen_text(app))
+        assert f"fit at {picked:,} ctx as picked with [ ]" in details(screen)
+        await pilot.press("equals_sign")
+        assert screen.context is None and screen.query_one("#models-filter").value == ""  # type: ignore[attr-defined]
+        await wait_until(lambda: "fit at the context Ollama will use" in screen_text(app))
+        # [ below the smallest goes back too.
+        await pilot.press("left_square_bracket")
+        while screen.context is not None and screen.context > 2048:
+            await pilot.press("left_square_bracket")
+        assert screen.context == 2048
+        await pilot.press("left_square_bracket")
+        assert screen.context is None
+
+
+async def test_a_model_that_needs_a_newer_ollama_says_so_before_pulling_or_switching(
+    sim: Simulator, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    catalog = future_catalog(tmp_path)
+    app = make_app(sim.url, model="glm-4.7-flash:latest")
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:  # the refusal is a toast
+        await ready(app)
+        screen = ModelsScreen("catalogue", catalog=catalog)
+        app.push_screen(screen)
+        await wait_until(lambda: len(screen.details) == 3, what="the installed models' details")
+        tags = {key: cells[1].plain for key, cells in table(screen, "catalogue").model_rows}
+        assert tags["future-model:q4_K_M"] == "future-model:q4_K_M needs 99.0+"
+        assert tags["glm-4.7-flash:q8_0"] == "glm-4.7-flash:q8_0"  # no min_ollama: no gate
+        await select(pilot, screen, "catalogue", "future-model:q4_K_M")
+        why = f"future-model:q4_K_M needs Ollama 99.0 or newer; the server is {app.server_version}"
+        assert why in details(screen)
+        await pilot.press("enter")
+        await wait_until(
+            lambda: "update Ollama first" in " ".join(screen_text(app).split()), what="the refusal"
+        )
+        assert job(app, "future-model:q4_K_M") is None
+        assert not [path for _, path, _ in sim.requests if path == "/api/pull"]
+        # An installed model whose entry needs a newer server: asked first, Cancel keeps the chat's.
+        await select(pilot, screen, "installed", "gpt-oss:20b")
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        assert "gpt-oss:20b needs Ollama 99.0 or newer" in screen_text(app)
+        await pilot.press("n")
+        await wait_until(lambda: app.screen is screen, what="the dialog to close")
+        assert app.model == "glm-4.7-flash:latest"
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the question again")
+        await pilot.press("y")
+        await wait_until(lambda: app.model == "gpt-oss:20b", what="the switch")
+        # A server version not known yet blocks nothing, and the details say what is needed.
+        variant = catalog.find("future-model:q4_K_M")
+        assert variant is not None and variant.needs_newer(None) is None

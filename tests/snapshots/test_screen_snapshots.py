@@ -112,6 +112,7 @@ def test_models_screen_mid_pull(snap_compare, sim: Simulator, tmp_path: Path) ->
             what="the models and their details",
         )
         await wait_until(lambda: "RTX 4090" in app.screen.machine.label, what="the GPU for the fit")  # type: ignore[attr-defined]
+        await wait_until(lambda: app.server_settings.origin != "", what="the server's settings for the fit")
         app.pulls_signal.publish(
             (
                 PullProgress(
@@ -128,6 +129,23 @@ def test_models_screen_mid_pull(snap_compare, sim: Simulator, tmp_path: Path) ->
         await wait_until(lambda: "ETA" in screen_text(app), what="the pull's progress on screen")
 
     assert snap_compare(app, terminal_size=(120, 34), run_before=run_before)
+
+
+def test_models_screen_at_80_columns(snap_compare, sim: Simulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """On an 80-column terminal the name, the fit, the size and the largest context stay in sight."""
+    app = app_on(sim, tmp_path)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await online(app)
+        await pilot.press("f4")
+        await wait_until(
+            lambda: isinstance(app.screen, ModelsScreen) and len(app.screen.details) == 3,
+            what="the models and their details",
+        )
+        await wait_until(lambda: "RTX 4090" in app.screen.machine.label, what="the GPU for the fit")  # type: ignore[attr-defined]
+        await wait_until(lambda: app.server_settings.origin != "", what="the server's settings for the fit")
+
+    assert snap_compare(app, terminal_size=(80, 30), run_before=run_before)
 
 
 def test_compare_after_one_round(snap_compare, sim: Simulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -219,3 +219,38 @@ def test_a_config_file_named_on_the_command_line_must_exist(tmp_path: Path) -> N
     assert load_config(missing) == ({}, [])  # the default path: silent
     values, (problem,) = load_config(missing, named=True)
     assert values == {} and str(problem).startswith(f"{missing}: no such file")
+
+
+def test_ollama_table(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[ollama]\nkv_cache_type = "q8_0"\ncontext_length = 65536\ngpu_overhead = "512MiB"\n'
+        "flash_attention = true\nnum_parallel = 2\n"
+    )
+    values, problems = load_config(path)
+    assert problems == []
+    settings = build_config(values, env={}).ollama
+    assert (settings.cache_type, settings.cache_type_source) == ("q8_0", "config")
+    assert (settings.context_length, settings.gpu_overhead, settings.num_parallel) == (65536, 512 << 20, 2)
+    assert settings.flash_attention is True
+    assert build_config({}, env={}).ollama.cache_type is None  # not set: unknown, not f16
+
+
+def test_bad_ollama_keys_fall_back_one_by_one(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[ollama]\nkv_cache_type = "q5_1"\ncontext_length = 0\ngpu_overhead = "lots"\n'
+        'flash_attention = "yes"\nnum_parallel = 4\nhost = "x"\n'
+    )
+    values, problems = load_config(path)
+    assert sorted(p.key for p in problems) == [
+        "ollama.context_length",
+        "ollama.flash_attention",
+        "ollama.gpu_overhead",
+        "ollama.host",
+        "ollama.kv_cache_type",
+    ]
+    assert all(p.line is not None for p in problems)  # each names its line
+    settings = build_config(values, env={}).ollama
+    assert settings.cache_type is None and settings.context_length is None and settings.num_parallel == 4
+    assert settings.gpu_overhead == 0 and settings.flash_attention is None

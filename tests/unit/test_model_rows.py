@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from glmtui.core.catalog import load_catalog
-from glmtui.core.fit import Fit, machine_from
+from glmtui.core.fit import Fit, Need, machine_from
+from glmtui.core.server_settings import ContextChoice
 from glmtui.core.state import GpuReading, GpuSnapshot, ModelDetails, ModelInfo, MonitorSample, SystemReading
 from glmtui.core.units import GIB
-from glmtui.widgets.model_rows import TYPED_KEY, catalogue_rows, fit_cell, installed_rows
+from glmtui.widgets.model_rows import TYPED_KEY, RowFit, catalogue_rows, fit_cell, installed_rows
 
 MODELS = [
     ModelInfo("glm-4.7-flash:latest", 19_000_000_000, "glm4moelite", "29.9B", "Q4_K_M"),
     ModelInfo("qwen3-coder:30b", 18_600_000_000, "qwen3moe", "30.5B", "Q4_K_M"),
 ]
+
+
+# A row's fit on a machine without GPU information.
+NO_GPU = RowFit(
+    Fit("unknown"),
+    Need(0, None, 0, 4096, "f16", False),
+    ContextChoice(4096, "default"),
+    None,
+    None,
+    None,
+    False,
+)
 
 
 def plain(rows: list[tuple[str, list]]) -> list[list[str]]:  # type: ignore[type-arg]
@@ -24,24 +37,24 @@ def test_installed_rows_mark_active_and_loaded_and_filter() -> None:
             "glm-4.7-flash:latest", capabilities=("completion", "tools", "thinking"), context_length=202_752
         )
     }
-    rows = installed_rows(MODELS, details, ["qwen3-coder:30b"], "glm-4.7-flash", "", lambda m: Fit("unknown"))
+    rows = installed_rows(MODELS, details, ["qwen3-coder:30b"], "glm-4.7-flash", "", lambda m: NO_GPU)
     assert plain(rows)[0][:2] == ["▶", "glm-4.7-flash:latest"] and plain(rows)[1][0] == "●"
-    assert plain(rows)[0][6:8] == ["202,752", "think tools"] and plain(rows)[1][6] == "…"
-    assert plain(rows)[0][2:4] == ["no GPU info", "19 GB"]
-    assert [key for key, _ in installed_rows(MODELS, {}, [], "", "QWEN moe", lambda m: Fit("unknown"))] == [
+    assert plain(rows)[0][7:9] == ["202,752", "think tools"] and plain(rows)[1][7] == "…"
+    assert plain(rows)[0][2:5] == ["no GPU info", "19 GB", "–"] and plain(rows)[1][4] == "…"
+    assert [key for key, _ in installed_rows(MODELS, {}, [], "", "QWEN moe", lambda m: NO_GPU)] == [
         "qwen3-coder:30b"
     ]
 
 
 def test_catalogue_marks_installed_and_offers_any_typed_name() -> None:
     catalog = load_catalog()
-    rows = catalogue_rows(catalog.variants, MODELS, "qwen3-coder", lambda v: Fit("unknown"))
+    rows = catalogue_rows(catalog.variants, MODELS, "qwen3-coder", lambda v: NO_GPU)
     assert [key for key, _ in rows] == ["qwen3-coder:30b"] and plain(rows)[0][0] == "✓"
-    typed = catalogue_rows(catalog.variants, MODELS, "mistral:7b", lambda v: Fit("unknown"))
+    typed = catalogue_rows(catalog.variants, MODELS, "mistral:7b", lambda v: NO_GPU)
     assert [key for key, _ in typed] == [TYPED_KEY] and "pull 'mistral:7b'" in plain(typed)[0][1]
     # An exact catalogue tag is not offered twice.
     assert TYPED_KEY not in [
-        k for k, _ in catalogue_rows(catalog.variants, [], "gpt-oss:20b", lambda v: Fit("unknown"))
+        k for k, _ in catalogue_rows(catalog.variants, [], "gpt-oss:20b", lambda v: NO_GPU)
     ]
 
 

@@ -64,3 +64,52 @@ def test_parsing() -> None:
     assert parse_version("dev") is None and parse_version(None) is None
     assert modelfile_num_ctx("temperature 1\nnum_ctx 16384\n") == 16384
     assert modelfile_num_ctx('stop "<|im_end|>"') is None
+
+
+def test_the_environment_is_parsed_as_ollamas_envconfig_parses_it() -> None:
+    from glmtui.core.server_settings import settings_from_env
+
+    env = {
+        "OLLAMA_KV_CACHE_TYPE": " Q8_0 ",  # envconfig.Var trims; llm/server.go lower-cases
+        "OLLAMA_CONTEXT_LENGTH": "'65536'",  # and strips quotes
+        "OLLAMA_GPU_OVERHEAD": "536870912",
+        "OLLAMA_FLASH_ATTENTION": "1",
+        "OLLAMA_NUM_PARALLEL": "2",
+    }
+    settings, problems = settings_from_env(env, "0.15.5")
+    assert problems == []
+    assert (settings.cache_type, settings.cache_type_source, settings.version) == (
+        "q8_0",
+        "server environment",
+        "0.15.5",
+    )
+    assert (settings.context_length, settings.gpu_overhead, settings.num_parallel) == (65536, 512 << 20, 2)
+    assert settings.flash_attention is True
+    # Nothing set: the server's defaults, and the cache type is known (f16), not assumed.
+    empty, _ = settings_from_env({})
+    assert empty.cache_type == "f16" and empty.cache_label() == "f16"
+    assert (empty.context_length, empty.flash_attention, empty.num_parallel) == (None, None, 1)
+
+
+def test_invalid_environment_values_fall_back_as_the_server_does_and_are_reported() -> None:
+    from glmtui.core.server_settings import settings_from_env
+
+    env = {
+        "OLLAMA_KV_CACHE_TYPE": "q5_1",  # SupportsKVCacheType: no → f16
+        "OLLAMA_CONTEXT_LENGTH": "32k",  # Uint: not a number → the default
+        "OLLAMA_GPU_OVERHEAD": "1GiB",  # Uint64: bytes only
+        "OLLAMA_FLASH_ATTENTION": "yes",  # BoolWithDefault: unparsable → true
+        "OLLAMA_NUM_PARALLEL": "-1",
+    }
+    settings, problems = settings_from_env(env)
+    assert settings.cache_type == "f16" and settings.context_length is None and settings.gpu_overhead == 0
+    assert settings.flash_attention is True and settings.num_parallel == 1
+    assert len(problems) == 5 and all(name in " ".join(problems) for name in env)
+
+
+def test_sizes() -> None:
+    from glmtui.core.server_settings import parse_size
+
+    assert parse_size("512MiB") == 512 << 20 and parse_size("1.5 GiB") == 3 << 29
+    assert parse_size("800MB") == 800_000_000 and parse_size("1024") == 1024
+    assert parse_size("lots") is None and parse_size("-1") is None

@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from glmtui.core.hosts import normalize_host, resolve_host
 from glmtui.core.options import known_option, option_problem
+from glmtui.core.server_settings import CACHE_TYPES, ServerSettings, parse_size
 from glmtui.core.state import MonitorIntervals, ThinkSetting
 
 THINK_VALUES: tuple[ThinkSetting, ...] = ("on", "off", "low", "medium", "high")
@@ -50,6 +51,8 @@ class Config:
         default_factory=dict
     )  # binding id → keys, e.g. {"stop-reply": "ctrl+c"}
     low_bandwidth: bool | None = None  # None: on when $SSH_CONNECTION is set
+    ollama: ServerSettings = field(default_factory=ServerSettings)
+    """`[ollama]`: the server's settings, for when its environment cannot be read (another user, host)."""
 
 
 # key → (type(s) accepted, description). Options: checked by core/options.py, unknown names reported.
@@ -66,6 +69,7 @@ _SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "monitor": (dict, "a table: enabled and the *_s intervals"),
     "keymap": (dict, 'a table of binding id = "keys"'),
     "low_bandwidth": ((bool, str), 'true, false or "auto"'),
+    "ollama": (dict, "a table of the Ollama server's settings"),
 }
 _LINE_RE = re.compile(r"line (\d+)")
 _INTERVALS = tuple(f.name for f in fields(MonitorIntervals))
@@ -105,6 +109,8 @@ def load_config(path: Path | None, *, named: bool = False) -> tuple[dict[str, An
             continue
         if key == "monitor":
             _monitor_table(value, values, problem)
+        elif key == "ollama":
+            values["ollama"] = _ollama_table(value, problem)
         elif key == "options":
             values["options"] = _options(value, problem)
             if (
@@ -262,6 +268,40 @@ def _monitor_table(
             problem(name, "unknown key (ignored)")
     if intervals:
         values["monitor_intervals"] = MonitorIntervals(**intervals)
+
+
+def _ollama_table(table: dict[str, Any], problem: Callable[[str, str], None]) -> ServerSettings:
+    """`[ollama]`: what the server was started with (its OLLAMA_* variables), for the VRAM fit when
+    glmtui cannot read the server's environment. Each bad key is reported and left unset alone."""
+    found: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"ollama.{key}"
+        if key == "kv_cache_type":
+            if value in CACHE_TYPES:
+                found["cache_type"], found["cache_type_source"] = value, "config"
+            else:
+                problem(name, f"expected {', '.join(repr(t) for t in CACHE_TYPES)}, got {value!r}")
+        elif key in ("context_length", "num_parallel"):
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                found[key] = value
+            else:
+                problem(name, f"expected a whole number > 0, got {value!r}")
+        elif key == "gpu_overhead":
+            size = value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+            if isinstance(value, str):
+                size = parse_size(value)
+            if size is None:
+                problem(name, f'expected bytes per GPU (a number, or a size like "512MiB"), got {value!r}')
+            else:
+                found[key] = size
+        elif key == "flash_attention":
+            if isinstance(value, bool):
+                found[key] = value
+            else:
+                problem(name, f"expected true or false, got {value!r}")
+        else:
+            problem(name, "unknown key (ignored)")
+    return ServerSettings(**found)
 
 
 def build_config(

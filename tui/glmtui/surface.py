@@ -21,6 +21,7 @@ from textual.app import App
 from textual.reactive import reactive
 
 from glmtui.core.errors import GlmTuiError
+from glmtui.core.server_settings import ServerSettings
 from glmtui.core.state import (
     Conversation,
     GenerationRequest,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
     from glmtui.config import Config
     from glmtui.core.load_check import LoadCheck
-    from glmtui.core.server_settings import ServerSettings
     from glmtui.services.compare import VoteRecord
     from glmtui.services.engines.base import Engine
     from glmtui.services.engines.ollama_models import ModelLibrary
@@ -82,6 +82,9 @@ class AppSurface(App[None]):
     the watchdog's view of the server."""
     server_version: reactive[str] = reactive("")
     """The server's version, once online."""
+    server_settings: reactive[ServerSettings] = reactive(ServerSettings())
+    """The server's memory settings (cache type, context, overhead...) and where they came from: its
+    environment when readable, else the config's `[ollama]`; re-read each time the server comes online."""
     think_label: reactive[str] = reactive("")
     """What the chat's model is sent as `think`, in words ("" until the model's facts are read)."""
     show_monitor: reactive[bool] = reactive(True)
@@ -104,8 +107,6 @@ class AppSurface(App[None]):
     load_checker: LoadChecker
     """Each loaded model's estimate beside `/api/ps`, and the stored corrections by digest."""
     load_check_signal: Signal[tuple[LoadCheck, ...]]
-    server_settings: ServerSettings
-    """The server's memory settings (cache type, context, overhead) and where each came from."""
     compare_votes: list[VoteRecord]
     compare_rng: random.Random
     ollama_is_local: bool

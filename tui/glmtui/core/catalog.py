@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glmtui.core.kv import KvShape, kv_shape
+from glmtui.core.model_names import same_model
 from glmtui.core.server_settings import parse_version
 
 CATALOG_PATH = Path(__file__).with_name("catalog.toml")
@@ -75,6 +76,12 @@ class Catalog:
     def find(self, tag: str) -> Variant | None:
         wanted = tag.lower()
         return next((v for v in self.variants if v.tag.lower() == wanted), None)
+
+    def needs_newer(self, name: str, server_version: str | None) -> str | None:
+        """Why this server is too old for `name` (as `Variant.needs_newer` says it), when a catalogue
+        entry names it (`glm-4.7-flash` is `glm-4.7-flash:latest`); None when none does."""
+        variant = next((v for v in self.variants if same_model(v.tag, name)), None)
+        return variant.needs_newer(server_version) if variant is not None else None
 
 
 def load_catalog(path: Path = CATALOG_PATH) -> Catalog:

@@ -13,13 +13,20 @@ The default `num_ctx` depends on the server version and its GPUs (github.com/oll
 `OLLAMA_CONTEXT_LENGTH` replaces the default; a Modelfile `num_ctx` parameter overrides that, and the
 request's options override both (`modelOptions`). The result is capped at the model's trained context
 (server/sched.go).
+
+The settings themselves are the server's `OLLAMA_*` environment variables, parsed here the way
+envconfig/config.go parses them (`settings_from_env`): numbers that do not parse fall back to the
+default (with a warning in the server's log), a flash-attention value that does not parse counts as on
+(`BoolWithDefault`), and a cache type other than f16/q8_0/q4_0 runs as f16 (fs/ggml/ggml.go
+`SupportsKVCacheType`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Literal, get_args
 
 from glmtui.core.kv import CacheType
 from glmtui.core.units import GIB
@@ -29,6 +36,27 @@ FLOOR_CONTEXT = 4096  # the smallest default of today's servers
 DEFAULT_4K_SINCE = (0, 6, 7)
 GPTOSS_8K_SINCE = (0, 11, 4)
 Source = Literal["server environment", "config", "unknown"]
+CACHE_TYPES: tuple[CacheType, ...] = get_args(CacheType)
+# The only environment variables glmtui ever reads from the server's process (others may hold secrets).
+ENV_NAMES = (
+    "OLLAMA_KV_CACHE_TYPE",
+    "OLLAMA_CONTEXT_LENGTH",
+    "OLLAMA_GPU_OVERHEAD",
+    "OLLAMA_FLASH_ATTENTION",
+    "OLLAMA_NUM_PARALLEL",
+)
+_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # Go's strconv.ParseBool
+_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "kib": 1 << 10,
+    "mib": 1 << 20,
+    "gib": 1 << 30,
+}
 
 
 def parse_version(text: str | None) -> tuple[int, ...] | None:
@@ -56,6 +84,7 @@ class ServerSettings:
     gpu_overhead: int = 0  # OLLAMA_GPU_OVERHEAD, bytes reserved per GPU
     flash_attention: bool | None = None  # OLLAMA_FLASH_ATTENTION; None: the server's default
     num_parallel: int = 1  # OLLAMA_NUM_PARALLEL
+    origin: str = ""  # where these came from, in words, for the details pane ("" : nowhere yet)
 
     @property
     def parsed_version(self) -> tuple[int, ...] | None:
@@ -133,3 +162,60 @@ def context_ollama_uses(
 
 def _v(version: tuple[int, ...]) -> str:
     return ".".join(str(part) for part in version)
+
+
+def parse_size(text: str) -> int | None:
+    """'512MiB', '1.5 GiB', '800MB' or plain bytes → bytes; None when it is not such a size."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*", text, re.IGNORECASE)
+    if not match:
+        return None
+    return int(float(match.group(1)) * _UNITS[(match.group(2) or "").lower()])
+
+
+def settings_from_env(env: Mapping[str, str], version: str | None = None) -> tuple[ServerSettings, list[str]]:
+    """The settings a server started with this environment runs with, and what in it is invalid
+    (each invalid value falls back the way the server's own parsing does; see the module docstring)."""
+    problems: list[str] = []
+
+    def value(name: str) -> str:
+        return env.get(name, "").strip().strip("\"'")  # envconfig.Var
+
+    def number(name: str, default: int, low: int) -> int:
+        text = value(name)
+        if not text:
+            return default
+        if not text.isdigit() or int(text) < low:
+            problems.append(f"{name}={text!r} is not a whole number ≥ {low}: the server uses {default}")
+            return default
+        return int(text)
+
+    cache = value("OLLAMA_KV_CACHE_TYPE").lower()
+    cache_type: CacheType = "f16"
+    for known in CACHE_TYPES:
+        if cache == known:
+            cache_type = known
+    if cache and cache != cache_type:
+        problems.append(f"OLLAMA_KV_CACHE_TYPE={cache!r} is not f16, q8_0 or q4_0: the server uses f16")
+    flash_text = value("OLLAMA_FLASH_ATTENTION")
+    flash: bool | None = None
+    if flash_text:
+        flash = flash_text not in _FALSE
+        if flash_text not in _TRUE + _FALSE:
+            problems.append(
+                f"OLLAMA_FLASH_ATTENTION={flash_text!r} is not true or false: the server takes it as on"
+            )
+    settings = ServerSettings(
+        version=version,
+        cache_type=cache_type,
+        cache_type_source="server environment",
+        context_length=number("OLLAMA_CONTEXT_LENGTH", 0, 0) or None,
+        gpu_overhead=number("OLLAMA_GPU_OVERHEAD", 0, 0),
+        flash_attention=flash,
+        num_parallel=number("OLLAMA_NUM_PARALLEL", 1, 1),
+        origin="the server's environment",
+    )
+    return settings, problems
+
+
+def with_version(settings: ServerSettings, version: str | None) -> ServerSettings:
+    return replace(settings, version=version or None)

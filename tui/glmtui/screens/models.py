@@ -4,6 +4,11 @@ The filter box keeps the focus, so typing filters at once; arrows move the highl
 switches to an installed model or pulls a catalogue one (or any `name:tag` typed in full), and the
 other actions are Ctrl keys so no letter is lost to the filter. Pulls belong to the app (they keep
 running after this screen closes); this screen only shows them.
+
+Each model is fitted at the context Ollama will load it at (per model: its cap and Modelfile differ)
+under the server's settings (`app.server_settings`); `[ ]` pick one context for every row instead and
+`=` goes back. A catalogue entry that needs a newer Ollama than the server's is refused before its pull
+starts, and a switch to such a model asks first.
 """
 
 from __future__ import annotations
@@ -13,23 +18,24 @@ from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
-from glmtui.core.catalog import Variant, load_catalog
+from glmtui.core.catalog import Catalog, Variant, load_catalog
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.fit import Fit, Machine, Need, machine_from
+from glmtui.core.fit import Machine, machine_from
 from glmtui.core.model_names import same_model
-from glmtui.core.server_settings import FLOOR_CONTEXT
+from glmtui.core.server_settings import default_context
 from glmtui.core.state import ModelDetails, ModelInfo, MonitorSample, OllamaSnapshot, PullProgress
 from glmtui.screens.dialogs.answers import on_answer
 from glmtui.screens.dialogs.confirm import ConfirmScreen
+from glmtui.screens.model_admin import ModelAdmin
 from glmtui.surface import AppSurface
 from glmtui.widgets.model_details import ModelDetailsView, fit_text, installed_text, variant_text
 from glmtui.widgets.model_rows import (
     CATALOGUE_COLUMNS,
     INSTALLED_COLUMNS,
     TYPED_KEY,
+    RowFit,
     catalogue_rows,
     installed_fit,
     installed_rows,
@@ -42,7 +48,7 @@ from glmtui.widgets.table_keys import move_row, row_bindings
 CONTEXTS = (2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144)
 
 
-class ModelsScreen(Screen[str | None]):
+class ModelsScreen(ModelAdmin):
     """Switch, inspect, pull, delete, load and unload models.
 
     With `pick_for` (e.g. "pane A") Enter picks a model for the caller instead of switching the chat:
@@ -62,21 +68,28 @@ class ModelsScreen(Screen[str | None]):
         Binding("ctrl+x", "cancel_pull", "Cancel pull", priority=True, id="models-cancel-pull"),
         Binding("left_square_bracket", "context(-1)", "ctx −", priority=True, id="models-context-down"),
         Binding("right_square_bracket", "context(1)", "ctx +", priority=True, id="models-context-up"),
+        Binding("equals_sign", "context(0)", "ctx auto", priority=True, id="models-context-auto"),
     ]
 
     def __init__(
-        self, tab: str = "installed", *, pick_for: str | None = None, current: str | None = None
+        self,
+        tab: str = "installed",
+        *,
+        pick_for: str | None = None,
+        current: str | None = None,
+        catalog: Catalog | None = None,
     ) -> None:
         super().__init__()
         self._initial_tab = tab
         self.pick_for = pick_for
         self._current = current  # the model marked ▶ when picking (else the chat's)
-        self.catalog = load_catalog()
+        self.catalog = catalog if catalog is not None else load_catalog()
         self.models: list[ModelInfo] = []
         self.details: dict[str, ModelDetails] = {}
         self.loaded: list[str] = []
         self.machine = Machine(None, None, None, "no GPU information yet")
-        self.context = FLOOR_CONTEXT
+        self.context: int | None = None  # picked with [ ]; None: each model at the context Ollama uses
+        self.option: int | None = None  # num_ctx from the config's [options]: sent, so Ollama uses it
         self._done_seen: set[str] = set()
 
     app = getters.app(AppSurface)
@@ -100,7 +113,10 @@ class ModelsScreen(Screen[str | None]):
         app = self.app
         num_ctx = app.config.options.get("num_ctx")
         if isinstance(num_ctx, int) and num_ctx > 0:
-            self.context = num_ctx
+            self.option = num_ctx
+        # The server's settings and version change what fits and what may be pulled.
+        self.watch(app, "server_settings", lambda _: self._fill(), init=False)
+        self.watch(app, "server_version", lambda _: self._fill(), init=False)
         for problem in self.catalog.problems:
             self.notify(problem, title="Model catalogue", severity="warning")
         app.pulls_signal.subscribe(self, self._on_pulls)
@@ -158,11 +174,17 @@ class ModelsScreen(Screen[str | None]):
 
     # -- fit (the rules: core/fit.py; per row: widgets/model_rows.py) ------------------------------
 
-    def _installed_fit(self, model: ModelInfo) -> tuple[Fit, Need]:
-        return installed_fit(self.machine, self.context, model, self.details.get(model.name))
+    _AUTO = -1  # `picked` for the fits below: at the context Ollama uses, whatever [ ] picked
 
-    def _variant_fit(self, variant: Variant) -> tuple[Fit, Need]:
-        return variant_fit(self.machine, self.context, variant, self.models, self.details)
+    def _installed_fit(self, model: ModelInfo, picked: int | None = _AUTO) -> RowFit:
+        picked = self.context if picked == self._AUTO else picked
+        details = self.details.get(model.name)
+        return installed_fit(self.machine, picked, model, details, self.app.server_settings, self.option)
+
+    def _variant_fit(self, variant: Variant, picked: int | None = _AUTO) -> RowFit:
+        picked = self.context if picked == self._AUTO else picked
+        settings = self.app.server_settings
+        return variant_fit(self.machine, picked, variant, self.models, self.details, settings, self.option)
 
     # -- showing ----------------------------------------------------------------------------------
 
@@ -174,11 +196,11 @@ class ModelsScreen(Screen[str | None]):
             self.loaded,
             (self._current or "") if self.pick_for else self.app.model,
             query,
-            lambda model: self._installed_fit(model)[0],
+            self._installed_fit,
         )
         self.query_one("#installed-table", ModelTable).set_rows(installed)
         catalogue = catalogue_rows(
-            self.catalog.variants, self.models, query, lambda variant: self._variant_fit(variant)[0]
+            self.catalog.variants, self.models, query, self._variant_fit, self.app.server_version or None
         )
         self.query_one("#catalogue-table", ModelTable).set_rows(catalogue)
         tabs = self.query_one(TabbedContent)
@@ -192,19 +214,14 @@ class ModelsScreen(Screen[str | None]):
         text = Text()
         text.append(f"Model for {self.pick_for}" if self.pick_for else "Models", style="bold")
         where = "built-in simulator" if app.config.demo else app.config.host
-        text.append(f"  ·  {where}  ·  fit at {self.context:,} ctx ([ ] changes) on ")
+        if self.context is None:
+            text.append(f"  ·  {where}  ·  fit at the context Ollama will use ([ ] picks one) on ")
+        else:
+            text.append(f"  ·  {where}  ·  fit at {self.context:,} ctx ([ ] changes, = auto) on ")
         text.append(self.machine.label)
         if not app.ollama_is_local:
             text.append("  (GPU figures are this machine's, not the Ollama host's)", style="yellow")
         self.query_one("#models-title", Static).update(text)
-
-    @property
-    def tab(self) -> str:
-        return self.query_one(TabbedContent).active or "installed"
-
-    @property
-    def table(self) -> ModelTable:
-        return self.query_one(f"#{self.tab}-table", ModelTable)
 
     def _show_details(self) -> None:
         view = self.query_one(ModelDetailsView)
@@ -219,8 +236,8 @@ class ModelsScreen(Screen[str | None]):
                     )
                 )
                 return
-            fit, need = self._installed_fit(model)
-            view.show(installed_text(model, self.details.get(model.name), fit_text(fit, need, where)))
+            fit = fit_text(self._installed_fit(model), where, self.app.server_settings)
+            view.show(installed_text(model, self.details.get(model.name), fit))
             return
         if key == TYPED_KEY:
             typed = self.query_one("#models-filter", Input).value.strip()
@@ -236,9 +253,9 @@ class ModelsScreen(Screen[str | None]):
         if variant is None:
             view.show(Text("No catalogue entry matches.", style="dim"))
             return
-        fit, need = self._variant_fit(variant)
+        fit = fit_text(self._variant_fit(variant), where, self.app.server_settings)
         installed = any(same_model(variant.tag, m.name) for m in self.models)
-        view.show(variant_text(variant, installed, fit_text(fit, need, where)))
+        view.show(variant_text(variant, installed, fit, self.app.server_version or None))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill()
@@ -291,15 +308,6 @@ class ModelsScreen(Screen[str | None]):
     def action_move(self, delta: int) -> None:
         move_row(self.table, delta)
 
-    def _selected_model(self) -> str | None:
-        key = self.table.selected_key
-        if key == TYPED_KEY:
-            return self.query_one("#models-filter", Input).value.strip()
-        return key
-
-    def _installed(self, name: str) -> ModelInfo | None:
-        return next((m for m in self.models if same_model(name, m.name)), None)
-
     async def action_primary(self) -> None:
         name = self._selected_model()
         typed = self.query_one("#models-filter", Input).value.strip()
@@ -309,14 +317,23 @@ class ModelsScreen(Screen[str | None]):
             self.notify("Nothing selected.", timeout=2)
             return
         installed = self._installed(name)
+        too_new = self.catalog.needs_newer(name, self.app.server_version or None)
         if installed is not None:
-            if self.pick_for is not None:
-                self.dismiss(installed.name)
+            if too_new is None:
+                await self._switch(installed.name)
                 return
-            await self.app.switch_model(installed.name)
-            self.dismiss()
+            text = Text()
+            text.append(f"⚠ {too_new}.", style="bold yellow")
+            text.append("\nIt may fail to load until Ollama is updated. Use it anyway?")
+            self.app.push_screen(
+                ConfirmScreen(text, yes="Use it", no="Cancel"),
+                on_answer(self, lambda _: self._switch(installed.name)),
+            )
             return
         if self._refused(self.app.service.capabilities.pull, "pull models"):
+            return
+        if too_new is not None:  # the registry refuses it too (412), after the user has waited for it
+            self.notify(f"{too_new}: update Ollama first.", title="Pull", severity="error", timeout=8)
             return
         problem = self.app.pulls.request(name)
         if problem is not None:
@@ -331,90 +348,35 @@ class ModelsScreen(Screen[str | None]):
             timeout=4,
         )
 
-    def _refused(self, allowed: bool, action: str) -> bool:
-        """True, having said why, when this server cannot do `action` (the engine's capabilities)."""
-        if not allowed:
-            self.notify(self.app.service.capabilities.why_not(action), timeout=4)
-        return not allowed
-
-    def action_delete(self) -> None:
-        if self._refused(self.app.service.capabilities.delete, "delete models"):
+    async def _switch(self, name: str) -> None:
+        """Switch the chat to an installed model, or pick it for the caller."""
+        if self.pick_for is not None:
+            self.dismiss(name)
             return
-        name = self._selected_model() if self.tab == "installed" else None
-        if name is None or self._installed(name) is None:
-            self.notify("Pick an installed model to delete (Installed tab).", timeout=3)
-            return
-        app = self.app
-        text = Text()
-        text.append(f"Delete {name}?", style="bold")
-        text.append(f"\nIts files are removed from {app.config.host}; pulling it again downloads it again.")
-        if same_model(name, app.model):
-            text.append(
-                "\n\n⚠ It is this chat's model: pick another before the next message.", style="bold yellow"
-            )
-            if app.is_streaming(name):
-                text.append("\n⚠ A reply from it is streaming right now.", style="bold yellow")
-        if any(same_model(name, loaded) for loaded in self.loaded):
-            text.append("\n⚠ It is loaded in memory; Ollama unloads it.", style="yellow")
-        self.app.push_screen(
-            ConfirmScreen(text, yes="Delete", danger=True),
-            on_answer(self, lambda _: self._delete(name)),
-        )
-
-    async def _delete(self, name: str) -> None:
-        try:
-            await self.app.library.delete(name)
-        except GlmTuiError as exc:
-            self.notify(f"Could not delete {name}: {exc.message}", severity="error")
-            return
-        self.details.pop(name, None)
-        self.app.model_deleted(name)
-        self.notify(f"Deleted {name}", timeout=3)
-        self.refresh_models()
-
-    @work(group="models-admin", exit_on_error=False)
-    async def action_preload(self) -> None:
-        if self._refused(self.app.service.capabilities.loaded_models, "load models on demand"):
-            return
-        name = self._selected_model() if self.tab == "installed" else None
-        if name is None or self._installed(name) is None:
-            self.notify("Pick an installed model to load (Installed tab).", timeout=3)
-            return
-        keep = self.app.config.keep_alive
-        self.notify(f"Loading {name}…", timeout=2)
-        try:
-            await self.app.library.preload(name, keep)
-        except GlmTuiError as exc:
-            self.notify(f"Could not load {name}: {exc.message}", severity="error")
-            return
-        self.notify(f"{name} is loaded" + (f" (keep_alive {keep})" if keep is not None else ""), timeout=3)
-        self.app.monitor.refresh_ollama()
-
-    def action_unload(self) -> None:
-        if self._refused(self.app.service.capabilities.loaded_models, "unload models"):
-            return
-        name = self._selected_model() if self.tab == "installed" else None
-        if name is None or not any(same_model(name, loaded) for loaded in self.loaded):
-            self.notify(
-                "That model is not loaded." if name else "Pick a loaded model (● in Installed).", timeout=3
-            )
-            return
-        self.app.unload_model(name)
-
-    def action_cancel_pull(self) -> None:
-        feed = self.app.pulls
-        name = self._selected_model()
-        target = feed.find(name) if name else None
-        if target is None or not target.active:
-            target = feed.current
-        if target is None or not feed.cancel(target.name):
-            self.notify("No pull to cancel.", timeout=2)
+        await self.app.switch_model(name)
+        self.dismiss()
 
     def action_context(self, step: int) -> None:
-        larger = [c for c in CONTEXTS if c > self.context]
-        smaller = [c for c in CONTEXTS if c < self.context]
+        """`]` a larger context, `[` a smaller one (from the highlighted model's, when none is picked
+        yet), for every row; `=`, or `[` below the smallest, back to the context Ollama will use."""
+        current = self.context if self.context is not None else self._auto_context()
+        larger = [c for c in CONTEXTS if c > current]
+        smaller = [c for c in CONTEXTS if c < current]
         if step > 0 and larger:
             self.context = larger[0]
         elif step < 0 and smaller:
             self.context = smaller[-1]
+        elif step <= 0:
+            self.context = None
         self._fill()
+
+    def _auto_context(self) -> int:
+        """The context Ollama would load the highlighted model at (else the server's default)."""
+        key = self.table.selected_key
+        model = next((m for m in self.models if m.name == key), None) if self.tab == "installed" else None
+        variant = self.catalog.find(key) if key and self.tab == "catalogue" else None
+        if model is not None:
+            return self._installed_fit(model, None).choice.tokens
+        if variant is not None:
+            return self._variant_fit(variant, None).choice.tokens
+        return default_context(self.app.server_settings, self.machine.gpu_totals or None).tokens

@@ -107,13 +107,19 @@ class SystemSampler:
                 return _primed(psutil.Process(self._pinned_pid))
             except psutil.Error:
                 return None
-        for proc in psutil.process_iter(["name", "cmdline"]):
-            info: dict[str, Any] = proc.info
-            name = (info.get("name") or "").lower()
-            cmdline = info.get("cmdline") or []
-            if name.startswith("ollama") and "serve" in cmdline[1:2]:
-                return _primed(proc)
-        return None
+        found = find_ollama_server()
+        return _primed(found) if found is not None else None
+
+
+def find_ollama_server() -> psutil.Process | None:
+    """The local `ollama serve` process, by name and first argument; None when there is none."""
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        info: dict[str, Any] = proc.info
+        name = (info.get("name") or "").lower()
+        cmdline = info.get("cmdline") or []
+        if name.startswith("ollama") and "serve" in cmdline[1:2]:
+            return proc
+    return None
 
 
 def _primed(proc: psutil.Process) -> psutil.Process:

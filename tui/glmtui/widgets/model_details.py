@@ -11,10 +11,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from glmtui.core.catalog import Variant
-from glmtui.core.fit import Fit, Need
+from glmtui.core.server_settings import ServerSettings
 from glmtui.core.state import ModelDetails, ModelInfo
 from glmtui.core.units import gib, human_bytes
 from glmtui.widgets.formatting import FIT_STYLE
+from glmtui.widgets.model_rows import RowFit
 
 TEMPLATE_LINES = 8
 LICENSE_LINES = 6
@@ -30,9 +31,11 @@ def _head(body: str, lines: int) -> str:
     return "\n".join(kept) + ("\n…" if more else "")
 
 
-def fit_text(fit: Fit, need: Need, where: str) -> Text:
+def fit_text(row: RowFit, where: str, settings: ServerSettings | None = None) -> Text:
     """The verdict, then the estimate part by part; the first figures line keeps one fixed form
-    (`weights 17.7 GiB + KV cache 0.21 GiB at 4,096 ctx (f16)`) so users and scripts can read it."""
+    (`weights 17.7 GiB + KV cache 0.21 GiB at 4,096 ctx (f16)`) so users and scripts can read it.
+    Then the context Ollama will use, the largest that fits, and where the server settings came from."""
+    fit, need = row.fit, row.need
     text = Text()
     text.append(fit.describe(), style=FIT_STYLE[fit.kind])
     text.append(f"\nweights {gib(need.weights)} GiB")
@@ -44,6 +47,14 @@ def fit_text(fit: Fit, need: Need, where: str) -> Text:
     text.append(f"\n+ compute graph {gib(need.graph, 2)} GiB = {gib(need.total)} GiB (estimate)")
     if fit.kind in ("fits", "partial"):
         text.append(f" · {fit.processor()}", style="dim")
+    if row.picked is None:
+        text.append(f"\n{row.choice.sentence()}")
+    else:
+        text.append(f"\nfit at {row.picked:,} ctx as picked with [ ] (= goes back); ", style="yellow")
+        text.append(row.choice.sentence())
+    text.append(f"\n{row.largest_sentence()}")
+    if settings is not None and settings.origin:
+        text.append(f"\nserver settings: {settings.origin}", style="dim")
     text.append(f"\nagainst {where}", style="dim")
     return text
 
@@ -84,14 +95,34 @@ def installed_text(model: ModelInfo, details: ModelDetails | None, fit: Text) ->
     return text
 
 
-def variant_text(variant: Variant, installed: bool, fit: Text) -> Text:
+def version_text(variant: Variant, server_version: str | None) -> Text | None:
+    """The Ollama version the variant needs, when the catalogue says: a warning when this server is
+    older, a plain line when its version is not known yet."""
+    if not variant.min_ollama:
+        return None
+    why = variant.needs_newer(server_version)
+    if why:
+        return Text(f"⚠ {why}: update Ollama before pulling it", style="bold yellow")
+    if not server_version:
+        return Text(f"needs Ollama ≥ {variant.min_ollama} (the server's version is not known yet)")
+    return Text(f"needs Ollama ≥ {variant.min_ollama} (the server is {server_version})", style="dim")
+
+
+def variant_text(variant: Variant, installed: bool, fit: Text, server_version: str | None = None) -> Text:
     text = Text()
     text.append(variant.tag, style="bold")
     text.append(
         f"\n{variant.family}  {variant.parameters}  {variant.quantization}"
-        f"  ~{human_bytes(variant.size_bytes)} download (approximate)"
+        + (
+            f"  ~{human_bytes(variant.size_bytes)} download (approximate)"
+            if variant.approximate
+            else f"  {human_bytes(variant.size_bytes)} download"
+        )
     )
     text.append(f"\ncontext up to {variant.context:,} tokens")
+    if (version := version_text(variant, server_version)) is not None:
+        text.append("\n")
+        text.append_text(version)
     if variant.capabilities:
         text.append(f"\ncapabilities: {', '.join(variant.capabilities)}")
     text.append("\n\n")
@@ -116,6 +147,11 @@ class ModelDetailsView(VerticalScroll, can_focus=False):
         yield Static(Text("Pick a model to see its details.", style="dim"), id="details-text")
 
     _shown: Text | None = None
+
+    @property
+    def plain(self) -> str:
+        """What the pane shows, as plain text (all of it, scrolled out of sight or not)."""
+        return self._shown.plain if self._shown is not None else ""
 
     def show(self, text: Text) -> None:
         if text == self._shown:

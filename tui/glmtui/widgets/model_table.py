@@ -10,10 +10,11 @@ from glmtui.widgets.prompt_input import SteadyInput
 
 
 class FilterInput(SteadyInput):
-    """The filter box. `[` and `]` can't be in a model name, so they go to the screen's bindings."""
+    """The filter box. `[`, `]` and `=` can't be in a model name, so they go to the screen's bindings
+    (the context the fit is at)."""
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
-        return character not in ("[", "]") and super().check_consume_key(key, character)
+        return character not in ("[", "]", "=") and super().check_consume_key(key, character)
 
 
 class ModelTable(DataTable[Text]):

@@ -37,6 +37,11 @@ class AppLink:
         return self._glm.config.host
 
     @property
+    def server_version(self) -> str | None:
+        """The server's version ('0.15.5'), None until it is known."""
+        return self._glm.server_version or None
+
+    @property
     def chat_model(self) -> str:
         """The chat screen's model: A's when nobody named one."""
         return self._glm.model

@@ -115,7 +115,7 @@ class CompareScreen(Screen[None]):
     @cached_property
     def sides(self) -> Sides:
         """The two models and the run mode (sides.py)."""
-        return Sides(self, self.link, self.catalog, lambda: self.panes, self.refresh_all)
+        return Sides(self, self.link, lambda: self.catalog, lambda: self.panes, self.refresh_all)
 
     def _save_run(self) -> None:
         """Into the journal: the prompt and who it went to as soon as it is sent, the replies and the vote
@@ -192,7 +192,10 @@ class CompareScreen(Screen[None]):
             self.notify(f"Pane {pane.letter} is streaming: stop it (F8) or let it finish first.", timeout=3)
             return
         self.app.push_screen(
-            ModelsScreen("installed", pick_for=f"pane {pane.letter}", current=pane.model),
+            # The same catalogue as this screen's: one answer to what a model needs.
+            ModelsScreen(
+                "installed", pick_for=f"pane {pane.letter}", current=pane.model, catalog=self.catalog
+            ),
             on_answer(self, partial(self.sides.set_model, pane)),
         )
 

@@ -32,13 +32,13 @@ class Sides:
         self,
         owner: Widget,
         link: AppLink,
-        catalog: Catalog,
+        catalog: Callable[[], Catalog],
         panes: Callable[[], tuple[ComparePane, ComparePane]],
         changed: Callable[[], None],
     ) -> None:
         self._owner = owner  # notifies and runs the workers
         self._link = link
-        self._catalog = catalog
+        self._catalog = catalog  # the screen's, read each time (one answer with its model picker)
         self._panes = panes
         self._changed = changed
         self.mode: RunMode = "sequential"
@@ -57,7 +57,7 @@ class Sides:
         """`check_model` for one side, its notice shown."""
         link = self._link
         notice = await check_model(
-            pane.state, installed, link.library, self._catalog, host=link.host, hidden=pane.hidden
+            pane.state, installed, link.library, self._catalog(), host=link.host, hidden=pane.hidden
         )
         if notice is not None:
             await self.tell(pane, notice)
@@ -74,7 +74,7 @@ class Sides:
         a.same_as_other = b.same_as_other = same_model(a.model, b.model)
         if self.mode_by_user:
             return
-        self.mode, self.mode_reason = run_mode(a.state, b.state, await self._link.machine(), self._catalog)
+        self.mode, self.mode_reason = run_mode(a.state, b.state, await self._link.machine(), self._catalog())
 
     def toggle_mode(self) -> None:
         self.mode = "parallel" if self.mode == "sequential" else "sequential"
@@ -126,7 +126,9 @@ class Sides:
         if isinstance(target, str):
             self._owner.notify(target, timeout=2)
             return
-        problem = self._link.request_pull(target.model)
+        # A model the catalogue says needs a newer Ollama: the registry would refuse it (412) anyway.
+        problem = self._catalog().needs_newer(target.model, self._link.server_version)
+        problem = f"{problem}: update Ollama first." if problem else self._link.request_pull(target.model)
         if problem is not None:
             self._owner.notify(problem, title="Pull", severity="error")
             return
