@@ -12,7 +12,7 @@ from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from tests.helpers import db_rows, make_app, panel_text, ready, wait_until
 
 FAST = MonitorIntervals(gpu_s=0.5, system_s=0.5, ollama_s=0.5)
-SHOWN = re.compile(r"estimated (\d+\.\d) GiB · loaded (\d+\.\d) GiB")
+SHOWN = re.compile(r"estimated (\d+\.\d) GiB(?: ·)?\s+loaded (\d+\.\d) GiB")  # one line, or split at "·"
 
 
 async def test_every_installed_model_is_estimated_within_10_percent_at_two_contexts(
