@@ -47,3 +47,39 @@ async def test_every_installed_model_is_estimated_within_10_percent_at_two_conte
         rows = db_rows(db, "SELECT digest, ratio FROM fit_corrections")
         assert {digest for digest, _ in rows} == {m.digest for m in installed}
         assert all(0.9 < ratio < 1.1 for _, ratio in rows)
+
+
+async def test_a_stored_ratio_corrects_the_models_estimate_and_a_load_is_shown_beside_it(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    from glmtui.core.load_check import Correction
+    from glmtui.services.store import Store
+    from tests.helpers import finished, open_models, screen_text, select, send
+
+    db = tmp_path / "history.db"
+    glm = next(m for m in sim.store.installed() if m.name.startswith("glm-4.7-flash"))
+    store = Store(db)  # an earlier session measured this model 5 % above its estimate
+    store.save_correction(Correction(glm.spec.digest, glm.name, 1.05, 32768, 21 * 1024**3, 1.0))
+    store.close()
+    app = make_app(sim.url, model=glm.name, monitor_intervals=FAST, store_path=db)
+    async with app.run_test(size=(160, 60)) as pilot:
+        await ready(app)
+        await wait_until(lambda: app.load_checker.correction(glm.spec.digest) is not None, what="the ratio")
+        screen = await open_models(pilot)
+        await select(pilot, screen, "installed", glm.name)
+        await wait_until(lambda: "corrected ×1.050" in screen_text(app), what="the corrected estimate")
+        assert "GiB corrected estimate: corrected ×1.050 by the last load (21.0 GiB at 32,768 ctx)" in (
+            screen_text(app)
+        )
+        await pilot.press("escape")
+        await finished(await send(pilot, "hello"))
+        await wait_until(lambda: glm.name in app.load_checker.checks, what="the load checked")
+        check = app.load_checker.checks[glm.name]
+        # This load's own ratio replaced the stored one (the simulator matches the rules: ≈ 1).
+        assert app.load_checker.correction(glm.spec.digest) is not None
+        assert f"{app.load_checker.correction(glm.spec.digest).ratio:.3f}" == f"{check.ratio:.3f}"  # type: ignore[union-attr]
+        screen = await open_models(pilot)
+        await select(pilot, screen, "installed", glm.name)
+        shown = f"loaded now at {check.context:,} ctx: {check.text()} (measured by /api/ps)"
+        await wait_until(lambda: shown in screen_text(app), what="the load beside its estimate")
+        assert f"corrected ×{check.ratio:.3f}" in screen_text(app)

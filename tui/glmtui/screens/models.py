@@ -122,6 +122,8 @@ class ModelsScreen(ModelAdmin):
         app.pulls_signal.subscribe(self, self._on_pulls)
         app.ollama_signal.subscribe(self, self._on_ollama)
         app.monitor_signal.subscribe(self, self._on_sample)
+        # A load checked against /api/ps: its figures in the details, its correction in the rows.
+        app.load_check_signal.subscribe(self, lambda checks: self._fill())
         if app.monitor.snapshot is not None:
             self._on_ollama(app.monitor.snapshot)
         self._done_seen = {job.name for job in app.pulls.jobs if job.state == "done"}
@@ -179,7 +181,17 @@ class ModelsScreen(ModelAdmin):
     def _installed_fit(self, model: ModelInfo, picked: int | None = _AUTO) -> RowFit:
         picked = self.context if picked == self._AUTO else picked
         details = self.details.get(model.name)
-        return installed_fit(self.machine, picked, model, details, self.app.server_settings, self.option)
+        correction = self.app.load_checker.correction(model.digest)
+        return installed_fit(
+            self.machine,
+            picked,
+            model,
+            details,
+            self.app.server_settings,
+            self.option,
+            catalog=self.catalog,
+            correction=correction,
+        )
 
     def _variant_fit(self, variant: Variant, picked: int | None = _AUTO) -> RowFit:
         picked = self.context if picked == self._AUTO else picked
@@ -237,6 +249,9 @@ class ModelsScreen(ModelAdmin):
                 )
                 return
             fit = fit_text(self._installed_fit(model), where, self.app.server_settings)
+            check = self.app.load_checker.checks.get(model.name)
+            if check is not None:  # loaded now: the estimate at its loaded context beside the measured size
+                fit.append(f"\nloaded now at {check.context:,} ctx: {check.text()} (measured by /api/ps)")
             view.show(installed_text(model, self.details.get(model.name), fit))
             return
         if key == TYPED_KEY:

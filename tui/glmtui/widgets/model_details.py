@@ -45,6 +45,8 @@ def fit_text(row: RowFit, where: str, settings: ServerSettings | None = None) ->
         else " (KV cache unknown: weights only)"
     )
     text.append(f"\n+ compute graph {gib(need.graph, 2)} GiB = {gib(need.total)} GiB (estimate)")
+    if row.correction is not None:
+        text.append(f"\n→ {gib(fit.needed)} GiB corrected estimate: {row.correction.describe()}")
     if fit.kind in ("fits", "partial"):
         text.append(f" · {fit.processor()}", style="dim")
     if row.picked is None:

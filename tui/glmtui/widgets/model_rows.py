@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from glmtui.core.catalog import Variant
-from glmtui.core.fit import Fit, Machine, Need, fit_need, largest_context, need_for
+from glmtui.core.catalog import Catalog, Variant
+from glmtui.core.fit import Fit, Machine, Need, corrected, estimate, largest_context, need_for
 from glmtui.core.kv import KvShape
+from glmtui.core.load_check import Correction
 from glmtui.core.model_names import same_model
 from glmtui.core.server_settings import ContextChoice, ServerSettings, context_ollama_uses, modelfile_num_ctx
 from glmtui.core.state import ModelDetails, ModelInfo
@@ -68,6 +69,7 @@ class RowFit:
     largest: int | None  # the largest context wholly on the GPUs (None: not even 256 tokens, or unknown)
     max_context: int | None  # the model's trained maximum
     gpus_known: bool = True
+    correction: Correction | None = None  # the measured/estimated ratio of an earlier load, applied
 
     def largest_cell(self) -> Text:
         if not self.gpus_known:
@@ -99,10 +101,10 @@ def row_fit(
     *,
     modelfile: int | None = None,
     option: int | None = None,
-    ratio: float = 1.0,
+    correction: Correction | None = None,
 ) -> RowFit:
-    """The fit at the picked context, else at the one Ollama will use. `ratio` is the hook for a
-    measured correction (loaded size / estimate of an earlier load of the model); 1.0: none."""
+    """The fit at the picked context, else at the one Ollama will use, corrected by the ratio an
+    earlier load of the same model measured (loaded size / estimate), when there is one."""
     settings = settings or ServerSettings()
     arch = info.get("general.architecture") if info else None
     if not isinstance(arch, str):
@@ -112,9 +114,11 @@ def row_fit(
         settings, totals, max_context=max_context, arch=arch, modelfile=modelfile, option=option
     )
     need = need_for(weights, info, fallback, picked or choice.tokens, max_context, settings)
+    ratio = correction.ratio if correction else 1.0
     largest = largest_context(machine, weights, info, fallback, max_context, settings, ratio=ratio)
     known = machine.usable(settings) is not None
-    return RowFit(fit_need(machine, need, settings), need, choice, picked, largest, max_context, known)
+    fit = estimate(corrected(need.total, ratio), machine, settings)
+    return RowFit(fit, need, choice, picked, largest, max_context, known, correction)
 
 
 def fit_cell(fit: Fit) -> Text:
@@ -239,19 +243,24 @@ def installed_fit(
     details: ModelDetails | None,
     settings: ServerSettings | None = None,
     option: int | None = None,
+    *,
+    catalog: Catalog | None = None,
+    correction: Correction | None = None,
 ) -> RowFit:
-    """An installed model's fit: its size on disk, its own `/api/show` shape and Modelfile num_ctx."""
+    """An installed model's fit: its size on disk, its own `/api/show` shape (the catalogue's where
+    `/api/show` hides it: a hybrid's per-layer arrays), Modelfile num_ctx and measured correction."""
     info = details.model_info if details else None
     return row_fit(
         machine,
         picked,
         model.size,
         info,
-        None,
+        catalog.shape_like(info) if catalog else None,
         details.context_length if details else None,
         settings,
         modelfile=modelfile_num_ctx(details.parameters) if details else None,
         option=option,
+        correction=correction,
     )
 
 
