@@ -8,7 +8,6 @@ App asks screens about their panes (`StreamingScreen`), never looks inside them.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import random
 from collections.abc import Iterable, Iterator
@@ -52,7 +51,6 @@ from glmtui.services.monitor import Sampler
 from glmtui.services.monitor_feed import MonitorFeed
 from glmtui.services.nvml import Nvml
 from glmtui.services.pull_feed import PullFeed
-from glmtui.services.server_env import read_server_env, resolve_settings
 from glmtui.surface import AppSurface, StreamingScreen
 from glmtui.themes import APP_VARIABLES, choose_theme, load_themes
 
@@ -112,7 +110,6 @@ class GlmTuiApp(AppSurface):
             self.set_reactive(GlmTuiApp.model, config.model)
         self.ollama_is_local = is_local(config.host)
         self._ollama_pid = ollama_pid
-        self._settings_reported: set[str] = set()  # invalid OLLAMA_* values, said once each
         self.monitor_signal = Signal[MonitorSample](self, "monitor")
         self.ollama_signal = Signal[OllamaSnapshot](self, "ollama")
         sampler = sampler or Sampler(
@@ -365,18 +362,12 @@ class GlmTuiApp(AppSurface):
 
     def watch_connection(self, state: str) -> None:
         if state == "online":  # (re)connected: the server may have been restarted with other settings
-            self.read_server_settings()
-
-    @work(exclusive=True, group="server-settings", exit_on_error=False)
-    async def read_server_settings(self) -> None:
-        """The server's environment in a thread (psutil reads /proc), else the config's `[ollama]`."""
-        env = await asyncio.to_thread(read_server_env, local=self.ollama_is_local, pid=self._ollama_pid)
-        settings, problems = resolve_settings(env, self.config.ollama, self.server_version)
-        self.server_settings = settings
-        for problem in problems:
-            if problem not in self._settings_reported:
-                self._settings_reported.add(problem)
-                self.notify(problem, title="Ollama settings", severity="warning", timeout=8)
+            self.run_worker(
+                self.model_watch.read_server_settings(self._ollama_pid),
+                group="server-settings",
+                exclusive=True,
+                exit_on_error=False,
+            )
 
     def is_installed(self, model: str) -> bool:
         return self.model_watch.is_installed(model)

@@ -23,6 +23,7 @@ from glmtui.core.state import GenerationRequest, ModelDetails, ModelInfo, ThinkS
 from glmtui.core.think import effective_think, next_think, think_label
 from glmtui.core.units import gib
 from glmtui.screens.chat import ChatScreen
+from glmtui.services.server_env import read_server_env, resolve_settings
 from glmtui.services.trace import trace
 from glmtui.surface import AppSurface
 
@@ -41,6 +42,7 @@ class ModelWatch:
         self.installed: list[ModelInfo] = []  # as of the last /api/tags: names and digests
         self._offline_reported = False
         self._show_failed = False  # /api/show failed: the capabilities are unknown, asked again each poll
+        self._settings_reported: set[str] = set()
         # Read before the first frame, as setting_now asks; kept up to date by _remember_model.
         self._remembered = app.journal.setting_now(MODEL_KEY + app.config.host)
 
@@ -227,6 +229,19 @@ class ModelWatch:
         if verdict.kind == "unknown":
             return "no GPU information"
         return f"needs {gib(verdict.needed)} GiB; {gib(verdict.vram_total, 0)} GiB VRAM"
+
+    # -- the server's settings ---------------------------------------------------------------------
+
+    async def read_server_settings(self, pid: int | None) -> None:
+        """The server's environment in a thread (psutil reads /proc), else the config's `[ollama]`."""
+        app = self._app
+        env = await asyncio.to_thread(read_server_env, local=app.ollama_is_local, pid=pid)
+        settings, problems = resolve_settings(env, app.config.ollama, app.server_version)
+        app.server_settings = settings
+        for problem in problems:
+            if problem not in self._settings_reported:  # invalid OLLAMA_* values: said once each
+                self._settings_reported.add(problem)
+                app.notify(problem, title="Ollama settings", severity="warning", timeout=8)
 
     # -- telling the chat ---------------------------------------------------------------------------
 
