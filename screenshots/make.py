@@ -97,7 +97,8 @@ async def chat_and_monitor(sim: Simulator) -> None:
         views.last().collapsed = False
         await pilot.pause(1.5)
         app.save_screenshot("chat.svg", str(HERE))
-    app = app_for(sim, [rtx4090(), ScriptedGpu(name="NVIDIA GeForce RTX 3090", memory_used=GIB // 2)])
+    gpu0 = rtx4090()
+    app = app_for(sim, [gpu0, ScriptedGpu(name="NVIDIA GeForce RTX 3090", memory_used=GIB // 2)])
     async with app.run_test(size=(100, 44)) as pilot:
         await until(lambda: app.connection == "online" and app.think_label != "")
         for prompt in (
@@ -106,6 +107,11 @@ async def chat_and_monitor(sim: Simulator) -> None:
             "Write a SQL query for top customers",
         ):
             await send(app, pilot, prompt)
+            loaded = sim.store.loaded()
+            if loaded and not gpu0.processes:
+                # The runner holds the model plus its CUDA context; its pid has no name here (as in a
+                # container), so the GPU panel matches it to the model by size, and says it is a guess.
+                gpu0.processes = [(987_654, loaded[0].size_vram + 400 * 1024**2)]
         await pilot.press("f3")
         await pilot.pause(3.0)  # a few seconds of samples for the sparklines
         app.save_screenshot("monitor.svg", str(HERE))
