@@ -208,10 +208,10 @@ def test_run_mode_from_the_fit() -> None:
     # Smaller first whichever side it is on (a blind run must not give the sides away).
     assert choose_mode(18 * GIB, 4 * GIB, False, 24 * GIB) == (
         "parallel",
-        "both fit together (4.0 + 18.0 of 24 GiB)",
+        "both fit together (est. 4.0 + 18.0 of 24 GiB)",
     )
     mode, reason = choose_mode(19 * GIB, 32 * GIB, False, 24 * GIB)
-    assert mode == "sequential" and "together they need 51.0 of 24 GiB" in reason
+    assert mode == "sequential" and "together they need est. 51.0 of 24 GiB" in reason
     assert choose_mode(19 * GIB, 19 * GIB, True, 24 * GIB)[0] == "parallel"  # one copy serves both
     assert choose_mode(30 * GIB, 30 * GIB, True, 24 * GIB)[0] == "sequential"
     assert choose_mode(1, 1, False, None)[1].startswith("no GPU information")

@@ -274,7 +274,8 @@ def _bias_lines(why: Bias) -> list[str]:
 def choose_mode(
     need_a: int | None, need_b: int | None, same: bool, vram_total: int | None
 ) -> tuple[RunMode, str]:
-    """Parallel when both models fit in VRAM together (or are one model), else one after the other."""
+    """Parallel when both models fit in VRAM together (or are one model), else one after the other.
+    The needs are estimates (core/fit.py), and the reason says so."""
     if not vram_total:
         return "sequential", "no GPU information: one at a time, so neither slows the other"
     if need_a is None or need_b is None:
@@ -282,14 +283,15 @@ def choose_mode(
     total = gib(vram_total, digits=0)
     if same:
         if need_a <= vram_total:
-            return "parallel", f"one model serves both ({gib(need_a)} of {total} GiB)"
-        return "sequential", f"it needs {gib(need_a)} of {total} GiB: one reply at a time"
+            return "parallel", f"one model serves both (est. {gib(need_a)} of {total} GiB)"
+        return "sequential", f"it needs est. {gib(need_a)} of {total} GiB: one reply at a time"
     if need_a + need_b <= vram_total:
         # Smaller first, whichever side it is on: in a blind run the order must not tell them apart.
         small, large = sorted((need_a, need_b))
-        return "parallel", f"both fit together ({gib(small)} + {gib(large)} of {total} GiB)"
+        return "parallel", f"both fit together (est. {gib(small)} + {gib(large)} of {total} GiB)"
     return "sequential", (
-        f"together they need {gib(need_a + need_b)} of {total} GiB: one at a time so neither evicts the other"
+        f"together they need est. {gib(need_a + need_b)} of {total} GiB: one at a time so neither evicts"
+        " the other"
     )
 
 
