@@ -202,3 +202,24 @@ async def test_a_load_whose_details_failed_once_is_checked_on_the_next_snapshot(
     assert "m:latest" not in checker.checks  # the first try failed
     await checker.observe(snapshot)  # the server answers now
     assert "m:latest" in checker.checks
+
+
+# -- 7. VRAM held by other programs counted as usable -------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Machine.usable is each GPU's total less the 457 MiB reserve, but Ollama places layers in "
+    "gpu.FreeMemory − OLLAMA_GPU_OVERHEAD − MinimumMemory (server/sched.go load()): VRAM a desktop or "
+    "another program holds is never Ollama's to use, so 'fits' and the max-ctx column are optimistic by "
+    "exactly that much (the sample names the processes: only Ollama's memory is reclaimable)",
+)
+def test_vram_held_by_other_programs_is_not_counted_as_usable() -> None:
+    from glmtui.core.fit import GPU_RESERVE, machine_from
+    from glmtui.core.state import GpuProcess, GpuReading, GpuSnapshot, MonitorSample
+
+    desktop = GpuProcess(1234, "Xorg", 3 * GIB)
+    gpu = GpuReading(0, "NVIDIA GeForce RTX 4090", 3 * GIB, 24 * GIB, processes=(desktop,))
+    machine = machine_from(MonitorSample(GpuSnapshot((gpu,))))
+    usable = machine.usable()
+    assert usable is not None and usable <= 21 * GIB - GPU_RESERVE
