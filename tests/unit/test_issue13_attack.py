@@ -110,13 +110,6 @@ def test_a_development_build_version_is_not_taken_for_an_ancient_server() -> Non
 # -- 4. Server environment values that crash the parser ---------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settings_from_env checks `text.isdigit()` then int(text): '²' is a digit to str.isdigit but "
-    "int('²') raises ValueError out of resolve_settings: app.read_server_settings (exit_on_error=False) "
-    "dies silently, none of the server's settings are applied and nothing is said; Go's "
-    "strconv.ParseUint rejects such a value and uses the default",
-)
 @pytest.mark.parametrize("name", ["OLLAMA_NUM_PARALLEL", "OLLAMA_CONTEXT_LENGTH", "OLLAMA_GPU_OVERHEAD"])
 def test_non_ascii_digits_in_the_servers_environment_fall_back_to_the_default(name: str) -> None:
     settings, problems = settings_from_env({name: "²"})
@@ -124,14 +117,17 @@ def test_non_ascii_digits_in_the_servers_environment_fall_back_to_the_default(na
     assert problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="str.isdigit accepts Arabic-Indic digits and int() reads them, but Go's strconv.ParseUint "
-    "(envconfig.Uint) rejects them: glmtui counts 3 parallel slots where the server runs 1",
-)
 def test_digits_go_does_not_parse_are_the_default_as_the_server_takes_them() -> None:
     settings, problems = settings_from_env({"OLLAMA_NUM_PARALLEL": "٣"})
     assert settings.num_parallel == 1 and problems
+
+
+def test_a_modelfile_num_ctx_in_odd_digits_is_no_num_ctx() -> None:
+    # '²'.isdigit() is True but int('²') raises: the models screen's fit would crash on such a line.
+    from glmtui.core.server_settings import modelfile_num_ctx
+
+    assert modelfile_num_ctx("num_ctx ²") is None and modelfile_num_ctx("num_ctx ٣") is None
+    assert modelfile_num_ctx("num_ctx 8192") == 8192
 
 
 @pytest.mark.xfail(
