@@ -134,7 +134,13 @@ def modelfile_num_ctx(parameters: str) -> int | None:
     """`num_ctx` from `/api/show`'s parameters text (one 'name value' per line)."""
     for line in parameters.splitlines():
         parts = line.split()
-        if len(parts) == 2 and parts[0] == "num_ctx" and parts[1].isdigit() and int(parts[1]) > 0:
+        if (
+            len(parts) == 2
+            and parts[0] == "num_ctx"
+            and parts[1].isascii()
+            and parts[1].isdigit()
+            and int(parts[1]) > 0
+        ):
             return int(parts[1])
     return None
 
@@ -184,7 +190,7 @@ def settings_from_env(env: Mapping[str, str], version: str | None = None) -> tup
         text = value(name)
         if not text:
             return default
-        if not text.isdigit() or int(text) < low:
+        if not (text.isascii() and text.isdigit()) or int(text) < low:  # Go: ASCII digits only
             problems.append(f"{name}={text!r} is not a whole number ≥ {low}: the server uses {default}")
             return default
         return int(text)
