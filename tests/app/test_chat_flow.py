@@ -144,6 +144,11 @@ async def test_huge_paste_is_sent_whole_and_shown_truncated(sim: Simulator) -> N
         app.post_message(events.Paste(big))  # as the driver delivers a real paste
         await wait_until(lambda: len(prompt.text) == len(big), what="the paste")
         await pilot.press("enter")
+        # ~350k tokens: more than the context Ollama will load it at, so glmtui asks first; send anyway.
+        from glmtui.screens.dialogs.context import ContextOverflowScreen
+
+        await wait_until(lambda: isinstance(app.screen, ContextOverflowScreen), what="the overflow question")
+        await pilot.press("c")
         await wait_until(lambda: bool(pane(app).conversation.turns))
         turn = await finished(pane(app).conversation.turns[-1], timeout=30)
         assert turn.status is TurnStatus.DONE

@@ -180,3 +180,27 @@ async def test_no_raise_offered_when_it_does_not_fit_in_vram(short_sim: Simulato
         assert not dialog.query("#raise")
         await pilot.press("r")  # not offered: nothing happens
         assert isinstance(app.screen, ContextOverflowScreen)
+
+
+async def test_a_model_not_loaded_yet_is_guarded_at_the_context_ollama_will_load_it_at() -> None:
+    # Nothing loaded and no num_ctx asked: the guard uses the context Ollama will use, here the
+    # server's OLLAMA_CONTEXT_LENGTH (given in the config, as glmtui cannot read the simulator's
+    # environment), instead of waving the prompt through.
+    from glmtui.core.server_settings import ServerSettings
+
+    sim = Simulator(port=0, rate=4000.0, load_seconds=0.05, reply_tokens=REPLY_TOKENS, context_length=512)
+    sim.start()
+    try:
+        app = make_app(sim.url, model=MODEL, ollama=ServerSettings(context_length=512, origin="config"))
+        async with app.run_test(size=(140, 40)) as pilot:
+            await ready(app)
+            assert not sim.store.loaded()
+            dialog = await overflowing_prompt(pilot, app)
+            assert "512" in screen_text(app) and chat_requests(sim) == []
+            await pilot.press("escape")
+            await wait_until(
+                lambda: not isinstance(app.screen, ContextOverflowScreen), what="the dialog closing"
+            )
+            assert prompt_box(app).text.strip() == LONG.strip() and dialog is not None
+    finally:
+        sim.stop()

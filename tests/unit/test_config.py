@@ -239,7 +239,7 @@ def test_ollama_table(tmp_path: Path) -> None:
 def test_bad_ollama_keys_fall_back_one_by_one(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(
-        '[ollama]\nkv_cache_type = "q5_1"\ncontext_length = 0\ngpu_overhead = "lots"\n'
+        '[ollama]\nkv_cache_type = "q7"\ncontext_length = 0\ngpu_overhead = "lots"\n'
         'flash_attention = "yes"\nnum_parallel = 4\nhost = "x"\n'
     )
     values, problems = load_config(path)

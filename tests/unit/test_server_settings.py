@@ -95,7 +95,7 @@ def test_invalid_environment_values_fall_back_as_the_server_does_and_are_reporte
     from glmtui.core.server_settings import settings_from_env
 
     env = {
-        "OLLAMA_KV_CACHE_TYPE": "q5_1",  # SupportsKVCacheType: no → f16
+        "OLLAMA_KV_CACHE_TYPE": "q7",  # neither Ollama nor llama-server takes it → f16
         "OLLAMA_CONTEXT_LENGTH": "32k",  # Uint: not a number → the default
         "OLLAMA_GPU_OVERHEAD": "1GiB",  # Uint64: bytes only
         "OLLAMA_FLASH_ATTENTION": "yes",  # BoolWithDefault: unparsable → true
@@ -105,6 +105,16 @@ def test_invalid_environment_values_fall_back_as_the_server_does_and_are_reporte
     assert settings.cache_type == "f16" and settings.context_length is None and settings.gpu_overhead == 0
     assert settings.flash_attention is True and settings.num_parallel == 1
     assert len(problems) == 5 and all(name in " ".join(problems) for name in env)
+
+
+def test_cache_types_by_server_version() -> None:
+    from glmtui.core.server_settings import settings_from_env
+
+    # Before 0.30 Ollama took f16/q8_0/q4_0 only (SupportsKVCacheType); since, llama-server takes more.
+    old, problems = settings_from_env({"OLLAMA_KV_CACHE_TYPE": "q5_1"}, "0.15.5")
+    assert old.cache_type == "f16" and len(problems) == 1
+    new, problems = settings_from_env({"OLLAMA_KV_CACHE_TYPE": "Q5_1"}, "0.30.0")
+    assert new.cache_type == "q5_1" and problems == []
 
 
 def test_sizes() -> None:

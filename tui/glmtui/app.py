@@ -124,6 +124,8 @@ class GlmTuiApp(AppSurface):
             resolve_blobs=self.ollama_is_local,
         )
         self.library = ModelLibrary(self.service)
+        # The config's [ollama] until the server's own environment has been read (after connecting).
+        self.set_reactive(GlmTuiApp.server_settings, config.ollama)
         self.load_check_signal = Signal[tuple[LoadCheck, ...]](self, "load-checks")
         self.load_checker = LoadChecker(
             self.library,
@@ -312,6 +314,9 @@ class GlmTuiApp(AppSurface):
 
     async def loaded_context(self, model: str) -> int | None:
         return await self.model_watch.loaded_context(model)
+
+    async def expected_context(self, model: str) -> int | None:
+        return await self.model_watch.expected_context(model)
 
     async def largest_fitting_context(self, model: str) -> int | None:
         return await self.model_watch.largest_fitting_context(model)

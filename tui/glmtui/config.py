@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from glmtui.core.hosts import normalize_host, resolve_host
+from glmtui.core.kv import CACHE_TYPES
 from glmtui.core.options import known_option, option_problem
-from glmtui.core.server_settings import CACHE_TYPES, ServerSettings, parse_size
+from glmtui.core.server_settings import ServerSettings, parse_size
 from glmtui.core.state import MonitorIntervals, ThinkSetting
 
 THINK_VALUES: tuple[ThinkSetting, ...] = ("on", "off", "low", "medium", "high")
@@ -277,8 +278,8 @@ def _ollama_table(table: dict[str, Any], problem: Callable[[str, str], None]) ->
     for key, value in table.items():
         name = f"ollama.{key}"
         if key == "kv_cache_type":
-            if value in CACHE_TYPES:
-                found["cache_type"], found["cache_type_source"] = value, "config"
+            if isinstance(value, str) and value.strip().lower() in CACHE_TYPES:  # Ollama lowercases it
+                found["cache_type"], found["cache_type_source"] = value.strip().lower(), "config"
             else:
                 problem(name, f"expected {', '.join(repr(t) for t in CACHE_TYPES)}, got {value!r}")
         elif key in ("context_length", "num_parallel"):

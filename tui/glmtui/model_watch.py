@@ -19,6 +19,7 @@ from glmtui.core.catalog import load_catalog
 from glmtui.core.errors import GlmTuiError, connection_state, no_models, not_installed
 from glmtui.core.fit import Fit, corrected, estimate, largest_context, machine_from, need_for
 from glmtui.core.model_names import choose_model, same_model
+from glmtui.core.server_settings import TIERED_SINCE, context_ollama_uses, modelfile_num_ctx
 from glmtui.core.state import GenerationRequest, ModelDetails, ModelInfo, ThinkSetting
 from glmtui.core.think import effective_think, next_think, think_label
 from glmtui.core.units import gib
@@ -216,6 +217,37 @@ class ModelWatch:
             return largest_context(machine, weights, info, fallback, maximum, settings, ratio=ratio)
 
         return at, largest
+
+    async def expected_context(self, model: str) -> int | None:
+        app = self._app
+        if same_model(model, app.model):
+            # The chat's model: the facts already read (asking again would race the watchdog's retries).
+            details = app.model_info
+        else:
+            try:
+                details = await app.service.show(model)  # cached per name by the engine
+            except GlmTuiError:
+                details = None
+        if details is None:
+            return None
+        settings = app.server_settings
+        machine = machine_from(await app.sample_now())
+        # This machine's GPUs say what the server's default is only when the server runs here.
+        totals = (machine.gpu_totals or None) if app.ollama_is_local else None
+        version = settings.parsed_version
+        modelfile = modelfile_num_ctx(details.parameters)
+        needs_vram = not (settings.context_length or modelfile or (version and version < TIERED_SINCE))
+        if needs_vram and totals is None:
+            return None  # the tiered default depends on VRAM nobody here can see: unknown, not 4,096
+        arch = details.model_info.get("general.architecture")
+        choice = context_ollama_uses(
+            settings,
+            totals,
+            max_context=details.context_length,
+            arch=arch if isinstance(arch, str) else "",
+            modelfile=modelfile,
+        )
+        return choice.tokens
 
     async def largest_fitting_context(self, model: str) -> int | None:
         fit = await self._fit_at(model)

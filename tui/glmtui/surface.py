@@ -198,6 +198,11 @@ class AppSurface(App[None]):
         """The context `model` is loaded with now, as `/api/ps` says (None: not loaded, or not said)."""
 
     @abstractmethod
+    async def expected_context(self, model: str) -> int | None:
+        """The context Ollama will load `model` at when it is not loaded yet (core/server_settings.py's
+        rule); None when that depends on GPUs glmtui cannot see (no GPU information, a remote host)."""
+
+    @abstractmethod
     async def largest_fitting_context(self, model: str) -> int | None:
         """The largest num_ctx at which `model` fits wholly in VRAM, by the fit estimate; None when it
         cannot be told (no GPU information, the model's size unknown) or not even a small one fits.

@@ -16,6 +16,7 @@ not fit there is split by layers, the rest running from system RAM, as `ollama p
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -34,6 +35,15 @@ FLASH_ARCHS = frozenset(
         "bert", "gemma3", "gemma4", "glm4moelite", "glmocr", "gptoss", "gpt-oss", "lfm2", "lfm2moe",
         "mistral3", "nemotron_h", "nemotron_h_moe", "nemotron_h_omni", "olmo3", "qwen3", "qwen3moe",
         "qwen35", "qwen35moe", "qwen3next", "qwen3vl", "qwen3vlmoe",
+    }
+)  # fmt: skip
+
+# Architectures the scheduler always loads with one slot, whatever OLLAMA_NUM_PARALLEL says
+# (server/sched.go load(): "Some architectures are not safe with num_parallel > 1").
+SINGLE_SLOT_ARCHS = frozenset(
+    {
+        "mllama", "qwen3vl", "qwen3vlmoe", "qwen35", "qwen35moe", "qwen3next", "lfm2", "lfm2moe",
+        "nemotron_h", "nemotron_h_moe", "nemotron_h_omni",
     }
 )  # fmt: skip
 
@@ -120,7 +130,7 @@ def need_for(
     flash = flash_attention(arch, settings)
     # A quantised cache needs flash attention; without it the server falls back to f16.
     cache_type: CacheType = settings.cache_type if settings.cache_type and flash else "f16"
-    parallel = max(1, settings.num_parallel)
+    parallel = 1 if arch in SINGLE_SLOT_ARCHS else max(1, settings.num_parallel)
     kv = (
         shape.cache_bytes(counted, cache_type, server=settings.parsed_version, parallel=parallel)
         if shape
@@ -139,14 +149,17 @@ class Machine:
     ram_free: int | None
     label: str  # e.g. "1× RTX 4090, 24.0 GiB (23.1 free)" or why there is no GPU information
     gpu_totals: tuple[int, ...] = ()  # per GPU, for the per-GPU reserve
+    gpu_others: tuple[int, ...] = ()  # per GPU, VRAM held by programs other than Ollama (not reclaimable)
 
     def usable(self, settings: ServerSettings | None = None) -> int | None:
-        """VRAM Ollama can place layers in: each GPU less its reserve and OLLAMA_GPU_OVERHEAD."""
+        """VRAM Ollama can place layers in: each GPU less its reserve, OLLAMA_GPU_OVERHEAD and what other
+        programs hold (the scheduler places layers in free memory; Ollama's own models it can unload)."""
         if not self.vram_total:
             return None
         overhead = GPU_RESERVE + (settings.gpu_overhead if settings else 0)
         totals = self.gpu_totals or (self.vram_total,)
-        return sum(max(0, total - overhead) for total in totals)
+        others = self.gpu_others or (0,) * len(totals)
+        return sum(max(0, total - overhead - held) for total, held in zip(totals, others, strict=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,8 +261,11 @@ def search_context(fits: Callable[[int], bool], maximum: int, step: int = CONTEX
 
 
 def corrected(total: int, ratio: float | None) -> int:
-    """An estimate corrected by the measured/estimated ratio of an earlier load of the same model."""
-    return round(total * ratio) if ratio else total
+    """An estimate corrected by the measured/estimated ratio of an earlier load of the same model; a
+    ratio that is not a sensible positive number (a damaged row) leaves it as it is."""
+    if ratio is None or not math.isfinite(ratio) or ratio <= 0:
+        return total
+    return round(total * ratio)
 
 
 def machine_from(sample: MonitorSample | None) -> Machine:
@@ -267,6 +283,11 @@ def machine_from(sample: MonitorSample | None) -> Machine:
     total = sum(totals)
     free = sum((g.memory_total or 0) - (g.memory_used or 0) for g in gpus)
     label = f"{gpu_names([g.name for g in gpus])}, {gib(total)} GiB ({gib(free)} free)"
+    others = tuple(
+        sum(p.used_bytes or 0 for p in g.processes or () if not p.is_ollama) for g in gpus
+    )  # processes not read (None): nothing known to subtract
+    if any(others):
+        label += f"; {gib(sum(others))} GiB held by other programs"
     if failed:
         label += f"; {len(failed)} more not answering"
-    return Machine(total, free, ram_free, label, totals)
+    return Machine(total, free, ram_free, label, totals, others)

@@ -33,9 +33,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-CacheType = Literal["f16", "q8_0", "q4_0"]
-CACHE_TYPES: tuple[CacheType, ...] = ("f16", "q8_0", "q4_0")
-BYTES_PER_ELEMENT: dict[CacheType, float] = {"f16": 2.0, "q8_0": 1.0, "q4_0": 0.5}
+CacheType = Literal["f16", "q8_0", "q4_0", "f32", "bf16", "q5_0", "q5_1", "iq4_nl"]
+OLLAMA_CACHE_TYPES: tuple[CacheType, ...] = ("f16", "q8_0", "q4_0")  # what Ollama's own engine took
+CACHE_TYPES: tuple[CacheType, ...] = (*OLLAMA_CACHE_TYPES, "f32", "bf16", "q5_0", "q5_1", "iq4_nl")
+# Ollama's kvCacheBytesPerElement for its three (q8_0 "1/2 of fp16", q4_0 "1/4"); since 0.30 the value
+# goes to llama-server's --cache-type-k/-v, whose other types are counted at their ggml block sizes
+# (q5_0: 22 bytes per 32 elements, q5_1: 24, iq4_nl: 18).
+BYTES_PER_ELEMENT: dict[CacheType, float] = {
+    "f16": 2.0,
+    "q8_0": 1.0,
+    "q4_0": 0.5,
+    "f32": 4.0,
+    "bf16": 2.0,
+    "q5_0": 22 / 32,
+    "q5_1": 24 / 32,
+    "iq4_nl": 18 / 32,
+}
 RECURRENT_BYTES = 4  # f32, always (GraphSize: "recurrent always uses F32 in llama.cpp backend")
 DEFAULT_BATCH = 512  # api.DefaultOptions NumBatch
 LLAMA_SERVER_VERSION = (0, 30, 0)  # the first Ollama that runs GGUF models on llama-server

@@ -11,6 +11,7 @@ change): it is shown, but not used to correct anything (`USABLE_RATIOS`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from glmtui.core.fit import need_for
@@ -20,6 +21,11 @@ from glmtui.core.state import LoadedModel, ModelDetails
 from glmtui.core.units import gib
 
 USABLE_RATIOS = (0.5, 2.0)  # outside: the estimate is not this model's at all; do not scale by it
+
+
+def trusted(ratio: float) -> bool:
+    """A ratio fit to correct estimates with: finite and within USABLE_RATIOS."""
+    return math.isfinite(ratio) and USABLE_RATIOS[0] <= ratio <= USABLE_RATIOS[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +45,7 @@ class LoadCheck:
 
     @property
     def usable(self) -> bool:
-        return self.estimated > 0 and USABLE_RATIOS[0] <= self.ratio <= USABLE_RATIOS[1]
+        return self.estimated > 0 and trusted(self.ratio)
 
     def error_percent(self) -> float:
         """How far the estimate was from the measured size, in % of the measured size."""

@@ -26,9 +26,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Literal, get_args
+from typing import Literal
 
-from glmtui.core.kv import CacheType
+from glmtui.core.kv import CACHE_TYPES, LLAMA_SERVER_VERSION, OLLAMA_CACHE_TYPES, CacheType
 from glmtui.core.units import GIB
 
 TIERED_SINCE = (0, 15, 5)
@@ -36,7 +36,6 @@ FLOOR_CONTEXT = 4096  # the smallest default of today's servers
 DEFAULT_4K_SINCE = (0, 6, 7)
 GPTOSS_8K_SINCE = (0, 11, 4)
 Source = Literal["server environment", "config", "unknown"]
-CACHE_TYPES: tuple[CacheType, ...] = get_args(CacheType)
 # The only environment variables glmtui ever reads from the server's process (others may hold secrets).
 ENV_NAMES = (
     "OLLAMA_KV_CACHE_TYPE",
@@ -66,7 +65,9 @@ def parse_version(text: str | None) -> tuple[int, ...] | None:
     match = re.match(r"v?(\d+)\.(\d+)(?:\.(\d+))?", text.strip())
     if not match:
         return None
-    return tuple(int(part or 0) for part in match.groups())
+    version = tuple(int(part or 0) for part in match.groups())
+    # A server built from source says "0.0.0" (ollama version/version.go): not an old server, an unknown one.
+    return None if version == (0, 0, 0) else version
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +179,15 @@ def parse_size(text: str) -> int | None:
     return int(float(match.group(1)) * _UNITS[(match.group(2) or "").lower()])
 
 
+def cache_type_for(name: str, version: tuple[int, ...] | None) -> CacheType:
+    """The cache type a server runs with for an `OLLAMA_KV_CACHE_TYPE` value: before 0.30 Ollama took
+    f16, q8_0 and q4_0 (`SupportsKVCacheType`) and fell back to f16; since, it passes the value to
+    llama-server (llm/server.go `--cache-type-k/-v`), which also takes f32, bf16, q5_0, q5_1, iq4_nl.
+    An unknown version is taken as today's."""
+    allowed = OLLAMA_CACHE_TYPES if version is not None and version < LLAMA_SERVER_VERSION else CACHE_TYPES
+    return next((known for known in allowed if known == name.strip().lower()), "f16")
+
+
 def settings_from_env(env: Mapping[str, str], version: str | None = None) -> tuple[ServerSettings, list[str]]:
     """The settings a server started with this environment runs with, and what in it is invalid
     (each invalid value falls back the way the server's own parsing does; see the module docstring)."""
@@ -196,12 +206,11 @@ def settings_from_env(env: Mapping[str, str], version: str | None = None) -> tup
         return int(text)
 
     cache = value("OLLAMA_KV_CACHE_TYPE").lower()
-    cache_type: CacheType = "f16"
-    for known in CACHE_TYPES:
-        if cache == known:
-            cache_type = known
+    cache_type = cache_type_for(cache, parse_version(version))
     if cache and cache != cache_type:
-        problems.append(f"OLLAMA_KV_CACHE_TYPE={cache!r} is not f16, q8_0 or q4_0: the server uses f16")
+        problems.append(
+            f"OLLAMA_KV_CACHE_TYPE={cache!r} is not one this server version takes: the server uses f16"
+        )
     flash_text = value("OLLAMA_FLASH_ATTENTION")
     flash: bool | None = None
     if flash_text:

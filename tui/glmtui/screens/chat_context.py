@@ -126,6 +126,8 @@ class ChatContext:
     async def overflow(self, prompt: str, request: GenerationRequest) -> Overflow | None:
         """What to ask before sending `prompt`: None when it fits (or the context is not known)."""
         context = self.context_for(request)
+        if context is None:  # not loaded (another model, a resumed chat): the context it will load at
+            context = await self._screen.app.expected_context(request.model)
         if context is None:
             return None
         conversation = self._screen.pane.conversation

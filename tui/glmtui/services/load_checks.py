@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from glmtui.core.catalog import Catalog
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.load_check import Correction, LoadCheck, check_load, correction_for
+from glmtui.core.load_check import Correction, LoadCheck, check_load, correction_for, trusted
 from glmtui.core.server_settings import ServerSettings
 from glmtui.core.state import LoadedModel, ModelInfo, OllamaSnapshot
 from glmtui.services.engines.ollama_models import ModelLibrary
@@ -44,9 +44,11 @@ class LoadChecker:
         self._sizes: dict[str, int] = {}  # digest → size on disk
 
     def remember(self, corrections: Iterable[Correction]) -> None:
-        """The corrections the store kept from earlier sessions."""
+        """The corrections the store kept from earlier sessions (a row whose ratio is not one to trust,
+        from a damaged or foreign database, is left out)."""
         for correction in corrections:
-            self.corrections.setdefault(correction.digest, correction)
+            if trusted(correction.ratio):
+                self.corrections.setdefault(correction.digest, correction)
 
     def correction(self, digest: str) -> Correction | None:
         return self.corrections.get(digest) if digest else None
@@ -65,7 +67,10 @@ class LoadChecker:
             key = (loaded.digest, loaded.context_length or 0, loaded.size)
             if self._seen.get(loaded.name) == key:
                 continue
-            check = await self._check(loaded)
+            try:
+                check = await self._check(loaded)
+            except GlmTuiError:
+                continue  # the server did not answer just now: not seen, so the next snapshot tries again
             # Marked seen only once checked: a check cancelled mid-way is tried again next snapshot.
             self._seen[loaded.name] = key
             if check is None:
@@ -83,11 +88,8 @@ class LoadChecker:
     async def _check(self, loaded: LoadedModel) -> LoadCheck | None:
         if not loaded.digest or not loaded.context_length:
             return None  # an older server: nothing to compare at
-        try:
-            weights = await self._weights(loaded.digest)
-            details = await self.library.details(loaded.name)
-        except GlmTuiError:
-            return None  # unreachable just now: the next snapshot of a new load tries again
+        weights = await self._weights(loaded.digest)  # GlmTuiError: the caller tries again later
+        details = await self.library.details(loaded.name)
         if weights is None:
             return None
         if self._catalog is None and self._load_catalog is not None:

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from glmtui.core.catalog import Variant
+from glmtui.core.sanitize import sanitize
 from glmtui.core.server_settings import ServerSettings
 from glmtui.core.state import ModelDetails, ModelInfo
 from glmtui.core.units import gib, human_bytes
@@ -93,7 +94,10 @@ def installed_text(model: ModelInfo, details: ModelDetails | None, fit: Text) ->
     if info:
         _heading(text, "model_info")
         width = max(len(key) for key in info)
-        text.append("\n".join(f"{key:<{width}}  {value}" for key, value in info.items()))
+        # Sanitised here too, whatever the engine did: a GGUF's strings are untrusted text.
+        text.append(
+            "\n".join(f"{sanitize(key):<{width}}  {sanitize(str(value))}" for key, value in info.items())
+        )
     return text
 
 

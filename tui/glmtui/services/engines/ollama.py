@@ -270,7 +270,10 @@ class OllamaService:
             response = await self.client.show(model)
         except Exception as exc:
             raise await self._failure(exc, "/api/show", model) from exc
-        info: dict[str, Any] = dict(response.modelinfo or {})
+        # Model data is untrusted text: a GGUF's name or description may carry escape or bidi codes.
+        info: dict[str, Any] = {
+            sanitize(str(key)): _clean(value) for key, value in (response.modelinfo or {}).items()
+        }
         arch = info.get("general.architecture")
         context = info.get(f"{arch}.context_length") if isinstance(arch, str) else None
         details = response.details
@@ -279,7 +282,7 @@ class OllamaService:
             family=sanitize(details.family or "") if details else "",
             parameter_size=sanitize(details.parameter_size or "") if details else "",
             quantization=sanitize(details.quantization_level or "") if details else "",
-            capabilities=tuple(response.capabilities or ()),
+            capabilities=tuple(sanitize(str(c)) for c in response.capabilities or ()),
             context_length=context if isinstance(context, int) else None,
             parameters=sanitize(response.parameters or ""),
             template=sanitize(response.template or ""),
@@ -393,3 +396,12 @@ class OllamaService:
         finally:
             if isinstance(stream, AsyncGenerator):  # typed as an iterator; it is the client's generator
                 await stream.aclose()
+
+
+def _clean(value: Any) -> Any:
+    """A model_info value with its text sanitised (strings, and strings inside lists)."""
+    if isinstance(value, str):
+        return sanitize(value)
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    return value

@@ -1,7 +1,6 @@
 """Hostile review of issue 13's fit, settings and load checks: each test pins a problem found.
 
-Every test here is `xfail(strict=True)`: it fails today for the reason given, and turns the suite red
-(XPASS) once the problem is fixed, so whoever fixes it removes the marker.
+Each test failed before its fix (they were filed as strict xfails, the markers removed with the fixes).
 """
 
 from __future__ import annotations
@@ -31,13 +30,6 @@ MACHINE_24 = Machine(24 * GIB, 22 * GIB, 64 * GIB, "1× RTX 4090", (24 * GIB,))
 # -- 1. OLLAMA_NUM_PARALLEL multiplies the cache of architectures Ollama always runs with one slot ------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="need_for multiplies the KV cache by num_parallel for every architecture, but Ollama's "
-    "server/sched.go load() forces numParallel = 1 for mllama, qwen3vl(moe), qwen35(moe), qwen3next, "
-    "lfm2(moe), nemotron_h(_moe/_omni) (and for embedding models): the seed families Qwen3.5 and "
-    "Nemotron 3 are overestimated ×parallel",
-)
 @pytest.mark.parametrize("tag", ["qwen3.5:27b", "qwen3.5:35b-a3b", "nemotron-3-nano:30b-a3b"])
 def test_parallel_slots_are_not_counted_for_single_slot_architectures(tag: str) -> None:
     variant = CATALOG.find(tag)
@@ -54,11 +46,6 @@ def test_parallel_slots_are_not_counted_for_single_slot_architectures(tag: str) 
 # -- 2. A stored correction is applied without checking its ratio -----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="row_fit → corrected() does round(total * ratio): a stored ratio of inf (SQLite keeps it) "
-    "raises OverflowError (NaN: ValueError) and the models screen's _fill crashes",
-)
 @pytest.mark.parametrize("ratio", [math.inf, math.nan])
 def test_a_non_finite_correction_does_not_crash_the_fit(ratio: float) -> None:
     variant = CATALOG.find("qwen3:8b")
@@ -69,12 +56,6 @@ def test_a_non_finite_correction_does_not_crash_the_fit(ratio: float) -> None:
     assert row.fit.kind in ("fits", "partial", "wont")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Store.corrections()/LoadChecker.remember take any stored ratio: a damaged or foreign row "
-    "(ratio inf, 0, negative, 50) is applied to later estimates although correction_for only ever "
-    "stores ratios within USABLE_RATIOS; a negative ratio makes the fit say 'fits (-9.6 of 24 GiB)'",
-)
 def test_stored_ratios_outside_the_trusted_range_are_not_applied(tmp_path: Path) -> None:
     store = Store(tmp_path / "history.db")
     for digest, ratio in (("inf", math.inf), ("zero", 0.0), ("neg", -1.0), ("big", 50.0), ("ok", 1.02)):
@@ -94,12 +75,6 @@ def test_stored_ratios_outside_the_trusted_range_are_not_applied(tmp_path: Path)
 # -- 3. A source-built Ollama reports version 0.0.0 --------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='Ollama built from source reports 0.0.0 (version/version.go `var Version string = "0.0.0"`); '
-    "parse_version takes it literally, so every catalogue pull is refused as 'needs Ollama 0.14.3 or "
-    "newer; the server is 0.0.0' and the default context is taken as 2,048 (before 0.6.7)",
-)
 def test_a_development_build_version_is_not_taken_for_an_ancient_server() -> None:
     glm = CATALOG.find("glm-4.7-flash:q4_K_M")
     assert glm is not None
@@ -130,12 +105,6 @@ def test_a_modelfile_num_ctx_in_odd_digits_is_no_num_ctx() -> None:
     assert modelfile_num_ctx("num_ctx 8192") == 8192
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="since 0.30 Ollama hands OLLAMA_KV_CACHE_TYPE to llama-server as it is (llm/server.go: "
-    "`--cache-type-k <lowercased value>`), which also takes f32, bf16, q5_0, q5_1, iq4_nl: f32 doubles "
-    "the cache, yet settings_from_env says 'the server uses f16' and the fit counts f16",
-)
 def test_a_cache_type_llama_server_accepts_is_not_reported_as_f16() -> None:
     _, problems = settings_from_env({"OLLAMA_KV_CACHE_TYPE": "f32"}, "0.30.0")
     assert not any("uses f16" in problem for problem in problems)
@@ -144,12 +113,6 @@ def test_a_cache_type_llama_server_accepts_is_not_reported_as_f16() -> None:
 # -- 5. Server text reaching the details pane unsanitised -------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="installed_text prints /api/show model_info values as they are (ollama.py show() sanitises "
-    "parameters/template/license but not model_info): a GGUF's general.name/description with ESC "
-    "sequences (OSC 52 clipboard write, CSI) or an RLO reaches the terminal",
-)
 def test_model_info_text_is_sanitised_in_the_details_pane() -> None:
     hostile = "\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\u202eevil"
     details = ModelDetails("m:latest", model_info={"general.architecture": "llama", "general.name": hostile})
@@ -178,13 +141,6 @@ class _FlakyLibrary:
         return ModelDetails(name, model_info=info)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LoadChecker.observe marks a load seen even when _check returned None because /api/show "
-    "raised (services/load_checks.py: `self._seen[loaded.name] = key` after the GlmTuiError path): "
-    "the same load is never checked again, so no 'estimated · loaded' line and no stored ratio until "
-    "the model is reloaded",
-)
 async def test_a_load_whose_details_failed_once_is_checked_on_the_next_snapshot() -> None:
     library = _FlakyLibrary()
     published: list[object] = []
@@ -203,13 +159,6 @@ async def test_a_load_whose_details_failed_once_is_checked_on_the_next_snapshot(
 # -- 7. VRAM held by other programs counted as usable -------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Machine.usable is each GPU's total less the 457 MiB reserve, but Ollama places layers in "
-    "gpu.FreeMemory − OLLAMA_GPU_OVERHEAD − MinimumMemory (server/sched.go load()): VRAM a desktop or "
-    "another program holds is never Ollama's to use, so 'fits' and the max-ctx column are optimistic by "
-    "exactly that much (the sample names the processes: only Ollama's memory is reclaimable)",
-)
 def test_vram_held_by_other_programs_is_not_counted_as_usable() -> None:
     from glmtui.core.fit import GPU_RESERVE, machine_from
     from glmtui.core.state import GpuProcess, GpuReading, GpuSnapshot, MonitorSample
