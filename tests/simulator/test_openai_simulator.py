@@ -35,9 +35,7 @@ def stream(sim: OpenAISimulator, **extra: object) -> list[openai.types.chat.Chat
 
 
 def fields(chunks: list[openai.types.chat.ChatCompletionChunk], name: str) -> str:
-    return "".join(
-        (ch.choices[0].delta.model_extra or {}).get(name) or "" for ch in chunks if ch.choices
-    )
+    return "".join((ch.choices[0].delta.model_extra or {}).get(name) or "" for ch in chunks if ch.choices)
 
 
 # ----- models and reasoning ------------------------------------------------------------------------------
@@ -48,7 +46,10 @@ def test_models_list_carries_each_engines_card(engine: OpenAISimulator) -> None:
     assert card.id == MODEL and extra["max_model_len"] == 202752
     assert card.owned_by == engine.flavour
     if engine.flavour == "vllm":
-        assert extra["root"] == "zai-org/GLM-4.7-Flash" and extra["permission"][0]["object"] == "model_permission"
+        assert (
+            extra["root"] == "zai-org/GLM-4.7-Flash"
+            and extra["permission"][0]["object"] == "model_permission"
+        )
     else:
         assert extra["root"] == MODEL and "permission" not in extra
 
@@ -164,7 +165,9 @@ def test_error_event_inside_a_200_stream(engine: OpenAISimulator) -> None:
         for ch in c.chat.completions.create(model=MODEL, messages=HI, stream=True):
             seen.append(ch)
     assert len(seen) == 4 and "engine died" in str(caught.value.message)
-    raw = httpx.post(f"{engine.url}/v1/chat/completions", json={"model": MODEL, "messages": HI, "stream": True})
+    raw = httpx.post(
+        f"{engine.url}/v1/chat/completions", json={"model": MODEL, "messages": HI, "stream": True}
+    )
     assert raw.status_code == 200 and raw.text.endswith("data: [DONE]\n\n")
 
 

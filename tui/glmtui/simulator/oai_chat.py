@@ -202,6 +202,8 @@ def _completion(
     """A non-streamed ``chat.completion`` in the flavour's field set (``model_dump()``: nulls kept)."""
     head = {"id": rid, "object": "chat.completion", "created": int(time.time()), "model": model}
     thought = {key: reasoning or None for key in keys}
+    message: dict[str, Any]
+    choice: dict[str, Any]
     if sim.flavour == "sglang":
         message = {"role": "assistant", "content": answer or None, **thought, "tool_calls": None}
         choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
