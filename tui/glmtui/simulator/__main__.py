@@ -16,6 +16,7 @@ from types import FrameType
 from .catalogue import registry_lookup
 from .faults import parse_fault_spec
 from .memory import KV_CACHE_TYPES
+from .oai_server import OpenAISimulator
 from .server import OLLAMA_VERSION, Simulator
 
 
@@ -58,6 +59,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="also have this registry model installed at start (repeatable; the first named is the newest)",
     )
     parser.add_argument(
+        "--openai",
+        choices=("vllm", "sglang"),
+        default=None,
+        help="serve an OpenAI-compatible engine of this flavour instead of Ollama",
+    )
+    parser.add_argument("--api-key", default=None, help="--openai: require this Bearer key")
+    parser.add_argument(
+        "--spec-decode", action="store_true", help="--openai: simulate MTP speculative decoding"
+    )
+    parser.add_argument(
+        "--no-metrics", action="store_true", help="--openai sglang: serve without --enable-metrics"
+    )
+    parser.add_argument("--loading-seconds", type=float, default=0.0, help="--openai: start-up delay")
+    parser.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -74,6 +89,23 @@ def main(argv: list[str] | None = None) -> int:
         faults = [parse_fault_spec(spec) for spec in args.fault]
     except ValueError as exc:
         build_parser().error(str(exc))
+    sim: Simulator | OpenAISimulator
+    if args.openai is not None:
+        sim = OpenAISimulator(
+            args.openai,
+            host=args.host,
+            port=args.port,
+            rate=args.rate,
+            api_key=args.api_key,
+            version=args.server_version if args.server_version != OLLAMA_VERSION else None,
+            metrics=not args.no_metrics,
+            spec_decode=args.spec_decode,
+            loading_seconds=args.loading_seconds,
+            reply_tokens=args.reply_tokens,
+        )
+        for fault in faults:
+            sim.inject(fault)
+        return _serve(sim, args.host, args.port)
     sim = Simulator(
         host=args.host,
         port=args.port,
@@ -97,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         sim.store.install(found[0], found[1], now - timedelta(seconds=i))
     for fault in faults:
         sim.inject(fault)
+    return _serve(sim, args.host, args.port)
+
+
+def _serve(sim: Simulator | OpenAISimulator, host: str, port: int) -> int:
     done = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -109,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sim.start()
     except OSError as exc:
-        print(f"glmtui-simulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        print(f"glmtui-simulator: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
         return 1
     print(f"glmtui-simulator listening on {sim.url}", flush=True)
     while not done.wait(0.5):  # a timed wait keeps the main thread responsive to signals

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Protocol, get_args
 
 from .catalogue import name_key
-from .wire import ClientGone, NdjsonStream, Responder
+from .wire import ClientGone, Responder
 
 FaultKind = Literal["drop", "stall", "http500", "error"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
@@ -136,21 +137,44 @@ class StreamEnded(Exception):
     """The response was completed early (an ``error`` fault); unwind without writing anything else."""
 
 
+class LineStream(Protocol):
+    """A started streaming body: NDJSON lines (Ollama) or SSE events (the OpenAI-compatible engines)."""
+
+    def send(self, obj: Any) -> None: ...
+
+    def end(self) -> None: ...
+
+
 class Output:
     """Where a streaming endpoint sends its lines, with the request's fault applied on the way.
 
     Every line counts towards ``after_tokens`` (token chunks, pull progress and the final line alike), so
     ``drop`` after as many lines as there are tokens loses exactly the final ``done`` chunk. In
     non-streaming mode lines are only counted: the fault still fires at the same point in time.
+
+    The wire format is Ollama's unless told otherwise: ``opener`` starts the stream, ``in_band`` makes
+    the error line of an ``error`` fault, ``refuse`` answers it with a status before the first byte.
     """
 
-    def __init__(self, responder: Responder, streaming: bool, fault: Fault | None) -> None:
+    def __init__(
+        self,
+        responder: Responder,
+        streaming: bool,
+        fault: Fault | None,
+        *,
+        opener: Callable[[], LineStream] | None = None,
+        in_band: Callable[[str], Any] | None = None,
+        refuse: Callable[[int, str], None] | None = None,
+    ) -> None:
         self.responder = responder
         self.streaming = streaming
         self.fault = fault if fault is not None and fault.kind != "http500" else None
         self.lines = 0
         self.resumed = False  # set after a stall, so token pacing restarts its schedule
-        self._stream: NdjsonStream | None = None
+        self._stream: LineStream | None = None
+        self._opener: Callable[[], LineStream] = opener or responder.stream
+        self._in_band: Callable[[str], Any] = in_band or (lambda message: {"error": message})
+        self._refuse: Callable[[int, str], None] = refuse or responder.error
 
     def line(self, obj: Any) -> None:
         fault = self.fault
@@ -162,13 +186,13 @@ class Output:
             if self._stream is None:
                 # Headers go out with the first line, as with Go's lazy WriteHeader: a request that dies
                 # before producing anything never shows the client a 200.
-                self._stream = self.responder.stream()
+                self._stream = self._opener()
             self._stream.send(obj)
 
     def end(self) -> None:
         """Terminate the chunked stream (streaming mode only)."""
         if self._stream is None:
-            self._stream = self.responder.stream()
+            self._stream = self._opener()
         self._stream.end()
 
     def _fire(self, fault: Fault) -> None:
@@ -182,8 +206,8 @@ class Output:
         # "error": once a stream has started Ollama sends {"error": ...} in-band; before the first byte
         # it still can, and does, answer with a real 500 status.
         if self.streaming and self._stream is not None:
-            self.line({"error": fault.message})
+            self.line(self._in_band(fault.message))
             self.end()
         else:
-            self.responder.error(500, fault.message)
+            self._refuse(500, fault.message)
         raise StreamEnded()

@@ -115,9 +115,17 @@ class Responder:
         except OSError as exc:
             raise ClientGone(str(exc)) from None
 
-    def body(self, status: int, content_type: str | None, payload: bytes) -> None:
+    def body(
+        self,
+        status: int,
+        content_type: str | None,
+        payload: bytes,
+        extra: list[tuple[str, str]] | None = None,
+    ) -> None:
         """A complete response with Content-Length (Go sets it for small, fully buffered bodies)."""
-        headers = [("Content-Type", content_type)] if content_type else []
+        headers = list(extra or [])
+        if content_type:
+            headers.append(("Content-Type", content_type))
         headers.append(("Content-Length", str(len(payload))))
         self.started = True
         self._send(self._head(status, headers) + (b"" if self.head_only else payload))
@@ -140,6 +148,13 @@ class Responder:
         head = self._head(200, [("Content-Type", NDJSON_TYPE), ("Transfer-Encoding", "chunked")])
         self._send(head)
         return NdjsonStream(self)
+
+    def chunked(self, content_type: str, extra: list[tuple[str, str]] | None = None) -> ChunkedStream:
+        """Start a chunked stream of ``content_type`` (status 200); each write is one flushed chunk."""
+        self.started = True
+        headers = [*(extra or []), ("Content-Type", content_type), ("Transfer-Encoding", "chunked")]
+        self._send(self._head(200, headers))
+        return ChunkedStream(self)
 
     # ----- connection control -----
     def abort(self) -> None:
@@ -184,6 +199,19 @@ class NdjsonStream:
         line = go_json(obj) + b"\n"
         self._responder._send(b"%x\r\n%s\r\n" % (len(line), line))
         self.lines_sent += 1
+
+    def end(self) -> None:
+        self._responder._send(b"0\r\n\r\n")
+
+
+class ChunkedStream:
+    """Raw chunks on a chunked response, each flushed at once (an ASGI server's per-yield flush)."""
+
+    def __init__(self, responder: Responder) -> None:
+        self._responder = responder
+
+    def write(self, data: bytes) -> None:
+        self._responder._send(b"%x\r\n%s\r\n" % (len(data), data))
 
     def end(self) -> None:
         self._responder._send(b"0\r\n\r\n")

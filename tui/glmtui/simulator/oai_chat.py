@@ -1,0 +1,219 @@
+"""``POST /v1/chat/completions`` for the OpenAI-compatible simulator: validation, queueing, paced tokens.
+
+The reply text, thinking text, prompt-token estimate and pacing are the Ollama simulator's
+(``replies``, ``generation``), so an A/B across engines compares like with like. GLM-4.7-Flash thinks by
+default; ``chat_template_kwargs: {"enable_thinking": false}`` turns it off (the chat template closes
+``<think>`` at once, so the reasoning parser sends no reasoning deltas). ``max_tokens`` (or
+``max_completion_tokens``) caps reasoning and answer together, as in both engines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from . import oai_wire as w
+from .faults import Output, StreamEnded
+from .generation import PROMPT_EVAL_CAP, PROMPT_TOKENS_PER_SECOND
+from .replies import build_reply, build_thinking, prompt_token_count
+from .wire import BadRequest, ClientGone, Responder
+
+if TYPE_CHECKING:
+    from .engine_metrics import Track
+    from .oai_server import OpenAISimulator
+
+PREFIX_BLOCK = 16  # prefix caching works in whole KV blocks (vLLM's default block size)
+
+
+def _parse(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise BadRequest("JSON decode error", 400) from None
+    if not isinstance(body, dict):
+        raise BadRequest("Input should be a valid dictionary", 400)
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise BadRequest("messages: Field required", 400)
+    for message in messages:
+        if not isinstance(message, dict) or not isinstance(message.get("content", ""), (str, type(None))):
+            raise BadRequest("messages: each message needs a role and text content", 400)
+    return body
+
+
+def _int(body: dict[str, Any], *keys: str) -> int | None:
+    for key in keys:
+        value = body.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _cached_tokens(sim: OpenAISimulator, contents: list[str]) -> int:
+    """Tokens of the longest leading run of messages this engine has prefilled before, in whole blocks."""
+    cached, digest = 0, hashlib.sha256()
+    keys = []
+    for text in contents:
+        digest.update(text.encode() + b"\x00")
+        keys.append(digest.hexdigest())
+    with sim.prefix_lock:
+        for i, key in enumerate(keys):
+            if key not in sim.prefixes:
+                break
+            cached = prompt_token_count(contents[: i + 1])
+        sim.prefixes.update(keys)
+    return cached // PREFIX_BLOCK * PREFIX_BLOCK
+
+
+def _admit(sim: OpenAISimulator, resp: Responder) -> None:
+    """Wait for a batch slot (``max_running``); the wait shows as the engine's waiting/queue gauge."""
+    metrics = sim.metrics
+    with sim.sched:
+        metrics.waiting += 1
+        try:
+            while len(metrics.running) + sim.admitted >= sim.max_running:
+                sim.sched.wait(0.05)
+                if sim.stopping.is_set() or resp.client_gone():
+                    raise ClientGone("queued request abandoned")
+        finally:
+            metrics.waiting -= 1
+        sim.admitted += 1
+
+
+def handle_chat(sim: OpenAISimulator, resp: Responder, raw: bytes) -> None:
+    body = _parse(raw)
+    model = body.get("model") or sim.models[0]
+    if not isinstance(model, str):
+        raise BadRequest("model: Input should be a valid string", 400)
+    if sim.flavour == "vllm" and model not in sim.models:
+        w.send_error(sim, resp, 404, f"The model `{model}` does not exist.", "NotFoundError", "model")
+        return
+    if sim.loading:
+        w.send_error(sim, resp, 503, "The engine is still loading the model.", "Service Unavailable")
+        return
+    fault = sim.faults.pop(model)
+    if fault is not None and fault.kind == "http500":
+        w.send_error(sim, resp, 500, fault.message, "InternalServerError")
+        return
+
+    contents = [m.get("content") or "" for m in body["messages"]]
+    users = [m.get("content") or "" for m in body["messages"] if m.get("role") == "user"]
+    last_user = users[-1] if users else contents[-1]
+    kwargs = body.get("chat_template_kwargs") or {}
+    think = not (isinstance(kwargs, dict) and kwargs.get("enable_thinking") is False)
+    seed = _int(body, "seed")
+    reasoning = build_thinking(model, last_user, None, seed) if think else []
+    content = build_reply(model, last_user, sim.reply_tokens, seed)
+    plan = [("reasoning", t) for t in reasoning] + [("content", t) for t in content]
+    finish = "stop"
+    cap = _int(body, "max_completion_tokens", "max_tokens")
+    if cap is not None and 0 < cap < len(plan):
+        plan, finish = plan[:cap], "length"
+    prompt = prompt_token_count(contents)
+    cached = _cached_tokens(sim, contents)
+    options = body.get("stream_options") or {}
+    include_usage = isinstance(options, dict) and options.get("include_usage") is True
+
+    _admit(sim, resp)
+    track = None
+    try:
+        resp.wait(min(PROMPT_EVAL_CAP, (prompt - cached) / PROMPT_TOKENS_PER_SECOND))
+        track = sim.metrics.start(model, prompt, cached)
+        with sim.sched:
+            sim.admitted -= 1
+        out = Output(
+            resp,
+            body.get("stream") is True,
+            fault,
+            opener=lambda: w.SseStream(resp),
+            in_band=lambda message: w.stream_error(sim, message),
+            refuse=lambda status, message: w.send_error(sim, resp, status, message, "InternalServerError"),
+        )
+        _generate(sim, resp, out, track, model, plan, finish, prompt, include_usage)
+        track.finish(finish)
+    except StreamEnded:
+        if track is not None:
+            track.finish("abort")
+    except ClientGone:
+        if track is not None:
+            track.finish("abort")
+        raise
+    finally:
+        if track is None:
+            with sim.sched:
+                sim.admitted -= 1
+        with sim.sched:
+            sim.sched.notify_all()
+
+
+def _generate(
+    sim: OpenAISimulator,
+    resp: Responder,
+    out: Output,
+    track: Track,
+    model: str,
+    plan: list[tuple[str, str]],
+    finish: str,
+    prompt: int,
+    include_usage: bool,
+) -> None:
+    rid, keys = w.request_id(sim), w.reasoning_keys(sim)
+    if out.streaming:
+        out.line(w.chunk(sim, rid, model, {"role": "assistant", "content": ""}))
+    due = time.monotonic()
+    for kind, token in plan:
+        if out.resumed:  # after a stall, restart the schedule instead of bursting to catch up
+            due, out.resumed = time.monotonic(), False
+        if sim.rate > 0:
+            due += 1.0 / sim.rate
+            resp.wait(due - time.monotonic())
+        track.token()
+        delta = {key: token for key in keys} if kind == "reasoning" else {"content": token}
+        out.line(w.chunk(sim, rid, model, delta) if out.streaming else None)
+    reasoning = "".join(t for k, t in plan if k == "reasoning")
+    answer = "".join(t for k, t in plan if k == "content")
+    n_reasoning = sum(1 for k, _ in plan if k == "reasoning")
+    usage = w.usage(sim, prompt, len(plan), n_reasoning)
+    if not out.streaming:
+        out.line(None)  # the final object counts as a line for faults, as it does when streaming
+        w.send_json(resp, 200, _completion(sim, rid, model, keys, reasoning, answer, finish, usage))
+        return
+    out.line(w.chunk(sim, rid, model, {"content": ""}, finish))
+    if include_usage:
+        created = int(time.time())
+        head = {"id": rid, "object": "chat.completion.chunk", "created": created, "model": model}
+        out.line(head | {"choices": [], "usage": usage})
+    out.end()
+    sim.last_done_at = time.monotonic()
+
+
+def _completion(
+    sim: OpenAISimulator,
+    rid: str,
+    model: str,
+    keys: tuple[str, ...],
+    reasoning: str,
+    answer: str,
+    finish: str,
+    usage: dict[str, Any],
+) -> dict[str, Any]:
+    """A non-streamed ``chat.completion`` in the flavour's field set (``model_dump()``: nulls kept)."""
+    head = {"id": rid, "object": "chat.completion", "created": int(time.time()), "model": model}
+    thought = {key: reasoning or None for key in keys}
+    message: dict[str, Any]
+    choice: dict[str, Any]
+    if sim.flavour == "sglang":
+        message = {"role": "assistant", "content": answer or None, **thought, "tool_calls": None}
+        choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+        choice |= {"matched_stop": w.GLM_EOS if finish == "stop" else None, "hidden_states": None}
+        return head | {"choices": [choice], "usage": usage, "metadata": {"weight_version": "default"}}
+    message = {"role": "assistant", "content": answer or None, "refusal": None, "annotations": None}
+    message |= {"audio": None, "function_call": None, "tool_calls": [], **thought}
+    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish, "stop_reason": None}
+    usage = usage | {"prompt_tokens_details": None}
+    tail = {"prompt_logprobs": None, "kv_transfer_params": None}
+    return (
+        head | {"choices": [choice], "service_tier": None, "system_fingerprint": None, "usage": usage} | tail
+    )
