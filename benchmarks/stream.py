@@ -16,6 +16,7 @@ import argparse
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,9 +69,15 @@ def run_turn(app: PtyApp, sim: Simulator, index: int, prompt: str) -> TurnFigure
     )
 
 
+# The 50-turn chat outgrows the 32k context Ollama loads at by default (and the app would rightly stop
+# to ask before Ollama dropped messages): the run asks for the model's whole context, as a user would.
+CONFIG = Path(tempfile.mkdtemp(prefix="glmtui-bench-")) / "config.toml"
+CONFIG.write_text("[options]\nnum_ctx = 262144\n", encoding="utf-8")
+
+
 def launch(sim: Simulator) -> tuple[PtyApp, float]:
     """Start the app; return it and its time to first frame (seconds)."""
-    app = PtyApp(["--host", sim.url, "--model", MODEL, *APP_ARGS], env=APP_ENV)
+    app = PtyApp(["--host", sim.url, "--model", MODEL, "--config", str(CONFIG), *APP_ARGS], env=APP_ENV)
     first = app.wait_output(b"glmtui", since=0.0, timeout=20)
     app.wait_event("ready", 1, timeout=20)
     return app, first - app.started
