@@ -1,5 +1,5 @@
 """Figures glmtui timed itself (an OpenAI-compatible engine) say so wherever a reply's figures are shown:
-the line under a reply, the status bar, the throughput panel, the compare pane's footer. Ollama's
+the line under a reply, the status bar, the throughput panel, the comparison strip. Ollama's
 exact figures show as before, unmarked."""
 
 from __future__ import annotations
@@ -7,6 +7,8 @@ from __future__ import annotations
 from textual.containers import Vertical
 
 from glmtui.core.state import GenerationStats, Turn, TurnStatus
+from glmtui.services.compare import Round, round_metrics
+from glmtui.widgets.compare_strip import ComparisonStrip
 from glmtui.widgets.message import stats_line
 from glmtui.widgets.monitor.throughput_panel import ThroughputPanel
 from glmtui.widgets.status_bar import StatusBar
@@ -67,3 +69,22 @@ async def test_the_throughput_panel() -> None:
         panel.history = (CLIENT, EXACT)
         await wait_until(lambda: "client-timed" not in panel_text(panel), what="the exact rate")
         assert "85.33 tok/s" in panel_text(panel)
+
+
+async def test_the_comparison_strip_marks_the_clock_and_crowns_no_one_across_two() -> None:
+    a = Turn("p", "desk · glm-4.7-flash:q4_K_M", status=TurnStatus.DONE, stats=EXACT)
+    b = Turn("p", "node1 · glm-4.7-flash", status=TurnStatus.DONE, stats=CLIENT)
+    round_ = Round("p", a.model, b.model, "parallel", sent=True, a=a, b=b)
+    strip = ComparisonStrip()
+    async with HostApp([strip]).run_test(size=(120, 20)) as pilot:
+        strip.show(round_metrics(round_), [], names=(a.model, b.model), rounds=1)
+        await pilot.pause()
+        rate = next(line for line in strip_lines(strip) if line.startswith("eval rate"))
+        assert "85.33 tok/s (client-timed)" in rate and "not like for like: A exact, B client-timed" in rate
+        assert "✓" not in rate
+
+
+def strip_lines(strip: ComparisonStrip) -> list[str]:
+    console = strip.app.console
+    lines = console.render_lines(strip.render(), console.options.update_width(strip.size.width), pad=False)
+    return ["".join(segment.text for segment in line).strip() for line in lines]

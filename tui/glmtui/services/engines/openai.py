@@ -43,7 +43,7 @@ from glmtui.services.engines.base import (
     ThinkingDelta,
 )
 from glmtui.services.engines.ollama import READ_BATCH_S, WAITED_S
-from glmtui.services.engines.openai_wire import map_error, request_args
+from glmtui.services.engines.openai_wire import map_error, reasoning_text, request_args, token_count
 
 if TYPE_CHECKING:
     import openai
@@ -290,7 +290,7 @@ class OpenAIEngine:
                     usage = chunk.usage
                 for choice in chunk.choices[:1]:  # n=1: one choice
                     delta = choice.delta
-                    thought = _reasoning(delta)
+                    thought = reasoning_text(delta)
                     if thought:
                         reasoned = True
                         live.on_token(thinking=True)
@@ -369,8 +369,8 @@ class OpenAIEngine:
         stats = live.snapshot()
         stats.timing = CLIENT_TIMED
         stats.done_reason = finish
-        stats.eval_count = _count(getattr(usage, "completion_tokens", None))
-        stats.prompt_eval_count = _count(getattr(usage, "prompt_tokens", None))
+        stats.eval_count = token_count(getattr(usage, "completion_tokens", None))
+        stats.prompt_eval_count = token_count(getattr(usage, "prompt_tokens", None))
         if stats.eval_count is None:
             stats.eval_count = live.tokens
         first, last = live.first_token_at, live.last_token_at
@@ -391,19 +391,5 @@ def _client(host: str, api_key: str | None, connect_timeout: float) -> openai.As
     )
 
 
-def _reasoning(delta: Any) -> str:
-    """A delta's reasoning text: `reasoning` (vLLM ≥ 0.11.1) or else `reasoning_content` (SGLang, older
-    vLLM). vLLM 0.11.1–0.15 sends both with the same text: taking one keeps it from being doubled."""
-    for name in ("reasoning", "reasoning_content"):
-        text = getattr(delta, name, None)
-        if isinstance(text, str) and text:
-            return text
-    return ""
-
-
 def _text(value: object) -> str:
     return sanitize(value) if isinstance(value, str) else ""
-
-
-def _count(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

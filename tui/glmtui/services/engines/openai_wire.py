@@ -1,4 +1,4 @@
-"""What the OpenAI-compatible engine sends and how it reads failures: request arguments, errors in words.
+"""What the OpenAI-compatible engine sends and reads: request arguments, errors in words, reasoning deltas.
 
 Kept apart from the engine (`openai.py`) so both rules can be read, and tested, without a stream.
 
@@ -168,3 +168,18 @@ def _auth_error(host: str, api_key_env: str | None, key_set: bool) -> GlmTuiErro
         "check it against the key the engine was started with (--api-key)",
         kind="auth",
     )
+
+
+def reasoning_text(delta: Any) -> str:
+    """A delta's reasoning text: `reasoning` (vLLM ≥ 0.11.1) or else `reasoning_content` (SGLang, older
+    vLLM). vLLM 0.11.1–0.15 sends both with the same text: taking one keeps it from being doubled."""
+    for name in ("reasoning", "reasoning_content"):
+        text = getattr(delta, name, None)
+        if isinstance(text, str) and text:
+            return text
+    return ""
+
+
+def token_count(value: object) -> int | None:
+    """A usage count, when the server sent an integer."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
