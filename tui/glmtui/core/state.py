@@ -25,9 +25,19 @@ class TurnStatus(StrEnum):
     FAILED = "failed"  # the server or the connection failed; partial text kept
 
 
+EXACT = "exact"
+CLIENT_TIMED = "client"
+
+
 @dataclass(slots=True)
 class GenerationStats:
-    """Figures for one reply. Server figures come from Ollama's final chunk (nanoseconds)."""
+    """Figures for one reply. Server figures come from Ollama's final chunk (nanoseconds).
+
+    `timing` says where the durations came from: "exact" (the server's own, Ollama's final chunk) or
+    "client" (an OpenAI-compatible engine sends token counts but no durations: glmtui timed them, from
+    first token to last, network and batching included). A plain string, so the store's JSON keeps it;
+    rows saved before it existed are Ollama's, and read back as the default.
+    """
 
     ttft_s: float | None = None  # client-measured: request sent → first thinking or content token
     eval_count: int | None = None
@@ -40,6 +50,12 @@ class GenerationStats:
     thinking_s: float | None = None  # first thinking token → first content token (or end)
     content_tokens: int = 0
     done_reason: str | None = None
+    timing: str = "exact"  # EXACT or CLIENT_TIMED (see the class docstring)
+
+    @property
+    def client_timed(self) -> bool:
+        """The durations (eval, prompt, load) were timed by glmtui, not reported by the server."""
+        return self.timing == CLIENT_TIMED
 
     @property
     def eval_rate(self) -> float | None:

@@ -105,14 +105,37 @@ def final_stats(live: LiveStats, final: Mapping[str, Any]) -> GenerationStats:
     return stats
 
 
+CLIENT_MARK = "client-timed"  # the word on every figure glmtui timed itself (see GenerationStats.timing)
+
+
+def timed(text: str, stats: GenerationStats) -> str:
+    """A duration-derived figure with its origin: `812.30 tok/s (client-timed)`; exact ones as they are."""
+    return f"{text} ({CLIENT_MARK})" if stats.client_timed else text
+
+
+def rate_text(stats: GenerationStats, digits: int = 2) -> str:
+    """The reply's eval rate, marked when glmtui timed it."""
+    return timed(format_rate(stats.eval_rate, digits), stats)
+
+
 def summary_parts(stats: GenerationStats) -> list[tuple[str, str]]:
-    """(label, value) pairs describing a finished reply, for the stats line under it."""
+    """(label, value) pairs describing a finished reply, for the stats line under it.
+
+    A client-timed reply (an OpenAI-compatible engine) has exact token counts but no server durations:
+    its rate says so, its prompt shows the count alone (no prompt rate, and no "(cached)": the server
+    did not say), and load shows only when glmtui waited for one."""
     parts: list[tuple[str, str]] = [("TTFT", format_seconds(stats.ttft_s))]
     if stats.final:
-        parts.append(("eval", format_rate(stats.eval_rate)))
+        parts.append(("eval", rate_text(stats)))
         parts.append(("tokens", str(stats.eval_count)))
         prompt_rate = stats.prompt_eval_rate
         prompt = f"{stats.prompt_eval_count or 0} tok"
+        if stats.client_timed:
+            if stats.prompt_eval_count is not None:
+                parts.append(("prompt", prompt))
+            if stats.load_s is not None:
+                parts.append(("load", timed(format_seconds(stats.load_s), stats)))
+            return parts
         prompt += f" @ {format_rate(prompt_rate)}" if prompt_rate is not None else " (cached)"
         parts.append(("prompt", prompt))
         parts.append(("load", format_seconds(stats.load_s)))

@@ -14,16 +14,28 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from glmtui.core.model_names import same_model
-from glmtui.core.state import GenerationStats, ModelDetails, PullProgress, ThinkSetting, Turn, TurnStatus
+from glmtui.core.state import (
+    CLIENT_TIMED,
+    GenerationStats,
+    ModelDetails,
+    PullProgress,
+    ThinkSetting,
+    Turn,
+    TurnStatus,
+)
+from glmtui.core.stats import CLIENT_MARK
 from glmtui.core.units import gib
 from glmtui.services.compare_figures import (
     LOADED_S,
     METRICS,
+    TIMED_ROWS,
     TTFT_NET,
     Bias,
     Side,
     bias,
+    side_timing,
     unjudged,
+    unlike_timing,
     whose,
 )
 from glmtui.services.compare_figures import verdict as verdict  # re-exported: a verdict is asked of compare
@@ -131,6 +143,7 @@ def _metrics(
     """One row per figure of A's stats against B's (one per round each); verdicts only when `judge`.
     `ordered`: one model on both sides, run one after the other (see `Bias.ordered`)."""
     why = bias(list(zip(a, b, strict=True)), ordered) if judge else Bias()
+    timing = (side_timing(a), side_timing(b))
     rows: list[Metric] = []
     for spec in METRICS:
         va = spec.value(a) if a else None
@@ -156,8 +169,20 @@ def _metrics(
                 better, text = None, "both already loaded"  # neither loaded: no side to name
             else:
                 better, text = None, f"{'A' if va < vb else 'B'} was already loaded"
+        # A figure from glmtui's clock says so, whether or not the other side's is on the server's.
+        timed = spec.label in TIMED_ROWS
+        marks = [
+            f" ({CLIENT_MARK})" if timed and value is not None and t == CLIENT_TIMED else ""
+            for value, t in ((va, timing[0]), (vb, timing[1]))
+        ]
         rows.append(
-            Metric(spec.label, spec.show(va) + suffix("a"), spec.show(vb) + suffix("b"), better, text)
+            Metric(
+                spec.label,
+                spec.show(va) + marks[0] + suffix("a"),
+                spec.show(vb) + marks[1] + suffix("b"),
+                better,
+                text,
+            )
         )
     return rows
 
@@ -206,6 +231,7 @@ def totals(turns: Iterable[Turn | None]) -> GenerationStats | None:
         load_duration_ns=total(s.load_duration_ns for s in done),
         thinking_tokens=total(s.thinking_tokens for s in done),
         thinking_s=sum(thinks) if thinks else None,
+        timing=side_timing(done),
     )
 
 
@@ -262,6 +288,11 @@ def _bias_lines(why: Bias) -> list[str]:
         )
     if any(why.loaded):
         lines.append(f"TTFT includes {whose(why.loaded)} model load: not judged; {TTFT_NET} is, where known.")
+    if why.timing[0] != why.timing[1]:
+        lines.append(
+            f"Eval rate {unlike_timing(why.timing)} (exact: the server's own durations; client-timed: "
+            "glmtui's clock, network included): not judged."
+        )
     if why.unlike_prompts is not None:
         a, b = why.unlike_prompts
         lines.append(

@@ -4,6 +4,9 @@ Each `_Spec` is one row of the comparison strip: how to read it from one side's 
 so a round and a session are figured alike), how to show it, and which way is better. `Bias` says when
 the two sides ran under unlike conditions (a model load on one side, a cached prompt prefix), so the
 rows those conditions distort are shown without a verdict rather than crowning the luckier side.
+One such condition is whose clock a duration is on: Ollama reports its own (exact), an OpenAI-compatible
+engine does not and glmtui times it (client-timed, network and batching included); a rate of one
+against a rate of the other is not like for like, and is marked and left unjudged.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from glmtui.core.state import GenerationStats
+from glmtui.core.state import CLIENT_TIMED, EXACT, GenerationStats
 from glmtui.core.units import format_rate, format_seconds
 
 Side = Literal["a", "b"]
@@ -106,6 +109,10 @@ def _thinking_time(stats: Sequence[GenerationStats]) -> float | None:
 
 
 TTFT_NET = "TTFT − load"
+# Rows whose figures come from durations the server reports (Ollama) or glmtui times (OpenAI-compatible):
+# TTFT and thinking time are glmtui's clock on both sides, so only these change with the engine.
+TIMED_ROWS = frozenset({"eval rate", "prompt eval", "load time"})
+TIMING_WORDS = {EXACT: "exact", CLIENT_TIMED: "client-timed"}
 ORDER_DECIDES = "same model: order decides"
 METRICS: tuple[_Spec, ...] = (
     _Spec("TTFT", _mean(lambda s: s.ttft_s), format_seconds, True, "sooner", TTFT_WITHIN, TIME_FLOOR_S),
@@ -186,6 +193,18 @@ class Bias:
     # One model on both sides, one after the other: B always runs second, on a warm server, so which
     # side answers sooner is the order's doing, not the model's (a consistency check has no winner).
     ordered: bool = False
+    timing: tuple[str, str] = (EXACT, EXACT)  # whose clock each side's durations are on (`side_timing`)
+
+
+def side_timing(stats: Sequence[GenerationStats]) -> str:
+    """CLIENT_TIMED when any of one side's replies was timed by glmtui, else EXACT."""
+    return CLIENT_TIMED if any(s.client_timed for s in stats) else EXACT
+
+
+def unlike_timing(timing: tuple[str, str]) -> str:
+    """`not like for like: A exact, B client-timed`."""
+    a, b = (TIMING_WORDS.get(t, t) for t in timing)
+    return f"not like for like: A {a}, B {b}"
 
 
 def bias(pairs: Sequence[tuple[GenerationStats, GenerationStats]], ordered: bool = False) -> Bias:
@@ -200,6 +219,7 @@ def bias(pairs: Sequence[tuple[GenerationStats, GenerationStats]], ordered: bool
         unlike_prompts=unlike,
         thought=(any(a.thinking_tokens for a, _ in pairs), any(b.thinking_tokens for _, b in pairs)),
         ordered=ordered and bool(pairs),
+        timing=(side_timing([a for a, _ in pairs]), side_timing([b for _, b in pairs])),
     )
 
 
@@ -209,6 +229,8 @@ def whose(flags: tuple[bool, bool]) -> str:
 
 def unjudged(label: str, why: Bias) -> str | None:
     """The reason this row gets no verdict under these conditions (a short phrase), or None."""
+    if label in TIMED_ROWS and why.timing[0] != why.timing[1]:
+        return unlike_timing(why.timing)  # one side's durations are the server's, the other's glmtui's
     if label == "TTFT" and any(why.loaded):
         return f"includes {whose(why.loaded)} load"  # the next row compares it without
     if label in ("TTFT", TTFT_NET, "prompt eval") and why.unlike_prompts is not None:

@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 from glmtui.core.sanitize import sanitize
-from glmtui.core.state import Conversation, Turn, TurnStatus
-from glmtui.core.units import format_rate, format_seconds, tenths
+from glmtui.core.state import Conversation, GenerationStats, Turn, TurnStatus
+from glmtui.core.stats import rate_text
+from glmtui.core.units import format_seconds, tenths
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 
@@ -61,6 +62,12 @@ def slug(text: str, limit: int = 40) -> str:
     return _SLUG_RE.sub("-", text.lower()).strip("-")[:limit].strip("-") or "conversation"
 
 
+def timing_of(stats: list[GenerationStats]) -> str | None:
+    """`exact`, `client` (timed by glmtui) or `mixed` over these replies; None when there are none."""
+    kinds = {s.timing for s in stats}
+    return None if not kinds else kinds.pop() if len(kinds) == 1 else "mixed"
+
+
 def conversation_markdown(conversation: Conversation, *, now: float | None = None) -> str:
     turns = conversation.turns
     done = [t.stats for t in turns if t.status is TurnStatus.DONE and t.stats.final]
@@ -75,6 +82,8 @@ def conversation_markdown(conversation: Conversation, *, now: float | None = Non
         "exported": when,
         "output_tokens": tokens,
         "eval_rate_tok_s": round(tokens / seconds, 2) if seconds else None,
+        # Whose clock the rate is on: Ollama's own durations, glmtui's (an OpenAI-compatible engine), or both.
+        "eval_timing": timing_of(done),
         "mean_ttft_s": round(sum(s.ttft_s or 0 for s in done) / len(done), 3) if done else None,
         "stopped_or_failed": sum(t.status is not TurnStatus.DONE for t in turns),
     }
@@ -107,7 +116,7 @@ def conversation_markdown(conversation: Conversation, *, now: float | None = Non
         stats = turn.stats
         figures = f"TTFT {format_seconds(stats.ttft_s)}"
         if stats.final:
-            figures += f" · {format_rate(stats.eval_rate)} · {stats.eval_count} tokens"
+            figures += f" · {rate_text(stats)} · {stats.eval_count} tokens"
         if turn.status is not TurnStatus.DONE:
             figures += f" · {turn.status.value}" + (f": {sanitize(turn.error)}" if turn.error else "")
         lines += [f"_{figures}_", ""]

@@ -20,9 +20,9 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from glmtui.core.state import GenerationRequest, ThinkSetting, Turn, TurnStatus
-from glmtui.core.stats import LiveStats
+from glmtui.core.stats import LiveStats, rate_text
 from glmtui.core.think import effective_think
-from glmtui.core.units import duration, format_rate, format_seconds
+from glmtui.core.units import duration, format_seconds
 from glmtui.services.compare import PaneModel
 from glmtui.services.engines.base import Engine
 from glmtui.widgets.chat_pane import ChatPane
@@ -160,7 +160,7 @@ class ComparePane(Vertical):
         if turn.status is TurnStatus.STOPPED:
             received = stats.thinking_tokens + stats.content_tokens
             return Text(f"⏹ stopped after {received} tokens", style="yellow")
-        text = Text(f"✓ {format_rate(stats.eval_rate)} · {stats.eval_count or 0} tok", style="green")
+        text = Text(f"✓ {rate_text(stats)} · {stats.eval_count or 0} tok", style="green")
         if self.model_loading and stats.load_s is not None:
             text.append(f" · load {format_seconds(stats.load_s)}", style="dim")
         return text

@@ -1,7 +1,9 @@
 """The comparison strip under the two panes: this round's figures side by side, and the session's.
 
 The better value of each figure is marked (✓, in the theme's success colour) and the verdict says by
-how much (`B 1.8× faster`). On a short terminal only the key rows are shown.
+how much (`B 1.8× faster`). On a short terminal only the key rows are shown. A rate glmtui timed itself
+(an OpenAI-compatible engine) reads `(client-timed)`, and against an exact one gets no verdict but
+"not like for like" (the rows and their notes come from services.compare).
 """
 
 from __future__ import annotations

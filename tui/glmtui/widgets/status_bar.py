@@ -10,7 +10,7 @@ from textual.widget import Widget
 
 from glmtui.core.context import ContextUse
 from glmtui.core.state import PullProgress, Turn, TurnStatus
-from glmtui.core.stats import LiveStats
+from glmtui.core.stats import LiveStats, rate_text, timed
 from glmtui.core.units import format_rate, format_seconds, rate_estimate
 from glmtui.widgets.pull_list import pull_summary
 
@@ -113,8 +113,15 @@ class StatusBar(Widget):
                 received = stats.thinking_tokens + stats.content_tokens
                 parts.append((Text(f"last reply {self.last.status.value} after {received} tokens"), 5))
                 return parts
-            parts.append((Text(f"last reply {format_rate(stats.eval_rate)}"), 5))
+            parts.append((Text(f"last reply {rate_text(stats)}"), 5))
             parts.append((Text(f"TTFT {format_seconds(stats.ttft_s)}"), 3))
+            if stats.client_timed:
+                # No server durations: the prompt's count alone, and a load only when one was waited for.
+                if stats.prompt_eval_count is not None:
+                    parts.append((Text(f"prompt {stats.prompt_eval_count} tok"), 2))
+                if stats.load_s is not None:
+                    parts.append((Text(f"load {timed(format_seconds(stats.load_s), stats)}"), 2))
+                return parts
             if stats.prompt_eval_count is not None:
                 parts.append(
                     (Text(f"prompt {stats.prompt_eval_count} tok @ {format_rate(stats.prompt_eval_rate)}"), 2)

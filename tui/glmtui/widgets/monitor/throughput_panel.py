@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 
 from glmtui.core.state import GenerationStats
-from glmtui.core.stats import LiveStats
+from glmtui.core.stats import LiveStats, rate_text
 from glmtui.core.units import format_rate, format_seconds, rate_estimate
 from glmtui.widgets.formatting import label_value, series_line
 from glmtui.widgets.monitor.lines_panel import LinesPanel
@@ -41,7 +41,7 @@ class ThroughputPanel(LinesPanel):
         now = Text("idle", style="dim") if live is None else Text(rate_estimate(live.rate()))
         lines.append(label_value("now", now, width))
         done = [s for s in self.history if s.final]
-        last = format_rate(done[-1].eval_rate) if done else "no replies yet"
+        last = rate_text(done[-1]) if done else "no replies yet"  # marked when glmtui timed it
         lines.append(label_value("last reply", Text(last, style="" if done else "dim"), width))
         rates = [s.eval_rate for s in done if s.eval_rate is not None]
         ttfts = [s.ttft_s for s in done if s.ttft_s is not None]

@@ -1,0 +1,185 @@
+"""What the OpenAI-compatible engine sends and reads: request arguments, errors in words, reasoning deltas.
+
+Kept apart from the engine (`openai.py`) so both rules can be read, and tested, without a stream.
+
+Request arguments: glmtui's options are Ollama's names; vLLM and SGLang take the OpenAI ones plus
+their own sampling extensions in the request body (vLLM `SamplingParams` / `ChatCompletionRequest`
+extra fields; SGLang `ChatCompletionRequest`): `top_k`, `min_p`, `repetition_penalty`. Options that
+set the server up (`num_ctx`, `num_gpu`, `num_batch`, `num_thread`...) are not per-request there: the
+context window is fixed when the engine starts (`--max-model-len`, `--context-length`), so they are
+left out rather than sent to be refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.state import ThinkSetting
+from glmtui.services.engines.ollama import clip, server_text
+
+# Ollama option → OpenAI request argument (the client's own keyword arguments).
+STANDARD = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "seed": "seed",
+    "presence_penalty": "presence_penalty",
+    "frequency_penalty": "frequency_penalty",
+    "stop": "stop",
+}
+# Ollama option → the engines' sampling extension, sent in the body beside the standard fields.
+EXTENSIONS = {"top_k": "top_k", "min_p": "min_p", "repeat_penalty": "repetition_penalty"}
+LEVELS = ("low", "medium", "high")  # gpt-oss's think levels are the OpenAI `reasoning_effort`
+
+NO_LOAD_HINT = "vLLM and SGLang serve the models they were started with (`--served-model-name`)"
+CONNECT_HINT = "is the engine running? vLLM listens only once its model is loaded; check the endpoint's url"
+
+
+def request_args(options: Mapping[str, Any] | None, think: ThinkSetting | None) -> dict[str, Any]:
+    """The keyword arguments for `chat.completions.create` beyond model, messages and streaming.
+
+    `num_predict` is `max_tokens` (-1 and -2, "no limit" and "fill the context", send nothing: the
+    engine's own limit is the context); `top_k` 0 (Ollama: off) is -1 (both engines: off). Think off is
+    the chat template's `enable_thinking: false` (GLM, Qwen3); on sends nothing (the template's
+    default thinks); a level (gpt-oss) is `reasoning_effort`. Options with no per-request meaning on
+    these engines (`num_ctx` and the other load-time ones) are left out."""
+    args: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for name, value in (options or {}).items():
+        if name in STANDARD:
+            args[STANDARD[name]] = value
+        elif name in EXTENSIONS:
+            extra[EXTENSIONS[name]] = -1 if name == "top_k" and value == 0 else value
+        elif name == "num_predict" and isinstance(value, int) and value > 0:
+            args["max_tokens"] = value
+    if think == "off":
+        extra["chat_template_kwargs"] = {"enable_thinking": False}
+    elif think in LEVELS:
+        args["reasoning_effort"] = think
+    if extra:
+        args["extra_body"] = extra
+    return args
+
+
+def map_error(
+    exc: BaseException,
+    host: str,
+    *,
+    model: str | None = None,
+    streaming: bool = False,
+    api_key_env: str | None = None,
+    key_set: bool = False,
+) -> GlmTuiError:
+    """Translate the `openai` client's errors into a message and a hint (kinds as the Ollama engine's).
+
+    `streaming`: a reply was coming in, so a lost connection is "dropped mid-reply" (the partial reply
+    is kept); before any answer it is "cannot reach". `api_key_env` names the variable the key is read
+    from (the key itself is never shown); `key_set`: that variable held a key when the engine was made.
+    The client's transport errors are told apart by class name: openai 1.x raises httpx's, 2.x and
+    later their own fork's, and the names are the same."""
+    import openai
+
+    if isinstance(exc, GlmTuiError):
+        return exc
+    if isinstance(exc, openai.APIStatusError):
+        return _status_error(exc, host, model, api_key_env, key_set)
+    if isinstance(exc, openai.APITimeoutError):
+        return GlmTuiError(f"The engine at {host} timed out", CONNECT_HINT, kind="timeout")
+    if isinstance(exc, openai.APIConnectionError):
+        cause = type(exc.__cause__).__name__
+        if streaming:
+            return GlmTuiError(
+                f"The connection to {host} dropped mid-reply", "the partial reply is kept", kind="dropped"
+            )
+        if cause == "RemoteProtocolError":
+            return GlmTuiError(
+                f"Something at {host} accepted the connection but does not speak HTTP",
+                "check the endpoint's url (vLLM and SGLang listen on port 8000 by default)",
+                kind="not-http",
+            )
+        return GlmTuiError(f"Cannot reach the engine at {host}", CONNECT_HINT, kind="connect")
+    if isinstance(exc, openai.APIError):
+        # An error event inside a 200 stream (`data: {"error": …}`): the client raises it without a status.
+        said = server_text(exc.body if exc.body is not None else exc.message, 200) or "no readable message"
+        return GlmTuiError(
+            f"The engine reported an error mid-reply: {said}", "the partial reply is kept", kind="in-band"
+        )
+    return GlmTuiError(f"Unexpected error: {type(exc).__name__}: {exc}", "", kind="internal")
+
+
+def _status_error(
+    exc: Any, host: str, model: str | None, api_key_env: str | None, key_set: bool
+) -> GlmTuiError:
+    status: int = exc.status_code
+    body = exc.body
+    text = server_text(body if body is not None else exc.message, 200)
+    if status in (401, 403):
+        return _auth_error(host, api_key_env, key_set)
+    if status == 404:
+        about_model = isinstance(body, dict) and (body.get("param") == "model" or "model" in str(body))
+        if about_model and model is not None:
+            return GlmTuiError(
+                f"Model '{model}' is not served by {host}",
+                f"pick one of the models it serves: {NO_LOAD_HINT}",
+                kind="not-found",
+            )
+        said = f" ({clip(text, 60)})" if text else ""
+        return GlmTuiError(
+            f"{host} answered 404 (not found){said}: no OpenAI-compatible API at this url",
+            "point the endpoint at the server's root (without /v1)",
+            kind="not-openai",
+        )
+    if status == 503:
+        return GlmTuiError(
+            f"The engine at {host} is starting or loading the model",
+            "a reply waits for it (up to the first-token timeout); try again once it has loaded",
+            kind="loading",
+        )
+    if status in (400, 422):
+        return GlmTuiError(
+            f"The engine refused the request: {text or 'no readable message'}",
+            "check the options sent, and the prompt's length against the model's context",
+            kind="bad-request",
+        )
+    return GlmTuiError(
+        f"Engine error {status} from {host}: {text or 'no readable message'}",
+        "see the engine's log",
+        kind="http",
+    )
+
+
+def _auth_error(host: str, api_key_env: str | None, key_set: bool) -> GlmTuiError:
+    """401/403, naming the variable the key comes from and never the key."""
+    if api_key_env is None:
+        return GlmTuiError(
+            f"{host} needs an API key",
+            "set api_key_env for this endpoint: the name of an environment variable that holds the key",
+            kind="auth",
+        )
+    if not key_set:
+        return GlmTuiError(
+            f"{host} needs an API key: set the environment variable {api_key_env}",
+            f"export {api_key_env}=<the key the engine was started with>, then start glmtui again",
+            kind="auth",
+        )
+    return GlmTuiError(
+        f"{host} refused the API key in {api_key_env}",
+        "check it against the key the engine was started with (--api-key)",
+        kind="auth",
+    )
+
+
+def reasoning_text(delta: Any) -> str:
+    """A delta's reasoning text: `reasoning` (vLLM ≥ 0.11.1) or else `reasoning_content` (SGLang, older
+    vLLM). vLLM 0.11.1–0.15 sends both with the same text: taking one keeps it from being doubled."""
+    for name in ("reasoning", "reasoning_content"):
+        text = getattr(delta, name, None)
+        if isinstance(text, str) and text:
+            return text
+    return ""
+
+
+def token_count(value: object) -> int | None:
+    """A usage count, when the server sent an integer."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
