@@ -109,6 +109,10 @@ class MetricsFeed:
         self._chosen = target
         self._wake.set()
 
+    def refresh(self) -> None:
+        """Scrape now (the sidebar just appeared), not at the next interval."""
+        self._wake.set()
+
     def _current(self) -> MetricsTarget | None:
         if self._chosen is not None:
             return self._chosen
