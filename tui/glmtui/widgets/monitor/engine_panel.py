@@ -46,7 +46,7 @@ class EnginePanel(LinesPanel):
             if part:
                 title.append(f" · {part}", style="bold" if part == name else "dim")
         lines = list(title.wrap(self.app.console, width))  # wrapped, never cut: the version is a number
-        lines.append(Text("server-side · /metrics", style="dim"))
+        lines.extend(Text("server-side · /metrics", style="dim").wrap(self.app.console, width))
         if reading.state == "waiting":
             return [*lines, Text("reading /metrics…", style="dim")]
         if reading.state != "ok":
