@@ -106,6 +106,15 @@ _NAMES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+# Every family the reading uses, as a name prefix (a counter's `_total`/`_created`, a histogram's
+# `_bucket`/`_count`/`_sum` samples start with it): the feed parses only these lines.
+FAMILIES: tuple[str, ...] = tuple(
+    sorted(
+        {name.removesuffix("_total") for names in _NAMES.values() for each in names.values() for name in each}
+    )
+)
+
+
 def detect_flavour(samples: Samples) -> str:
     """ "vllm" or "sglang" by the names' prefixes; "" when neither engine's metrics are there."""
     for name in samples:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from glmtui.core.engine_metrics import EngineMetrics, Scrape, read
+from glmtui.core.engine_metrics import FAMILIES, EngineMetrics, Scrape, read
 from glmtui.core.errors import GlmTuiError
 from glmtui.services.engines.base import Engine
 
@@ -53,9 +53,28 @@ class MetricsTarget:
         return self.name or urlsplit(self.url).netloc or self.url
 
 
+def wanted(text: str) -> str:
+    """Only the lines of the families the panel reads (and their `# HELP`/`# TYPE` lines): a real
+    engine's /metrics is mostly histograms and process metrics the panel never shows, and parsing costs
+    per line. A filter on whole lines by name, not a parser: what is kept goes to prometheus_client's."""
+    keep = [
+        line
+        for line in text.splitlines()
+        if line.startswith(FAMILIES)
+        or (line.startswith(("# HELP ", "# TYPE ")) and line[7:].startswith(FAMILIES))
+    ]
+    if text.strip() and not keep:
+        return text  # nothing of vLLM's or SGLang's: let the parser say whether it is Prometheus text at all
+    return "\n".join(keep) + "\n"
+
+
 def parse(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
     """Prometheus text → sample name → [(labels, value)], by prometheus_client's parser (ValueError when
     it is not Prometheus text)."""
+    return _parse(wanted(text))
+
+
+def _parse(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
     samples: dict[str, list[tuple[dict[str, str], float]]] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
@@ -101,6 +120,7 @@ class MetricsFeed:
         self.target: MetricsTarget | None = None
         self.reading: EngineMetrics | None = None
         self._before: Scrape | None = None
+        self._text = ""  # the last scrape's wanted lines
         self._reset_until = 0.0
         self._version_asked = False
 
@@ -188,8 +208,13 @@ class MetricsFeed:
         if response.status_code != 200:
             self._before = None
             return _refused(response.status_code, target)
+        text = wanted(response.text)
         try:
-            samples = parse(response.text)
+            # An idle engine's figures do not move (the process metrics that do are filtered out):
+            # the same text is the same samples, and parsing is most of a scrape's cost.
+            same = self._before is not None and text == self._text
+            samples = self._before.samples if same and self._before else _parse(text)
+            self._text = text
         except ValueError as exc:
             self._before = None
             return EngineMetrics("invalid", message=f"/metrics is not Prometheus text ({str(exc)[:80]})")
