@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import openai
 from textual.pilot import Pilot
 
 from glmtui.core.state import MonitorIntervals
 from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
-from glmtui.simulator import Simulator
+from glmtui.services.metrics_feed import MetricsTarget
+from glmtui.simulator import OpenAISimulator, Simulator
+from glmtui.widgets.monitor.engine_panel import EnginePanel
 from glmtui.widgets.monitor.gpu_panel import GpuPanel
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.sidebar import MonitorSidebar
@@ -15,6 +18,7 @@ from tests.fakes import ScriptedSystem, scripted_sampler
 from tests.helpers import finished, make_app, panel_text, ready, send, wait_until
 
 FAST = MonitorIntervals(gpu_s=0.5, system_s=0.5, ollama_s=0.5)
+FAST_ENGINE = MonitorIntervals(gpu_s=0.5, system_s=0.5, ollama_s=0.5, engine_s=0.2)
 
 
 async def sampling_stopped(pilot: Pilot[None], system: ScriptedSystem) -> int:
@@ -120,3 +124,31 @@ async def test_ollama_offline_then_back(sim: Simulator) -> None:
             await wait_until(lambda: "no model loaded" in panel_text(panel), what="recovery")
         finally:
             revived.stop()
+
+
+async def test_the_engine_panel_is_hidden_for_ollama_and_shows_a_vllm_node_when_asked(sim: Simulator) -> None:
+    """Ollama has no /metrics: no engine panel. Pointed at a vLLM node's /metrics (as the endpoints do),
+    the panel fills with its figures, they move with a request, and F2 hides it and stops the scraping."""
+    app = make_app(sim.url, model="glm-4.7-flash:latest", monitor_intervals=FAST_ENGINE)
+    with OpenAISimulator("vllm", rate=5000.0, spec_decode=True) as node:
+        async with app.run_test(size=(120, 50)) as pilot:
+            await ready(app)
+            engine = app.screen.query_one(EnginePanel)
+            assert not engine.display
+            app.watch_metrics(MetricsTarget(node.url, flavour="vllm", name="node1"))
+            await wait_until(lambda: "running" in panel_text(engine), what="the node's figures")
+            assert engine.display and "Engine · vLLM · node1" in panel_text(engine)
+            async with openai.AsyncOpenAI(base_url=f"{node.url}/v1", api_key="none", max_retries=0) as c:
+                await c.chat.completions.create(
+                    model="glm-4.7-flash", messages=[{"role": "user", "content": "hi"}]
+                )
+            await wait_until(lambda: "spec accept" in panel_text(engine), what="the request's figures")
+            await pilot.press("f2")
+            await wait_until(lambda: not app.monitor_visible(), what="the sidebar to hide")
+            await pilot.pause(0.1)  # a scrape already under way
+            scrapes = sum(1 for _, path, _ in node.requests if path == "/metrics")
+            await pilot.pause(1.0)  # five intervals
+            assert sum(1 for _, path, _ in node.requests if path == "/metrics") == scrapes
+            app.watch_metrics(None)  # back to following the chat's engine: Ollama, no metrics
+            await pilot.press("f2")
+            await wait_until(lambda: not engine.display, what="the panel to hide again")

@@ -25,6 +25,7 @@ from textual.signal import Signal
 from glmtui import commands
 from glmtui.config import Config
 from glmtui.core.catalog import load_catalog
+from glmtui.core.engine_metrics import EngineMetrics
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.hosts import is_local
 from glmtui.core.load_check import LoadCheck
@@ -47,6 +48,7 @@ from glmtui.services.engines.ollama_models import ModelLibrary
 from glmtui.services.idle_gc import IdleCollector
 from glmtui.services.journal import open_journal
 from glmtui.services.load_checks import LoadChecker
+from glmtui.services.metrics_feed import MetricsFeed, MetricsTarget
 from glmtui.services.monitor import Sampler
 from glmtui.services.monitor_feed import MonitorFeed
 from glmtui.services.nvml import Nvml
@@ -122,6 +124,11 @@ class GlmTuiApp(AppSurface):
             publish_sample=self.monitor_signal.publish,
             publish_snapshot=self.ollama_signal.publish,
             resolve_blobs=self.ollama_is_local,
+        )
+        # The engine panel: the chat's engine's /metrics while it has them (it follows self.service).
+        self.engine_signal = Signal[EngineMetrics](self, "engine")
+        self.engine_metrics = MetricsFeed(
+            config.monitor_intervals.engine_s, publish=self.engine_signal.publish, engine=lambda: self.service
         )
         self.library = ModelLibrary(self.service)
         # The config's [ollama] until the server's own environment has been read (after connecting).
@@ -220,6 +227,7 @@ class GlmTuiApp(AppSurface):
         # the garbage collector's way.
         self.call_after_refresh(gc.freeze)
         self.call_after_refresh(self.run_monitor)
+        self.call_after_refresh(self.run_engine_metrics)
         if self._compare_on_start is not None:
             wanted = self._compare_on_start
             self.call_after_refresh(lambda: self.run_worker(self.open_compare(*wanted), exit_on_error=False))
@@ -272,6 +280,7 @@ class GlmTuiApp(AppSurface):
 
     async def on_unmount(self) -> None:
         self.monitor.close()
+        await self.engine_metrics.close()
         # Closing checkpoints the WAL into glmtui.db, so the documented file holds the history alone.
         self.journal.close()
         await self.service.close()
@@ -334,11 +343,20 @@ class GlmTuiApp(AppSurface):
     async def run_monitor(self) -> None:
         await self.monitor.run(self.monitor_visible)
 
+    @work(exclusive=True, group="engine-metrics", exit_on_error=False)
+    async def run_engine_metrics(self) -> None:
+        await self.engine_metrics.run(self.monitor_visible)
+
+    def watch_metrics(self, target: MetricsTarget | None) -> None:
+        """Scrape this endpoint's /metrics for the engine panel (None: follow the chat's engine)."""
+        self.engine_metrics.watch(target)
+
     def toggle_monitor(self) -> None:
         self.show_monitor = not self.show_monitor
         if self.show_monitor and self.size.width < MONITOR_MIN_WIDTH:
             self.notify(f"The monitor needs a terminal at least {MONITOR_MIN_WIDTH} columns wide.", timeout=3)
         self.monitor.refresh_ollama()  # fresh figures the moment it shows
+        self.engine_metrics.refresh()
 
     def unload_model(self, model: str) -> None:
         self.run_worker(self._unload(model), group="unload", exit_on_error=False)

@@ -38,12 +38,14 @@ if TYPE_CHECKING:
     from textual.signal import Signal
 
     from glmtui.config import Config
+    from glmtui.core.engine_metrics import EngineMetrics
     from glmtui.core.load_check import LoadCheck
     from glmtui.services.compare import VoteRecord
     from glmtui.services.engines.base import Engine
     from glmtui.services.engines.ollama_models import ModelLibrary
     from glmtui.services.journal import Journal
     from glmtui.services.load_checks import LoadChecker
+    from glmtui.services.metrics_feed import MetricsFeed
     from glmtui.services.monitor_feed import MonitorFeed
     from glmtui.services.pull_feed import PullFeed
 
@@ -103,6 +105,9 @@ class AppSurface(App[None]):
     monitor: MonitorFeed
     monitor_signal: Signal[MonitorSample]
     ollama_signal: Signal[OllamaSnapshot]
+    engine_metrics: MetricsFeed
+    """The chat's engine's Prometheus /metrics (vLLM, SGLang), scraped while the sidebar shows."""
+    engine_signal: Signal[EngineMetrics]
     pulls_signal: Signal[tuple[PullProgress, ...]]
     load_checker: LoadChecker
     """Each loaded model's estimate beside `/api/ps`, and the stored corrections by digest."""

@@ -11,11 +11,13 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 
+from glmtui.core.engine_metrics import EngineMetrics
 from glmtui.core.load_check import LoadCheck
 from glmtui.core.placement import Placement, place
 from glmtui.core.state import GenerationStats, GpuSnapshot, MonitorSample, OllamaSnapshot, SystemReading
 from glmtui.core.stats import LiveStats
 from glmtui.surface import AppSurface
+from glmtui.widgets.monitor.engine_panel import EnginePanel
 from glmtui.widgets.monitor.gpu_panel import GpuPanel
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.system_panel import SystemPanel
@@ -23,7 +25,7 @@ from glmtui.widgets.monitor.throughput_panel import ThroughputPanel
 
 
 class MonitorSidebar(VerticalScroll):
-    """GPU, Ollama, throughput and system panels, top to bottom."""
+    """GPU, Ollama, engine (`/metrics`, only for an engine that has them), throughput and system panels."""
 
     DEFAULT_CSS = """
     MonitorSidebar {
@@ -42,6 +44,7 @@ class MonitorSidebar(VerticalScroll):
     history: reactive[tuple[GenerationStats, ...]] = reactive((), repaint=False)
     placement: reactive[Placement] = reactive(Placement(), repaint=False)  # which GPU holds which model
     checks: reactive[tuple[LoadCheck, ...]] = reactive((), repaint=False)  # estimates beside /api/ps
+    engine: reactive[EngineMetrics | None] = reactive(None, repaint=False)  # the engine's /metrics
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -55,6 +58,7 @@ class MonitorSidebar(VerticalScroll):
         yield OllamaPanel(id="ollama-panel").data_bind(
             snapshot=MonitorSidebar.ollama, placement=MonitorSidebar.placement, checks=MonitorSidebar.checks
         )
+        yield EnginePanel(id="engine-panel").data_bind(reading=MonitorSidebar.engine)
         yield ThroughputPanel(id="throughput-panel").data_bind(history=MonitorSidebar.history)
         yield SystemPanel(id="system-panel").data_bind(system=MonitorSidebar.system)
 
@@ -72,6 +76,8 @@ class MonitorSidebar(VerticalScroll):
         self.checks = tuple(app.load_checker.checks.values())
         app.load_check_signal.subscribe(self, self._got_checks)
         self.watch(app, "reply_stats", self._got_history)
+        self.engine = app.engine_metrics.reading
+        app.engine_signal.subscribe(self, self._got_engine)
 
     def _got_sample(self, sample: MonitorSample) -> None:
         if self._streaming:
@@ -96,6 +102,9 @@ class MonitorSidebar(VerticalScroll):
 
     def _got_snapshot(self, snapshot: OllamaSnapshot) -> None:
         self.ollama = snapshot
+
+    def _got_engine(self, reading: EngineMetrics) -> None:
+        self.engine = reading
 
     def _got_checks(self, checks: tuple[LoadCheck, ...]) -> None:
         self.checks = checks
