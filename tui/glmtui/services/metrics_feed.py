@@ -1,6 +1,6 @@
 """MetricsFeed: scrapes an OpenAI-compatible engine's Prometheus `/metrics` and publishes readings.
 
-Every `engine_s` seconds (the config's `[monitor]` table; 2 s by default), while the sidebar is visible
+Every `engine_s` seconds (the config's `[monitor]` table; 3 s by default), while the sidebar is visible
 and the chat's engine says it has metrics (`capabilities.metrics`), `GET <url>/metrics` with httpx (short
 timeout; a Bearer key when the endpoint has one: vLLM leaves /metrics open, a proxy in front may not),
 parses the text with prometheus_client's own parser, and hands two successive scrapes to

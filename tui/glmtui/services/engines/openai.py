@@ -93,6 +93,13 @@ class OpenAIEngine:
         self._cards: dict[str, dict[str, Any]] = {}  # /v1/models entries by id (max_model_len, owned_by)
         self._reasoned: set[str] = set()  # models whose replies carried reasoning
         self._parser: str | None = None  # SGLang's reasoning_parser, once read
+        self.endpoint_name = ""  # the endpoint's name in glmtui's config (the engine panel's title)
+
+    @property
+    def api_key(self) -> str | None:
+        """The key, read from its environment variable now (it is kept nowhere else: not in the config,
+        a log or the database); the metrics feed sends it as the client does."""
+        return os.environ.get(self.api_key_env) if self.api_key_env else None
 
     # -- plumbing ---------------------------------------------------------------------------------
 
