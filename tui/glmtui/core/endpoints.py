@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from glmtui.core.hosts import is_local, normalize_host, resolve_host
+from glmtui.core.state import ModelInfo
 
 EndpointKind = Literal["ollama", "openai", "auto"]
 KINDS: tuple[EndpointKind, ...] = ("ollama", "openai", "auto")
@@ -37,6 +38,21 @@ class Endpoint:
     def local(self) -> bool:
         """The server runs on this machine (its GPUs and processes are ours to read)."""
         return is_local(self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointStatus:
+    """What is known of one endpoint now: its state (`connecting`, `online`, `offline`, `not Ollama`,
+    `needs key`, `no engine`), the engine that speaks it, the server's version and its models."""
+
+    name: str
+    url: str
+    kind: str  # as configured (auto included)
+    state: str = "connecting"
+    engine: str = ""  # the kind found or configured ("" while an auto endpoint is not probed yet)
+    version: str = ""
+    models: tuple[ModelInfo, ...] = ()
+    message: str = ""  # why it is not online, in words
 
 
 def name_for(url: str) -> str:
