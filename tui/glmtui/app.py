@@ -201,7 +201,9 @@ class GlmTuiApp(AppSurface):
     def on_mount(self) -> None:
         commands.report_problems(self)
         # A theme picked in the palette is remembered for the next run.
-        self.theme_changed_signal.subscribe(self, lambda theme: self._remember_theme(theme.name))
+        self.theme_changed_signal.subscribe(
+            self, lambda theme: commands.remember_theme(self, THEME_KEY, theme.name)
+        )
         # The history's integrity check reads the whole file: in a worker, first on the journal's lock
         # (a damaged file is salvaged before anything else reads or writes it).
         self.run_worker(self.journal.check(), group="journal-check", exit_on_error=False)
@@ -217,7 +219,7 @@ class GlmTuiApp(AppSurface):
         )
         if self.continue_last:  # after the first frame, which must not wait for the history
             self.call_after_refresh(
-                lambda: self.run_worker(self._continue(), group="continue", exit_on_error=False)
+                lambda: self.run_worker(commands.continue_last(self), group="continue", exit_on_error=False)
             )
         # Start talking to Ollama only after the first frame is up: importing the client costs ~150 ms.
         self.call_after_refresh(self.poll_connection)
@@ -230,18 +232,12 @@ class GlmTuiApp(AppSurface):
             wanted = self._compare_on_start
             self.call_after_refresh(lambda: self.run_worker(self.open_compare(*wanted), exit_on_error=False))
 
-    async def _continue(self) -> None:
-        await self.resume(await self.journal.last_id())
-
     def _pull_finished(self, job: PullProgress) -> None:
         self.service.forget(job.name)  # a pulled tag may be a new version: its facts are read again
         commands.pull_finished(self, job)
 
     def _history_problem(self, message: str) -> None:
         self.notify(message, title="History", severity="error", timeout=10)
-
-    def _remember_theme(self, name: str) -> None:
-        self.run_worker(self.journal.remember(THEME_KEY, name), group="remember-theme", exit_on_error=False)
 
     def _streaming_screens(self) -> Iterator[StreamingScreen]:
         """Screens with chat panes: the stack's, and the comparison's even while it is out of sight."""
@@ -328,10 +324,7 @@ class GlmTuiApp(AppSurface):
         await self.monitor.run(self.monitor_visible)
 
     def toggle_monitor(self) -> None:
-        self.show_monitor = not self.show_monitor
-        if self.show_monitor and self.size.width < MONITOR_MIN_WIDTH:
-            self.notify(f"The monitor needs a terminal at least {MONITOR_MIN_WIDTH} columns wide.", timeout=3)
-        self.monitor.refresh_ollama()  # fresh figures the moment it shows
+        commands.toggle_monitor(self, MONITOR_MIN_WIDTH)
 
     def unload_model(self, model: str) -> None:
         self.run_worker(commands.unload(self, model), group="unload", exit_on_error=False)
@@ -365,7 +358,7 @@ class GlmTuiApp(AppSurface):
                 exit_on_error=False,
             )
 
-    def watch_server_version(self, version: str) -> None:
+    def watch_server_version(self, version: str) -> None:  # the chat's endpoint's, for the header
         self.endpoints.mirror(self.endpoint, version=version)
 
     def is_installed(self, model: str) -> bool:

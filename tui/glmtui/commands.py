@@ -330,3 +330,20 @@ async def unload(app: AppSurface, model: str) -> None:
         return
     app.notify(f"Unloaded {model}", timeout=3)
     app.monitor.refresh_ollama()
+
+
+async def continue_last(app: AppSurface) -> None:
+    """`--continue`: the most recent conversation, on its endpoint (chat_endpoint.resumed_endpoint)."""
+    await app.resume(await app.journal.last_id())
+
+
+def toggle_monitor(app: AppSurface, min_width: int) -> None:
+    app.show_monitor = not app.show_monitor
+    if app.show_monitor and app.size.width < min_width:
+        app.notify(f"The monitor needs a terminal at least {min_width} columns wide.", timeout=3)
+    app.monitor.refresh_ollama()  # fresh figures the moment it shows
+
+
+def remember_theme(app: AppSurface, key: str, name: str) -> None:
+    """A theme picked in the palette, remembered for the next run."""
+    app.run_worker(app.journal.remember(key, name), group="remember-theme", exit_on_error=False)

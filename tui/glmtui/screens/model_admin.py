@@ -18,7 +18,7 @@ from textual.widgets import Input, TabbedContent
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.fit import Machine
 from glmtui.core.model_names import same_model
-from glmtui.core.state import ModelDetails, ModelInfo
+from glmtui.core.state import ModelDetails, ModelInfo, PullProgress
 from glmtui.screens.dialogs.answers import on_answer
 from glmtui.screens.dialogs.confirm import ConfirmScreen
 from glmtui.services.engines.base import Engine, EngineCapabilities
@@ -236,3 +236,25 @@ class ModelAdmin(Screen[str | None]):
             self.notify(f"Could not unload {name} on {endpoint}: {exc.message}", severity="error")
             return
         self.notify(f"Unloaded {name} on {endpoint}", timeout=3)
+
+    # -- pulls ---------------------------------------------------------------------------------------
+
+    def pull_finished(self, job: PullProgress) -> bool:
+        """A pull ended while this screen is on top: offer to switch the chat to the new model
+        (not when picking for a compare pane: the pane shows the pull and is ready after it)."""
+        if self.pick_for is not None:
+            return False
+        text = Text()
+        text.append(f"{job.name} is installed.", style="bold")
+        text.append("\nSwitch this chat to it? The conversation stays.")
+
+        async def switch() -> None:
+            await self.app.switch_model(job.name)
+            if self.is_current:
+                self.dismiss()
+
+        self.app.push_screen(
+            ConfirmScreen(text, yes="Switch", no="Not now"),
+            on_answer(self.app, lambda _: switch()),
+        )
+        return True

@@ -236,7 +236,7 @@ class ModelsScreen(ModelAdmin):
         app = self.app
         text = Text()
         text.append(f"Model for {self.pick_for}" if self.pick_for else "Models", style="bold")
-        where = "built-in simulator" if app.config.demo else app.config.host
+        where = "built-in simulator" if app.config.demo else app.host
         if self.context is None:
             text.append(f"  ·  {where}  ·  fit at the context Ollama will use ([ ] picks one) on ")
         else:
@@ -303,26 +303,6 @@ class ModelsScreen(ModelAdmin):
         The filter is cleared: a palette command opens the full list, not one an old filter empties."""
         self.query_one("#models-filter", Input).value = ""
         self.query_one(TabbedContent).active = tab
-
-    def pull_finished(self, job: PullProgress) -> bool:
-        """A pull ended while this screen is on top: offer to switch the chat to the new model
-        (not when picking for a compare pane: the pane shows the pull and is ready after it)."""
-        if self.pick_for is not None:
-            return False
-        text = Text()
-        text.append(f"{job.name} is installed.", style="bold")
-        text.append("\nSwitch this chat to it? The conversation stays.")
-
-        async def switch() -> None:
-            await self.app.switch_model(job.name)
-            if self.is_current:
-                self.dismiss()
-
-        self.app.push_screen(
-            ConfirmScreen(text, yes="Switch", no="Not now"),
-            on_answer(self.app, lambda _: switch()),
-        )
-        return True
 
     # -- actions ----------------------------------------------------------------------------------
 
