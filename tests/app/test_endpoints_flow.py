@@ -16,6 +16,7 @@ from glmtui.screens.chat import ChatScreen
 from glmtui.screens.models import ModelsScreen
 from glmtui.simulator import Simulator
 from glmtui.widgets.header import AppHeader
+from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from tests.helpers import (
     chat_requests,
     db_rows,
@@ -116,6 +117,9 @@ async def test_models_grouped_by_endpoint_and_the_chat_moves_to_node1_with_its_h
         assert contents[-1] == "and now on node1"
         assert all(m["messages"][-1]["content"] != "and now on node1" for m in chat_requests(sim))
         assert "node1" in header_text(app)
+        # The Ollama panel follows the chat's endpoint: its host, and /api/ps asked of node1's engine.
+        assert app.screen.query_one(OllamaPanel).host == node1.url
+        assert app.monitor.service is app.service and app.service.host == node1.url
         conversation_id = pane(app).conversation.id
         await wait_until(
             lambda: len(db_rows(db_path(), "SELECT endpoint FROM turns WHERE status = 'done'")) == 2,

@@ -15,7 +15,9 @@ from glmtui.simulator import Simulator
 
 
 def test_the_factory_today_speaks_ollama_and_says_openai_is_not_there_yet() -> None:
-    engine = make_engine_today("ollama", "http://x:1", api_key_env=None, stall_timeout=1, first_token_timeout=1)
+    engine = make_engine_today(
+        "ollama", "http://x:1", api_key_env=None, stall_timeout=1, first_token_timeout=1
+    )
     assert isinstance(engine, OllamaService)
     with pytest.raises(GlmTuiError, match="openai engine is not available yet") as caught:
         make_engine_today("openai", "http://x:1", api_key_env=None, stall_timeout=1, first_token_timeout=1)
