@@ -92,6 +92,8 @@ def make_app(
     )
     app.model_watch.online_poll_s = 0.2
     app.model_watch.offline_poll_s = 0.2
+    app.endpoints.online_poll_s = 0.2
+    app.endpoints.offline_poll_s = 0.2
     return app
 
 

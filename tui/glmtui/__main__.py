@@ -6,10 +6,12 @@ import argparse
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from glmtui import __version__
 from glmtui.config import THINK_VALUES, build_config, load_config
+from glmtui.core.endpoints import Endpoint, merge, parse_endpoint_flag
 from glmtui.paths import config_path
 
 
@@ -37,7 +39,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         ),
     )
     parser.add_argument(
-        "--host", help="Ollama URL (default: $OLLAMA_HOST, the config file, then 127.0.0.1:11434)"
+        "--host",
+        help="the server's URL, alone (kind auto; default: the config's [[endpoints]], "
+        "else $OLLAMA_HOST, the config's host, then 127.0.0.1:11434)",
+    )
+    parser.add_argument(
+        "--endpoint",
+        action="append",
+        type=_endpoint_arg,
+        default=[],
+        metavar="NAME=URL",
+        help="one more server (kind auto), repeatable: --endpoint node1=http://node1:8000",
     )
     parser.add_argument(
         "--model", "-m", help="model to chat with (default: config, then the first installed)"
@@ -80,6 +92,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.compare is not None and not 2 <= len(args.compare) <= 3:
         parser.error("--compare takes two models and an optional prompt: --compare MODEL_A MODEL_B [PROMPT]")
     return args
+
+
+def _endpoint_arg(text: str) -> Endpoint:
+    try:
+        return parse_endpoint_flag(text)
+    except ValueError as exc:  # argparse shows this text alone, not "invalid value"
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+DEMO_ENDPOINT = "desk"
+
+
+def demo_endpoints(url: str, flagged: list[Endpoint]) -> tuple[Endpoint, ...]:
+    """`--demo`: the built-in Ollama simulator as endpoint "desk" (plus any `--endpoint`).
+
+    DEMO-VLLM: once the OpenAI engine is merged, start `start_simulator(openai="vllm")` here too and
+    add it as `Endpoint("node1", its_url, "openai")`, so the cross-engine A/B runs at once."""
+    return merge((Endpoint(DEMO_ENDPOINT, url, "ollama"),), flagged)
 
 
 def start_simulator() -> tuple[subprocess.Popen[str], str]:
@@ -154,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     simulator = None
     flags = {
         "host": args.host,
+        "endpoints": tuple(args.endpoint),
         "model": args.model,
         "think": args.think,
         "monitor": False if args.no_monitor else None,
@@ -167,6 +198,9 @@ def main(argv: list[str] | None = None) -> None:
         config = build_config(file_values, env=os.environ, flags=flags)
     except ValueError as exc:
         raise SystemExit(f"glmtui: {exc}") from None
+    if args.demo:
+        endpoints = demo_endpoints(flags["host"], args.endpoint)
+        config = replace(config, endpoints=endpoints, host=endpoints[0].url)
     from glmtui.app import GlmTuiApp
 
     nvml = None

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from glmtui import commands
+from glmtui.chat_endpoint import build_registry, first_engine, library_for
 from glmtui.config import Config
 from glmtui.core.catalog import load_catalog
 from glmtui.core.engine_metrics import EngineMetrics
@@ -42,9 +43,8 @@ from glmtui.keys import apply_keymap
 from glmtui.model_watch import ModelWatch
 from glmtui.paths import builtin_themes_dir, db_path, user_themes_dir
 from glmtui.screens.chat import ChatScreen
-from glmtui.services.compare import VOTES, VoteRecord
-from glmtui.services.engines.ollama import OllamaService
-from glmtui.services.engines.ollama_models import ModelLibrary
+from glmtui.services.compare import VoteRecord
+from glmtui.services.engines.base import Engine
 from glmtui.services.idle_gc import IdleCollector
 from glmtui.services.journal import open_journal
 from glmtui.services.load_checks import LoadChecker
@@ -78,7 +78,7 @@ class GlmTuiApp(AppSurface):
     def __init__(
         self,
         config: Config,
-        service: OllamaService | None = None,
+        service: Engine | None = None,
         *,
         config_problems: list[str] | None = None,
         nvml: Nvml | None = None,
@@ -102,15 +102,18 @@ class GlmTuiApp(AppSurface):
         self.compare_screen: CompareScreen | None = None  # kept while away, so a comparison survives Esc
         self.compare_votes: list[VoteRecord] = []
         self.compare_rng = random.Random()  # blind runs' side shuffles (tests seed it)
-        self.service = service or OllamaService(
-            config.host, stall_timeout=config.stall_timeout, first_token_timeout=config.first_token_timeout
-        )
+        # Every endpoint, each with its engine; the chat is on the first one an engine speaks.
+        self.endpoints = build_registry(config, lambda statuses: setattr(self, "endpoint_statuses", statuses))
+        chat_endpoint, self.service, endpoint_problems = first_engine(self.endpoints, service)
+        self.set_reactive(GlmTuiApp.endpoint, chat_endpoint)
+        self.set_reactive(GlmTuiApp.endpoint_statuses, self.endpoints.statuses)
+        self.host = self.service.host
         self.think_pref = config.think
         self.think_chosen = False  # the user picked with Ctrl+T (sent even when capabilities are unknown)
         self.model_ready = False  # the model is known and its facts were asked for: prompts go out
         if config.model:  # named on the command line or in the config: known at once, before the listing
             self.set_reactive(GlmTuiApp.model, config.model)
-        self.ollama_is_local = is_local(config.host)
+        self.ollama_is_local = is_local(self.host)
         self._ollama_pid = ollama_pid
         self.monitor_signal = Signal[MonitorSample](self, "monitor")
         self.ollama_signal = Signal[OllamaSnapshot](self, "ollama")
@@ -130,7 +133,7 @@ class GlmTuiApp(AppSurface):
         self.engine_metrics = MetricsFeed(
             config.monitor_intervals.engine_s, publish=self.engine_signal.publish, engine=lambda: self.service
         )
-        self.library = ModelLibrary(self.service)
+        self.library = library_for(self.service)
         # The config's [ollama] until the server's own environment has been read (after connecting).
         self.set_reactive(GlmTuiApp.server_settings, config.ollama)
         self.load_check_signal = Signal[tuple[LoadCheck, ...]](self, "load-checks")
@@ -152,6 +155,7 @@ class GlmTuiApp(AppSurface):
         self.model_info = None
         self._gc = IdleCollector()
         self.model_watch = ModelWatch(self)  # after the journal, the service and the config
+        self.model_watch.server_pid = ollama_pid
         loaded = load_themes(builtin_themes_dir(), user_themes_dir())
         for each in loaded.themes.values():
             self.register_theme(each)
@@ -166,6 +170,7 @@ class GlmTuiApp(AppSurface):
             *theme_problems,
             *store_problems,
             *keymap_problems,
+            *endpoint_problems,
         ]
         """What to tell the user once the app is up (config, themes, history, keymap)."""
 
@@ -203,12 +208,14 @@ class GlmTuiApp(AppSurface):
     def on_mount(self) -> None:
         commands.report_problems(self)
         # A theme picked in the palette is remembered for the next run.
-        self.theme_changed_signal.subscribe(self, lambda theme: self._remember_theme(theme.name))
+        self.theme_changed_signal.subscribe(
+            self, lambda theme: commands.remember_theme(self, THEME_KEY, theme.name)
+        )
         # The history's integrity check reads the whole file: in a worker, first on the journal's lock
         # (a damaged file is salvaged before anything else reads or writes it).
         self.run_worker(self.journal.check(), group="journal-check", exit_on_error=False)
-        self.run_worker(self._load_votes(), group="votes", exit_on_error=False)
-        self.run_worker(self._load_corrections(), group="corrections", exit_on_error=False)
+        self.run_worker(commands.load_votes(self), group="votes", exit_on_error=False)
+        self.run_worker(commands.load_corrections(self), group="corrections", exit_on_error=False)
         # Each new load's estimate is checked against /api/ps (and its ratio kept): off the event loop's
         # critical path, one check at a time; a check cut short is retried with the next snapshot.
         self.ollama_signal.subscribe(
@@ -219,10 +226,11 @@ class GlmTuiApp(AppSurface):
         )
         if self.continue_last:  # after the first frame, which must not wait for the history
             self.call_after_refresh(
-                lambda: self.run_worker(self._continue(), group="continue", exit_on_error=False)
+                lambda: self.run_worker(commands.continue_last(self), group="continue", exit_on_error=False)
             )
         # Start talking to Ollama only after the first frame is up: importing the client costs ~150 ms.
         self.call_after_refresh(self.poll_connection)
+        self.call_after_refresh(self.poll_endpoints)
         # Everything built so far (modules, CSS, widgets) lives as long as the app: keep it out of
         # the garbage collector's way.
         self.call_after_refresh(gc.freeze)
@@ -232,31 +240,12 @@ class GlmTuiApp(AppSurface):
             wanted = self._compare_on_start
             self.call_after_refresh(lambda: self.run_worker(self.open_compare(*wanted), exit_on_error=False))
 
-    async def _continue(self) -> None:
-        await self.resume(await self.journal.last_id())
-
     def _pull_finished(self, job: PullProgress) -> None:
         self.service.forget(job.name)  # a pulled tag may be a new version: its facts are read again
         commands.pull_finished(self, job)
 
     def _history_problem(self, message: str) -> None:
         self.notify(message, title="History", severity="error", timeout=10)
-
-    async def _load_votes(self) -> None:
-        """Earlier sessions' blind votes, so the tally per model pair covers them too."""
-        stored = [
-            VoteRecord(a, b, VOTES[vote], rounds)
-            for a, b, vote, rounds in await self.journal.votes()
-            if vote in VOTES  # a row another version wrote with an unknown vote is left out
-        ]
-        self.compare_votes[:0] = stored
-
-    async def _load_corrections(self) -> None:
-        """Earlier sessions' measured/estimated ratios, per model digest."""
-        self.load_checker.remember(await self.journal.corrections())
-
-    def _remember_theme(self, name: str) -> None:
-        self.run_worker(self.journal.remember(THEME_KEY, name), group="remember-theme", exit_on_error=False)
 
     def _streaming_screens(self) -> Iterator[StreamingScreen]:
         """Screens with chat panes: the stack's, and the comparison's even while it is out of sight."""
@@ -283,7 +272,7 @@ class GlmTuiApp(AppSurface):
         await self.engine_metrics.close()
         # Closing checkpoints the WAL into glmtui.db, so the documented file holds the history alone.
         self.journal.close()
-        await self.service.close()
+        await self.endpoints.close()  # every engine, the chat's included
 
     # -- navigation: commands.py ----------------------------------------------------------------
 
@@ -352,23 +341,10 @@ class GlmTuiApp(AppSurface):
         self.engine_metrics.watch(target)
 
     def toggle_monitor(self) -> None:
-        self.show_monitor = not self.show_monitor
-        if self.show_monitor and self.size.width < MONITOR_MIN_WIDTH:
-            self.notify(f"The monitor needs a terminal at least {MONITOR_MIN_WIDTH} columns wide.", timeout=3)
-        self.monitor.refresh_ollama()  # fresh figures the moment it shows
-        self.engine_metrics.refresh()
+        commands.toggle_monitor(self, MONITOR_MIN_WIDTH)
 
     def unload_model(self, model: str) -> None:
-        self.run_worker(self._unload(model), group="unload", exit_on_error=False)
-
-    async def _unload(self, model: str) -> None:
-        try:
-            await self.service.unload(model)
-        except GlmTuiError as exc:
-            self.notify(f"Could not unload {model}: {exc.message}", severity="error")
-            return
-        self.notify(f"Unloaded {model}", timeout=3)
-        self.monitor.refresh_ollama()
+        self.run_worker(commands.unload(self, model), group="unload", exit_on_error=False)
 
     async def sample_now(self) -> MonitorSample | None:
         return await self.monitor.sample_now()
@@ -383,14 +359,24 @@ class GlmTuiApp(AppSurface):
     async def poll_connection(self) -> None:
         await self.model_watch.run()
 
+    @work(exclusive=True, group="endpoints", exit_on_error=False)
+    async def poll_endpoints(self) -> None:
+        """The endpoints the chat is not on (the chat's is the connection watchdog's)."""
+        await self.endpoints.run(lambda: self.endpoint)
+
     def watch_connection(self, state: str) -> None:
+        self.endpoints.mirror(self.endpoint, state=state)
         if state == "online":  # (re)connected: the server may have been restarted with other settings
+            pid = self._ollama_pid if self.endpoint == self.endpoints.default.name else None
             self.run_worker(
-                self.model_watch.read_server_settings(self._ollama_pid),
+                self.model_watch.read_server_settings(pid),
                 group="server-settings",
                 exclusive=True,
                 exit_on_error=False,
             )
+
+    def watch_server_version(self, version: str) -> None:  # the chat's endpoint's, for the header
+        self.endpoints.mirror(self.endpoint, version=version)
 
     def is_installed(self, model: str) -> bool:
         return self.model_watch.is_installed(model)
@@ -402,8 +388,8 @@ class GlmTuiApp(AppSurface):
             for streaming in screen.streaming_models()
         )
 
-    async def switch_model(self, name: str) -> None:
-        await self.model_watch.switch_model(name)
+    async def switch_model(self, name: str, endpoint: str | None = None) -> None:
+        await self.model_watch.switch_model(name, endpoint)
 
     def cycle_think(self) -> None:
         self.model_watch.cycle_think()

@@ -16,9 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
+from glmtui.chat_endpoint import installed_on, resumed_endpoint
+from glmtui.core.errors import GlmTuiError
 from glmtui.core.model_names import same_model
 from glmtui.core.state import Conversation, PullProgress
 from glmtui.screens.chat import ChatScreen
+from glmtui.services.compare import VOTES, VoteRecord
 from glmtui.services.trace import trace
 from glmtui.surface import AppSurface, PullAware
 
@@ -258,7 +261,18 @@ async def resume(app: AppSurface, conversation_id: int | None) -> bool:
     await chat.show_conversation(conversation)
     trace("resume_mounted")
     last_model = conversation.turns[-1].model if conversation.turns else None
-    if last_model and not same_model(last_model, app.model):
+    endpoint = resumed_endpoint(app, conversation)  # None: it stays on the chat's endpoint
+    if endpoint is not None and last_model:
+        if installed_on(app, endpoint, last_model):
+            await app.switch_model(last_model, endpoint)
+        else:
+            app.notify(
+                f"It was with {last_model} on {endpoint}, which no longer lists it: "
+                f"it continues with {app.model} on {app.endpoint}.",
+                severity="warning",
+                timeout=6,
+            )
+    elif last_model and not same_model(last_model, app.model):
         if app.is_installed(last_model):
             await app.switch_model(last_model)
         else:
@@ -287,3 +301,50 @@ def pull_finished(app: AppSurface, job: PullProgress) -> None:
     if isinstance(screen, PullAware) and screen.pull_finished(job):
         return
     app.notify(f"{job.name} is installed. F4, then Enter on it, switches to it.", title="Pull", timeout=6)
+
+
+# -- the app's background chores ------------------------------------------------------------------
+
+
+async def load_votes(app: AppSurface) -> None:
+    """Earlier sessions' blind votes, so the tally per model pair covers them too."""
+    stored = [
+        VoteRecord(a, b, VOTES[vote], rounds)
+        for a, b, vote, rounds in await app.journal.votes()
+        if vote in VOTES  # a row another version wrote with an unknown vote is left out
+    ]
+    app.compare_votes[:0] = stored
+
+
+async def load_corrections(app: AppSurface) -> None:
+    """Earlier sessions' measured/estimated ratios, per model digest."""
+    app.load_checker.remember(await app.journal.corrections())
+
+
+async def unload(app: AppSurface, model: str) -> None:
+    """Unload a model of the chat's endpoint now."""
+    try:
+        await app.service.unload(model)
+    except GlmTuiError as exc:
+        app.notify(f"Could not unload {model}: {exc.message}", severity="error")
+        return
+    app.notify(f"Unloaded {model}", timeout=3)
+    app.monitor.refresh_ollama()
+
+
+async def continue_last(app: AppSurface) -> None:
+    """`--continue`: the most recent conversation, on its endpoint (chat_endpoint.resumed_endpoint)."""
+    await app.resume(await app.journal.last_id())
+
+
+def toggle_monitor(app: AppSurface, min_width: int) -> None:
+    app.show_monitor = not app.show_monitor
+    if app.show_monitor and app.size.width < min_width:
+        app.notify(f"The monitor needs a terminal at least {min_width} columns wide.", timeout=3)
+    app.monitor.refresh_ollama()  # fresh figures the moment it shows
+    app.engine_metrics.refresh()
+
+
+def remember_theme(app: AppSurface, key: str, name: str) -> None:
+    """A theme picked in the palette, remembered for the next run."""
+    app.run_worker(app.journal.remember(key, name), group="remember-theme", exit_on_error=False)

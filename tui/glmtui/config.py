@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, cast
 
-from glmtui.core.hosts import normalize_host, resolve_host
+from glmtui.core.endpoints import Endpoint, duplicates, endpoint_from_table, name_for, resolve_endpoints
+from glmtui.core.hosts import normalize_host
 from glmtui.core.kv import CACHE_TYPES
 from glmtui.core.options import known_option, option_problem
 from glmtui.core.server_settings import ServerSettings, parse_size
@@ -54,6 +55,14 @@ class Config:
     low_bandwidth: bool | None = None  # None: on when $SSH_CONNECTION is set
     ollama: ServerSettings = field(default_factory=ServerSettings)
     """`[ollama]`: the server's settings, for when its environment cannot be read (another user, host)."""
+    endpoints: tuple[Endpoint, ...] = ()
+    """The servers of this run, the chat's default first (`[[endpoints]]`, `--host`, `--endpoint`);
+    empty: the one server at `host`, spoken to as Ollama (see `endpoint_list`)."""
+
+    @property
+    def endpoint_list(self) -> tuple[Endpoint, ...]:
+        """The endpoints, never empty: `host` alone when none were given (today's single server)."""
+        return self.endpoints or (Endpoint(name_for(self.host), self.host, "ollama"),)
 
 
 # key → (type(s) accepted, description). Options: checked by core/options.py, unknown names reported.
@@ -71,6 +80,7 @@ _SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "keymap": (dict, 'a table of binding id = "keys"'),
     "low_bandwidth": ((bool, str), 'true, false or "auto"'),
     "ollama": (dict, "a table of the Ollama server's settings"),
+    "endpoints": (list, "an array of [[endpoints]] tables (name, url, kind, api_key_env)"),
 }
 _LINE_RE = re.compile(r"line (\d+)")
 _INTERVALS = tuple(f.name for f in fields(MonitorIntervals))
@@ -112,6 +122,8 @@ def load_config(path: Path | None, *, named: bool = False) -> tuple[dict[str, An
             _monitor_table(value, values, problem)
         elif key == "ollama":
             values["ollama"] = _ollama_table(value, problem)
+        elif key == "endpoints":
+            values["endpoints"] = _endpoints(value, path, text, problems)
         elif key == "options":
             values["options"] = _options(value, problem)
             if (
@@ -305,6 +317,47 @@ def _ollama_table(table: dict[str, Any], problem: Callable[[str, str], None]) ->
     return ServerSettings(**found)
 
 
+def _endpoints(tables: list[Any], path: Path, text: str, problems: list[ConfigError]) -> tuple[Endpoint, ...]:
+    """`[[endpoints]]`: each table checked alone (core/endpoints.py's rules); a name used twice keeps
+    its first endpoint. Problems name the table (`endpoints[2].url`) and its line."""
+    found: list[Endpoint] = []
+    for index, table in enumerate(tables, 1):
+        where = f"endpoints[{index}]"
+        if not isinstance(table, dict):
+            problems.append(ConfigError(path, where, f"expected a [[endpoints]] table, got {table!r}"))
+            continue
+        endpoint, table_problems = endpoint_from_table(table)
+        for key, reason in table_problems:
+            problems.append(ConfigError(path, f"{where}.{key}", reason, endpoint_line(text, index, key)))
+        if endpoint is None:
+            continue
+        if duplicates([*found, endpoint]):
+            line = endpoint_line(text, index, "name")
+            problems.append(
+                ConfigError(path, f"{where}.name", f"{endpoint.name!r} is used twice: left out", line)
+            )
+            continue
+        found.append(endpoint)
+    return tuple(found)
+
+
+def endpoint_line(text: str, index: int, key: str) -> int | None:
+    """The line of `key` in the index-th `[[endpoints]]` table (its header when the key is not set)."""
+    seen, header = 0, None
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            if seen == index:
+                break  # past the table: the key is not in it
+            if stripped.replace(" ", "").startswith("[[endpoints]]"):
+                seen += 1
+                header = number if seen == index else header
+            continue
+        if seen == index and re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", line):
+            return number
+    return header
+
+
 def build_config(
     file_values: Mapping[str, Any],
     *,
@@ -315,11 +368,17 @@ def build_config(
     env = os.environ if env is None else env
     flags = flags or {}
     config = Config()
-    known = {k: v for k, v in file_values.items() if k != "host"}
+    known = {k: v for k, v in file_values.items() if k not in ("host", "endpoints")}
     config = replace(config, **known)
-    host = resolve_host(flags.get("host"), env.get("OLLAMA_HOST"), cast(str | None, file_values.get("host")))
-    config = replace(config, host=host)
-    overrides = {k: v for k, v in flags.items() if k != "host" and v is not None}
+    endpoints = resolve_endpoints(
+        cast(tuple[Endpoint, ...], file_values.get("endpoints", ())),
+        host_flag=flags.get("host"),
+        flagged=flags.get("endpoints") or (),
+        env_host=env.get("OLLAMA_HOST"),
+        file_host=cast(str | None, file_values.get("host")),
+    )
+    config = replace(config, endpoints=endpoints, host=endpoints[0].url)
+    overrides = {k: v for k, v in flags.items() if k not in ("host", "endpoints") and v is not None}
     config = replace(config, **overrides)
     if config.low_bandwidth is None:  # "auto": on over SSH
         config = replace(config, low_bandwidth=bool(env.get("SSH_CONNECTION")))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from rich.text import Text
 
+from glmtui.chat_endpoint import resolve_chat, rewire
 from glmtui.core.catalog import load_catalog
 from glmtui.core.errors import GlmTuiError, connection_state, no_models, not_installed
 from glmtui.core.fit import Fit, corrected, estimate, largest_context, machine_from, need_for
@@ -44,8 +45,9 @@ class ModelWatch:
         self._offline_reported = False
         self._show_failed = False  # /api/show failed: the capabilities are unknown, asked again each poll
         self._settings_reported: set[str] = set()
+        self.server_pid: int | None = None  # the default endpoint's server process, when known (--demo)
         # Read before the first frame, as setting_now asks; kept up to date by _remember_model.
-        self._remembered = app.journal.setting_now(MODEL_KEY + app.config.host)
+        self._remembered = app.journal.setting_now(MODEL_KEY + app.host)
 
     async def run(self) -> None:
         """Poll for ever (the app runs this as its exclusive "connection" worker)."""
@@ -53,6 +55,7 @@ class ModelWatch:
         # Heavy imports after the first frame, in a thread: the client, then what replies render with.
         for module in ("ollama", "rich.markdown"):
             await asyncio.to_thread(importlib.import_module, module)
+        await resolve_chat(app)  # an `auto` endpoint: which engine speaks it, before the first poll
         while True:
             try:
                 version = await app.service.version()
@@ -66,7 +69,7 @@ class ModelWatch:
                 app.server_version = version
                 app.connection = "online"
                 if was_reported:
-                    await self._notice(Text(f"✓ Reconnected to Ollama at {app.config.host}", style="green"))
+                    await self._notice(Text(f"✓ Reconnected to Ollama at {app.host}", style="green"))
                 await self._resolve_model()
             elif self._show_failed and app.model:
                 await self.load_model_info()  # unknown is not "cannot think": ask again
@@ -93,13 +96,14 @@ class ModelWatch:
             app.listing_models = False
         names = [m.name for m in installed]
         self.installed = installed
+        app.endpoints.mirror(app.endpoint, models=tuple(installed))
         if not app.model:
             app.model = choose_model(app.config.model, self._remembered, names) or ""
             if not app.model:
-                await self._show_error(no_models(app.config.host))
+                await self._show_error(no_models(app.host))
                 return
         if not any(same_model(app.model, name) for name in names):
-            await self._show_error(not_installed(app.model, app.config.host, names))
+            await self._show_error(not_installed(app.model, app.host, names))
         await self.load_model_info()
 
     def is_installed(self, model: str) -> bool:
@@ -134,19 +138,48 @@ class ModelWatch:
 
     def _remember_model(self) -> None:
         app = self._app
-        key, name = MODEL_KEY + app.config.host, app.model
+        key, name = MODEL_KEY + app.host, app.model
         if name and self._remembered != name:
             self._remembered = name
             app.run_worker(app.journal.remember(key, name), group="remember-model", exit_on_error=False)
 
-    async def switch_model(self, name: str) -> None:
+    async def switch_model(self, name: str, endpoint: str | None = None) -> None:
         app = self._app
-        if name == app.model:
+        moving = endpoint is not None and endpoint != app.endpoint
+        if name == app.model and not moving:
             app.notify(f"{name} is already this chat's model.", timeout=2)
+            return
+        if moving and not self.move_to(endpoint or ""):
             return
         app.model = name
         await self.load_model_info()
-        app.notify(f"Switched to {name}: the conversation continues with it.", timeout=3)
+        where = f" on {app.endpoint}" if moving else ""
+        app.notify(f"Switched to {name}{where}: the conversation continues with it.", timeout=3)
+
+    def move_to(self, endpoint: str) -> bool:
+        """Point the chat (and everything that follows it) at another endpoint; False, having said
+        why, when no engine can speak to it. Its state, version and models are the registry's, and
+        this watchdog polls it from here on (the registry polls the one left)."""
+        app = self._app
+        try:
+            engine = app.endpoints.engine(endpoint)
+        except (GlmTuiError, KeyError) as exc:
+            reason = exc.message if isinstance(exc, GlmTuiError) else "no such endpoint"
+            app.notify(f"Cannot move the chat to {endpoint}: {reason}", severity="error", timeout=6)
+            return False
+        status = app.endpoints.status(endpoint)
+        rewire(app, endpoint, engine)
+        self.installed = list(status.models)
+        self._offline_reported = False
+        self._show_failed = False
+        self._remembered = app.journal.setting_now(MODEL_KEY + app.host)
+        app.server_version = status.version
+        app.connection = status.state if status.state == "online" else "connecting"
+        pid = self.server_pid if endpoint == app.endpoints.default.name else None
+        app.run_worker(
+            self.read_server_settings(pid), group="server-settings", exclusive=True, exit_on_error=False
+        )
+        return True
 
     def cycle_think(self) -> None:
         app = self._app
@@ -174,6 +207,7 @@ class ModelWatch:
             think=self._think(),
             options=dict(app.config.options),
             keep_alive=app.config.keep_alive,
+            endpoint=app.endpoint,
         )
 
     # -- the context: as loaded, and as large as the VRAM allows -----------------------------------

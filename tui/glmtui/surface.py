@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from textual.app import App
 from textual.reactive import reactive
 
+from glmtui.core.endpoints import EndpointStatus
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.server_settings import ServerSettings
 from glmtui.core.state import (
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from glmtui.core.engine_metrics import EngineMetrics
     from glmtui.core.load_check import LoadCheck
     from glmtui.services.compare import VoteRecord
+    from glmtui.services.endpoints import EndpointRegistry
     from glmtui.services.engines.base import Engine
     from glmtui.services.engines.ollama_models import ModelLibrary
     from glmtui.services.journal import Journal
@@ -93,12 +95,20 @@ class AppSurface(App[None]):
     """Whether the monitor sidebar is shown (F2)."""
     reply_stats: reactive[tuple[GenerationStats, ...]] = reactive(())
     """The last finished replies' figures, for the throughput sparklines."""
+    endpoint: reactive[str] = reactive("")
+    """The chat's endpoint (its name): `service` speaks to it, `connection` is its state."""
+    endpoint_statuses: reactive[tuple[EndpointStatus, ...]] = reactive(())
+    """Every endpoint with its state, version and models (the header, the models screen)."""
 
     # Set by the subclass before the first screen is composed.
     config: Config
     journal: Journal
     service: Engine
     """The chat's engine (the UI asks `service.capabilities`, never assumes an Ollama)."""
+    host: str
+    """The chat's endpoint's URL."""
+    endpoints: EndpointRegistry
+    """Every endpoint of this run and its engine; the chat's is `endpoint`."""
     library: ModelLibrary
     """Model management (pull, delete, preload) where `service.capabilities.pull`."""
     pulls: PullFeed
@@ -165,8 +175,9 @@ class AppSurface(App[None]):
     # -- the chat's model and the server ------------------------------------------------------------
 
     @abstractmethod
-    async def switch_model(self, name: str) -> None:
-        """Point the chat at another model; the conversation goes on with it."""
+    async def switch_model(self, name: str, endpoint: str | None = None) -> None:
+        """Point the chat at another model, on another endpoint when one is named; the conversation
+        goes on with it (the whole history is sent to the new engine with the next prompt)."""
 
     @abstractmethod
     def cycle_think(self) -> None:

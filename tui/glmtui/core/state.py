@@ -95,6 +95,7 @@ class Turn:
     stats: GenerationStats = field(default_factory=GenerationStats)
     created_at: float = field(default_factory=time.time)
     id: int | None = None  # its row in the store, once saved
+    endpoint: str = ""  # the endpoint's name that answered it ("" before endpoints were recorded)
 
     @property
     def unanswered(self) -> bool:
@@ -125,6 +126,7 @@ class Conversation:
     system: str | None = None
     id: int | None = None  # its row in the store, once saved
     title: str = ""
+    endpoint: str = ""  # the endpoint of its last turn, as saved: where `--continue` reconnects
 
     def messages_for(self, prompt: str) -> list[dict[str, str]]:
         """Everything said so far plus the new prompt: what `/api/chat` receives."""
@@ -145,6 +147,7 @@ class GenerationRequest:
     think: ThinkSetting | None
     options: Mapping[str, Any] = field(default_factory=dict)
     keep_alive: str | None = None
+    endpoint: str = ""  # the endpoint's name (recorded with the turn; the pane's engine speaks to it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,13 +85,14 @@ class ChatScreen(Screen[None]):
     def on_mount(self) -> None:
         app = self.app
         header = self.query_one(AppHeader)
-        header.host = app.config.host
         header.demo = app.config.demo
         # The app owns connection and model state; this screen mirrors it into its widgets.
         self.watch(app, "model", lambda value: setattr(header, "model", value))
         self.watch(app, "listing_models", lambda value: setattr(header, "listing", value))
         self.watch(app, "connection", lambda value: setattr(header, "connection", value))
         self.watch(app, "server_version", lambda value: setattr(header, "server_version", value))
+        self.watch(app, "endpoint_statuses", lambda value: setattr(header, "endpoints", value))
+        self.watch(app, "endpoint", self._endpoint_moved)
         self.watch(app, "think_label", lambda value: setattr(self.status_bar, "think", value))
         self.watch(app, "show_monitor", self._show_monitor)
         app.pulls_signal.subscribe(self, self.status_bar.show_pulls)
@@ -99,6 +100,15 @@ class ChatScreen(Screen[None]):
         tick = self.LIVE_TICK_S * (2 if app.config.low_bandwidth else 1)  # slow links: half the repaints
         self._live_timer = self.set_interval(tick, self._live_tick, pause=True)
         self.prompt_input.focus()
+
+    def _endpoint_moved(self, name: str) -> None:
+        """The chat moved to another endpoint: the header names its host, the pane's next request
+        goes to its engine (with the whole history: the conversation stays in the pane)."""
+        header = self.query_one(AppHeader)
+        header.host = self.app.host
+        header.endpoint = name
+        if not self.pane.is_streaming:  # a reply streaming now finishes where it started
+            self.pane.service = self.app.service
 
     def on_screen_resume(self) -> None:
         # Back from the models screen, the history, a comparison, help or a dialog: the prompt has the
@@ -194,6 +204,8 @@ class ChatScreen(Screen[None]):
         """What to send with, or None to queue: no model known yet, or the watchdog knows the server
         is offline (or not Ollama). A queued prompt goes when it is back (`model_ready`); Esc drops it."""
         request = self.app.generation_request() if self.app.connection == "online" else None
+        if request is not None:
+            self.pane.service = self.app.service  # the chat's endpoint's engine, wherever it moved
         return self.context.request(request) if request is not None else None
 
     async def model_ready(self) -> None:

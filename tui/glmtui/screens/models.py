@@ -9,6 +9,11 @@ Each model is fitted at the context Ollama will load it at (per model: its cap a
 under the server's settings (`app.server_settings`); `[ ]` pick one context for every row instead and
 `=` goes back. A catalogue entry that needs a newer Ollama than the server's is refused before its pull
 starts, and a switch to such a model asks first.
+
+With several endpoints the Installed tab lists each endpoint's models under its name
+(`desk · glm-4.7-flash:q4_K_M`, `node1 · glm-4.7-flash`), the chat's endpoint first; Enter moves the
+chat to the highlighted endpoint and model. Fits are for this machine's GPUs: another endpoint's rows
+say "no GPU info" (its GPUs are not seen from here).
 """
 
 from __future__ import annotations
@@ -91,6 +96,7 @@ class ModelsScreen(ModelAdmin):
         self.context: int | None = None  # picked with [ ]; None: each model at the context Ollama uses
         self.option: int | None = None  # num_ctx from the config's [options]: sent, so Ollama uses it
         self._done_seen: set[str] = set()
+        self.targets: dict[str, tuple[str, str]] = {}
 
     app = getters.app(AppSurface)
 
@@ -117,6 +123,7 @@ class ModelsScreen(ModelAdmin):
         # The server's settings and version change what fits and what may be pulled.
         self.watch(app, "server_settings", lambda _: self._fill(), init=False)
         self.watch(app, "server_version", lambda _: self._fill(), init=False)
+        self.watch(app, "endpoint_statuses", lambda _: self._fill(), init=False)  # other endpoints' models
         for problem in self.catalog.problems:
             self.notify(problem, title="Model catalogue", severity="warning")
         app.pulls_signal.subscribe(self, self._on_pulls)
@@ -139,6 +146,7 @@ class ModelsScreen(ModelAdmin):
         app = self.app
         if app.monitor.sample is None:
             self._on_sample(await app.sample_now())
+        self._refresh_others()
         try:
             self.models = await app.library.installed()
         except GlmTuiError as exc:
@@ -210,6 +218,9 @@ class ModelsScreen(ModelAdmin):
             query,
             self._installed_fit,
         )
+        self.targets = {}
+        if self._grouped:
+            installed = self._group(installed, query)
         self.query_one("#installed-table", ModelTable).set_rows(installed)
         catalogue = catalogue_rows(
             self.catalog.variants, self.models, query, self._variant_fit, self.app.server_version or None
@@ -225,7 +236,7 @@ class ModelsScreen(ModelAdmin):
         app = self.app
         text = Text()
         text.append(f"Model for {self.pick_for}" if self.pick_for else "Models", style="bold")
-        where = "built-in simulator" if app.config.demo else app.config.host
+        where = "built-in simulator" if app.config.demo else app.host
         if self.context is None:
             text.append(f"  ·  {where}  ·  fit at the context Ollama will use ([ ] picks one) on ")
         else:
@@ -240,7 +251,9 @@ class ModelsScreen(ModelAdmin):
         key = self.table.selected_key
         where = self.machine.label
         if self.tab == "installed":
-            model = next((m for m in self.models if m.name == key), None)
+            if self._show_remote(view):
+                return
+            model = next((m for m in self.models if m.name == self._selected_model()), None)
             if model is None:
                 view.show(
                     Text(
@@ -291,26 +304,6 @@ class ModelsScreen(ModelAdmin):
         self.query_one("#models-filter", Input).value = ""
         self.query_one(TabbedContent).active = tab
 
-    def pull_finished(self, job: PullProgress) -> bool:
-        """A pull ended while this screen is on top: offer to switch the chat to the new model
-        (not when picking for a compare pane: the pane shows the pull and is ready after it)."""
-        if self.pick_for is not None:
-            return False
-        text = Text()
-        text.append(f"{job.name} is installed.", style="bold")
-        text.append("\nSwitch this chat to it? The conversation stays.")
-
-        async def switch() -> None:
-            await self.app.switch_model(job.name)
-            if self.is_current:
-                self.dismiss()
-
-        self.app.push_screen(
-            ConfirmScreen(text, yes="Switch", no="Not now"),
-            on_answer(self.app, lambda _: switch()),
-        )
-        return True
-
     # -- actions ----------------------------------------------------------------------------------
 
     def action_close(self) -> None:
@@ -330,6 +323,8 @@ class ModelsScreen(ModelAdmin):
             name = typed  # nothing matched: try the text as a name (a malformed one is refused unsent)
         if name is None:
             self.notify("Nothing selected.", timeout=2)
+            return
+        if await self._moved_chat(name):
             return
         installed = self._installed(name)
         too_new = self.catalog.needs_newer(name, self.app.server_version or None)
@@ -388,7 +383,8 @@ class ModelsScreen(ModelAdmin):
     def _auto_context(self) -> int:
         """The context Ollama would load the highlighted model at (else the server's default)."""
         key = self.table.selected_key
-        model = next((m for m in self.models if m.name == key), None) if self.tab == "installed" else None
+        name = self._selected_model()
+        model = next((m for m in self.models if m.name == name), None) if self.tab == "installed" else None
         variant = self.catalog.find(key) if key and self.tab == "catalogue" else None
         if model is not None:
             return self._installed_fit(model, None).choice.tokens

@@ -56,5 +56,10 @@ MIGRATIONS: tuple[str, ...] = (
         measured_at REAL NOT NULL
     );
     """,
+    # 3 → 4: the endpoint (its name) of each turn, and of each conversation's last turn (`--continue`)
+    """
+    ALTER TABLE turns ADD COLUMN endpoint TEXT NOT NULL DEFAULT '';
+    ALTER TABLE conversations ADD COLUMN endpoint TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

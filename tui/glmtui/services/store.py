@@ -223,9 +223,8 @@ class Store:
         """Save the prompt before the reply starts: if glmtui dies mid-reply, the prompt survives."""
         with self._tx() as db:
             cursor = db.execute(
-                "INSERT INTO turns"
-                " (conversation_id, prompt, model, model_digest, think, options, status, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO turns (conversation_id, prompt, model, model_digest, think, options,"
+                " status, created_at, endpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     conversation_id,
                     turn.prompt,
@@ -235,11 +234,12 @@ class Store:
                     json.dumps(options or {}),
                     TurnStatus.STREAMING.value,
                     turn.created_at,
+                    turn.endpoint,
                 ),
             )
             db.execute(
-                "UPDATE conversations SET updated_at = ?, model = ? WHERE id = ?",
-                (time.time(), turn.model, conversation_id),
+                "UPDATE conversations SET updated_at = ?, model = ?, endpoint = ? WHERE id = ?",
+                (time.time(), turn.model, turn.endpoint, conversation_id),
             )
             return int(cursor.lastrowid or 0)
 
@@ -312,7 +312,9 @@ class Store:
             rows = self._db.execute(
                 "SELECT * FROM turns WHERE conversation_id = ? ORDER BY id", (conversation_id,)
             ).fetchall()
-        conversation = Conversation(system=head["system"], id=head["id"], title=head["title"])
+        conversation = Conversation(
+            system=head["system"], id=head["id"], title=head["title"], endpoint=head["endpoint"]
+        )
         conversation.turns = [_turn(row) for row in rows]
         return conversation
 
@@ -445,6 +447,7 @@ def _turn(row: sqlite3.Row) -> Turn:
         error=error,
         stats=stats,
         created_at=row["created_at"],
+        endpoint=row["endpoint"],
     )
     turn.id = row["id"]
     return turn

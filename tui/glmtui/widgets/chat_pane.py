@@ -124,7 +124,7 @@ class ChatPane(Vertical):
         With `queued` (the text to show meanwhile) the prompt is shown but only sent by `start_queued`.
         """
         messages = self.conversation.messages_for(prompt)
-        turn = Turn(prompt=prompt, model=request.model, think=request.think)
+        turn = Turn(prompt=prompt, model=request.model, think=request.think, endpoint=request.endpoint)
         self.conversation.turns.append(turn)
         view = ReplyView(turn, low_bandwidth=self.low_bandwidth)
         self.log_view.anchor()  # sending is a clear sign the user wants to follow the reply
@@ -164,7 +164,7 @@ class ChatPane(Vertical):
             return False
         turn, messages, view, queued_with = self._queued
         request = request or queued_with
-        turn.model, turn.think = request.model, request.think
+        turn.model, turn.think, turn.endpoint = request.model, request.think, request.endpoint
         self._queued = None
         view.set_waiting("waiting for the model…")
         self._worker = self.generate(turn, messages, view, request)

@@ -1,4 +1,8 @@
-"""The top line: app name, DEMO badge, model, host and connection state."""
+"""The top line: app name, DEMO badge, model, host and connection state.
+
+With several endpoints the host gives way to every endpoint with its state, compactly
+(`desk ● · node1 ○ offline`), the chat's one underlined in bold; with one, the line is as it always was.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,18 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from glmtui.core.endpoints import EndpointStatus
+
 STATE_STYLE = {
     "online": ("●", "green"),
     "connecting": ("◌", "yellow"),
     "offline": ("●", "red"),
     "not Ollama": ("✗", "red"),  # something answers at the host, but it is not Ollama
+    "needs key": ("⚿", "yellow"),  # an OpenAI-compatible server refused glmtui's (missing) API key
+    "no engine": ("✗", "yellow"),  # no engine in this glmtui speaks its kind yet
 }
+# Beside the other endpoints: a hollow dot says offline without relying on colour alone.
+OTHER_SYMBOL = {"offline": "○"}
 
 
 class AppHeader(Widget):
@@ -28,6 +38,10 @@ class AppHeader(Widget):
     connection: reactive[str] = reactive("connecting")
     server_version: reactive[str] = reactive("")
     demo: reactive[bool] = reactive(False)
+    endpoints: reactive[tuple[EndpointStatus, ...]] = reactive(())
+    """Every endpoint with its state; shown instead of the host when there are several."""
+    endpoint: reactive[str] = reactive("")
+    """The chat's endpoint (its state is `connection`, the watchdog's)."""
 
     def render(self) -> Text:
         # On a narrow terminal the parts shrink in turn (the server version, the spacing and labels,
@@ -57,6 +71,9 @@ class AppHeader(Widget):
         else:
             text.append("—", style="bold")
         text.append(f"{gap}·{gap}")
+        if len(self.endpoints) > 1:
+            self._endpoints(text, compact)
+            return text
         # The demo's simulator listens on a random port: naming it says more (and keeps screenshots stable).
         text.append("built-in simulator" if self.demo else self.host)
         symbol, colour = STATE_STYLE.get(self.connection, ("?", "white"))
@@ -66,6 +83,24 @@ class AppHeader(Widget):
             state = f"online (ollama {self.server_version})"
         text.append(state)
         return text
+
+    def _endpoints(self, text: Text, compact: int) -> None:
+        """`desk ● · node1 ○ offline`: the chat's endpoint underlined, each state by symbol and
+        colour, and in words where it is not online (the chat's version too, when there is room)."""
+        for index, status in enumerate(self.endpoints):
+            if index:
+                text.append(" · " if compact < 2 else "·", style="dim")
+            chat = status.name == self.endpoint
+            state = self.connection if chat else status.state
+            symbol, colour = STATE_STYLE.get(state, ("?", "white"))
+            if not chat:
+                symbol = OTHER_SYMBOL.get(state, symbol)
+            text.append(status.name, style="bold underline" if chat else "")
+            text.append(f" {symbol}", style=colour)
+            if state != "online":
+                text.append(f" {state}", style=colour)
+            elif chat and self.server_version and compact == 0:
+                text.append(f" {self.server_version}", style="dim")
 
 
 def _cut(name: str, room: int) -> str:

@@ -27,6 +27,7 @@ from glmtui.core.units import ago, gib, human_bytes, percent
 from glmtui.widgets.formatting import FIT_STYLE
 
 TYPED_KEY = "\x00typed"  # the row that pulls whatever name:tag was typed
+GROUP_SEP = " · "  # `desk · glm-4.7-flash:q4_K_M`: a model under its endpoint's name
 # The fit and size come right after the name: on an 80-column terminal they are what stays visible.
 # "est.": every memory figure says what it is (these are glmtui's estimates, not measurements).
 INSTALLED_COLUMNS = (
@@ -287,3 +288,13 @@ def variant_fit(
     return row_fit(
         machine, picked, variant.size_bytes, family, variant.kv, variant.context, settings, option=option
     )
+
+
+def endpoint_rows(endpoint: str, rows: list[Row]) -> list[Row]:
+    """One endpoint's installed rows under its name: the key and the name cell read `desk · name`."""
+    grouped: list[Row] = []
+    for key, cells in rows:
+        name = Text(f"{endpoint}{GROUP_SEP}", style="dim")
+        name.append_text(cells[1])
+        grouped.append((f"{endpoint}{GROUP_SEP}{key}", [cells[0], name, *cells[2:]]))
+    return grouped

@@ -34,7 +34,7 @@ class AppLink:
 
     @property
     def host(self) -> str:
-        return self._glm.config.host
+        return self._glm.host  # the chat's endpoint's (the panes use its engine)
 
     @property
     def server_version(self) -> str | None:

@@ -13,6 +13,7 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.model_names import name_problem
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import ModelDetails, ModelInfo, PullUpdate
+from glmtui.services.engines.base import Engine
 from glmtui.services.engines.ollama import OllamaService, server_text
 
 MANIFEST_MISSING = "file does not exist"
@@ -20,18 +21,26 @@ REGISTRY_HINT = "check the name and tag on ollama.com/library (tags are case-ins
 
 
 class ModelLibrary:
-    """Model management over an `OllamaService`'s client."""
+    """Model management over an engine: listing and facts for any kind; pulls, deletes and loads over
+    an `OllamaService`'s client (other kinds' capabilities refuse those before they are asked)."""
 
-    def __init__(self, service: OllamaService) -> None:
-        self.service = service
+    def __init__(self, service: Engine) -> None:
+        self.engine = service
+
+    @property
+    def service(self) -> OllamaService:
+        """The Ollama engine behind the management calls; a GlmTuiError for any other kind."""
+        if not isinstance(self.engine, OllamaService):
+            raise GlmTuiError(self.engine.capabilities.why_not("manage models"), "", kind="unsupported")
+        return self.engine
 
     async def installed(self) -> list[ModelInfo]:
         """`/api/tags`: the chat's own listing serves the switcher too."""
-        return await self.service.list_models()
+        return await self.engine.list_models()
 
     async def details(self, name: str) -> ModelDetails:
         """`/api/show` for one model (the service's reading of it, one type for the whole app)."""
-        return await self.service.show(name)
+        return await self.engine.show(name)
 
     async def pull(self, name: str) -> AsyncIterator[PullUpdate]:
         """Stream `/api/pull` progress. Raises GlmTuiError; a malformed name is refused unsent."""

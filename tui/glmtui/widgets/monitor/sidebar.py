@@ -51,6 +51,14 @@ class MonitorSidebar(VerticalScroll):
         self._streaming = False
         self._held: MonitorSample | None = None
 
+    def _follow_endpoint(self) -> None:
+        app = self.app
+        remote = "" if app.ollama_is_local else app.host
+        self.query_one(GpuPanel).remote_host = remote
+        self.query_one(SystemPanel).ollama_local = not remote
+        demo = app.config.demo and app.endpoint == app.endpoints.default.name
+        self.query_one(OllamaPanel).host = "built-in simulator" if demo else app.host
+
     def compose(self) -> ComposeResult:
         yield GpuPanel(id="gpu-panel").data_bind(
             snapshot=MonitorSidebar.gpu, placement=MonitorSidebar.placement
@@ -64,10 +72,8 @@ class MonitorSidebar(VerticalScroll):
 
     def on_mount(self) -> None:
         app = self.app
-        remote = "" if app.ollama_is_local else app.config.host
-        self.query_one(GpuPanel).remote_host = remote
-        self.query_one(SystemPanel).ollama_local = not remote
-        self.query_one(OllamaPanel).host = "built-in simulator" if app.config.demo else app.config.host
+        # The panels follow the chat's endpoint (the Ollama panel shows its /api/ps).
+        self.watch(app, "endpoint", lambda _: self._follow_endpoint())
         if app.monitor.sample is not None:
             self._got_sample(app.monitor.sample)
         self.ollama = app.monitor.snapshot
