@@ -34,17 +34,26 @@ def build_registry(config: Config, publish: Callable[[tuple[EndpointStatus, ...]
     one that cannot be reached yet, or answers neither, keeps the provisional Ollama engine, whose
     watchdog says what is there ("offline", "not Ollama")."""
     flavours: dict[str, str] = {}  # url → what the probe found (where the OpenAI engine reads its version)
-    names = {endpoint.url: endpoint.name for endpoint in config.endpoint_list}
 
     async def probe_kind(endpoint: Endpoint) -> str | None:
         key = os.environ.get(endpoint.api_key_env) if endpoint.api_key_env else None
         found = await probe(endpoint.url, key)  # the key goes in a header, nowhere else
         if found.flavour:
             flavours[endpoint.url] = found.flavour
+        if found.kind is None and found.answered:  # HTTP (or not) but neither engine: say exactly that
+            raise GlmTuiError(
+                found.message, "point the endpoint at an Ollama, vLLM or SGLang server", kind="neither"
+            )
         return found.kind
 
     def make(
-        kind: str, url: str, *, api_key_env: str | None, stall_timeout: float, first_token_timeout: float
+        kind: str,
+        url: str,
+        *,
+        api_key_env: str | None,
+        stall_timeout: float,
+        first_token_timeout: float,
+        name: str = "",
     ) -> Engine:
         try:
             engine = make_engine(
@@ -60,7 +69,7 @@ def build_registry(config: Config, publish: Callable[[tuple[EndpointStatus, ...]
                 str(exc), "set the endpoint's kind to ollama or openai", kind="no-engine"
             ) from exc
         if isinstance(engine, OpenAIEngine):
-            engine.endpoint_name = names.get(url, "")
+            engine.endpoint_name = name
         return engine
 
     return EndpointRegistry(

@@ -25,6 +25,7 @@ from glmtui.core.state import GenerationRequest, ModelDetails, ModelInfo, ThinkS
 from glmtui.core.think import effective_think, next_think, think_label
 from glmtui.core.units import gib
 from glmtui.screens.chat import ChatScreen
+from glmtui.services.engines.base import engine_label
 from glmtui.services.server_env import read_server_env, resolve_settings
 from glmtui.services.trace import trace
 from glmtui.surface import AppSurface
@@ -43,6 +44,7 @@ class ModelWatch:
         self.offline_poll_s = OFFLINE_POLL_S
         self.installed: list[ModelInfo] = []  # as of the last /api/tags: names and digests
         self._offline_reported = False
+        self._reported_message = ""  # the failure last said in the chat (a different one is said again)
         self._show_failed = False  # /api/show failed: the capabilities are unknown, asked again each poll
         self._settings_reported: set[str] = set()
         self.server_pid: int | None = None  # the default endpoint's server process, when known (--demo)
@@ -60,6 +62,16 @@ class ModelWatch:
             try:
                 version = await app.service.version()
             except GlmTuiError as exc:
+                if not app.endpoints.resolved(app.endpoint):
+                    # An `auto` endpoint that was down at start (vLLM listens only once its model is
+                    # loaded), or answered neither engine: probe again; a found engine takes over now.
+                    before = app.service
+                    await resolve_chat(app)
+                    if app.service is not before:
+                        continue
+                    found = app.endpoints.probe_errors.get(app.endpoint)
+                    if found is not None:  # say what the probe found, not only what Ollama's client saw
+                        exc = GlmTuiError(found.message, found.hint, kind=exc.kind)
                 await self._went_offline(exc)
                 await asyncio.sleep(self.offline_poll_s)
                 continue
@@ -67,9 +79,12 @@ class ModelWatch:
                 was_reported = self._offline_reported
                 self._offline_reported = False
                 app.server_version = version
+                app.server_kind = engine_label(app.service)
                 app.connection = "online"
                 if was_reported:
-                    await self._notice(Text(f"✓ Reconnected to Ollama at {app.host}", style="green"))
+                    await self._notice(
+                        Text(f"✓ Reconnected to {engine_label(app.service)} at {app.host}", style="green")
+                    )
                 await self._resolve_model()
             elif self._show_failed and app.model:
                 await self.load_model_info()  # unknown is not "cannot think": ask again
@@ -78,8 +93,9 @@ class ModelWatch:
     async def _went_offline(self, error: GlmTuiError) -> None:
         # Something that answers but is not Ollama is not "offline"; the polling goes on either way.
         self._app.connection = connection_state(error)
-        if not self._offline_reported:
+        if not self._offline_reported or error.message != self._reported_message:
             self._offline_reported = True
+            self._reported_message = error.message
             retry = f"{error.hint}. Retrying every {self.offline_poll_s:g} s."
             await self._show_error(GlmTuiError(error.message, retry))
 
@@ -213,8 +229,12 @@ class ModelWatch:
     # -- the context: as loaded, and as large as the VRAM allows -----------------------------------
 
     async def loaded_context(self, model: str) -> int | None:
-        """`/api/ps` now (which also refreshes the Ollama panel): the context `model` is loaded with."""
+        """`/api/ps` now (which also refreshes the Ollama panel): the context `model` is loaded with.
+        An engine without `/api/ps` (vLLM, SGLang) serves every request at its model's own window
+        (`max_model_len`): that is the context."""
         app = self._app
+        if not app.service.capabilities.loaded_models:
+            return await self._served_context(model)
         await app.monitor.poll_ollama()
         snapshot = app.monitor.snapshot
         loaded = snapshot.models if snapshot is not None else ()
@@ -252,8 +272,16 @@ class ModelWatch:
 
         return at, largest
 
+    async def _served_context(self, model: str) -> int | None:
+        try:
+            return (await self._app.service.show(model)).context_length
+        except GlmTuiError:
+            return None
+
     async def expected_context(self, model: str) -> int | None:
         app = self._app
+        if not app.service.capabilities.loaded_models:
+            return await self._served_context(model)  # no num_ctx to choose: the window it was started with
         if same_model(model, app.model):
             # The chat's model: the facts already read (asking again would race the watchdog's retries).
             details = app.model_info

@@ -86,6 +86,8 @@ class AppSurface(App[None]):
     the watchdog's view of the server."""
     server_version: reactive[str] = reactive("")
     """The server's version, once online."""
+    server_kind: reactive[str] = reactive("ollama")
+    """What the chat's server is, in words ("ollama", "vLLM", "SGLang", "OpenAI-compatible")."""
     server_settings: reactive[ServerSettings] = reactive(ServerSettings())
     """The server's memory settings (cache type, context, overhead...) and where they came from: its
     environment when readable, else the config's `[ollama]`; re-read each time the server comes online."""

@@ -73,9 +73,10 @@ def name_problem(name: object) -> str | None:
 
 def env_name_problem(value: object) -> str | None:
     if not isinstance(value, str) or not ENV_NAME_RE.match(value):
+        # The value is not echoed: the likeliest mistake is the key itself written here.
         return (
             "expected the NAME of an environment variable (like VLLM_API_KEY; the key itself never "
-            f"goes in the file), got {value!r}"
+            "goes in the file)"
         )
     return None
 

@@ -162,7 +162,12 @@ def _buckets(samples: Samples, names: Iterable[str], model: str) -> dict[float, 
     out: dict[float, float] = {}
     for labels, value in samples[name + "_bucket"]:
         if labels.get("model_name", "") == model and "le" in labels:
-            bound = float(labels["le"])  # "+Inf" parses as inf
+            try:
+                bound = float(labels["le"])  # "+Inf" parses as inf
+            except ValueError:
+                continue  # a bucket bound that is not a number: that bucket is unknown, not the histogram
+            if math.isnan(bound) or math.isnan(value):
+                continue
             out[bound] = out.get(bound, 0.0) + value
     return out
 

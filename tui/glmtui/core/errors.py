@@ -33,7 +33,7 @@ def not_installed(model: str, host: str, installed: list[str]) -> GlmTuiError:
 
 
 # Something answered at the host, but not Ollama (another HTTP server, or not HTTP at all).
-NOT_OLLAMA_KINDS = frozenset({"not-ollama", "not-http"})
+NOT_OLLAMA_KINDS = frozenset({"not-ollama", "not-http", "neither"})
 OFFLINE = "offline"
 NOT_OLLAMA = "not Ollama"  # a connection state: the server answers, so it is not offline
 

@@ -91,6 +91,7 @@ class ChatScreen(Screen[None]):
         self.watch(app, "listing_models", lambda value: setattr(header, "listing", value))
         self.watch(app, "connection", lambda value: setattr(header, "connection", value))
         self.watch(app, "server_version", lambda value: setattr(header, "server_version", value))
+        self.watch(app, "server_kind", lambda value: setattr(header, "server_kind", value))
         self.watch(app, "endpoint_statuses", lambda value: setattr(header, "endpoints", value))
         self.watch(app, "endpoint", self._endpoint_moved)
         self.watch(app, "think_label", lambda value: setattr(self.status_bar, "think", value))

@@ -135,6 +135,10 @@ class ChatContext:
         if predicted <= context:
             return None
         app = self._screen.app
+        if not app.service.capabilities.loaded_models:
+            # vLLM/SGLang: the window is fixed when the engine starts (--max-model-len); no num_ctx to raise.
+            why = f"the engine serves this model with at most {context:,} tokens (its max_model_len)"
+            return Overflow(predicted, context, None, why)
         info = app.model_info
         model_max = info.context_length if info is not None and same_model(info.name, request.model) else None
         wanted = raised_context(predicted, model_max)

@@ -45,6 +45,7 @@ class EngineMaker(Protocol):
         api_key_env: str | None,
         stall_timeout: float,
         first_token_timeout: float,
+        name: str = "",
     ) -> Engine: ...
 
 
@@ -54,7 +55,13 @@ provisional engine goes on and says what answered); GlmTuiError for "HTTP but ne
 
 
 def make_engine_today(
-    kind: str, url: str, *, api_key_env: str | None, stall_timeout: float, first_token_timeout: float
+    kind: str,
+    url: str,
+    *,
+    api_key_env: str | None,
+    stall_timeout: float,
+    first_token_timeout: float,
+    name: str = "",
 ) -> Engine:
     """The factory until the OpenAI engine is merged: Ollama only (auto is probed to a kind first)."""
     if kind == "ollama":
@@ -105,6 +112,7 @@ class EndpointRegistry:
         self._engines: dict[str, Engine] = {}
         self._kinds: dict[str, str] = {e.name: e.kind for e in endpoints if e.kind != "auto"}
         self._status = {e.name: EndpointStatus(e.name, e.url, e.kind) for e in endpoints}
+        self.probe_errors: dict[str, GlmTuiError] = {}  # what the last probe of an auto endpoint found
         self.online_poll_s = ONLINE_POLL_S  # tests shorten these
         self.offline_poll_s = OFFLINE_POLL_S
 
@@ -149,6 +157,7 @@ class EndpointRegistry:
             api_key_env=endpoint.api_key_env,
             stall_timeout=self._stall,
             first_token_timeout=self._first,
+            name=endpoint.name,
         )
 
     # -- writing -----------------------------------------------------------------------------------
@@ -164,17 +173,24 @@ class EndpointRegistry:
             self._status[name] = after
             self._publish(self.statuses)
 
+    def resolved(self, name: str) -> bool:
+        """The endpoint's kind is known (stated in the config, or found by a probe)."""
+        return name in self._kinds
+
     async def resolve(self, name: str) -> Engine | None:
-        """Probe an `auto` endpoint once; a kind other than the provisional engine's builds the
-        right one. Returns the new engine when it changed (the caller swaps it in), else None."""
+        """Probe an `auto` endpoint until a probe finds its kind (one that was down at start is probed
+        again on later calls); a kind other than the provisional engine's builds the right one.
+        Returns the new engine when it changed (the caller swaps it in), else None."""
         endpoint = self.get(name)
         if endpoint is None or name in self._kinds:
             return None
         try:
             kind = await self._probe(endpoint)
         except GlmTuiError as exc:
+            self.probe_errors[name] = exc
             self._set(name, state=status_for(exc), message=str(exc))
             return None
+        self.probe_errors.pop(name, None)
         if not kind:
             return None  # nothing identified: the provisional engine goes on and says what it finds
         self._kinds[name] = kind

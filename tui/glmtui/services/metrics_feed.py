@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 import httpx
@@ -27,6 +27,8 @@ from glmtui.core.engine_metrics import FAMILIES, EngineMetrics, Scrape, read
 from glmtui.core.errors import GlmTuiError
 from glmtui.services.engines.base import Engine
 
+SNIFF_BYTES = 16_384  # of a /metrics page with none of the engines' families: enough to tell its format
+MAX_BYTES = 4 << 20  # a larger /metrics is not read (a real vLLM's is ~100 kB)
 TIMEOUT_S = 1.5  # below the default interval: a slow engine is "unreachable", not a pile of scrapes
 RESET_NOTE_S = 30.0  # how long the panel keeps saying "counters reset" after a restart was seen
 FLAVOUR_NAMES = {"vllm": "vLLM", "sglang": "SGLang"}
@@ -37,7 +39,7 @@ class MetricsTarget:
     """Where to scrape, and what to call it in the panel's title."""
 
     url: str  # the server's root (a trailing `/v1` is dropped: /metrics sits beside it)
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # never in a repr: tracebacks print locals
     flavour: str = ""  # "vllm" / "sglang" when known; else told by the metric names
     version: str = ""
     name: str = ""  # the endpoint's name; its host when empty
@@ -64,7 +66,9 @@ def wanted(text: str) -> str:
         or (line.startswith(("# HELP ", "# TYPE ")) and line[7:].startswith(FAMILIES))
     ]
     if text.strip() and not keep:
-        return text  # nothing of vLLM's or SGLang's: let the parser say whether it is Prometheus text at all
+        # Nothing of vLLM's or SGLang's: the parser says whether it is Prometheus text at all, from a
+        # bounded prefix (whole lines) — a gateway's exporter can be megabytes, parsed on the event loop.
+        return text[:SNIFF_BYTES].rsplit("\n", 1)[0] + "\n" if len(text) > SNIFF_BYTES else text
     return "\n".join(keep) + "\n"
 
 
@@ -208,6 +212,9 @@ class MetricsFeed:
         if response.status_code != 200:
             self._before = None
             return _refused(response.status_code, target)
+        if len(response.content) > MAX_BYTES:
+            self._before = None
+            return EngineMetrics("invalid", message=f"/metrics is over {MAX_BYTES >> 20} MB: not read")
         text = wanted(response.text)
         try:
             # An idle engine's figures do not move (the process metrics that do are filtered out):
@@ -220,7 +227,13 @@ class MetricsFeed:
             return EngineMetrics("invalid", message=f"/metrics is not Prometheus text ({str(exc)[:80]})")
         now = Scrape(at, samples)
         last = self.reading if self.reading and self.reading.state == "ok" else None
-        reading = read(now, self._before, last, flavour=target.flavour)
+        try:
+            reading = read(now, self._before, last, flavour=target.flavour)
+        except (ValueError, TypeError, ArithmeticError) as exc:  # samples the parser took but make no sense
+            self._before = None
+            return EngineMetrics(
+                "invalid", message=f"/metrics has figures that cannot be read ({str(exc)[:60]})"
+            )
         self._before = now
         if reading.reset:
             self._reset_until = at + RESET_NOTE_S

@@ -37,6 +37,7 @@ class AppHeader(Widget):
     host: reactive[str] = reactive("")
     connection: reactive[str] = reactive("connecting")
     server_version: reactive[str] = reactive("")
+    server_kind: reactive[str] = reactive("ollama")  # "ollama", "vLLM", "SGLang", "OpenAI-compatible"
     demo: reactive[bool] = reactive(False)
     endpoints: reactive[tuple[EndpointStatus, ...]] = reactive(())
     """Every endpoint with its state; shown instead of the host when there are several."""
@@ -80,7 +81,7 @@ class AppHeader(Widget):
         text.append(f"{gap}{symbol} ", style=colour)
         state = self.connection
         if state == "online" and self.server_version and compact == 0:
-            state = f"online (ollama {self.server_version})"
+            state = f"online ({self.server_kind} {self.server_version})"
         text.append(state)
         return text
 

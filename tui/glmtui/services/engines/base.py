@@ -104,3 +104,14 @@ class Engine(Protocol):
     async def close(self) -> None:
         """Close the connection pool."""
         ...
+
+
+ENGINE_NAMES = {"ollama": "ollama", "vllm": "vLLM", "sglang": "SGLang"}
+
+
+def engine_label(engine: Engine) -> str:
+    """What to call the server in words: 'ollama', 'vLLM', 'SGLang', else 'OpenAI-compatible'."""
+    if engine.kind == "ollama":
+        return "ollama"
+    flavour = getattr(engine, "flavour", None)
+    return ENGINE_NAMES.get(flavour, "OpenAI-compatible") if isinstance(flavour, str) else "OpenAI-compatible"

@@ -293,10 +293,15 @@ class OpenAIEngine:
                     ) from None
                 timeout = self.stall_timeout
                 waited = loop.time() - started > WAITED_S
-                if chunk.usage is not None:
+                if getattr(chunk, "usage", None) is not None:
                     usage = chunk.usage
-                for choice in chunk.choices[:1]:  # n=1: one choice
+                # Junk the engine may send (a chunk without choices, a null delta) carries nothing.
+                for choice in (getattr(chunk, "choices", None) or [])[:1]:  # n=1: one choice
                     delta = choice.delta
+                    if delta is None:
+                        if choice.finish_reason:
+                            finish = choice.finish_reason
+                        continue
                     thought = reasoning_text(delta)
                     if thought:
                         reasoned = True

@@ -105,6 +105,12 @@ def map_error(
         return GlmTuiError(
             f"The engine reported an error mid-reply: {said}", "the partial reply is kept", kind="in-band"
         )
+    if isinstance(exc, ValueError):  # json.JSONDecodeError: a `data:` line that is not a chunk
+        return GlmTuiError(
+            f"The engine at {host} sent something that is not a stream chunk",
+            "the partial reply is kept; check what serves this url (a proxy may be rewriting it)",
+            kind="bad-stream",
+        )
     return GlmTuiError(f"Unexpected error: {type(exc).__name__}: {exc}", "", kind="internal")
 
 

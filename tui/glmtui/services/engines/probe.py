@@ -39,6 +39,7 @@ class Probe:
     flavour: Flavour | None
     version: str | None
     message: str
+    answered: bool = False  # something answered that is neither engine (HTTP or not): say so, don't retry
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,25 +73,33 @@ async def probe(url: str, api_key: str | None = None, timeout: float = PROBE_TIM
 
         try:
             first = await get("/api/version")
-        except httpx.ConnectError:
+        except httpx.ConnectError as exc:
+            if root.startswith("https:") and ("SSL" in repr(exc) or "TLS" in repr(exc) or "ssl" in str(exc)):
+                return Probe(
+                    None, None, None, f"{root} answers, but not over TLS: try http:// instead of https://"
+                )
             return Probe(None, None, None, f"Cannot reach {root}: nothing is listening there")
         except httpx.TimeoutException:
             return Probe(None, None, None, f"{root} did not answer within {timeout:g} s")
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
             return Probe(
-                None, None, None, f"Something at {root} accepted the connection but does not speak HTTP"
+                None,
+                None,
+                None,
+                f"Something at {root} accepted the connection but does not speak HTTP",
+                answered=True,
             )
         except httpx.HTTPError as exc:
             return Probe(None, None, None, f"Cannot probe {root}: {clip(sanitize(str(exc)))}")
         try:
-            return await _identify(root, first, get)
+            return await _identify(root, first, get, key_sent=bool(api_key))
         except httpx.HTTPError as exc:
             return Probe(
                 None, None, None, f"{root} stopped answering while probed: {clip(sanitize(str(exc)))}"
             )
 
 
-async def _identify(root: str, first: _Answer, get: Any) -> Probe:
+async def _identify(root: str, first: _Answer, get: Any, *, key_sent: bool = False) -> Probe:
     """Ask the routes in turn; `first` is `/api/version`'s answer."""
     version = _version(first)
     if first.status == 200 and version is not None:
@@ -98,7 +107,15 @@ async def _identify(root: str, first: _Answer, get: Any) -> Probe:
     models = await get("/v1/models")
     owner = _owner(models)
     needs_key = models.status in (401, 403)
-    key_note = ": it needs an API key (set the endpoint's api_key_env)" if needs_key else ""
+    key_note = (
+        (
+            ": it refused the API key sent (check the key in the endpoint's api_key_env variable)"
+            if key_sent
+            else ": it needs an API key (set the endpoint's api_key_env)"
+        )
+        if needs_key
+        else ""
+    )
     vllm = await get("/version")
     if _version(vllm) is not None and (owner == "vllm" or needs_key):
         return _found("openai", "vllm", _version(vllm), root, key_note)
@@ -118,6 +135,7 @@ async def _identify(root: str, first: _Answer, get: Any) -> Probe:
         None,
         f"{root} speaks HTTP but is neither Ollama nor OpenAI-compatible{said}: /api/version gave "
         f"HTTP {first.status}, /v1/models HTTP {models.status}",
+        answered=True,
     )
 
 

@@ -55,9 +55,14 @@ class MonitorSidebar(VerticalScroll):
         app = self.app
         remote = "" if app.ollama_is_local else app.host
         self.query_one(GpuPanel).remote_host = remote
-        self.query_one(SystemPanel).ollama_local = not remote
+        ollama = app.service.kind == "ollama"
+        self.query_one(SystemPanel).ollama_local = not remote and ollama
         demo = app.config.demo and app.endpoint == app.endpoints.default.name
-        self.query_one(OllamaPanel).host = "built-in simulator" if demo else app.host
+        panel = self.query_one(OllamaPanel)
+        panel.host = "built-in simulator" if demo else app.host
+        # An engine without /api/ps (vLLM, SGLang) has no "loaded models" to list: its own panel (the
+        # engine panel, from /metrics) says what it runs; an empty list here would read as "none loaded".
+        panel.display = app.service.capabilities.loaded_models
 
     def compose(self) -> ComposeResult:
         yield GpuPanel(id="gpu-panel").data_bind(
@@ -74,6 +79,7 @@ class MonitorSidebar(VerticalScroll):
         app = self.app
         # The panels follow the chat's endpoint (the Ollama panel shows its /api/ps).
         self.watch(app, "endpoint", lambda _: self._follow_endpoint())
+        self.watch(app, "server_kind", lambda _: self._follow_endpoint())  # an auto endpoint's engine found
         if app.monitor.sample is not None:
             self._got_sample(app.monitor.sample)
         self.ollama = app.monitor.snapshot
