@@ -150,5 +150,6 @@ def test_the_blind_shuffle_swaps_everything_about_the_models() -> None:
         "pull",
         "think_chosen",
         "endpoint",
+        "pull_refused",
     }
     assert not {"details", "weights", "pull", "settings"} & set(vars(a))

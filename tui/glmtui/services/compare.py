@@ -65,6 +65,7 @@ class PaneModel:
     pull: PullProgress | None = None  # this model's pull, while it is not installed
     think_chosen: bool = False  # picked with Ctrl+T: sent even while the capabilities are unknown
     endpoint: str = ""  # the endpoint's name: its engine streams this side's replies
+    pull_refused: str = ""  # why F7 cannot pull this model onto its endpoint ("" when it can)
 
 
 @dataclass

@@ -212,6 +212,8 @@ class ComparePane(Vertical):
             return Text(f"⤓ pulling {pct} · ETA {duration(job.eta_s)}", style="yellow")
         if job is not None and job.state == "queued":
             return Text("⤓ pull queued", style="yellow")
+        if self.state.pull_refused:  # its server cannot pull, or pulls go to another: the notice says why
+            return Text("✗ not installed here · no pull (see below)", style="bold red")
         return Text("✗ not installed · F7 pulls it", style="bold red")
 
     def set_options(self, options: Mapping[str, Any]) -> None:

@@ -72,6 +72,7 @@ class Sides:
     async def check(self, pane: ComparePane, installed: list[ModelInfo]) -> None:
         """`check_model` for one side on its endpoint, its notice shown."""
         link, endpoint = self._link, pane.state.endpoint
+        pane.state.pull_refused = self._pull_problem(endpoint) or ""
         notice = await check_model(
             pane.state,
             installed,
@@ -79,7 +80,7 @@ class Sides:
             self._catalog(),
             host=link.host_of(endpoint),
             hidden=pane.hidden,
-            pull_hint=self._pull_problem(endpoint) or "F7 pulls it",
+            pull_hint=pane.state.pull_refused or "F7 pulls it",
         )
         if notice is not None:
             await self.tell(pane, notice)
