@@ -84,14 +84,13 @@ class ModelsScreen(ModelAdmin):
         *,
         pick_for: str | None = None,
         current: str | None = None,
-        current_endpoint: str | None = None,
         catalog: Catalog | None = None,
     ) -> None:
         super().__init__()
         self._initial_tab = tab
         self.pick_for = pick_for
         self._current = current  # the model marked ▶ when picking (else the chat's)
-        self.pick_endpoint = current_endpoint  # and its endpoint (None: the chat's)
+        self.pick_endpoint: str | None = None  # and its endpoint (None: the chat's)
         self.catalog = catalog if catalog is not None else load_catalog()
         self.models: list[ModelInfo] = []
         self.details: dict[str, ModelDetails] = {}
@@ -103,6 +102,10 @@ class ModelsScreen(ModelAdmin):
         self.targets: dict[str, tuple[str, str]] = {}
 
     app = getters.app(AppSurface)
+
+    def mark(self, endpoint: str, model: str) -> None:
+        """Picking: the pane's model now, on its endpoint, is the row marked ▶."""
+        self.pick_endpoint, self._current = endpoint, model
 
     def compose(self) -> ComposeResult:
         yield Static(id="models-title")

@@ -19,6 +19,7 @@ from glmtui.services.compare import (
     CompareRun,
     Round,
     RunMode,
+    Vote,
     VoteRecord,
     comparable,
     round_metrics,
@@ -140,6 +141,20 @@ def title(mode: RunMode, reason: str, by_user: bool, blind: bool) -> Text:
     if blind:
         text.append("  ·  blind", style="bold yellow")
     return text
+
+
+def vote_record(run: CompareRun, panes: tuple[ComparePane, ComparePane], vote: Vote) -> VoteRecord:
+    """The run's vote, kept with the models and endpoints it was really between."""
+    a, b = panes
+    run.vote = vote
+    return VoteRecord(a.model, b.model, vote, len(run.rounds), endpoint_a=a.endpoint, endpoint_b=b.endpoint)
+
+
+def vote_text(panes: tuple[ComparePane, ComparePane], vote: Vote) -> str:
+    """What the vote revealed (`node1 · model` with several endpoints)."""
+    a, b = panes
+    winner = {"a": f"A ({a.label})", "b": f"B ({b.label})", "tie": "a tie"}[vote]
+    return f"You chose {winner}. A was {a.label}, B was {b.label}."
 
 
 def vote_refusal(run: CompareRun, busy: bool) -> str | None:

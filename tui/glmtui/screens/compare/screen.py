@@ -25,14 +25,10 @@ from glmtui.core.state import PullProgress
 from glmtui.keys import key_hint
 from glmtui.screens.compare import rounds
 from glmtui.screens.compare.app_link import AppLink
-from glmtui.screens.compare.models import (
-    Notice,
-    fill_models,
-    waiting_notice,
-)
+from glmtui.screens.compare.models import fill_models
 from glmtui.screens.compare.sides import Sides
 from glmtui.screens.dialogs.answers import on_answer
-from glmtui.services.compare import CompareRun, Round, Vote, VoteRecord
+from glmtui.services.compare import CompareRun, Round, Vote
 from glmtui.services.trace import trace
 from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
@@ -166,7 +162,7 @@ class CompareScreen(Screen[None]):
             if said_so_at is not None and loop.time() > said_so_at:
                 said_so_at = None
                 for pane in self.panes:
-                    await self.sides.tell(pane, self._waiting(pane.endpoint))
+                    await self.sides.tell(pane, self.sides.waiting(pane.endpoint))
                 if self._prompt:
                     self.query_one(PromptInput).insert(self._prompt)
                     self._prompt = None
@@ -181,12 +177,6 @@ class CompareScreen(Screen[None]):
             prompt, self._prompt = self._prompt, None
             await self.send_round(prompt)
 
-    def _waiting(self, endpoint: str) -> Notice:
-        """A pane's notice while its endpoint does not list its models (Ollama's words for Ollama)."""
-        engine = self.link.engine(endpoint)
-        server = "Ollama" if engine.kind == "ollama" else f"The server of {endpoint}"
-        return waiting_notice(engine.host, server)
-
     def action_pick_model(self) -> None:
         from glmtui.screens.models import ModelsScreen
 
@@ -197,17 +187,10 @@ class CompareScreen(Screen[None]):
         if pane.chat.is_busy:
             self.notify(f"Pane {pane.letter} is streaming: stop it (F8) or let it finish first.", timeout=3)
             return
-        self.app.push_screen(
-            # The same catalogue as this screen's: one answer to what a model needs.
-            ModelsScreen(
-                "installed",
-                pick_for=f"pane {pane.letter}",
-                current=pane.model,
-                current_endpoint=pane.endpoint,
-                catalog=self.catalog,
-            ),
-            on_answer(self, partial(self.sides.set_model, pane)),
-        )
+        # The same catalogue as this screen's: one answer to what a model needs.
+        picker = ModelsScreen("installed", pick_for=f"pane {pane.letter}", catalog=self.catalog)
+        picker.mark(pane.endpoint, pane.model)
+        self.app.push_screen(picker, on_answer(self, partial(self.sides.set_model, pane)))
 
     def action_pull_missing(self) -> None:
         self.sides.pull_missing(self.active)
@@ -399,16 +382,10 @@ class CompareScreen(Screen[None]):
     def _voted(self, vote: Vote | None) -> None:
         if vote is None:
             return
-        a, b = self.panes
-        self.run.vote = vote
-        record = VoteRecord(
-            a.model, b.model, vote, len(self.run.rounds), endpoint_a=a.endpoint, endpoint_b=b.endpoint
-        )
-        self.link.votes.append(record)
+        self.link.votes.append(rounds.vote_record(self.run, self.panes, vote))
         self._save_run()
         self.refresh_all()
-        winner = {"a": f"A ({a.label})", "b": f"B ({b.label})", "tie": "a tie"}[vote]
-        self.notify(f"You chose {winner}. A was {a.label}, B was {b.label}.", title="Blind vote", timeout=6)
+        self.notify(rounds.vote_text(self.panes, vote), title="Blind vote", timeout=6)
 
     async def action_export(self) -> None:
         if not self.run.rounds:

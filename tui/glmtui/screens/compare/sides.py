@@ -24,7 +24,14 @@ from glmtui.core.model_names import same_model
 from glmtui.core.state import ModelInfo, PullProgress
 from glmtui.core.think import next_think
 from glmtui.screens.compare.app_link import AppLink
-from glmtui.screens.compare.models import Notice, check_model, pull_target, pull_update, run_mode
+from glmtui.screens.compare.models import (
+    Notice,
+    check_model,
+    pull_target,
+    pull_update,
+    run_mode,
+    waiting_notice,
+)
 from glmtui.services.compare import RunMode
 from glmtui.widgets.compare_pane import ComparePane
 
@@ -97,6 +104,12 @@ class Sides:
                 "the chat there (F4 in the chat)"
             )
         return None
+
+    def waiting(self, endpoint: str) -> Notice:
+        """A pane's notice while its endpoint does not list its models (Ollama's words for Ollama)."""
+        engine = self._link.engine(endpoint)
+        server = "Ollama" if engine.kind == "ollama" else f"The server of {endpoint}"
+        return waiting_notice(engine.host, server)
 
     async def tell(self, pane: ComparePane, notice: Notice) -> None:
         if notice.toast:
