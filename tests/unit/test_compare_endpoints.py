@@ -9,7 +9,8 @@ from glmtui.core.fit import Machine
 from glmtui.core.hosts import same_machine
 from glmtui.core.units import GIB
 from glmtui.screens.compare.models import run_mode
-from glmtui.services.compare import PaneModel, VoteRecord, vote_summary
+from glmtui.services.compare import CompareRun, PaneModel, Round, VoteRecord, vote_summary
+from glmtui.services.compare_export import compare_markdown
 from glmtui.services.compare_mode import Place, placement_mode
 
 GLM, SERVED = "glm-4.7-flash:latest", "glm-4.7-flash"
@@ -100,3 +101,15 @@ def test_votes_across_endpoints_are_tallied_per_endpoint_and_model() -> None:
     assert "desk · glm-4.7-flash 0 · node1 · glm-4.7-flash 1 · tie 0 (1 vote(s))" in lines
     assert "glm-4.7-flash:latest 1 · gpt-oss:20b 0 · tie 1 (2 vote(s))" in lines
     assert len(lines) == 3
+
+
+def test_the_export_names_each_sides_endpoint_when_they_differ() -> None:
+    run = CompareRun(rounds=[Round("hi", GLM, SERVED, "parallel", endpoint_a="desk", endpoint_b="node1")])
+    urls = {"desk": "http://127.0.0.1:11434", "node1": "http://node1:8000"}
+    text = compare_markdown(run, host="http://127.0.0.1:11434", now=0, urls=urls)
+    assert "# A/B comparison: desk · glm-4.7-flash:latest vs node1 · glm-4.7-flash" in text
+    assert "- Endpoints: A desk (http://127.0.0.1:11434), B node1 (http://node1:8000)" in text
+    assert "### B · node1 · glm-4.7-flash" in text and "- Ollama:" not in text
+    same = CompareRun(rounds=[Round("hi", GLM, GLM, "parallel", endpoint_a="desk", endpoint_b="desk")])
+    text = compare_markdown(same, host="http://127.0.0.1:11434", now=0, urls=urls)
+    assert "- Ollama: http://127.0.0.1:11434" in text and "desk ·" not in text

@@ -92,6 +92,11 @@ class AppLink:
         return [e.name for e in self._glm.endpoints.endpoints]
 
     @property
+    def urls(self) -> dict[str, str]:
+        """Each endpoint's URL by name (the export names both sides' servers)."""
+        return {e.name: e.url for e in self._glm.endpoints.endpoints}
+
+    @property
     def several(self) -> bool:
         """More than one endpoint: the panes and the strip name each side's."""
         return len(self._glm.endpoints.endpoints) > 1

@@ -168,7 +168,7 @@ def vote_refusal(run: CompareRun, busy: bool) -> str | None:
     return None
 
 
-async def export(run: CompareRun, host: str) -> Path:
+async def export(run: CompareRun, host: str, urls: Mapping[str, str]) -> Path:
     """Both transcripts and the table as Markdown under the data dir's exports (OSError if it cannot)."""
-    text = compare_markdown(run, host=host)
+    text = compare_markdown(run, host=host, urls=urls)
     return await asyncio.to_thread(write_export, text, "glmtui-compare", data_dir() / "exports")

@@ -392,7 +392,7 @@ class CompareScreen(Screen[None]):
             self.notify("Nothing to export yet: send a prompt first.", timeout=3)
             return
         try:
-            path = await rounds.export(self.run, self.link.host)
+            path = await rounds.export(self.run, self.link.host, self.link.urls)
         except OSError as exc:
             self.notify(f"Could not write the export: {exc}", title="Export", severity="error")
             return
