@@ -251,14 +251,16 @@ async def test_blind_vote_is_saved_and_reveals_the_models(sim: Simulator) -> Non
         await wait_until(lambda: isinstance(app.screen, VoteScreen), what="the vote dialog")
         await pilot.press("b")
         await wait_until(lambda: screen.run.vote == "b", what="the vote")
-        assert app.compare_votes[-1] == VoteRecord(QWEN, GLM, "b", 1, app.compare_votes[-1].at)
+        assert app.compare_votes[-1] == VoteRecord(
+            QWEN, GLM, "b", 1, app.compare_votes[-1].at, "localhost", "localhost"
+        )
         await wait_until(
             lambda: GLM in (text := screen_text(app)) and QWEN in text and "1 vote(s)" in text,
             what="the models revealed and the vote summary",
         )
         # The run and its vote are in the store.
         await wait_until(
-            lambda: app.journal.store.votes() == [(QWEN, GLM, "b", 1)],  # type: ignore[union-attr]
+            lambda: app.journal.store.votes() == [(QWEN, GLM, "b", 1, "localhost", "localhost")],  # type: ignore[union-attr]
             what="the vote saved",
         )
 

@@ -126,8 +126,10 @@ async def test_check_model_against_the_simulator(sim: Simulator) -> None:
 def test_the_blind_shuffle_swaps_everything_about_the_models() -> None:
     service = OllamaService("http://127.0.0.1:1")
     details = ModelDetails(GLM, capabilities=("thinking",), context_length=1000)
-    first = PaneModel(GLM, "high", {"num_ctx": 8192}, details, 5 * GIB, True, None)
-    second = PaneModel(GLM_Q8, "off", {"temperature": 0.2}, None, 32 * GIB, False, PullProgress(GLM_Q8))
+    first = PaneModel(GLM, "high", {"num_ctx": 8192}, details, 5 * GIB, True, None, endpoint="desk")
+    second = PaneModel(
+        GLM_Q8, "off", {"temperature": 0.2}, None, 32 * GIB, False, PullProgress(GLM_Q8), endpoint="node1"
+    )
     a = ComparePane("a", service, first, system=None, keep_alive=None)
     b = ComparePane("b", service, second, system=None, keep_alive=None)
     a.state, b.state = b.state, a.state
@@ -135,6 +137,8 @@ def test_the_blind_shuffle_swaps_everything_about_the_models() -> None:
     assert (a.model, a.installed, b.model, b.installed) == (GLM_Q8, False, GLM, True)
     assert a.request().options == {"temperature": 0.2} and b.request().options == {"num_ctx": 8192}
     assert b.think is not None and a.request().model == GLM_Q8
+    # The endpoint goes with its model: the side streams through the engine of its new endpoint.
+    assert (a.endpoint, b.endpoint, a.request().endpoint) == ("node1", "desk", "node1")
     # Everything a PaneModel holds identifies a model; the pane keeps nothing of its own about one.
     assert {f.name for f in dataclasses.fields(PaneModel)} == {
         "model",
@@ -145,5 +149,7 @@ def test_the_blind_shuffle_swaps_everything_about_the_models() -> None:
         "installed",
         "pull",
         "think_chosen",
+        "endpoint",
+        "pull_refused",
     }
     assert not {"details", "weights", "pull", "settings"} & set(vars(a))

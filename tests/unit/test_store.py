@@ -148,7 +148,19 @@ def test_list_search_rename_delete_settings_and_votes(tmp_path: Path) -> None:
     store.save_compare_run(
         run, model_a="q4", model_b="q8", blind=True, vote="b", rounds=[{}, {}], created_at=1
     )
-    assert store.votes() == [("q4", "q8", "b", 2)]
+    assert store.votes() == [("q4", "q8", "b", 2, "", "")]  # saved without endpoints
+    store.save_compare_run(
+        run,
+        model_a="q4",
+        model_b="q8",
+        blind=True,
+        vote="b",
+        rounds=[{}, {}],
+        created_at=1,
+        endpoint_a="desk",
+        endpoint_b="node1",
+    )
+    assert store.votes() == [("q4", "q8", "b", 2, "desk", "node1")]
 
 
 def test_a_data_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:

@@ -309,8 +309,8 @@ def pull_finished(app: AppSurface, job: PullProgress) -> None:
 async def load_votes(app: AppSurface) -> None:
     """Earlier sessions' blind votes, so the tally per model pair covers them too."""
     stored = [
-        VoteRecord(a, b, VOTES[vote], rounds)
-        for a, b, vote, rounds in await app.journal.votes()
+        VoteRecord(a, b, VOTES[vote], rounds, endpoint_a=endpoint_a, endpoint_b=endpoint_b)
+        for a, b, vote, rounds, endpoint_a, endpoint_b in await app.journal.votes()
         if vote in VOTES  # a row another version wrote with an unknown vote is left out
     ]
     app.compare_votes[:0] = stored

@@ -55,6 +55,33 @@ class EndpointStatus:
     message: str = ""  # why it is not online, in words
 
 
+GROUP_SEP = " · "  # `desk · glm-4.7-flash:q4_K_M`: a model under its endpoint's name
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRef:
+    """A model on an endpoint: what a compare pane runs, and what the model picker answers with."""
+
+    endpoint: str
+    model: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.endpoint}{GROUP_SEP}{self.model}" if self.endpoint else self.model
+
+
+def split_ref(text: str, names: Iterable[str]) -> tuple[str, str]:
+    """(endpoint, model) of `desk · glm-4.7-flash` (the screens' form) or `node1/glm-4.7-flash`; the
+    prefix counts only when it is a configured endpoint's name (a model may be `org/name` itself, and
+    `name:tag` is a tag, never an endpoint). Anything else: ("", text), the chat's endpoint."""
+    known = set(names)
+    for sep in (GROUP_SEP, "/"):
+        head, found, tail = text.partition(sep)
+        if found and head.strip() in known and tail.strip():
+            return head.strip(), tail.strip()
+    return "", text
+
+
 def name_for(url: str) -> str:
     """An endpoint's name taken from its URL's host (`--host`, `OLLAMA_HOST`): loopback is `localhost`."""
     hostname = urllib.parse.urlsplit(url).hostname or "localhost"

@@ -69,3 +69,12 @@ def resolve_host(flag: str | None, env: str | None, file_value: str | None) -> s
         if candidate and candidate.strip():
             return normalize_host(candidate)
     return DEFAULT_HOST
+
+
+def same_machine(url_a: str, url_b: str) -> bool:
+    """Whether two servers' URLs name one machine, as far as the URLs tell: both this machine (any
+    loopback name), or one host name. No DNS look-up: a LAN name for this machine reads as another."""
+    if is_local(url_a) and is_local(url_b):
+        return True
+    host_a = (urllib.parse.urlsplit(url_a).hostname or "").lower()
+    return bool(host_a) and host_a == (urllib.parse.urlsplit(url_b).hostname or "").lower()

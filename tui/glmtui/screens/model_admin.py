@@ -15,6 +15,7 @@ from textual import getters, work
 from textual.screen import Screen
 from textual.widgets import Input, TabbedContent
 
+from glmtui.core.endpoints import ModelRef
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.fit import Machine
 from glmtui.core.model_names import same_model
@@ -30,7 +31,7 @@ from glmtui.widgets.model_rows import TYPED_KEY, Row, RowFit, endpoint_rows, ins
 from glmtui.widgets.model_table import ModelTable
 
 
-class ModelAdmin(Screen[str | None]):
+class ModelAdmin(Screen[ModelRef | None]):
     """The rows the models screen shows, and the housekeeping actions on them."""
 
     app = getters.app(AppSurface)
@@ -41,6 +42,8 @@ class ModelAdmin(Screen[str | None]):
     """Installed row key → (endpoint, model name); a key not in it is the chat's endpoint's model."""
 
     pick_for: str | None
+    pick_endpoint: str | None  # picking: the endpoint of the model marked ▶ (the pane's)
+    _current: str | None  # picking: the model marked ▶
 
     def refresh_models(self) -> Any:
         """Re-read the installed models (the screen's worker)."""
@@ -50,9 +53,15 @@ class ModelAdmin(Screen[str | None]):
 
     @property
     def _grouped(self) -> bool:
-        """Rows under their endpoints' names: several endpoints, and not picking for a compare pane
-        (a pane's model is on the chat's endpoint until panes pick endpoints)."""
-        return self.pick_for is None and len(self.app.endpoint_statuses) > 1
+        """Rows under their endpoints' names: several endpoints (picking for a compare pane too: a
+        pane runs a model of any endpoint)."""
+        return len(self.app.endpoint_statuses) > 1
+
+    def _marked(self, endpoint: str) -> str:
+        """The model marked ▶ in `endpoint`'s rows: the chat's, or when picking the pane's own."""
+        if self.pick_for is None:
+            return self.app.model if endpoint == self.app.endpoint else ""
+        return (self._current or "") if endpoint == (self.pick_endpoint or self.app.endpoint) else ""
 
     def _group(self, rows: list[Row], query: str) -> list[Row]:
         """The chat's endpoint's rows, then each other endpoint's, each under its name."""
@@ -60,7 +69,9 @@ class ModelAdmin(Screen[str | None]):
         grouped: list[Row] = []
         for status in sorted(app.endpoint_statuses, key=lambda s: s.name != app.endpoint):
             if status.name != app.endpoint:
-                rows = installed_rows(status.models, {}, (), "", query, self._remote_fit)
+                rows = installed_rows(
+                    status.models, {}, (), self._marked(status.name), query, self._remote_fit
+                )
             for (plain, _), row in zip(rows, endpoint_rows(status.name, rows), strict=True):
                 self.targets[row[0]] = (status.name, plain)
                 grouped.append(row)
@@ -85,10 +96,14 @@ class ModelAdmin(Screen[str | None]):
         return True
 
     async def _moved_chat(self, name: str) -> bool:
-        """Enter on another endpoint's model: the chat moves there with it (True), and this closes."""
+        """Enter on another endpoint's model: the chat moves there with it (True), and this closes;
+        when picking for a pane, the pick is that endpoint and model."""
         endpoint = self._selected_endpoint()
         if endpoint == self.app.endpoint:
             return False
+        if self.pick_for is not None:
+            self.dismiss(ModelRef(endpoint, name))
+            return True
         await self.app.switch_model(name, endpoint)
         self.dismiss()
         return True

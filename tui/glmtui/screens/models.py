@@ -26,6 +26,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
 from glmtui.core.catalog import Catalog, Variant, load_catalog
+from glmtui.core.endpoints import ModelRef
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.fit import Machine, machine_from
 from glmtui.core.model_names import same_model
@@ -57,7 +58,8 @@ class ModelsScreen(ModelAdmin):
     """Switch, inspect, pull, delete, load and unload models.
 
     With `pick_for` (e.g. "pane A") Enter picks a model for the caller instead of switching the chat:
-    the screen is dismissed with its name (after starting its pull when it is not installed).
+    the screen is dismissed with its endpoint and name, a `ModelRef` (after starting its pull when it
+    is not installed); with several endpoints every endpoint's models are listed, grouped.
     """
 
     CSS_PATH = "models.tcss"
@@ -88,6 +90,7 @@ class ModelsScreen(ModelAdmin):
         self._initial_tab = tab
         self.pick_for = pick_for
         self._current = current  # the model marked ▶ when picking (else the chat's)
+        self.pick_endpoint: str | None = None  # and its endpoint (None: the chat's)
         self.catalog = catalog if catalog is not None else load_catalog()
         self.models: list[ModelInfo] = []
         self.details: dict[str, ModelDetails] = {}
@@ -99,6 +102,10 @@ class ModelsScreen(ModelAdmin):
         self.targets: dict[str, tuple[str, str]] = {}
 
     app = getters.app(AppSurface)
+
+    def mark(self, endpoint: str, model: str) -> None:
+        """Picking: the pane's model now, on its endpoint, is the row marked ▶."""
+        self.pick_endpoint, self._current = endpoint, model
 
     def compose(self) -> ComposeResult:
         yield Static(id="models-title")
@@ -214,7 +221,7 @@ class ModelsScreen(ModelAdmin):
             self.models,
             self.details,
             self.loaded,
-            (self._current or "") if self.pick_for else self.app.model,
+            self._marked(self.app.endpoint),
             query,
             self._installed_fit,
         )
@@ -350,7 +357,7 @@ class ModelsScreen(ModelAdmin):
             self.notify(problem, title="Pull", severity="error")
             return
         if self.pick_for is not None:
-            self.dismiss(name)  # the pane shows the pull's progress and is ready when it ends
+            self.dismiss(ModelRef(self.app.endpoint, name))  # the pane shows the pull; ready after it
             return
         self.notify(
             f"Pulling {name} in the background: keep chatting (Esc), the status bar shows it.",
@@ -361,7 +368,7 @@ class ModelsScreen(ModelAdmin):
     async def _switch(self, name: str) -> None:
         """Switch the chat to an installed model, or pick it for the caller."""
         if self.pick_for is not None:
-            self.dismiss(name)
+            self.dismiss(ModelRef(self.app.endpoint, name))
             return
         await self.app.switch_model(name)
         self.dismiss()

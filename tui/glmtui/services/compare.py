@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from glmtui.core.endpoints import ModelRef
 from glmtui.core.model_names import same_model
 from glmtui.core.state import (
     CLIENT_TIMED,
@@ -24,7 +25,6 @@ from glmtui.core.state import (
     TurnStatus,
 )
 from glmtui.core.stats import CLIENT_MARK
-from glmtui.core.units import gib
 from glmtui.services.compare_figures import (
     LOADED_S,
     METRICS,
@@ -39,8 +39,9 @@ from glmtui.services.compare_figures import (
     whose,
 )
 from glmtui.services.compare_figures import verdict as verdict  # re-exported: a verdict is asked of compare
+from glmtui.services.compare_mode import RunMode as RunMode  # re-exported: the screen's run mode
+from glmtui.services.compare_mode import choose_mode as choose_mode
 
-RunMode = Literal["parallel", "sequential"]
 Vote = Literal["a", "b", "tie"]
 VOTES: dict[str, Vote] = {"a": "a", "b": "b", "tie": "tie"}  # stored text → Vote
 SIDES: tuple[Side, Side] = ("a", "b")
@@ -63,6 +64,8 @@ class PaneModel:
     installed: bool | None = None  # None: not checked yet
     pull: PullProgress | None = None  # this model's pull, while it is not installed
     think_chosen: bool = False  # picked with Ctrl+T: sent even while the capabilities are unknown
+    endpoint: str = ""  # the endpoint's name: its engine streams this side's replies
+    pull_refused: str = ""  # why F7 cannot pull this model onto its endpoint ("" when it can)
 
 
 @dataclass
@@ -79,12 +82,17 @@ class Round:
     stopped: bool = False  # Esc: nothing more of this round may start
     options_a: dict[str, Any] = field(default_factory=dict)  # the options each side was sent with
     options_b: dict[str, Any] = field(default_factory=dict)
+    endpoint_a: str = ""  # the endpoint each side was sent to
+    endpoint_b: str = ""
 
     def turn(self, side: Side) -> Turn | None:
         return self.a if side == "a" else self.b
 
     def model(self, side: Side) -> str:
         return self.model_a if side == "a" else self.model_b
+
+    def endpoint(self, side: Side) -> str:
+        return self.endpoint_a if side == "a" else self.endpoint_b
 
     @property
     def complete(self) -> bool:
@@ -113,13 +121,23 @@ class CompareRun:
 
 @dataclass(frozen=True, slots=True)
 class VoteRecord:
-    """A blind vote, with the models it was really between (kept with the run)."""
+    """A blind vote, with the models (and their endpoints) it was really between (kept with the run)."""
 
     model_a: str
     model_b: str
     vote: Vote
     rounds: int
     at: float = field(default_factory=time.time)
+    endpoint_a: str = ""
+    endpoint_b: str = ""
+
+    def names(self) -> tuple[str, str]:
+        """How the tally names each side: the model, or `node1 · model` when the endpoints differ (the
+        same model on two servers is two contestants, a model on one server always the same one)."""
+        if self.endpoint_a and self.endpoint_b and self.endpoint_a != self.endpoint_b:
+            a, b = ModelRef(self.endpoint_a, self.model_a), ModelRef(self.endpoint_b, self.model_b)
+            return a.label, b.label
+        return self.model_a, self.model_b
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +259,13 @@ def comparable(rounds: Sequence[Round]) -> list[Round]:
     if not rounds:
         return []
     last = rounds[-1]
-    return [r for r in rounds if r.model_a == last.model_a and r.model_b == last.model_b and r.complete]
+    return [
+        r
+        for r in rounds
+        if (r.model_a, r.model_b, r.endpoint_a, r.endpoint_b)
+        == (last.model_a, last.model_b, last.endpoint_a, last.endpoint_b)
+        and r.complete
+    ]
 
 
 def session_metrics(rounds: Sequence[Round]) -> list[Metric]:
@@ -302,47 +326,25 @@ def _bias_lines(why: Bias) -> list[str]:
     return lines
 
 
-def choose_mode(
-    need_a: int | None, need_b: int | None, same: bool, vram_total: int | None
-) -> tuple[RunMode, str]:
-    """Parallel when both models fit in VRAM together (or are one model), else one after the other.
-    The needs are estimates (core/fit.py), and the reason says so."""
-    if not vram_total:
-        return "sequential", "no GPU information: one at a time, so neither slows the other"
-    if need_a is None or need_b is None:
-        return "sequential", "a model's size is unknown: one at a time, so neither evicts the other"
-    total = gib(vram_total, digits=0)
-    if same:
-        if need_a <= vram_total:
-            return "parallel", f"one model serves both (est. {gib(need_a)} of {total} GiB)"
-        return "sequential", f"it needs est. {gib(need_a)} of {total} GiB: one reply at a time"
-    if need_a + need_b <= vram_total:
-        # Smaller first, whichever side it is on: in a blind run the order must not tell them apart.
-        small, large = sorted((need_a, need_b))
-        return "parallel", f"both fit together (est. {gib(small)} + {gib(large)} of {total} GiB)"
-    return "sequential", (
-        f"together they need est. {gib(need_a + need_b)} of {total} GiB: one at a time so neither evicts"
-        " the other"
-    )
-
-
 def vote_summary(votes: Iterable[VoteRecord]) -> list[str]:
-    """One line per model pair: wins for each model and ties, e.g. `a:q4 3 · a:q8 1 · tie 1 (5 votes)`.
+    """One line per model pair: wins for each model and ties, e.g. `a:q4 3 · a:q8 1 · tie 1 (5 votes)`;
+    across endpoints each side is `endpoint · model` (`VoteRecord.names`).
 
     A model against itself (a consistency check) counts wins by pane instead.
     """
     pairs: dict[tuple[str, str], dict[str, int]] = {}
     for record in votes:
-        if same_model(record.model_a, record.model_b):
-            tally = pairs.setdefault((record.model_a, record.model_a), {"A": 0, "B": 0, "tie": 0})
+        name_a, name_b = record.names()
+        if (name_a, name_b) == (record.model_a, record.model_b) and same_model(name_a, name_b):
+            tally = pairs.setdefault((name_a, name_a), {"A": 0, "B": 0, "tie": 0})
             tally[{"a": "A", "b": "B", "tie": "tie"}[record.vote]] += 1
             continue
-        first, second = sorted((record.model_a, record.model_b), key=str.lower)
+        first, second = sorted((name_a, name_b), key=str.lower)
         tally = pairs.setdefault((first, second), {first: 0, second: 0, "tie": 0})
         if record.vote == "tie":
             tally["tie"] += 1
         else:
-            winner = record.model_a if record.vote == "a" else record.model_b
+            winner = name_a if record.vote == "a" else name_b
             tally[first if same_model(winner, first) else second] += 1
     lines = []
     for (first, second), tally in pairs.items():

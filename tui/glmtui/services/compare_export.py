@@ -8,8 +8,9 @@ models hidden in the file too.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from glmtui.core.endpoints import ModelRef
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import Turn, TurnStatus
 from glmtui.services.compare import (
@@ -45,7 +46,14 @@ def _label(run: CompareRun, round_: Round, side: Side) -> str:
         return f"{letter} (model hidden: blind run, not voted)"
     turn = round_.turn(side)
     think = f" · think {turn.think}" if turn is not None and turn.think is not None else ""
-    return f"{letter} · {round_.model(side)}{think}"
+    return f"{letter} · {_who(round_, side)}{think}"
+
+
+def _who(round_: Round, side: Side) -> str:
+    """The side's model, as `node1 · model` when the round's two sides were on different endpoints."""
+    if round_.endpoint_a != round_.endpoint_b:
+        return ModelRef(round_.endpoint(side), round_.model(side)).label
+    return round_.model(side)
 
 
 def _turn_lines(turn: Turn | None) -> list[str]:
@@ -59,18 +67,28 @@ def _turn_lines(turn: Turn | None) -> list[str]:
     return lines
 
 
-def compare_markdown(run: CompareRun, *, host: str, now: float | None = None) -> str:
-    """The whole run as Markdown: each side's heading names its model and think setting for that round."""
+def compare_markdown(
+    run: CompareRun, *, host: str, now: float | None = None, urls: Mapping[str, str] | None = None
+) -> str:
+    """The whole run as Markdown: each side's heading names its model and think setting for that round
+    (and its endpoint, when the sides' differ: `urls` gives each endpoint's URL for the header)."""
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(now if now is not None else time.time()))
     last = run.rounds[-1] if run.rounds else None
-    models = (last.model_a, last.model_b) if last else ("?", "?")
+    models = (_who(last, "a"), _who(last, "b")) if last else ("?", "?")
+    server = f"- Ollama: {host}"
+    if last is not None and last.endpoint_a != last.endpoint_b:
+        known = urls or {}
+        server = "- Endpoints: " + ", ".join(
+            f"{side.upper()} {name} ({known.get(name, '?')})"
+            for side, name in zip("AB", (last.endpoint_a, last.endpoint_b), strict=True)
+        )
     names = (f"A · {models[0]}", f"B · {models[1]}") if run.revealed else ("A", "B")
     title = f"{models[0]} vs {models[1]}" if run.revealed else "blind run (models hidden until voted)"
     lines = [
         f"# A/B comparison: {title}",
         "",
         f"- Date: {when}",
-        f"- Ollama: {host}",
+        server,
         f"- Run mode: {last.mode if last else 'n/a'}",
         f"- Rounds: {len(run.rounds)}",
     ]
@@ -92,7 +110,7 @@ def compare_markdown(run: CompareRun, *, host: str, now: float | None = None) ->
         lines += [f"> {line}" if line else ">" for line in sanitize(round_.prompt).splitlines()] + [""]
         for side in SIDES:
             lines += [f"### {_label(run, round_, side)}", "", *_turn_lines(round_.turn(side))]
-        own = (f"A · {round_.model_a}", f"B · {round_.model_b}") if run.revealed else ("A", "B")
+        own = (f"A · {_who(round_, 'a')}", f"B · {_who(round_, 'b')}") if run.revealed else ("A", "B")
         lines += ["**Figures**", "", *metrics_table(round_metrics(round_), own), ""]
         lines += [f"_{line}_" for line in notes(round_)] + ([""] if notes(round_) else [])
     return "\n".join(lines).rstrip() + "\n"

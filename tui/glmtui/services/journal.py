@@ -244,6 +244,7 @@ class Journal:
                     if turn is None
                     else {
                         "model": turn.model,
+                        "endpoint": turn.endpoint,
                         "think": turn.think,
                         "reply": turn.reply,
                         "thinking": turn.thinking,
@@ -264,6 +265,8 @@ class Journal:
                 vote=run.vote,
                 rounds=rounds,
                 created_at=run.created_at,
+                endpoint_a=last.endpoint_a,
+                endpoint_b=last.endpoint_b,
             )
         )
         if saved is not None:
@@ -309,7 +312,7 @@ class Journal:
     async def corrections(self) -> list[Correction]:
         return await self._run(self.store.corrections) or [] if self.store else []
 
-    async def votes(self) -> list[tuple[str, str, str, int]]:
+    async def votes(self) -> list[tuple[str, str, str, int, str, str]]:
         return await self._run(self.store.votes) or [] if self.store else []
 
 

@@ -61,5 +61,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE turns ADD COLUMN endpoint TEXT NOT NULL DEFAULT '';
     ALTER TABLE conversations ADD COLUMN endpoint TEXT NOT NULL DEFAULT '';
     """,
+    # 4 → 5: the endpoint of each side of an A/B run (its last round's), for the vote tally
+    """
+    ALTER TABLE compare_runs ADD COLUMN endpoint_a TEXT NOT NULL DEFAULT '';
+    ALTER TABLE compare_runs ADD COLUMN endpoint_b TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -343,36 +343,49 @@ class Store:
         vote: str | None,
         rounds: list[dict[str, Any]],
         created_at: float,
+        endpoint_a: str = "",
+        endpoint_b: str = "",
     ) -> int:
         """Insert or update one run (rounds as JSON: prompts, models, statuses, figures)."""
         with self._tx() as db:
             if run_id is None:
                 cursor = db.execute(
-                    "INSERT INTO compare_runs (created_at, model_a, model_b, blind, vote, rounds)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (created_at, model_a, model_b, int(blind), vote, json.dumps(rounds)),
+                    "INSERT INTO compare_runs (created_at, model_a, model_b, blind, vote, rounds,"
+                    " endpoint_a, endpoint_b) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        created_at,
+                        model_a,
+                        model_b,
+                        int(blind),
+                        vote,
+                        json.dumps(rounds),
+                        endpoint_a,
+                        endpoint_b,
+                    ),
                 )
                 return int(cursor.lastrowid or 0)
             db.execute(
-                "UPDATE compare_runs SET model_a = ?, model_b = ?, blind = ?, vote = ?, rounds = ?"
-                " WHERE id = ?",
-                (model_a, model_b, int(blind), vote, json.dumps(rounds), run_id),
+                "UPDATE compare_runs SET model_a = ?, model_b = ?, blind = ?, vote = ?, rounds = ?,"
+                " endpoint_a = ?, endpoint_b = ? WHERE id = ?",
+                (model_a, model_b, int(blind), vote, json.dumps(rounds), endpoint_a, endpoint_b, run_id),
             )
             return run_id
 
-    def votes(self) -> list[tuple[str, str, str, int]]:
-        """(model_a, model_b, vote, rounds) of every voted blind run, oldest first."""
+    def votes(self) -> list[tuple[str, str, str, int, str, str]]:
+        """(model_a, model_b, vote, rounds, endpoint_a, endpoint_b) of every voted blind run, oldest
+        first (endpoints '' for runs saved before they were recorded)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT model_a, model_b, vote, rounds FROM compare_runs WHERE vote IS NOT NULL ORDER BY id"
+                "SELECT model_a, model_b, vote, rounds, endpoint_a, endpoint_b FROM compare_runs"
+                " WHERE vote IS NOT NULL ORDER BY id"
             ).fetchall()
         votes = []
-        for model_a, model_b, vote, rounds in rows:
+        for model_a, model_b, vote, rounds, endpoint_a, endpoint_b in rows:
             try:
                 count = len(json.loads(rounds))
             except (ValueError, TypeError):
                 count = 0  # a damaged rounds column still leaves the vote itself
-            votes.append((model_a, model_b, vote, count))
+            votes.append((model_a, model_b, vote, count, endpoint_a, endpoint_b))
         return votes
 
     def get_setting(self, key: str) -> str | None:

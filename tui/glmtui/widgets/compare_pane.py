@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from glmtui.core.endpoints import ModelRef
 from glmtui.core.state import GenerationRequest, ThinkSetting, Turn, TurnStatus
 from glmtui.core.stats import LiveStats, rate_text
 from glmtui.core.think import effective_think
@@ -65,6 +66,7 @@ class ComparePane(Vertical):
         self.model_loading = False  # the model was not in memory when the request went out
         self.hidden = False  # blind run, not voted yet: the model stays a secret
         self.same_as_other = False
+        self.show_endpoint = False  # several endpoints: the title names this side's (`node1 · model`)
         self.live: LiveStats | None = None
         self._title = Static(classes="pane-title", markup=False)
         self.chat = ChatPane(service, system=system, low_bandwidth=low_bandwidth)
@@ -76,6 +78,21 @@ class ComparePane(Vertical):
     @property
     def model(self) -> str:
         return self.state.model
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint this side's model is on (its engine streams the replies)."""
+        return self.state.endpoint
+
+    @property
+    def label(self) -> str:
+        """`node1 · glm-4.7-flash` with several endpoints, else the model's name."""
+        return ModelRef(self.endpoint, self.model).label if self.show_endpoint else self.model
+
+    def use_engine(self, engine: Engine) -> None:
+        """Stream through this engine from the next request (the side's endpoint's, set as it is sent:
+        a blind shuffle or a new pick moves the model to another endpoint)."""
+        self.chat.service = engine
 
     @property
     def installed(self) -> bool | None:
@@ -98,6 +115,7 @@ class ComparePane(Vertical):
             think=self.think,
             options=dict(self.state.options),
             keep_alive=self.keep_alive,
+            endpoint=self.endpoint,
         )
 
     @property
@@ -116,7 +134,7 @@ class ComparePane(Vertical):
         who = self._who()
         # The model name is what tells the panes apart (often only its tag differs): it keeps its
         # room and the state on the right gives way.
-        name_room = len(self.letter) + 2 + (0 if self.hidden else len(self.model))
+        name_room = len(self.letter) + 2 + (0 if self.hidden else len(self.label))
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis", min_width=min(name_room, 60))
         grid.add_column(no_wrap=True, justify="right", overflow="ellipsis")
         grid.add_row(who, self._state())
@@ -132,7 +150,7 @@ class ComparePane(Vertical):
         if self.hidden:
             text.append("  model hidden until you vote (F6)", style="italic")
             return text
-        text.append(f"  {self.model}")
+        text.append(f"  {self.label}")
         think = self.think
         if self.think_unknown:
             text.append(f"  think {think or 'unknown'} (capabilities not read)")
@@ -194,6 +212,8 @@ class ComparePane(Vertical):
             return Text(f"⤓ pulling {pct} · ETA {duration(job.eta_s)}", style="yellow")
         if job is not None and job.state == "queued":
             return Text("⤓ pull queued", style="yellow")
+        if self.state.pull_refused:  # its server cannot pull, or pulls go to another: the notice says why
+            return Text("✗ not installed here · no pull (see below)", style="bold red")
         return Text("✗ not installed · F7 pulls it", style="bold red")
 
     def set_options(self, options: Mapping[str, Any]) -> None:

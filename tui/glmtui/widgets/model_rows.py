@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from glmtui.core.catalog import Catalog, Variant
+from glmtui.core.endpoints import GROUP_SEP as GROUP_SEP  # `desk · name`: a model under its endpoint
 from glmtui.core.fit import Fit, Machine, Need, corrected, estimate, largest_context, need_for
 from glmtui.core.kv import KvShape
 from glmtui.core.load_check import Correction
@@ -27,7 +28,6 @@ from glmtui.core.units import ago, gib, human_bytes, percent
 from glmtui.widgets.formatting import FIT_STYLE
 
 TYPED_KEY = "\x00typed"  # the row that pulls whatever name:tag was typed
-GROUP_SEP = " · "  # `desk · glm-4.7-flash:q4_K_M`: a model under its endpoint's name
 # The fit and size come right after the name: on an 80-column terminal they are what stays visible.
 # "est.": every memory figure says what it is (these are glmtui's estimates, not measurements).
 INSTALLED_COLUMNS = (

@@ -18,6 +18,7 @@ from glmtui.core.model_names import same_model
 from glmtui.core.server_settings import FLOOR_CONTEXT
 from glmtui.core.state import ModelInfo, PullProgress
 from glmtui.services.compare import PaneModel, RunMode, choose_mode
+from glmtui.services.compare_mode import Place, placement_mode
 from glmtui.services.engines.ollama_models import ModelLibrary
 
 
@@ -49,10 +50,10 @@ def fill_models(a: PaneModel, b: PaneModel, chat_model: str, installed: Sequence
         b.model = default_partner(a.model, installed)
 
 
-def waiting_notice(host: str) -> Notice:
-    """What each pane says when Ollama has not answered (or has no model) for a while."""
+def waiting_notice(host: str, server: str = "Ollama") -> Notice:
+    """What each pane says when its server has not answered (or has no model) for a while."""
     return Notice(
-        f"✗ Ollama at {host} is not answering, or has no model yet: nothing was sent. The prompt is in "
+        f"✗ {server} at {host} is not answering, or has no model yet: nothing was sent. The prompt is in "
         "the box; this screen gets ready by itself when it is back.",
         style="bold red",
     )
@@ -66,10 +67,11 @@ async def check_model(
     *,
     host: str,
     hidden: bool,
+    pull_hint: str = "F7 pulls it",
 ) -> Notice | None:
     """Installed? Then its facts (thinking, sizes for the fit); if not, its download size and a notice
-    offering the pull. Sets `state.installed`, `.weights` and `.details`; `hidden` (a blind run) keeps
-    the model's name out of the notice."""
+    offering the pull (`pull_hint`: or why this side's server cannot pull). Sets `state.installed`,
+    `.weights` and `.details`; `hidden` (a blind run) keeps the model's name out of the notice."""
     match = next((m for m in installed if same_model(state.model, m.name)), None)
     state.installed = match is not None
     state.details = None
@@ -79,7 +81,7 @@ async def check_model(
         who = "This pane's model" if hidden else state.model
         size = f" ({variant.size_bytes / 1e9:.0f} GB download)" if variant else ""
         return Notice(
-            f"✗ {who} is not installed on {host}{size}. F7 pulls it; the other pane still runs.", style="bold"
+            f"✗ {who} is not installed on {host}{size}. {pull_hint}; the other pane still runs.", style="bold"
         )
     state.weights = match.size
     try:
@@ -106,11 +108,23 @@ def need(state: PaneModel, catalog: Catalog) -> int | None:
     ).total
 
 
-def run_mode(a: PaneModel, b: PaneModel, machine: Machine, catalog: Catalog) -> tuple[RunMode, str]:
-    """Parallel when both sides fit this machine's VRAM together (or are one model), else sequential;
-    with the reason the screen's title gives. Judged against what Ollama can use (each GPU less its
-    reserve), not the raw total."""
-    return choose_mode(need(a, catalog), need(b, catalog), same_model(a.model, b.model), machine.usable())
+def run_mode(
+    a: PaneModel,
+    b: PaneModel,
+    machine: Machine,
+    catalog: Catalog,
+    places: tuple[Place, Place] | None = None,
+) -> tuple[RunMode, str]:
+    """Where the sides run first (`placement_mode`: different machines at once; a machine whose GPUs
+    are not seen one at a time); on this machine, parallel when both sides fit its VRAM together (or
+    are one model), else sequential; with the reason the screen's title gives. Judged against what
+    Ollama can use (each GPU less its reserve), not the raw total."""
+    same = same_model(a.model, b.model)
+    placed = placement_mode(*places, same) if places is not None else None
+    if placed is not None:
+        return placed
+    same = same and (places is None or places[0].endpoint == places[1].endpoint)
+    return choose_mode(need(a, catalog), need(b, catalog), same, machine.usable())
 
 
 def pull_update(state: PaneModel, jobs: Iterable[PullProgress]) -> PullProgress | None:

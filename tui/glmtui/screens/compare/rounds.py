@@ -7,7 +7,7 @@ reply ended, a vote); these do the work, so the screen module holds the flow and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from rich.text import Text
@@ -19,6 +19,7 @@ from glmtui.services.compare import (
     CompareRun,
     Round,
     RunMode,
+    Vote,
     VoteRecord,
     comparable,
     round_metrics,
@@ -30,6 +31,7 @@ from glmtui.services.compare import (
 )
 from glmtui.services.compare_export import compare_markdown
 from glmtui.services.conversation_export import write_export
+from glmtui.services.engines.base import Engine
 from glmtui.widgets.compare_pane import ComparePane
 from glmtui.widgets.compare_strip import ComparisonStrip
 
@@ -46,16 +48,22 @@ async def say_not_sent(panes: Iterable[ComparePane]) -> None:
 
 
 async def send_to_panes(
-    panes: tuple[ComparePane, ComparePane], round_: Round, mode: RunMode, loaded: list[str] | None
+    panes: tuple[ComparePane, ComparePane],
+    round_: Round,
+    mode: RunMode,
+    loaded: Mapping[str, list[str] | None],
+    engine_of: Callable[[str], Engine],
 ) -> None:
-    """The round's prompt to each pane whose model is installed; in sequential mode B is queued behind
-    A. Each turn goes into the round; a stop (Esc) during the sending stops the rest. `loaded`: the
-    models in memory (None: unknown), for the "loading model" label."""
+    """The round's prompt to each pane whose model is installed, through its endpoint's engine
+    (`engine_of`); in sequential mode B is queued behind A. Each turn goes into the round; a stop (Esc)
+    during the sending stops the rest. `loaded`: per endpoint, the models in memory (None: unknown),
+    for the "loading model" label."""
     a, _ = panes
     ready = [pane for pane in panes if pane.installed]
     for pane in ready:
         queued = mode == "sequential" and pane.side == "b" and a in ready
         pane.live = None  # the title must not show the last round's figures meanwhile
+        pane.use_engine(engine_of(pane.endpoint))
         request = pane.request()
         setattr(round_, f"options_{pane.side}", dict(request.options))  # unlike options get a note
         turn = await pane.chat.send(round_.prompt, request, queued=QUEUED if queued else None)
@@ -63,7 +71,7 @@ async def send_to_panes(
         if round_.stopped:  # Esc came while the prompt was being shown: send nothing more
             pane.chat.stop()
         elif not queued:
-            mark_loading(pane, loaded)
+            mark_loading(pane, loaded.get(pane.endpoint))
     round_.sent = True
 
 
@@ -92,7 +100,8 @@ def error_text(pane: ComparePane, error: GlmTuiError) -> tuple[str, str]:
 
 
 def names(run: CompareRun, model_a: str, model_b: str) -> tuple[str, str]:
-    """The strip's column headers: the models, or only the sides until a blind run is voted on."""
+    """The strip's column headers: the models (`node1 · model` with several endpoints), or only the
+    sides until a blind run is voted on."""
     if not run.revealed:
         return "A", "B"
     return f"A {model_a}", f"B {model_b}"
@@ -134,6 +143,20 @@ def title(mode: RunMode, reason: str, by_user: bool, blind: bool) -> Text:
     return text
 
 
+def vote_record(run: CompareRun, panes: tuple[ComparePane, ComparePane], vote: Vote) -> VoteRecord:
+    """The run's vote, kept with the models and endpoints it was really between."""
+    a, b = panes
+    run.vote = vote
+    return VoteRecord(a.model, b.model, vote, len(run.rounds), endpoint_a=a.endpoint, endpoint_b=b.endpoint)
+
+
+def vote_text(panes: tuple[ComparePane, ComparePane], vote: Vote) -> str:
+    """What the vote revealed (`node1 · model` with several endpoints)."""
+    a, b = panes
+    winner = {"a": f"A ({a.label})", "b": f"B ({b.label})", "tie": "a tie"}[vote]
+    return f"You chose {winner}. A was {a.label}, B was {b.label}."
+
+
 def vote_refusal(run: CompareRun, busy: bool) -> str | None:
     """Why F6 cannot vote now (a sentence), or None when it can."""
     if not run.blind:
@@ -145,7 +168,7 @@ def vote_refusal(run: CompareRun, busy: bool) -> str | None:
     return None
 
 
-async def export(run: CompareRun, host: str) -> Path:
+async def export(run: CompareRun, host: str, urls: Mapping[str, str]) -> Path:
     """Both transcripts and the table as Markdown under the data dir's exports (OSError if it cannot)."""
-    text = compare_markdown(run, host=host)
+    text = compare_markdown(run, host=host, urls=urls)
     return await asyncio.to_thread(write_export, text, "glmtui-compare", data_dir() / "exports")

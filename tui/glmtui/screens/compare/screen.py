@@ -25,13 +25,10 @@ from glmtui.core.state import PullProgress
 from glmtui.keys import key_hint
 from glmtui.screens.compare import rounds
 from glmtui.screens.compare.app_link import AppLink
-from glmtui.screens.compare.models import (
-    fill_models,
-    waiting_notice,
-)
+from glmtui.screens.compare.models import fill_models
 from glmtui.screens.compare.sides import Sides
 from glmtui.screens.dialogs.answers import on_answer
-from glmtui.services.compare import CompareRun, Round, Vote, VoteRecord
+from glmtui.services.compare import CompareRun, Round, Vote
 from glmtui.services.trace import trace
 from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
@@ -159,20 +156,19 @@ class CompareScreen(Screen[None]):
         said_so_at: float | None = loop.time() + self.connect_wait_s
         a, b = self.panes
         while True:
-            if self.link.can_list(needs_model=not a.model):
-                installed = await self.sides.installed()
-                if installed is not None:
-                    break
+            lists = await self.sides.installed_all(needs_model=not a.model)
+            if lists is not None:
+                break
             if said_so_at is not None and loop.time() > said_so_at:
                 said_so_at = None
                 for pane in self.panes:
-                    await self.sides.tell(pane, waiting_notice(self.link.host))
+                    await self.sides.tell(pane, self.sides.waiting(pane.endpoint))
                 if self._prompt:
                     self.query_one(PromptInput).insert(self._prompt)
                     self._prompt = None
             await asyncio.sleep(0.2)
-        fill_models(a.state, b.state, self.link.chat_model, [m.name for m in installed])
-        await asyncio.gather(*(self.sides.check(pane, installed) for pane in self.panes))
+        fill_models(a.state, b.state, self.link.chat_model, [m.name for m in lists[b.endpoint]])
+        await asyncio.gather(*(self.sides.check(pane, lists[pane.endpoint]) for pane in self.panes))
         await self.sides.choose_mode()
         self.ready = True
         self.refresh_all()
@@ -191,13 +187,10 @@ class CompareScreen(Screen[None]):
         if pane.chat.is_busy:
             self.notify(f"Pane {pane.letter} is streaming: stop it (F8) or let it finish first.", timeout=3)
             return
-        self.app.push_screen(
-            # The same catalogue as this screen's: one answer to what a model needs.
-            ModelsScreen(
-                "installed", pick_for=f"pane {pane.letter}", current=pane.model, catalog=self.catalog
-            ),
-            on_answer(self, partial(self.sides.set_model, pane)),
-        )
+        # The same catalogue as this screen's: one answer to what a model needs.
+        picker = ModelsScreen("installed", pick_for=f"pane {pane.letter}", catalog=self.catalog)
+        picker.mark(pane.endpoint, pane.model)
+        self.app.push_screen(picker, on_answer(self, partial(self.sides.set_model, pane)))
 
     def action_pull_missing(self) -> None:
         self.sides.pull_missing(self.active)
@@ -231,10 +224,13 @@ class CompareScreen(Screen[None]):
                 severity="warning",
             )
             return
-        round_ = Round(prompt, a.model, b.model, self.sides.mode)
+        round_ = Round(
+            prompt, a.model, b.model, self.sides.mode, endpoint_a=a.endpoint, endpoint_b=b.endpoint
+        )
         self.run.rounds.append(round_)
         await rounds.say_not_sent(self.panes)
-        await rounds.send_to_panes(self.panes, round_, self.sides.mode, await self.link.loaded_models())
+        loaded = {pane.endpoint: await self.link.loaded_models(pane.endpoint) for pane in self.panes}
+        await rounds.send_to_panes(self.panes, round_, self.sides.mode, loaded, self.link.engine)
         self._save_run()  # now (the prompt, who it went to) and again when it ends
         self._live_timer.resume()
         self.refresh_all()
@@ -242,8 +238,9 @@ class CompareScreen(Screen[None]):
             self._round_ended()
 
     async def _start_b(self) -> None:
-        loaded = await self.link.loaded_models()
-        rounds.start_queued(self.pane("b"), self.run.rounds[-1] if self.run.rounds else None, loaded)
+        b = self.pane("b")
+        loaded = await self.link.loaded_models(b.endpoint)
+        rounds.start_queued(b, self.run.rounds[-1] if self.run.rounds else None, loaded)
 
     def _pane_of(self, chat: ChatPane) -> ComparePane:
         return cast(ComparePane, chat.parent)
@@ -291,7 +288,7 @@ class CompareScreen(Screen[None]):
             pane.refresh_title()
         self._refresh_title()
         a, b = self.panes
-        headers = rounds.names(self.run, a.model, b.model)
+        headers = rounds.names(self.run, a.label, b.label)
         rounds.show_strip(self.query_one(ComparisonStrip), self.run, headers, self.link.votes)
 
     def _refresh_title(self) -> None:
@@ -385,20 +382,17 @@ class CompareScreen(Screen[None]):
     def _voted(self, vote: Vote | None) -> None:
         if vote is None:
             return
-        a, b = self.panes
-        self.run.vote = vote
-        self.link.votes.append(VoteRecord(a.model, b.model, vote, len(self.run.rounds)))
+        self.link.votes.append(rounds.vote_record(self.run, self.panes, vote))
         self._save_run()
         self.refresh_all()
-        winner = {"a": f"A ({a.model})", "b": f"B ({b.model})", "tie": "a tie"}[vote]
-        self.notify(f"You chose {winner}. A was {a.model}, B was {b.model}.", title="Blind vote", timeout=6)
+        self.notify(rounds.vote_text(self.panes, vote), title="Blind vote", timeout=6)
 
     async def action_export(self) -> None:
         if not self.run.rounds:
             self.notify("Nothing to export yet: send a prompt first.", timeout=3)
             return
         try:
-            path = await rounds.export(self.run, self.link.host)
+            path = await rounds.export(self.run, self.link.host, self.link.urls)
         except OSError as exc:
             self.notify(f"Could not write the export: {exc}", title="Export", severity="error")
             return
