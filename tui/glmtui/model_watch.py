@@ -213,8 +213,11 @@ class ModelWatch:
     # -- the context: as loaded, and as large as the VRAM allows -----------------------------------
 
     async def loaded_context(self, model: str) -> int | None:
-        """`/api/ps` now (which also refreshes the Ollama panel): the context `model` is loaded with."""
+        """`/api/ps` now (which also refreshes the Ollama panel): the context `model` is loaded with.
+        An engine without `/api/ps` (vLLM, SGLang) serves its models loaded, at their `max_model_len`."""
         app = self._app
+        if not app.service.capabilities.loaded_models:
+            return await self.expected_context(model)
         await app.monitor.poll_ollama()
         snapshot = app.monitor.snapshot
         loaded = snapshot.models if snapshot is not None else ()
@@ -264,6 +267,10 @@ class ModelWatch:
                 details = None
         if details is None:
             return None
+        if not app.service.capabilities.loaded_models:
+            # vLLM and SGLang serve every request at the window they were started with (`max_model_len`,
+            # which `show` reads): no per-request default to work out, and Ollama's rules do not apply.
+            return details.context_length or None
         settings = app.server_settings
         machine = machine_from(await app.sample_now())
         # This machine's GPUs say what the server's default is only when the server runs here.

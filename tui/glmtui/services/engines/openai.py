@@ -14,7 +14,8 @@ The engine seam's second kind. What differs from Ollama, and how it is handled:
 
 The API key is read from the environment variable named `api_key_env` when the client is made, and
 goes to the client only: it is never stored here, logged or put in a message; errors name the variable.
-`import openai` (pydantic and an HTTP client) happens on first use, off the first-frame path.
+`import openai` (pydantic and an HTTP client) happens on first use, off the first-frame path, in a worker
+thread (`openai_wire.load_openai`), so the UI keeps drawing while it loads.
 """
 
 from __future__ import annotations
@@ -43,7 +44,13 @@ from glmtui.services.engines.base import (
     ThinkingDelta,
 )
 from glmtui.services.engines.ollama import READ_BATCH_S, WAITED_S
-from glmtui.services.engines.openai_wire import map_error, reasoning_text, request_args, token_count
+from glmtui.services.engines.openai_wire import (
+    load_openai,
+    map_error,
+    reasoning_text,
+    request_args,
+    token_count,
+)
 
 if TYPE_CHECKING:
     import openai
@@ -139,6 +146,7 @@ class OpenAIEngine:
         """The engine's version (vLLM `/version`, SGLang `/get_server_info`); "unknown" for a server
         that has neither but answers `/v1/models`. Raises GlmTuiError when it cannot be reached, or
         while `/health` says it is loading (503)."""
+        await load_openai()
         import openai
 
         try:
@@ -166,6 +174,7 @@ class OpenAIEngine:
 
     async def list_models(self) -> list[ModelInfo]:
         """The models served (`/v1/models`), in the server's order."""
+        await load_openai()
         try:
             page = await self.client.models.list()
         except Exception as exc:
@@ -328,6 +337,7 @@ class OpenAIEngine:
     ) -> tuple[Any, float]:
         """Send the request; while the engine answers 503 (loading), ask again until `deadline`.
         Returns the stream and the seconds spent waiting for the load."""
+        await load_openai()
         import openai
 
         loop = asyncio.get_running_loop()

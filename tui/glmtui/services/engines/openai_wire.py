@@ -12,12 +12,25 @@ left out rather than sent to be refused.
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import ThinkSetting
 from glmtui.services.engines.ollama import clip, server_text
+
+
+async def load_openai() -> None:
+    """`import openai` in a worker thread, the first time: it costs ~0.5 s of CPU (pydantic and the
+    client's types), and on the event loop it froze the UI for that long, right after the first frame
+    of any run with an OpenAI endpoint (the registry polls it at once). In a thread the loop keeps
+    drawing meanwhile; the later `import openai` statements then find the module loaded."""
+    if "openai" not in sys.modules:
+        await asyncio.to_thread(importlib.import_module, "openai")
+
 
 # Ollama option → OpenAI request argument (the client's own keyword arguments).
 STANDARD = {

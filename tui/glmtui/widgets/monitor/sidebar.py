@@ -57,7 +57,11 @@ class MonitorSidebar(VerticalScroll):
         self.query_one(GpuPanel).remote_host = remote
         self.query_one(SystemPanel).ollama_local = not remote
         demo = app.config.demo and app.endpoint == app.endpoints.default.name
-        self.query_one(OllamaPanel).host = "built-in simulator" if demo else app.host
+        ollama = self.query_one(OllamaPanel)
+        ollama.host = "built-in simulator" if demo else app.host
+        # An engine without `/api/ps` (vLLM, SGLang) has no loaded models to show: the panel would say
+        # "no model loaded" of a server that serves its model all the time. Its engine panel shows instead.
+        ollama.display = app.service.capabilities.loaded_models
 
     def compose(self) -> ComposeResult:
         yield GpuPanel(id="gpu-panel").data_bind(
