@@ -127,7 +127,7 @@ def demo_endpoints(url: str, flagged: list[Endpoint], node_url: str | None = Non
     """`--demo`: the built-in Ollama simulator as endpoint "desk" and, when it runs, the built-in vLLM
     simulator as "node1" (kind openai: nothing to probe), so a cross-engine A/B runs at once; plus any
     `--endpoint` (one named like these replaces it)."""
-    base = (Endpoint(DEMO_ENDPOINT, url, "ollama"),)
+    base: tuple[Endpoint, ...] = (Endpoint(DEMO_ENDPOINT, url, "ollama"),)
     if node_url is not None:
         base += (Endpoint(DEMO_NODE, node_url, "openai"),)
     return merge(base, flagged)
