@@ -8,6 +8,12 @@ scenarios run side by side, each its own app and simulator: idle apps barely loa
 
     python benchmarks/idle.py              # about 100 s
     python benchmarks/idle.py --settle 5 --seconds 10   # a smoke run
+    python benchmarks/idle.py --endpoints    # one endpoint against two (desk: Ollama, node1: vLLM)
+
+`--endpoints` compares the app with one endpoint (the Ollama simulator, `--host`) and with two (plus
+a vLLM-flavoured OpenAI simulator as `--endpoint node1=URL`, which the app probes and then polls every
+5 s through the `openai` client), the chat on the Ollama one; and the chat on the vLLM one (its engine
+panel scraping `/metrics`), monitor on. The issue's bound: two idle endpoints ≤ 1.5× one.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from glmtui.simulator import Simulator
+from glmtui.simulator import OpenAISimulator, Simulator
 from ptyapp import PtyApp
 
 SCENARIOS: list[tuple[str, list[str], dict[str, str]]] = [
@@ -31,10 +37,29 @@ SCENARIOS: list[tuple[str, list[str], dict[str, str]]] = [
 ]
 
 
+ENDPOINT_SCENARIOS: list[tuple[str, list[str], dict[str, str]]] = [
+    ("one endpoint (Ollama)", ["one"], {}),
+    ("two endpoints, the chat on Ollama", ["two"], {}),
+    ("two endpoints, the chat on vLLM", ["two-on-vllm"], {}),
+]
+
+
 def measure(args: list[str], env: dict[str, str], seconds: float, settle: float) -> tuple[float, float]:
-    """(% of one core, bytes/s) while idle."""
-    with Simulator(port=0, rate=2000, reply_tokens=200, load_seconds=0.05) as sim:
-        app = PtyApp(["--host", sim.url, "--model", "qwen3-coder:30b", *args], env=env)
+    """(% of one core, bytes/s) while idle. `args` ["one"], ["two"] or ["two-on-vllm"]: the endpoint
+    scenarios (each with a vLLM simulator beside the Ollama one); otherwise the app's arguments."""
+    with (
+        Simulator(port=0, rate=2000, reply_tokens=200, load_seconds=0.05) as sim,
+        OpenAISimulator("vllm", rate=2000, reply_tokens=200, spec_decode=True) as node,
+    ):
+        chat = ["--host", sim.url, "--model", "qwen3-coder:30b"]
+        if args == ["one"]:
+            args = []
+        elif args == ["two"]:
+            args = ["--endpoint", f"node1={node.url}"]
+        elif args == ["two-on-vllm"]:
+            chat = ["--host", node.url, "--model", "glm-4.7-flash", "--endpoint", f"desk={sim.url}"]
+            args = []
+        app = PtyApp([*chat, *args], env=env)
         try:
             app.wait_event("ready", 1, timeout=20)
             app.type("hello\r")
@@ -54,15 +79,17 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=30.0, help="length of each idle window")
     parser.add_argument("--settle", type=float, default=65.0, help="seconds to wait after the reply")
+    parser.add_argument("--endpoints", action="store_true", help="one endpoint against two (Ollama + vLLM)")
     args = parser.parse_args()
-    with ThreadPoolExecutor(len(SCENARIOS)) as pool:
+    scenarios = ENDPOINT_SCENARIOS if args.endpoints else SCENARIOS
+    with ThreadPoolExecutor(len(scenarios)) as pool:
         futures = [
-            pool.submit(measure, app_args, env, args.seconds, args.settle) for _, app_args, env in SCENARIOS
+            pool.submit(measure, app_args, env, args.seconds, args.settle) for _, app_args, env in scenarios
         ]
         results = [f.result() for f in futures]
     print("| idle, 120×40 | CPU (% of one core) | bytes/s to terminal |")
     print("|---|---|---|")
-    for (name, _, _), (cpu, rate) in zip(SCENARIOS, results, strict=False):
+    for (name, _, _), (cpu, rate) in zip(scenarios, results, strict=False):
         print(f"| {name} | {cpu:.2f} | {rate:.0f} |")
 
 

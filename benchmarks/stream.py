@@ -8,6 +8,12 @@ time to first frame.
 
     python benchmarks/stream.py            # everything (about 3 minutes)
     python benchmarks/stream.py --quick    # smaller numbers, for a smoke run
+    python benchmarks/stream.py --engine openai   # the same, from a vLLM-flavoured OpenAI simulator
+
+`--engine openai` serves the same model name, reply text and pacing from `OpenAISimulator("vllm")`,
+reached through `--host` (an auto endpoint: the probe finds vLLM and the app streams through the
+`openai` client), with thinking off (the simulated GLM template thinks unless told not to), so both
+engines stream the same answer tokens.
 """
 
 from __future__ import annotations
@@ -23,12 +29,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from glmtui.simulator import Simulator
+from glmtui.simulator import OpenAISimulator, Simulator
 from ptyapp import PtyApp
 
 MODEL = "qwen3-coder:30b"  # no thinking: the figures measure answer streaming alone
 APP_ARGS: list[str] = []  # e.g. --no-monitor, to compare streaming with and without the sidebar
 APP_ENV: dict[str, str] = {}
+ENGINE = ["ollama"]  # or "openai": which simulator serves (set from --engine)
+Server = Simulator | OpenAISimulator
+
+
+def serve(rate: float, tokens: int | None = None) -> Server:
+    """The simulator of the engine being measured, not started (use it in a `with`)."""
+    if ENGINE[0] == "openai":
+        return OpenAISimulator("vllm", rate=rate, reply_tokens=tokens, models=(MODEL,))
+    return Simulator(port=0, rate=rate, reply_tokens=tokens, load_seconds=0.05)
+
+
+def engine_args() -> list[str]:
+    return ["--think", "off"] if ENGINE[0] == "openai" else []
 
 
 @dataclass
@@ -48,7 +67,7 @@ class TurnFigures:
         return self.cpu_s / self.tokens * 1000
 
 
-def run_turn(app: PtyApp, sim: Simulator, index: int, prompt: str) -> TurnFigures:
+def run_turn(app: PtyApp, sim: Server, index: int, prompt: str) -> TurnFigures:
     """Send one prompt and measure the reply (index: 1-based count of replies in this app)."""
     cpu0, bytes0 = app.cpu_seconds(), app.total_bytes
     app.type(prompt + "\r")
@@ -75,9 +94,10 @@ CONFIG = Path(tempfile.mkdtemp(prefix="glmtui-bench-")) / "config.toml"
 CONFIG.write_text("[options]\nnum_ctx = 262144\n", encoding="utf-8")
 
 
-def launch(sim: Simulator) -> tuple[PtyApp, float]:
+def launch(sim: Server) -> tuple[PtyApp, float]:
     """Start the app; return it and its time to first frame (seconds)."""
-    app = PtyApp(["--host", sim.url, "--model", MODEL, "--config", str(CONFIG), *APP_ARGS], env=APP_ENV)
+    args = ["--host", sim.url, "--model", MODEL, "--config", str(CONFIG), *engine_args(), *APP_ARGS]
+    app = PtyApp(args, env=APP_ENV)
     first = app.wait_output(b"glmtui", since=0.0, timeout=20)
     app.wait_event("ready", 1, timeout=20)
     return app, first - app.started
@@ -85,30 +105,34 @@ def launch(sim: Simulator) -> tuple[PtyApp, float]:
 
 CLIENT_ONLY = """
 import asyncio, sys, time
-from glmtui.services.engines.ollama import OllamaService
+from glmtui.services.engines.factory import make_engine
 from glmtui.core.stats import LiveStats
-async def main(url, model):
-    service = OllamaService(url)
+async def main(url, model, kind):
+    service = make_engine(kind, url)
     await service.version()
+    think = False if kind == "openai" else None
     started, tokens = time.process_time(), 0
-    async for _ in service.chat(model, [{"role": "user", "content": "hi"}], think=None, live=LiveStats()):
+    async for _ in service.chat(model, [{"role": "user", "content": "hi"}], think=think, live=LiveStats()):
         tokens += 1
     print((time.process_time() - started) / (tokens - 1) * 1000)
-asyncio.run(main(sys.argv[1], sys.argv[2]))
+asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3]))
 """
 
 
 def client_only(rate: float, tokens: int) -> float:
     """CPU-s per 1k tokens of glmtui's service loop over the official client, with no UI: the floor."""
-    with Simulator(port=0, rate=rate, reply_tokens=tokens, load_seconds=0.05) as sim:
+    with serve(rate, tokens) as sim:
         out = subprocess.run(
-            [sys.executable, "-c", CLIENT_ONLY, sim.url, MODEL], capture_output=True, text=True, check=True
+            [sys.executable, "-c", CLIENT_ONLY, sim.url, MODEL, ENGINE[0]],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return float(out.stdout.strip())
 
 
 def single_reply(rate: float, tokens: int) -> TurnFigures:
-    with Simulator(port=0, rate=rate, reply_tokens=tokens, load_seconds=0.05) as sim:
+    with serve(rate, tokens) as sim:
         app, _ = launch(sim)
         try:
             return run_turn(app, sim, 1, "Write a binary search in Rust")
@@ -117,7 +141,7 @@ def single_reply(rate: float, tokens: int) -> TurnFigures:
 
 
 def conversation(turns: int, tokens: int, rate: float) -> list[TurnFigures]:
-    with Simulator(port=0, rate=rate, reply_tokens=tokens, load_seconds=0.05) as sim:
+    with serve(rate, tokens) as sim:
         app, _ = launch(sim)
         try:
             return [run_turn(app, sim, i, f"Question {i}: explain step {i}") for i in range(1, turns + 1)]
@@ -126,13 +150,52 @@ def conversation(turns: int, tokens: int, rate: float) -> list[TurnFigures]:
 
 
 def first_frames(runs: int) -> list[float]:
-    with Simulator(port=0, rate=1000) as sim:
+    with serve(1000) as sim:
         times = []
         for _ in range(runs):
             app, first = launch(sim)
             app.close()
             times.append(first * 1000)
         return times
+
+
+def demo_first_frames(runs: int) -> list[float]:
+    """First frame of `glmtui --demo`, which starts its own simulators (their start-up counts)."""
+    times = []
+    for _ in range(runs):
+        app = PtyApp(["--demo", "--config", str(CONFIG), *APP_ARGS], env=APP_ENV)
+        try:
+            times.append((app.wait_output(b"glmtui", since=0.0, timeout=20) - app.started) * 1000)
+            app.wait_event("ready", 1, timeout=20)
+        finally:
+            app.close()
+    return times
+
+
+def frames_line(what: str, frames: list[float]) -> str:
+    return (
+        f"first frame {what}: median {statistics.median(frames):.0f} ms (min {min(frames):.0f}, "
+        f"max {max(frames):.0f}, {len(frames)} launches)"
+    )
+
+
+def side_by_side(rates: list[float], tokens: int, repeat: int) -> None:
+    """Single replies from both engines back to back at each rate (Ollama, then OpenAI, `repeat`
+    times), so the machine's drift hits both alike; the median CPU-s per 1k tokens of each."""
+    print(f"| 1 reply, {tokens} tokens | Ollama CPU-s per 1k tok | OpenAI (vLLM) CPU-s per 1k tok | ratio |")
+    print("|---|---|---|---|")
+    for rate in rates:
+        got: dict[str, list[float]] = {"ollama": [], "openai": []}
+        for _ in range(repeat):
+            for engine in got:
+                ENGINE[0] = engine
+                got[engine].append(single_reply(rate, tokens).cpu_per_1k)
+        ollama, oai = (statistics.median(got[e]) for e in ("ollama", "openai"))
+        runs = "; ".join(f"{e}: " + ", ".join(f"{v:.2f}" for v in got[e]) for e in got)
+        print(
+            f"| @ {rate:.0f} tok/s | {ollama:.2f} | {oai:.2f} | ×{oai / ollama:.2f} |  <!-- {runs} -->",
+            flush=True,
+        )
 
 
 def row(name: str, figures: list[TurnFigures]) -> str:
@@ -156,6 +219,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="fewer tokens and turns")
+    parser.add_argument(
+        "--engine",
+        choices=("ollama", "openai"),
+        default="ollama",
+        help="stream from the Ollama simulator or a vLLM-flavoured OpenAI simulator",
+    )
     parser.add_argument("--rates", default="100,400,2000", help="tok/s for the single-reply runs")
     parser.add_argument("--tokens", type=int, default=3000, help="tokens in the single reply")
     parser.add_argument("--turns", type=int, default=50)
@@ -165,8 +234,19 @@ def main() -> None:
         "--no-monitor", action="store_true", help="run the app with the monitor sidebar hidden"
     )
     parser.add_argument("--scripted-gpu", type=int, default=0, help="give the monitor N scripted GPUs")
+    parser.add_argument(
+        "--side-by-side",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only single replies, Ollama then OpenAI at each rate, N times each (medians)",
+    )
     parser.add_argument("--skip-floors", action="store_true", help="skip first-frame and client-only runs")
+    parser.add_argument(
+        "--first-frame", action="store_true", help="only the first frames: --host and --demo, 5 launches each"
+    )
     args = parser.parse_args()
+    ENGINE[0] = args.engine
     if args.no_monitor:
         APP_ARGS.append("--no-monitor")
     if args.scripted_gpu:
@@ -174,6 +254,13 @@ def main() -> None:
     if args.quick:
         args.tokens, args.turns, args.turn_tokens = 600, 10, 400
 
+    if args.side_by_side:
+        side_by_side([float(r) for r in args.rates.split(",")], args.tokens, args.side_by_side)
+        return
+    if args.first_frame:
+        print(frames_line("after launch (--host)", first_frames(5)))
+        print(frames_line("of --demo (its simulators started)", demo_first_frames(5)))
+        return
     print(
         "| scenario | tokens/reply | CPU-s per 1k tok | lag ms (mean) | backlog ms (max) "
         "| KiB to terminal/reply | RSS MB (max) | widgets (max) |"
@@ -203,10 +290,8 @@ def main() -> None:
         "official client alone (no UI), CPU-s per 1k tokens: "
         + ", ".join(f"{floor:.2f} @ {rate:.0f} tok/s" for rate, floor in floors.items())
     )
-    print(
-        f"first frame after launch: median {statistics.median(frames):.0f} ms (min {min(frames):.0f}, "
-        f"max {max(frames):.0f}, {len(frames)} launches)"
-    )
+    print(frames_line("after launch", frames))
+    print(frames_line("of --demo (its simulators started)", demo_first_frames(5)))
 
 
 if __name__ == "__main__":

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
 
 from glmtui import __version__
-from glmtui.__main__ import parse_args, start_simulator
+from glmtui.__main__ import parse_args, start_demo, start_simulator, stop
 
 
 def test_version_and_help() -> None:
@@ -54,6 +56,33 @@ def test_demo_simulator_starts_on_a_free_loopback_port() -> None:
     finally:
         proc.terminate()
         assert proc.wait(timeout=5) == 0
+
+
+def test_demo_starts_an_ollama_and_a_vllm_simulator() -> None:
+    procs, desk, node1 = start_demo()
+    try:
+        with urllib.request.urlopen(desk + "/api/version", timeout=5) as response:
+            assert b"version" in response.read()
+        # node1 is not waited for at start (the first frame does not wait on it): it comes up meanwhile.
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with urllib.request.urlopen(node1 + "/v1/models", timeout=5) as response:
+                    models = json.loads(response.read())
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        assert [m["id"] for m in models["data"]] == ["glm-4.7-flash"] and models["data"][0][
+            "owned_by"
+        ] == "vllm"
+        with urllib.request.urlopen(node1 + "/metrics", timeout=5) as response:
+            assert b"vllm:spec_decode_num_draft_tokens" in response.read()  # MTP on: acceptance shows
+    finally:
+        for proc in procs:
+            stop(proc)
+        assert [proc.returncode for proc in procs] == [0, 0]
 
 
 def test_no_monitor_flag() -> None:

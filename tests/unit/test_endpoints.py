@@ -158,3 +158,17 @@ def test_demo_is_desk_plus_the_flagged_ones() -> None:
         Endpoint("desk", "http://127.0.0.1:5", "ollama"),
         Endpoint("node1", "http://n1:8000", "auto"),
     )
+
+
+def test_demo_is_desk_and_the_vllm_node_and_a_flag_replaces_by_name() -> None:
+    assert demo_endpoints("http://127.0.0.1:5", [], "http://127.0.0.1:6") == (
+        Endpoint("desk", "http://127.0.0.1:5", "ollama"),
+        Endpoint("node1", "http://127.0.0.1:6", "openai"),  # a known kind: nothing to probe
+    )
+    flagged = [parse_endpoint_flag("node1=http://n1:8000"), parse_endpoint_flag("node2=http://n2:8000")]
+    assert [e.name for e in demo_endpoints("http://127.0.0.1:5", flagged, "http://127.0.0.1:6")] == [
+        "desk",
+        "node1",
+        "node2",
+    ]
+    assert demo_endpoints("http://127.0.0.1:5", flagged, "http://127.0.0.1:6")[1].url == "http://n1:8000"

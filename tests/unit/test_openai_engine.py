@@ -7,6 +7,8 @@ stream, a stall) with the partial reply kept, version(), list_models() and show(
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -280,3 +282,41 @@ async def test_make_engine_by_kind() -> None:
     assert (made.stall_timeout, made.first_token_timeout) == (5.0, 9.0)
     with pytest.raises(ValueError, match="probe"):
         make_engine("auto", "http://127.0.0.1:8000")
+
+
+IMPORT_THREAD = """
+import asyncio, sys, threading
+from glmtui.services.engines.openai import OpenAIEngine
+
+assert "openai" not in sys.modules  # the engine's module alone does not import the client
+where = []
+
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "openai":
+            where.append(threading.current_thread() is threading.main_thread())
+        return None
+
+
+sys.meta_path.insert(0, Watch())
+
+
+async def main(url):
+    engine = OpenAIEngine(url)
+    print(await engine.version(), len(await engine.list_models()))
+    await engine.close()
+
+
+asyncio.run(main(sys.argv[1]))
+print("main thread" if any(where) else "worker thread" if where else "never")
+"""
+
+
+def test_the_openai_client_is_imported_off_the_event_loop(server: OpenAISimulator) -> None:
+    """`import openai` costs ~0.5 s of CPU: on the event loop it froze the UI right after the first
+    frame of a run with an OpenAI endpoint (`--demo`'s node1). A fresh interpreter shows where it ran."""
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_THREAD, server.url], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split("\n")[:2] == [f"{server.version} 1", "worker thread"]

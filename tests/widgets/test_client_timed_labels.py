@@ -88,3 +88,18 @@ def strip_lines(strip: ComparisonStrip) -> list[str]:
     console = strip.app.console
     lines = console.render_lines(strip.render(), console.options.update_width(strip.size.width), pad=False)
     return ["".join(segment.text for segment in line).strip() for line in lines]
+
+
+async def test_a_fast_client_timed_rate_keeps_its_mark_in_the_sidebars_width() -> None:
+    """The monitor sidebar is 38 cells (its panels' lines ~35): `last reply 1283.85 tok/s (client-timed)`
+    does not fit, and the mark was cut to `(client-tim`; the label gives way instead."""
+    fast = GenerationStats(ttft_s=0.1, eval_count=3000, eval_duration_ns=2_336_721_000, timing="client")
+    panel = ThroughputPanel()
+    panel.styles.width = 35
+    async with HostApp([Vertical(panel)]).run_test(size=(80, 12)):
+        panel.history = (fast,)
+        await wait_until(lambda: "tok/s" in panel_text(panel), what="the rate")
+        assert "1283.85 tok/s (client-timed)" in panel_text(panel)
+        panel.history = (EXACT,)
+        await wait_until(lambda: "85.33" in panel_text(panel), what="the exact rate")
+        assert "last reply" in panel_text(panel)  # the label as before where it fits

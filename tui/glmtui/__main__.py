@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import replace
@@ -62,7 +63,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-monitor", action="store_true", help="start with the monitor sidebar hidden (F2 shows it)"
     )
     parser.add_argument(
-        "--demo", action="store_true", help="start the built-in Ollama simulator and chat with it"
+        "--demo",
+        action="store_true",
+        help="start the built-in simulators (an Ollama box, desk, and a vLLM node, node1) and chat",
     )
     parser.add_argument(
         "--continue",
@@ -102,46 +105,92 @@ def _endpoint_arg(text: str) -> Endpoint:
 
 
 DEMO_ENDPOINT = "desk"
+DEMO_NODE = "node1"
+# The Ollama simulator's arguments: a pull long enough to watch its progress and cancel it, and the
+# quantisations of the README's headline comparison, so `--demo --compare` runs at once.
+DESK_ARGS = (
+    "--rate",
+    "60",
+    "--pull-seconds",
+    "20",
+    "--install",
+    "glm-4.7-flash:q4_K_M",
+    "--install",
+    "glm-4.7-flash:q8_0",
+)
+# The vLLM node as the model card launches it (`--served-model-name glm-4.7-flash`, MTP speculative
+# decoding, so the engine panel shows its acceptance); faster than the desk box, as four GPUs would be.
+NODE_ARGS = ("--openai", "vllm", "--spec-decode", "--rate", "120")
 
 
-def demo_endpoints(url: str, flagged: list[Endpoint]) -> tuple[Endpoint, ...]:
-    """`--demo`: the built-in Ollama simulator as endpoint "desk" (plus any `--endpoint`).
+def demo_endpoints(url: str, flagged: list[Endpoint], node_url: str | None = None) -> tuple[Endpoint, ...]:
+    """`--demo`: the built-in Ollama simulator as endpoint "desk" and, when it runs, the built-in vLLM
+    simulator as "node1" (kind openai: nothing to probe), so a cross-engine A/B runs at once; plus any
+    `--endpoint` (one named like these replaces it)."""
+    base: tuple[Endpoint, ...] = (Endpoint(DEMO_ENDPOINT, url, "ollama"),)
+    if node_url is not None:
+        base += (Endpoint(DEMO_NODE, node_url, "openai"),)
+    return merge(base, flagged)
 
-    DEMO-VLLM: once the OpenAI engine is merged, start `start_simulator(openai="vllm")` here too and
-    add it as `Endpoint("node1", its_url, "openai")`, so the cross-engine A/B runs at once."""
-    return merge((Endpoint(DEMO_ENDPOINT, url, "ollama"),), flagged)
 
-
-def start_simulator() -> tuple[subprocess.Popen[str], str]:
-    """Run the simulator in its own process (so it never competes with the UI for the GIL)."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "glmtui.simulator",
-            "--port",
-            "0",
-            "--rate",
-            "60",
-            "--pull-seconds",
-            "20",  # a pull long enough to watch its progress and cancel it
-            # The quantisations of the README's headline comparison, so `--demo --compare` runs at once.
-            "--install",
-            "glm-4.7-flash:q4_K_M",
-            "--install",
-            "glm-4.7-flash:q8_0",
-        ],
+def _spawn(args: tuple[str, ...], port: int = 0) -> subprocess.Popen[str]:
+    """A simulator in its own process (so it never competes with the UI for the GIL); port 0: a free one."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "glmtui.simulator", "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
     )
+
+
+def _listening(proc: subprocess.Popen[str], what: str) -> str:
+    """The URL a simulator announces on its one line; SystemExit (the process killed) when it fails."""
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
     url = line.rsplit(" ", 1)[-1]
     if not url.startswith("http://"):
         proc.kill()
-        raise SystemExit(f"glmtui: the demo simulator did not start ({line or 'no output'})")
-    return proc, url
+        raise SystemExit(f"glmtui: the demo {what} did not start ({line or 'no output'})")
+    return url
+
+
+def free_port() -> int:
+    """A loopback port free now (the kernel's pick, released at once for the simulator to bind)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_simulator() -> tuple[subprocess.Popen[str], str]:
+    """The Ollama simulator alone, ready."""
+    proc = _spawn(DESK_ARGS)
+    return proc, _listening(proc, "simulator")
+
+
+def start_demo() -> tuple[list[subprocess.Popen[str]], str, str]:
+    """Both simulators: the processes (desk's first), desk's URL, ready, and node1's URL.
+
+    The chat starts on desk, so only desk is waited for. node1 gets a port picked here and is not
+    waited for: it finishes starting (~0.2 s) on the other core while the app imports, and the
+    registry's first look at it (after the first frame) finds it up; were it slow, the header would
+    say "connecting", then "online". Waiting for it too cost the first frame ~80 ms on two cores."""
+    port = free_port()
+    node = _spawn(NODE_ARGS, port)
+    desk = _spawn(DESK_ARGS)
+    try:
+        desk_url = _listening(desk, "Ollama simulator")
+    except SystemExit:
+        stop(node)
+        raise
+    return [desk, node], desk_url, f"http://127.0.0.1:{port}"
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=3)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def compare_args(values: list[str] | None) -> tuple[str, str, str | None] | None:
@@ -181,7 +230,8 @@ def main(argv: list[str] | None = None) -> None:
         # Checked here, where the file's lines are known; the App applies what is left as it is.
         file_values["keymap"], keymap_problems = check_keymap(file_values["keymap"], path)
         problems += keymap_problems
-    simulator = None
+    simulators: list[subprocess.Popen[str]] = []
+    node_url: str | None = None
     flags = {
         "host": args.host,
         "endpoints": tuple(args.endpoint),
@@ -191,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
         "low_bandwidth": args.low_bandwidth,
     }
     if args.demo:
-        simulator, url = start_simulator()
+        simulators, url, node_url = start_demo()
         flags["host"] = url
         flags["demo"] = True
     try:
@@ -199,7 +249,7 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as exc:
         raise SystemExit(f"glmtui: {exc}") from None
     if args.demo:
-        endpoints = demo_endpoints(flags["host"], args.endpoint)
+        endpoints = demo_endpoints(flags["host"], args.endpoint, node_url)
         config = replace(config, endpoints=endpoints, host=endpoints[0].url)
     from glmtui.app import GlmTuiApp
 
@@ -212,7 +262,7 @@ def main(argv: list[str] | None = None) -> None:
         config,
         config_problems=problems,
         nvml=nvml,
-        ollama_pid=simulator.pid if simulator is not None else None,
+        ollama_pid=simulators[0].pid if simulators else None,  # desk's, the Ollama one
         compare=compare_args(args.compare),
         theme=args.theme,
         continue_last=args.continue_last,
@@ -220,12 +270,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app.run()
     finally:
-        if simulator is not None:
-            simulator.terminate()
-            try:
-                simulator.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                simulator.kill()
+        for simulator in simulators:
+            stop(simulator)
 
 
 if __name__ == "__main__":

@@ -222,7 +222,10 @@ class EndpointRegistry:
             try:
                 models = tuple(await engine.list_models())
             except GlmTuiError as exc:
-                self._set(name, state="online", version=version, message=str(exc))
+                # Reached, but the list refused: vLLM answers /version and /health without a key and
+                # /v1/models with a 401, which is "needs key" (the message names the variable), not online.
+                state = NEEDS_KEY if exc.kind in KEY_KINDS else "online"
+                self._set(name, state=state, version=version, message=str(exc))
                 return self._status[name]
             self._set(name, models=models)
         self._set(name, state="online", version=version, message="", engine=engine.kind)

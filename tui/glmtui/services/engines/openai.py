@@ -14,7 +14,8 @@ The engine seam's second kind. What differs from Ollama, and how it is handled:
 
 The API key is read from the environment variable named `api_key_env` when the client is made, and
 goes to the client only: it is never stored here, logged or put in a message; errors name the variable.
-`import openai` (pydantic and an HTTP client) happens on first use, off the first-frame path.
+`import openai` (pydantic and an HTTP client) happens on first use, off the first-frame path, in a worker
+thread (`openai_wire.load_openai`), so the UI keeps drawing while it loads.
 """
 
 from __future__ import annotations
@@ -43,7 +44,14 @@ from glmtui.services.engines.base import (
     ThinkingDelta,
 )
 from glmtui.services.engines.ollama import READ_BATCH_S, WAITED_S
-from glmtui.services.engines.openai_wire import map_error, reasoning_text, request_args, token_count
+from glmtui.services.engines.openai_wire import (
+    chat_body,
+    load_openai,
+    map_error,
+    reasoning_text,
+    request_args,
+    token_count,
+)
 
 if TYPE_CHECKING:
     import openai
@@ -139,6 +147,7 @@ class OpenAIEngine:
         """The engine's version (vLLM `/version`, SGLang `/get_server_info`); "unknown" for a server
         that has neither but answers `/v1/models`. Raises GlmTuiError when it cannot be reached, or
         while `/health` says it is loading (503)."""
+        await load_openai()
         import openai
 
         try:
@@ -166,6 +175,7 @@ class OpenAIEngine:
 
     async def list_models(self) -> list[ModelInfo]:
         """The models served (`/v1/models`), in the server's order."""
+        await load_openai()
         try:
             page = await self.client.models.list()
         except Exception as exc:
@@ -293,25 +303,27 @@ class OpenAIEngine:
                     ) from None
                 timeout = self.stall_timeout
                 waited = loop.time() - started > WAITED_S
-                if getattr(chunk, "usage", None) is not None:
-                    usage = chunk.usage
-                # Junk the engine may send (a chunk without choices, a null delta) carries nothing.
-                for choice in (getattr(chunk, "choices", None) or [])[:1]:  # n=1: one choice
-                    delta = choice.delta
-                    if delta is None:
-                        if choice.finish_reason:
-                            finish = choice.finish_reason
-                        continue
+                if not isinstance(chunk, dict):
+                    continue  # not a chunk object: nothing of a reply in it
+                if chunk.get("usage"):
+                    usage = chunk["usage"]
+                choices = chunk.get("choices")
+                for choice in (choices if isinstance(choices, list) else [])[:1]:  # n=1: one choice
+                    if not isinstance(choice, dict):
+                        continue  # junk where a choice should be: nothing of a reply in it
+                    delta = choice.get("delta")
+                    delta = delta if isinstance(delta, dict) else {}
                     thought = reasoning_text(delta)
                     if thought:
                         reasoned = True
                         live.on_token(thinking=True)
                         yield ThinkingDelta(sanitize(thought))
-                    if delta.content:
+                    content = delta.get("content")
+                    if isinstance(content, str) and content:
                         live.on_token(thinking=False)
-                        yield ContentDelta(sanitize(delta.content))
-                    if choice.finish_reason:
-                        finish = choice.finish_reason
+                        yield ContentDelta(sanitize(content))
+                    if isinstance(choice.get("finish_reason"), str):
+                        finish = choice["finish_reason"]
             if finish is None:
                 raise GlmTuiError(
                     f"The reply from {self.host} ended without a finish reason",
@@ -333,22 +345,25 @@ class OpenAIEngine:
     ) -> tuple[Any, float]:
         """Send the request; while the engine answers 503 (loading), ask again until `deadline`.
         Returns the stream and the seconds spent waiting for the load."""
+        await load_openai()
         import openai
 
         loop = asyncio.get_running_loop()
         began = loop.time()
-        # Typed loosely: the client's overloads want its TypedDicts for messages, and the options
-        # arrive as a dict of keyword arguments; the server judges them either way.
-        create: Any = self.client.chat.completions.create
+        body = chat_body(model, messages, args)
         while True:
             try:
                 async with asyncio.timeout(max(0.0, deadline - loop.time())):
-                    stream = await create(
-                        model=model,
-                        messages=list(messages),
+                    # The client's own request, SSE stream and errors (an `error` event inside the
+                    # stream raises), with each chunk left as the JSON object it arrived as:
+                    # `chat.completions.create` builds a ChatCompletionChunk model per token, which
+                    # cost the openai client 2.5× Ollama's per 1k tokens (benchmarks/stream.py).
+                    stream = await self.client.post(
+                        "/chat/completions",
+                        body=body,
+                        cast_to=object,
                         stream=True,
-                        stream_options={"include_usage": True},
-                        **args,
+                        stream_cls=openai.AsyncStream[object],
                     )
                 return stream, loop.time() - began
             except openai.APIStatusError as exc:
@@ -381,8 +396,9 @@ class OpenAIEngine:
         stats = live.snapshot()
         stats.timing = CLIENT_TIMED
         stats.done_reason = finish
-        stats.eval_count = token_count(getattr(usage, "completion_tokens", None))
-        stats.prompt_eval_count = token_count(getattr(usage, "prompt_tokens", None))
+        counts = usage if isinstance(usage, dict) else {}
+        stats.eval_count = token_count(counts.get("completion_tokens"))
+        stats.prompt_eval_count = token_count(counts.get("prompt_tokens"))
         if stats.eval_count is None:
             stats.eval_count = live.tokens
         first, last = live.first_token_at, live.last_token_at

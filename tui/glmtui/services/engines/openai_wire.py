@@ -12,12 +12,25 @@ left out rather than sent to be refused.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import importlib
+import sys
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import ThinkSetting
 from glmtui.services.engines.ollama import clip, server_text
+
+
+async def load_openai() -> None:
+    """`import openai` in a worker thread, the first time: it costs ~0.5 s of CPU (pydantic and the
+    client's types), and on the event loop it froze the UI for that long, right after the first frame
+    of any run with an OpenAI endpoint (the registry polls it at once). In a thread the loop keeps
+    drawing meanwhile; the later `import openai` statements then find the module loaded."""
+    if "openai" not in sys.modules:
+        await asyncio.to_thread(importlib.import_module, "openai")
+
 
 # Ollama option → OpenAI request argument (the client's own keyword arguments).
 STANDARD = {
@@ -176,11 +189,25 @@ def _auth_error(host: str, api_key_env: str | None, key_set: bool) -> GlmTuiErro
     )
 
 
-def reasoning_text(delta: Any) -> str:
+def chat_body(model: str, messages: Sequence[Mapping[str, str]], args: Mapping[str, Any]) -> dict[str, Any]:
+    """The `/v1/chat/completions` request body for a streamed reply with usage: `request_args`' keyword
+    arguments with their `extra_body` merged in, as `chat.completions.create` would send them."""
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": [dict(message) for message in messages],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    body.update({key: value for key, value in args.items() if key != "extra_body"})
+    body.update(args.get("extra_body") or {})
+    return body
+
+
+def reasoning_text(delta: Mapping[str, Any]) -> str:
     """A delta's reasoning text: `reasoning` (vLLM ≥ 0.11.1) or else `reasoning_content` (SGLang, older
     vLLM). vLLM 0.11.1–0.15 sends both with the same text: taking one keeps it from being doubled."""
     for name in ("reasoning", "reasoning_content"):
-        text = getattr(delta, name, None)
+        text = delta.get(name)
         if isinstance(text, str) and text:
             return text
     return ""

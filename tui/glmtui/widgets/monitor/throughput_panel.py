@@ -42,7 +42,10 @@ class ThroughputPanel(LinesPanel):
         lines.append(label_value("now", now, width))
         done = [s for s in self.history if s.final]
         last = rate_text(done[-1]) if done else "no replies yet"  # marked when glmtui timed it
-        lines.append(label_value("last reply", Text(last, style="" if done else "dim"), width))
+        # A client-timed rate of four digits does not fit beside "last reply" in the sidebar: the label
+        # gives way ("last"), never the figure or its mark.
+        label = "last reply" if len("last reply ") + len(last) <= width else "last"
+        lines.append(label_value(label, Text(last, style="" if done else "dim"), width))
         rates = [s.eval_rate for s in done if s.eval_rate is not None]
         ttfts = [s.ttft_s for s in done if s.ttft_s is not None]
         lines.append(series_line("rate", rates, width, lambda v: format_rate(v, digits=0)))
