@@ -91,7 +91,10 @@ def test_vllm_gauges_need_one_scrape_and_rates_two() -> None:
     figures = only(first)
     assert first.flavour == "vllm" and figures.model == "glm-4.7-flash"
     assert (figures.running, figures.waiting, figures.kv_percent) == (3, 2, 25.0)
-    assert figures.gen_tps is None and figures.ttft_p50 is None  # no interval yet
+    assert figures.gen_tps is None  # a rate needs an interval
+    # Ratios and latencies from one scrape cover everything since the engine started (cumulative
+    # buckets 2, 3, 4 of 4 at 0.1 / 0.25 / 0.5 s: p50 at rank 2 → 0.1 s; p95 at rank 3.8 → 0.45 s).
+    assert figures.ttft_p50 == pytest.approx(0.1) and figures.ttft_p95 == pytest.approx(0.45)
 
     second = read(
         scrape(vllm_text(queries=300, hits=190, generated=1400), 12.0), scrape(vllm_text(), 10.0), first
@@ -156,7 +159,10 @@ def test_vllm_spec_decode_acceptance_and_mean_length() -> None:
     figures = only(read(after, before))
     assert figures.spec_acceptance_percent == pytest.approx(80.0)
     assert figures.spec_mean_length == pytest.approx(1.8)
-    assert only(read(before)).spec_acceptance_percent is None  # one scrape: no interval
+    # One scrape: since the engine started, 5 of 10 draft tokens accepted in 10 drafts → 50 %, 1.5.
+    since_start = only(read(before))
+    assert since_start.spec_acceptance_percent == pytest.approx(50.0)
+    assert since_start.spec_mean_length == pytest.approx(1.5)
 
 
 def test_no_spec_decode_metrics_means_no_spec_figures() -> None:
@@ -172,7 +178,9 @@ def test_a_counter_going_down_is_a_restart_and_no_rate_is_negative() -> None:
     assert reading.reset
     figures = only(reading)
     assert figures.gen_tps is None  # not −2490 tok/s: nothing is known over a restart
-    assert figures.ttft_p50 is None and figures.prefix_hit_percent is None
+    # Ratios and latencies count from the restart: TTFT buckets (0, 1, 1, 1) → p50 at rank 0.5 in
+    # the 0.1–0.25 s bucket → 0.175 s; 0 hits of 10 queries.
+    assert figures.ttft_p50 == pytest.approx(0.175) and figures.prefix_hit_percent == 0.0
     assert figures.running == 1  # gauges are read as ever
 
 

@@ -12,6 +12,7 @@ import gc
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -221,7 +222,10 @@ class GlmTuiApp(AppSurface):
         self.ollama_signal.subscribe(
             self,
             lambda snapshot: self.run_worker(
-                self.load_checker.observe(snapshot), group="load-checks", exclusive=True, exit_on_error=False
+                partial(self.load_checker.observe, snapshot),  # type: ignore[arg-type]  # Textual's typing
+                group="load-checks",
+                exclusive=True,
+                exit_on_error=False,
             ),
         )
         if self.continue_last:  # after the first frame, which must not wait for the history
@@ -369,7 +373,7 @@ class GlmTuiApp(AppSurface):
         if state == "online":  # (re)connected: the server may have been restarted with other settings
             pid = self._ollama_pid if self.endpoint == self.endpoints.default.name else None
             self.run_worker(
-                self.model_watch.read_server_settings(pid),
+                partial(self.model_watch.read_server_settings, pid),  # type: ignore[arg-type]  # Textual's typing
                 group="server-settings",
                 exclusive=True,
                 exit_on_error=False,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import Callable
+from functools import partial
 
 from rich.text import Text
 
@@ -192,8 +193,12 @@ class ModelWatch:
         app.server_version = status.version
         app.connection = status.state if status.state == "online" else "connecting"
         pid = self.server_pid if endpoint == app.endpoints.default.name else None
+        # A callable, not a coroutine: an exclusive worker replaced before it starts never made one.
         app.run_worker(
-            self.read_server_settings(pid), group="server-settings", exclusive=True, exit_on_error=False
+            partial(self.read_server_settings, pid),  # type: ignore[arg-type]  # Textual's typing
+            group="server-settings",
+            exclusive=True,
+            exit_on_error=False,
         )
         return True
 

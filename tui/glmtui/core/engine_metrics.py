@@ -214,10 +214,12 @@ def _delta_buckets(
 def _quantiles(
     now: Samples, before: Samples | None, names: tuple[str, ...], model: str
 ) -> tuple[float | None, float | None] | None:
-    """p50 and p95 of the observations since the previous scrape; None when there were none."""
+    """p50 and p95 of the observations since the previous scrape (on the first scrape: since the engine
+    started); None when there were none."""
     if before is None:
-        return None
-    new = _delta_buckets(_buckets(now, names, model), _buckets(before, names, model))
+        new = _buckets(now, names, model)
+    else:
+        new = _delta_buckets(_buckets(now, names, model), _buckets(before, names, model))
     if not new or max(new.values()) <= 0:
         return None
     return histogram_quantile(0.5, new), histogram_quantile(0.95, new)
@@ -300,9 +302,14 @@ def _model(
         )
 
     def delta(key: str) -> float | None:
-        if b is None or key not in names:
+        """The counter's growth since the previous scrape; on the first scrape its total (the ratios
+        built from it then cover everything since the engine started, not nothing)."""
+        if key not in names:
             return None
-        a, z = _counter(s, names[key], model), _counter(b, names[key], model)
+        a = _counter(s, names[key], model)
+        if b is None:
+            return a
+        z = _counter(b, names[key], model)
         return None if a is None or z is None else max(0.0, a - z)
 
     elapsed = now.at - before.at if before else 0.0
