@@ -214,3 +214,32 @@ async def test_a_keyed_vllm_without_its_variable_names_the_variable(
             await wait_until(lambda: KEY_VAR in flat(app), what="the variable to set, on screen")
             assert "s3cret-node1-key" not in flat(app)
             assert [t.reply for t in pane(app).conversation.turns] == [first.reply]
+
+
+async def test_the_models_screen_shows_another_endpoints_model_from_that_endpoint(
+    sim: Simulator, node1: OpenAISimulator
+) -> None:
+    from glmtui.simulator.oai_server import MAX_MODEL_LEN
+    from tests.helpers import open_models
+
+    app = make_app(sim.url, model=GLM, endpoints=endpoints(sim, node1))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(app)
+        screen = await open_models(pilot)
+        await wait_until(
+            lambda: any(t == ("node1", SERVED) for t in screen.targets.values()), what="node1's rows"
+        )
+        key = next(k for k, t in screen.targets.items() if t == ("node1", SERVED))
+        while screen.table.selected_key != key:
+            await pilot.press("down")
+        # Its facts come from node1's own engine (never "loading details…" for ever), and no fit is
+        # claimed for GPUs this machine cannot see; vLLM's window is its max_model_len.
+        shown = f"serves up to {MAX_MODEL_LEN:,} tokens of context (its max_model_len)"
+        await wait_until(lambda: shown in screen_text(app), what="node1's own details")
+        text = screen_text(app)
+        assert "served by vLLM" in text and "not seen from this machine" in text
+        assert "loading details" not in text and "Ollama will load" not in text
+        # desk (the chat's Ollama) was never asked about node1's model.
+        assert not [
+            b for _, path, b in sim.requests if path == "/api/show" and (b or {}).get("model") == SERVED
+        ]

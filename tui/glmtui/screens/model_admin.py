@@ -22,11 +22,11 @@ from glmtui.core.model_names import same_model
 from glmtui.core.state import ModelDetails, ModelInfo, PullProgress
 from glmtui.screens.dialogs.answers import on_answer
 from glmtui.screens.dialogs.confirm import ConfirmScreen
-from glmtui.services.engines.base import Engine, EngineCapabilities
+from glmtui.services.engines.base import Engine, EngineCapabilities, engine_label
 from glmtui.services.engines.ollama import OllamaService
 from glmtui.services.engines.ollama_models import ModelLibrary
 from glmtui.surface import AppSurface
-from glmtui.widgets.model_details import ModelDetailsView, fit_text, installed_text
+from glmtui.widgets.model_details import ModelDetailsView, installed_text
 from glmtui.widgets.model_rows import TYPED_KEY, Row, RowFit, endpoint_rows, installed_fit, installed_rows
 from glmtui.widgets.model_table import ModelTable
 
@@ -43,10 +43,16 @@ class ModelAdmin(Screen[ModelRef | None]):
 
     pick_for: str | None
     pick_endpoint: str | None  # picking: the endpoint of the model marked ▶ (the pane's)
+    remote_details: dict[tuple[str, str], ModelDetails]  # (endpoint, model) → that endpoint's `show`
+    _asked: set[tuple[str, str]]
     _current: str | None  # picking: the model marked ▶
 
     def refresh_models(self) -> Any:
         """Re-read the installed models (the screen's worker)."""
+        raise NotImplementedError
+
+    def _show_details(self) -> None:
+        """Show the highlighted row's details (the screen's)."""
         raise NotImplementedError
 
     # -- rows of several endpoints -----------------------------------------------------------------
@@ -91,9 +97,39 @@ class ModelAdmin(Screen[ModelRef | None]):
         theirs = self._installed(name, endpoint) if endpoint != self.app.endpoint else None
         if theirs is None:
             return False
-        fit = fit_text(self._remote_fit(theirs), f"{endpoint}'s GPUs (not seen from here)", None)
-        view.show(installed_text(theirs, None, fit))
+        details = self.remote_details.get((endpoint, name))
+        if details is None:
+            self._fetch_remote(endpoint, name)
+        view.show(
+            installed_text(theirs, details, remote_text(endpoint, self._remote_engine(endpoint), details))
+        )
         return True
+
+    def _remote_engine(self, endpoint: str) -> Engine | None:
+        try:
+            return self.app.endpoints.engine(endpoint)
+        except (KeyError, GlmTuiError):
+            return None
+
+    def _fetch_remote(self, endpoint: str, name: str) -> None:
+        """`show` a model of another endpoint from that endpoint's own engine (once; the pane waits)."""
+        if (endpoint, name) in self._asked:
+            return
+        self._asked.add((endpoint, name))
+        engine = self._remote_engine(endpoint)
+        if engine is None:
+            return
+
+        async def fetch() -> None:
+            try:
+                self.remote_details[(endpoint, name)] = await engine.show(name)
+            except GlmTuiError as exc:
+                self._asked.discard((endpoint, name))  # asked again the next time it is highlighted
+                self.notify(f"{endpoint} · {name}: {exc.message}", title="Models", severity="warning")
+                return
+            self._show_details()
+
+        self.run_worker(fetch(), group=f"remote-details-{endpoint}", exit_on_error=False)
 
     async def _moved_chat(self, name: str) -> bool:
         """Enter on another endpoint's model: the chat moves there with it (True), and this closes;
@@ -273,3 +309,14 @@ class ModelAdmin(Screen[ModelRef | None]):
             on_answer(self.app, lambda _: switch()),
         )
         return True
+
+
+def remote_text(endpoint: str, engine: Engine | None, details: ModelDetails | None) -> Text:
+    """What is known of a model on another endpoint: no fit (its GPUs are not this machine's), and the
+    context it serves at when the engine has a fixed window (vLLM, SGLang: `max_model_len`)."""
+    text = Text(f"VRAM fit: not known here ({endpoint}'s GPUs are not seen from this machine)", style="dim")
+    if engine is not None:
+        text.append(f"\nserved by {engine_label(engine)} at {engine.host}", style="dim")
+        if not engine.capabilities.loaded_models and details is not None and details.context_length:
+            text.append(f"\nserves up to {details.context_length:,} tokens of context (its max_model_len)")
+    return text

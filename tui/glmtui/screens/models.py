@@ -91,6 +91,10 @@ class ModelsScreen(ModelAdmin):
         self.pick_for = pick_for
         self._current = current  # the model marked ▶ when picking (else the chat's)
         self.pick_endpoint: str | None = None  # and its endpoint (None: the chat's)
+        self.remote_details: dict[
+            tuple[str, str], ModelDetails
+        ] = {}  # other endpoints' `show`, asked of them
+        self._asked: set[tuple[str, str]] = set()
         self.catalog = catalog if catalog is not None else load_catalog()
         self.models: list[ModelInfo] = []
         self.details: dict[str, ModelDetails] = {}

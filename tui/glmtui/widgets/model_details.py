@@ -66,7 +66,8 @@ def installed_text(model: ModelInfo, details: ModelDetails | None, fit: Text) ->
     text = Text()
     text.append(model.name, style="bold")
     text.append(
-        f"\n{model.family}  {model.parameter_size}  {model.quantization}  {human_bytes(model.size)} on disk"
+        f"\n{model.family}  {model.parameter_size}  {model.quantization}"
+        + (f"  {human_bytes(model.size)} on disk" if model.size else "  (size not reported by this server)")
     )
     text.append("\n")
     text.append_text(fit)

@@ -179,7 +179,7 @@ def installed_rows(
                     mark,
                     Text(model.name, style="bold"),
                     fit_cell(fit.fit),
-                    Text(human_bytes(model.size)),
+                    Text(human_bytes(model.size)) if model.size else Text("—", style="dim"),
                     fit.largest_cell() if info else Text("…", style="dim"),
                     Text(model.parameter_size),
                     Text(model.quantization),

@@ -184,6 +184,8 @@ class OpenAIEngine:
         for card in page.data:
             entry = card.model_dump()
             self._cards[card.id] = entry
+            if self.flavour is None and entry.get("owned_by") in ("vllm", "sglang"):
+                self.flavour = entry["owned_by"]  # an endpoint of kind openai, never probed: learnt here
             models.append(ModelInfo(name=sanitize(card.id), size=0, family=_text(entry.get("owned_by"))))
         return models
 
