@@ -51,8 +51,8 @@ class ModelAdmin(Screen[ModelRef | None]):
         """Re-read the installed models (the screen's worker)."""
         raise NotImplementedError
 
-    def _show_details(self) -> None:
-        """Show the highlighted row's details (the screen's)."""
+    def _fill(self) -> None:
+        """Rebuild the tables and the details (the screen's)."""
         raise NotImplementedError
 
     # -- rows of several endpoints -----------------------------------------------------------------
@@ -75,8 +75,13 @@ class ModelAdmin(Screen[ModelRef | None]):
         grouped: list[Row] = []
         for status in sorted(app.endpoint_statuses, key=lambda s: s.name != app.endpoint):
             if status.name != app.endpoint:
+                # Their facts come from their own engines (asked once each; the rows fill in as they come).
+                facts = {name: d for (where, name), d in self.remote_details.items() if where == status.name}
+                for model in status.models:
+                    if model.name not in facts:
+                        self._fetch_remote(status.name, model.name)
                 rows = installed_rows(
-                    status.models, {}, (), self._marked(status.name), query, self._remote_fit
+                    status.models, facts, (), self._marked(status.name), query, self._remote_fit
                 )
             for (plain, _), row in zip(rows, endpoint_rows(status.name, rows), strict=True):
                 self.targets[row[0]] = (status.name, plain)
@@ -123,11 +128,9 @@ class ModelAdmin(Screen[ModelRef | None]):
         async def fetch() -> None:
             try:
                 self.remote_details[(endpoint, name)] = await engine.show(name)
-            except GlmTuiError as exc:
-                self._asked.discard((endpoint, name))  # asked again the next time it is highlighted
-                self.notify(f"{endpoint} · {name}: {exc.message}", title="Models", severity="warning")
-                return
-            self._show_details()
+            except GlmTuiError:
+                return  # the row keeps "…" and the pane says what is known; not asked again this visit
+            self._fill()
 
         self.run_worker(fetch(), group=f"remote-details-{endpoint}", exit_on_error=False)
 
