@@ -7,7 +7,6 @@ failure becomes a `GlmTuiError` with a message and a hint. `import ollama` (pyda
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
@@ -25,6 +24,7 @@ from glmtui.services.engines.base import (
     StreamEvent,
     ThinkingDelta,
 )
+from glmtui.services.engines.pacing import paced
 
 if TYPE_CHECKING:
     import ollama
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 # that arrive meanwhile are read in one go. Ollama sends one token per chunk: without this, every
 # token costs an event-loop wakeup (~0.6 ms of CPU in httpx/anyio here). The screen flushes every
 # 100 ms, so a 20 ms pause is invisible; it only bounds how far the reader lags the server.
-READ_BATCH_S = 0.02
-WAITED_S = 0.002  # a read that took longer than this waited on the network
 
 NEVER_AFTER_S = 100 * 365 * 86400  # an expiry this far out means "never"
 
@@ -355,27 +353,14 @@ class OllamaService:
             )
         except Exception as exc:
             raise self.map_error(exc, model) from exc
-        timeout = self.first_token_timeout
-        loop = asyncio.get_running_loop()
-        waited = False
         try:
-            while True:
-                if waited:
-                    await asyncio.sleep(READ_BATCH_S)
-                started = loop.time()
-                try:
-                    async with asyncio.timeout(timeout):
-                        part = await anext(stream)
-                except StopAsyncIteration:
-                    break
-                except TimeoutError:
-                    raise GlmTuiError(
-                        f"No data from Ollama for {timeout:g} s: the reply stalled",
-                        "the partial reply is kept; check the server",
-                        kind="stalled",
-                    ) from None
-                timeout = self.stall_timeout
-                waited = loop.time() - started > WAITED_S
+            async for part in paced(
+                stream,
+                first_timeout=self.first_token_timeout,
+                stall_timeout=self.stall_timeout,
+                who="Ollama",
+                check="the server",
+            ):
                 message = part.message
                 if message.thinking:
                     live.on_token(thinking=True)

@@ -43,7 +43,6 @@ from glmtui.services.engines.base import (
     StreamEvent,
     ThinkingDelta,
 )
-from glmtui.services.engines.ollama import READ_BATCH_S, WAITED_S
 from glmtui.services.engines.openai_wire import (
     chat_body,
     load_openai,
@@ -52,6 +51,7 @@ from glmtui.services.engines.openai_wire import (
     request_args,
     token_count,
 )
+from glmtui.services.engines.pacing import paced
 
 if TYPE_CHECKING:
     import openai
@@ -282,29 +282,17 @@ class OpenAIEngine:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.first_token_timeout
         stream, waited_s = await self._open(model, messages, request_args(options, think), deadline)
-        timeout = max(0.0, deadline - loop.time())
         usage: Any = None
         finish: str | None = None
         reasoned = False
-        waited = False
         try:
-            while True:
-                if waited:
-                    await asyncio.sleep(READ_BATCH_S)
-                started = loop.time()
-                try:
-                    async with asyncio.timeout(timeout):
-                        chunk = await anext(stream)
-                except StopAsyncIteration:
-                    break
-                except TimeoutError:
-                    raise GlmTuiError(
-                        f"No data from {self.host} for {timeout:g} s: the reply stalled",
-                        "the partial reply is kept; check the engine",
-                        kind="stalled",
-                    ) from None
-                timeout = self.stall_timeout
-                waited = loop.time() - started > WAITED_S
+            async for chunk in paced(
+                stream,
+                first_timeout=max(0.0, deadline - loop.time()),
+                stall_timeout=self.stall_timeout,
+                who=self.host,
+                check="the engine",
+            ):
                 if not isinstance(chunk, dict):
                     continue  # not a chunk object: nothing of a reply in it
                 if chunk.get("usage"):
