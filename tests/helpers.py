@@ -278,3 +278,15 @@ def future_catalog(folder: Path) -> Catalog:
     path = folder / "catalog.toml"
     path.write_text(FUTURE)
     return load_catalog(path)
+
+
+def exec_done(pid: int, marker: str, timeout: float = 10.0) -> None:
+    """Wait until a just-started child has exec'd (its command line holds `marker`): until then /proc
+    shows the forked parent's command line and environment, which a loaded machine can make last."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while marker not in " ".join(psutil.Process(pid).cmdline()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"process {pid} did not exec within {timeout} s")
+        time.sleep(0.01)

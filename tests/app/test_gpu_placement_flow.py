@@ -14,7 +14,7 @@ from glmtui.simulator import Simulator
 from glmtui.widgets.monitor.gpu_panel import GpuPanel
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from tests.fakes import scripted_sampler
-from tests.helpers import finished, make_app, panel_text, ready, send, wait_until
+from tests.helpers import exec_done, finished, make_app, panel_text, ready, send, wait_until
 
 FAST = MonitorIntervals(gpu_s=0.5, system_s=0.5, ollama_s=0.5)
 MODEL = "glm-4.7-flash:latest"
@@ -32,6 +32,7 @@ async def test_the_gpu_and_ollama_panels_name_the_gpu_that_holds_the_loaded_mode
         [sys.executable, "-c", "import time; time.sleep(60)", "--model", f"/tmp/m/blobs/sha256-{blob}"]
     )
     try:
+        exec_done(runner.pid, "--model")  # the sampler reads a pid's blob once: read the runner's own
         nvml = ScriptedNvml([ScriptedGpu(memory_used=19 * GIB, processes=[(runner.pid, int(17.2 * GIB))])])
         app = make_app(sim.url, model=MODEL, sampler=scripted_sampler(nvml=nvml), monitor_intervals=FAST)
         async with app.run_test(size=(120, 40)) as pilot:

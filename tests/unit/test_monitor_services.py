@@ -19,6 +19,7 @@ from glmtui.services.nvml import LIBRARY_NOT_FOUND
 from glmtui.services.system_sampler import SystemSampler, runner_blob
 from glmtui.simulator import Simulator
 from tests.fakes import ScriptedSystem
+from tests.helpers import exec_done
 
 
 async def test_ps_lists_a_loaded_model_and_unload_removes_it(sim: Simulator) -> None:
@@ -118,6 +119,7 @@ def test_runner_blob_reads_a_real_processs_model_path() -> None:
     ]
     child = subprocess.Popen(args)
     try:
+        exec_done(child.pid, "--model")  # before the exec, /proc shows pytest's own command line
         assert runner_blob(child.pid) == blob
         assert runner_blob(os.getpid()) == ""  # pytest names no blob
     finally:

@@ -11,6 +11,7 @@ import pytest
 
 from glmtui.core.server_settings import ServerSettings
 from glmtui.services.server_env import ServerEnv, read_server_env, resolve_settings
+from tests.helpers import exec_done
 
 SECRET = "sk-do-not-read-me"
 
@@ -28,6 +29,7 @@ def server() -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(
         [sys.executable, "-c", "import sys; sys.stdin.read()"], env=env, stdin=subprocess.PIPE
     )
+    exec_done(proc.pid, "sys.stdin.read()")  # before the exec, /proc shows pytest's own environment
     yield proc
     proc.communicate(b"")
 
