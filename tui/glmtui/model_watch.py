@@ -17,9 +17,8 @@ from functools import partial
 from rich.text import Text
 
 from glmtui.chat_endpoint import resolve_chat, rewire
-from glmtui.core.catalog import load_catalog
 from glmtui.core.errors import GlmTuiError, connection_state, no_models, not_installed
-from glmtui.core.fit import Fit, corrected, estimate, largest_context, machine_from, need_for
+from glmtui.core.fit import Fit, fit_need, largest_context, machine_from, need_for
 from glmtui.core.model_names import choose_model, same_model
 from glmtui.core.server_settings import TIERED_SINCE, context_ollama_uses, modelfile_num_ctx
 from glmtui.core.state import GenerationRequest, ModelDetails, ModelInfo, ThinkSetting
@@ -262,7 +261,8 @@ class ModelWatch:
             return machine.label  # why there is no GPU information
         info = details.model_info if details else None
         maximum = details.context_length if details else None
-        fallback = load_catalog().shape_like(info)
+        catalog = app.load_checker.catalog  # read once for the app, not at every check
+        fallback = catalog.shape_like(info) if catalog else None
         settings = app.server_settings
         correction = app.load_checker.correction(listed.digest)
         ratio = correction.ratio if correction else 1.0
@@ -270,7 +270,7 @@ class ModelWatch:
 
         def at(context: int) -> Fit:
             need = need_for(weights, info, fallback, context, maximum, settings)
-            return estimate(corrected(need.total, ratio), machine, settings)
+            return fit_need(machine, need, settings, ratio)
 
         def largest() -> int | None:
             return largest_context(machine, weights, info, fallback, maximum, settings, ratio=ratio)

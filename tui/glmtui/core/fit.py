@@ -215,8 +215,9 @@ def estimate(need: int, machine: Machine, settings: ServerSettings | None = None
     return Fit("partial", need, total, free, (need - usable) / need, ram, usable)
 
 
-def fit_need(machine: Machine, need: Need, settings: ServerSettings | None = None) -> Fit:
-    return estimate(need.total, machine, settings)
+def fit_need(machine: Machine, need: Need, settings: ServerSettings | None = None, ratio: float = 1.0) -> Fit:
+    """The verdict on `need`, corrected by a measured ratio (`corrected`; 1.0: none)."""
+    return estimate(corrected(need.total, ratio), machine, settings)
 
 
 def largest_context(

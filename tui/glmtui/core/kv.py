@@ -205,15 +205,3 @@ def kv_shape(model_info: Mapping[str, object]) -> KvShape | None:
         recurrent_elements=_recurrent_elements(arch, model_info) if recurrent else 0,
         arch=arch,
     )
-
-
-def describe_shape(shape: KvShape) -> str:
-    """A short account of how the cache was counted, for the details pane."""
-    if shape.attention == "mla":
-        return f"MLA latent {shape.per_token} per token × {shape.layers} layers"
-    parts = [f"{shape.layers} layers × {shape.per_token} per token"]
-    if shape.window_layers:
-        parts.append(f"{shape.window_layers} sliding-window layers ({shape.window} tokens)")
-    if shape.recurrent_layers:
-        parts.append(f"{shape.recurrent_layers} recurrent layers (fixed state)")
-    return " + ".join(parts)

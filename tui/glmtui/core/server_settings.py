@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from glmtui.core.kv import CACHE_TYPES, LLAMA_SERVER_VERSION, OLLAMA_CACHE_TYPES, CacheType
@@ -230,7 +230,3 @@ def settings_from_env(env: Mapping[str, str], version: str | None = None) -> tup
         origin="the server's environment",
     )
     return settings, problems
-
-
-def with_version(settings: ServerSettings, version: str | None) -> ServerSettings:
-    return replace(settings, version=version or None)

@@ -43,6 +43,13 @@ class LoadChecker:
         self._seen: dict[str, tuple[str, int, int]] = {}  # name → (digest, context, size) checked
         self._sizes: dict[str, int] = {}  # digest → size on disk
 
+    @property
+    def catalog(self) -> Catalog | None:
+        """The variant catalogue (shapes `/api/show` hides), read once, when first needed."""
+        if self._catalog is None and self._load_catalog is not None:
+            self._catalog = self._load_catalog()
+        return self._catalog
+
     def remember(self, corrections: Iterable[Correction]) -> None:
         """The corrections the store kept from earlier sessions (a row whose ratio is not one to trust,
         from a damaged or foreign database, is left out)."""
@@ -92,9 +99,8 @@ class LoadChecker:
         details = await self.library.details(loaded.name)
         if weights is None:
             return None
-        if self._catalog is None and self._load_catalog is not None:
-            self._catalog = self._load_catalog()
-        fallback = self._catalog.shape_like(details.model_info) if self._catalog else None
+        catalog = self.catalog
+        fallback = catalog.shape_like(details.model_info) if catalog else None
         return check_load(loaded, weights, details, self._settings(), fallback)
 
     async def _weights(self, digest: str) -> int | None:

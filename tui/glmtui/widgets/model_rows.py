@@ -18,7 +18,7 @@ from rich.text import Text
 
 from glmtui.core.catalog import Catalog, Variant
 from glmtui.core.endpoints import GROUP_SEP as GROUP_SEP  # `desk · name`: a model under its endpoint
-from glmtui.core.fit import Fit, Machine, Need, corrected, estimate, largest_context, need_for
+from glmtui.core.fit import Fit, Machine, Need, fit_need, largest_context, need_for
 from glmtui.core.kv import KvShape
 from glmtui.core.load_check import Correction
 from glmtui.core.model_names import same_model
@@ -118,7 +118,7 @@ def row_fit(
     ratio = correction.ratio if correction else 1.0
     largest = largest_context(machine, weights, info, fallback, max_context, settings, ratio=ratio)
     known = machine.usable(settings) is not None
-    fit = estimate(corrected(need.total, ratio), machine, settings)
+    fit = fit_need(machine, need, settings, ratio)
     return RowFit(fit, need, choice, picked, largest, max_context, known, correction)
 
 
