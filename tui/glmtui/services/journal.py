@@ -66,6 +66,13 @@ class Journal:
     def enabled(self) -> bool:
         return self.store is not None
 
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """`fn(*args)` in a thread, one store call at a time, with the journal's error handling: a
+        storage problem is reported once and gives None, never an exception (an IntegrityError, a row
+        gone under another instance, is the caller's). For the query modules beside the store
+        (bench, arena, usage): `await journal.run(bench_store.save, journal.store, …)`."""
+        return await self._run(fn, *args, **kwargs)
+
     async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         store = self.store
         if store is None:

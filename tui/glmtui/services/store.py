@@ -192,6 +192,13 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self.transaction() as db:
+            yield db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE … COMMIT, rolled back on any error), for the query
+        modules that keep their own tables' SQL beside their own code (bench, arena, usage)."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -200,6 +207,11 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def read(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        """Every row of one read-only query, under the store's lock (rows index by name and position)."""
+        with self._lock:
+            return list(self._db.execute(sql, params).fetchall())
 
     def close(self) -> None:
         with self._lock:
