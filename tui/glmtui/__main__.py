@@ -36,7 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog=(
             "Keys: Enter sends · Ctrl+J newline · Esc stops a reply · Ctrl+T think · Ctrl+N new chat"
             " · F2 monitor · F3 loaded models · F4 models · F5 compare · Ctrl+O history · F1 all keys"
-            " · Ctrl+Q quit"
+            " · Ctrl+Q quit. Measure models' speed and memory headless: glmtui bench --help"
         ),
     )
     parser.add_argument(
@@ -212,6 +212,11 @@ def terminal_problem(env: dict[str, str] | os._Environ[str], stdout_tty: bool) -
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:  # `glmtui bench …`: headless, no terminal UI (bench_cli.py)
+        from glmtui import bench_cli
+
+        raise SystemExit(bench_cli.main(argv[1:]))
     args = parse_args(argv)
     problem = terminal_problem(os.environ, sys.stdout.isatty())
     if problem is not None:

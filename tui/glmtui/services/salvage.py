@@ -16,7 +16,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-TABLES = ("conversations", "turns", "compare_runs", "settings", "fit_corrections")  # parents first
+# Parents first.
+TABLES = (
+    "conversations",
+    "turns",
+    "compare_runs",
+    "settings",
+    "fit_corrections",
+    "bench_runs",
+    "bench_cells",
+)
 CHUNK = 256  # rows read per range; a damaged range is re-read one row at a time
 BLIND_LIMIT = 1 << 17  # past this id, only rows actually seen extend the scan (a damaged root reads as
 # "maybe rows everywhere": trying every id up to 2**48 one by one would never end)
@@ -131,7 +140,7 @@ def _adopt_orphans(new: sqlite3.Connection) -> int:
 
 def _carry_sequences(new: sqlite3.Connection, old: dict[str, int], uppers: dict[str, int]) -> None:
     """AUTOINCREMENT ids are never reused: not even one whose row could not be read."""
-    for table in ("conversations", "compare_runs"):
+    for table in ("conversations", "compare_runs", "bench_runs"):
         floor = max(old.get(table, 0), uppers.get(table, 0))
         if new.execute("SELECT 1 FROM sqlite_sequence WHERE name = ?", (table,)).fetchone():
             new.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (floor, table))

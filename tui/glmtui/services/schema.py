@@ -66,5 +66,41 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE compare_runs ADD COLUMN endpoint_a TEXT NOT NULL DEFAULT '';
     ALTER TABLE compare_runs ADD COLUMN endpoint_b TEXT NOT NULL DEFAULT '';
     """,
+    # 5 → 6: bench runs and their cells (services/bench_store.py); each cell keeps the model digest,
+    # engine and server version it was measured with, so a later run can be compared with it. The
+    # medians are columns (the leaderboard and history read them); the whole cell is JSON beside them.
+    """
+    CREATE TABLE bench_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at REAL NOT NULL,
+        finished_at REAL,
+        status TEXT NOT NULL DEFAULT 'running',
+        gpus TEXT NOT NULL DEFAULT '[]',
+        glmtui_version TEXT NOT NULL DEFAULT '',
+        plan TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE bench_cells (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES bench_runs(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        model_digest TEXT NOT NULL DEFAULT '',
+        endpoint TEXT NOT NULL DEFAULT '',
+        engine TEXT NOT NULL DEFAULT '',
+        server_version TEXT NOT NULL DEFAULT '',
+        prompt_tokens INTEGER NOT NULL,
+        gen_tokens INTEGER NOT NULL,
+        cold INTEGER NOT NULL DEFAULT 0,
+        label TEXT NOT NULL,
+        prefill_median REAL,
+        decode_median REAL,
+        ttft_median REAL,
+        memory_bytes INTEGER,
+        error TEXT,
+        figures TEXT NOT NULL DEFAULT '{}',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX bench_cells_by_model ON bench_cells(model, prompt_tokens);
+    CREATE INDEX bench_cells_by_run ON bench_cells(run_id, id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

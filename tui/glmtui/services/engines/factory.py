@@ -7,6 +7,10 @@ from it when it makes its client (never stored elsewhere, never logged).
 
 from __future__ import annotations
 
+import os
+
+from glmtui.core.endpoints import Endpoint
+from glmtui.core.errors import GlmTuiError
 from glmtui.services.engines.base import Engine
 from glmtui.services.engines.ollama import OllamaService
 from glmtui.services.engines.openai import OpenAIEngine
@@ -39,3 +43,35 @@ def make_engine(
     raise ValueError(
         f"unknown engine kind {kind!r} (expected {' or '.join(KINDS)}; probe an auto endpoint first)"
     )
+
+
+async def engine_for(
+    endpoint: Endpoint, *, stall_timeout: float = 60.0, first_token_timeout: float = 600.0
+) -> Engine:
+    """The engine for one endpoint, probed first when its kind is `auto` (as the app's registry does,
+    chat_endpoint.build_registry), for the headless commands that need no registry or watchdog. A url
+    nothing answers at keeps the Ollama engine (its calls then say what is wrong); one that answers but
+    is neither engine raises GlmTuiError saying what answered."""
+    from glmtui.services.engines.probe import probe
+
+    kind: str = endpoint.kind
+    flavour: str | None = None
+    if kind == "auto":
+        key = os.environ.get(endpoint.api_key_env) if endpoint.api_key_env else None
+        found = await probe(endpoint.url, key)  # the key goes in a header, nowhere else
+        if found.kind is None and found.answered:
+            raise GlmTuiError(
+                found.message, "point the endpoint at an Ollama, vLLM or SGLang server", kind="neither"
+            )
+        kind, flavour = found.kind or "ollama", found.flavour
+    engine = make_engine(
+        kind,
+        endpoint.url,
+        api_key_env=endpoint.api_key_env,
+        flavour=flavour,
+        stall_timeout=stall_timeout,
+        first_token_timeout=first_token_timeout,
+    )
+    if isinstance(engine, OpenAIEngine):
+        engine.endpoint_name = endpoint.name
+    return engine

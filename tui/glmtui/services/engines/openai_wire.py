@@ -43,6 +43,10 @@ STANDARD = {
 }
 # Ollama option → the engines' sampling extension, sent in the body beside the standard fields.
 EXTENSIONS = {"top_k": "top_k", "min_p": "min_p", "repeat_penalty": "repetition_penalty"}
+# vLLM's sampling extensions the bench sends to hold a generation at its length (never set from a config:
+# core/options.py knows no such Ollama option): `ignore_eos` and `min_tokens`, in vLLM's documented extra
+# parameters of the chat API (docs.vllm.ai, "OpenAI-Compatible Server"; protocol.py ChatCompletionRequest).
+EXTENSIONS |= {"ignore_eos": "ignore_eos", "min_tokens": "min_tokens"}
 LEVELS = ("low", "medium", "high")  # gpt-oss's think levels are the OpenAI `reasoning_effort`
 
 NO_LOAD_HINT = "vLLM and SGLang serve the models they were started with (`--served-model-name`)"
