@@ -17,10 +17,15 @@ from tests.helpers import db_rows
 from tests.unit.test_store import finished, save
 
 CONVERSATIONS, TURNS_EACH = 12, 25
+# Where the damage lands in `filled`'s file: an index's pages, and the turns' own pages. Each table or
+# index a migration creates takes a root page before any row is written, so these sit past the schema's
+# empty roots (4 of them since migration 5 → 6, the bench's tables and indexes).
+SCHEMA_ROOTS = 4 * 4096
+INDEX_PAGES, TURN_PAGES = 20480 + SCHEMA_ROOTS, 40960 + SCHEMA_ROOTS
 
 
 def filled(path: Path) -> None:
-    """A history big enough that 8 KiB at offset 20480 lands inside its tables."""
+    """A history big enough that 8 KiB at offset INDEX_PAGES lands inside its tables."""
     store = Store(path)
     for c in range(CONVERSATIONS):
         conv = store.create_conversation(f"conversation {c}", "m", None)
@@ -29,14 +34,14 @@ def filled(path: Path) -> None:
     store.close()  # checkpoints the WAL: everything is in glmtui.db itself
 
 
-def damage(path: Path, offset: int = 20480, size: int = 8192) -> None:
+def damage(path: Path, offset: int = INDEX_PAGES, size: int = 8192) -> None:
     data = bytearray(path.read_bytes())
     assert len(data) > offset + size * 4
     data[offset : offset + size] = bytes((i * 37 + 11) % 256 for i in range(size))
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("offset", [20480, 40960])  # an index's pages; turns' own pages
+@pytest.mark.parametrize("offset", [INDEX_PAGES, TURN_PAGES])
 def test_quick_check_finds_the_damage_and_salvage_keeps_what_reads(tmp_path: Path, offset: int) -> None:
     path = tmp_path / "glmtui.db"
     filled(path)
@@ -53,7 +58,7 @@ def test_quick_check_finds_the_damage_and_salvage_keeps_what_reads(tmp_path: Pat
     conversations = store.conversations()
     turns = sum(row.turns for row in conversations)
     assert 0 < turns <= CONVERSATIONS * TURNS_EACH and conversations
-    if offset == 40960:
+    if offset == TURN_PAGES:
         assert turns < CONVERSATIONS * TURNS_EACH  # rows on the damaged pages are skipped, not fatal
     assert f"{len(conversations)} conversation(s) and {turns} turn(s)" in notice
     # Saving goes on in the fresh file, and never reuses an id that was lost.
@@ -96,7 +101,7 @@ def test_damage_met_in_use_is_salvaged_and_the_write_retried(tmp_path: Path) -> 
     told: list[str] = []
 
     async def flow() -> None:
-        damage(path, offset=40960)
+        damage(path, offset=TURN_PAGES)
         journal = Journal(Store(path), told.append)  # no check(): the damage is met in use
         conversation = Conversation()
         turn = Turn(prompt="written into damage", model="m")
@@ -136,7 +141,7 @@ def test_a_salvage_copies_rows_and_adopts_orphan_turns(tmp_path: Path) -> None:
 def test_the_notice_is_one_short_sentence_and_the_raw_detail_kept_beside_the_file(tmp_path: Path) -> None:
     path = tmp_path / "glmtui.db"
     filled(path)
-    damage(path, offset=40960, size=4 * 8192)  # pages overwritten: quick_check lists them, verbosely
+    damage(path, offset=TURN_PAGES, size=4 * 8192)  # pages overwritten: quick_check lists them, verbosely
     store = Store(path)
     problem = store.check()
     assert problem is not None

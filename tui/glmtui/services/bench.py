@@ -137,6 +137,9 @@ class BenchRunner:
     ) -> None:
         self.plan = plan
         self.targets = {t.endpoint: t for t in targets}
+        missing = [name for name in plan.endpoints if name not in self.targets]
+        if missing:
+            raise ValueError(f"no target for endpoint(s) {', '.join(missing)} of the plan")
         self.on_event = on_event  # public: a caller may attach its view after preflight
         self.save = save  # awaited with each finished cell (the store)
         self.machine = machine
