@@ -57,7 +57,7 @@ def test_histogram_buckets_and_their_labels() -> None:
     edges = (0.1, 0.5, 1.0)
     assert [bucket_of(v, edges) for v in (0.05, 0.1, 0.49, 0.5, 1.0, 30.0)] == [0, 1, 1, 2, 3, 3]
     assert histogram([(0.05, 2), (0.3, 1), (0.7, 4), (2.0, 1)], edges) == [2, 1, 4, 1]
-    assert bucket_labels(edges) == ["<0.1", "0.1-0.5", "0.5-1", "≥1 s"]
+    assert bucket_labels(edges) == ["<0.1", "<0.5", "<1", "≥1"]
 
 
 def test_days_bins_ticks_and_scale() -> None:

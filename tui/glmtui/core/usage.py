@@ -22,7 +22,6 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 from glmtui.core.state import CLIENT_TIMED, EXACT
 
@@ -107,13 +106,10 @@ def histogram(pairs: Iterable[tuple[float, int]], edges: Sequence[float] = TTFT_
     return counts
 
 
-def bucket_labels(edges: Sequence[float] = TTFT_EDGES, unit: str = "s") -> list[str]:
-    """`<0.1`, `0.1-0.25`, …, `≥10 s`: one per bucket of `histogram`."""
-    shown = [f"{edge:g}" for edge in edges]
-    labels = [f"<{shown[0]}"]
-    labels += [f"{low}-{high}" for low, high in pairwise(shown)]
-    labels.append(f"≥{shown[-1]} {unit}")
-    return labels
+def bucket_labels(edges: Sequence[float] = TTFT_EDGES) -> list[str]:
+    """`<0.1`, `<0.25`, …, `≥10`: one per bucket of `histogram`, each named by its upper edge (short,
+    so that they fit under narrow bars: plotext drops labels that collide, a different one each run)."""
+    return [f"<{edge:g}" for edge in edges] + [f"≥{edges[-1]:g}"]
 
 
 def bin_width(first_day: int, last_day: int, max_bars: int = MAX_BARS) -> int:
