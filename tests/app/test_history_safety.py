@@ -11,7 +11,7 @@ from glmtui.screens.history import HistoryScreen
 from glmtui.services.store import Store
 from glmtui.simulator import Simulator
 from tests.helpers import db_rows, finished, make_app, pane, ready, screen_text, send, wait_until
-from tests.unit.test_salvage import TURN_PAGES, damage, filled
+from tests.unit.test_salvage import damage, filled, turns_pages
 
 GLM = "glm-4.7-flash:latest"
 
@@ -19,7 +19,7 @@ GLM = "glm-4.7-flash:latest"
 async def test_a_damaged_history_is_salvaged_after_start_and_saving_goes_on(sim: Simulator) -> None:
     path = db_path()
     filled(path)
-    damage(path, offset=TURN_PAGES)
+    damage(path, offset=turns_pages(path))
     app = make_app(sim.url, model=GLM)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)

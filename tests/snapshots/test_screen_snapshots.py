@@ -8,6 +8,7 @@ The app runs against the simulator in demo mode (which names the simulator inste
 
 from __future__ import annotations
 
+import calendar
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from glmtui.core.state import Conversation, GenerationStats, PullProgress, Turn,
 from glmtui.screens.compare.screen import CompareScreen
 from glmtui.screens.history import HistoryScreen
 from glmtui.screens.models import ModelsScreen
+from glmtui.screens.usage import UsageScreen
 from glmtui.services.compare import Round
 from glmtui.services.store import Store
 from glmtui.simulator import Simulator
@@ -29,6 +31,7 @@ from glmtui.widgets.thinking import ThinkingView
 from tests.fakes import scripted_sampler
 from tests.helpers import db_rows, screen_text, wait_until
 from tests.snapshots.test_widget_snapshots import REPLY
+from tests.unit.test_usage import save
 
 GLM, Q8 = "glm-4.7-flash:latest", "glm-4.7-flash:q8_0"
 JAN = time.mktime((2026, 1, 15, 9, 30, 0, 0, 0, -1))  # dates far enough back to print as dates
@@ -189,3 +192,52 @@ def test_history_screen(snap_compare, sim: Simulator, tmp_path: Path, size: tupl
         await wait_until(lambda: "SQL: top customers" in screen_text(app), what="the history list drawn")
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_usage_screen(snap_compare, sim: Simulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Three weeks of two models, fixed: q4_K_M re-pulled (a new digest, slower) on day 10, gpt-oss on an
+    OpenAI-compatible endpoint (client-timed), a stopped and a failed turn. Now and the clock's offset
+    are passed in, so the days are the same on every machine."""
+    now = calendar.timegm((2026, 11, 29, 12, 0, 0))
+    store = Store(tmp_path / "glmtui.db")
+    conversation = store.create_conversation("usage", GLM, None)
+    for day in range(21):
+        at = now - (20 - day) * 86_400.0
+        upgraded = day >= 10
+        for n in range(1 + day % 3):
+            save(
+                store,
+                conversation,
+                at + n * 600,
+                GLM,
+                digest="sha256:bbbb" if upgraded else "sha256:aaaa",
+                rate=(64.0 if upgraded else 71.0) + n,
+                tokens=400 + 37 * ((day * 7 + n) % 11),
+                prompt=200 + 90 * ((day + n) % 5),
+                ttft=0.15 + 0.11 * ((day + n) % 6),
+            )
+        if day % 2 == 0:
+            save(
+                store,
+                conversation,
+                at + 3600,
+                "gpt-oss:20b",
+                endpoint="node1",
+                digest="",
+                timing="client",
+                rate=118.0 + day % 4,
+                tokens=700,
+                prompt=1200,
+                ttft=0.9 + 0.4 * (day % 3),
+            )
+    save(store, conversation, now - 3600, GLM, digest="sha256:bbbb", status=TurnStatus.STOPPED, tokens=40)
+    save(store, conversation, now - 1800, GLM, digest="sha256:bbbb", status=TurnStatus.FAILED, ttft=None)
+    app = app_on(sim, tmp_path)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await online(app)
+        await app.push_screen(UsageScreen(now=now, utc_offset_s=0))
+        await wait_until(lambda: isinstance(app.screen, UsageScreen) and app.screen.loads == 1, what="read")
+        await wait_until(lambda: "TTFT" in screen_text(app), what="the charts drawn")
+
+    assert snap_compare(app, terminal_size=(130, 40), run_before=run_before)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -17,15 +18,10 @@ from tests.helpers import db_rows
 from tests.unit.test_store import finished, save
 
 CONVERSATIONS, TURNS_EACH = 12, 25
-# Where the damage lands in `filled`'s file: an index's pages, and the turns' own pages. Each table or
-# index a migration creates takes a root page before any row is written, so these sit past the schema's
-# empty roots (4 of them since migration 5 → 6, the bench's tables and indexes).
-SCHEMA_ROOTS = 4 * 4096
-INDEX_PAGES, TURN_PAGES = 20480 + SCHEMA_ROOTS, 40960 + SCHEMA_ROOTS
 
 
 def filled(path: Path) -> None:
-    """A history big enough that 8 KiB at offset INDEX_PAGES lands inside its tables."""
+    """A history big enough that 8 KiB at `index_pages` or `turns_pages` lands inside its tables."""
     store = Store(path)
     for c in range(CONVERSATIONS):
         conv = store.create_conversation(f"conversation {c}", "m", None)
@@ -34,17 +30,40 @@ def filled(path: Path) -> None:
     store.close()  # checkpoints the WAL: everything is in glmtui.db itself
 
 
-def damage(path: Path, offset: int = INDEX_PAGES, size: int = 8192) -> None:
+def turns_pages(path: Path) -> int:
+    """The file offset of a run of the turns table's own pages, past its root. (Found with `dbstat`,
+    not written down: each table a migration adds moves them.)"""
+    with closing(sqlite3.connect(path)) as db:
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+        pages = [
+            row[0] for row in db.execute("SELECT pageno FROM dbstat WHERE name = 'turns' ORDER BY pageno")
+        ]
+    run = next(page for page in pages[1:] if page + 8 in pages)  # 8 of its pages in a row from there
+    return (run - 1) * size
+
+
+def index_pages(path: Path) -> int:
+    """The file offset of the turns' index (turns_by_conversation): damage there loses no row."""
+    with closing(sqlite3.connect(path)) as db:
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+        first = db.execute("SELECT min(pageno) FROM dbstat WHERE name = 'turns_by_conversation'").fetchone()[
+            0
+        ]
+    return int((first - 1) * size)
+
+
+def damage(path: Path, offset: int, size: int = 8192) -> None:
     data = bytearray(path.read_bytes())
     assert len(data) > offset + size * 4
     data[offset : offset + size] = bytes((i * 37 + 11) % 256 for i in range(size))
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("offset", [INDEX_PAGES, TURN_PAGES])
-def test_quick_check_finds_the_damage_and_salvage_keeps_what_reads(tmp_path: Path, offset: int) -> None:
+@pytest.mark.parametrize("where", ["index", "turns"])  # an index's pages; turns' own pages
+def test_quick_check_finds_the_damage_and_salvage_keeps_what_reads(tmp_path: Path, where: str) -> None:
     path = tmp_path / "glmtui.db"
     filled(path)
+    offset = index_pages(path) if where == "index" else turns_pages(path)
     damage(path, offset)
     damaged = path.read_bytes()
     store = Store(path)  # the header and schema read fine: opening alone does not notice
@@ -58,7 +77,7 @@ def test_quick_check_finds_the_damage_and_salvage_keeps_what_reads(tmp_path: Pat
     conversations = store.conversations()
     turns = sum(row.turns for row in conversations)
     assert 0 < turns <= CONVERSATIONS * TURNS_EACH and conversations
-    if offset == TURN_PAGES:
+    if where == "turns":
         assert turns < CONVERSATIONS * TURNS_EACH  # rows on the damaged pages are skipped, not fatal
     assert f"{len(conversations)} conversation(s) and {turns} turn(s)" in notice
     # Saving goes on in the fresh file, and never reuses an id that was lost.
@@ -72,7 +91,7 @@ def test_quick_check_finds_the_damage_and_salvage_keeps_what_reads(tmp_path: Pat
 def test_the_journal_checks_after_start_salvages_once_and_keeps_saving(tmp_path: Path) -> None:
     path = tmp_path / "glmtui.db"
     filled(path)
-    damage(path)
+    damage(path, index_pages(path))
     told: list[str] = []
 
     async def flow() -> None:
@@ -101,7 +120,7 @@ def test_damage_met_in_use_is_salvaged_and_the_write_retried(tmp_path: Path) -> 
     told: list[str] = []
 
     async def flow() -> None:
-        damage(path, offset=TURN_PAGES)
+        damage(path, offset=turns_pages(path))
         journal = Journal(Store(path), told.append)  # no check(): the damage is met in use
         conversation = Conversation()
         turn = Turn(prompt="written into damage", model="m")
@@ -141,7 +160,9 @@ def test_a_salvage_copies_rows_and_adopts_orphan_turns(tmp_path: Path) -> None:
 def test_the_notice_is_one_short_sentence_and_the_raw_detail_kept_beside_the_file(tmp_path: Path) -> None:
     path = tmp_path / "glmtui.db"
     filled(path)
-    damage(path, offset=TURN_PAGES, size=4 * 8192)  # pages overwritten: quick_check lists them, verbosely
+    damage(
+        path, offset=turns_pages(path), size=4 * 8192
+    )  # pages overwritten: quick_check lists them, verbosely
     store = Store(path)
     problem = store.check()
     assert problem is not None

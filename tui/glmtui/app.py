@@ -289,6 +289,9 @@ class GlmTuiApp(AppSurface):
     def open_history(self) -> None:
         commands.open_history(self)
 
+    def open_usage(self) -> None:
+        commands.open_usage(self)
+
     async def open_compare(
         self, model_a: str | None = None, model_b: str | None = None, prompt: str | None = None
     ) -> None:

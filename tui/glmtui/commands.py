@@ -57,6 +57,11 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
         app.open_history,
     )
     yield (
+        "Show usage",
+        "Tokens per day, decode rate over time per model, TTFT distribution, from the saved turns (F8)",
+        app.open_usage,
+    )
+    yield (
         "New chat",
         "Start a new conversation (the current one stays in the history)",
         lambda: app.run_worker(app.new_chat(), exit_on_error=False),
@@ -163,6 +168,13 @@ def open_history(app: AppSurface) -> None:
 
     if not isinstance(app.screen, HistoryScreen):
         app.push_screen(HistoryScreen())
+
+
+def open_usage(app: AppSurface) -> None:
+    from glmtui.screens.usage import UsageScreen
+
+    if not isinstance(app.screen, UsageScreen):
+        app.push_screen(UsageScreen())
 
 
 def open_models(app: AppSurface, tab: str) -> None:

@@ -148,6 +148,10 @@ class AppSurface(App[None]):
         """The history screen."""
 
     @abstractmethod
+    def open_usage(self) -> None:
+        """The usage screen (tokens, decode rates and TTFTs over time, from the saved turns)."""
+
+    @abstractmethod
     async def open_compare(
         self, model_a: str | None = None, model_b: str | None = None, prompt: str | None = None
     ) -> None:

@@ -40,6 +40,7 @@ class ChatScreen(Screen[None]):
         Binding("f4", "models", "Models", id="open-models"),
         Binding("f5", "compare", "Compare", id="open-compare"),
         Binding("ctrl+o", "history", "History", id="open-history"),
+        Binding("f8", "usage", "Usage", id="open-usage"),
         Binding("ctrl+g", "copy", "Copy", id="copy-reply"),
         Binding("ctrl+r", "retry", "Retry failed prompt", id="retry-prompt", show=False),  # F1, palette
         Binding("ctrl+q", "app.quit", "Quit", id="quit"),
@@ -313,6 +314,9 @@ class ChatScreen(Screen[None]):
 
     def action_history(self) -> None:
         self.app.open_history()
+
+    def action_usage(self) -> None:
+        self.app.open_usage()
 
     def action_copy(self) -> None:
         self.app.copy_last_reply()

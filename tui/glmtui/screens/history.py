@@ -46,6 +46,8 @@ class HistoryScreen(Screen[None]):
         Binding("f2", "rename", "Rename", priority=True, id="history-rename"),
         Binding("ctrl+d", "delete", "Delete", priority=True, id="history-delete"),
         Binding("ctrl+s", "export", "Export", priority=True, id="history-export"),
+        # Not in the footer (at 80 columns it would push F1 out); the title, F1 and the palette name it.
+        Binding("f8", "usage", "Usage", priority=True, show=False, id="history-usage"),
     ]
 
     def __init__(self) -> None:
@@ -72,7 +74,9 @@ class HistoryScreen(Screen[None]):
         if self.app.journal.enabled:
             search = self.query_one(Input).value.strip()
             title.append(f"  ·  {len(self.rows)} conversation(s)" + (" found" if search else ""))
-            title.append("  ·  Enter opens · F2 renames · Ctrl+D deletes · Ctrl+S exports", style="dim")
+            title.append(
+                "  ·  Enter opens · F2 renames · Ctrl+D deletes · Ctrl+S exports · F8 usage", style="dim"
+            )
         else:
             title.append("  ·  saving is off for this session (see the notification)", style="yellow")
         self.query_one("#history-title", Static).update(title)
@@ -119,6 +123,10 @@ class HistoryScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss()
+
+    def action_usage(self) -> None:
+        """The usage over time of what is listed here (the charts; Esc comes back to this list)."""
+        self.app.open_usage()
 
     async def action_open(self) -> None:
         row = self.selected

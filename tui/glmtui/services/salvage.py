@@ -26,6 +26,9 @@ TABLES = (
     "bench_runs",
     "bench_cells",
 )
+# Tables kept by triggers from the tables above: not copied (the fresh file's triggers rebuild them
+# from the turns that were saved; a damaged file's copy could hold figures of turns that were lost).
+DERIVED_TABLES = ("turn_figures",)
 CHUNK = 256  # rows read per range; a damaged range is re-read one row at a time
 BLIND_LIMIT = 1 << 17  # past this id, only rows actually seen extend the scan (a damaged root reads as
 # "maybe rows everywhere": trying every id up to 2**48 one by one would never end)

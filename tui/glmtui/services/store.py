@@ -27,6 +27,7 @@ from typing import Any
 from glmtui.core.load_check import Correction
 from glmtui.core.state import Conversation, GenerationStats, Turn, TurnStatus
 from glmtui.services.salvage import (
+    DERIVED_TABLES,
     INTEGRITY_FAILED,
     TABLES,
     Salvaged,
@@ -34,10 +35,10 @@ from glmtui.services.salvage import (
     recovery_notice,
     salvage,
 )
-from glmtui.services.schema import MIGRATIONS, SCHEMA_VERSION
+from glmtui.services.schema import MIGRATIONS, SCHEMA_VERSION, statements
 
 BUSY_TIMEOUT_S = 5.0
-OUR_TABLES = set(TABLES)  # every table a glmtui schema makes (salvage copies them all)
+OUR_TABLES = {*TABLES, *DERIVED_TABLES}  # every table a glmtui schema makes
 
 
 class StoreError(Exception):
@@ -181,9 +182,8 @@ class Store:
                 if version >= SCHEMA_VERSION:
                     db.execute("COMMIT")
                     return
-                for statement in MIGRATIONS[version].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                for statement in statements(MIGRATIONS[version]):
+                    db.execute(statement)
                 db.execute(f"PRAGMA user_version = {version + 1}")
                 db.execute("COMMIT")
             except BaseException:
