@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import oai_wire as w
 from .faults import Output, StreamEnded
-from .oai_sampling import generation_length, parse_sampling
+from .oai_sampling import Sampling, generation_length, parse_sampling
 from .replies import build_reply, build_thinking, prompt_token_count
 from .wire import BadRequest, ClientGone, Responder
 
@@ -88,12 +88,13 @@ def handle_chat(sim: OpenAISimulator, resp: Responder, raw: bytes) -> None:
     if sim.loading:
         w.send_error(sim, resp, 503, "The engine is still loading the model.", "Service Unavailable")
         return
+    sampling = parse_sampling(sim.flavour, body)  # a refused request must not take a queued fault
     fault = sim.faults.pop(model)
     if fault is not None and fault.kind == "http500":
         w.send_error(sim, resp, 500, fault.message, "InternalServerError")
         return
 
-    job = _plan(sim, body, model)
+    job = _plan(sim, body, model, sampling)
     _admit(sim, resp)
     track = None
     try:
@@ -126,9 +127,8 @@ def handle_chat(sim: OpenAISimulator, resp: Responder, raw: bytes) -> None:
             sim.sched.notify_all()
 
 
-def _plan(sim: OpenAISimulator, body: dict[str, Any], model: str) -> Job:
+def _plan(sim: OpenAISimulator, body: dict[str, Any], model: str, sampling: Sampling) -> Job:
     """The request's tokens (reasoning, then answer), length and finish; the prefix-cache lookup."""
-    sampling = parse_sampling(sim.flavour, body)
     contents = [m.get("content") or "" for m in body["messages"]]
     users = [m.get("content") or "" for m in body["messages"] if m.get("role") == "user"]
     last_user = users[-1] if users else contents[-1]
