@@ -204,7 +204,8 @@ def _completion(
     message = {"role": "assistant", "content": answer or None, "refusal": None, "annotations": None}
     message |= {"audio": None, "function_call": None, "tool_calls": [], **thought}
     choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish, "stop_reason": None}
-    usage = {"prompt_tokens_details": None} | usage  # the full response keeps nulls; a hit's details win
+    if "prompt_tokens_details" not in usage:  # the full response keeps nulls, in the model's field order
+        usage = usage | {"prompt_tokens_details": None}
     tail = {"prompt_logprobs": None, "kv_transfer_params": None}
     return (
         head | {"choices": [choice], "service_tier": None, "system_fingerprint": None, "usage": usage} | tail
