@@ -11,7 +11,8 @@ import urllib.request
 import pytest
 
 from glmtui import __version__
-from glmtui.__main__ import parse_args, start_demo, start_simulator, stop
+from glmtui.__main__ import DESK_ARGS, NODE_ARGS, parse_args, start_demo, start_simulator, stop
+from glmtui.simulator.__main__ import build_parser, build_server
 
 
 def test_version_and_help() -> None:
@@ -88,3 +89,9 @@ def test_demo_starts_an_ollama_and_a_vllm_simulator() -> None:
 def test_no_monitor_flag() -> None:
     assert parse_args(["--no-monitor"]).no_monitor is True
     assert parse_args([]).no_monitor is False
+
+
+def test_demo_simulators_slow_decode_as_the_context_grows() -> None:
+    for args in (DESK_ARGS, NODE_ARGS):
+        server = build_server(build_parser().parse_args(list(args)))
+        assert server.pace.decode_half_ctx == 32768  # the tests' own simulators leave it off

@@ -107,8 +107,12 @@ def _endpoint_arg(text: str) -> Endpoint:
 DEMO_ENDPOINT = "desk"
 DEMO_NODE = "node1"
 # The Ollama simulator's arguments: a pull long enough to watch its progress and cancel it, and the
-# quantisations of the README's headline comparison, so `--demo --compare` runs at once.
+# quantisations of the README's headline comparison, so `--demo --compare` runs at once. Decode slows as
+# a chat grows, to half its rate at 32k tokens of context, as a real engine's does (the tests' simulators
+# leave this off).
+DEMO_PACE = ("--decode-half-ctx", "32768")
 DESK_ARGS = (
+    *DEMO_PACE,
     "--rate",
     "60",
     "--pull-seconds",
@@ -120,7 +124,7 @@ DESK_ARGS = (
 )
 # The vLLM node as the model card launches it (`--served-model-name glm-4.7-flash`, MTP speculative
 # decoding, so the engine panel shows its acceptance); faster than the desk box, as four GPUs would be.
-NODE_ARGS = ("--openai", "vllm", "--spec-decode", "--rate", "120")
+NODE_ARGS = ("--openai", "vllm", "--spec-decode", "--rate", "120", *DEMO_PACE)
 
 
 def demo_endpoints(url: str, flagged: list[Endpoint], node_url: str | None = None) -> tuple[Endpoint, ...]:

@@ -3,7 +3,12 @@
 The order of checks follows Ollama's handlers (bind JSON → resolve model → unload shortcut → thinking
 capability → schedule/load → load-only shortcut → generate), so clients see the same status codes and
 messages for the same mistakes. All durations in the final chunk are measured, not invented: the app's
-tokens-per-second figure is computed from them, and benchmarks compare it with the wall clock.
+tokens-per-second figure is computed from them, and benchmarks compare it with the wall clock. The pace
+they measure is set by ``sim.pace`` (``pacing``: prefill rate and cap, decode slowdown, jitter) and the
+loaded model's prompt cache (``prompt_cache``: only the tokens it lacks are evaluated).
+
+``num_predict`` caps every generated token, thinking included, as Ollama's runner counts them
+(``seq.numPredicted``, ``runner/ollamarunner/runner.go``): a reply cut during its thinking has no content.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .faults import Output, StreamEnded
-from .models import Installed, parse_keep_alive
+from .models import Installed, Loaded, parse_keep_alive
+from .prompt_cache import CachedPrompt, ollama_cached
 from .replies import build_reply, build_thinking, fake_token_ids, prompt_token_count
 from .wire import BadRequest, ClientGone, Responder, utc_now
 
@@ -22,9 +28,21 @@ if TYPE_CHECKING:
 
 Endpoint = Literal["chat", "generate"]
 THINK_LEVELS = ("high", "medium", "low", "max")
-# Simulated prompt processing: fast (5000 tokens/s) and capped, so long histories stay snappy.
-PROMPT_TOKENS_PER_SECOND = 5000.0
-PROMPT_EVAL_CAP = 0.5
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """One request's prompt as the engine saw it (``Simulator.prefills``): the whole prompt and the part
+    the prompt cache already held. What Ollama reports is the whole count (module ``prompt_cache``);
+    this record lets tests and benchmarks check the hit itself by count, not by time."""
+
+    model: str
+    prompt_tokens: int
+    cached_tokens: int
+
+    @property
+    def evaluated(self) -> int:
+        return self.prompt_tokens - self.cached_tokens
 
 
 @dataclass
@@ -173,7 +191,7 @@ def handle_inference(sim: Simulator, resp: Responder, body: dict[str, Any], endp
         if req.empty:
             resp.json(200, _shell(req, done=True, done_reason="load"))
             return
-        _generate(sim, resp, req, model, Output(resp, req.stream, fault), start, load_ns)
+        _generate(sim, resp, req, model, loaded, Output(resp, req.stream, fault), start, load_ns)
     except StreamEnded:
         pass
     finally:
@@ -185,6 +203,7 @@ def _generate(
     resp: Responder,
     req: InferenceRequest,
     model: Installed,
+    loaded: Loaded,
     out: Output,
     start: float,
     load_ns: int,
@@ -193,45 +212,56 @@ def _generate(
     seed = _option_int(req.options, "seed")
     thinking = build_thinking(model.name, req.last_user, level, seed) if think else []
     content = build_reply(model.name, req.last_user, sim.reply_tokens, seed)
+    plan = [("thinking", t) for t in thinking] + [("content", t) for t in content]
     done_reason = "stop"
     num_predict = _option_int(req.options, "num_predict")
-    if num_predict is not None and 0 < num_predict < len(content):
-        content, done_reason = content[:num_predict], "length"
+    if num_predict is not None and 0 < num_predict < len(plan):
+        plan, done_reason = plan[:num_predict], "length"
 
     prompt_tokens = prompt_token_count(req.contents)
+    cached = ollama_cached(loaded.prompt_cache, req.contents, prompt_tokens)
+    sim.prefills.append(Prefill(model.name, prompt_tokens, cached))
+    speed = model.spec.speed if sim.model_speeds else 1.0
+    factor = sim.pace.draw()  # one jitter draw per request, for its prefill and its decode
     eval_start = time.monotonic()
-    resp.wait(min(PROMPT_EVAL_CAP, prompt_tokens / PROMPT_TOKENS_PER_SECOND))
+    resp.wait(sim.pace.prefill_seconds(prompt_tokens - cached, speed, factor))
+    loaded.prompt_cache = CachedPrompt(tuple(req.contents))  # the slot now holds this prompt
     gen_start = time.monotonic()
     prompt_ns = max(1, int((gen_start - eval_start) * 1e9))
 
-    # Absolute schedule: token i is due at gen_start + (i+1)/rate; when behind, send at once to catch
-    # up. Reading sim.rate per token lets tests and benchmarks change it mid-stream.
+    # Absolute schedule: token i is due at gen_start + the sum of the first i+1 token times; when behind,
+    # send at once to catch up, so the measured duration is the schedule's, give or take one wake-up.
+    # Reading sim.rate per token lets tests and benchmarks change it mid-stream.
     due = gen_start
-    for kind, tokens in (("thinking", thinking), ("content", content)):
-        for token in tokens:
-            rate = sim.rate * (model.spec.speed if sim.model_speeds else 1.0)
-            if out.resumed:  # after a stall, restart the schedule instead of bursting to catch up
-                due, out.resumed = time.monotonic(), False
-            if rate > 0:
-                due += 1.0 / rate
-                resp.wait(due - time.monotonic())
-            if out.streaming:
-                out.line(_shell(req, **{kind: token}))
-            else:
-                out.line(None)
+    for index, (kind, token) in enumerate(plan):
+        rate = sim.pace.decode_rate(sim.rate * speed * factor, prompt_tokens + index)
+        if out.resumed:  # after a stall, restart the schedule instead of bursting to catch up
+            due, out.resumed = time.monotonic(), False
+        if rate > 0:
+            due += 1.0 / rate
+            resp.wait(due - time.monotonic())
+        if out.streaming:
+            out.line(_shell(req, **{kind: token}))
+        else:
+            out.line(None)
     gen_end = time.monotonic()
+    generated = "".join(token for _, token in plan)
+    loaded.prompt_cache = CachedPrompt(tuple(req.contents), generated)
 
     final: dict[str, Any] = {"done": True, "done_reason": done_reason}
     if not out.streaming:
-        final.update(content="".join(content), thinking="".join(thinking))
+        final.update(
+            content="".join(t for k, t in plan if k == "content"),
+            thinking="".join(t for k, t in plan if k == "thinking"),
+        )
     if req.endpoint == "generate" and not req.raw:
-        final["context"] = fake_token_ids(prompt_tokens + len(content), req.last_user, model.spec.vocab_size)
+        final["context"] = fake_token_ids(prompt_tokens + len(plan), req.last_user, model.spec.vocab_size)
     final.update(
         total_duration=max(1, int((time.monotonic() - start) * 1e9)),
         load_duration=load_ns,
-        prompt_eval_count=prompt_tokens,
-        prompt_eval_duration=prompt_ns,
-        eval_count=len(thinking) + len(content),  # Ollama counts every generated token, thinking too
+        prompt_eval_count=prompt_tokens,  # the whole prompt, cached tokens included, as Ollama reports
+        prompt_eval_duration=prompt_ns,  # only what was evaluated
+        eval_count=len(plan),  # Ollama counts every generated token, thinking too
         eval_duration=max(1, int((gen_end - gen_start) * 1e9)),
     )
     obj = _shell(req, **final)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from .catalogue import PREINSTALLED, REGISTRY, SPECS, ModelSpec, name_key, normalize_name
 from .memory import GPU_MINIMUM_MEMORY, KV_CACHE_TYPES, Allocation, allocation, resolve_num_ctx
+from .prompt_cache import CachedPrompt
 
 DEFAULT_KEEP_ALIVE = 300.0  # Ollama's default "5m"
 _GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -75,6 +76,9 @@ class Loaded:
     last_used: float
     refs: int = 0
     unload_when_idle: bool = False
+    # The runner's cache slot (Ollama's default OLLAMA_NUM_PARALLEL is 1): the last prompt and its reply.
+    # It lives and dies with the loaded runner, so an unload or a reload forgets it.
+    prompt_cache: CachedPrompt | None = None
 
 
 class ModelStore:

@@ -4,19 +4,26 @@ The reply text, thinking text, prompt-token estimate and pacing are the Ollama s
 (``replies``, ``generation``), so an A/B across engines compares like with like. GLM-4.7-Flash thinks by
 default; ``chat_template_kwargs: {"enable_thinking": false}`` turns it off (the chat template closes
 ``<think>`` at once, so the reasoning parser sends no reasoning deltas). ``max_tokens`` (or
-``max_completion_tokens``) caps reasoning and answer together, as in both engines.
+``max_completion_tokens``) caps reasoning and answer together, as in both engines; ``ignore_eos`` and
+``min_tokens`` set a fixed length (``oai_sampling``).
+
+Prefill (``sim.pace``) runs after admission and before the first chunk, over the prompt tokens the
+prefix cache lacks (``prompt_cache.PrefixIndex``), so a client-timed TTFT grows with the prompt; decode
+slows with the context and takes the request's jitter draw. ``usage.prompt_tokens`` is always the whole
+prompt; the cached part goes to ``usage.prompt_tokens_details.cached_tokens`` only with the engine's
+cache report on and a hit (``oai_wire.usage``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import oai_wire as w
 from .faults import Output, StreamEnded
-from .generation import PROMPT_EVAL_CAP, PROMPT_TOKENS_PER_SECOND
+from .oai_sampling import Sampling, generation_length, parse_sampling
 from .replies import build_reply, build_thinking, prompt_token_count
 from .wire import BadRequest, ClientGone, Responder
 
@@ -24,7 +31,19 @@ if TYPE_CHECKING:
     from .engine_metrics import Track
     from .oai_server import OpenAISimulator
 
-PREFIX_BLOCK = 16  # prefix caching works in whole KV blocks (vLLM's default block size)
+
+@dataclass(frozen=True)
+class Job:
+    """What one admitted request will do: its tokens, how it ends, and the pace it runs at."""
+
+    model: str
+    contents: tuple[str, ...]  # the prompt's messages
+    plan: list[tuple[str, str]]
+    finish: str
+    prompt: int
+    cached: int
+    factor: float  # the request's jitter draw
+    include_usage: bool
 
 
 def _parse(raw: bytes) -> dict[str, Any]:
@@ -41,30 +60,6 @@ def _parse(raw: bytes) -> dict[str, Any]:
         if not isinstance(message, dict) or not isinstance(message.get("content", ""), (str, type(None))):
             raise BadRequest("messages: each message needs a role and text content", 400)
     return body
-
-
-def _int(body: dict[str, Any], *keys: str) -> int | None:
-    for key in keys:
-        value = body.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    return None
-
-
-def _cached_tokens(sim: OpenAISimulator, contents: list[str]) -> int:
-    """Tokens of the longest leading run of messages this engine has prefilled before, in whole blocks."""
-    cached, digest = 0, hashlib.sha256()
-    keys = []
-    for text in contents:
-        digest.update(text.encode() + b"\x00")
-        keys.append(digest.hexdigest())
-    with sim.prefix_lock:
-        for i, key in enumerate(keys):
-            if key not in sim.prefixes:
-                break
-            cached = prompt_token_count(contents[: i + 1])
-        sim.prefixes.update(keys)
-    return cached // PREFIX_BLOCK * PREFIX_BLOCK
 
 
 def _admit(sim: OpenAISimulator, resp: Responder) -> None:
@@ -93,34 +88,18 @@ def handle_chat(sim: OpenAISimulator, resp: Responder, raw: bytes) -> None:
     if sim.loading:
         w.send_error(sim, resp, 503, "The engine is still loading the model.", "Service Unavailable")
         return
+    sampling = parse_sampling(sim.flavour, body)  # a refused request must not take a queued fault
     fault = sim.faults.pop(model)
     if fault is not None and fault.kind == "http500":
         w.send_error(sim, resp, 500, fault.message, "InternalServerError")
         return
 
-    contents = [m.get("content") or "" for m in body["messages"]]
-    users = [m.get("content") or "" for m in body["messages"] if m.get("role") == "user"]
-    last_user = users[-1] if users else contents[-1]
-    kwargs = body.get("chat_template_kwargs") or {}
-    think = not (isinstance(kwargs, dict) and kwargs.get("enable_thinking") is False)
-    seed = _int(body, "seed")
-    reasoning = build_thinking(model, last_user, None, seed) if think else []
-    content = build_reply(model, last_user, sim.reply_tokens, seed)
-    plan = [("reasoning", t) for t in reasoning] + [("content", t) for t in content]
-    finish = "stop"
-    cap = _int(body, "max_completion_tokens", "max_tokens")
-    if cap is not None and 0 < cap < len(plan):
-        plan, finish = plan[:cap], "length"
-    prompt = prompt_token_count(contents)
-    cached = _cached_tokens(sim, contents)
-    options = body.get("stream_options") or {}
-    include_usage = isinstance(options, dict) and options.get("include_usage") is True
-
+    job = _plan(sim, body, model, sampling)
     _admit(sim, resp)
     track = None
     try:
-        resp.wait(min(PROMPT_EVAL_CAP, (prompt - cached) / PROMPT_TOKENS_PER_SECOND))
-        track = sim.metrics.start(model, prompt, cached)
+        resp.wait(sim.pace.prefill_seconds(job.prompt - job.cached, 1.0, job.factor))
+        track = sim.metrics.start(model, job.prompt, job.cached)
         with sim.sched:
             sim.admitted -= 1
         out = Output(
@@ -131,8 +110,8 @@ def handle_chat(sim: OpenAISimulator, resp: Responder, raw: bytes) -> None:
             in_band=lambda message: w.stream_error(sim, message),
             refuse=lambda status, message: w.send_error(sim, resp, status, message, "InternalServerError"),
         )
-        _generate(sim, resp, out, track, model, plan, finish, prompt, include_usage)
-        track.finish(finish)
+        _generate(sim, resp, out, track, job)
+        track.finish(job.finish)
     except StreamEnded:
         if track is not None:
             track.finish("abort")
@@ -148,40 +127,53 @@ def handle_chat(sim: OpenAISimulator, resp: Responder, raw: bytes) -> None:
             sim.sched.notify_all()
 
 
-def _generate(
-    sim: OpenAISimulator,
-    resp: Responder,
-    out: Output,
-    track: Track,
-    model: str,
-    plan: list[tuple[str, str]],
-    finish: str,
-    prompt: int,
-    include_usage: bool,
-) -> None:
-    rid, keys = w.request_id(sim), w.reasoning_keys(sim)
+def _plan(sim: OpenAISimulator, body: dict[str, Any], model: str, sampling: Sampling) -> Job:
+    """The request's tokens (reasoning, then answer), length and finish; the prefix-cache lookup."""
+    contents = [m.get("content") or "" for m in body["messages"]]
+    users = [m.get("content") or "" for m in body["messages"] if m.get("role") == "user"]
+    last_user = users[-1] if users else contents[-1]
+    kwargs = body.get("chat_template_kwargs") or {}
+    think = not (isinstance(kwargs, dict) and kwargs.get("enable_thinking") is False)
+    reasoning = build_thinking(model, last_user, None, sampling.seed) if think else []
+    content = build_reply(model, last_user, sim.reply_tokens, sampling.seed)
+    prompt = prompt_token_count(contents)
+    natural = len(reasoning) + len(content)
+    length, finish = generation_length(sim.flavour, sampling, natural, sim.max_model_len - prompt)
+    if length > natural:  # past the reply's own end (ignore_eos, min_tokens): the answer goes on
+        content = build_reply(model, last_user, length - len(reasoning), sampling.seed)
+    plan = ([("reasoning", t) for t in reasoning] + [("content", t) for t in content])[:length]
+    options = body.get("stream_options") or {}
+    include_usage = isinstance(options, dict) and options.get("include_usage") is True
+    cached = sim.prefix_cache.lookup(contents, prompt)
+    return Job(model, tuple(contents), plan, finish, prompt, cached, sim.pace.draw(), include_usage)
+
+
+def _generate(sim: OpenAISimulator, resp: Responder, out: Output, track: Track, job: Job) -> None:
+    rid, keys, model, plan = w.request_id(sim), w.reasoning_keys(sim), job.model, job.plan
     if out.streaming:
         out.line(w.chunk(sim, rid, model, {"role": "assistant", "content": ""}))
     due = time.monotonic()
-    for kind, token in plan:
+    for index, (kind, token) in enumerate(plan):
         if out.resumed:  # after a stall, restart the schedule instead of bursting to catch up
             due, out.resumed = time.monotonic(), False
-        if sim.rate > 0:
-            due += 1.0 / sim.rate
+        rate = sim.pace.decode_rate(sim.rate * job.factor, job.prompt + index)
+        if rate > 0:
+            due += 1.0 / rate
             resp.wait(due - time.monotonic())
         track.token()
         delta = {key: token for key in keys} if kind == "reasoning" else {"content": token}
         out.line(w.chunk(sim, rid, model, delta) if out.streaming else None)
     reasoning = "".join(t for k, t in plan if k == "reasoning")
     answer = "".join(t for k, t in plan if k == "content")
+    sim.prefix_cache.add_generated(job.contents, reasoning + answer)
     n_reasoning = sum(1 for k, _ in plan if k == "reasoning")
-    usage = w.usage(sim, prompt, len(plan), n_reasoning)
+    usage = w.usage(sim, job.prompt, len(plan), n_reasoning, job.cached)
     if not out.streaming:
         out.line(None)  # the final object counts as a line for faults, as it does when streaming
-        w.send_json(resp, 200, _completion(sim, rid, model, keys, reasoning, answer, finish, usage))
+        w.send_json(resp, 200, _completion(sim, rid, model, keys, reasoning, answer, job.finish, usage))
         return
-    out.line(w.chunk(sim, rid, model, {"content": ""}, finish))
-    if include_usage:
+    out.line(w.chunk(sim, rid, model, {"content": ""}, job.finish))
+    if job.include_usage:
         created = int(time.time())
         head = {"id": rid, "object": "chat.completion.chunk", "created": created, "model": model}
         out.line(head | {"choices": [], "usage": usage})
@@ -212,7 +204,8 @@ def _completion(
     message = {"role": "assistant", "content": answer or None, "refusal": None, "annotations": None}
     message |= {"audio": None, "function_call": None, "tool_calls": [], **thought}
     choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish, "stop_reason": None}
-    usage = usage | {"prompt_tokens_details": None}
+    if "prompt_tokens_details" not in usage:  # the full response keeps nulls, in the model's field order
+        usage = usage | {"prompt_tokens_details": None}
     tail = {"prompt_logprobs": None, "kv_transfer_params": None}
     return (
         head | {"choices": [choice], "service_tier": None, "system_fingerprint": None, "usage": usage} | tail

@@ -20,12 +20,14 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from . import oai_wire as w
-from .control import sim_fault
+from .control import PACE_FIELDS, apply_config, sim_fault
 from .engine_metrics import EngineMetrics
 from .httpbase import Request, ServerBase
 from .oai_chat import handle_chat
+from .pacing import DEFAULT_PROMPT_CAP_S, DEFAULT_PROMPT_RATE, Pace
+from .prompt_cache import PrefixIndex
 from .promtext import CONTENT_TYPE
-from .wire import BadRequest, Responder, parse_json_body
+from .wire import BadRequest, Responder
 
 Flavour = Literal["vllm", "sglang"]
 # Recent releases, each from the engine's own history: vLLM v0.17.1 sends `reasoning` only (PR #33402
@@ -45,6 +47,13 @@ class OpenAISimulator(ServerBase):
     ``metrics`` (SGLang's ``--enable-metrics``), ``max_running`` (the batch size; more requests queue),
     ``loading`` (True until ``loading_seconds`` have passed since start; settable). ``spec_decode``
     simulates MTP speculative decoding (its acceptance shows in ``/metrics``).
+
+    ``pace`` is the speed model shared with the Ollama simulator (module ``pacing``; the constructor takes
+    ``prompt_rate``, ``prompt_cap_s``, ``decode_half_ctx``, ``jitter``, ``jitter_seed``): prefill runs
+    before the first chunk, so a client-timed TTFT grows with the uncached part of the prompt. The prefix
+    cache (``prefix_cache``) is on, as it is by default in both engines; ``cache_report`` is the server
+    flag that makes the engine tell clients about hits: vLLM's ``--enable-prompt-tokens-details``,
+    SGLang's ``--enable-cache-report`` (off by default in both).
     """
 
     def __init__(
@@ -62,6 +71,12 @@ class OpenAISimulator(ServerBase):
         max_model_len: int = MAX_MODEL_LEN,
         reply_tokens: int | None = None,
         max_running: int = 256,
+        prompt_rate: float = DEFAULT_PROMPT_RATE,
+        prompt_cap_s: float | None = DEFAULT_PROMPT_CAP_S,
+        decode_half_ctx: int | None = None,
+        jitter: float = 0.0,
+        jitter_seed: int = 0,
+        cache_report: bool = False,
     ) -> None:
         if flavour not in ("vllm", "sglang"):
             raise ValueError(f"unknown flavour {flavour!r} (expected vllm or sglang)")
@@ -82,8 +97,10 @@ class OpenAISimulator(ServerBase):
         self.metrics.register_model(self.models[0])
         self.sched = threading.Condition()
         self.admitted = 0  # requests holding a batch slot but still in prefill
-        self.prefixes: set[str] = set()
-        self.prefix_lock = threading.Lock()
+        self.pace = Pace(prompt_rate, prompt_cap_s, decode_half_ctx, jitter, jitter_seed)
+        self.cache_report = cache_report
+        # vLLM matches whole 16-token KV blocks; SGLang's radix cache single tokens (page size 1).
+        self.prefix_cache = PrefixIndex(16 if flavour == "vllm" else 1)
 
     def started(self) -> None:
         self._ready_at = time.monotonic() + self.loading_seconds
@@ -100,8 +117,7 @@ class OpenAISimulator(ServerBase):
         """An engine restart as a scraper sees it: every counter and histogram back at zero."""
         self.metrics.reset()
         self.metrics.register_model(self.models[0])
-        with self.prefix_lock:
-            self.prefixes.clear()
+        self.prefix_cache.clear()
 
     # ----- dispatch ----------------------------------------------------------------------------------
     def dispatch(self, request: Request, resp: Responder) -> None:
@@ -209,20 +225,12 @@ _CONFIG: dict[str, Callable[[Any], Any]] = {
     "max_running": int,
     "metrics_enabled": bool,
     "loading": bool,
+    "cache_report": bool,
 }
 
 
 def _sim_config(sim: OpenAISimulator, resp: Responder, request: Request) -> None:
-    body = parse_json_body(request.raw)
-    unknown = set(body) - set(_CONFIG)
-    if unknown:
-        raise BadRequest(f"unknown config field(s): {', '.join(sorted(unknown))}")
-    try:
-        values = {key: _CONFIG[key](value) for key, value in body.items()}
-    except (TypeError, ValueError) as exc:
-        raise BadRequest(str(exc)) from None
-    for key, value in values.items():
-        setattr(sim, key, value)
+    apply_config(sim, _CONFIG | PACE_FIELDS, request.raw)
     resp.json(200, {})
 
 

@@ -146,11 +146,20 @@ def chunk(
     return obj | {"choices": [choice]}
 
 
-def usage(sim: OpenAISimulator, prompt: int, completion: int, reasoning: int) -> dict[str, Any]:
+def usage(
+    sim: OpenAISimulator, prompt: int, completion: int, reasoning: int, cached: int = 0
+) -> dict[str, Any]:
+    """``prompt_tokens`` is the whole prompt, cache hits included. The hit is reported only with the
+    engine's flag on (vLLM ``--enable-prompt-tokens-details``, SGLang ``--enable-cache-report``) and only
+    when there is one: vLLM ``if self.enable_prompt_tokens_details and num_cached_tokens``
+    (``chat_completion/serving.py``), SGLang ``UsageProcessor._details_if_cached`` (count > 0)."""
     obj: dict[str, Any] = {"prompt_tokens": prompt, "total_tokens": prompt + completion}
     obj["completion_tokens"] = completion
+    details = {"cached_tokens": cached} if sim.cache_report and cached > 0 else None
     if sim.flavour == "sglang":
-        obj |= {"prompt_tokens_details": None, "reasoning_tokens": reasoning}
+        obj |= {"prompt_tokens_details": details, "reasoning_tokens": reasoning}
+    elif details is not None:
+        obj["prompt_tokens_details"] = details
     return obj
 
 

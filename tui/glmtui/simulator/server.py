@@ -13,10 +13,11 @@ from typing import Any
 
 from .catalogue import SPECS, ModelSpec, normalize_name
 from .control import sim_config, sim_fault
-from .generation import handle_inference
+from .generation import Prefill, handle_inference
 from .httpbase import Request, ServerBase
 from .memory import version_tuple
 from .models import ModelStore, expires_at_datetime
+from .pacing import DEFAULT_PROMPT_CAP_S, DEFAULT_PROMPT_RATE, Pace
 from .pulling import PROGRESS_INTERVAL, handle_pull
 from .wire import BadRequest, ClientGone, Responder, parse_json_body, rfc3339
 
@@ -36,6 +37,13 @@ class Simulator(ServerBase):
     that may be changed while it runs; ``requests`` records ``(method, path, json-or-None)`` for
     assertions. The server's environment — ``kv_cache_type`` (OLLAMA_KV_CACHE_TYPE), ``context_length``
     (OLLAMA_CONTEXT_LENGTH) and ``gpu_overhead`` (OLLAMA_GPU_OVERHEAD, bytes) — lives on ``store``.
+
+    ``pace`` holds the rest of the speed model (module ``pacing``): ``prompt_rate`` (prefill tokens/s at
+    speed 1.0, default 5000), ``prompt_cap_s`` (prefill's ceiling in seconds, default 0.5; None: none),
+    ``decode_half_ctx`` (the context at which decode runs at half speed; None: no slowdown, the default),
+    ``jitter`` (relative spread of each request's rates, default 0) and ``jitter_seed`` (default 0); the
+    constructor takes them by those names. Each loaded model keeps a prompt cache (``prompt_cache``);
+    ``prefills`` records, per generating request, the prompt's tokens and how many were cached.
     """
 
     def __init__(
@@ -51,8 +59,15 @@ class Simulator(ServerBase):
         context_length: int | None = None,
         gpu_overhead: int = 0,
         version: str = OLLAMA_VERSION,
+        prompt_rate: float = DEFAULT_PROMPT_RATE,
+        prompt_cap_s: float | None = DEFAULT_PROMPT_CAP_S,
+        decode_half_ctx: int | None = None,
+        jitter: float = 0.0,
+        jitter_seed: int = 0,
     ) -> None:
         super().__init__(host, port)
+        self.pace = Pace(prompt_rate, prompt_cap_s, decode_half_ctx, jitter, jitter_seed)
+        self.prefills: list[Prefill] = []
         self.rate = float(rate)
         self.reply_tokens = reply_tokens
         self.load_seconds = float(load_seconds)
