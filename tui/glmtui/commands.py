@@ -82,6 +82,11 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
         "A/B: one prompt to two models side by side, figures compared (F5)",
         lambda: app.run_worker(app.open_compare(), exit_on_error=False),
     )
+    yield (
+        "Bench models",
+        "Prefill and decode rates, TTFT, load and memory per model and prompt length; earlier runs (F6)",
+        app.open_bench,
+    )
 
 
 # -- navigation ---------------------------------------------------------------------------------
@@ -163,6 +168,13 @@ def open_history(app: AppSurface) -> None:
 
     if not isinstance(app.screen, HistoryScreen):
         app.push_screen(HistoryScreen())
+
+
+def open_bench(app: AppSurface) -> None:
+    from glmtui.screens.bench import BenchScreen
+
+    if not isinstance(app.screen, BenchScreen):
+        app.push_screen(BenchScreen())
 
 
 def open_models(app: AppSurface, tab: str) -> None:

@@ -34,6 +34,8 @@ BINDING_OWNERS = (
     ("glmtui.screens.models", "ModelsScreen"),
     ("glmtui.screens.compare.screen", "CompareScreen"),
     ("glmtui.screens.history", "HistoryScreen"),
+    ("glmtui.screens.bench.screen", "BenchScreen"),
+    ("glmtui.screens.bench.dialogs", "ExportScreen"),
     ("glmtui.screens.dialogs.confirm", "ConfirmScreen"),
     ("glmtui.screens.compare.dialogs", "VoteScreen"),
     ("glmtui.widgets.prompt_input", "PromptInput"),
