@@ -122,10 +122,16 @@ class MemoryChart(BenchChart):
             self.summary = f"speed vs memory: {note}"
             return
         palette = self.palette()
+        every = [pt for found in points.values() for pt in found]
+        low, high = min(pt.memory_gib for pt in every), max(pt.memory_gib for pt in every)
+        span = max(high - low, 1.0)
+        # Room at the right for the last point's label, and a gap so a label never covers its point.
+        p.xlim(low - span * 0.05, high + span * 0.3)
         for index, (name, found) in enumerate(points.items()):
             colour = palette[index % len(palette)]
             xs, ys = [pt.memory_gib for pt in found], [pt.decode_tps for pt in found]
-            p.scatter(xs, ys, color=colour, label=plain(name), marker="hd")
+            p.scatter(xs, ys, color=colour, label=plain(name), marker="●")
             for point in found:
-                p.text(plain(point.label), point.memory_gib, point.decode_tps, color=colour, alignment="left")
+                x = point.memory_gib + span * 0.03
+                p.text(plain(point.label), x, point.decode_tps, color=colour, alignment="left")
         self.summary = "speed vs memory: " + ", ".join(f"{n} ({len(v)})" for n, v in points.items())
