@@ -300,6 +300,9 @@ class GlmTuiApp(AppSurface):
     def _keep_compare(self, screen: CompareScreen) -> None:
         self.compare_screen = screen
 
+    def open_bench(self) -> None:
+        commands.open_bench(self)
+
     def copy_last_reply(self) -> None:
         commands.copy_last_reply(self)
 

@@ -22,7 +22,15 @@ from typing import TextIO
 
 from glmtui import __version__
 from glmtui.config import build_config, load_config
-from glmtui.core.bench import DEFAULT_CONTEXTS, DEFAULT_GEN, DEFAULT_REPS, MIN_REPS, BenchPlan, CellResult
+from glmtui.core.bench import (
+    DEFAULT_CONTEXTS,
+    DEFAULT_GEN,
+    DEFAULT_REPS,
+    MIN_REPS,
+    BenchPlan,
+    CellResult,
+    parse_contexts,
+)
 from glmtui.core.bench_export import RunInfo, comparison_lines, to_csv, to_json, to_markdown
 from glmtui.core.endpoints import Endpoint, parse_endpoint_flag
 from glmtui.core.errors import GlmTuiError
@@ -36,7 +44,6 @@ from glmtui.services.bench import (
     Preflight,
     RepDone,
 )
-from glmtui.services.nvml import Nvml
 
 EXIT_INTERRUPTED = 130
 
@@ -59,21 +66,11 @@ def _reps(text: str) -> int:
 
 
 def _contexts(text: str) -> tuple[int, ...]:
-    """`512,4096,16k`: prompt lengths in tokens (`k` = 1024)."""
-    values = []
-    for part in text.split(","):
-        part = part.strip().lower()
-        scale = 1024 if part.endswith("k") else 1
-        try:
-            value = int(part.removesuffix("k")) * scale
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"not a token count: {part!r} (e.g. --ctx 512,4096,16k)"
-            ) from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"prompt lengths must be positive, got {part!r}")
-        values.append(value)
-    return tuple(dict.fromkeys(values))
+    """`512,4096,16k`: prompt lengths in tokens (`k` = 1024); the rule is core's, shared with the screen."""
+    try:
+        return parse_contexts(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (--ctx)") from None
 
 
 def _endpoint(text: str) -> Endpoint | str:
@@ -148,16 +145,6 @@ def pick_endpoints(args: argparse.Namespace) -> tuple[Endpoint, ...]:
     if unknown:
         raise ValueError(f"no endpoint named {', '.join(unknown)} (configured: {', '.join(known)})")
     return tuple(known[n] for n in dict.fromkeys([*named, *(e.name for e in added)]))
-
-
-def make_nvml() -> Nvml:
-    if os.environ.get("GLMTUI_SCRIPTED_GPU"):  # benchmarks and tests on machines without a GPU
-        from glmtui.services.fake_nvml import scripted_from_env
-
-        return scripted_from_env(os.environ["GLMTUI_SCRIPTED_GPU"])
-    from glmtui.services.nvml import PynvmlAdapter
-
-    return PynvmlAdapter()
 
 
 class Progress:
@@ -253,7 +240,7 @@ def write_exports(args: argparse.Namespace, cells: list[CellResult], run: RunInf
 
 async def bench(args: argparse.Namespace, endpoints: tuple[Endpoint, ...]) -> int:
     from glmtui.services import bench_store
-    from glmtui.services.bench_gpu import machine_now
+    from glmtui.services.bench_gpu import bench_nvml, machine_now
     from glmtui.services.engines.factory import engine_for
     from glmtui.services.journal import Journal
     from glmtui.services.store import Store, StoreError
@@ -269,7 +256,7 @@ async def bench(args: argparse.Namespace, endpoints: tuple[Endpoint, ...]) -> in
     )
     targets = [BenchTarget(e.name, await engine_for(e), e.local) for e in endpoints]
     local = any(t.local for t in targets)
-    nvml = make_nvml() if local else None
+    nvml = bench_nvml() if local else None
     machine = await asyncio.to_thread(machine_now, nvml) if nvml is not None else None
     try:
         store: Store | None = await asyncio.to_thread(Store, db_path())

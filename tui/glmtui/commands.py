@@ -87,6 +87,11 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
         "A/B: one prompt to two models side by side, figures compared (F5)",
         lambda: app.run_worker(app.open_compare(), exit_on_error=False),
     )
+    yield (
+        "Bench models",
+        "Prefill and decode rates, TTFT, load and memory per model and prompt length; earlier runs (F6)",
+        app.open_bench,
+    )
 
 
 # -- navigation ---------------------------------------------------------------------------------
@@ -175,6 +180,13 @@ def open_usage(app: AppSurface) -> None:
 
     if not isinstance(app.screen, UsageScreen):
         app.push_screen(UsageScreen())
+
+
+def open_bench(app: AppSurface) -> None:
+    from glmtui.screens.bench import BenchScreen
+
+    if not isinstance(app.screen, BenchScreen):
+        app.push_screen(BenchScreen())
 
 
 def open_models(app: AppSurface, tab: str) -> None:

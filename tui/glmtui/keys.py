@@ -35,6 +35,8 @@ BINDING_OWNERS = (
     ("glmtui.screens.compare.screen", "CompareScreen"),
     ("glmtui.screens.history", "HistoryScreen"),
     ("glmtui.screens.usage", "UsageScreen"),
+    ("glmtui.screens.bench.screen", "BenchScreen"),
+    ("glmtui.screens.bench.dialogs", "ExportScreen"),
     ("glmtui.screens.dialogs.confirm", "ConfirmScreen"),
     ("glmtui.screens.compare.dialogs", "VoteScreen"),
     ("glmtui.widgets.prompt_input", "PromptInput"),

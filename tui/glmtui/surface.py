@@ -158,6 +158,10 @@ class AppSurface(App[None]):
         """Back to the comparison in progress, or a new one when models are named."""
 
     @abstractmethod
+    def open_bench(self) -> None:
+        """The bench screen (F6)."""
+
+    @abstractmethod
     def copy_last_reply(self) -> None:
         """The copy dialog for the chat's last reply."""
 

@@ -93,6 +93,30 @@ class BenchPlan:
         return options
 
 
+MAX_CONTEXT = 1 << 20  # a prompt length past this is a typo, not a context any model has
+
+
+def parse_contexts(text: str) -> tuple[int, ...]:
+    """`512,4096,16k`: prompt lengths in tokens (`k` = 1024), duplicates dropped, in the order given.
+    ValueError with a message that names the bad part (the CLI's `--ctx` and the bench screen's form)."""
+    values = []
+    parts = [part.strip().lower() for part in text.replace(" ", ",").split(",") if part.strip()]
+    if not parts:
+        raise ValueError("name at least one prompt length (e.g. 512,4096,16k)")
+    for part in parts:
+        scale = 1024 if part.endswith("k") else 1
+        try:
+            value = int(part.removesuffix("k")) * scale
+        except ValueError:
+            raise ValueError(f"not a token count: {part!r} (e.g. 512,4096,16k)") from None
+        if value < 1:
+            raise ValueError(f"prompt lengths must be positive, got {part!r}")
+        if value > MAX_CONTEXT:
+            raise ValueError(f"{part!r} is more than {MAX_CONTEXT:,} tokens")
+        values.append(value)
+    return tuple(dict.fromkeys(values))
+
+
 @dataclass(frozen=True, slots=True)
 class CellKey:
     """One cell of the plan."""

@@ -339,3 +339,19 @@ def comparison_lines(current: Sequence[CellResult], earlier: Sequence[SavedCell]
                 f" {_server(before.cell)} ({now / then:.2f}×)"
             )
     return lines
+
+
+# -- one export by its format's name (the bench screen's dialog; the CLI has a flag per format) --------
+
+EXPORT_FORMATS = {"json": "json", "csv": "csv", "markdown": "md"}  # format → file extension
+
+
+def export_text(fmt: str, cells: Sequence[CellResult], run: RunInfo | None = None) -> str:
+    """The export in `fmt` ("json", "csv" or "markdown"): the same text the CLI's flags write."""
+    if fmt == "json":
+        return to_json(cells, run)
+    if fmt == "csv":
+        return to_csv(cells)
+    if fmt == "markdown":
+        return to_markdown(cells, run)
+    raise ValueError(f"no export format {fmt!r} ({', '.join(EXPORT_FORMATS)})")

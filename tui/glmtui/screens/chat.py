@@ -39,6 +39,9 @@ class ChatScreen(Screen[None]):
         Binding("f3", "focus_loaded", "Loaded models", id="focus-loaded-models"),
         Binding("f4", "models", "Models", id="open-models"),
         Binding("f5", "compare", "Compare", id="open-compare"),
+        # priority: the prompt box (a TextArea) has F6 as "select line", which would take it first. Not in
+        # the footer (full at 100 columns); F1 and the palette ("Bench models") list it.
+        Binding("f6", "bench", "Bench", id="open-bench", priority=True, show=False),
         Binding("ctrl+o", "history", "History", id="open-history"),
         Binding("f8", "usage", "Usage", id="open-usage"),
         Binding("ctrl+g", "copy", "Copy", id="copy-reply"),
@@ -323,6 +326,9 @@ class ChatScreen(Screen[None]):
 
     async def action_compare(self) -> None:
         await self.app.open_compare()
+
+    def action_bench(self) -> None:
+        self.app.open_bench()
 
     def action_cycle_think(self) -> None:
         self.app.cycle_think()

@@ -8,6 +8,7 @@ a GPU that stopped answering: the peak is unknown (None) with the reason, never 
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -95,3 +96,16 @@ def machine_now(nvml: Nvml) -> Machine:
     free = sum((r.memory_total or 0) - (r.memory_used or 0) for r in gpus)
     label = f"{gpu_names([r.name for r in gpus])}, {gib(sum(totals))} GiB ({gib(free)} free)"
     return Machine(sum(totals), free, ram_free, label, totals)
+
+
+def bench_nvml() -> Nvml:
+    """The NVML a bench reads its peaks with: its own (the app's sampler keeps its own; NVML counts
+    its init/shutdown calls, so two users never shut each other down). `GLMTUI_SCRIPTED_GPU=N`:
+    scripted GPUs, for benchmarks, tests and the demo on machines without one."""
+    if os.environ.get("GLMTUI_SCRIPTED_GPU"):
+        from glmtui.services.fake_nvml import scripted_from_env
+
+        return scripted_from_env(os.environ["GLMTUI_SCRIPTED_GPU"])
+    from glmtui.services.nvml import PynvmlAdapter
+
+    return PynvmlAdapter()

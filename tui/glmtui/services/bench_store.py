@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from glmtui.core.bench import CellResult
 from glmtui.core.bench_export import RunInfo, SavedCell, cell_dict, cell_from_dict
+from glmtui.core.bench_view import RunRow
 from glmtui.services.store import Store
 
 
@@ -113,6 +114,34 @@ def runs(store: Store, limit: int = 100) -> list[RunInfo]:
     """Saved runs, newest first."""
     rows = store.read("SELECT * FROM bench_runs ORDER BY id DESC LIMIT ?", (limit,))
     return [_run(row) for row in rows]
+
+
+def run_rows(store: Store, limit: int = 100) -> list[RunRow]:
+    """Saved runs, newest first, each with what its cells ran on: the models (the plan's, in its
+    order), the engines with their server versions, and how many cells it kept."""
+    found = []
+    for run in runs(store, limit):
+        rows = store.read(
+            "SELECT DISTINCT model, engine, server_version FROM bench_cells WHERE run_id = ? ORDER BY id",
+            (run.run_id,),
+        )
+        count = store.read("SELECT COUNT(*) AS n FROM bench_cells WHERE run_id = ?", (run.run_id,))
+        planned = (run.plan or {}).get("models")
+        models = [str(m) for m in planned] if isinstance(planned, list) else []
+        models += [str(r["model"]) for r in rows if str(r["model"]) not in models]
+        servers = list(
+            dict.fromkeys((str(r["engine"]), str(r["server_version"])) for r in rows if r["engine"])
+        )
+        found.append(
+            RunRow(
+                run,
+                tuple(models),
+                tuple(e for e, _ in servers),
+                tuple(v for _, v in servers),
+                int(count[0]["n"]) if count else 0,
+            )
+        )
+    return found
 
 
 def load_run(store: Store, run_id: int) -> tuple[RunInfo, list[CellResult]] | None:

@@ -1,0 +1,364 @@
+"""F6: the bench screen — the same bench as `glmtui bench`, with a form, a progress view, the results
+table and charts, earlier runs, and exports.
+
+Setup → Start → the pre-flight (each endpoint's version and models, the fit): an unknown model or an
+endpoint that cannot be reached is said and its cells skipped; a model that will not fit is ASKED
+about (the CLI skips it unless --force: a screen can ask) → the run, in a worker owned by this screen.
+
+The runner (services/bench.py) calls `on_event` from its own coroutine, which runs in this screen's
+worker on the app's event loop (an async worker, not a thread): the events update widgets directly.
+Each finished cell is saved at once through `journal.run`; a store that cannot be written is said once
+and the run goes on (the table and exports still have every cell).
+
+Leaving while a bench runs: Esc stops it (keeping the finished cells, saved) and a second Esc leaves.
+It never runs on in the background: a bench measures one engine doing one thing; a chat on the same GPU
+meanwhile would spoil both the figures and the chat's speed. Anything that takes the screen away
+(a new chat from the palette) stops it the same way, and says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+from rich.text import Text
+from textual import getters, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, ProgressBar, Static, TabbedContent, TabPane
+
+from glmtui import __version__
+from glmtui.core.bench import BenchPlan, CellResult
+from glmtui.core.bench_export import RunInfo, SavedCell, comparison_lines
+from glmtui.core.bench_view import RunRow
+from glmtui.core.endpoints import ModelRef
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.fit import machine_from
+from glmtui.paths import data_dir
+from glmtui.screens.bench.dialogs import ExportScreen
+from glmtui.screens.bench.results import ResultsView
+from glmtui.screens.bench.run import BenchRun
+from glmtui.screens.bench.setup import BenchRequest, SetupForm
+from glmtui.services import bench_store
+from glmtui.services.bench import BenchEvent, BenchRunner, BenchTarget, CellDone, CellStarted, RepDone
+from glmtui.services.bench_gpu import bench_nvml
+from glmtui.surface import AppSurface
+
+RUNS_SHOWN = 200
+
+
+class BenchScreen(Screen[None]):
+    """Bench models: setup, progress, results and charts, earlier runs, export."""
+
+    CSS_PATH = "bench.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Stop / back", id="bench-back"),
+        Binding("ctrl+s", "export", "Export", priority=True, id="bench-export"),
+    ]
+    app = getters.app(AppSurface)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.run_state: BenchRun | None = None
+        """The live run (None before the first Start)."""
+        self.shown_run: tuple[RunInfo, list[CellResult]] | None = None
+        """The earlier run opened in the Earlier runs tab."""
+        self.saved_rows: list[RunRow] = []
+        self._bench_task: asyncio.Future[list[CellResult]] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Bench", style="bold"), id="bench-title")
+        with TabbedContent(initial="bench-setup", id="bench-tabs"):
+            with TabPane("Setup", id="bench-setup"):
+                yield SetupForm(id="bench-form")
+            with TabPane("Run", id="bench-run"):
+                with Vertical(id="bench-progress"):
+                    yield Static(id="bench-preflight")
+                    with Horizontal(id="bench-bar-row"):
+                        yield ProgressBar(id="bench-bar", show_eta=True)
+                        yield Button("Stop", id="bench-stop", variant="error", disabled=True)
+                    yield Static(id="bench-current")
+                yield ResultsView(id="bench-live")
+            with TabPane("Earlier runs", id="bench-runs"):
+                runs: DataTable[Text] = DataTable(id="bench-run-list", cursor_type="row", zebra_stripes=True)
+                yield runs
+                yield ResultsView(id="bench-saved")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        runs = self.query_one("#bench-run-list", DataTable)
+        for name in ("date", "models", "engine", "GPUs", "cells", "status"):
+            runs.add_column(Text(name))
+        self.list_models()
+
+    # -- setup ----------------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="bench-models", exit_on_error=False)
+    async def list_models(self) -> None:
+        """Every endpoint's installed models (listed afresh), the chat's model ticked."""
+        app = self.app
+        refs: list[ModelRef] = []
+        problems: list[str] = []
+        for endpoint in app.endpoints.endpoints:
+            status = await app.endpoints.refresh_models(endpoint.name)
+            if status.state != "online":
+                problems.append(f"{endpoint.name}: {status.message or status.state}")
+            refs += [ModelRef(endpoint.name, m.name) for m in status.models]
+        chosen = ModelRef(app.endpoint, app.model) if app.model else None
+        if chosen is not None and chosen not in refs:
+            chosen = next((r for r in refs if r.endpoint == app.endpoint and r.model == app.model), None)
+        self.query_one(SetupForm).set_models(refs, chosen, problems)
+
+    @on(Button.Pressed, "#bench-start")
+    def _start(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.running:
+            self.notify("A bench is running: Esc or Stop ends it first.", severity="warning")
+            return
+        form = self.query_one(SetupForm)
+        try:
+            request = form.request()
+        except ValueError as exc:
+            form.say(str(exc))
+            return
+        form.say("")
+        self.query_one(TabbedContent).active = "bench-run"
+        self.run_bench(request)
+
+    # -- the run --------------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self.run_state is not None and self.run_state.active
+
+    @work(exclusive=True, group="bench-run", exit_on_error=False)
+    async def run_bench(self, request: BenchRequest) -> None:
+        app = self.app
+        state = self.run_state = BenchRun(request, RunInfo(time.time(), glmtui_version=__version__))
+        state.info = replace(state.info, plan=state.plan_dict())
+        live = self.query_one("#bench-live", ResultsView)
+        live.show([])
+        self._say_current("Pre-flight: asking each endpoint for its version and models…")
+        machine = machine_from(app.monitor.sample or await app.sample_now())
+        runners, unusable = self._runners(request.plans(), machine)
+        checks = [p for runner in runners for p in await runner.preflight()]
+        wont = [p for p in checks if p.kind == "wont-fit"]
+        if wont and not request.force:
+            question = Text("Will not fit, by the estimate:\n", style="bold")
+            for problem in wont:
+                question.append(f"• {problem.message.rpartition(';')[0]}\n", style="")
+            question.append("\nRun them anyway? (No: they are skipped, the rest runs.)")
+            from glmtui.screens.dialogs.confirm import ConfirmScreen
+
+            if await app.push_screen_wait(ConfirmScreen(question, yes="Run anyway", no="Skip them")):
+                runners, unusable = self._runners([replace(r.plan, force=True) for r in runners], machine)
+                checks = [p for runner in runners for p in await runner.preflight()]
+        state.preflight(unusable, checks)
+        self.query_one("#bench-preflight", Static).update(state.preflight_text())
+        if not state.runnable(runners):
+            self._say_current(
+                "Nothing left to run after the pre-flight (above): change the models or lengths."
+            )
+            state.active = False
+            self.query_one(TabbedContent).active = "bench-run"
+            return
+        await self._run(state, runners, live)
+
+    def _runners(self, plans: list[BenchPlan], machine: object) -> tuple[list[BenchRunner], list[str]]:
+        app = self.app
+        runners, unusable = [], []
+        for plan in plans:
+            name = plan.endpoints[0]
+            endpoint = app.endpoints.get(name)
+            try:
+                engine = app.endpoints.engine(name)
+            except (GlmTuiError, KeyError) as exc:
+                unusable.append(f"{name}: {exc}")
+                continue
+            local = endpoint.local if endpoint is not None else False
+            nvml = bench_nvml() if local else None
+            runners.append(
+                BenchRunner(
+                    plan,
+                    [BenchTarget(name, engine, local)],
+                    machine=machine if local else None,  # type: ignore[arg-type]
+                    settings=app.server_settings if name == app.endpoint else None,
+                    nvml=nvml,
+                )
+            )
+        return runners, unusable
+
+    async def _run(self, state: BenchRun, runners: list[BenchRunner], live: ResultsView) -> None:
+        app = self.app
+        store = app.journal.store
+        state.run_id = await app.journal.run(bench_store.start_run, store, state.info) if store else None
+        if state.run_id is None:
+            state.unsaved_reason = (
+                "no history database this run"
+                if store is None
+                else "the history database could not be written"
+            )
+        models = tuple(dict.fromkeys(r.model for r in state.request.refs))
+        earlier = (
+            await app.journal.run(bench_store.earlier_cells, store, models, before_run=state.run_id)
+            if store
+            else None
+        )
+        state.earlier = earlier or []
+        bar = self.query_one("#bench-bar", ProgressBar)
+        bar.update(total=state.total_steps(runners), progress=0)
+        self.query_one("#bench-stop", Button).disabled = False
+
+        async def save(cell: CellResult) -> None:
+            if state.run_id is not None and store is not None:
+                saved = await app.journal.run(bench_store.save_cell, store, state.run_id, cell)
+                if saved is None:
+                    state.unsaved_cells += 1
+
+        stopped = False
+        try:
+            for runner in runners:
+                runner.save = save
+                runner.on_event = lambda event, r=runner: self._event(state, r, event)  # type: ignore[misc]
+                self._bench_task = asyncio.ensure_future(runner.run())
+                try:
+                    await self._bench_task
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        raise  # the screen itself is going away: the finally below says so
+                    stopped = True
+                    break
+                finally:
+                    state.gpus += tuple(g for g in runner.gpus if g not in state.gpus)
+                    state.offset += len(runner.plan.cells())
+        finally:
+            if self._bench_task is not None and not self._bench_task.done():
+                self._bench_task.cancel()  # the worker was cancelled (the screen left): stop the runner too
+                stopped = True
+            self._bench_task = None
+            state.active = False
+            self.query_one("#bench-stop", Button).disabled = True
+            self._finished(state, stopped, live)
+
+    def _event(self, state: BenchRun, runner: BenchRunner, event: BenchEvent) -> None:
+        bar = self.query_one("#bench-bar", ProgressBar)
+        if isinstance(event, CellStarted):
+            state.current = (event.key, 0, runner.plan.max_reps)
+        elif isinstance(event, RepDone):
+            if state.current is not None:
+                state.current = (state.current[0], event.rep, state.current[2])
+            bar.advance(1)
+        elif isinstance(event, CellDone):
+            state.cells.append(event.cell)
+            bar.advance(max(0, runner.plan.max_reps - len(event.cell.reps)))
+            self.query_one("#bench-live", ResultsView).add(event.cell)
+        if isinstance(event, (CellStarted, RepDone)):
+            self._say_current(state.current_text(event))
+
+    def _finished(self, state: BenchRun, stopped: bool, live: ResultsView) -> None:
+        """Close the run in the store, show the comparisons, say how it ended."""
+        status = state.status(stopped)
+        state.info = RunInfo(
+            state.info.created_at, state.gpus, __version__, state.plan_dict(), status, state.run_id
+        )
+        app = self.app
+        if state.run_id is not None and app.journal.store is not None:
+            # An app-level worker: it still runs when this screen is being taken away.
+            app.run_worker(
+                app.journal.run(bench_store.finish_run, app.journal.store, state.run_id, status, state.gpus),
+                group="bench-finish",
+                exit_on_error=False,
+            )
+        lines = comparison_lines(state.cells, state.earlier)
+        if self.is_mounted:
+            live.set_lines(lines)
+            self._say_current(state.ending(stopped))
+        app.notify(state.ending(stopped), title="Bench", timeout=8)
+
+    def _say_current(self, text: str) -> None:
+        self.query_one("#bench-current", Static).update(Text(text))
+
+    def action_stop(self) -> None:
+        if self._bench_task is not None and not self._bench_task.done():
+            self._say_current("Stopping… the finished cells are kept.")
+            self._bench_task.cancel()
+
+    @on(Button.Pressed, "#bench-stop")
+    def _stop(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_stop()
+
+    def action_back(self) -> None:
+        if self.running:
+            self.action_stop()
+            return
+        self.app.pop_screen()
+
+    # -- export ---------------------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        tab = self.query_one(TabbedContent).active
+        if tab == "bench-runs" and self.shown_run is not None:
+            info, cells = self.shown_run
+        elif self.run_state is not None and self.run_state.cells:
+            info, cells = self.run_state.export_info(), self.run_state.cells
+        else:
+            self.notify("Nothing to export yet: run a bench, or open an earlier run.", timeout=4)
+            return
+
+        def done(path: object) -> None:
+            if path is not None:
+                self.notify(f"Saved to {path}", title="Export", timeout=6)
+
+        self.app.push_screen(ExportScreen(cells, info, data_dir() / "exports"), done)
+
+    # -- earlier runs ---------------------------------------------------------------------------------
+
+    @on(TabbedContent.TabActivated)
+    def _tab(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "bench-runs":
+            self.load_runs()
+
+    @work(exclusive=True, group="bench-runs", exit_on_error=False)
+    async def load_runs(self) -> None:
+        app = self.app
+        rows = (
+            await app.journal.run(bench_store.run_rows, app.journal.store, RUNS_SHOWN)
+            if app.journal.store
+            else None
+        )
+        self.saved_rows = rows or []
+        table = self.query_one("#bench-run-list", DataTable)
+        table.clear()
+        for row in self.saved_rows:
+            table.add_row(*(Text(part) for part in row.columns()), key=str(row.run.run_id))
+        if not self.saved_rows:
+            self.query_one("#bench-saved", ResultsView).set_lines(["No saved bench runs yet."])
+
+    @on(DataTable.RowSelected, "#bench-run-list")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.open_run(int(event.row_key.value))
+
+    @work(exclusive=True, group="bench-open", exit_on_error=False)
+    async def open_run(self, run_id: int) -> None:
+        """An earlier run's table, charts and comparisons with the runs before it."""
+        app = self.app
+        store = app.journal.store
+        found = await app.journal.run(bench_store.load_run, store, run_id) if store else None
+        view = self.query_one("#bench-saved", ResultsView)
+        if found is None:
+            view.show([], ["That run is gone (deleted in another glmtui?)."])
+            return
+        info, cells = found
+        models = tuple(dict.fromkeys(c.model for c in cells))
+        earlier: list[SavedCell] = (
+            await app.journal.run(bench_store.earlier_cells, store, models, before_run=run_id) or []
+        )
+        self.shown_run = (info, cells)
+        view.show(cells, comparison_lines(cells, earlier))
