@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, SelectionList
+from textual.widgets import Button, Input, SelectionList, TabbedContent
 
 from glmtui.core.state import SystemReading
 from glmtui.core.units import GIB
@@ -53,8 +53,13 @@ async def open_bench(pilot: Pilot[None], models: tuple[str, ...], contexts: str 
 
 
 async def start(pilot: Pilot[None], screen: BenchScreen) -> None:
-    await pilot.click("#bench-start")
+    """Start as a keyboard user does (Tab to Start, Enter): the Run tab must come up and stay up
+    (focus left on the hidden Setup pane's button used to bring the Setup tab straight back)."""
+    screen.query_one("#bench-start", Button).focus()
+    await pilot.press("enter")
     await wait_until(lambda: screen.run_state is not None, what="the bench to start")
+    await pilot.pause()
+    assert screen.query_one("#bench-tabs", TabbedContent).active == "bench-run"
 
 
 async def test_a_small_bench_runs_to_the_end_is_saved_reopened_and_exported(

@@ -125,8 +125,14 @@ class BenchScreen(Screen[None]):
             form.say(str(exc))
             return
         form.say("")
-        self.query_one(TabbedContent).active = "bench-run"
+        self._show_run()
         self.run_bench(request)
+
+    def _show_run(self) -> None:
+        """The Run tab, with focus on its results: focus left on the Setup pane's Start button would
+        bring the Setup tab straight back (a focused widget in a hidden pane re-activates its pane)."""
+        self.query_one(TabbedContent).active = "bench-run"
+        self.query_one("#bench-live", ResultsView).query_one(DataTable).focus()
 
     # -- the run --------------------------------------------------------------------------------------
 
@@ -163,7 +169,7 @@ class BenchScreen(Screen[None]):
                 "Nothing left to run after the pre-flight (above): change the models or lengths."
             )
             state.active = False
-            self.query_one(TabbedContent).active = "bench-run"
+            self._show_run()
             return
         await self._run(state, runners, live)
 
