@@ -41,6 +41,7 @@ async def open_bench(pilot: Pilot[None], models: tuple[str, ...], contexts: str 
     screen = app.screen
     assert isinstance(screen, BenchScreen)
     picker = screen.query_one("#bench-models", SelectionList)
+    assert app.focused is picker  # the first thing to do is pick models (not the tab bar)
     await wait_until(lambda: picker.option_count > 0, what="the models listed")
     picker.deselect_all()
     for index in range(picker.option_count):

@@ -92,6 +92,8 @@ class BenchScreen(Screen[None]):
         runs = self.query_one("#bench-run-list", DataTable)
         for name in ("date", "models", "engine", "GPUs", "cells", "status"):
             runs.add_column(Text(name))
+        # The first thing to do is pick models: focus starts there, not on the tab bar.
+        self.query_one("#bench-models").focus()
         self.list_models()
 
     # -- setup ----------------------------------------------------------------------------------------
