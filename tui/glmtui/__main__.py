@@ -14,6 +14,7 @@ from glmtui import __version__
 from glmtui.config import THINK_VALUES, build_config, load_config
 from glmtui.core.endpoints import Endpoint, merge, parse_endpoint_flag
 from glmtui.paths import config_path
+from glmtui.services.prompt_sets import PromptSet, PromptSetError, read_prompt_set
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -90,11 +91,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="MODEL_A MODEL_B [PROMPT]",
         help="open the A/B compare screen with two models; with a prompt, send it at once",
     )
+    parser.add_argument(
+        "--prompt-set",
+        type=Path,
+        metavar="FILE",
+        help="with --compare A B: run every prompt of FILE blind, a vote after each (plain text: prompts "
+        "separated by a line '---'; .jsonl: one JSON string per line)",
+    )
     parser.add_argument("--version", action="version", version=f"glmtui {__version__}")
     args = parser.parse_args(argv)
     if args.compare is not None and not 2 <= len(args.compare) <= 3:
         parser.error("--compare takes two models and an optional prompt: --compare MODEL_A MODEL_B [PROMPT]")
+    if args.prompt_set is not None and (args.compare is None or len(args.compare) != 2):
+        parser.error(
+            "--prompt-set runs with two models and no prompt: --compare MODEL_A MODEL_B --prompt-set FILE"
+        )
     return args
+
+
+def prompt_set_arg(path: Path | None) -> PromptSet | None:
+    """`--prompt-set FILE`, read before the UI starts: a bad file stops here with the reason."""
+    if path is None:
+        return None
+    try:
+        return read_prompt_set(path.expanduser())
+    except PromptSetError as exc:
+        raise SystemExit(f"glmtui: --prompt-set {exc}") from None
 
 
 def _endpoint_arg(text: str) -> Endpoint:
@@ -213,6 +235,7 @@ def terminal_problem(env: dict[str, str] | os._Environ[str], stdout_tty: bool) -
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    prompt_set = prompt_set_arg(args.prompt_set)
     problem = terminal_problem(os.environ, sys.stdout.isatty())
     if problem is not None:
         print(problem, file=sys.stderr)
@@ -266,6 +289,7 @@ def main(argv: list[str] | None = None) -> None:
         compare=compare_args(args.compare),
         theme=args.theme,
         continue_last=args.continue_last,
+        prompt_set=prompt_set,
     )
     try:
         app.run()

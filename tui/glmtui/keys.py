@@ -34,6 +34,8 @@ BINDING_OWNERS = (
     ("glmtui.screens.models", "ModelsScreen"),
     ("glmtui.screens.compare.screen", "CompareScreen"),
     ("glmtui.screens.history", "HistoryScreen"),
+    ("glmtui.screens.arena", "ArenaScreen"),
+    ("glmtui.screens.compare.dialogs", "PromptSetScreen"),
     ("glmtui.screens.dialogs.confirm", "ConfirmScreen"),
     ("glmtui.screens.compare.dialogs", "VoteScreen"),
     ("glmtui.widgets.prompt_input", "PromptInput"),

@@ -39,6 +39,8 @@ class ChatScreen(Screen[None]):
         Binding("f3", "focus_loaded", "Loaded models", id="focus-loaded-models"),
         Binding("f4", "models", "Models", id="open-models"),
         Binding("f5", "compare", "Compare", id="open-compare"),
+        # priority: the prompt box (a TextArea) binds F7 to select-all, and it has the focus
+        Binding("f7", "arena", "Leaderboard", priority=True, id="open-arena"),
         Binding("ctrl+o", "history", "History", id="open-history"),
         Binding("ctrl+g", "copy", "Copy", id="copy-reply"),
         Binding("ctrl+r", "retry", "Retry failed prompt", id="retry-prompt", show=False),  # F1, palette
@@ -319,6 +321,9 @@ class ChatScreen(Screen[None]):
 
     async def action_compare(self) -> None:
         await self.app.open_compare()
+
+    def action_arena(self) -> None:
+        self.app.open_arena()
 
     def action_cycle_think(self) -> None:
         self.app.cycle_think()
