@@ -128,3 +128,14 @@ def test_more_votes_narrow_the_interval() -> None:
     few = fit([Outcome("A", "B", "a"), Outcome("A", "B", "b")])[0]
     many = fit([Outcome("A", "B", "a"), Outcome("A", "B", "b")] * 100)[0]
     assert many.margin < few.margin / 5
+
+
+def test_counted_outcomes_weigh_as_the_votes_they_count() -> None:
+    # The store counts alike votes in SQL: (A beats B) × 3 must rate exactly as three separate votes.
+    counted = fit([Outcome("A", "B", "a", 3), Outcome("B", "C", "tie", 2)])
+    separate = fit([Outcome("A", "B", "a")] * 3 + [Outcome("B", "C", "tie")] * 2)
+    assert [(r.name, r.wins, r.ties, r.losses) for r in counted] == [
+        (r.name, r.wins, r.ties, r.losses) for r in separate
+    ]
+    assert [r.rating for r in counted] == pytest.approx([r.rating for r in separate])
+    assert [r.margin for r in counted] == pytest.approx([r.margin for r in separate])

@@ -48,11 +48,12 @@ TOLERANCE = 1e-10  # on the largest Newton step, in natural-log units
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """One vote: contestant `a` against contestant `b`, and which side won (or a tie)."""
+    """`count` votes alike: contestant `a` against contestant `b`, and which side won (or a tie)."""
 
     a: str
     b: str
     result: Result
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,15 +104,16 @@ def fit(outcomes: Iterable[Outcome]) -> list[Rating]:
         if i > j:
             i, j, score = j, i, 1.0 - score
         pair = pairs.setdefault((i, j), _Pair())
-        pair.games += 1
-        pair.score += score
+        count = outcome.count
+        pair.games += count
+        pair.score += score * count
         if score == 0.5:
-            tally[i][1] += 1
-            tally[j][1] += 1
+            tally[i][1] += count
+            tally[j][1] += count
         else:
             winner, loser = (i, j) if score == 1.0 else (j, i)
-            tally[winner][0] += 1
-            tally[loser][2] += 1
+            tally[winner][0] += count
+            tally[loser][2] += count
     n = len(index)
     if n == 0:
         return []

@@ -62,6 +62,8 @@ class ArenaScreen(Screen[None]):
         """The past runs, once read (the tab is filled when first shown)."""
         self.loaded = False
         """The leaderboard has been read and shown (or its problem said)."""
+        self.drawn = False
+        """The frame after `loaded` has been drawn (the benchmark's end point)."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="arena-title")
@@ -99,6 +101,7 @@ class ArenaScreen(Screen[None]):
                 note.update(Text("The history could not be read (see the notification): no leaderboard."))
         self.show_board()
         self.loaded = True
+        self.call_after_refresh(setattr, self, "drawn", True)
 
     def show_board(self) -> None:
         table = self.query_one("#arena-board", DataTable)

@@ -44,23 +44,25 @@ class Arena:
     self_votes: int  # a model against itself (a consistency check): no information about its rating
 
 
-def outcomes(votes: list[VoteRecord], by_endpoint: bool) -> tuple[list[Outcome], dict[str, tuple[str, str]]]:
-    """Each vote as an outcome between two contestants' keys, and per key (model, endpoint) to show it
-    by (the first spelling seen)."""
+def outcomes(
+    votes: list[tuple[VoteRecord, int]], by_endpoint: bool
+) -> tuple[list[Outcome], dict[str, tuple[str, str]]]:
+    """Each vote (and how many alike) as an outcome between two contestants' keys, and per key the
+    (model, endpoint) to show it by (the first spelling seen)."""
     found: list[Outcome] = []
     shown: dict[str, tuple[str, str]] = {}
-    for vote in votes:
+    for vote, count in votes:
         keys = []
         for model, endpoint in ((vote.model_a, vote.endpoint_a), (vote.model_b, vote.endpoint_b)):
             where = endpoint if by_endpoint else ""
             key = f"{where}\x00{model_key(model)}"
             shown.setdefault(key, (model, where))
             keys.append(key)
-        found.append(Outcome(keys[0], keys[1], vote.vote))
+        found.append(Outcome(keys[0], keys[1], vote.vote, count))
     return found, shown
 
 
-def board(votes: list[VoteRecord], book: FigureBook, by_endpoint: bool) -> list[BoardRow]:
+def board(votes: list[tuple[VoteRecord, int]], book: FigureBook, by_endpoint: bool) -> list[BoardRow]:
     """The fitted ratings, best first, each with its figures."""
     found, shown = outcomes(votes, by_endpoint)
     rows = []
@@ -84,11 +86,11 @@ def read_arena(store: Store) -> Arena:
     """Everything the leaderboard shows, read and fitted (call it in a thread: `journal.run`)."""
     stored = stored_votes(store)
     book = model_figures(store)
-    same = sum(model_key(v.model_a) == model_key(v.model_b) for v in stored.votes)
+    same = sum(count for v, count in stored.votes if model_key(v.model_a) == model_key(v.model_b))
     return Arena(
         board(stored.votes, book, by_endpoint=False),
         board(stored.votes, book, by_endpoint=True),
-        len(stored.votes),
+        sum(count for _, count in stored.votes),
         stored.unknown,
         same,
     )

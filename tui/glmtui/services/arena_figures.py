@@ -4,8 +4,9 @@ One function, `model_figures(store)`, reads everything the leaderboard shows bes
 screen asks the returned `FigureBook` per model (or model on an endpoint). Today the figures come from
 the history:
 
-- decode rate: the median over each model's last `RECENT_TURNS` finished chat replies (the `turns`
-  table's stats: eval_count / eval_duration_ns), labelled `exact` (Ollama's own durations) or
+- decode rate: the median over the model's replies among the last `RECENT_TURNS` finished chat
+  replies (the `turns` table's stats: eval_count / eval_duration_ns; recent, so an upgrade shows,
+  and a bounded read however long the history), labelled `exact` (Ollama's own durations) or
   `client-timed` (glmtui's clock, OpenAI-compatible engines); the two are never mixed in one median.
 - memory: the size `/api/ps` reported for the model's last load (the VRAM-estimate corrections,
   `fit_corrections`, keep it with the context it was loaded at). Ollama-only, so on the per-endpoint
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from glmtui.core.model_names import with_tag
 from glmtui.services.store import Store
 
-RECENT_TURNS = 500  # per model and endpoint: recent enough that an upgrade shows, few enough to be quick
+RECENT_TURNS = 3000  # the newest finished replies read (~10 ms); older ones' speed may be out of date
 EXACT, CLIENT = "exact", "client-timed"
 
 
@@ -115,15 +116,12 @@ def model_figures(store: Store) -> FigureBook:
     book = FigureBook()
     rows = store.read(
         "SELECT model, endpoint, ec, ed, timing FROM ("
-        " SELECT model, endpoint, ec, ed, timing,"
-        "  ROW_NUMBER() OVER (PARTITION BY model, endpoint ORDER BY id DESC) AS k FROM ("
-        "   SELECT id, model, endpoint,"
-        "    CASE WHEN json_valid(stats) THEN json_extract(stats, '$.eval_count') END AS ec,"
-        "    CASE WHEN json_valid(stats) THEN json_extract(stats, '$.eval_duration_ns') END AS ed,"
-        "    CASE WHEN json_valid(stats) THEN json_extract(stats, '$.timing') END AS timing"
-        "   FROM turns WHERE status = 'done')"
-        "  WHERE typeof(ec) = 'integer' AND ec > 0 AND typeof(ed) IN ('integer', 'real') AND ed > 0)"
-        " WHERE k <= ?",
+        " SELECT model, endpoint,"
+        "  CASE WHEN json_valid(stats) THEN json_extract(stats, '$.eval_count') END AS ec,"
+        "  CASE WHEN json_valid(stats) THEN json_extract(stats, '$.eval_duration_ns') END AS ed,"
+        "  CASE WHEN json_valid(stats) THEN json_extract(stats, '$.timing') END AS timing"
+        " FROM turns WHERE status = 'done' ORDER BY id DESC LIMIT ?)"
+        " WHERE typeof(ec) = 'integer' AND ec > 0 AND typeof(ed) IN ('integer', 'real') AND ed > 0",
         (RECENT_TURNS,),
     )
     for model, endpoint, count, duration, timing in rows:
