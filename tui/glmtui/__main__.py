@@ -36,7 +36,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         ),
         epilog=(
             "Keys: Enter sends · Ctrl+J newline · Esc stops a reply · Ctrl+T think · Ctrl+N new chat"
-            " · F2 monitor · F3 loaded models · F4 models · F5 compare · Ctrl+O history · F1 all keys"
+            " · F2 monitor · F3 loaded models · F4 models · F5 compare · F7 leaderboard · Ctrl+O history"
+            " · F1 all keys"
             " · Ctrl+Q quit"
         ),
     )
