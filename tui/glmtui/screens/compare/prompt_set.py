@@ -9,12 +9,10 @@ order cannot bias twenty votes the same way). The screen sends; this class holds
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from glmtui.services.prompt_sets import PromptSet
-
-if TYPE_CHECKING:
-    from glmtui.screens.compare.screen import CompareScreen
+from glmtui.widgets.compare_pane import ComparePane
 
 
 @dataclass
@@ -55,6 +53,31 @@ class PromptSetRun:
         return f"Prompt set {self.prompts.name} {how}: {kept}{skipped}. F7 in the chat shows the leaderboard."
 
 
+class SetHost(Protocol):
+    """What a prompt set uses of the compare screen (a protocol: this module is imported by it)."""
+
+    prompt_set: PromptSetRun | None
+    ready: bool
+
+    @property
+    def busy(self) -> bool: ...
+
+    @property
+    def panes(self) -> tuple[ComparePane, ComparePane]: ...
+
+    def notify(
+        self, message: str, *, title: str = ..., severity: Any = ..., timeout: float | None = ...
+    ) -> None: ...
+
+    def refresh_bindings(self) -> None: ...
+
+    def refresh_all(self) -> None: ...
+
+    async def new_run(self, blind: bool, announce: bool = True) -> None: ...
+
+    async def send_round(self, prompt: str) -> None: ...
+
+
 def refusal(ready: bool, busy: bool, installed: bool) -> str | None:
     """Why a prompt set cannot start now (a sentence), or None."""
     if not ready:
@@ -66,7 +89,7 @@ def refusal(ready: bool, busy: bool, installed: bool) -> str | None:
     return None
 
 
-async def start(screen: CompareScreen, prompts: PromptSet) -> None:
+async def start(screen: SetHost, prompts: PromptSet) -> None:
     """Begin a set on the screen: its first prompt goes out at once, in a new blind run."""
     problem = refusal(screen.ready, screen.busy, all(pane.installed for pane in screen.panes))
     if problem is not None:
@@ -83,7 +106,7 @@ async def start(screen: CompareScreen, prompts: PromptSet) -> None:
     await next_prompt(screen)
 
 
-async def next_prompt(screen: CompareScreen) -> None:
+async def next_prompt(screen: SetHost) -> None:
     """The set's next prompt in a new blind run (fresh sides), or the set's end after the last."""
     current = screen.prompt_set
     if current is None:
@@ -96,7 +119,7 @@ async def next_prompt(screen: CompareScreen) -> None:
     await screen.send_round(prompt)
 
 
-async def skip(screen: CompareScreen) -> None:
+async def skip(screen: SetHost) -> None:
     """Leave this prompt unvoted (its run stays in the history) and go on to the next."""
     current = screen.prompt_set
     if current is None:
@@ -106,7 +129,7 @@ async def skip(screen: CompareScreen) -> None:
     await next_prompt(screen)  # a new run stops what still streams first
 
 
-def end(screen: CompareScreen, stopped: bool) -> None:
+def end(screen: SetHost, stopped: bool) -> None:
     """The set is over (all prompts, or Esc): say what it came to; the panes stay as they are."""
     current, screen.prompt_set = screen.prompt_set, None
     if current is not None:
