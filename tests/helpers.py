@@ -24,10 +24,12 @@ from textual.widget import Widget
 from glmtui.app import DEFAULT_STORE, GlmTuiApp
 from glmtui.config import Config
 from glmtui.core.catalog import Catalog, load_catalog
-from glmtui.core.state import PullProgress, Turn, TurnStatus
+from glmtui.core.load_check import Correction
+from glmtui.core.state import GenerationStats, PullProgress, Turn, TurnStatus
 from glmtui.paths import builtin_themes_dir
 from glmtui.screens.models import ModelsScreen
 from glmtui.services.monitor import Sampler
+from glmtui.services.store import Store
 from glmtui.themes import APP_VARIABLES, DEFAULT_THEME, load_themes
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.model_table import ModelTable
@@ -290,3 +292,67 @@ def exec_done(pid: int, marker: str, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"process {pid} did not exec within {timeout} s")
         time.sleep(0.01)
+
+
+# -- the arena: a small fixed history of blind votes ---------------------------------------------------
+
+Q4, Q8, VLLM = "glm-4.7-flash:q4_K_M", "glm-4.7-flash:q8_0", "glm-4.7-flash"
+
+
+def _side(model: str, endpoint: str, eval_count: int) -> dict[str, Any]:
+    return {
+        "model": model,
+        "endpoint": endpoint,
+        "think": None,
+        "reply": f"reply from {model}",
+        "thinking": "",
+        "status": "done",
+        "error": None,
+        "stats": {"eval_count": eval_count, "eval_duration_ns": 10**9, "ttft_s": 0.1},
+    }
+
+
+def seed_arena(store: Store) -> dict[str, int]:
+    """Six readable blind votes (q8_0: 3 wins, 1 tie, no loss), one with another version's vote value,
+    one with a damaged rounds column, one blind run not voted on; chat turns with known decode rates
+    (q4_K_M on desk: 30, 40, 50 tok/s, exact; glm-4.7-flash on node1: client-timed) and q4_K_M's
+    measured size. Returns the runs' ids by name."""
+    votes = [
+        ("v1", Q8, "desk", Q4, "desk", "a"),
+        ("v2", Q4, "desk", Q8, "desk", "b"),
+        ("v3", Q8, "desk", VLLM, "node1", "a"),
+        ("v4", Q8, "desk", Q4, "desk", "tie"),
+        ("v5", Q4, "desk", VLLM, "node1", "a"),
+        ("damaged", VLLM, "node1", Q4, "desk", "a"),
+        ("unknown", Q4, "desk", Q8, "desk", "maybe"),
+        ("hidden", Q4, "desk", VLLM, "node1", None),
+    ]
+    ids: dict[str, int] = {}
+    for n, (name, model_a, endpoint_a, model_b, endpoint_b, vote) in enumerate(votes):
+        rounds = [{"prompt": f"prompt {name}", "mode": "parallel", "a": _side(model_a, endpoint_a, 50),
+                   "b": _side(model_b, endpoint_b, 100)}]  # fmt: skip
+        ids[name] = store.save_compare_run(
+            None,
+            model_a=model_a,
+            model_b=model_b,
+            blind=True,
+            vote=vote,
+            rounds=rounds,
+            created_at=1_790_000_000.0 + 3600 * n,
+            endpoint_a=endpoint_a,
+            endpoint_b=endpoint_b,
+        )
+    with store.transaction() as db:
+        db.execute("UPDATE compare_runs SET rounds = '{broken' WHERE id = ?", (ids["damaged"],))
+    conversation = store.create_conversation("speed", Q4, None)
+    for model, endpoint, count, timing in [
+        (Q4, "desk", 30, "exact"),
+        (Q4, "desk", 50, "exact"),
+        (Q4, "desk", 40, "exact"),
+        (VLLM, "node1", 120, "client"),
+    ]:
+        turn = Turn(prompt="p", model=model, reply="r", status=TurnStatus.DONE, endpoint=endpoint)
+        turn.stats = GenerationStats(eval_count=count, eval_duration_ns=10**9, timing=timing)
+        store.finish_turn(store.start_turn(conversation, turn), turn)
+    store.save_correction(Correction("sha256:q4", Q4, 1.02, 8192, 20 * 2**30, 1_790_000_000.0))
+    return ids

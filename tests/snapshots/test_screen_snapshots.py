@@ -241,3 +241,18 @@ def test_usage_screen(snap_compare, sim: Simulator, tmp_path: Path) -> None:  # 
         await wait_until(lambda: "TTFT" in screen_text(app), what="the charts drawn")
 
     assert snap_compare(app, terminal_size=(130, 40), run_before=run_before)
+
+
+def test_arena_leaderboard(snap_compare, sim: Simulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from glmtui.screens.arena import ArenaScreen
+    from tests.helpers import seed_arena
+
+    seed_arena(Store(tmp_path / "glmtui.db"))  # fixed votes, figures and a measured size
+    app = app_on(sim, tmp_path)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await online(app)
+        await pilot.press("f7")
+        await wait_until(lambda: isinstance(app.screen, ArenaScreen) and app.screen.drawn, what="the board")
+
+    assert snap_compare(app, terminal_size=(150, 24), run_before=run_before)

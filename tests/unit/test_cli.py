@@ -95,3 +95,22 @@ def test_demo_simulators_slow_decode_as_the_context_grows() -> None:
     for args in (DESK_ARGS, NODE_ARGS):
         server = build_server(build_parser().parse_args(list(args)))
         assert server.pace.decode_half_ctx == 32768  # the tests' own simulators leave it off
+
+
+def test_prompt_set_needs_two_compare_models_and_a_readable_file(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from glmtui.__main__ import prompt_set_arg
+
+    for argv in (["--prompt-set", "x.txt"], ["--compare", "a", "b", "hi", "--prompt-set", "x.txt"]):
+        with pytest.raises(SystemExit):
+            parse_args(argv)
+        assert "--prompt-set runs with two models and no prompt" in capsys.readouterr().err
+    good = tmp_path / "set.txt"
+    good.write_text("one\n---\ntwo\n", encoding="utf-8")
+    args = parse_args(["--compare", "a", "b", "--prompt-set", str(good)])
+    loaded = prompt_set_arg(args.prompt_set)
+    assert loaded is not None and loaded.prompts == ("one", "two")
+    assert prompt_set_arg(None) is None
+    (tmp_path / "empty.txt").write_text("---\n", encoding="utf-8")
+    for bad, says in ((tmp_path / "nope.txt", "no such file"), (tmp_path / "empty.txt", "no prompts")):
+        with pytest.raises(SystemExit, match=f"glmtui: --prompt-set .*{says}"):
+            prompt_set_arg(bad)

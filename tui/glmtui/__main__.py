@@ -14,6 +14,7 @@ from glmtui import __version__
 from glmtui.config import THINK_VALUES, build_config, load_config
 from glmtui.core.endpoints import Endpoint, merge, parse_endpoint_flag
 from glmtui.paths import config_path
+from glmtui.services.prompt_sets import PromptSet, PromptSetError, read_prompt_set
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -35,8 +36,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         ),
         epilog=(
             "Keys: Enter sends · Ctrl+J newline · Esc stops a reply · Ctrl+T think · Ctrl+N new chat"
-            " · F2 monitor · F3 loaded models · F4 models · F5 compare · Ctrl+O history · F1 all keys"
-            " · Ctrl+Q quit. Measure models' speed and memory headless: glmtui bench --help"
+            " · F2 monitor · F3 loaded models · F4 models · F5 compare · F6 bench · F7 leaderboard"
+            " · F8 usage · Ctrl+O history · F1 all keys · Ctrl+Q quit."
+            " Measure models' speed and memory headless: glmtui bench --help"
         ),
     )
     parser.add_argument(
@@ -90,11 +92,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="MODEL_A MODEL_B [PROMPT]",
         help="open the A/B compare screen with two models; with a prompt, send it at once",
     )
+    parser.add_argument(
+        "--prompt-set",
+        type=Path,
+        metavar="FILE",
+        help="with --compare A B: run every prompt of FILE blind, a vote after each (plain text: prompts "
+        "separated by a line '---'; .jsonl: one JSON string per line)",
+    )
     parser.add_argument("--version", action="version", version=f"glmtui {__version__}")
     args = parser.parse_args(argv)
     if args.compare is not None and not 2 <= len(args.compare) <= 3:
         parser.error("--compare takes two models and an optional prompt: --compare MODEL_A MODEL_B [PROMPT]")
+    if args.prompt_set is not None and (args.compare is None or len(args.compare) != 2):
+        parser.error(
+            "--prompt-set runs with two models and no prompt: --compare MODEL_A MODEL_B --prompt-set FILE"
+        )
     return args
+
+
+def prompt_set_arg(path: Path | None) -> PromptSet | None:
+    """`--prompt-set FILE`, read before the UI starts: a bad file stops here with the reason."""
+    if path is None:
+        return None
+    try:
+        return read_prompt_set(path.expanduser())
+    except PromptSetError as exc:
+        raise SystemExit(f"glmtui: --prompt-set {exc}") from None
 
 
 def _endpoint_arg(text: str) -> Endpoint:
@@ -222,6 +245,7 @@ def main(argv: list[str] | None = None) -> None:
 
         raise SystemExit(bench_cli.main(argv[1:]))
     args = parse_args(argv)
+    prompt_set = prompt_set_arg(args.prompt_set)
     problem = terminal_problem(os.environ, sys.stdout.isatty())
     if problem is not None:
         print(problem, file=sys.stderr)
@@ -275,6 +299,7 @@ def main(argv: list[str] | None = None) -> None:
         compare=compare_args(args.compare),
         theme=args.theme,
         continue_last=args.continue_last,
+        prompt_set=prompt_set,
     )
     try:
         app.run()

@@ -44,7 +44,7 @@ from glmtui.keys import apply_keymap
 from glmtui.model_watch import ModelWatch
 from glmtui.paths import builtin_themes_dir, db_path, user_themes_dir
 from glmtui.screens.chat import ChatScreen
-from glmtui.services.compare import VoteRecord
+from glmtui.services.compare import CompareRun, VoteRecord
 from glmtui.services.engines.base import Engine
 from glmtui.services.idle_gc import IdleCollector
 from glmtui.services.journal import open_journal
@@ -53,6 +53,7 @@ from glmtui.services.metrics_feed import MetricsFeed, MetricsTarget
 from glmtui.services.monitor import Sampler
 from glmtui.services.monitor_feed import MonitorFeed
 from glmtui.services.nvml import Nvml
+from glmtui.services.prompt_sets import PromptSet
 from glmtui.services.pull_feed import PullFeed
 from glmtui.surface import AppSurface, StreamingScreen
 from glmtui.themes import APP_VARIABLES, choose_theme, load_themes
@@ -89,6 +90,7 @@ class GlmTuiApp(AppSurface):
         store_path: Path | None = DEFAULT_STORE,
         theme: str | None = None,
         continue_last: bool = False,
+        prompt_set: PromptSet | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -100,6 +102,7 @@ class GlmTuiApp(AppSurface):
         if config.low_bandwidth:
             self.animation_level = "none"
         self._compare_on_start = compare  # `--compare A B [PROMPT]`
+        self._prompt_set_on_start = prompt_set  # `--compare A B --prompt-set FILE`
         self.compare_screen: CompareScreen | None = None  # kept while away, so a comparison survives Esc
         self.compare_votes: list[VoteRecord] = []
         self.compare_rng = random.Random()  # blind runs' side shuffles (tests seed it)
@@ -241,8 +244,10 @@ class GlmTuiApp(AppSurface):
         self.call_after_refresh(self.run_monitor)
         self.call_after_refresh(self.run_engine_metrics)
         if self._compare_on_start is not None:
-            wanted = self._compare_on_start
-            self.call_after_refresh(lambda: self.run_worker(self.open_compare(*wanted), exit_on_error=False))
+            wanted, prompts = self._compare_on_start, self._prompt_set_on_start
+            self.call_after_refresh(
+                lambda: self.run_worker(self.open_compare(*wanted, prompt_set=prompts), exit_on_error=False)
+            )
 
     def _pull_finished(self, job: PullProgress) -> None:
         self.service.forget(job.name)  # a pulled tag may be a new version: its facts are read again
@@ -293,9 +298,20 @@ class GlmTuiApp(AppSurface):
         commands.open_usage(self)
 
     async def open_compare(
-        self, model_a: str | None = None, model_b: str | None = None, prompt: str | None = None
+        self,
+        model_a: str | None = None,
+        model_b: str | None = None,
+        prompt: str | None = None,
+        *,
+        reopen: CompareRun | None = None,
+        prompt_set: PromptSet | None = None,
     ) -> None:
-        await commands.open_compare(self, self.compare_screen, self._keep_compare, model_a, model_b, prompt)
+        await commands.open_compare(
+            self, self.compare_screen, self._keep_compare, model_a, model_b, prompt, reopen, prompt_set
+        )
+
+    def open_arena(self) -> None:
+        commands.open_arena(self)
 
     def _keep_compare(self, screen: CompareScreen) -> None:
         self.compare_screen = screen

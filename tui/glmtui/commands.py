@@ -21,7 +21,8 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.model_names import same_model
 from glmtui.core.state import Conversation, PullProgress
 from glmtui.screens.chat import ChatScreen
-from glmtui.services.compare import VOTES, VoteRecord
+from glmtui.services.compare import VOTES, CompareRun, VoteRecord
+from glmtui.services.prompt_sets import PromptSet
 from glmtui.services.trace import trace
 from glmtui.surface import AppSurface, PullAware
 
@@ -91,6 +92,11 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
         "Bench models",
         "Prefill and decode rates, TTFT, load and memory per model and prompt length; earlier runs (F6)",
         app.open_bench,
+    )
+    yield (
+        "Leaderboard",
+        "The arena: every blind vote rated, with speed and memory beside each model; past A/B runs (F7)",
+        app.open_arena,
     )
 
 
@@ -189,6 +195,13 @@ def open_bench(app: AppSurface) -> None:
         app.push_screen(BenchScreen())
 
 
+def open_arena(app: AppSurface) -> None:
+    from glmtui.screens.arena import ArenaScreen
+
+    if not isinstance(app.screen, ArenaScreen):
+        app.push_screen(ArenaScreen())
+
+
 def open_models(app: AppSurface, tab: str) -> None:
     from glmtui.screens.models import ModelsScreen
 
@@ -238,11 +251,13 @@ async def open_compare(
     model_a: str | None,
     model_b: str | None,
     prompt: str | None,
+    reopen: CompareRun | None = None,
+    prompt_set: PromptSet | None = None,
 ) -> None:
     """Back to the comparison in progress (`current`), or a new one when models are named (or none
-    exists). `keep` hands a new comparison to the app (which keeps it while it is out of sight)
-    before it is pushed, so a quit or a second F5 meanwhile finds it."""
-    if current is not None and model_a is None and model_b is None:
+    exists, or a stored run is reopened). `keep` hands a new comparison to the app (which keeps it
+    while it is out of sight) before it is pushed, so a quit or a second F5 meanwhile finds it."""
+    if current is not None and model_a is None and model_b is None and reopen is None:
         if current in app.screen_stack:  # beneath another screen (the model picker): back down to it
             await back_to(app, current)
         else:
@@ -250,7 +265,9 @@ async def open_compare(
         return
     from glmtui.screens.compare.screen import CompareScreen
 
-    screen = CompareScreen(model_a, model_b, prompt, rng=app.compare_rng)
+    screen = CompareScreen(
+        model_a, model_b, prompt, rng=app.compare_rng, reopen=reopen, prompt_set=prompt_set
+    )
     keep(screen)  # the old one is no longer the app's to stop or save, whatever happens below
     if current is not None:
         if current in app.screen_stack:

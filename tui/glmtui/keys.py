@@ -37,6 +37,8 @@ BINDING_OWNERS = (
     ("glmtui.screens.usage", "UsageScreen"),
     ("glmtui.screens.bench.screen", "BenchScreen"),
     ("glmtui.screens.bench.dialogs", "ExportScreen"),
+    ("glmtui.screens.arena", "ArenaScreen"),
+    ("glmtui.screens.compare.dialogs", "PromptSetScreen"),
     ("glmtui.screens.dialogs.confirm", "ConfirmScreen"),
     ("glmtui.screens.compare.dialogs", "VoteScreen"),
     ("glmtui.widgets.prompt_input", "PromptInput"),

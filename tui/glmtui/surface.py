@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from glmtui.config import Config
     from glmtui.core.engine_metrics import EngineMetrics
     from glmtui.core.load_check import LoadCheck
-    from glmtui.services.compare import VoteRecord
+    from glmtui.services.compare import CompareRun, VoteRecord
     from glmtui.services.endpoints import EndpointRegistry
     from glmtui.services.engines.base import Engine
     from glmtui.services.engines.ollama_models import ModelLibrary
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from glmtui.services.load_checks import LoadChecker
     from glmtui.services.metrics_feed import MetricsFeed
     from glmtui.services.monitor_feed import MonitorFeed
+    from glmtui.services.prompt_sets import PromptSet
     from glmtui.services.pull_feed import PullFeed
 
 
@@ -153,9 +154,20 @@ class AppSurface(App[None]):
 
     @abstractmethod
     async def open_compare(
-        self, model_a: str | None = None, model_b: str | None = None, prompt: str | None = None
+        self,
+        model_a: str | None = None,
+        model_b: str | None = None,
+        prompt: str | None = None,
+        *,
+        reopen: CompareRun | None = None,
+        prompt_set: PromptSet | None = None,
     ) -> None:
-        """Back to the comparison in progress, or a new one when models are named."""
+        """Back to the comparison in progress, or a new one when models are named; `reopen`: a stored
+        run shown with its rounds (and continued there); `prompt_set`: run once both models are checked."""
+
+    @abstractmethod
+    def open_arena(self) -> None:
+        """The arena: the leaderboard of every stored blind vote, and the past A/B runs."""
 
     @abstractmethod
     def open_bench(self) -> None:

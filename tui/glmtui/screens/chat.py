@@ -42,6 +42,8 @@ class ChatScreen(Screen[None]):
         # priority: the prompt box (a TextArea) has F6 as "select line", which would take it first. Not in
         # the footer (full at 100 columns); F1 and the palette ("Bench models") list it.
         Binding("f6", "bench", "Bench", id="open-bench", priority=True, show=False),
+        # priority: the prompt box (a TextArea) binds F7 to select-all, and it has the focus
+        Binding("f7", "arena", "Leaderboard", priority=True, show=False, id="open-arena"),
         Binding("ctrl+o", "history", "History", id="open-history"),
         Binding("f8", "usage", "Usage", id="open-usage"),
         Binding("ctrl+g", "copy", "Copy", id="copy-reply"),
@@ -329,6 +331,9 @@ class ChatScreen(Screen[None]):
 
     def action_bench(self) -> None:
         self.app.open_bench()
+
+    def action_arena(self) -> None:
+        self.app.open_arena()
 
     def action_cycle_think(self) -> None:
         self.app.cycle_think()

@@ -28,7 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, Footer, ProgressBar, Static, TabbedContent, TabPane, Tabs
 
 from glmtui import __version__
 from glmtui.core.bench import BenchPlan, CellResult
@@ -50,10 +50,19 @@ from glmtui.surface import AppSurface
 RUNS_SHOWN = 200
 
 
+# Where focus goes when a tab comes up while focus is in another pane.
+FIRST_FOCUS = {
+    "bench-setup": "#bench-models",
+    "bench-run": "#bench-live DataTable",
+    "bench-runs": "#bench-run-list",
+}
+
+
 class BenchScreen(Screen[None]):
     """Bench models: setup, progress, results and charts, earlier runs, export."""
 
     CSS_PATH = "bench.tcss"
+    AUTO_FOCUS = "#bench-models"  # the first thing to do is pick models (not the tab bar)
     BINDINGS = [
         Binding("escape", "back", "Stop / back", id="bench-back"),
         Binding("ctrl+s", "export", "Export", priority=True, id="bench-export"),
@@ -92,8 +101,6 @@ class BenchScreen(Screen[None]):
         runs = self.query_one("#bench-run-list", DataTable)
         for name in ("date", "models", "engine", "GPUs", "cells", "status"):
             runs.add_column(Text(name))
-        # The first thing to do is pick models: focus starts there, not on the tab bar.
-        self.query_one("#bench-models").focus()
         self.list_models()
 
     # -- setup ----------------------------------------------------------------------------------------
@@ -131,10 +138,11 @@ class BenchScreen(Screen[None]):
         self.run_bench(request)
 
     def _show_run(self) -> None:
-        """The Run tab, with focus on its results: focus left on the Setup pane's Start button would
-        bring the Setup tab straight back (a focused widget in a hidden pane re-activates its pane)."""
+        """The Run tab, focus moved there at once: the Start button it came from is in the Setup pane,
+        and a focused widget in a hidden pane brings its pane back (so would a dialog over this screen,
+        restoring that focus when it closes)."""
         self.query_one(TabbedContent).active = "bench-run"
-        self.query_one("#bench-live", ResultsView).query_one(DataTable).focus()
+        self.query_one(FIRST_FOCUS["bench-run"]).focus()
 
     # -- the run --------------------------------------------------------------------------------------
 
@@ -330,6 +338,18 @@ class BenchScreen(Screen[None]):
     def _tab(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "bench-runs":
             self.load_runs()
+        # Focus left inside a pane that is now hidden would bring that pane straight back (TabbedContent
+        # activates the pane of a focused descendant): move it into the shown pane. Focus on the tab
+        # bar stays there, so ← → keep switching tabs.
+        focused = self.focused
+        if (
+            focused is not None
+            and focused not in event.pane.walk_children()
+            and not isinstance(focused, Tabs)
+        ):
+            first = FIRST_FOCUS.get(event.pane.id or "")
+            if first:
+                self.query_one(first).focus()
 
     @work(exclusive=True, group="bench-runs", exit_on_error=False)
     async def load_runs(self) -> None:

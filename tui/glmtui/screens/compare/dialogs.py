@@ -1,8 +1,10 @@
-"""The compare screen's two dialogs: the blind vote, and one pane's think setting and options."""
+"""The compare screen's dialogs: the blind vote, one pane's think setting and options, a prompt set's file."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -14,6 +16,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from glmtui.core.options import parse_option
 from glmtui.services.compare import Vote
+from glmtui.services.prompt_sets import PromptSet, PromptSetError, read_prompt_set
 from glmtui.widgets.prompt_input import SteadyInput
 
 DIALOG_CSS = """
@@ -131,6 +134,48 @@ class PaneOptionsScreen(ModalScreen[dict[str, Any] | None]):
         # Keys this dialog does not edit (from the config file) are kept as they were.
         kept = {k: v for k, v in self._options.items() if k not in PANE_OPTIONS}
         self.dismiss({**kept, **options})
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PromptSetScreen(ModalScreen[PromptSet | None]):
+    """A prompt-set file's path. Enter reads it (a bad file: the reason, here); Esc cancels."""
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="PromptSetScreen")
+        + """
+    PromptSetScreen Input { margin-bottom: 1; }
+    PromptSetScreen #prompt-set-problem { color: $error; height: auto; }
+    """
+    )
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="prompt-set-cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            text = Text()
+            text.append("Run a prompt set", style="bold")
+            text.append(
+                "\nEach prompt goes to both models in a new blind run; vote after each (F6)."
+                "\nPlain text: prompts separated by a line '---'.  .jsonl: one JSON string per line."
+            )
+            yield Static(text, classes="dialog-text")
+            yield SteadyInput(placeholder="path to the file, e.g. ~/prompts.txt", id="prompt-set-path")
+            yield Static(id="prompt-set-problem")
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        raw = event.value.strip()
+        problem = self.query_one("#prompt-set-problem", Static)
+        if not raw:
+            problem.update(Text("Type the path of a prompt-set file."))
+            return
+        try:
+            prompts = await asyncio.to_thread(read_prompt_set, Path(raw).expanduser())
+        except PromptSetError as exc:
+            problem.update(Text(str(exc)))  # the file's name may hold '[': never markup
+            return
+        self.dismiss(prompts)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

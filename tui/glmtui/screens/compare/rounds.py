@@ -14,8 +14,10 @@ from rich.text import Text
 
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.model_names import same_model
+from glmtui.core.state import Conversation
 from glmtui.paths import data_dir
 from glmtui.services.compare import (
+    SIDES,
     CompareRun,
     Round,
     RunMode,
@@ -132,10 +134,13 @@ def show_strip(
     )
 
 
-def title(mode: RunMode, reason: str, by_user: bool, blind: bool) -> Text:
-    """The screen's top line: the run mode and why, and whether the run is blind."""
+def title(mode: RunMode, reason: str, by_user: bool, blind: bool, progress: str = "") -> Text:
+    """The screen's top line: the run mode and why, and whether the run is blind; a prompt set's
+    progress (`7/20`) first, where a narrow terminal cannot cut it off."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("A/B compare", style="bold")
+    if progress:
+        text.append(f"  ·  prompt set {progress}", style="bold yellow")
     text.append(f"  ·  {mode}", style="bold")
     text.append(f" ({'your choice' if by_user else reason})  ·  Ctrl+R switches")
     if blind:
@@ -172,3 +177,23 @@ async def export(run: CompareRun, host: str, urls: Mapping[str, str]) -> Path:
     """Both transcripts and the table as Markdown under the data dir's exports (OSError if it cannot)."""
     text = compare_markdown(run, host=host, urls=urls)
     return await asyncio.to_thread(write_export, text, "glmtui-compare", data_dir() / "exports")
+
+
+def reopened_models(run: CompareRun, endpoints: Sequence[str]) -> tuple[str, str]:
+    """What each pane of a reopened run asks for: its last round's model, on its endpoint where that
+    endpoint is still configured (`node1/model`), else on the chat's."""
+    last = run.rounds[-1]
+    wanted = []
+    for side in SIDES:
+        model, endpoint = last.model(side), last.endpoint(side)
+        wanted.append(f"{endpoint}/{model}" if endpoint and endpoint in endpoints else model)
+    return wanted[0], wanted[1]
+
+
+async def show_reopened(panes: tuple[ComparePane, ComparePane], run: CompareRun) -> None:
+    """A reopened run's replies into the panes: each side's turns as its conversation, which the
+    next prompt continues (the model is sent them, as in a resumed chat)."""
+    for pane, side in zip(panes, SIDES, strict=True):
+        turns = [turn for r in run.rounds if (turn := r.turn(side)) is not None]
+        conversation = Conversation(system=pane.chat.conversation.system, turns=turns)
+        await pane.chat.load(conversation)

@@ -23,12 +23,15 @@ from textual.widgets import Footer, Static
 from glmtui.core.catalog import load_catalog
 from glmtui.core.state import PullProgress
 from glmtui.keys import key_hint
+from glmtui.screens.compare import prompt_set as sets
 from glmtui.screens.compare import rounds
 from glmtui.screens.compare.app_link import AppLink
 from glmtui.screens.compare.models import fill_models
+from glmtui.screens.compare.prompt_set import PromptSetRun
 from glmtui.screens.compare.sides import Sides
 from glmtui.screens.dialogs.answers import on_answer
 from glmtui.services.compare import CompareRun, Round, Vote
+from glmtui.services.prompt_sets import PromptSet
 from glmtui.services.trace import trace
 from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
@@ -59,6 +62,8 @@ class CompareScreen(Screen[None]):
         Binding("f7", "pull_missing", "Pull", priority=True, id="compare-pull"),
         Binding("ctrl+s", "export", "Export", id="compare-export"),
         Binding("ctrl+n", "new_run", "New", id="compare-new"),
+        Binding("f9", "prompt_set", "Prompt set", id="compare-prompt-set"),
+        Binding("f10", "skip_prompt", "Skip prompt", id="compare-skip-prompt"),  # during a prompt set
         Binding("ctrl+q", "app.quit", "Quit", show=False, id="compare-quit"),
     ]
 
@@ -69,20 +74,27 @@ class CompareScreen(Screen[None]):
         prompt: str | None = None,
         *,
         rng: random.Random | None = None,
+        reopen: CompareRun | None = None,
+        prompt_set: PromptSet | None = None,
     ) -> None:
         super().__init__()
         self._wanted = (model_a, model_b)
         self._prompt = prompt
         self._rng = rng or random.Random()
         self.catalog = load_catalog()  # read once: sizes and KV shapes of models not installed yet
-        self.run = CompareRun()
+        self.run = reopen or CompareRun()
+        self._reopened = reopen is not None and bool(reopen.rounds)  # its turns go into the panes
+        self._start_set = prompt_set  # `--prompt-set`: started once both models are checked
+        self.prompt_set: PromptSetRun | None = None
+        """The prompt set in progress (F9), or None."""
         self.ready = False  # models resolved and checked: prompts can go out
         self.active = "a"
 
     def compose(self) -> ComposeResult:
         yield Static(id="compare-title")
         with Container(id="panes"):
-            for side, model in zip("ab", self._wanted, strict=False):
+            wanted = self._reopened_models() if self._reopened else self._wanted
+            for side, model in zip("ab", wanted, strict=False):
                 yield self.link.new_pane(side, model or "")
         yield ComparisonStrip(id="strip")
         keymap = self.app.config.keymap  # the keys actually bound, after [keymap]
@@ -155,6 +167,8 @@ class CompareScreen(Screen[None]):
         loop = asyncio.get_running_loop()
         said_so_at: float | None = loop.time() + self.connect_wait_s
         a, b = self.panes
+        if self._reopened:
+            await self._show_reopened()
         while True:
             lists = await self.sides.installed_all(needs_model=not a.model)
             if lists is not None:
@@ -176,6 +190,9 @@ class CompareScreen(Screen[None]):
         if self._prompt:
             prompt, self._prompt = self._prompt, None
             await self.send_round(prompt)
+        if self._start_set is not None:
+            chosen, self._start_set = self._start_set, None
+            await self.start_prompt_set(chosen)
 
     def action_pick_model(self) -> None:
         from glmtui.screens.models import ModelsScreen
@@ -292,13 +309,18 @@ class CompareScreen(Screen[None]):
         rounds.show_strip(self.query_one(ComparisonStrip), self.run, headers, self.link.votes)
 
     def _refresh_title(self) -> None:
-        text = rounds.title(self.sides.mode, self.sides.mode_reason, self.sides.mode_by_user, self.run.blind)
+        progress = self.prompt_set.progress if self.prompt_set is not None else ""
+        sides = self.sides
+        text = rounds.title(sides.mode, sides.mode_reason, sides.mode_by_user, self.run.blind, progress)
         self.query_one("#compare-title", Static).update(text)
 
     # -- actions ----------------------------------------------------------------------------------
 
     async def action_stop_or_close(self) -> None:
         round_ = self.run.rounds[-1] if self.run.rounds else None
+        if not self.busy and self.prompt_set is not None:
+            self._end_prompt_set(stopped=True)  # the set stops here; a second Esc leaves the screen
+            return
         if not self.busy and (round_ is None or round_.sent):
             self.app.pop_screen()
             return
@@ -353,7 +375,7 @@ class CompareScreen(Screen[None]):
     async def action_new_run(self) -> None:
         await self.new_run(self.run.blind)
 
-    async def new_run(self, blind: bool) -> None:
+    async def new_run(self, blind: bool, announce: bool = True) -> None:
         """Clear both panes and start over; a blind run shuffles which model sits on which side."""
         for pane in self.panes:
             await pane.chat.stop_and_wait()
@@ -364,7 +386,7 @@ class CompareScreen(Screen[None]):
         if blind:
             self.sides.shuffle(self._rng)
         self.refresh_all()
-        if blind:
+        if blind and announce:
             self.notify(
                 "Blind run: the models are on random sides and hidden until you vote (F6).", timeout=4
             )
@@ -386,6 +408,44 @@ class CompareScreen(Screen[None]):
         self._save_run()
         self.refresh_all()
         self.notify(rounds.vote_text(self.panes, vote), title="Blind vote", timeout=6)
+        if self.prompt_set is not None:
+            self.prompt_set.voted += 1
+            self.run_worker(self._next_prompt(), group="prompt-set", exit_on_error=False)
+
+    # -- prompt sets (prompt_set.py) and reopened runs ---------------------------------------------
+
+    def action_prompt_set(self) -> None:
+        from glmtui.screens.compare.dialogs import PromptSetScreen
+
+        if self.prompt_set is not None:
+            self.notify("A prompt set is running: Esc stops it first.", timeout=3)
+            return
+        self.app.push_screen(PromptSetScreen(), on_answer(self, self.start_prompt_set))
+
+    async def start_prompt_set(self, prompts: PromptSet) -> None:
+        await sets.start(self, prompts)
+
+    async def action_skip_prompt(self) -> None:
+        await sets.skip(self)
+
+    async def _next_prompt(self) -> None:
+        await sets.next_prompt(self)
+
+    def _end_prompt_set(self, stopped: bool) -> None:
+        sets.end(self, stopped)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F10 (skip) is in the footer only while a prompt set runs."""
+        if action == "skip_prompt":
+            return self.prompt_set is not None
+        return True
+
+    def _reopened_models(self) -> tuple[str, str]:
+        return rounds.reopened_models(self.run, self.link.endpoint_names)
+
+    async def _show_reopened(self) -> None:
+        await rounds.show_reopened(self.panes, self.run)
+        self.refresh_all()
 
     async def action_export(self) -> None:
         if not self.run.rounds:

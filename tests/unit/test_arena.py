@@ -1,0 +1,143 @@
+"""The arena's services: prompt-set files, the stored votes and runs, the figures beside each rating."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from glmtui.core.load_check import Correction
+from glmtui.core.state import TurnStatus
+from glmtui.services.arena import read_arena
+from glmtui.services.arena_figures import CLIENT, EXACT, Speed, model_figures
+from glmtui.services.arena_store import load_run, past_runs, stored_votes
+from glmtui.services.prompt_sets import PromptSetError, parse_prompts, read_prompt_set
+from glmtui.services.store import Store
+from tests.helpers import db_rows, seed_arena
+
+# -- prompt sets ------------------------------------------------------------------------------------
+
+
+def test_plain_text_prompts_are_separated_by_a_dashes_line() -> None:
+    text = "Write a binary search in Rust\n---\n\n  Explain lifetimes.\nTwo lines.  \n\n ---  \n---\nLast"
+    assert parse_prompts(text, jsonl=False) == [
+        "Write a binary search in Rust",
+        "Explain lifetimes.\nTwo lines.",
+        "Last",
+    ]
+    assert parse_prompts("just one prompt\n", jsonl=False) == ["just one prompt"]
+    assert parse_prompts("a\n----\nb", jsonl=False) == ["a\n----\nb"]  # only exactly three dashes
+
+
+def test_jsonl_prompts_are_one_json_string_per_line() -> None:
+    text = '"first"\n\n"second\\nwith a newline"\n'
+    assert parse_prompts(text, jsonl=True) == ["first", "second\nwith a newline"]
+
+
+@pytest.mark.parametrize(
+    ("text", "jsonl", "says"),
+    [
+        ("", False, "no prompts"),
+        ("---\n  \n---", False, "no prompts"),
+        ('"ok"\n{"prompt": 1}', True, "line 2 is JSON dict, not a string"),
+        ('"ok"\nnot json', True, "line 2 is not JSON"),
+    ],
+)
+def test_a_bad_prompt_set_says_why(text: str, jsonl: bool, says: str) -> None:
+    with pytest.raises(PromptSetError, match=says):
+        parse_prompts(text, jsonl)
+
+
+def test_reading_a_prompt_set_file_and_its_failures(tmp_path: Path) -> None:
+    good = tmp_path / "set.jsonl"
+    good.write_text('"one"\n"two"\n', encoding="utf-8")
+    loaded = read_prompt_set(good)
+    assert (loaded.name, loaded.prompts) == ("set.jsonl", ("one", "two"))
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    for path, says in [
+        (tmp_path / "missing.txt", "no such file"),
+        (tmp_path, "is a folder"),
+        (tmp_path / "latin1.txt", "not UTF-8"),
+    ]:
+        with pytest.raises(PromptSetError, match=says):
+            read_prompt_set(path)
+
+
+# -- stored votes and runs -----------------------------------------------------------------------------
+
+
+def test_stored_votes_leave_out_unknown_values_and_past_runs_flag_damaged_rounds(tmp_path: Path) -> None:
+    store = Store(tmp_path / "glmtui.db")
+    ids = seed_arena(store)
+    stored = stored_votes(store)
+    assert stored.unknown == 1  # the "maybe" vote another version wrote
+    assert sum(count for _, count in stored.votes) == 6 and {v.vote for v, _ in stored.votes} <= {
+        "a",
+        "b",
+        "tie",
+    }
+    runs = past_runs(store)
+    assert [r.id for r in runs] == sorted(ids.values(), reverse=True)
+    by_id = {r.id: r for r in runs}
+    assert by_id[ids["damaged"]].rounds is None and by_id[ids["damaged"]].vote == "a"
+    assert by_id[ids["hidden"]].hidden and by_id[ids["hidden"]].rounds == 1
+    assert by_id[ids["unknown"]].vote == "maybe"
+
+
+def test_a_stored_run_reopens_with_its_rounds_or_says_why_not(tmp_path: Path) -> None:
+    store = Store(tmp_path / "glmtui.db")
+    ids = seed_arena(store)
+    hidden = load_run(store, ids["hidden"])
+    assert hidden.run is not None and hidden.run.blind and hidden.run.vote is None and not hidden.run.revealed
+    (round_,) = hidden.run.rounds
+    assert round_.a is not None and round_.a.status is TurnStatus.DONE and round_.a.reply.startswith("reply")
+    assert round_.b is not None and round_.b.stats.eval_count == 100 and round_.endpoint_b == "node1"
+    assert round_.sent and round_.ended and round_.complete
+    assert hidden.run.id == ids["hidden"]
+    assert "damaged" in load_run(store, ids["damaged"]).problem
+    assert "another glmtui version" in load_run(store, ids["unknown"]).problem
+    assert "no longer" in load_run(store, 10_000).problem
+
+
+def test_the_leaderboard_rates_by_model_and_by_endpoint_with_figures_beside(tmp_path: Path) -> None:
+    store = Store(tmp_path / "glmtui.db")
+    seed_arena(store)
+    arena = read_arena(store)
+    assert arena.votes == 6 and arena.unknown == 1 and arena.self_votes == 0
+    names = [row.name for row in arena.by_model]
+    assert names[0] == "glm-4.7-flash:q8_0"  # 3 wins, 1 tie, no loss
+    assert {row.name for row in arena.by_endpoint} >= {"desk · glm-4.7-flash:q4_K_M", "node1 · glm-4.7-flash"}
+    top = arena.by_model[0]
+    assert (top.rating.wins, top.rating.ties, top.rating.losses) == (3, 1, 0)
+    assert top.rank == 1 and top.rating.low < top.rating.rating < top.rating.high
+    q4 = next(row for row in arena.by_model if row.name == "glm-4.7-flash:q4_K_M")
+    assert q4.speed == Speed(40.0, 3, EXACT)  # the median of 30, 40, 50 tok/s from the chat history
+    assert q4.memory is not None and q4.memory.bytes == 20 * 2**30 and q4.memory.context == 8192
+    node = next(row for row in arena.by_endpoint if row.name == "node1 · glm-4.7-flash")
+    assert node.speed is not None and node.speed.label == CLIENT
+    assert node.memory is None  # /api/ps is Ollama's: never shown for a vLLM node
+
+
+def test_figures_skip_unfinished_and_damaged_turns(tmp_path: Path) -> None:
+    store = Store(tmp_path / "glmtui.db")
+    seed_arena(store)
+    conv = store.create_conversation("t", "m", None)
+    with store.transaction() as db:
+        for stats, status in [("{not json", "done"), (json.dumps({"eval_count": 5}), "done")]:
+            db.execute(
+                "INSERT INTO turns (conversation_id, prompt, model, status, stats, created_at, endpoint)"
+                " VALUES (?, 'p', 'broken:latest', ?, ?, 0, 'desk')",
+                (conv, status, stats),
+            )
+    book = model_figures(store)
+    assert book.speed("broken") is None
+    assert db_rows(store.path, "SELECT COUNT(*) FROM turns WHERE model = 'broken:latest'")[0][0] == 2
+
+
+def test_an_empty_store_has_an_empty_board(tmp_path: Path) -> None:
+    store = Store(tmp_path / "glmtui.db")
+    arena = read_arena(store)
+    assert (arena.by_model, arena.by_endpoint, arena.votes) == ([], [], 0)
+    store.save_correction(Correction("sha", "glm-4.7-flash:q4_K_M", 1.0, 4096, 10, 1.0))
+    assert read_arena(store).by_model == []

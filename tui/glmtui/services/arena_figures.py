@@ -1,0 +1,135 @@
+"""Speed and memory beside each model on the leaderboard: what glmtui has measured, and where from.
+
+One function, `model_figures(store)`, reads everything the leaderboard shows beside a rating; the
+screen asks the returned `FigureBook` per model (or model on an endpoint). Today the figures come from
+the history:
+
+- decode rate: the median over the model's replies among the last `RECENT_TURNS` finished chat
+  replies (the `turns` table's stats: eval_count / eval_duration_ns; recent, so an upgrade shows,
+  and a bounded read however long the history), labelled `exact` (Ollama's own durations) or
+  `client-timed` (glmtui's clock, OpenAI-compatible engines); the two are never mixed in one median.
+- memory: the size `/api/ps` reported for the model's last load (the VRAM-estimate corrections,
+  `fit_corrections`, keep it with the context it was loaded at). Ollama-only, so on the per-endpoint
+  view it is shown only where that endpoint's figures are Ollama's (exact). Never estimated here: no
+  measurement, no number.
+
+**The bench adds to this** (services/bench_store.py, when its tables exist): in `model_figures`, after
+the history is read, call `book.add_speed(...)` / `book.add_memory(...)` with each bench cell's decode
+median and memory, `source="bench"`; a bench figure replaces the history's for the same model and
+endpoint (it was measured on purpose, at a known context).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from glmtui.core.model_names import with_tag
+from glmtui.services.store import Store
+
+RECENT_TURNS = 3000  # the newest finished replies read (~10 ms); older ones' speed may be out of date
+EXACT, CLIENT = "exact", "client-timed"
+
+
+def model_key(name: str) -> str:
+    """How models are matched: case-insensitively, a name without a tag as `:latest` (as Ollama does)."""
+    return with_tag(name.strip().lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Speed:
+    """A median decode rate (tokens/s), over how many replies, and where it came from."""
+
+    tps: float
+    runs: int
+    label: str  # EXACT or CLIENT
+    source: str = "chat history"
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """A measured size in bytes, the context it was loaded at, and where it came from."""
+
+    bytes: int
+    context: int
+    source: str = "/api/ps"
+
+
+@dataclass
+class FigureBook:
+    """Every figure found, by model key and endpoint; asked per leaderboard row."""
+
+    rates: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)  # (key, endpoint, label)
+    speeds: dict[tuple[str, str], Speed] = field(default_factory=dict)  # set ones (the bench's) win
+    memories: dict[str, Memory] = field(default_factory=dict)  # by model key
+    bench_memories: dict[tuple[str, str], Memory] = field(default_factory=dict)
+
+    def add_rate(self, model: str, endpoint: str, rate: float, label: str) -> None:
+        self.rates.setdefault((model_key(model), endpoint, label), []).append(rate)
+
+    def add_speed(self, model: str, endpoint: str, speed: Speed) -> None:
+        """A figure measured on purpose (the bench): it replaces the history's median."""
+        self.speeds[(model_key(model), endpoint)] = speed
+
+    def add_memory(self, model: str, memory: Memory, endpoint: str = "") -> None:
+        if endpoint:
+            self.bench_memories[(model_key(model), endpoint)] = memory
+        else:
+            self.memories[model_key(model)] = memory
+
+    def speed(self, model: str, endpoint: str | None = None) -> Speed | None:
+        """The model's median decode rate on `endpoint` (None: over every endpoint). Exact figures
+        are preferred over client-timed ones; the two are never pooled."""
+        key = model_key(model)
+        if endpoint is not None and (key, endpoint) in self.speeds:
+            return self.speeds[(key, endpoint)]
+        if endpoint is None:
+            chosen = [s for (k, _), s in self.speeds.items() if k == key]
+            if chosen:
+                return max(chosen, key=lambda s: s.runs)
+        for label in (EXACT, CLIENT):
+            rates = [
+                rate
+                for (k, e, lab), values in self.rates.items()
+                if k == key and lab == label and (endpoint is None or e == endpoint)
+                for rate in values
+            ]
+            if rates:
+                return Speed(statistics.median(rates), len(rates), label)
+        return None
+
+    def memory(self, model: str, endpoint: str | None = None) -> Memory | None:
+        """The model's measured size; per endpoint only where that endpoint's figures are Ollama's
+        (`/api/ps` is Ollama's; the same name on a vLLM node may be another quantisation)."""
+        key = model_key(model)
+        if endpoint is not None:
+            if (key, endpoint) in self.bench_memories:
+                return self.bench_memories[(key, endpoint)]
+            speed = self.speed(model, endpoint)
+            if speed is None or speed.label != EXACT:
+                return None
+        return self.memories.get(key)
+
+
+def model_figures(store: Store) -> FigureBook:
+    """Decode rates and memory for every model the history knows (see the module's docstring)."""
+    book = FigureBook()
+    rows = store.read(
+        "SELECT model, endpoint, ec, ed, timing FROM ("
+        " SELECT model, endpoint,"
+        "  CASE WHEN json_valid(stats) THEN json_extract(stats, '$.eval_count') END AS ec,"
+        "  CASE WHEN json_valid(stats) THEN json_extract(stats, '$.eval_duration_ns') END AS ed,"
+        "  CASE WHEN json_valid(stats) THEN json_extract(stats, '$.timing') END AS timing"
+        " FROM turns WHERE status = 'done' ORDER BY id DESC LIMIT ?)"
+        " WHERE typeof(ec) = 'integer' AND ec > 0 AND typeof(ed) IN ('integer', 'real') AND ed > 0",
+        (RECENT_TURNS,),
+    )
+    for model, endpoint, count, duration, timing in rows:
+        label = CLIENT if timing == "client" else EXACT  # rows from before `timing` were Ollama's
+        book.add_rate(str(model), str(endpoint or ""), count / (duration / 1e9), label)
+    for model, measured, context in store.read(
+        "SELECT model, measured, context FROM fit_corrections ORDER BY measured_at"
+    ):
+        if isinstance(measured, int) and measured > 0:
+            book.add_memory(str(model), Memory(measured, int(context or 0)))  # the latest load wins
+    return book
