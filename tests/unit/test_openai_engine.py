@@ -7,6 +7,7 @@ stream, a stall) with the partial reply kept, version(), list_models() and show(
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -22,7 +23,7 @@ from glmtui.services.engines.factory import make_engine
 from glmtui.services.engines.ollama import OllamaService
 from glmtui.services.engines.openai import OpenAIEngine
 from glmtui.simulator import Fault, OpenAISimulator
-from tests.helpers import SIM_RATE, ask
+from tests.helpers import SIM_RATE, ask, wait_until
 
 MODEL = "glm-4.7-flash"
 KEY_VAR = "GLMTUI_TEST_ENGINE_KEY"
@@ -178,11 +179,22 @@ async def test_an_unknown_model_on_vllm_is_not_found() -> None:
 
 
 async def test_a_loading_engine_is_waited_for_then_answers() -> None:
-    with OpenAISimulator("vllm", rate=SIM_RATE, loading_seconds=0.3) as sim:
+    with OpenAISimulator("vllm", rate=SIM_RATE) as sim:
+        sim.loading = True  # until the first request has been refused (a timed load raced the client)
+
+        def chats() -> list[str]:
+            return [path for _, path, _ in sim.requests if path == "/v1/chat/completions"]
+
+        async def finish_loading() -> None:
+            await wait_until(lambda: len(chats()) >= 1, what="a request refused while loading")
+            sim.loading = False
+
         engine = OpenAIEngine(sim.url)
+        loaded = asyncio.create_task(finish_loading())
         reply = await chat(engine)
+        await loaded
         await engine.close()
-        statuses = [path for _, path, _ in sim.requests if path == "/v1/chat/completions"]
+        statuses = chats()
     assert reply.error is None and reply.text
     assert len(statuses) == 2  # a 503, then the reply
     assert reply.stats is not None and reply.stats.load_s is not None  # the wait, client-timed
