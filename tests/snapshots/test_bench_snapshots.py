@@ -57,9 +57,9 @@ def seed(path: Path) -> int:
                         store, run_id, cell(model, tokens, base * drop, memory + tokens / 8192, version)
                     )
             gone = CellResult(Q8, "node1", "vLLM", 512, 128, label="client-timed", skipped=True)
-            gone.error = "not run: node1 went away (Cannot reach http://node1:8000)"
+            gone.error = "node1 went away (Cannot reach http://node1:8000)"  # as the runner words it
             bench_store.save_cell(store, run_id, gone)
-            bench_store.finish_run(store, run_id, "failed", ("NVIDIA GeForce RTX 4090",))
+            bench_store.finish_run(store, run_id, "failed", ("NVIDIA GeForce RTX 4090",))  # as stored
         return run_id
     finally:
         store.close()

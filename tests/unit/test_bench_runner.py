@@ -119,6 +119,7 @@ async def test_an_engine_that_goes_away_keeps_finished_cells_and_marks_the_rest(
     assert first.error is None and len(first.reps) == 3
     assert second.error and "Cannot reach" in second.error
     assert third.skipped and third.error and "desk went away" in third.error
+    assert "not run" not in third.error  # the table and the CLI say "skipped": the reason says why
 
 
 async def test_cancelling_keeps_finished_cells(sim: Simulator, tmp_path: Path) -> None:

@@ -120,6 +120,26 @@ def test_saved_runs_list_models_engines_versions_and_cells(tmp_path: Path) -> No
     )
 
 
+def test_a_saved_run_with_one_failed_cell_reads_done_with_the_failure_counted(tmp_path: Path) -> None:
+    store = Store(tmp_path / "h.db")
+    try:
+        run_id = bench_store.start_run(store, RunInfo(1.0e9, plan={"models": ["m:q8_0"]}))
+        for c in (cell("m:q8_0", 512, 50.0), cell("m:q8_0", 4096, 40.0)):
+            bench_store.save_cell(store, run_id, c)
+        bench_store.save_cell(
+            store,
+            run_id,
+            CellResult("m:q8_0", "node1", "vLLM", 512, 8, error="node1 went away", skipped=True),
+        )
+        bench_store.finish_run(store, run_id, "failed")  # the status column keeps the CLI's word
+        (row,) = bench_store.run_rows(store)
+    finally:
+        store.close()
+    assert row.run.status == "failed"
+    assert row.columns()[-1] == "done · 1 of 3 cells failed"
+    assert row.status_words(live=True) == "running"
+
+
 def test_export_by_format_name_is_the_clis_text() -> None:
     cells = [
         cell("m", 512, 50.0),

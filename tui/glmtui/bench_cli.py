@@ -32,6 +32,7 @@ from glmtui.core.bench import (
     parse_contexts,
 )
 from glmtui.core.bench_export import RunInfo, comparison_lines, to_csv, to_json, to_markdown
+from glmtui.core.bench_table import counts_as_failed, run_status
 from glmtui.core.endpoints import Endpoint, parse_endpoint_flag
 from glmtui.core.errors import GlmTuiError
 from glmtui.paths import config_path, db_path
@@ -206,16 +207,20 @@ def show_results(cells: list[CellResult], lines: list[str]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from glmtui.core.bench_export import TABLE_HEAD, table_rows
+    from glmtui.core.bench_table import CAPTION, HEAD, NUMERIC, STYLES, table_notes, table_rows
 
-    table = Table(title="glmtui bench (figures: median (min–max, runs))")
-    for name in TABLE_HEAD:
-        table.add_column(name, no_wrap=name in ("model", "endpoint", "prompt"))
+    # The screen's table (core/bench_table.py): medians with their spread dim beside them, the reasons
+    # for skipped and failed cells under it where they can wrap. Exact min–max: the exports.
+    table = Table(title="glmtui bench", caption=CAPTION, caption_justify="left")
+    for name in HEAD:
+        table.add_column(name, no_wrap=True, justify="right" if name in NUMERIC else "left")
     for row in table_rows(cells):
-        table.add_row(*(Text(part) for part in row))  # server text is data, never markup
+        table.add_row(*(part.rich() for part in row))  # server text is data, never markup
     # Piped: wide enough for every column (a script reads the lines whole); a terminal: its own width.
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 220)
     console.print(table)
+    for note, style in table_notes(cells):
+        console.print(Text(note, style=STYLES.get(style, "")))
     for line in lines:
         console.print(Text(line))
 
@@ -301,8 +306,8 @@ async def bench(args: argparse.Namespace, endpoints: tuple[Endpoint, ...]) -> in
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
         cells = list(runner.results)
-        failed = [c for c in cells if c.error is not None and not (c.skipped and "fit" in c.error)]
-        status = "stopped" if stopped else "failed" if failed else "done"
+        failed = [c for c in cells if counts_as_failed(c)]
+        status = run_status(stopped, cells)
         run = RunInfo(run.created_at, runner.gpus, __version__, run.plan, status, run_id)
         if run_id is not None:
             await journal.run(bench_store.finish_run, store, run_id, status, runner.gpus)

@@ -216,7 +216,8 @@ TABLE_HEAD = (
 
 
 def table_rows(cells: Iterable[CellResult]) -> list[tuple[str, ...]]:
-    """The results table's rows as text (the CLI's Rich table, the Markdown export, the screen)."""
+    """The Markdown export's rows: each figure whole, `median (min–max, runs)` (the screen and the CLI
+    show the compact table of core/bench_table.py)."""
     rows = []
     for cell in cells:
         if cell.error is not None and not cell.reps:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from glmtui.core.bench import CellResult
 from glmtui.core.bench_export import RunInfo, ctx_label, short_names
+from glmtui.core.bench_table import Tally, run_words
 from glmtui.core.units import GIB
 
 
@@ -103,6 +104,7 @@ class RunRow:
     engines: tuple[str, ...]
     versions: tuple[str, ...]
     cells: int
+    tally: Tally | None = None  # how its cells went (None: not counted; the status as stored)
 
     def columns(self) -> tuple[str, str, str, str, str, str]:
         """date, models, engine and server version, GPUs, cells, status."""
@@ -117,5 +119,11 @@ class RunRow:
             engines or "—",
             ", ".join(self.run.gpus) or "—",
             str(self.cells),
-            self.run.status,
+            self.status_words(),
         )
+
+    def status_words(self, live: bool = False) -> str:
+        """'done · 1 of 7 cells failed' (see bench_table.run_words); `live`: this glmtui runs it now."""
+        if live:
+            return "running"
+        return run_words(self.run.status, self.tally) if self.tally is not None else self.run.status

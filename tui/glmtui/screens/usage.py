@@ -185,8 +185,8 @@ class UsageScreen(Screen[None]):
         self.ttft_chart.histogram(
             bucket_labels(),
             ttft_histogram(report),
-            title="TTFT, seconds (time to first token)",
-            ylabel="turns",
+            title="time to first token (TTFT), seconds",
+            unit="turns",
         )
         self._table(report)
 
@@ -199,16 +199,14 @@ class UsageScreen(Screen[None]):
 
     def _tokens(self, report: UsageReport) -> None:
         width, starts, series = tokens_series(report)
-        largest = max((sum(bars) for bars in zip(*series.values(), strict=False)), default=0)
-        divisor, prefix = scale(largest)
         per = {1: "day", 7: "week"}.get(width, f"{width} days")
         fmt = "%m-%d" if report.last_day - report.first_day <= 183 else "%Y-%m-%d"
         labels = [time.strftime(fmt, time.gmtime(day * 86_400)) for day in starts]
         self.tokens_chart.bars(
             labels,
-            {model: [v / divisor for v in bars] for model, bars in series.items()},
+            {model: [float(v) for v in bars] for model, bars in series.items()},  # ticks say 5k
             title=f"tokens per {per} (prompt + generated)",
-            ylabel=f"{prefix}tokens",
+            unit="tokens",
         )
 
     def _rates(self, report: UsageReport) -> None:
@@ -228,7 +226,7 @@ class UsageScreen(Screen[None]):
             self.rates_chart.lines(
                 series,
                 title="decode rate per day (tokens ÷ decode time); │ = new digest",
-                ylabel="tok/s",
+                unit="tok/s",
                 xticks=day_ticks(report.first_day, report.last_day),
                 marks=marks,
             )

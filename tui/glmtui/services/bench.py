@@ -310,7 +310,7 @@ class BenchRunner:
             cell.error = str(exc)
             if exc.kind in GONE_KINDS and not await self._answers(engine):
                 self._unreachable[cell.endpoint] = (
-                    f"not run: {cell.endpoint or engine.host} went away ({exc.message})"
+                    f"{cell.endpoint or engine.host} went away ({exc.message})"  # the row says "skipped"
                 )
         finally:
             if self._peaks is not None and target.local:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from glmtui.core.bench import CellResult
 from glmtui.core.bench_export import RunInfo, SavedCell, cell_dict, cell_from_dict
+from glmtui.core.bench_table import tally
 from glmtui.core.bench_view import RunRow
 from glmtui.services.store import Store
 
@@ -118,14 +119,15 @@ def runs(store: Store, limit: int = 100) -> list[RunInfo]:
 
 def run_rows(store: Store, limit: int = 100) -> list[RunRow]:
     """Saved runs, newest first, each with what its cells ran on: the models (the plan's, in its
-    order), the engines with their server versions, and how many cells it kept."""
+    order), the engines with their server versions, how many cells it kept and how they went."""
     found = []
     for run in runs(store, limit):
         rows = store.read(
             "SELECT DISTINCT model, engine, server_version FROM bench_cells WHERE run_id = ? ORDER BY id",
             (run.run_id,),
         )
-        count = store.read("SELECT COUNT(*) AS n FROM bench_cells WHERE run_id = ?", (run.run_id,))
+        kept = store.read("SELECT model, error, figures FROM bench_cells WHERE run_id = ?", (run.run_id,))
+        cells = [_cell(r["figures"], {"model": r["model"], "error": r["error"]}) for r in kept]
         planned = (run.plan or {}).get("models")
         models = [str(m) for m in planned] if isinstance(planned, list) else []
         models += [str(r["model"]) for r in rows if str(r["model"]) not in models]
@@ -138,7 +140,8 @@ def run_rows(store: Store, limit: int = 100) -> list[RunRow]:
                 tuple(models),
                 tuple(e for e, _ in servers),
                 tuple(v for _, v in servers),
-                int(count[0]["n"]) if count else 0,
+                len(cells),
+                tally(cells),
             )
         )
     return found

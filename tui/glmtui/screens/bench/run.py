@@ -13,6 +13,7 @@ from rich.text import Text
 
 from glmtui.core.bench import CellKey, CellResult
 from glmtui.core.bench_export import RunInfo, SavedCell, ctx_label
+from glmtui.core.bench_table import run_status
 from glmtui.screens.bench.setup import BenchRequest
 from glmtui.services.bench import BenchEvent, BenchRunner, Preflight, RepDone
 
@@ -77,10 +78,8 @@ class BenchRun:
         return f"Cell {index + 1} of {total}: {where} · {ctx_label(key.prompt_tokens)} prompt · {step}"
 
     def status(self, stopped: bool) -> str:
-        if stopped:
-            return "stopped"
-        failed = [c for c in self.cells if c.error is not None and not (c.skipped and "fit" in c.error)]
-        return "failed" if failed else "done"
+        """The store's status (`done`, `stopped`, `failed`): the CLI's rule, bench_table.run_status."""
+        return run_status(stopped, self.cells)
 
     def saved_words(self) -> str:
         if self.unsaved_reason:

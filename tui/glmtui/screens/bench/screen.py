@@ -92,8 +92,12 @@ class BenchScreen(Screen[None]):
                     yield Static(id="bench-current")
                 yield ResultsView(id="bench-live")
             with TabPane("Earlier runs", id="bench-runs"):
+                yield Static(Text("Saved runs · Enter opens one", style="bold"), classes="bench-heading")
                 runs: DataTable[Text] = DataTable(id="bench-run-list", cursor_type="row", zebra_stripes=True)
                 yield runs
+                yield Static(
+                    Text("The run opened", style="bold"), id="bench-saved-heading", classes="bench-heading"
+                )
                 yield ResultsView(id="bench-saved")
         yield Footer()
 
@@ -362,8 +366,13 @@ class BenchScreen(Screen[None]):
         self.saved_rows = rows or []
         table = self.query_one("#bench-run-list", DataTable)
         table.clear()
+        live = self.run_state.run_id if self.running and self.run_state is not None else None
         for row in self.saved_rows:
-            table.add_row(*(Text(part) for part in row.columns()), key=str(row.run.run_id))
+            *parts, _status = row.columns()
+            status = Text(row.status_words(live=row.run.run_id == live))
+            if status.plain.startswith("failed") or " failed" in status.plain:
+                status.stylize("red" if status.plain.startswith("failed") else "yellow")
+            table.add_row(*(Text(part) for part in parts), status, key=str(row.run.run_id))
         if not self.saved_rows:
             self.query_one("#bench-saved", ResultsView).set_lines(["No saved bench runs yet."])
 
@@ -384,6 +393,9 @@ class BenchScreen(Screen[None]):
             view.show([], ["That run is gone (deleted in another glmtui?)."])
             return
         info, cells = found
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.created_at))
+        heading = self.query_one("#bench-saved-heading", Static)
+        heading.update(Text.assemble(("The run of ", "bold"), (when, "bold"), f"  ·  {len(cells)} cells"))
         models = tuple(dict.fromkeys(c.model for c in cells))
         earlier: list[SavedCell] = (
             await app.journal.run(bench_store.earlier_cells, store, models, before_run=run_id) or []
