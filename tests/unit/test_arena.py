@@ -141,3 +141,27 @@ def test_an_empty_store_has_an_empty_board(tmp_path: Path) -> None:
     assert (arena.by_model, arena.by_endpoint, arena.votes) == ([], [], 0)
     store.save_correction(Correction("sha", "glm-4.7-flash:q4_K_M", 1.0, 4096, 10, 1.0))
     assert read_arena(store).by_model == []
+
+
+def test_bench_figures_replace_the_history_s_beside_a_rating(tmp_path: Path) -> None:
+    """The leaderboard shows the bench's figure where one exists: the newest run's cell at its
+    shortest prompt (closest to a chat turn), its label and its /api/ps size; chat history elsewhere."""
+    from tests.snapshots.test_bench_snapshots import Q4, seed
+
+    path = tmp_path / "glmtui.db"
+    seed(path)  # two runs of q4_K_M and q8_0 on desk at 512/4k/16k; the newer is 4 % faster for q8_0
+    store = Store(path)
+    try:
+        book = model_figures(store)
+    finally:
+        store.close()
+    speed = book.speed(Q4, "desk")
+    assert speed is not None and speed.tps == pytest.approx(120.0)  # newest run, 512-token cell
+    assert speed.label == EXACT and speed.source == "bench, 512-token prompt" and speed.runs == 3
+    q8 = book.speed("glm-4.7-flash:q8_0")
+    assert q8 is not None and q8.tps == pytest.approx(90.0)  # not the older run's 86.5
+    memory = book.memory(Q4, "desk")
+    assert memory is not None and memory.source == "bench, /api/ps"
+    assert memory.bytes == int((19.0 + 512 / 8192) * 2**30)
+    assert book.memory(Q4) == memory  # the per-model view too
+    assert book.speed("glm-4.7-flash:q8_0", "node1") is None  # the skipped cell gives nothing

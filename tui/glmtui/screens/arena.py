@@ -194,13 +194,18 @@ def _board_cells(row: BoardRow) -> tuple[Text, ...]:
     if row.apart:
         name.append(" *", style="yellow")
     speed = row.speed
-    decode = (
-        Text(f"{speed.tps:.1f} tok/s {speed.label}, {speed.runs} repl{'y' if speed.runs == 1 else 'ies'}")
-        if speed is not None
-        else Text("—, no replies yet", style="dim")
-    )
+    if speed is None:
+        decode = Text("—, no replies yet", style="dim")
+    elif speed.source.startswith("bench"):
+        decode = Text(f"{speed.tps:.1f} tok/s {speed.label}, {speed.source} ({speed.runs}×)")
+    else:
+        decode = Text(
+            f"{speed.tps:.1f} tok/s {speed.label}, {speed.runs} repl{'y' if speed.runs == 1 else 'ies'}"
+        )
     memory = (
         Text(f"{gib(row.memory.bytes)} GiB at {row.memory.context:,} ctx ({row.memory.source})")
+        if row.memory is not None and row.memory.context
+        else Text(f"{gib(row.memory.bytes)} GiB ({row.memory.source})")
         if row.memory is not None
         else Text("—, no bench yet", style="dim")
     )

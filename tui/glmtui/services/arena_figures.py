@@ -13,14 +13,16 @@ the history:
   view it is shown only where that endpoint's figures are Ollama's (exact). Never estimated here: no
   measurement, no number.
 
-**The bench adds to this** (services/bench_store.py, when its tables exist): in `model_figures`, after
-the history is read, call `book.add_speed(...)` / `book.add_memory(...)` with each bench cell's decode
-median and memory, `source="bench"`; a bench figure replaces the history's for the same model and
-endpoint (it was measured on purpose, at a known context).
+**The bench's figures win** (`bench_cells`, services/bench_store.py): for each model on each endpoint,
+the newest run's cell at its shortest prompt (the one closest to a chat turn) gives the decode median
+(its label kept: exact or client-timed) and the `/api/ps` size it was measured at; a bench figure
+replaces the history's for the same model and endpoint, and its memory the history's for the model
+(it was measured on purpose, at a known context).
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass, field
 
@@ -132,4 +134,35 @@ def model_figures(store: Store) -> FigureBook:
     ):
         if isinstance(measured, int) and measured > 0:
             book.add_memory(str(model), Memory(measured, int(context or 0)))  # the latest load wins
+    _add_bench(store, book)
     return book
+
+
+def _add_bench(store: Store, book: FigureBook) -> None:
+    """Per model and endpoint, the newest run's measured cell at its shortest prompt."""
+    chosen: dict[tuple[str, str], tuple[int, int, object, object, object, object]] = {}
+    for model, endpoint, run_id, prompt, label, decode, memory, figures in store.read(
+        "SELECT model, endpoint, run_id, prompt_tokens, label, decode_median, memory_bytes, figures"
+        " FROM bench_cells WHERE error IS NULL AND decode_median > 0 ORDER BY id"
+    ):
+        key = (str(model), str(endpoint or ""))
+        held = chosen.get(key)
+        if held is None or run_id > held[0] or (run_id == held[0] and prompt < held[1]):
+            chosen[key] = (int(run_id), int(prompt), label, decode, memory, figures)
+    for (model, endpoint), (_, prompt, label, decode, memory, figures) in chosen.items():
+        try:
+            detail = json.loads(str(figures))
+        except ValueError:
+            detail = {}
+        runs = detail.get("decode_tps", {}).get("runs") if isinstance(detail, dict) else None
+        source = f"bench, {prompt:,}-token prompt"
+        book.add_speed(
+            model,
+            endpoint,
+            Speed(float(str(decode)), runs if isinstance(runs, int) else 0, str(label), source),
+        )
+        if isinstance(memory, int) and memory > 0:
+            num_ctx = detail.get("num_ctx") if isinstance(detail, dict) else None
+            measured = Memory(memory, num_ctx if isinstance(num_ctx, int) else 0, "bench, /api/ps")
+            book.add_memory(model, measured, endpoint=endpoint)
+            book.add_memory(model, measured)
