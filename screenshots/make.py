@@ -1,4 +1,5 @@
-"""Regenerate the README's screenshots: `python screenshots/make.py` (writes screenshots/*.svg).
+"""Regenerate the README's screenshots: `python screenshots/make.py [NAME …]` (writes screenshots/*.svg;
+names as below without .svg: only those, e.g. `usage`).
 
 The real app, driven by Textual's Pilot, against the built-in simulator and a scripted GPU (an RTX
 4090 with steady readings), so the pictures show what glmtui shows on a GPU box without needing one:
@@ -7,11 +8,16 @@ The real app, driven by Textual's Pilot, against the built-in simulator and a sc
 - monitor.svg   the monitor with two GPUs, a loaded model and a few replies' rates
 - models.svg    the model switcher with a pull under way
 - compare.svg   an A/B comparison of glm-4.7-flash q4_K_M against q8_0 after one round
+- bench.svg     a bench of q4_K_M against q8_0 at 512, 4k and 16k prompt tokens, run for real (the
+                simulator's prefill uncapped and its decode slowing with context, as an engine's does)
+- leaderboard.svg  the arena over a few dozen blind votes, with that bench's figures beside each model
+- usage.svg     a month of chat history (seeded into the store: a month cannot be chatted in a script)
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import sys
 import tempfile
 import time
@@ -19,12 +25,16 @@ from pathlib import Path
 
 from glmtui.app import GlmTuiApp
 from glmtui.config import Config
-from glmtui.core.state import OllamaProcessReading, SystemReading, TurnStatus
+from glmtui.core.state import GenerationStats, OllamaProcessReading, SystemReading, Turn, TurnStatus
 from glmtui.core.units import GIB
+from glmtui.screens.arena import ArenaScreen
+from glmtui.screens.bench import BenchScreen
 from glmtui.screens.compare.screen import CompareScreen
 from glmtui.screens.models import ModelsScreen
+from glmtui.screens.usage import UsageScreen
 from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
 from glmtui.services.monitor import Sampler
+from glmtui.services.store import Store
 from glmtui.simulator import Simulator
 from glmtui.simulator.catalogue import registry_lookup
 from glmtui.widgets.chat_pane import ChatPane
@@ -69,9 +79,9 @@ async def until(condition, timeout: float = 60.0) -> None:  # type: ignore[no-un
         await asyncio.sleep(0.05)
 
 
-def app_for(sim: Simulator, gpus: list[ScriptedGpu], **kw: object) -> GlmTuiApp:
+def app_for(sim: Simulator, gpus: list[ScriptedGpu], store: Path | None = None, **kw: object) -> GlmTuiApp:
     config = Config(host=sim.url, model="glm-4.7-flash:q4_K_M", demo=True)
-    return GlmTuiApp(config, sampler=sampler(gpus), store_path=None, **kw)  # type: ignore[arg-type]
+    return GlmTuiApp(config, sampler=sampler(gpus), store_path=store, **kw)  # type: ignore[arg-type]
 
 
 async def send(app: GlmTuiApp, pilot, prompt: str) -> None:  # type: ignore[no-untyped-def]
@@ -161,19 +171,138 @@ async def compare(sim: Simulator) -> None:
         app.save_screenshot("compare.svg", str(HERE))
 
 
+Q4, Q8 = "glm-4.7-flash:q4_K_M", "glm-4.7-flash:q8_0"
+
+
+async def bench(sim: Simulator, store: Path) -> None:
+    from textual.widgets import Input, SelectionList
+
+    # Prefill at a GPU-like rate and uncapped, decode slowing as the context grows (simulator/pacing.py).
+    sim.pace.prompt_rate, sim.pace.prompt_cap_s, sim.pace.decode_half_ctx = 8000.0, None, 32768
+    app = app_for(sim, [rtx4090(used_gib=2.0, util=3)], store=store)
+    async with app.run_test(size=(130, 44)) as pilot:
+        await until(lambda: app.connection == "online" and bool(app.model))
+        await pilot.press("f6")
+        await until(lambda: isinstance(app.screen, BenchScreen))
+        screen = app.screen
+        assert isinstance(screen, BenchScreen)
+        picker = screen.query_one("#bench-models", SelectionList)
+        await until(lambda: picker.option_count > 0)
+        picker.deselect_all()
+        for index in range(picker.option_count):
+            if picker.get_option_at_index(index).value.model in (Q4, Q8):
+                picker.select(picker.get_option_at_index(index).value)
+        screen.query_one("#bench-contexts", Input).value = "512,4k,16k"
+        screen.query_one("#bench-gen", Input).value = "64"
+        screen.query_one("#bench-reps", Input).value = "3"
+        await pilot.click("#bench-start")
+        await until(lambda: screen.run_state is not None and not screen.run_state.active, timeout=240)
+        await pilot.pause(1.0)
+        app.save_screenshot("bench.svg", str(HERE))
+    sim.pace.prompt_rate, sim.pace.prompt_cap_s, sim.pace.decode_half_ctx = 5000.0, 0.5, None
+
+
+def seed_votes(path: Path) -> None:
+    """Forty blind votes among four models, drawn once from fixed strengths (a fixed seed)."""
+    strengths = {Q8: 1.6, Q4: 1.2, "gpt-oss:20b": 1.0, "qwen3-coder:30b": 0.7}
+    draw = random.Random(15)
+    store = Store(path)
+    try:
+        names = list(strengths)
+        for n in range(40):
+            a, b = draw.sample(names, 2)
+            p_a = strengths[a] / (strengths[a] + strengths[b])
+            roll = draw.random()
+            vote = "tie" if abs(roll - p_a) < 0.08 else ("a" if roll < p_a else "b")
+            store.save_compare_run(
+                None, model_a=a, model_b=b, blind=True, vote=vote, rounds=[{"prompt": f"prompt {n}"}],
+                created_at=time.time() - 86_400 * (40 - n), endpoint_a="localhost", endpoint_b="localhost",
+            )  # fmt: skip
+    finally:
+        store.close()
+
+
+async def leaderboard(sim: Simulator, store: Path) -> None:
+    seed_votes(store)
+    app = app_for(sim, [rtx4090(used_gib=2.0, util=3)], store=store)
+    async with app.run_test(size=(130, 20)) as pilot:
+        await until(lambda: app.connection == "online" and bool(app.model))
+        await pilot.press("f7")
+        await until(lambda: isinstance(app.screen, ArenaScreen) and app.screen.drawn)
+        await pilot.pause(0.5)
+        app.save_screenshot("leaderboard.svg", str(HERE))
+
+
+def seed_month(path: Path, now: float) -> None:
+    """A month of chats: q4_K_M most days (re-pulled, and a little slower, ten days ago), gpt-oss on
+    some, qwen3-coder now and then; rates and TTFTs with a fixed seed's spread."""
+    draw = random.Random(29)
+    store = Store(path)
+    try:
+        conversation = store.create_conversation("a month of questions", Q4, None)
+        for day in range(30):
+            start = now - (29 - day) * 86_400.0
+            for model, base, share in (
+                (Q4, 118.0, 0.9),
+                ("gpt-oss:20b", 142.0, 0.5),
+                ("qwen3-coder:30b", 96.0, 0.3),
+            ):
+                if draw.random() > share:
+                    continue
+                digest = "sha256:new" if model == Q4 and day >= 20 else "sha256:old"
+                base_rate = base * (0.94 if digest == "sha256:new" and model == Q4 else 1.0)
+                for n in range(draw.randint(2, 9)):
+                    tokens = draw.randint(180, 1400)
+                    rate = base_rate * draw.uniform(0.95, 1.04)
+                    turn = Turn(prompt="p", model=model, created_at=start + 600 * n, endpoint="localhost")
+                    turn.status = TurnStatus.DONE
+                    turn.stats = GenerationStats(
+                        ttft_s=draw.uniform(0.12, 0.9) * (3.0 if n == 0 else 1.0),  # a cold load first
+                        eval_count=tokens,
+                        eval_duration_ns=int(tokens / rate * 1e9),
+                        prompt_eval_count=draw.randint(40, 4000),
+                        content_tokens=tokens,
+                    )
+                    store.finish_turn(store.start_turn(conversation, turn, digest=digest), turn)
+    finally:
+        store.close()
+
+
+async def usage(sim: Simulator, store: Path) -> None:
+    now = time.time()
+    seed_month(store, now)
+    app = app_for(sim, [rtx4090(used_gib=2.0, util=3)], store=store)
+    async with app.run_test(size=(150, 44)) as pilot:
+        await until(lambda: app.connection == "online" and bool(app.model))
+        await pilot.press("f8")
+        await until(lambda: isinstance(app.screen, UsageScreen) and app.screen.loads >= 1)
+        await pilot.pause(1.0)
+        app.save_screenshot("usage.svg", str(HERE))
+
+
 async def main() -> None:
     with (
-        tempfile.TemporaryDirectory(),
+        tempfile.TemporaryDirectory() as scratch,
         Simulator(port=0, rate=90.0, load_seconds=1.2, reply_tokens=260) as sim,
     ):
         for extra in ("glm-4.7-flash:q4_K_M", "glm-4.7-flash:q8_0"):
             found = registry_lookup(extra)
             assert found is not None
             sim.store.install(*found)
-        await chat_and_monitor(sim)
-        await models_mid_pull(sim)
-        await compare(sim)
-    for name in ("chat", "monitor", "models", "compare"):
+        wanted = set(sys.argv[1:]) or {"chat", "models", "compare", "bench", "leaderboard", "usage"}
+        if "chat" in wanted or "monitor" in wanted:
+            await chat_and_monitor(sim)
+        if "models" in wanted:
+            await models_mid_pull(sim)
+        if "compare" in wanted:
+            await compare(sim)
+        if "bench" in wanted or "leaderboard" in wanted:
+            await bench(sim, Path(scratch) / "bench.db")
+        if "leaderboard" in wanted:
+            await leaderboard(sim, Path(scratch) / "bench.db")  # the bench's figures beside the ratings
+        if "usage" in wanted:
+            await usage(sim, Path(scratch) / "usage.db")
+    for name in ("chat", "monitor", "models", "compare", "bench", "leaderboard", "usage"):
         print(HERE / f"{name}.svg")
 
 

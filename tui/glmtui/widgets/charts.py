@@ -10,7 +10,7 @@ otherwise act), and nothing is ever read as markup.
         One bar per label, several series stacked; about max_ticks labels written under them.
     chart.lines({"model-a": (xs, ys), ...}, title=..., unit=..., xlabel=..., xticks=(positions, labels),
                 marks=[(x, "model-a"), ...], zoomed=False)
-        A smooth (braille) line per series with its points marked; `marks` draws a vertical line at x in
+        A line (half blocks) per series with its points marked; `marks` draws a vertical line at x in
         that series' colour.
     chart.scatter({"model-a": [(x, y, "label"), ...], ...}, title=..., unit=..., xlabel=...)
         Labelled points, a colour per series, both axes from 0; a label that has no free room is left
@@ -51,6 +51,9 @@ SERIES_VARIABLES = ("primary", "secondary", "success", "accent", "error", "user-
 _ANSI_NAMES = ("black", "red", "green", "orange", "blue", "magenta", "cyan", "white")  # plotext's names
 LEGEND_ROWS = 3  # at most; a longer legend ends with "+N more"
 LINE, POINT, BLOCK = "━━", "●", "█"  # legend glyphs: a line, a point, a bar
+# Lines in half blocks, not braille: braille glyphs are missing from the screenshots' SVG font and the
+# fallback draws them wider, so a line overran its own points and the frame in the README's pictures.
+LINE_MARKER = "hd"
 
 
 def plot_colour(value: str) -> PlotColour:
@@ -284,7 +287,7 @@ class Chart(PlotextPlot):
                 plt.xlim(low - pad, high + pad)
             for name, colour in zip(names, colours, strict=True):
                 xs, ys = list(series[name][0]), list(series[name][1])
-                plt.plot(xs, ys, color=colour, marker="braille")
+                plt.plot(xs, ys, color=colour, marker=LINE_MARKER)
                 plt.scatter(xs, ys, color=colour, marker=POINT if len(xs) <= 16 else "•")
             for x, name in marks:
                 plt.vline(x, self._colours.get(name, "default"))

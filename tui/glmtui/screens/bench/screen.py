@@ -88,7 +88,7 @@ class BenchScreen(Screen[None]):
                     yield Static(id="bench-preflight")
                     with Horizontal(id="bench-bar-row"):
                         yield ProgressBar(id="bench-bar", show_eta=True)
-                        yield Button("Stop", id="bench-stop", variant="error", disabled=True)
+                        yield Button("Stop", id="bench-stop", variant="error", disabled=True, compact=True)
                     yield Static(id="bench-current")
                 yield ResultsView(id="bench-live")
             with TabPane("Earlier runs", id="bench-runs"):
@@ -230,7 +230,8 @@ class BenchScreen(Screen[None]):
         state.earlier = earlier or []
         bar = self.query_one("#bench-bar", ProgressBar)
         bar.update(total=state.total_steps(runners), progress=0)
-        self.query_one("#bench-stop", Button).disabled = False
+        stop = self.query_one("#bench-stop", Button)
+        stop.disabled, stop.display = False, True
 
         async def save(cell: CellResult) -> None:
             if state.run_id is not None and store is not None:
@@ -261,7 +262,8 @@ class BenchScreen(Screen[None]):
                 stopped = True
             self._bench_task = None
             state.active = False
-            self.query_one("#bench-stop", Button).disabled = True
+            stop = self.query_one("#bench-stop", Button)
+            stop.disabled, stop.display = True, False  # only while a bench runs
             self._finished(state, stopped, live)
 
     def _event(self, state: BenchRun, runner: BenchRunner, event: BenchEvent) -> None:
