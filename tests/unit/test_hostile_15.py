@@ -11,10 +11,7 @@ from pathlib import Path
 import pytest
 
 from glmtui.core.bench import CellResult, RepFigures
-from glmtui.core.bench_export import RunInfo, SavedCell, comparison_lines
-from glmtui.services import bench_store
-from glmtui.services.arena import read_arena
-from glmtui.services.store import Store
+from glmtui.core.bench_export import SavedCell, comparison_lines
 from glmtui.simulator import Simulator
 
 BENCH = [sys.executable, "-m", "glmtui", "bench"]
@@ -31,42 +28,6 @@ def _cell(model: str, decode: float, *, engine: str = "ollama", label: str = "ex
         cell.add(RepFigures(1000.0, decode, 0.2, 0.0, 4096, 128, label))  # type: ignore[arg-type]
     cell.memory_bytes = 18 * 2**30
     return cell
-
-
-def _vote(store: Store, a: str, b: str, vote: str, n: int) -> None:
-    side = {"status": "done", "reply": "r"}
-    store.save_compare_run(
-        None,
-        model_a=a,
-        model_b=b,
-        blind=True,
-        vote=vote,
-        rounds=[{"prompt": "p", "mode": "parallel", "a": side, "b": side}],
-        created_at=1_790_000_000.0 + n,
-        endpoint_a="localhost",
-        endpoint_b="localhost",
-    )
-
-
-# -- the leaderboard's speed and memory ------------------------------------------------------------
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the leaderboard never reads bench results: a benched model shows '—, no bench yet' "
-    "for decode and memory (arena_figures.model_figures never calls add_speed/add_memory)",
-)
-def test_leaderboard_shows_the_bench_figures_of_a_benched_model(tmp_path: Path) -> None:
-    store = Store(tmp_path / "glmtui.db")
-    run_id = bench_store.start_run(store, RunInfo(1_790_000_000.0))
-    for model, rate in (("glm-4.7-flash:q4_K_M", 60.0), ("glm-4.7-flash:q8_0", 45.0)):
-        bench_store.save_cell(store, run_id, _cell(model, rate))
-    bench_store.finish_run(store, run_id, "done")
-    _vote(store, "glm-4.7-flash:q4_K_M", "glm-4.7-flash:q8_0", "a", 1)
-    rows = {row.name: row for row in read_arena(store).by_model}
-    q4 = rows["glm-4.7-flash:q4_K_M"]
-    assert q4.speed is not None and q4.speed.tps == pytest.approx(60.0)
-    assert q4.memory is not None and q4.memory.bytes == 18 * 2**30
 
 
 # -- comparisons with earlier runs -----------------------------------------------------------------
