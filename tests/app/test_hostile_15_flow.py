@@ -51,7 +51,7 @@ async def start(pilot: Pilot[None], screen: BenchScreen) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="Esc (and Stop, disabled) do nothing during the bench's pre-flight: an endpoint slow to "
-    "answer /api/show holds the screen until its timeout; the user can neither stop nor leave",
+    "answer /api/tags holds the screen until its timeout; the user can neither stop nor leave",
 )
 async def test_esc_during_the_preflight_stops_the_bench(sim: Simulator, tmp_path: Path) -> None:
     app = make_app(sim.url, store_path=tmp_path / "h.db", model=GLM, stall_timeout=60.0)
