@@ -168,8 +168,11 @@ async def test_one_pane_dropping_leaves_the_other_streaming(sim: Simulator) -> N
 
 
 async def test_escape_stops_both_and_f8_only_the_focused_pane(sim: Simulator) -> None:
-    sim.rate = 40.0
-    app = h100_app(sim, (GPT, GPT, None))
+    # Each reply holds still after a few tokens until it is stopped: still streaming however slow the
+    # machine, and an idle app between keys (a reply paced to last would keep it busy all along).
+    for _ in range(4):
+        sim.inject(Fault("stall", after_tokens=8, seconds=120, model=GPT))
+    app = h100_app(sim, (GPT, GPT, None), stall_timeout=120.0)
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(app)
         screen = await compare_screen(app)
