@@ -30,6 +30,7 @@ from glmtui.paths import builtin_themes_dir
 from glmtui.screens.models import ModelsScreen
 from glmtui.services.monitor import Sampler
 from glmtui.services.store import Store
+from glmtui.simulator.faults import Fault
 from glmtui.themes import APP_VARIABLES, DEFAULT_THEME, load_themes
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.model_table import ModelTable
@@ -126,6 +127,18 @@ async def send(pilot: Pilot[None], text: str) -> Turn:
 async def finished(turn: Turn, timeout: float = 10.0) -> Turn:
     await wait_until(lambda: turn.status is not TurnStatus.STREAMING, timeout, what="the reply to end")
     return turn
+
+
+HELD_S = 600.0  # how long a held reply stalls: longer than any test (make the app's stall_timeout this)
+
+
+def hold_replies(sim: Any, count: int = 1, after_tokens: int = 8, model: str | None = None) -> None:
+    """The next `count` replies (of `model`) stall after a few tokens until stopped or the simulator
+    stops: still streaming however slow the machine is, and an idle app meanwhile. (A reply paced to
+    last keeps the app busy, and each Pilot key press then waits out Textual's wait_for_idle, up to a
+    second, twice.) Give the app `stall_timeout=HELD_S`."""
+    for _ in range(count):
+        sim.inject(Fault("stall", after_tokens=after_tokens, seconds=HELD_S, model=model))
 
 
 def chat_requests(sim: Any) -> list[dict[str, Any]]:

@@ -7,7 +7,18 @@ from glmtui.simulator import Simulator
 from glmtui.widgets.message import FinalReply, ReplyView, UserMessage
 from glmtui.widgets.status_bar import StatusBar
 from glmtui.widgets.thinking import ThinkingView
-from tests.helpers import chat_requests, finished, make_app, pane, ready, screen_text, send, wait_until
+from tests.helpers import (
+    HELD_S,
+    chat_requests,
+    finished,
+    hold_replies,
+    make_app,
+    pane,
+    ready,
+    screen_text,
+    send,
+    wait_until,
+)
 
 
 async def test_send_think_answer_exact_stats(sim: Simulator) -> None:
@@ -90,8 +101,8 @@ async def test_first_installed_model_is_default(sim: Simulator) -> None:
 
 
 async def test_escape_stops_and_keeps_partial_text(sim: Simulator) -> None:
-    sim.rate = 40.0
-    app = make_app(sim.url, model="qwen3-coder:30b")
+    hold_replies(sim)
+    app = make_app(sim.url, model="qwen3-coder:30b", stall_timeout=HELD_S)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
         turn = await send(pilot, "a long answer please")
@@ -104,7 +115,6 @@ async def test_escape_stops_and_keeps_partial_text(sim: Simulator) -> None:
         assert "stopped" in str(view.query_one(".reply-stats").render())
         assert "last reply stopped after" in str(app.screen.query_one(StatusBar).render())
         assert view.query_one(FinalReply).markdown == turn.reply
-        sim.rate = 2000.0
         nxt = await finished(await send(pilot, "again"))
         assert nxt.status is TurnStatus.DONE
         # The stopped partial reply is part of what the model sees next.

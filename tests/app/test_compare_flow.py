@@ -20,7 +20,16 @@ from glmtui.simulator.faults import Fault
 from glmtui.widgets.compare_pane import ComparePane
 from glmtui.widgets.prompt_input import PromptInput
 from tests.fakes import scripted_sampler
-from tests.helpers import chat_requests, make_app, palette, ready, screen_text, wait_until
+from tests.helpers import (
+    HELD_S,
+    chat_requests,
+    hold_replies,
+    make_app,
+    palette,
+    ready,
+    screen_text,
+    wait_until,
+)
 
 GLM, GPT, QWEN = "glm-4.7-flash:latest", "gpt-oss:20b", "qwen3-coder:30b"
 
@@ -168,8 +177,8 @@ async def test_one_pane_dropping_leaves_the_other_streaming(sim: Simulator) -> N
 
 
 async def test_escape_stops_both_and_f8_only_the_focused_pane(sim: Simulator) -> None:
-    sim.rate = 40.0
-    app = h100_app(sim, (GPT, GPT, None))
+    hold_replies(sim, 4, model=GPT)  # both rounds' replies, until stopped
+    app = h100_app(sim, (GPT, GPT, None), stall_timeout=HELD_S)
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(app)
         screen = await compare_screen(app)
@@ -206,8 +215,8 @@ async def test_escape_stops_both_and_f8_only_the_focused_pane(sim: Simulator) ->
 
 
 async def test_escape_in_sequential_mode_never_starts_the_queued_pane(sim: Simulator) -> None:
-    sim.rate = 40.0
-    app = make_app(sim.url, model=GLM, compare=(GLM, GPT, None))
+    hold_replies(sim, model=GLM)
+    app = make_app(sim.url, model=GLM, compare=(GLM, GPT, None), stall_timeout=HELD_S)
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(app)
         screen = await compare_screen(app)

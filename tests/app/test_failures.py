@@ -11,7 +11,18 @@ from glmtui.simulator import Fault, Simulator
 from glmtui.widgets.chat_log import ChatLog
 from glmtui.widgets.header import AppHeader
 from glmtui.widgets.message import FinalReply, ReplyView
-from tests.helpers import chat_requests, finished, make_app, pane, ready, screen_text, send, wait_until
+from tests.helpers import (
+    HELD_S,
+    chat_requests,
+    finished,
+    hold_replies,
+    make_app,
+    pane,
+    ready,
+    screen_text,
+    send,
+    wait_until,
+)
 
 
 def notices(app) -> str:  # type: ignore[no-untyped-def]
@@ -42,9 +53,9 @@ async def test_server_down_at_start_then_up() -> None:
 
 
 async def test_server_dies_mid_reply_then_returns(sim: Simulator) -> None:
-    sim.rate = 30.0
+    hold_replies(sim)  # until the server dies
     port = sim.port
-    app = make_app(sim.url, model="qwen3-coder:30b")
+    app = make_app(sim.url, model="qwen3-coder:30b", stall_timeout=HELD_S)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
         turn = await send(pilot, "tell me a long story")

@@ -14,7 +14,18 @@ from glmtui.screens.dialogs.rename import RenameScreen
 from glmtui.screens.history import HistoryScreen
 from glmtui.services.store import Store
 from glmtui.simulator import Fault, Simulator
-from tests.helpers import db_rows, finished, make_app, pane, ready, screen_text, send, wait_until
+from tests.helpers import (
+    HELD_S,
+    db_rows,
+    finished,
+    hold_replies,
+    make_app,
+    pane,
+    ready,
+    screen_text,
+    send,
+    wait_until,
+)
 
 GLM = "glm-4.7-flash:latest"
 
@@ -33,11 +44,11 @@ async def history(pilot) -> HistoryScreen:  # type: ignore[no-untyped-def]
 
 
 async def test_turns_are_saved_done_stopped_and_failed(sim: Simulator) -> None:
-    app = make_app(sim.url, model=GLM)
+    app = make_app(sim.url, model=GLM, stall_timeout=HELD_S)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
         await finished(await send(pilot, "Write a binary search in Rust"))
-        sim.rate = 30.0
+        hold_replies(sim)
         slow = await send(pilot, "a slow one")
         await wait_until(
             lambda: (
@@ -49,7 +60,6 @@ async def test_turns_are_saved_done_stopped_and_failed(sim: Simulator) -> None:
         )
         await pilot.press("escape")
         await finished(slow)
-        sim.rate = 2000.0
         sim.inject(Fault("drop", after_tokens=10))
         await finished(await send(pilot, "this one drops"))
         conversation_id = pane(app).conversation.id
@@ -162,8 +172,8 @@ async def test_without_a_usable_store_the_app_still_chats(sim: Simulator, tmp_pa
 
 
 async def test_quitting_mid_reply_saves_the_partial_text(sim: Simulator) -> None:
-    sim.rate = 30.0
-    app = make_app(sim.url, model=GLM)
+    hold_replies(sim)
+    app = make_app(sim.url, model=GLM, stall_timeout=HELD_S)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
         turn = await send(pilot, "a long one")

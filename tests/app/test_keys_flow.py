@@ -12,7 +12,9 @@ from glmtui.widgets.monitor.sidebar import MonitorSidebar
 from glmtui.widgets.prompt_input import PromptInput
 from glmtui.widgets.status_bar import StatusBar
 from tests.helpers import (
+    HELD_S,
     finished,
+    hold_replies,
     make_app,
     palette,
     palette_highlighted,
@@ -53,8 +55,10 @@ def test_every_binding_has_an_id_and_every_id_can_be_rebound() -> None:
 
 
 async def test_keymap_rebinds_stop_and_unknown_ids_are_reported(sim: Simulator) -> None:
-    sim.rate = 30.0
-    app = make_app(sim.url, model=GLM, keymap={"stop-reply": "f9", "no-such-binding": "f10"})
+    hold_replies(sim)
+    app = make_app(
+        sim.url, model=GLM, keymap={"stop-reply": "f9", "no-such-binding": "f10"}, stall_timeout=HELD_S
+    )
     assert any("no-such-binding" in problem for problem in app.problems)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
@@ -202,8 +206,9 @@ def test_a_key_another_binding_has_on_the_same_screen_is_refused_naming_both() -
 
 
 async def test_a_bad_keymap_keeps_esc_and_the_placeholder_shows_the_keys_bound(sim: Simulator) -> None:
-    sim.rate = 30.0
-    app = make_app(sim.url, model=GLM, keymap={"stop-reply": "not_a_key,,ctrl+", "new-chat": "ctrl+q"})
+    hold_replies(sim)
+    keymap = {"stop-reply": "not_a_key,,ctrl+", "new-chat": "ctrl+q"}
+    app = make_app(sim.url, model=GLM, keymap=keymap, stall_timeout=HELD_S)
     assert len(app.problems) == 2 and app.config.keymap == {}
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
