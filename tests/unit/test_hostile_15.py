@@ -80,10 +80,6 @@ def test_a_prompt_length_that_cannot_be_reached_is_said(sim: Simulator, tmp_path
     assert "10" in said and ("could not" in said or "measured" in said or "reach" in said), said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the CLI moves a damaged history database aside without a word (the app says so: store.notice)",
-)
 def test_cli_says_when_it_moved_a_damaged_history_aside(sim: Simulator, tmp_path: Path) -> None:
     data = tmp_path / "data"
     (data / "glmtui").mkdir(parents=True)
@@ -95,11 +91,6 @@ def test_cli_says_when_it_moved_a_damaged_history_aside(sim: Simulator, tmp_path
     assert "aside" in out.stderr or "unreadable" in out.stderr or "damaged" in out.stderr  # …and said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an export path that cannot be written (a folder, a missing directory) is only found after "
-    "the whole bench has run; nothing checks it before the first request",
-)
 def test_an_unwritable_export_path_is_refused_before_the_bench_runs(sim: Simulator, tmp_path: Path) -> None:
     target = tmp_path / "no" / "such" / "x.json"
     out = bench("glm-4.7-flash", "--host", sim.url, *QUICK, "--json", str(target))
@@ -107,16 +98,57 @@ def test_an_unwritable_export_path_is_refused_before_the_bench_runs(sim: Simulat
     assert "[1/1]" not in out.stderr, out.stderr  # refused before any cell started
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the CLI benches the same model once per spelling (m, m:latest, M): every cell measured "
-    "again, compared with itself ('1.00×'); the screen dedups, the CLI does not",
-)
 def test_the_same_model_named_twice_is_benched_once(sim: Simulator, tmp_path: Path) -> None:
     target = tmp_path / "b.json"
     out = bench("glm-4.7-flash", "glm-4.7-flash:latest", "--host", sim.url, *QUICK, "--json", str(target))
     assert out.returncode == 0, out.stderr
     assert len(json.loads(target.read_text())["cells"]) == 1
+
+
+@pytest.mark.parametrize("flag", ["--json", "--csv", "--markdown"])
+def test_an_export_path_that_is_a_folder_is_refused_before_the_bench_runs(
+    sim: Simulator, tmp_path: Path, flag: str
+) -> None:
+    out = bench("glm-4.7-flash", "--host", sim.url, *QUICK, flag, str(tmp_path))
+    assert out.returncode != 0
+    assert "folder" in out.stderr and "[1/1]" not in out.stderr, out.stderr
+    assert not [r for r in sim.requests if r[1] == "/api/chat"]  # nothing was measured
+
+
+# -- Ctrl+C while glmtui starts ---------------------------------------------------------------------
+
+# A SIGINT delivered while a chosen module is being imported (an import hook sends it to the process
+# itself), so "the first half second" is a point the test controls, not a race with a timer.
+
+
+@pytest.mark.parametrize(
+    ("how", "module"),
+    [
+        ("script", "glmtui.config"),  # the installed command, while it imports glmtui.__main__
+        ("script", "glmtui.services.bench"),  # …while it imports the bench
+        ("-m", "glmtui.services.bench"),  # python -m glmtui bench
+    ],
+)
+def test_ctrl_c_while_starting_exits_quietly(how: str, module: str) -> None:
+    run = (
+        "from glmtui.entry import main; main()"
+        if how == "script"
+        else ("runpy.run_module('glmtui', run_name='__main__')")
+    )
+    code = f"""
+import importlib.abc, os, runpy, signal, sys
+class Interrupt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r}:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C now, while this module is being imported
+        return None
+sys.meta_path.insert(0, Interrupt())
+sys.argv = ["glmtui", "bench", "glm-4.7-flash", "--host", "http://127.0.0.1:9"]
+{run}
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 130, out.stderr
+    assert "Traceback" not in out.stderr and "KeyboardInterrupt" not in out.stderr, out.stderr
 
 
 def _env() -> dict[str, str]:
