@@ -64,11 +64,6 @@ def test_comparison_with_an_earlier_run_never_mixes_cold_warm_or_lengths(change:
 # -- the CLI ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a prompt length the calibration cannot reach (here 10 tokens: the template alone is ~26) "
-    "is reported under the requested length with no warning; the table says '10'",
-)
 def test_a_prompt_length_that_cannot_be_reached_is_said(sim: Simulator, tmp_path: Path) -> None:
     target = tmp_path / "b.json"
     out = bench("glm-4.7-flash", "--host", sim.url, "--ctx", "10", "--gen", "8", "--reps", "3",
@@ -103,6 +98,24 @@ def test_the_same_model_named_twice_is_benched_once(sim: Simulator, tmp_path: Pa
     out = bench("glm-4.7-flash", "glm-4.7-flash:latest", "--host", sim.url, *QUICK, "--json", str(target))
     assert out.returncode == 0, out.stderr
     assert len(json.loads(target.read_text())["cells"]) == 1
+
+
+def test_a_cell_measured_at_another_length_is_labelled_by_it() -> None:
+    """The table (screen and CLI), its notes and the Markdown export label the figures by the length
+    measured, the one asked for beside it; a cell that reached its length stays as it was."""
+    from glmtui.core.bench_export import to_markdown
+    from glmtui.core.bench_table import table_notes, table_rows
+
+    cell = CellResult("m", "", "ollama", 10, 8)
+    for _ in range(3):
+        cell.add(RepFigures(1000.0, 50.0, 0.2, 0.0, 26, 8, "exact"))
+    cell.warning = "asked 10 tokens, the shortest prompt is 26: measured at 26"
+    (row,) = table_rows([cell])
+    assert row[2].plain == "26 (asked 10)"
+    assert any("asked 10 tokens" in note for note, _ in table_notes([cell]))
+    assert "26 (asked 10)" in to_markdown([cell]) and "shortest prompt is 26" in to_markdown([cell])
+    reached = _cell("m", 50.0)
+    assert table_rows([reached])[0][2].plain == "4k"
 
 
 @pytest.mark.parametrize("flag", ["--json", "--csv", "--markdown"])

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from glmtui.core.bench import CLIENT, EXACT, CellResult, Label, Summary, summarize
+from glmtui.core.bench import CLIENT, EXACT, CellResult, Label, Summary, summarize, within
 from glmtui.core.units import GIB
 
 SCHEMA = 1
@@ -183,6 +183,15 @@ def ctx_label(tokens: int) -> str:
     return f"{tokens // 1024}k" if tokens >= 1024 and tokens % 1024 == 0 else str(tokens)
 
 
+def prompt_label(cell: CellResult) -> str:
+    """The prompt length a cell's figures belong to: the requested one, or the measured one where the
+    calibration could not reach it ('26 (asked 10)'; the cell's warning says why)."""
+    measured = cell.prompt_tokens_measured
+    if measured is None or within(cell.prompt_tokens, measured):
+        return ctx_label(cell.prompt_tokens)
+    return f"{measured} (asked {ctx_label(cell.prompt_tokens)})"
+
+
 def figure_text(summary: Summary, digits: int = 1, unit: str = "") -> str:
     """'61.2 (60.8–63.0, 5 runs)'; '—' when nothing was measured."""
     if summary.median is None or summary.min is None or summary.max is None:
@@ -229,11 +238,12 @@ def table_rows(cells: Iterable[CellResult]) -> list[tuple[str, ...]]:
             continue
         load = cell.load_note or figure_text(cell.load_s, 2)
         label = cell.label + (f" · error: {cell.error}" if cell.error else "")
+        label += f" · warning: {cell.warning}" if cell.warning else ""
         rows.append(
             (
                 cell.model,
                 cell.endpoint,
-                ctx_label(cell.prompt_tokens),
+                prompt_label(cell),
                 figure_text(cell.prefill_tps),
                 figure_text(cell.decode_tps),
                 figure_text(cell.ttft_s, 3),
