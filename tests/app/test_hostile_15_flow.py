@@ -1,4 +1,4 @@
-"""Hostile Pilot flows of issue 15's screens: each demonstrates one defect, xfail(strict) until fixed."""
+"""Hostile Pilot flows of issue 15's screens: each demonstrated one defect (xfail strict until fixed)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, SelectionList, TabbedContent
 
+from glmtui.core.state import SystemReading
+from glmtui.core.units import GIB
 from glmtui.screens.bench import BenchScreen
+from glmtui.screens.bench.dialogs import WontFitScreen
+from glmtui.screens.compare.screen import CompareScreen
+from glmtui.screens.dialogs.confirm import ConfirmScreen
+from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
 from glmtui.simulator import Simulator
 from glmtui.simulator.faults import Fault
+from tests.fakes import ScriptedSystem, scripted_sampler
 from tests.helpers import make_app, palette, ready, wait_until
 
 GLM, QWEN = "glm-4.7-flash:latest", "qwen3-coder:30b"
@@ -48,11 +55,6 @@ async def start(pilot: Pilot[None], screen: BenchScreen) -> None:
     assert screen.query_one("#bench-tabs", TabbedContent).active == "bench-run"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Esc (and Stop, disabled) do nothing during the bench's pre-flight: an endpoint slow to "
-    "answer /api/tags holds the screen until its timeout; the user can neither stop nor leave",
-)
 async def test_esc_during_the_preflight_stops_the_bench(sim: Simulator, tmp_path: Path) -> None:
     app = make_app(sim.url, store_path=tmp_path / "h.db", model=GLM, stall_timeout=60.0)
     async with app.run_test(size=(140, 50)) as pilot:
@@ -74,11 +76,6 @@ async def test_esc_during_the_preflight_stops_the_bench(sim: Simulator, tmp_path
         await wait_until(lambda: not state.active, timeout=3, what="Esc to stop the pre-flight")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the command palette opens other screens (the A/B compare, usage…) over a running bench; "
-    "the bench goes on unseen beneath them, and an A/B chat then shares the GPU with it",
-)
 async def test_a_bench_does_not_run_on_beneath_another_screen(sim: Simulator, tmp_path: Path) -> None:
     app = make_app(sim.url, store_path=tmp_path / "h.db", model=GLM)
     async with app.run_test(size=(140, 50)) as pilot:
@@ -89,9 +86,38 @@ async def test_a_bench_does_not_run_on_beneath_another_screen(sim: Simulator, tm
         state = screen.run_state
         assert state is not None
         await wait_until(lambda: state.current is not None, what="the first cell under way")
+        # Opening another screen over a running bench asks first: staying keeps the bench running, shown…
         await palette(pilot, "Compare models")
-        await wait_until(lambda: app.screen is not screen, what="another screen")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the question")
         assert state.active
+        await pilot.press("n")
+        await wait_until(lambda: app.screen is screen, what="back on the bench")
+        assert state.active
+        # …and yes stops it (the finished cells kept), then opens the screen asked for.
+        await palette(pilot, "Compare models")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the question again")
+        await pilot.press("y")
+        await wait_until(lambda: app.screen is not screen, what="another screen")
         await wait_until(
             lambda: not state.active, timeout=3, what="the bench stopped (or the palette refused)"
         )
+        await wait_until(lambda: isinstance(app.screen, CompareScreen), what="the A/B compare opened")
+
+
+async def test_esc_at_the_wont_fit_question_stops_the_bench(sim: Simulator, tmp_path: Path) -> None:
+    """The sibling stage: the won't-fit question's Esc stops the bench (n skips them, y runs them)."""
+    reading = SystemReading(1.0, 16, 63 * GIB, 64 * GIB, 0, 0, None)
+    gpu = ScriptedNvml([ScriptedGpu(memory_total=4 * GIB, memory_used=1 * GIB)])
+    app = make_app(sim.url, store_path=tmp_path / "h.db", model=GLM,
+                   sampler=scripted_sampler(gpu, system=ScriptedSystem(reading)))  # fmt: skip
+    async with app.run_test(size=(140, 50)) as pilot:
+        await ready(app)
+        screen = await open_bench(pilot, (GLM,))
+        await start(pilot, screen)
+        await wait_until(lambda: isinstance(app.screen, WontFitScreen), what="the won't-fit question")
+        state = screen.run_state
+        assert state is not None and state.active
+        await pilot.press("escape")
+        await wait_until(lambda: not state.active, timeout=3, what="Esc to stop the bench")
+        assert app.screen is screen and "Stopped" in str(screen.query_one("#bench-current").render())
+        assert not [r for r in sim.requests if r[1] == "/api/chat"]

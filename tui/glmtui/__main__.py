@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from types import FrameType
 
 from glmtui import __version__
 from glmtui.config import THINK_VALUES, build_config, load_config
@@ -238,12 +242,36 @@ def terminal_problem(env: dict[str, str] | os._Environ[str], stdout_tty: bool) -
     return None
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl+C
+
+
+def _quit_quietly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(EXIT_INTERRUPTED)
+
+
+@contextlib.contextmanager
+def quiet_start() -> Iterator[None]:
+    """Ctrl+C while glmtui is still starting (importing the app or the bench, ~0.5 s) exits 130 at
+    once, without a KeyboardInterrupt traceback: nothing has run that needs stopping. Python's own
+    handler is put back after, for the parts that handle Ctrl+C themselves (asyncio.run installs its
+    handler only over Python's default one; the bench then stops cleanly, keeping its cells)."""
+    signal.signal(signal.SIGINT, _quit_quietly)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["bench"]:  # `glmtui bench …`: headless, no terminal UI (bench_cli.py)
-        from glmtui import bench_cli
-
-        raise SystemExit(bench_cli.main(argv[1:]))
+        with quiet_start():
+            from glmtui import bench_cli
+        try:
+            code = bench_cli.main(argv[1:])
+        except KeyboardInterrupt:  # between the imports and the run (parsing flags, reading the config)
+            code = EXIT_INTERRUPTED
+        raise SystemExit(code)
     args = parse_args(argv)
     prompt_set = prompt_set_arg(args.prompt_set)
     problem = terminal_problem(os.environ, sys.stdout.isatty())
@@ -284,7 +312,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.demo:
         endpoints = demo_endpoints(flags["host"], args.endpoint, node_url)
         config = replace(config, endpoints=endpoints, host=endpoints[0].url)
-    from glmtui.app import GlmTuiApp
+    with quiet_start():
+        from glmtui.app import GlmTuiApp
 
     nvml = None
     if os.environ.get("GLMTUI_SCRIPTED_GPU"):  # benchmarks and screenshots on machines without a GPU

@@ -289,13 +289,13 @@ class GlmTuiApp(AppSurface):
         commands.show_help(self)
 
     def open_models(self, tab: str = "installed") -> None:
-        commands.open_models(self, tab)
+        commands.gate(self, "the models", lambda: commands.open_models(self, tab))
 
     def open_history(self) -> None:
-        commands.open_history(self)
+        commands.gate(self, "the history", lambda: commands.open_history(self))
 
     def open_usage(self) -> None:
-        commands.open_usage(self)
+        commands.gate(self, "the usage", lambda: commands.open_usage(self))
 
     async def open_compare(
         self,
@@ -306,12 +306,18 @@ class GlmTuiApp(AppSurface):
         reopen: CompareRun | None = None,
         prompt_set: PromptSet | None = None,
     ) -> None:
-        await commands.open_compare(
-            self, self.compare_screen, self._keep_compare, model_a, model_b, prompt, reopen, prompt_set
+        opened = commands.gate(
+            self,
+            "the A/B compare",
+            lambda: commands.open_compare(
+                self, self.compare_screen, self._keep_compare, model_a, model_b, prompt, reopen, prompt_set
+            ),
         )
+        if opened is not None:  # None: it asks first, and opens once the answer is yes
+            await opened
 
     def open_arena(self) -> None:
-        commands.open_arena(self)
+        commands.gate(self, "the leaderboard", lambda: commands.open_arena(self))
 
     def _keep_compare(self, screen: CompareScreen) -> None:
         self.compare_screen = screen

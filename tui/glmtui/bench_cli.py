@@ -35,6 +35,7 @@ from glmtui.core.bench_export import RunInfo, comparison_lines, to_csv, to_json,
 from glmtui.core.bench_table import counts_as_failed, run_status
 from glmtui.core.endpoints import Endpoint, parse_endpoint_flag
 from glmtui.core.errors import GlmTuiError
+from glmtui.core.model_names import distinct_models
 from glmtui.paths import config_path, db_path
 from glmtui.services.bench import (
     BenchEvent,
@@ -225,6 +226,36 @@ def show_results(cells: list[CellResult], lines: list[str]) -> None:
         console.print(Text(line))
 
 
+EXPORT_FLAGS = ("json", "csv", "markdown")
+
+
+def export_problem(args: argparse.Namespace) -> str | None:
+    """Why an export file cannot be written, checked before the bench runs (minutes of measuring
+    would otherwise end in "cannot write"): a folder, a missing or read-only directory, a read-only
+    file, or one file named for two formats. None when each can be written, as far as can be known
+    before writing (a disk can still fill meanwhile: write_exports says so then)."""
+    seen: dict[Path, str] = {}
+    for flag in EXPORT_FLAGS:
+        path: Path | None = getattr(args, flag)
+        if path is None:
+            continue
+        target = path.expanduser()
+        folder = target.parent
+        resolved = target.resolve()
+        if resolved in seen:
+            return f"--{flag} {path}: the same file as --{seen[resolved]}"
+        seen[resolved] = flag
+        if target.is_dir():
+            return f"--{flag} {path}: is a folder; name a file in it"
+        if not folder.is_dir():
+            return f"--{flag} {path}: no folder {folder}"
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"--{flag} {path}: cannot write in {folder}"
+        if target.exists() and not os.access(target, os.W_OK):
+            return f"--{flag} {path}: the file is read-only"
+    return None
+
+
 def write_exports(args: argparse.Namespace, cells: list[CellResult], run: RunInfo) -> bool:
     ok = True
     exports: list[tuple[Path | None, Callable[[], str]]] = [
@@ -236,7 +267,7 @@ def write_exports(args: argparse.Namespace, cells: list[CellResult], run: RunInf
         if path is None:
             continue
         try:
-            path.write_text(text(), encoding="utf-8")
+            path.expanduser().write_text(text(), encoding="utf-8")
         except OSError as exc:
             say(f"cannot write {path}: {exc.strerror or exc}")
             ok = False
@@ -268,7 +299,9 @@ async def bench(args: argparse.Namespace, endpoints: tuple[Endpoint, ...]) -> in
     except StoreError as exc:
         say(f"results will not be saved: {exc}")
         store = None
-    journal = Journal(store, on_problem=lambda text: say(f"results not saved: {text}"))
+    if store is not None and store.notice:  # a damaged file moved aside (and what was salvaged)
+        say(store.notice)
+    journal = Journal(store, on_problem=lambda text: say(f"history: {text}"))  # also a salvage: not "unsaved"
     run = RunInfo(time.time(), glmtui_version=__version__, plan=_plan_dict(plan))
     try:
         runner = BenchRunner(plan, targets, machine=machine, nvml=nvml)
@@ -346,6 +379,13 @@ def _plan_dict(plan: BenchPlan) -> dict[str, object]:
 def main(argv: list[str]) -> int:
     """`glmtui bench …`; the exit code."""
     args = parse_args(argv)
+    args.models, same = distinct_models(args.models)
+    for dropped, kept in same:
+        say(f"{dropped} is {kept} (no tag is :latest, names in any case): benched once")
+    problem = export_problem(args)
+    if problem is not None:
+        say(problem)
+        return 2
     try:
         endpoints = pick_endpoints(args)
     except ValueError as exc:

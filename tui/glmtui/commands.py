@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import inspect
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.screen import Screen
 
@@ -24,7 +25,7 @@ from glmtui.screens.chat import ChatScreen
 from glmtui.services.compare import VOTES, CompareRun, VoteRecord
 from glmtui.services.prompt_sets import PromptSet
 from glmtui.services.trace import trace
-from glmtui.surface import AppSurface, PullAware
+from glmtui.surface import AppSurface, BusyScreen, PullAware
 
 if TYPE_CHECKING:
     from glmtui.screens.compare.screen import CompareScreen
@@ -112,6 +113,45 @@ async def back_to(app: AppSurface, screen: Screen[Any]) -> None:
     """Pop screens until `screen` is on top (it must be in the stack)."""
     while app.screen is not screen:
         await app.pop_screen()
+
+
+T = TypeVar("T")
+
+
+def busy_screen(app: AppSurface) -> BusyScreen | None:
+    """The screen in the stack whose work must not go on unseen (a running bench), or None."""
+    return next((s for s in reversed(app.screen_stack) if isinstance(s, BusyScreen) and s.busy_with()), None)
+
+
+def gate(app: AppSurface, what: str, go: Callable[[], T]) -> T | None:
+    """Open another screen (`go`) unless that would cover a screen whose work must not go on unseen:
+    then ask first — stop it (what it finished is kept) and open `what`, or stay. The one place every
+    navigation over such a screen passes (the palette's entries and the intents), so no screen checks
+    it itself. `go`'s result when it ran at once (an awaitable the caller awaits), else None."""
+    busy = busy_screen(app)
+    if busy is None:
+        return go()
+    from rich.text import Text
+
+    from glmtui.screens.dialogs.confirm import ConfirmScreen
+
+    question = Text(f"{busy.busy_with()}.\n", style="bold")
+    question.append(
+        f"It never runs on unseen beneath another screen: anything else on the GPU would spoil its "
+        f"figures.\n\nStop it (the finished cells are kept) and open {what}?",
+        style="",
+    )
+
+    async def answered(stop: bool | None) -> None:
+        if not stop or busy is None:
+            return
+        await busy.stop_busy()
+        result = go()
+        if inspect.isawaitable(result):
+            await result
+
+    app.push_screen(ConfirmScreen(question, yes="Stop it and open", no="Stay", danger=True), answered)
+    return None
 
 
 SHOWN_PROBLEMS = 2  # more problems at start than this: one toast that counts them, and a list

@@ -7,8 +7,9 @@ declared here so they are typed), the services they use, and intents (`open_mode
 one; Textual's metaclass does not mix with ABCMeta, so it is not enforced at run time) and implemented by
 `GlmTuiApp`, the navigation through `commands.py`, a floor above the screens.
 
-Two small protocols let the App ask screens about their own business without looking inside them:
-`StreamingScreen` (what streams, stop and save it) and `PullAware` (a pull ended: do you handle it?).
+Three small protocols let the App ask screens about their own business without looking inside them:
+`StreamingScreen` (what streams, stop and save it), `PullAware` (a pull ended: do you handle it?) and
+`BusyScreen` (is something running here that must not go on beneath another screen?).
 """
 
 from __future__ import annotations
@@ -72,6 +73,20 @@ class PullAware(Protocol):
 
     def pull_finished(self, job: PullProgress) -> bool:
         """Handle a pull that ended; False lets the app say it in a notification."""
+        ...
+
+
+@runtime_checkable
+class BusyScreen(Protocol):
+    """A screen whose work must not go on unseen beneath another one (the bench: anything else on the
+    GPU spoils its figures). Navigation asks before covering it (commands.gate)."""
+
+    def busy_with(self) -> str | None:
+        """What runs here now, in words ("A bench is running"), or None."""
+        ...
+
+    async def stop_busy(self) -> None:
+        """Stop it, keeping what is finished; return once it has stopped."""
         ...
 
 

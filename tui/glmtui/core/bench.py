@@ -361,6 +361,18 @@ def next_guess(target: int, tries: list[tuple[int, int]]) -> int:
     return max(0, round(chars * target / counted))
 
 
+def reach_warning(asked: int, measured: int | None, *, shortest: bool) -> str:
+    """What to say when the prompt measured is not the length asked for ("" when it is, or unknown):
+    a length under the template's own tokens cannot be reached (`shortest`: the calibration got down
+    to no text at all), and a calibration may run out of tries. The cell's figures are then those of
+    the measured length, and its rows are labelled by it."""
+    if measured is None or within(asked, measured):
+        return ""
+    if shortest and measured > asked:
+        return f"asked {asked} tokens, the shortest prompt is {measured}: measured at {measured}"
+    return f"asked {asked} tokens, could not reach it: measured at {measured}"
+
+
 def best_try(target: int, tries: list[tuple[int, int]]) -> int:
     """The characters whose count came closest to the target (when no try landed within tolerance)."""
     return min(tries, key=lambda pair: abs(pair[1] - target))[0]

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from glmtui.core.bench import CLIENT, EXACT, CellResult, Label, Summary, summarize
+from glmtui.core.bench import CLIENT, EXACT, CellResult, Label, Summary, summarize, within
 from glmtui.core.units import GIB
 
 SCHEMA = 1
@@ -183,6 +183,15 @@ def ctx_label(tokens: int) -> str:
     return f"{tokens // 1024}k" if tokens >= 1024 and tokens % 1024 == 0 else str(tokens)
 
 
+def prompt_label(cell: CellResult) -> str:
+    """The prompt length a cell's figures belong to: the requested one, or the measured one where the
+    calibration could not reach it ('26 (asked 10)'; the cell's warning says why)."""
+    measured = cell.prompt_tokens_measured
+    if measured is None or within(cell.prompt_tokens, measured):
+        return ctx_label(cell.prompt_tokens)
+    return f"{measured} (asked {ctx_label(cell.prompt_tokens)})"
+
+
 def figure_text(summary: Summary, digits: int = 1, unit: str = "") -> str:
     """'61.2 (60.8–63.0, 5 runs)'; '—' when nothing was measured."""
     if summary.median is None or summary.min is None or summary.max is None:
@@ -229,11 +238,12 @@ def table_rows(cells: Iterable[CellResult]) -> list[tuple[str, ...]]:
             continue
         load = cell.load_note or figure_text(cell.load_s, 2)
         label = cell.label + (f" · error: {cell.error}" if cell.error else "")
+        label += f" · warning: {cell.warning}" if cell.warning else ""
         rows.append(
             (
                 cell.model,
                 cell.endpoint,
-                ctx_label(cell.prompt_tokens),
+                prompt_label(cell),
                 figure_text(cell.prefill_tps),
                 figure_text(cell.decode_tps),
                 figure_text(cell.ttft_s, 3),
@@ -291,30 +301,46 @@ def _decode(cell: CellResult) -> float | None:
     return median if cell.error is None and median is not None and median > 0 else None
 
 
-def _latest(earlier: Sequence[SavedCell], model: str, endpoint: str, prompt_tokens: int) -> SavedCell | None:
+Setup = tuple[str, str, str, bool, int, int]
+
+
+def setup_of(cell: CellResult) -> Setup:
+    """What a cell's figures depend on besides the model: its endpoint, engine (kind and whether the
+    figures are exact or client-timed), cold or warm, generation and prompt lengths. Figures are only
+    compared within one setup: an Ollama exact decode rate beside a vLLM client-timed one, a cold run
+    beside a warm one, or 256 generated tokens beside 8, is a difference of method, not of speed."""
+    return (
+        cell.endpoint,
+        cell.engine,
+        cell.label,
+        cell.cold,
+        cell.gen_tokens,
+        cell.prompt_tokens,
+    )
+
+
+def _latest(earlier: Sequence[SavedCell], model: str, setup: Setup) -> SavedCell | None:
     found = [
         s
         for s in earlier
-        if s.cell.model == model
-        and s.cell.endpoint == endpoint
-        and s.cell.prompt_tokens == prompt_tokens
-        and _decode(s.cell) is not None
+        if s.cell.model == model and setup_of(s.cell) == setup and _decode(s.cell) is not None
     ]
     return max(found, key=lambda s: s.created_at, default=None)
 
 
 def comparison_lines(current: Sequence[CellResult], earlier: Sequence[SavedCell]) -> list[str]:
-    """Lines comparing this run's decode rates, each model against the plan's first on the same endpoint
-    and prompt length, and against the last earlier run of the same pair:
+    """Lines comparing this run's decode rates, each model against the plan's first in the same setup
+    (`setup_of`: endpoint, engine, timing, cold/warm, lengths), and against the last earlier run of the
+    same pair in that same setup (never across engines, timings, cold/warm or lengths):
     "q8_0 decodes at 0.74× q4_K_M at 4k; was 0.77× on Ollama 0.14.3". A model measured alone is
     compared with its own last run: "glm-4.7-flash decodes at 61.2 tok/s at 4k; was 63.0 tok/s on
     Ollama 0.14.3 (0.97×)"."""
     lines: list[str] = []
-    groups: dict[tuple[str, int], list[CellResult]] = {}
+    groups: dict[Setup, list[CellResult]] = {}
     for cell in current:
-        groups.setdefault((cell.endpoint, cell.prompt_tokens), []).append(cell)
-    for (endpoint, tokens), cells in groups.items():
-        where = ctx_label(tokens)
+        groups.setdefault(setup_of(cell), []).append(cell)
+    for setup, cells in groups.items():
+        where = ctx_label(setup[-1])
         measured = [c for c in cells if _decode(c) is not None]
         if len(measured) >= 2:
             base = measured[0]
@@ -322,14 +348,14 @@ def comparison_lines(current: Sequence[CellResult], earlier: Sequence[SavedCell]
                 ratio = (_decode(other) or 0) / (_decode(base) or 1)
                 name, base_name = short_names(other.model, base.model)
                 line = f"{name} decodes at {ratio:.2f}× {base_name} at {where}"
-                was_other = _latest(earlier, other.model, endpoint, tokens)
-                was_base = _latest(earlier, base.model, endpoint, tokens)
+                was_other = _latest(earlier, other.model, setup)
+                was_base = _latest(earlier, base.model, setup)
                 if was_other is not None and was_base is not None:
                     was = (_decode(was_other.cell) or 0) / (_decode(was_base.cell) or 1)
                     line += f"; was {was:.2f}× on {_server(was_other.cell)}"
                 lines.append(line)
         for cell in measured:
-            before = _latest(earlier, cell.model, endpoint, tokens)
+            before = _latest(earlier, cell.model, setup)
             if before is None:
                 continue
             now, then = _decode(cell), _decode(before.cell)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from glmtui.core.bench import STABLE_SPREAD, CellResult, Summary
-from glmtui.core.bench_export import ctx_label
+from glmtui.core.bench_export import ctx_label, prompt_label
 from glmtui.core.units import GIB
 
 HEAD = (
@@ -114,7 +114,7 @@ def table_rows(cells: Iterable[CellResult]) -> list[tuple[Part, ...]]:
     rows = []
     for cell in cells:
         runs = cell_runs(cell)
-        head = (Part(cell.model), Part(cell.endpoint or "default"), Part(ctx_label(cell.prompt_tokens)))
+        head = (Part(cell.model), Part(cell.endpoint or "default"), _prompt(cell))
         if cell.error is not None and not runs:
             word = "skipped" if cell.skipped else "failed"
             style = "error" if counts_as_failed(cell) else "warning"
@@ -139,8 +139,18 @@ def table_rows(cells: Iterable[CellResult]) -> list[tuple[Part, ...]]:
     return rows
 
 
+def _prompt(cell: CellResult) -> Part:
+    """The prompt length column: the measured length where it is not the one asked for, in yellow
+    (the note under the table says why)."""
+    label = prompt_label(cell)
+    if label == ctx_label(cell.prompt_tokens):
+        return Part(label)
+    measured, _, asked = label.partition(" ")
+    return Part(measured, asked, aside_style="warning")
+
+
 def _where(cell: CellResult) -> str:
-    return f"{cell.model} @ {cell.endpoint or 'default'} {ctx_label(cell.prompt_tokens)}"
+    return f"{cell.model} @ {cell.endpoint or 'default'} {prompt_label(cell)}"
 
 
 def table_notes(cells: Sequence[CellResult]) -> list[tuple[str, str]]:

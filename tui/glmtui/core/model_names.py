@@ -39,6 +39,20 @@ def same_model(wanted: str, installed: str) -> bool:
     return with_tag(wanted.lower()) == with_tag(installed.lower())
 
 
+def distinct_models(names: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """`names` with each model once, as Ollama reads names (no tag = `:latest`, any case), the first
+    spelling kept; and the (dropped, kept) pairs, to say so."""
+    kept: dict[str, str] = {}
+    dropped: list[tuple[str, str]] = []
+    for name in names:
+        key = with_tag(name.lower())
+        if key in kept:
+            dropped.append((name, kept[key]))
+        else:
+            kept[key] = name
+    return list(kept.values()), dropped
+
+
 def choose_model(configured: str | None, remembered: str | None, installed: Sequence[str]) -> str | None:
     """The chat's model when none is set yet: the flag's or config's, else the last one used on this
     host if it is still installed, else the first listed (Ollama lists the newest first)."""

@@ -37,6 +37,7 @@ from glmtui.core.bench import (
     build_prompt,
     first_guess,
     next_guess,
+    reach_warning,
     rep_figures,
     rep_tag,
     should_stop,
@@ -306,6 +307,8 @@ class BenchRunner:
                 cell.add(figures)
                 self.on_event(RepDone(index, len(cell.reps), figures, cell, time.monotonic() - began))
             await self._memory(target, cell)
+            said = reach_warning(cell.prompt_tokens, cell.prompt_tokens_measured, shortest=chars == 0)
+            cell.warning = "; ".join(w for w in (cell.warning, said) if w)
         except GlmTuiError as exc:
             cell.error = str(exc)
             if exc.kind in GONE_KINDS and not await self._answers(engine):

@@ -9,9 +9,18 @@ import sqlite3
 from collections.abc import Iterator
 
 # One turn's figures as the usage view reads them (services/usage_stats.py), from the turns row `{row}`
-# (NEW in a trigger). A damaged `stats` (not JSON) gives NULL figures instead of failing the write:
-# a trigger that raised would refuse the turn itself (and a salvage would skip it).
-_FIGURE = "CASE WHEN json_valid({row}.stats) THEN json_extract({row}.stats, '$.{key}') END"
+# (NEW in a trigger). A damaged `stats` gives NULL figures instead of failing the write (a trigger that
+# raised would refuse the turn itself, and a salvage would skip it): not JSON, and also valid JSON with
+# a damaged figure — text ("lots"), a negative count or duration, a zero duration or TTFT. Only
+# well-typed numbers in range count, as the leaderboard's read (arena_figures.py) checks `typeof`.
+_VALID = "json_valid({row}.stats)"
+_TYPED = "json_type({row}.stats, '$.{key}') IN ({types})"
+_VALUE = "json_extract({row}.stats, '$.{key}')"
+# Nested: SQLite does not promise to stop at a false left side of AND, and json_type raises on text
+# that is not JSON.
+_FIGURE = f"CASE WHEN {_VALID} THEN CASE WHEN {_TYPED} AND {_VALUE} {{bound}} THEN {_VALUE} END END"
+_COUNT = ("'integer'", ">= 0")  # token counts: a whole number, 0 allowed (no thinking, a cached prompt)
+_AMOUNT = ("'integer', 'real'", "> 0")  # durations and TTFT: a positive number of ns or seconds
 _FIGURES_OF = """
     SELECT {row}.created_at, {row}.id, {row}.model, {row}.model_digest, {row}.endpoint, {row}.status,
         coalesce({timing}, 'exact'), {prompt_eval_count},
@@ -21,11 +30,16 @@ _FIGURES_OF = """
 
 
 def _figures_of(row: str) -> str:
-    keys = [
-        *("timing", "prompt_eval_count", "eval_count", "thinking_tokens", "content_tokens"),
-        *("eval_duration_ns", "ttft_s"),
-    ]
-    return _FIGURES_OF.format(row=row, **{key: _FIGURE.format(row=row, key=key) for key in keys})
+    counts = ("prompt_eval_count", "eval_count", "thinking_tokens", "content_tokens")
+    amounts = ("eval_duration_ns", "ttft_s")
+    figures = {key: _figure(row, key, *_COUNT) for key in counts}
+    figures |= {key: _figure(row, key, *_AMOUNT) for key in amounts}
+    figures["timing"] = _figure(row, "timing", "'text'", "IN ('exact', 'client')")  # else 'exact'
+    return _FIGURES_OF.format(row=row, **figures)
+
+
+def _figure(row: str, key: str, types: str, bound: str) -> str:
+    return _FIGURE.format(row=row, key=key, types=types, bound=bound)
 
 
 def statements(script: str) -> Iterator[str]:

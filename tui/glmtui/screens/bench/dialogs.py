@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from glmtui.core.bench import CellResult
 from glmtui.core.bench_export import EXPORT_FORMATS, RunInfo, export_text
+from glmtui.screens.dialogs.confirm import ConfirmScreen
 
 
 def default_path(fmt: str, created_at: float, fallback: Path) -> Path:
@@ -119,3 +120,21 @@ class ExportScreen(ModalScreen[Path | None]):
             )
             return
         self.dismiss(path)
+
+
+class WontFitScreen(ConfirmScreen):
+    """The pre-flight's question about models that will not fit: run them anyway (True), skip them and
+    run the rest (False), or Esc: stop the bench (None) — Esc stops a bench at any stage."""
+
+    BINDINGS = [Binding("escape", "stop", "Stop the bench", show=False, id="bench-fit-stop")]
+
+    def __init__(self, question: Text) -> None:
+        super().__init__(
+            question,
+            yes="Run anyway",
+            no="Skip them",
+            hint="y runs them · n skips them · Esc stops the bench",
+        )
+
+    def action_stop(self) -> None:
+        self.dismiss(None)  # a third answer beside ConfirmScreen's True and False

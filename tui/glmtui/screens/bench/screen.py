@@ -10,15 +10,18 @@ worker on the app's event loop (an async worker, not a thread): the events updat
 Each finished cell is saved at once through `journal.run`; a store that cannot be written is said once
 and the run goes on (the table and exports still have every cell).
 
-Leaving while a bench runs: Esc stops it (keeping the finished cells, saved) and a second Esc leaves.
-It never runs on in the background: a bench measures one engine doing one thing; a chat on the same GPU
-meanwhile would spoil both the figures and the chat's speed. Anything that takes the screen away
-(a new chat from the palette) stops it the same way, and says so.
+Leaving while a bench runs: Esc (or Stop) stops it at any stage — the pre-flight, the won't-fit question
+(its Esc), the runs — keeping the finished cells, saved; a second Esc leaves. It never runs on in the
+background: a bench measures one engine doing one thing; a chat on the same GPU meanwhile would spoil
+both the figures and the chat's speed. Anything that takes the screen away (a new chat from the
+palette) stops it the same way, and says so; a screen opened over it (the palette's Compare, Usage…)
+asks first — stop the bench and open it, or stay (commands.gate, through `BusyScreen`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import replace
 
@@ -29,6 +32,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, ProgressBar, Static, TabbedContent, TabPane, Tabs
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from glmtui import __version__
 from glmtui.core.bench import BenchPlan, CellResult
@@ -38,7 +42,7 @@ from glmtui.core.endpoints import ModelRef
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.fit import machine_from
 from glmtui.paths import data_dir
-from glmtui.screens.bench.dialogs import ExportScreen
+from glmtui.screens.bench.dialogs import ExportScreen, WontFitScreen
 from glmtui.screens.bench.results import ResultsView
 from glmtui.screens.bench.run import BenchRun
 from glmtui.screens.bench.setup import BenchRequest, SetupForm
@@ -77,6 +81,7 @@ class BenchScreen(Screen[None]):
         """The earlier run opened in the Earlier runs tab."""
         self.saved_rows: list[RunRow] = []
         self._bench_task: asyncio.Future[list[CellResult]] | None = None
+        self._worker: Worker[None] | None = None  # the whole run: pre-flight, question, runs
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Bench", style="bold"), id="bench-title")
@@ -139,7 +144,7 @@ class BenchScreen(Screen[None]):
             return
         form.say("")
         self._show_run()
-        self.run_bench(request)
+        self._worker = self.run_bench(request)
 
     def _show_run(self) -> None:
         """The Run tab, focus moved there at once: the Start button it came from is in the Setup pane,
@@ -156,11 +161,33 @@ class BenchScreen(Screen[None]):
 
     @work(exclusive=True, group="bench-run", exit_on_error=False)
     async def run_bench(self, request: BenchRequest) -> None:
-        app = self.app
         state = self.run_state = BenchRun(request, RunInfo(time.time(), glmtui_version=__version__))
         state.info = replace(state.info, plan=state.plan_dict())
         live = self.query_one("#bench-live", ResultsView)
         live.show([])
+        self._show_stop(True)  # usable from the start: the pre-flight can wait long on a slow endpoint
+        try:
+            runners = await self._preflight(state, request)
+        except asyncio.CancelledError:
+            self._stopped_early(state)
+            raise
+        if runners is None:
+            self._stopped_early(state)
+            return
+        self.query_one("#bench-preflight", Static).update(state.preflight_text())
+        if not state.runnable(runners):
+            self._say_current(
+                "Nothing left to run after the pre-flight (above): change the models or lengths."
+            )
+            state.active = False
+            self._show_stop(False)
+            self._show_run()
+            return
+        await self._run(state, runners, live)
+
+    async def _preflight(self, state: BenchRun, request: BenchRequest) -> list[BenchRunner] | None:
+        """Each endpoint's version and models, the fit; the won't-fit question. None: stopped there."""
+        app = self.app
         self._say_current("Pre-flight: asking each endpoint for its version and models…")
         machine = machine_from(app.monitor.sample or await app.sample_now())
         runners, unusable = self._runners(request.plans(), machine)
@@ -171,21 +198,28 @@ class BenchScreen(Screen[None]):
             for problem in wont:
                 question.append(f"• {problem.message.rpartition(';')[0]}\n", style="")
             question.append("\nRun them anyway? (No: they are skipped, the rest runs.)")
-            from glmtui.screens.dialogs.confirm import ConfirmScreen
-
-            if await app.push_screen_wait(ConfirmScreen(question, yes="Run anyway", no="Skip them")):
+            answer = await app.push_screen_wait(WontFitScreen(question))
+            if answer is None:  # Esc: stop the bench
+                return None
+            if answer:
                 runners, unusable = self._runners([replace(r.plan, force=True) for r in runners], machine)
                 checks = [p for runner in runners for p in await runner.preflight()]
         state.preflight(unusable, checks)
-        self.query_one("#bench-preflight", Static).update(state.preflight_text())
-        if not state.runnable(runners):
-            self._say_current(
-                "Nothing left to run after the pre-flight (above): change the models or lengths."
-            )
-            state.active = False
-            self._show_run()
-            return
-        await self._run(state, runners, live)
+        return runners
+
+    def _stopped_early(self, state: BenchRun) -> None:
+        """Stopped before any cell ran (the pre-flight, the won't-fit question): nothing to save."""
+        state.active = False
+        if isinstance(self.app.screen, WontFitScreen):
+            self.app.screen.dismiss(None)  # stopped from elsewhere while the question was up
+        if self.is_mounted:
+            self._show_stop(False)
+            self._say_current("Stopped during the pre-flight: nothing was run.")
+        self.app.notify("Bench stopped during the pre-flight: nothing was run.", title="Bench", timeout=6)
+
+    def _show_stop(self, shown: bool) -> None:
+        stop = self.query_one("#bench-stop", Button)
+        stop.disabled, stop.display = not shown, shown  # only while a bench runs
 
     def _runners(self, plans: list[BenchPlan], machine: object) -> tuple[list[BenchRunner], list[str]]:
         app = self.app
@@ -230,8 +264,6 @@ class BenchScreen(Screen[None]):
         state.earlier = earlier or []
         bar = self.query_one("#bench-bar", ProgressBar)
         bar.update(total=state.total_steps(runners), progress=0)
-        stop = self.query_one("#bench-stop", Button)
-        stop.disabled, stop.display = False, True
 
         async def save(cell: CellResult) -> None:
             if state.run_id is not None and store is not None:
@@ -262,8 +294,8 @@ class BenchScreen(Screen[None]):
                 stopped = True
             self._bench_task = None
             state.active = False
-            stop = self.query_one("#bench-stop", Button)
-            stop.disabled, stop.display = True, False  # only while a bench runs
+            if self.is_mounted:
+                self._show_stop(False)
             self._finished(state, stopped, live)
 
     def _event(self, state: BenchRun, runner: BenchRunner, event: BenchEvent) -> None:
@@ -305,9 +337,25 @@ class BenchScreen(Screen[None]):
         self.query_one("#bench-current", Static).update(Text(text))
 
     def action_stop(self) -> None:
+        """Stop the bench at any stage: the runs (the runner's task: the cell under way is kept when it
+        has runs) or before them (the whole worker: the pre-flight, the won't-fit question)."""
         if self._bench_task is not None and not self._bench_task.done():
             self._say_current("Stopping… the finished cells are kept.")
             self._bench_task.cancel()
+        elif self._worker is not None and self._worker.is_running:
+            self._worker.cancel()
+
+    # -- BusyScreen: navigation asks before covering a running bench (commands.gate) ------------------
+
+    def busy_with(self) -> str | None:
+        return "A bench is running" if self.running else None
+
+    async def stop_busy(self) -> None:
+        worker = self._worker
+        self.action_stop()
+        if worker is not None:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):  # it has ended either way
+                await worker.wait()
 
     @on(Button.Pressed, "#bench-stop")
     def _stop(self, event: Button.Pressed) -> None:

@@ -18,6 +18,7 @@ from textual.widgets.selection_list import Selection
 
 from glmtui.core.bench import DEFAULT_REPS, MIN_REPS, BenchPlan, parse_contexts
 from glmtui.core.endpoints import ModelRef
+from glmtui.core.model_names import distinct_models
 
 SCREEN_CONTEXTS = (512, 4096, 16384)  # the form's default: a screen run should take minutes, not an hour
 SCREEN_GEN = 128
@@ -42,7 +43,7 @@ class BenchRequest:
             by_endpoint.setdefault(ref.endpoint, []).append(ref.model)
         return [
             BenchPlan(
-                models=tuple(dict.fromkeys(models)),
+                models=tuple(distinct_models(models)[0]),  # one per model, as the CLI
                 endpoints=(endpoint,),
                 contexts=self.contexts,
                 gen=self.gen,

@@ -29,8 +29,17 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", show=False, id="confirm-no"),
     ]
 
-    def __init__(self, message: Text, yes: str = "Yes", no: str = "Cancel", *, danger: bool = False) -> None:
+    def __init__(
+        self,
+        message: Text,
+        yes: str = "Yes",
+        no: str = "Cancel",
+        *,
+        danger: bool = False,
+        hint: str = "y confirms · n or Esc cancels",
+    ) -> None:
         super().__init__()
+        self._hint = hint
         self._message = message
         self._yes = yes
         self._no = no
@@ -39,7 +48,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self._message, id="confirm-text")
-            yield Static(Text("y confirms · n or Esc cancels", style="dim"))
+            yield Static(Text(self._hint, style="dim"))
             with Horizontal():
                 yield Button(self._no, id="no")
                 yield Button(self._yes, id="yes", variant="error" if self._danger else "primary")
