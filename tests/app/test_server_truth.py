@@ -217,14 +217,14 @@ async def test_a_failed_prompt_is_not_sent_again_and_ctrl_r_retries_it(sim: Simu
 
 
 async def test_a_failed_prompt_names_the_retry_key_as_bound(sim: Simulator) -> None:
-    app = make_app(sim.url, model=CODER, keymap={"retry-prompt": "f8"})
+    app = make_app(sim.url, model=CODER, keymap={"retry-prompt": "f12"})
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
         sim.inject(Fault("http500", message="runner died"))
         failed = await finished(await send(pilot, "the question"))
         assert failed.status is TurnStatus.FAILED
-        await wait_until(lambda: "F8 retries this prompt" in notices(app), what="the retry key named")
-        await pilot.press("f8")
+        await wait_until(lambda: "F12 retries this prompt" in notices(app), what="the retry key named")
+        await pilot.press("f12")
         await wait_until(lambda: len(pane(app).conversation.turns) == 2, what="the retried turn")
         assert (await finished(pane(app).conversation.turns[-1])).status is TurnStatus.DONE
 
