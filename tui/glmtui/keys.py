@@ -37,6 +37,7 @@ BINDING_OWNERS = (
     ("glmtui.screens.usage", "UsageScreen"),
     ("glmtui.screens.bench.screen", "BenchScreen"),
     ("glmtui.screens.bench.dialogs", "ExportScreen"),
+    ("glmtui.screens.bench.dialogs", "WontFitScreen"),
     ("glmtui.screens.arena", "ArenaScreen"),
     ("glmtui.screens.compare.dialogs", "PromptSetScreen"),
     ("glmtui.screens.dialogs.confirm", "ConfirmScreen"),
