@@ -25,6 +25,7 @@ from glmtui.services.engines.base import (
     ThinkingDelta,
 )
 from glmtui.services.engines.pacing import paced
+from glmtui.services.engines.tls import tls_context
 
 if TYPE_CHECKING:
     import ollama
@@ -109,7 +110,7 @@ class OllamaService:
             timeout = httpx.Timeout(
                 connect=self.connect_timeout, read=None, write=30.0, pool=self.connect_timeout
             )
-            self._client = ollama.AsyncClient(host=self.host, timeout=timeout)
+            self._client = ollama.AsyncClient(host=self.host, timeout=timeout, verify=tls_context())
         return self._client
 
     async def close(self) -> None:
