@@ -7,6 +7,7 @@ failure becomes a `GlmTuiError` with a message and a hint. `import ollama` (pyda
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
@@ -29,11 +30,6 @@ from glmtui.services.engines.tls import tls_context
 
 if TYPE_CHECKING:
     import ollama
-
-# After a read that had to wait on the network, pause this long before the next one, so the chunks
-# that arrive meanwhile are read in one go. Ollama sends one token per chunk: without this, every
-# token costs an event-loop wakeup (~0.6 ms of CPU in httpx/anyio here). The screen flushes every
-# 100 ms, so a 20 ms pause is invisible; it only bounds how far the reader lags the server.
 
 NEVER_AFTER_S = 100 * 365 * 86400  # an expiry this far out means "never"
 
@@ -105,12 +101,11 @@ class OllamaService:
     def client(self) -> ollama.AsyncClient:
         if self._client is None:
             import httpx
-            import ollama
 
             timeout = httpx.Timeout(
                 connect=self.connect_timeout, read=None, write=30.0, pool=self.connect_timeout
             )
-            self._client = ollama.AsyncClient(host=self.host, timeout=timeout, verify=tls_context())
+            self._client = _client_class()(host=self.host, timeout=timeout, verify=tls_context())
         return self._client
 
     async def close(self) -> None:
@@ -340,11 +335,13 @@ class OllamaService:
     ) -> AsyncIterator[StreamEvent]:
         """Stream a reply. Yields deltas (already sanitised), then one `StreamDone`.
 
-        Raises GlmTuiError for every failure; whatever was yielded before stays valid, so the caller
-        keeps the partial reply.
+        Each line arrives as the JSON object it was sent as (see `_client_class`), so what is read of
+        it is checked here: text only when it is text, the end only on `done: true`. Raises
+        GlmTuiError for every failure; whatever was yielded before stays valid, so the caller keeps
+        the partial reply.
         """
         try:
-            stream = await self.client.chat(
+            stream: AsyncIterator[Any] = await self.client.chat(
                 model=model,
                 messages=list(messages),
                 stream=True,
@@ -362,15 +359,18 @@ class OllamaService:
                 who="Ollama",
                 check="the server",
             ):
-                message = part.message
-                if message.thinking:
-                    live.on_token(thinking=True)
-                    yield ThinkingDelta(sanitize(message.thinking))
-                if message.content:
-                    live.on_token(thinking=False)
-                    yield ContentDelta(sanitize(message.content))
-                if part.done:
-                    yield StreamDone(final_stats(live, part.model_dump()))
+                message = part.get("message")
+                if isinstance(message, dict):
+                    thinking = message.get("thinking")
+                    if thinking and isinstance(thinking, str):
+                        live.on_token(thinking=True)
+                        yield ThinkingDelta(sanitize(thinking))
+                    content = message.get("content")
+                    if content and isinstance(content, str):
+                        live.on_token(thinking=False)
+                        yield ContentDelta(sanitize(content))
+                if part.get("done") is True:
+                    yield StreamDone(final_stats(live, part))
                     return
             raise GlmTuiError(
                 "The reply ended without Ollama's final message", "the partial reply is kept", kind="dropped"
@@ -382,6 +382,28 @@ class OllamaService:
         finally:
             if isinstance(stream, AsyncGenerator):  # typed as an iterator; it is the client's generator
                 await stream.aclose()
+
+
+@functools.cache
+def _client_class() -> type[ollama.AsyncClient]:
+    """`ollama.AsyncClient`, except that a streamed chat's lines stay the JSON objects they arrived as.
+
+    The client's `chat` builds and sends the request, raises its errors (an HTTP status, an in-band
+    `error` line) and decodes each line as ever; it then hands each line to `_request`'s `cls`, which
+    for a chat is `ChatResponse`: a pydantic model validated per token, ~5 µs a token here plus a
+    `model_dump` of the last, for the four fields the engine reads. `dict` takes its place for
+    streamed chats alone (pulls, lists and the rest keep their models). `_request(cls, *args, stream,
+    **kwargs)` is the client's own generic request method in the 0.6 line this project pins; a client
+    that stopped calling it would hand over models, and the chat tests would see replies without text."""
+    import ollama
+
+    class DictChatClient(ollama.AsyncClient):
+        async def _request(self, cls: Any, *args: Any, stream: bool = False, **kwargs: Any) -> Any:
+            if stream and cls is ollama.ChatResponse:
+                cls = dict
+            return await super()._request(cls, *args, stream=stream, **kwargs)
+
+    return DictChatClient
 
 
 def _clean(value: Any) -> Any:
