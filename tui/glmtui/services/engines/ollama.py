@@ -25,7 +25,7 @@ from glmtui.services.engines.base import (
     StreamEvent,
     ThinkingDelta,
 )
-from glmtui.services.engines.pacing import paced
+from glmtui.services.engines.pacing import READ_BATCH_S, paced
 from glmtui.services.engines.tls import tls_context
 
 if TYPE_CHECKING:
@@ -332,6 +332,7 @@ class OllamaService:
         live: LiveStats,
         options: Mapping[str, Any] | None = None,
         keep_alive: str | float | None = None,
+        read_batch_s: float = READ_BATCH_S,
     ) -> AsyncIterator[StreamEvent]:
         """Stream a reply. Yields deltas (already sanitised), then one `StreamDone`.
 
@@ -358,6 +359,7 @@ class OllamaService:
                 stall_timeout=self.stall_timeout,
                 who="Ollama",
                 check="the server",
+                batch_s=read_batch_s,
             ):
                 message = part.get("message")
                 if isinstance(message, dict):
