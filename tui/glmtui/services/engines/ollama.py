@@ -7,7 +7,6 @@ failure becomes a `GlmTuiError` with a message and a hint. `import ollama` (pyda
 
 from __future__ import annotations
 
-import functools
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
@@ -25,8 +24,8 @@ from glmtui.services.engines.base import (
     StreamEvent,
     ThinkingDelta,
 )
+from glmtui.services.engines.ollama_client import make_client
 from glmtui.services.engines.pacing import READ_BATCH_S, paced
-from glmtui.services.engines.tls import tls_context
 
 if TYPE_CHECKING:
     import ollama
@@ -100,12 +99,7 @@ class OllamaService:
     @property
     def client(self) -> ollama.AsyncClient:
         if self._client is None:
-            import httpx
-
-            timeout = httpx.Timeout(
-                connect=self.connect_timeout, read=None, write=30.0, pool=self.connect_timeout
-            )
-            self._client = _client_class()(host=self.host, timeout=timeout, verify=tls_context())
+            self._client = make_client(self.host, self.connect_timeout)
         return self._client
 
     async def close(self) -> None:
@@ -336,10 +330,10 @@ class OllamaService:
     ) -> AsyncIterator[StreamEvent]:
         """Stream a reply. Yields deltas (already sanitised), then one `StreamDone`.
 
-        Each line arrives as the JSON object it was sent as (see `_client_class`), so what is read of
-        it is checked here: text only when it is text, the end only on `done: true`. Raises
-        GlmTuiError for every failure; whatever was yielded before stays valid, so the caller keeps
-        the partial reply.
+        Each line arrives as the JSON object it was sent as (`ollama_client`), so what is read of it
+        is checked here: text only when it is text, the end only on `done: true`. Raises GlmTuiError
+        for every failure; whatever was yielded before stays valid, so the caller keeps the partial
+        reply.
         """
         try:
             stream: AsyncIterator[Any] = await self.client.chat(
@@ -384,28 +378,6 @@ class OllamaService:
         finally:
             if isinstance(stream, AsyncGenerator):  # typed as an iterator; it is the client's generator
                 await stream.aclose()
-
-
-@functools.cache
-def _client_class() -> type[ollama.AsyncClient]:
-    """`ollama.AsyncClient`, except that a streamed chat's lines stay the JSON objects they arrived as.
-
-    The client's `chat` builds and sends the request, raises its errors (an HTTP status, an in-band
-    `error` line) and decodes each line as ever; it then hands each line to `_request`'s `cls`, which
-    for a chat is `ChatResponse`: a pydantic model validated per token, ~5 µs a token here plus a
-    `model_dump` of the last, for the four fields the engine reads. `dict` takes its place for
-    streamed chats alone (pulls, lists and the rest keep their models). `_request(cls, *args, stream,
-    **kwargs)` is the client's own generic request method in the 0.6 line this project pins; a client
-    that stopped calling it would hand over models, and the chat tests would see replies without text."""
-    import ollama
-
-    class DictChatClient(ollama.AsyncClient):
-        async def _request(self, cls: Any, *args: Any, stream: bool = False, **kwargs: Any) -> Any:
-            if stream and cls is ollama.ChatResponse:
-                cls = dict
-            return await super()._request(cls, *args, stream=stream, **kwargs)
-
-    return DictChatClient
 
 
 def _clean(value: Any) -> Any:
