@@ -14,6 +14,7 @@ from glmtui.core.fit import Machine
 from glmtui.core.units import GIB
 from glmtui.services import bench_store
 from glmtui.services.bench import (
+    EXACT_READ_BATCH_S,
     BenchEvent,
     BenchFinished,
     BenchRunner,
@@ -23,6 +24,7 @@ from glmtui.services.bench import (
 )
 from glmtui.services.engines.ollama import OllamaService
 from glmtui.services.engines.openai import OpenAIEngine
+from glmtui.services.engines.pacing import READ_BATCH_S
 from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
 from glmtui.services.nvml import LIBRARY_NOT_FOUND
 from glmtui.services.store import Store
@@ -103,6 +105,36 @@ async def test_openai_engine_is_client_timed_and_says_cold_is_not_available() ->
     measured = bodies[-1]
     assert measured["ignore_eos"] is True and measured["min_tokens"] == 8 and measured["max_tokens"] == 8
     assert "min_tokens" not in bodies[0]  # the calibration probe asks for one token only
+
+
+class NotingBatches:
+    """An engine passed through whole, noting the read pause each chat is asked for."""
+
+    def __init__(self, engine: OllamaService | OpenAIEngine) -> None:
+        self.engine = engine
+        self.batches: set[object] = set()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.engine, name)
+
+    def chat(self, *args: object, **kwargs: object) -> object:
+        self.batches.add(kwargs.get("read_batch_s"))
+        return self.engine.chat(*args, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_exact_replies_are_read_in_longer_batches_client_timed_ones_at_the_chats_pace(
+    sim: Simulator,
+) -> None:
+    # Nothing is drawn and Ollama times its own replies: only the first chunk (the TTFT) is on glmtui's
+    # clock, and it is never held back. A client-timed decode rate ends at the last token as read.
+    desk = NotingBatches(OllamaService(sim.url))
+    with OpenAISimulator("vllm", rate=2000.0) as node:
+        vllm = NotingBatches(OpenAIEngine(node.url, flavour="vllm"))
+        targets = [BenchTarget("desk", desk), BenchTarget("node1", vllm, local=False)]  # type: ignore[arg-type]
+        cells = await run(BenchRunner(plan(max_reps=3, endpoints=("desk", "node1")), targets))
+    assert [c.error for c in cells] == [None, None]
+    assert desk.batches == {EXACT_READ_BATCH_S} and vllm.batches == {READ_BATCH_S}
+    assert EXACT_READ_BATCH_S > READ_BATCH_S
 
 
 async def test_an_engine_that_goes_away_keeps_finished_cells_and_marks_the_rest(sim: Simulator) -> None:

@@ -24,6 +24,7 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import GenerationStats
 from glmtui.core.stats import LiveStats
 from glmtui.services.engines.base import ContentDelta, StreamDone
+from glmtui.services.engines.ollama import OllamaService
 from glmtui.services.engines.openai import OpenAIEngine
 from glmtui.services.engines.probe import probe
 from glmtui.services.metrics_feed import MetricsFeed, MetricsTarget, wanted
@@ -139,6 +140,37 @@ async def test_junk_in_the_stream_is_not_an_internal_error(junk: object) -> None
     texts, _stats, error = await run_chat(sse(chunk("kept "), junk, chunk("and more"), chunk(finish="stop")))
     assert texts[:1] == ["kept "]  # the partial reply, either way
     assert error is None or error.kind != "internal", error
+
+
+def ndjson(*lines: object) -> Route:
+    return 200, "application/x-ndjson", "".join(json.dumps(line) + "\n" for line in lines).encode()
+
+
+def ollama_line(content: object = None, *, done: bool = False, **extra: Any) -> dict[str, Any]:
+    message = {"role": "assistant", "content": content} if content is not None else None
+    return {"model": "m", "created_at": "2026-11-29T00:00:00Z", "message": message, "done": done, **extra}
+
+
+OLLAMA_JUNK = {
+    "a message that is null": ollama_line(),
+    "content that is not text": ollama_line(5),
+    "thinking that is not text": {**ollama_line(""), "message": {"role": "assistant", "thinking": ["x"]}},
+}
+
+
+@pytest.mark.parametrize("junk", list(OLLAMA_JUNK.values()), ids=list(OLLAMA_JUNK))
+async def test_junk_in_an_ollama_stream_is_skipped_not_an_internal_error(junk: object) -> None:
+    # Before, each line went through the client's pydantic ChatResponse: junk in one failed the reply as
+    # "Unexpected error: ValidationError". Lines are now read as JSON objects, as the OpenAI engine's are.
+    final = ollama_line("", done=True, done_reason="stop", eval_count=2, eval_duration=10**8)
+    route = ndjson(ollama_line("kept "), junk, ollama_line("and more"), final)
+    with Canned({"/api/chat": route}) as url:
+        engine = OllamaService(url)
+        events = [event async for event in engine.chat("m", ask("hi"), think=None, live=LiveStats())]
+        await engine.close()
+    assert [e.text for e in events if isinstance(e, ContentDelta)] == ["kept ", "and more"]
+    done = events[-1]
+    assert isinstance(done, StreamDone) and done.stats.eval_count == 2 and done.stats.done_reason == "stop"
 
 
 # -- the probe --------------------------------------------------------------------------------------

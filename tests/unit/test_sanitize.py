@@ -26,3 +26,17 @@ def test_bidi_controls_are_shown_not_obeyed() -> None:
     assert not any(c in clean for c in controls)
     assert clean.startswith("ok⟨U+202A⟩⟨U+202B⟩") and "⟨U+202E⟩" in clean and clean.endswith("⟨U+061C⟩ko")
     assert sanitize("עברית and العربية") == "עברית and العربية"  # right-to-left text itself is untouched
+
+
+def test_a_token_that_is_one_control_character_is_still_defused() -> None:
+    # Streamed text arrives a token at a time, and plain tokens skip the per-character table: a token
+    # that is nothing but a control (or ends with one) must still take it.
+    assert [sanitize(t) for t in ("\x1b", "\x07", "\x9b", "\u202e", "\r", "\r\n")] == [
+        "␛",
+        "␇",
+        "\ufffd",
+        "⟨U+202E⟩",
+        "\n",
+        "\n",
+    ]
+    assert sanitize("word\u2066") == "word⟨U+2066⟩" and sanitize(" token") == " token"

@@ -21,6 +21,11 @@ _TABLE[0x0D] = "\n"  # a bare CR is a line break to the reader, and "\r\n" colla
 
 def sanitize(text: str) -> str:
     """Return `text` with control characters made visible (newline and tab kept)."""
+    if text.isprintable():
+        # Every character the table maps is a control (Cc) or a format character (Cf), and neither is
+        # printable: such text is returned as it is, without a dictionary look-up per character (the
+        # common case, once per streamed token).
+        return text
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
     return text.translate(_TABLE)

@@ -99,7 +99,8 @@ def final_stats(live: LiveStats, final: Mapping[str, Any]) -> GenerationStats:
     stats.prompt_eval_duration_ns = _int_or_none(final.get("prompt_eval_duration"))
     stats.load_duration_ns = _int_or_none(final.get("load_duration"))
     stats.total_duration_ns = _int_or_none(final.get("total_duration"))
-    stats.done_reason = final.get("done_reason")
+    reason = final.get("done_reason")
+    stats.done_reason = reason if isinstance(reason, str) else None  # the server's JSON, unchecked
     if stats.eval_count is None:
         stats.eval_count = 0  # the server sent a final chunk without counts: still final
     return stats

@@ -26,6 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from glmtui.core.engine_metrics import FAMILIES, EngineMetrics, Scrape, read
 from glmtui.core.errors import GlmTuiError
 from glmtui.services.engines.base import Engine
+from glmtui.services.engines.tls import tls_context
 
 SNIFF_BYTES = 16_384  # of a /metrics page with none of the engines' families: enough to tell its format
 MAX_BYTES = 4 << 20  # a larger /metrics is not read (a real vLLM's is ~100 kB)
@@ -202,7 +203,7 @@ class MetricsFeed:
     async def _scrape(self, target: MetricsTarget) -> EngineMetrics:
         headers = {"Authorization": f"Bearer {target.api_key}"} if target.api_key else {}
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout_s)
+            self._client = httpx.AsyncClient(timeout=self._timeout_s, verify=tls_context())
         try:
             response = await self._client.get(target.metrics_url, headers=headers)
         except httpx.HTTPError as exc:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from glmtui.core.state import GenerationStats, LoadedModel, ModelDetails, ModelInfo, ThinkSetting
 from glmtui.core.stats import LiveStats
+from glmtui.services.engines.pacing import READ_BATCH_S
 
 
 @dataclass(slots=True)
@@ -88,9 +89,11 @@ class Engine(Protocol):
         live: LiveStats,
         options: Mapping[str, Any] | None = None,
         keep_alive: str | float | None = None,
+        read_batch_s: float = READ_BATCH_S,
     ) -> AsyncIterator[StreamEvent]:
         """Stream a reply: deltas (sanitised), then one `StreamDone`; what was yielded before a
-        failure stays valid, so the caller keeps the partial reply."""
+        failure stays valid, so the caller keeps the partial reply. `read_batch_s`: the pause after a
+        read that waited, so the chunks that arrive meanwhile are read together (`pacing.paced`)."""
         ...
 
     async def ps(self) -> list[LoadedModel]:

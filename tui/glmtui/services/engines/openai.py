@@ -51,7 +51,7 @@ from glmtui.services.engines.openai_wire import (
     request_args,
     token_count,
 )
-from glmtui.services.engines.pacing import paced
+from glmtui.services.engines.pacing import READ_BATCH_S, paced
 
 if TYPE_CHECKING:
     import openai
@@ -272,6 +272,7 @@ class OpenAIEngine:
         live: LiveStats,
         options: Mapping[str, Any] | None = None,
         keep_alive: str | float | None = None,
+        read_batch_s: float = READ_BATCH_S,
     ) -> AsyncIterator[StreamEvent]:
         """Stream a reply: deltas (sanitised), then one `StreamDone` with client-timed figures.
 
@@ -292,6 +293,7 @@ class OpenAIEngine:
                 stall_timeout=self.stall_timeout,
                 who=self.host,
                 check="the engine",
+                batch_s=read_batch_s,
             ):
                 if not isinstance(chunk, dict):
                     continue  # not a chunk object: nothing of a reply in it

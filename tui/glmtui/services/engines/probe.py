@@ -23,6 +23,7 @@ from typing import Any, Literal
 from glmtui.core.sanitize import sanitize
 from glmtui.services.engines.ollama import clip
 from glmtui.services.engines.openai import api_root
+from glmtui.services.engines.tls import tls_context
 
 ProbeKind = Literal["ollama", "openai"]
 Flavour = Literal["ollama", "vllm", "sglang", "openai"]
@@ -61,7 +62,8 @@ async def probe(url: str, api_key: str | None = None, timeout: float = PROBE_TIM
 
     root = api_root(url)
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    async with httpx.AsyncClient(base_url=root, headers=headers, timeout=timeout) as http:
+    client = httpx.AsyncClient(base_url=root, headers=headers, timeout=timeout, verify=tls_context())
+    async with client as http:
 
         async def get(path: str) -> _Answer:
             response = await http.get(path)
