@@ -14,6 +14,7 @@ from glmtui.core.fit import Machine
 from glmtui.core.units import GIB
 from glmtui.services import bench_store
 from glmtui.services.bench import (
+    CLIENT_READ_BATCH_S,
     EXACT_READ_BATCH_S,
     BenchEvent,
     BenchFinished,
@@ -122,19 +123,20 @@ class NotingBatches:
         return self.engine.chat(*args, **kwargs)  # type: ignore[arg-type]
 
 
-async def test_exact_replies_are_read_in_longer_batches_client_timed_ones_at_the_chats_pace(
+async def test_exact_replies_are_read_in_longer_batches_client_timed_ones_without_a_pause(
     sim: Simulator,
 ) -> None:
     # Nothing is drawn and Ollama times its own replies: only the first chunk (the TTFT) is on glmtui's
-    # clock, and it is never held back. A client-timed decode rate ends at the last token as read.
+    # clock, and it is never held back. A client-timed decode rate ends at the last token as read: a
+    # pause before that read would be counted in the decode time.
     desk = NotingBatches(OllamaService(sim.url))
     with OpenAISimulator("vllm", rate=2000.0) as node:
         vllm = NotingBatches(OpenAIEngine(node.url, flavour="vllm"))
         targets = [BenchTarget("desk", desk), BenchTarget("node1", vllm, local=False)]  # type: ignore[arg-type]
         cells = await run(BenchRunner(plan(max_reps=3, endpoints=("desk", "node1")), targets))
     assert [c.error for c in cells] == [None, None]
-    assert desk.batches == {EXACT_READ_BATCH_S} and vllm.batches == {READ_BATCH_S}
-    assert EXACT_READ_BATCH_S > READ_BATCH_S
+    assert desk.batches == {EXACT_READ_BATCH_S} and vllm.batches == {CLIENT_READ_BATCH_S}
+    assert EXACT_READ_BATCH_S > READ_BATCH_S and CLIENT_READ_BATCH_S == 0
 
 
 async def test_an_engine_that_goes_away_keeps_finished_cells_and_marks_the_rest(sim: Simulator) -> None:
