@@ -179,7 +179,8 @@ class UsageScreen(Screen[None]):
             return
         empty.display, body.display = False, True
         rows = summary_rows(report)
-        self._title(f"{sum(r.turns for r in rows):,} turns")
+        turns = sum(r.turns for r in rows)
+        self._title(f"{turns:,} turn{'' if turns == 1 else 's'}")
         self._tokens(report)
         self._rates(report)
         self.ttft_chart.histogram(
