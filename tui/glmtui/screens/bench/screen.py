@@ -31,12 +31,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, ProgressBar, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Button, Footer, ProgressBar, Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from glmtui import __version__
 from glmtui.core.bench import BenchPlan, CellResult
-from glmtui.core.bench_export import RunInfo, SavedCell, comparison_lines
+from glmtui.core.bench_export import RunInfo, comparison_lines
 from glmtui.core.bench_view import RunRow
 from glmtui.core.endpoints import ModelRef
 from glmtui.core.errors import GlmTuiError
@@ -45,14 +45,12 @@ from glmtui.paths import data_dir
 from glmtui.screens.bench.dialogs import ExportScreen, WontFitScreen
 from glmtui.screens.bench.results import ResultsView
 from glmtui.screens.bench.run import BenchRun
+from glmtui.screens.bench.saved import SavedRuns
 from glmtui.screens.bench.setup import BenchRequest, SetupForm
 from glmtui.services import bench_store
 from glmtui.services.bench import BenchEvent, BenchRunner, BenchTarget, CellDone, CellStarted, RepDone
 from glmtui.services.bench_gpu import bench_nvml
 from glmtui.surface import AppSurface
-
-RUNS_SHOWN = 200
-
 
 # Where focus goes when a tab comes up while focus is in another pane.
 FIRST_FOCUS = {
@@ -77,9 +75,6 @@ class BenchScreen(Screen[None]):
         super().__init__()
         self.run_state: BenchRun | None = None
         """The live run (None before the first Start)."""
-        self.shown_run: tuple[RunInfo, list[CellResult]] | None = None
-        """The earlier run opened in the Earlier runs tab."""
-        self.saved_rows: list[RunRow] = []
         self._bench_task: asyncio.Future[list[CellResult]] | None = None
         self._worker: Worker[None] | None = None  # the whole run: pre-flight, question, runs
 
@@ -97,19 +92,10 @@ class BenchScreen(Screen[None]):
                     yield Static(id="bench-current")
                 yield ResultsView(id="bench-live")
             with TabPane("Earlier runs", id="bench-runs"):
-                yield Static(Text("Saved runs · Enter opens one", style="bold"), classes="bench-heading")
-                runs: DataTable[Text] = DataTable(id="bench-run-list", cursor_type="row", zebra_stripes=True)
-                yield runs
-                yield Static(
-                    Text("The run opened", style="bold"), id="bench-saved-heading", classes="bench-heading"
-                )
-                yield ResultsView(id="bench-saved")
+                yield SavedRuns(id="bench-saved-runs")
         yield Footer()
 
     def on_mount(self) -> None:
-        runs = self.query_one("#bench-run-list", DataTable)
-        for name in ("date", "models", "engine", "GPUs", "cells", "status"):
-            runs.add_column(Text(name))
         self.list_models()
 
     # -- setup ----------------------------------------------------------------------------------------
@@ -372,8 +358,9 @@ class BenchScreen(Screen[None]):
 
     def action_export(self) -> None:
         tab = self.query_one(TabbedContent).active
-        if tab == "bench-runs" and self.shown_run is not None:
-            info, cells = self.shown_run
+        shown = self.query_one(SavedRuns).shown_run
+        if tab == "bench-runs" and shown is not None:
+            info, cells = shown
         elif self.run_state is not None and self.run_state.cells:
             info, cells = self.run_state.export_info(), self.run_state.cells
         else:
@@ -391,7 +378,8 @@ class BenchScreen(Screen[None]):
     @on(TabbedContent.TabActivated)
     def _tab(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "bench-runs":
-            self.load_runs()
+            live = self.run_state.run_id if self.running and self.run_state is not None else None
+            self.query_one(SavedRuns).load(live)
         # Focus left inside a pane that is now hidden would bring that pane straight back (TabbedContent
         # activates the pane of a focused descendant): move it into the shown pane. Focus on the tab
         # bar stays there, so ← → keep switching tabs.
@@ -405,50 +393,11 @@ class BenchScreen(Screen[None]):
             if first:
                 self.query_one(first).focus()
 
-    @work(exclusive=True, group="bench-runs", exit_on_error=False)
-    async def load_runs(self) -> None:
-        app = self.app
-        rows = (
-            await app.journal.run(bench_store.run_rows, app.journal.store, RUNS_SHOWN)
-            if app.journal.store
-            else None
-        )
-        self.saved_rows = rows or []
-        table = self.query_one("#bench-run-list", DataTable)
-        table.clear()
-        live = self.run_state.run_id if self.running and self.run_state is not None else None
-        for row in self.saved_rows:
-            *parts, _status = row.columns()
-            status = Text(row.status_words(live=row.run.run_id == live))
-            if status.plain.startswith("failed") or " failed" in status.plain:
-                status.stylize("red" if status.plain.startswith("failed") else "yellow")
-            table.add_row(*(Text(part) for part in parts), status, key=str(row.run.run_id))
-        if not self.saved_rows:
-            self.query_one("#bench-saved", ResultsView).set_lines(["No saved bench runs yet."])
+    @property
+    def saved_rows(self) -> list[RunRow]:
+        """The saved runs listed in the Earlier runs tab."""
+        return self.query_one(SavedRuns).rows
 
-    @on(DataTable.RowSelected, "#bench-run-list")
-    def _open(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        if event.row_key.value is not None:
-            self.open_run(int(event.row_key.value))
-
-    @work(exclusive=True, group="bench-open", exit_on_error=False)
-    async def open_run(self, run_id: int) -> None:
-        """An earlier run's table, charts and comparisons with the runs before it."""
-        app = self.app
-        store = app.journal.store
-        found = await app.journal.run(bench_store.load_run, store, run_id) if store else None
-        view = self.query_one("#bench-saved", ResultsView)
-        if found is None:
-            view.show([], ["That run is gone (deleted in another glmtui?)."])
-            return
-        info, cells = found
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.created_at))
-        heading = self.query_one("#bench-saved-heading", Static)
-        heading.update(Text.assemble(("The run of ", "bold"), (when, "bold"), f"  ·  {len(cells)} cells"))
-        models = tuple(dict.fromkeys(c.model for c in cells))
-        earlier: list[SavedCell] = (
-            await app.journal.run(bench_store.earlier_cells, store, models, before_run=run_id) or []
-        )
-        self.shown_run = (info, cells)
-        view.show(cells, comparison_lines(cells, earlier))
+    def open_run(self, run_id: int) -> None:
+        """Open a saved run in the Earlier runs tab."""
+        self.query_one(SavedRuns).open_run(run_id)
