@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Select, Static
+from textual.widgets import DataTable, Select, Static
 
 from glmtui.core.units import format_seconds
 from glmtui.core.usage import (
@@ -39,6 +39,7 @@ from glmtui.services import usage_stats
 from glmtui.services.usage_stats import UsageQuery
 from glmtui.surface import AppSurface
 from glmtui.widgets.charts import Chart, plain
+from glmtui.widgets.footer import QuietFooter
 
 NOT_RECORDED = "(not recorded)"  # turns saved before endpoints were: their endpoint is ''
 NOTES = (
@@ -99,7 +100,7 @@ class UsageScreen(Screen[None]):
             with Vertical(id="usage-side"):
                 yield DataTable(id="usage-summary", cursor_type="row", zebra_stripes=True)
                 yield Static(Text(NOTES), id="usage-notes")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.summary.add_columns("model", "turns", "tokens", "tok/s", "TTFT")
