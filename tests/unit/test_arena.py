@@ -9,7 +9,7 @@ import pytest
 
 from glmtui.core.load_check import Correction
 from glmtui.core.state import TurnStatus
-from glmtui.services.arena import read_arena
+from glmtui.services.arena import forget_fits, read_arena
 from glmtui.services.arena_figures import CLIENT, EXACT, Speed, model_figures
 from glmtui.services.arena_store import load_run, past_runs, stored_votes
 from glmtui.services.prompt_sets import PromptSetError, parse_prompts, read_prompt_set
@@ -141,3 +141,22 @@ def test_an_empty_store_has_an_empty_board(tmp_path: Path) -> None:
     assert (arena.by_model, arena.by_endpoint, arena.votes) == ([], [], 0)
     store.save_correction(Correction("sha", "glm-4.7-flash:q4_K_M", 1.0, 4096, 10, 1.0))
     assert read_arena(store).by_model == []
+
+
+def test_the_board_is_fitted_once_per_set_of_votes_and_the_endpoint_view_when_asked(tmp_path: Path) -> None:
+    store = Store(tmp_path / "glmtui.db")
+    seed_arena(store)
+    forget_fits()
+    arena = read_arena(store)
+    assert arena.fitted(False) and not arena.fitted(True)  # the second view waits until it is wanted
+    assert arena.by_endpoint and arena.fitted(True)
+    again = read_arena(store)  # a reopen over the same votes: the kept fit, the figures read afresh
+    assert again.by_model[0].rating is arena.by_model[0].rating
+    with store.transaction() as db:  # one more vote: fitted again
+        db.execute(
+            "INSERT INTO compare_runs (created_at, model_a, model_b, blind, vote, rounds) VALUES"
+            " (1, 'glm-4.7-flash:q8_0', 'glm-4.7-flash:q4_K_M', 1, 'b', '[]')"
+        )
+    after = read_arena(store)
+    top = next(row for row in after.by_model if row.name == "glm-4.7-flash:q8_0")
+    assert top.rating is not arena.by_model[0].rating and top.rating.losses == 1 and after.votes == 7
