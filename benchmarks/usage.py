@@ -5,7 +5,8 @@ A database of 100,000 turns over a year (5 models, one of them upgraded to a new
 1 % failed; replies of a realistic ~1.5 KB, so the turns' rows are as big as real ones) is built in a
 temporary folder. Then we time: the schema migration that builds the figures table from the turns
 (once, on the first start after the upgrade); `usage_stats.load` per time range; and the real app,
-headless against the simulator, from F8 to the screen drawn with its figures. Median of N runs.
+headless against the simulator (once its start-up store work is done), from the F8 key press to the
+screen drawn with its figures (wall and process CPU), then re-filtering. Median of N runs.
 
     python benchmarks/usage.py [--turns 100000] [--runs 5]
 """
@@ -23,12 +24,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from textual import events
+
 from glmtui.app import GlmTuiApp
 from glmtui.config import Config
 from glmtui.core.usage import RANGES
 from glmtui.screens.usage import UsageScreen
 from glmtui.services import usage_stats
-from glmtui.services.schema import MIGRATIONS
+from glmtui.services.schema import MIGRATIONS, SCHEMA_VERSION
 from glmtui.services.store import Store
 from glmtui.simulator import Simulator
 
@@ -90,28 +93,33 @@ def build(path: Path, turns: int, now: float) -> None:
     db.close()
 
 
-async def open_screen(folder: Path, now: float, sim: Simulator) -> tuple[float, float]:
-    """(seconds from F8 to the screen drawn with its figures, seconds to re-filter to all time)."""
+async def open_screen(folder: Path, sim: Simulator) -> tuple[float, float, float]:
+    """(wall and CPU seconds from the F8 key press in the chat to the screen drawn with its figures,
+    wall seconds to re-filter to all time)."""
     config = Config(host=sim.url, model=MODELS[0], monitor=False)
     app = GlmTuiApp(config, sampler=scripted_sampler(), store_path=folder / "glmtui.db")
     async with app.run_test(size=(140, 44)) as pilot:
-        while app.connection != "online":
-            await asyncio.sleep(0.01)
-        start = time.perf_counter()
-        app.push_screen(UsageScreen(now=now))
+        # After start-up's own store work (the integrity check reads the whole 200 MB file): the
+        # usage read waits for the journal's lock like any store call, and would time that check.
+        start_up = ("journal-check", "votes", "corrections")
+        while app.connection != "online" or any(w.group in start_up and w.is_running for w in app.workers):
+            await asyncio.sleep(0.02)
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, UsageScreen)
-        while screen.loads < 1:
+        start, cpu = time.perf_counter(), time.process_time()
+        key = events.Key("f8", None)  # the key itself, as the terminal driver sends it
+        key.set_sender(app)
+        app._driver.send_message(key)  # type: ignore[union-attr]
+        while not (isinstance(app.screen, UsageScreen) and app.screen.drawn):
             await asyncio.sleep(0.002)
-        await pilot.pause()  # drawn
-        opened = time.perf_counter() - start
+            assert time.perf_counter() - start < 30, f"no usage screen after F8 ({app.screen})"
+        opened, opened_cpu = time.perf_counter() - start, time.process_time() - cpu
+        screen = app.screen
         start = time.perf_counter()
         screen.query_one("#usage-range").value = 0  # type: ignore[attr-defined]  # all time
         while screen.loads < 2:
             await asyncio.sleep(0.002)
         await pilot.pause()
-        return opened, time.perf_counter() - start
+        return opened, opened_cpu, time.perf_counter() - start
 
 
 def main() -> None:
@@ -129,7 +137,8 @@ def main() -> None:
         started = time.perf_counter()
         store = Store(path)
         print(
-            f"migration 5 → 6 (figures table, backfill of every turn): {time.perf_counter() - started:.2f} s"
+            f"migrations 5 → {SCHEMA_VERSION} (the figures table's backfill of every turn):"
+            f" {time.perf_counter() - started:.2f} s"
         )
         print(f"database: {path.stat().st_size / 1e6:.0f} MB")
         print("\n| range | usage_stats.load, median ms | min–max |\n|---|---|---|")
@@ -142,13 +151,18 @@ def main() -> None:
             print(f"| {label} | {statistics.median(times):.0f} | {min(times):.0f}–{max(times):.0f} |")
         store.close()
         with Simulator() as sim:
-            results = [asyncio.run(open_screen(folder, now, sim)) for _ in range(args.runs)]
+            results = [asyncio.run(open_screen(folder, sim)) for _ in range(args.runs)]
         opened = [r[0] * 1000 for r in results]
-        refilter = [r[1] * 1000 for r in results]
+        opened_cpu = [r[1] * 1000 for r in results]
+        refilter = [r[2] * 1000 for r in results]
         print("\n| headless app, 140×44 | median ms | min–max |\n|---|---|---|")
         print(
-            f"| open the usage screen (last 30 days) | {statistics.median(opened):.0f} | "
+            f"| F8 → the usage screen drawn (last 30 days): wall | {statistics.median(opened):.0f} | "
             f"{min(opened):.0f}–{max(opened):.0f} |"
+        )
+        print(
+            f"| F8 → the usage screen drawn (last 30 days): CPU | {statistics.median(opened_cpu):.0f} | "
+            f"{min(opened_cpu):.0f}–{max(opened_cpu):.0f} |"
         )
         print(
             f"| re-filter to all time | {statistics.median(refilter):.0f} | "

@@ -11,6 +11,7 @@ from glmtui.screens.compare.dialogs import PromptSetScreen, VoteScreen
 from glmtui.screens.compare.screen import CompareScreen
 from glmtui.services.store import Store
 from glmtui.simulator import Simulator
+from glmtui.widgets.footer import QuietFooter
 from tests.helpers import make_app, palette, ready, screen_text, seed_arena, wait_until
 
 GLM, QWEN = "glm-4.7-flash:latest", "qwen3-coder:30b"
@@ -41,6 +42,7 @@ async def test_leaderboard_from_a_stored_history_and_a_past_run_reopened(
         await pilot.press("m")  # by model on its endpoint
         await wait_until(lambda: "node1 · glm-4.7-flash" in screen_text(app), what="the endpoint view")
         assert "client-timed" in screen_text(app)
+        assert not screen.query("#arena-runs")  # the past runs' table is built when first shown
         await pilot.press("r")  # the past runs
         await wait_until(lambda: screen.runs is not None, what="the past runs")
         text = screen_text(app)
@@ -74,8 +76,18 @@ async def test_empty_and_unreadable_stores_say_so(sim: Simulator, tmp_path: Path
     app = make_app(sim.url, model=GLM, store_path=tmp_path / "glmtui.db", monitor=False)
     async with app.run_test(size=(150, 30)) as pilot:
         await palette(pilot, "Leaderboard")
-        await arena(app)
+        screen = await arena(app)
         assert EMPTY.split(" —")[0] in screen_text(app)
+        await wait_until(lambda: screen.drawn, what="the board drawn")
+        footer = screen.query_one(QuietFooter)
+        assert footer.builds == 1  # once, however many binding changes opening it made
+        chat_footer = app.screen_stack[0].query_one(QuietFooter)
+        built = chat_footer.builds
+        await pilot.press("escape")  # closed right after opening: its footer's pending check is dropped
+        await wait_until(lambda: not isinstance(app.screen, ArenaScreen), what="the chat back")
+        await pilot.press("f7")  # and again (a closed screen's footer check used to crash the app here)
+        await arena(app)
+        assert chat_footer.builds == built  # the chat's keys did not change under the arena: not rebuilt
     app = make_app(sim.url, model=GLM, store_path=None, monitor=False)  # no history this session
     async with app.run_test(size=(150, 30)) as pilot:
         await pilot.press("f7")

@@ -3,6 +3,7 @@ changed (read again off the event loop), untrusted model names, and the empty st
 
 from __future__ import annotations
 
+import inspect
 import time
 from pathlib import Path
 
@@ -10,7 +11,9 @@ from textual.widgets import Select
 
 from glmtui.core.state import CLIENT_TIMED, TurnStatus
 from glmtui.screens.chat import ChatScreen
+from glmtui.screens.compare.screen import CompareScreen
 from glmtui.screens.history import HistoryScreen
+from glmtui.screens.models import ModelsScreen
 from glmtui.screens.usage import UsageScreen
 from glmtui.services.store import Store
 from glmtui.simulator import Simulator
@@ -75,6 +78,11 @@ async def test_usage_from_the_chat_and_the_history_and_a_filter_changed(
 async def test_usage_with_nothing_saved_says_so(sim: Simulator, tmp_path: Path) -> None:
     app = make_app(sim.url, model=GLM, store_path=tmp_path / "glmtui.db")
     async with app.run_test(size=(100, 30)) as pilot:
+        # The screens' stylesheets come in with the app's: one first read at a push made Textual
+        # reparse every rule in the app (~50 ms of opening the usage screen). The bench's is its own.
+        for screen in (UsageScreen, ModelsScreen, CompareScreen):
+            path = Path(inspect.getfile(screen)).parent / str(screen.CSS_PATH)
+            assert app.stylesheet.has_source(str(path), ""), path
         await ready(app)
         await palette(pilot, "Show usage")
         await wait_until(

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from glmtui.core.load_check import Correction
 from glmtui.core.state import TurnStatus
-from glmtui.services.arena import read_arena
+from glmtui.services.arena import forget_fits, read_arena
 from glmtui.services.arena_figures import CLIENT, EXACT, Speed, model_figures
 from glmtui.services.arena_store import load_run, past_runs, stored_votes
 from glmtui.services.prompt_sets import PromptSetError, parse_prompts, read_prompt_set
+from glmtui.services.schema import MIGRATIONS, SCHEMA_VERSION, statements
 from glmtui.services.store import Store
 from tests.helpers import db_rows, seed_arena
 
@@ -165,3 +167,47 @@ def test_bench_figures_replace_the_history_s_beside_a_rating(tmp_path: Path) -> 
     assert memory.bytes == int((19.0 + 512 / 8192) * 2**30)
     assert book.memory(Q4) == memory  # the per-model view too
     assert book.speed("glm-4.7-flash:q8_0", "node1") is None  # the skipped cell gives nothing
+
+
+def test_the_board_is_fitted_once_per_set_of_votes_and_the_endpoint_view_when_asked(tmp_path: Path) -> None:
+    store = Store(tmp_path / "glmtui.db")
+    seed_arena(store)
+    forget_fits()
+    arena = read_arena(store)
+    assert arena.fitted(False) and not arena.fitted(True)  # the second view waits until it is wanted
+    assert arena.by_endpoint and arena.fitted(True)
+    again = read_arena(store)  # a reopen over the same votes: the kept fit, the figures read afresh
+    assert again.by_model[0].rating is arena.by_model[0].rating
+    with store.transaction() as db:  # one more vote: fitted again
+        db.execute(
+            "INSERT INTO compare_runs (created_at, model_a, model_b, blind, vote, rounds) VALUES"
+            " (1, 'glm-4.7-flash:q8_0', 'glm-4.7-flash:q4_K_M', 1, 'b', '[]')"
+        )
+    after = read_arena(store)
+    top = next(row for row in after.by_model if row.name == "glm-4.7-flash:q8_0")
+    assert top.rating is not arena.by_model[0].rating and top.rating.losses == 1 and after.votes == 7
+
+
+def test_the_votes_index_comes_from_a_migration_and_a_read_never_writes(tmp_path: Path) -> None:
+    path = tmp_path / "glmtui.db"
+    index = "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'compare_runs_votes'"
+    store = Store(path)
+    assert db_rows(path, index) == [("compare_runs_votes",)]  # made with the schema, before any read
+    seed_arena(store)
+    with sqlite3.connect(path) as db:  # a file whose index is gone: the read goes on without it…
+        db.execute("DROP INDEX compare_runs_votes")
+    assert stored_votes(store).unknown == 1
+    assert db_rows(path, index) == []  # …and does not make it (a read never writes)
+    # A file at the previous version that has the index already (the arena's first version made it
+    # at read time) is upgraded all the same.
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as db:
+        for script in MIGRATIONS[:-1]:
+            for statement in statements(script):
+                db.execute(statement)
+        columns = "vote, model_a, model_b, endpoint_a, endpoint_b"
+        db.execute(f"CREATE INDEX compare_runs_votes ON compare_runs({columns})")
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    Store(old)
+    assert db_rows(old, "PRAGMA user_version")[0][0] == SCHEMA_VERSION
+    assert db_rows(old, index) == [("compare_runs_votes",)]

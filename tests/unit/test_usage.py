@@ -257,3 +257,8 @@ def test_a_trigger_is_one_statement() -> None:
         "CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; SELECT 2; END;",
         "SELECT 3;",
     ]
+
+
+def test_the_filter_choices_are_read_from_an_index_not_the_whole_figures_table(seeded: Store) -> None:
+    plan = db_rows(seeded.path, "EXPLAIN QUERY PLAN SELECT DISTINCT model, endpoint FROM turn_figures")
+    assert any("COVERING INDEX turn_figures_by_model" in str(row[-1]) for row in plan), plan

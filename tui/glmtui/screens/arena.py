@@ -1,28 +1,38 @@
 """The arena: a leaderboard of every blind vote ever stored, and the past A/B runs behind it.
 
-Two tabs. The leaderboard rates each model (or model on an endpoint: `m` switches) from the stored
-votes (services/arena.py: Bradley–Terry, 95 % intervals) with its median decode rate and measured
-memory beside it. The past runs are listed here rather than in the history screen because they are
-the arena's raw material (each vote on the board is one of them) and their columns (two models, two
-endpoints, a vote) are not a conversation's; Enter reopens one in the A/B screen, where it can go on.
-Everything is read in a worker through `journal.run`; nothing touches the store on the event loop.
+Two views, `r` switches. The leaderboard rates each model (or model on an endpoint: `m` switches) from
+the stored votes (services/arena.py: Bradley–Terry, 95 % intervals) with its median decode rate and
+measured memory beside it. The past runs are listed here rather than in the history screen because
+they are the arena's raw material (each vote on the board is one of them) and their columns (two
+models, two endpoints, a vote) are not a conversation's; Enter reopens one in the A/B screen, where it
+can go on. Everything is read in a worker through `journal.run`; nothing touches the store on the
+event loop.
+
+Built for opening fast (≤ 300 ms over 10,000 votes, benchmarks/leaderboard.py): the read starts as
+the screen is composed, in parallel with building it; the tab bar is one drawn widget (TabStrip) over
+a ContentSwitcher, not a TabbedContent; the past runs' table is built the first time it is shown; the
+footer is rebuilt only when its keys change (QuietFooter).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from rich.text import Text
 from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher, DataTable, Static
 
 from glmtui.core.units import gib
 from glmtui.services.arena import Arena, BoardRow, read_arena
 from glmtui.services.arena_store import RunRow, load_run, past_runs
 from glmtui.surface import AppSurface
+from glmtui.widgets.footer import QuietFooter
+from glmtui.widgets.tab_strip import TabStrip
 
 BOARD, RUNS = "arena-board-tab", "arena-runs-tab"
 EMPTY = (
@@ -38,8 +48,8 @@ class ArenaScreen(Screen[None]):
     DEFAULT_CSS = """
     ArenaScreen { layout: vertical; }
     ArenaScreen #arena-title { height: 1; background: $panel; padding: 0 1; }
-    ArenaScreen TabbedContent { height: 1fr; }
-    ArenaScreen TabPane { padding: 0; }
+    ArenaScreen #arena-views { height: 1fr; }
+    ArenaScreen #arena-views > Vertical { height: 1fr; }
     ArenaScreen DataTable { height: 1fr; }
     ArenaScreen .arena-note { color: $text-muted; padding: 0 1; height: auto; }
     """
@@ -51,6 +61,7 @@ class ArenaScreen(Screen[None]):
     ]
 
     app = getters.app(AppSurface)
+    views = getters.query_one("#arena-views", ContentSwitcher)
 
     def __init__(self) -> None:
         super().__init__()
@@ -64,53 +75,76 @@ class ArenaScreen(Screen[None]):
         """The leaderboard has been read and shown (or its problem said)."""
         self.drawn = False
         """The frame after `loaded` has been drawn (the benchmark's end point)."""
+        self.tab = BOARD
+        """The view shown: BOARD or RUNS (`r` switches)."""
+        self._mounted = asyncio.Event()  # the read may end before the widgets it fills are mounted
 
     def compose(self) -> ComposeResult:
+        self.read_board()  # now, so the read runs while the screen is built (it shows after mount)
         yield Static(id="arena-title")
-        with TabbedContent(initial=BOARD):
-            with TabPane("Leaderboard", id=BOARD):
+        yield TabStrip([(BOARD, "Leaderboard"), (RUNS, "Past A/B runs")], BOARD, id="arena-tabs")
+        with ContentSwitcher(initial=BOARD, id="arena-views"):
+            with Vertical(id=BOARD):
                 yield DataTable(id="arena-board", cursor_type="row", zebra_stripes=True)
                 yield Static(id="arena-note", classes="arena-note")
-            with TabPane("Past A/B runs", id=RUNS):
-                yield DataTable(id="arena-runs", cursor_type="row", zebra_stripes=True)
-                yield Static(id="arena-runs-note", classes="arena-note")
-        yield Footer()
+            yield Vertical(id=RUNS)  # its table is built when first shown
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.query_one("#arena-board", DataTable).add_columns(
             "#", "model", "rating ± 95 %", "W/T/L", "votes", "decode (median)", "memory"
         )
-        self.query_one("#arena-runs", DataTable).add_columns(
-            "date", "models (A vs B)", "endpoints", "rounds", "vote"
-        )
-        self._title("reading the votes…")
+        if not self.loaded:
+            self._title("reading the votes…")
         self.query_one("#arena-board", DataTable).focus()
-        self.read_board()
+        self._mounted.set()
 
     # -- the leaderboard --------------------------------------------------------------------------
 
     @work(exclusive=True, group="arena-read", exit_on_error=False)
     async def read_board(self) -> None:
         journal = self.app.journal
+        arena = await journal.run(read_arena, journal.store) if journal.store is not None else None
+        await self._mounted.wait()
         note = self.query_one("#arena-note", Static)
         if journal.store is None:
             note.update(Text("Saving is off for this session (see the notification): no votes to rate."))
         else:
-            self.arena = await journal.run(read_arena, journal.store)
+            self.arena = arena
             if self.arena is None:
                 note.update(Text("The history could not be read (see the notification): no leaderboard."))
         self.show_board()
         self.loaded = True
-        self.call_after_refresh(setattr, self, "drawn", True)
+        self.call_after_refresh(self._after_drawn)
+
+    def _after_drawn(self) -> None:
+        self.drawn = True
+        if self.arena is not None and not self.arena.fitted(True):
+            self.fit_view(True)  # the other view, now the board is on screen, so `m` has it at once
+
+    @work(exclusive=True, group="arena-fit", exit_on_error=False)
+    async def fit_view(self, by_endpoint: bool) -> None:
+        """Fit a view of the board in a thread (pure CPU, no store); show it if it is still wanted."""
+        arena = self.arena
+        if arena is None:
+            return
+        await asyncio.to_thread(arena.view, by_endpoint)
+        if self.by_endpoint == by_endpoint and arena is self.arena:
+            self.show_board()
 
     def show_board(self) -> None:
         table = self.query_one("#arena-board", DataTable)
-        table.clear()
         arena = self.arena
         if arena is None:
+            table.clear()
             self._title("")
             return
-        rows = arena.by_endpoint if self.by_endpoint else arena.by_model
+        if not arena.fitted(self.by_endpoint):
+            self._title("fitting…")
+            self.fit_view(self.by_endpoint)
+            return
+        table.clear()
+        rows = arena.view(self.by_endpoint)
         table.add_rows([_board_cells(row) for row in rows])
         self._title(f"{arena.votes:,} blind vote(s) · {len(rows)} contestant(s)")
         self.query_one("#arena-note", Static).update(_board_note(arena, rows))
@@ -130,18 +164,28 @@ class ArenaScreen(Screen[None]):
 
     # -- past runs --------------------------------------------------------------------------------
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def show_tab(self, tab: str) -> None:
+        """Show the board or the past runs (the runs' table is built and read the first time)."""
+        if tab == self.tab:
+            return
+        self.tab = tab
+        if tab == RUNS and not self.query("#arena-runs"):
+            table: DataTable[Text] = DataTable(id="arena-runs", cursor_type="row", zebra_stripes=True)
+            await self.query_one(f"#{RUNS}", Vertical).mount_all(
+                [table, Static(id="arena-runs-note", classes="arena-note")]
+            )
+            table.add_columns("date", "models (A vs B)", "endpoints", "rounds", "vote")
+            self.read_runs()
+        self.views.current = tab
+        self.query_one(TabStrip).active = tab
+        self.query_one("#arena-runs" if tab == RUNS else "#arena-board", DataTable).focus()
         self.refresh_bindings()
-        if event.pane.id == RUNS:
-            self.query_one("#arena-runs", DataTable).focus()
-            if self.runs is None:
-                self.read_runs()
-        else:
-            self.query_one("#arena-board", DataTable).focus()
 
-    def action_switch_tab(self) -> None:
-        tabs = self.query_one(TabbedContent)
-        tabs.active = RUNS if tabs.active == BOARD else BOARD
+    async def on_tab_strip_chosen(self, event: TabStrip.Chosen) -> None:
+        await self.show_tab(event.tab)
+
+    async def action_switch_tab(self) -> None:
+        await self.show_tab(RUNS if self.tab == BOARD else BOARD)
 
     @work(exclusive=True, group="arena-runs", exit_on_error=False)
     async def read_runs(self) -> None:
@@ -165,7 +209,7 @@ class ArenaScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reopen":
-            return self.query_one(TabbedContent).active == RUNS
+            return self.tab == RUNS
         return True
 
     async def action_reopen(self) -> None:

@@ -8,7 +8,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import Conversation, GenerationRequest, Turn, TurnStatus
@@ -17,6 +16,7 @@ from glmtui.screens.chat_context import ChatContext
 from glmtui.screens.dialogs.context import ContextOverflowScreen, Overflow, OverflowChoice
 from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
+from glmtui.widgets.footer import QuietFooter
 from glmtui.widgets.header import AppHeader
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.sidebar import MonitorSidebar
@@ -86,7 +86,7 @@ class ChatScreen(Screen[None]):
                 )
             yield MonitorSidebar(id="monitor")
         yield StatusBar(id="status")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         app = self.app

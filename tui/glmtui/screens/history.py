@@ -10,7 +10,7 @@ from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from glmtui.core.sanitize import sanitize
 from glmtui.core.units import when
@@ -21,6 +21,7 @@ from glmtui.screens.dialogs.rename import RenameScreen
 from glmtui.services.conversation_export import conversation_markdown, slug, write_export
 from glmtui.services.store import ConversationRow
 from glmtui.surface import AppSurface
+from glmtui.widgets.footer import QuietFooter
 from glmtui.widgets.prompt_input import SteadyInput
 from glmtui.widgets.table_keys import move_row, row_bindings
 
@@ -61,7 +62,7 @@ class HistoryScreen(Screen[None]):
         yield SteadyInput(placeholder="Type to search titles, prompts and replies", id="history-search")
         yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="history-empty")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("title", "model", "updated", "turns")

@@ -23,7 +23,7 @@ from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
 from glmtui.core.catalog import Catalog, Variant, load_catalog
 from glmtui.core.endpoints import ModelRef
@@ -36,6 +36,7 @@ from glmtui.screens.dialogs.answers import on_answer
 from glmtui.screens.dialogs.confirm import ConfirmScreen
 from glmtui.screens.model_admin import ModelAdmin
 from glmtui.surface import AppSurface
+from glmtui.widgets.footer import QuietFooter
 from glmtui.widgets.model_details import ModelDetailsView, fit_text, installed_text, variant_text
 from glmtui.widgets.model_rows import (
     CATALOGUE_COLUMNS,
@@ -124,7 +125,7 @@ class ModelsScreen(ModelAdmin):
                     yield ModelTable(CATALOGUE_COLUMNS, id="catalogue-table")
             yield ModelDetailsView(id="models-details")
         yield PullList(id="models-pulls")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         app = self.app

@@ -8,6 +8,7 @@ starts a new read and the last one wins. `now` may be passed in (tests, snapshot
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from rich.text import Text
@@ -17,12 +18,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Select, Static
+from textual.widgets import DataTable, Select, Static
 
 from glmtui.core.units import format_seconds
 from glmtui.core.usage import (
     DEFAULT_DAYS,
     RANGES,
+    SummaryRow,
     UsageReport,
     bucket_labels,
     day_label,
@@ -39,6 +41,7 @@ from glmtui.services import usage_stats
 from glmtui.services.usage_stats import UsageQuery
 from glmtui.surface import AppSurface
 from glmtui.widgets.charts import Chart, plain
+from glmtui.widgets.footer import QuietFooter
 
 NOT_RECORDED = "(not recorded)"  # turns saved before endpoints were: their endpoint is ''
 NOTES = (
@@ -76,9 +79,14 @@ class UsageScreen(Screen[None]):
         """The figures on screen (None until the first read ends)."""
         self.loads = 0
         """Reads finished so far (tests wait on it)."""
+        self.drawn = False
+        """The frame after the first read was shown has been drawn (the benchmark's end point)."""
         self._asked: UsageQuery | None = None  # the filters of the read under way, or of the last one
+        self._mounted = asyncio.Event()  # the first read may end before the widgets it fills exist
 
     def compose(self) -> ComposeResult:
+        # The first read starts now, with the filters' initial values, while the screen is built.
+        self.reload(self._query(None, None, DEFAULT_DAYS))
         yield Static(id="usage-title")
         with Horizontal(id="usage-filters"):
             yield Select[str]([], prompt="All models", id="usage-model")
@@ -99,13 +107,14 @@ class UsageScreen(Screen[None]):
             with Vertical(id="usage-side"):
                 yield DataTable(id="usage-summary", cursor_type="row", zebra_stripes=True)
                 yield Static(Text(NOTES), id="usage-notes")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.summary.add_columns("model", "turns", "tokens", "tok/s", "TTFT")
         self.query_one("#usage-range", Select).focus()
-        self._title("reading…")
-        self.reload()
+        if not self.loads:
+            self._title("reading…")
+        self._mounted.set()
 
     # -- filters ----------------------------------------------------------------------------------
 
@@ -114,6 +123,9 @@ class UsageScreen(Screen[None]):
         model = self.query_one("#usage-model", Select).value
         endpoint = self.query_one("#usage-endpoint", Select).value
         days = self.query_one("#usage-range", Select).value
+        return self._query(model, endpoint, days)
+
+    def _query(self, model: object, endpoint: object, days: object) -> UsageQuery:
         return UsageQuery(
             now=self._now if self._now is not None else time.time(),
             model=model if isinstance(model, str) else None,
@@ -144,13 +156,17 @@ class UsageScreen(Screen[None]):
     # -- reading and showing ----------------------------------------------------------------------
 
     @work(exclusive=True, group="usage-load", exit_on_error=False)
-    async def reload(self) -> None:
-        """Read the figures for the filters chosen now (off the event loop) and show them."""
-        query = self._asked = self.query_now()
+    async def reload(self, query: UsageQuery | None = None) -> None:
+        """Read the figures for `query` (None: the filters chosen now), off the event loop, and show
+        them once the screen is mounted."""
+        query = self._asked = query or self.query_now()
         journal = self.app.journal
         report = await journal.run(usage_stats.load, journal.store, query) if journal.enabled else None
+        await self._mounted.wait()
         self.show(report)
         self.loads += 1
+        if not self.drawn:
+            self.call_after_refresh(setattr, self, "drawn", True)
 
     def show(self, report: UsageReport | None) -> None:
         """Draw `report` (None: the history could not be read, or saving is off)."""
@@ -189,7 +205,7 @@ class UsageScreen(Screen[None]):
             title="time to first token (TTFT), seconds",
             unit="turns",
         )
-        self._table(report)
+        self._table(rows)
 
     def _title(self, detail: str) -> None:
         title = Text(no_wrap=True, overflow="ellipsis")
@@ -239,20 +255,21 @@ class UsageScreen(Screen[None]):
         digests.update(text)
         digests.display = bool(changes)
 
-    def _table(self, report: UsageReport) -> None:
+    def _table(self, rows: list[SummaryRow]) -> None:
         table = self.summary
         table.clear()
-        for row in summary_rows(report):
-            rate = "n/a" if row.median_rate is None else f"{row.median_rate:.1f}"
-            table.add_row(
+        table.add_rows(  # one batch (the rows' medians are computed once, in show)
+            (
                 Text(plain(series_name(row.model, row.timing))),
                 Text(f"{row.turns:,}", justify="right"),
                 Text(_tokens_text(row.tokens), justify="right"),
-                Text(rate, justify="right"),
+                Text("n/a" if row.median_rate is None else f"{row.median_rate:.1f}", justify="right"),
                 Text(format_seconds(row.median_ttft), justify="right"),
             )
-        stopped = sum(r.stopped for r in summary_rows(report))
-        failed = sum(r.failed for r in summary_rows(report))
+            for row in rows
+        )
+        stopped = sum(r.stopped for r in rows)
+        failed = sum(r.failed for r in rows)
         notes = Text()
         if stopped or failed:
             notes.append(f"{stopped:,} stopped, {failed:,} failed: in turns and tokens.\n", style="bold")

@@ -22,6 +22,7 @@ replaces the history's for the same model and endpoint, and its memory the histo
 
 from __future__ import annotations
 
+import functools
 import json
 import statistics
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ RECENT_TURNS = 3000  # the newest finished replies read (~10 ms); older ones' sp
 EXACT, CLIENT = "exact", "client-timed"
 
 
+@functools.lru_cache(maxsize=4096)  # called per vote and per turn read: a few thousand names at most
 def model_key(name: str) -> str:
     """How models are matched: case-insensitively, a name without a tag as `:latest` (as Ollama does)."""
     return with_tag(name.strip().lower())

@@ -9,7 +9,6 @@ left out or said so, never a crash.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,14 +17,6 @@ from glmtui.services.compare import VOTES, CompareRun, Round, RunMode, VoteRecor
 from glmtui.services.store import Store
 
 RUNS_SHOWN = 1000  # the past-runs list: the newest this many
-# The votes are read from this index alone: without it every run's rounds (kilobytes of replies) are
-# paged in to reach the endpoint columns behind them (~100 ms for 10,000 runs; ~10 ms with it). Made
-# here, once, rather than by a migration (the store's schema stays the store's); tables are what
-# marks a glmtui file, so an extra index never makes it "not ours", and a salvage rebuilds it here.
-VOTES_INDEX = (
-    "CREATE INDEX IF NOT EXISTS compare_runs_votes"
-    " ON compare_runs(vote, model_a, model_b, endpoint_a, endpoint_b)"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,19 +48,10 @@ class RunRow:
         return self.blind and self.vote is None
 
 
-def ensure_index(store: Store) -> None:
-    """The votes' covering index, made once; a store that cannot be written is read without it."""
-    try:
-        with store.transaction() as db:
-            db.execute(VOTES_INDEX)
-    except sqlite3.OperationalError:
-        pass  # read-only or busy: slower, not wrong
-
-
 def stored_votes(store: Store) -> StoredVotes:
     """Every voted run's models, endpoints and vote, counted alike in SQL (not its rounds: the
-    leaderboard needs no replies, and reading them would cost far more than the fit)."""
-    ensure_index(store)
+    leaderboard needs no replies, and reading them would cost far more than the fit): from the
+    covering index `compare_runs_votes` alone (schema migration 7 → 8)."""
     rows = store.read(
         "SELECT model_a, model_b, vote, endpoint_a, endpoint_b, COUNT(*) FROM compare_runs"
         " WHERE vote IS NOT NULL GROUP BY vote, model_a, model_b, endpoint_a, endpoint_b"

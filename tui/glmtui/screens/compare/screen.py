@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from glmtui.core.catalog import load_catalog
 from glmtui.core.state import PullProgress
@@ -37,6 +37,7 @@ from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.compare_pane import ComparePane
 from glmtui.widgets.compare_strip import ComparisonStrip
+from glmtui.widgets.footer import QuietFooter
 from glmtui.widgets.prompt_input import PromptInput
 
 CONNECT_WAIT_S = 15.0  # waiting longer than this for Ollama, the panes say so (and keep waiting)
@@ -103,7 +104,7 @@ class CompareScreen(Screen[None]):
             id="compare-prompt",
             placeholder=f"One prompt for both  (Enter sends · {stop} stops both · {pane} the focused one)",
         )
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.link.follow_pulls(self, self.sides.on_pulls)
