@@ -31,7 +31,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, ProgressBar, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Button, ProgressBar, Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from glmtui import __version__
@@ -51,6 +51,7 @@ from glmtui.services import bench_store
 from glmtui.services.bench import BenchEvent, BenchRunner, BenchTarget, CellDone, CellStarted, RepDone
 from glmtui.services.bench_gpu import bench_nvml
 from glmtui.surface import AppSurface
+from glmtui.widgets.footer import QuietFooter
 
 # Where focus goes when a tab comes up while focus is in another pane.
 FIRST_FOCUS = {
@@ -93,7 +94,7 @@ class BenchScreen(Screen[None]):
                 yield ResultsView(id="bench-live")
             with TabPane("Earlier runs", id="bench-runs"):
                 yield SavedRuns(id="bench-saved-runs")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.list_models()
