@@ -185,3 +185,38 @@ def test_comparison_lines_against_the_first_model_and_an_earlier_run() -> None:
     assert comparison_lines(now, []) == ["q8_0 decodes at 0.74× q4_K_M at 4k"]
     assert comparison_lines([failed_cell()], then) == []
     assert (ctx_label(4096), ctx_label(512), ctx_label(1000)) == ("4k", "512", "1000")
+
+
+# -- found in review ----------------------------------------------------------------------------------
+
+
+def _decoded(model: str, rate: float, version: str = "0.15.0") -> CellResult:
+    cell = CellResult(model, "desk", "ollama", 4096, 256, server_version=version)
+    cell.decode_tps = summarize([rate, rate, rate])
+    return cell
+
+
+def test_a_was_ratio_takes_both_rates_from_one_earlier_run() -> None:
+    """Run 1 measured both (q8_0/q4 = 0.70); run 2 measured q4_K_M alone, slower. The pair's 'was' is
+    run 1's 0.70, not run 1's q8_0 over run 2's q4_K_M (1.40)."""
+    earlier = [
+        SavedCell(_decoded("m:q4_K_M", 100, "0.12.0"), 1.0, run_id=1),
+        SavedCell(_decoded("m:q8_0", 70, "0.12.0"), 1.0, run_id=1),
+        SavedCell(_decoded("m:q4_K_M", 50, "0.14.3"), 2.0, run_id=2),
+    ]
+    lines = comparison_lines([_decoded("m:q4_K_M", 100), _decoded("m:q8_0", 74)], earlier)
+    assert lines[0] == "q8_0 decodes at 0.74× q4_K_M at 4k; was 0.70× on Ollama 0.12.0"
+
+
+def test_the_context_has_room_for_the_longest_prompt_the_calibration_accepts() -> None:
+    plan = BenchPlan(models=("m",), endpoints=("desk",), contexts=(32768, 131072), gen=256)
+    for target in (512, 32768, 131072):
+        longest = max(n for n in range(target, target + 2000) if within(target, n))
+        assert plan.num_ctx(target) >= longest + plan.gen, target
+
+
+def test_a_saved_cell_stopped_after_some_runs_keeps_its_figures_in_the_markdown() -> None:
+    cell = _decoded("m:q4_K_M", 61.0)
+    cell.error = "stopped after 3 run(s)"
+    again = cell_from_dict(cell_dict(cell))  # as the store gives it back: figures, no repetitions
+    assert "61.0" in to_markdown([again]) and "failed:" not in to_markdown([again])

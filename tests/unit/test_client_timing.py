@@ -75,3 +75,18 @@ def test_the_export_says_whose_clock_the_rate_is_on() -> None:
     conversation = Conversation(turns=[done(figures(100, 1.0, "client")), done(figures(100, 1.0))])
     text = conversation_markdown(conversation, now=0)
     assert 'eval_timing: "mixed"' in text and "100.00 tok/s (client-timed)" in text
+
+
+def test_a_client_timed_rate_counts_the_gaps_between_tokens() -> None:
+    """N tokens read over N − 1 gaps: the duration is scaled so that eval_count / eval_duration is the
+    rate between tokens (8 tokens 0.1 s apart: 10 tok/s, not 11.4)."""
+    from glmtui.core.stats import LiveStats
+    from glmtui.services.engines.openai import OpenAIEngine
+
+    now = [0.0]
+    live = LiveStats(clock=lambda: now[0])
+    for _ in range(8):
+        now[0] += 0.1
+        live.on_token(thinking=False)
+    stats = OpenAIEngine._final(live, {"completion_tokens": 8, "prompt_tokens": 5}, "stop", 0.0)
+    assert stats.eval_rate is not None and abs(stats.eval_rate - 10.0) < 1e-6

@@ -27,6 +27,7 @@ from glmtui.core.usage import (
     scale,
     summary_rows,
     tokens_series,
+    ttft_histogram,
     weighted_median,
 )
 from glmtui.services.schema import MIGRATIONS, statements
@@ -262,3 +263,15 @@ def test_a_trigger_is_one_statement() -> None:
 def test_the_filter_choices_are_read_from_an_index_not_the_whole_figures_table(seeded: Store) -> None:
     plan = db_rows(seeded.path, "EXPLAIN QUERY PLAN SELECT DISTINCT model, endpoint FROM turn_figures")
     assert any("COVERING INDEX turn_figures_by_model" in str(row[-1]) for row in plan), plan
+
+
+def test_a_ttft_just_below_a_bucket_edge_stays_below_it(tmp_path: Path) -> None:
+    """TTFTs are grouped to 10 ms in SQL: floored, not rounded (0.0999 s rounded to 0.10 and fell into
+    the bucket above 0.1 s), and an exact 0.29 s stays 0.29 (no float drift down to 0.28)."""
+    store = Store(tmp_path / "glmtui.db")
+    c = store.create_conversation("edges", GLM, None)
+    for n, ttft in enumerate((0.0999, 0.0951, 0.2451, 0.4999, 0.29)):
+        save(store, c, NOW - 60 * (n + 1), ttft=ttft)
+    report = load(store, UsageQuery(now=NOW, offset_s=0))
+    assert dict(report.ttfts[(GLM, "exact")]) == {0.09: 2, 0.24: 1, 0.29: 1, 0.49: 1}
+    assert ttft_histogram(report)[:3] == [2, 1, 2]  # <0.1: two; <0.25: one; <0.5: two

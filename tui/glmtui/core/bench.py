@@ -72,8 +72,12 @@ class BenchPlan:
         ]
 
     def num_ctx(self, prompt_tokens: int) -> int:
-        """The context to load with: at least prompt + generation (+ a margin), rounded up to 256."""
-        return -(-(prompt_tokens + self.gen + CTX_MARGIN) // CTX_STEP) * CTX_STEP
+        """The context to load with: room for the longest prompt the calibration accepts for this target
+        (`within`: up to 1 % over) + the generation + a margin, rounded up to 256. Sized for the target
+        alone, a 32k prompt 1 % long plus 256 generated tokens overran it, and the run's last tokens
+        were generated against a full context."""
+        longest = prompt_tokens + tolerance(prompt_tokens)
+        return -(-(longest + self.gen + CTX_MARGIN) // CTX_STEP) * CTX_STEP
 
     def options(self, prompt_tokens: int, *, vllm: bool = False) -> dict[str, object]:
         """The request's options, in Ollama's names (the OpenAI engine maps them: `num_predict` is
@@ -335,9 +339,14 @@ def rep_tag(nonce: str, index: int) -> str:
     return f"[{nonce}-{index:04d}]"
 
 
+def tolerance(target: int) -> int:
+    """How far a calibrated prompt may miss its target: 1 %, or 8 tokens for short ones."""
+    return max(TOLERANCE_TOKENS, target // 100)
+
+
 def within(target: int, counted: int) -> bool:
-    """A calibrated prompt is close enough: within 1 % of the target, or 8 tokens for short ones."""
-    return abs(counted - target) <= max(TOLERANCE_TOKENS, target // 100)
+    """A calibrated prompt is close enough: within `tolerance` of the target."""
+    return abs(counted - target) <= tolerance(target)
 
 
 def first_guess(target: int) -> int:
@@ -376,3 +385,9 @@ def reach_warning(asked: int, measured: int | None, *, shortest: bool) -> str:
 def best_try(target: int, tries: list[tuple[int, int]]) -> int:
     """The characters whose count came closest to the target (when no try landed within tolerance)."""
     return min(tries, key=lambda pair: abs(pair[1] - target))[0]
+
+
+def cell_runs(cell: CellResult) -> int:
+    """How many runs a cell had: its repetitions, or (a cell read back from the store, which keeps the
+    figures' values but not the repetitions) its figures' largest run count."""
+    return max(len(cell.reps), cell.prefill_tps.runs, cell.decode_tps.runs, cell.ttft_s.runs)

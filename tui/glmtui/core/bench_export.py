@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from glmtui.core.bench import CLIENT, EXACT, CellResult, Label, Summary, summarize, within
+from glmtui.core.bench import CLIENT, EXACT, CellResult, Label, Summary, cell_runs, summarize, within
 from glmtui.core.units import GIB
 
 SCHEMA = 1
@@ -229,7 +229,7 @@ def table_rows(cells: Iterable[CellResult]) -> list[tuple[str, ...]]:
     show the compact table of core/bench_table.py)."""
     rows = []
     for cell in cells:
-        if cell.error is not None and not cell.reps:
+        if cell.error is not None and cell_runs(cell) == 0:  # read back, a cell keeps figures, not reps
             status = "skipped" if cell.skipped else "failed"
             rows.append(
                 (cell.model, cell.endpoint, ctx_label(cell.prompt_tokens), f"{status}: {cell.error}")
@@ -276,10 +276,12 @@ def to_markdown(cells: Sequence[CellResult], run: RunInfo | None = None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SavedCell:
-    """An earlier run's cell, with when it ran."""
+    """An earlier run's cell, with when it ran and which run it was (a pair's ratio is taken from one
+    run: two models' rates from different runs are not a ratio of anything)."""
 
     cell: CellResult
     created_at: float
+    run_id: int | None = None
 
 
 def short_names(a: str, b: str) -> tuple[str, str]:
@@ -328,6 +330,22 @@ def _latest(earlier: Sequence[SavedCell], model: str, setup: Setup) -> SavedCell
     return max(found, key=lambda s: s.created_at, default=None)
 
 
+def _latest_pair(
+    earlier: Sequence[SavedCell], model: str, base: str, setup: Setup
+) -> tuple[SavedCell, SavedCell] | None:
+    """The two models' cells from the latest earlier run that measured both in this setup."""
+    runs: dict[object, dict[str, SavedCell]] = {}
+    for saved in earlier:
+        if saved.cell.model in (model, base) and setup_of(saved.cell) == setup and _decode(saved.cell):
+            run = saved.run_id if saved.run_id is not None else saved.created_at
+            runs.setdefault(run, {})[saved.cell.model] = saved
+    both = [cells for cells in runs.values() if model in cells and base in cells]
+    if not both:
+        return None
+    latest = max(both, key=lambda cells: cells[model].created_at)
+    return latest[model], latest[base]
+
+
 def comparison_lines(current: Sequence[CellResult], earlier: Sequence[SavedCell]) -> list[str]:
     """Lines comparing this run's decode rates, each model against the plan's first in the same setup
     (`setup_of`: endpoint, engine, timing, cold/warm, lengths), and against the last earlier run of the
@@ -348,9 +366,9 @@ def comparison_lines(current: Sequence[CellResult], earlier: Sequence[SavedCell]
                 ratio = (_decode(other) or 0) / (_decode(base) or 1)
                 name, base_name = short_names(other.model, base.model)
                 line = f"{name} decodes at {ratio:.2f}× {base_name} at {where}"
-                was_other = _latest(earlier, other.model, setup)
-                was_base = _latest(earlier, base.model, setup)
-                if was_other is not None and was_base is not None:
+                pair = _latest_pair(earlier, other.model, base.model, setup)
+                if pair is not None:
+                    was_other, was_base = pair
                     was = (_decode(was_other.cell) or 0) / (_decode(was_base.cell) or 1)
                     line += f"; was {was:.2f}× on {_server(was_other.cell)}"
                 lines.append(line)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from glmtui.core.bench import STABLE_SPREAD, CellResult, Summary
+from glmtui.core.bench import STABLE_SPREAD, CellResult, Summary, cell_runs
 from glmtui.core.bench_export import ctx_label, prompt_label
 from glmtui.core.units import GIB
 
@@ -71,12 +71,6 @@ def counts_as_failed(cell: CellResult) -> bool:
     """A cell that went wrong — not one skipped because the fit said it will not fit (the user's plan
     left it out; the CLI's `--force` runs it). The rule behind the CLI's exit code and a run's status."""
     return cell.error is not None and not (cell.skipped and "fit" in cell.error)
-
-
-def cell_runs(cell: CellResult) -> int:
-    """How many runs a cell had: its repetitions, or (a cell read back from the store, which keeps the
-    figures' values but not the repetitions) its figures' largest run count."""
-    return max(len(cell.reps), cell.prefill_tps.runs, cell.decode_tps.runs, cell.ttft_s.runs)
 
 
 def deviation(summary: Summary) -> float | None:

@@ -107,7 +107,8 @@ def earlier_cells(store: Store, models: Sequence[str], *, before_run: int | None
         fallback = {
             k: row[k] for k in ("model", "endpoint", "engine", "prompt_tokens", "gen_tokens", "error")
         }
-        found.append(SavedCell(_cell(row["figures"], fallback), float(row["run_at"] or row["created_at"])))
+        when = float(row["run_at"] or row["created_at"])
+        found.append(SavedCell(_cell(row["figures"], fallback), when, int(row["run_id"])))
     return found
 
 

@@ -382,9 +382,11 @@ class OpenAIEngine:
     def _final(live: LiveStats, usage: Any, finish: str, waited_s: float) -> GenerationStats:
         """The reply's figures: the usage chunk's exact counts, glmtui's own clock for the durations.
 
-        The eval duration runs from the first token to the last as they were read (so the first
-        token's own decode is in the TTFT, and a short reply's rate reads a little high). Without a
-        usage chunk (a server that ignores `include_usage`) the chunks counted stand in for the tokens."""
+        The eval duration is timed from the first token to the last as they were read: N tokens, N − 1
+        gaps (the first token's own decode is in the TTFT). It is scaled to N gaps, so that
+        eval_count / eval_duration is the rate between tokens (unscaled, 8 tokens read 14 % high, 256
+        tokens 0.4 %). Without a usage chunk (a server that ignores `include_usage`) the chunks counted
+        stand in for the tokens."""
         stats = live.snapshot()
         stats.timing = CLIENT_TIMED
         stats.done_reason = finish
@@ -395,7 +397,9 @@ class OpenAIEngine:
             stats.eval_count = live.tokens
         first, last = live.first_token_at, live.last_token_at
         if first is not None and last is not None and last > first:
-            stats.eval_duration_ns = int((last - first) * 1e9)
+            count = stats.eval_count or 0
+            gaps = count / (count - 1) if count > 1 else 1.0
+            stats.eval_duration_ns = int((last - first) * gaps * 1e9)
         if waited_s >= LOADING_POLL_S:  # it answered 503 at least once: the wait was the model's load
             stats.load_duration_ns = int(waited_s * 1e9)
         return stats
