@@ -4,62 +4,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from textual.pilot import Pilot
-from textual.widgets import Button, Input, SelectionList, TabbedContent
-
 from glmtui.core.state import SystemReading
 from glmtui.core.units import GIB
-from glmtui.screens.bench import BenchScreen
 from glmtui.screens.bench.dialogs import WontFitScreen
 from glmtui.screens.compare.screen import CompareScreen
 from glmtui.screens.dialogs.confirm import ConfirmScreen
 from glmtui.services.fake_nvml import ScriptedGpu, ScriptedNvml
 from glmtui.simulator import Simulator
 from glmtui.simulator.faults import Fault
+from tests.app.test_bench_flow import open_bench, scripted_gpu, start
 from tests.fakes import ScriptedSystem, scripted_sampler
 from tests.helpers import make_app, palette, ready, wait_until
 
+__all__ = ["scripted_gpu"]  # the bench flows' autouse fixture: their scripted GPU here too
+
 GLM, QWEN = "glm-4.7-flash:latest", "qwen3-coder:30b"
-
-
-@pytest.fixture(autouse=True)
-def scripted_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The bench's own NVML reads a scripted GPU, never this machine's."""
-    monkeypatch.setenv("GLMTUI_SCRIPTED_GPU", "1")
-
-
-async def open_bench(pilot: Pilot[None], models: tuple[str, ...]) -> BenchScreen:
-    app = pilot.app
-    await pilot.press("f6")
-    await wait_until(lambda: isinstance(app.screen, BenchScreen), what="the bench screen")
-    screen = app.screen
-    assert isinstance(screen, BenchScreen)
-    picker = screen.query_one("#bench-models", SelectionList)
-    await wait_until(lambda: picker.option_count > 0, what="the models listed")
-    picker.deselect_all()
-    for index in range(picker.option_count):
-        if picker.get_option_at_index(index).value.model in models:
-            picker.select(picker.get_option_at_index(index).value)
-    screen.query_one("#bench-contexts", Input).value = "64"
-    screen.query_one("#bench-gen", Input).value = "8"
-    screen.query_one("#bench-reps", Input).value = "3"
-    return screen
-
-
-async def start(pilot: Pilot[None], screen: BenchScreen) -> None:
-    screen.query_one("#bench-start", Button).focus()
-    await pilot.press("enter")
-    await wait_until(lambda: screen.run_state is not None, what="the bench to start")
-    await pilot.pause()
-    assert screen.query_one("#bench-tabs", TabbedContent).active == "bench-run"
 
 
 async def test_esc_during_the_preflight_stops_the_bench(sim: Simulator, tmp_path: Path) -> None:
     app = make_app(sim.url, store_path=tmp_path / "h.db", model=GLM, stall_timeout=60.0)
     async with app.run_test(size=(140, 50)) as pilot:
         await ready(app)
-        screen = await open_bench(pilot, (GLM,))
+        screen = await open_bench(pilot, (GLM,), contexts="64")
         seen = len(sim.requests)
         sim.inject(Fault("stall", seconds=30.0, path="/api/tags"))  # the pre-flight's model list hangs
         await start(pilot, screen)
@@ -80,7 +46,7 @@ async def test_a_bench_does_not_run_on_beneath_another_screen(sim: Simulator, tm
     app = make_app(sim.url, store_path=tmp_path / "h.db", model=GLM)
     async with app.run_test(size=(140, 50)) as pilot:
         await ready(app)
-        screen = await open_bench(pilot, (GLM,))
+        screen = await open_bench(pilot, (GLM,), contexts="64")
         sim.rate = 2.0  # each run takes seconds: the bench is still running below
         await start(pilot, screen)
         state = screen.run_state
@@ -112,7 +78,7 @@ async def test_esc_at_the_wont_fit_question_stops_the_bench(sim: Simulator, tmp_
                    sampler=scripted_sampler(gpu, system=ScriptedSystem(reading)))  # fmt: skip
     async with app.run_test(size=(140, 50)) as pilot:
         await ready(app)
-        screen = await open_bench(pilot, (GLM,))
+        screen = await open_bench(pilot, (GLM,), contexts="64")
         await start(pilot, screen)
         await wait_until(lambda: isinstance(app.screen, WontFitScreen), what="the won't-fit question")
         state = screen.run_state
