@@ -5,8 +5,8 @@ screen asks the returned `FigureBook` per model (or model on an endpoint). Today
 the history:
 
 - decode rate: the median over the model's replies among the last `RECENT_TURNS` finished chat
-  replies (the `turns` table's stats: eval_count / eval_duration_ns; recent, so an upgrade shows,
-  and a bounded read however long the history), labelled `exact` (Ollama's own durations) or
+  replies (`turn_figures`, kept from each turn's stats: eval_count / eval_duration_ns; recent, so an
+  upgrade shows, and a bounded read however long the history), labelled `exact` (Ollama's own durations) or
   `client-timed` (glmtui's clock, OpenAI-compatible engines); the two are never mixed in one median.
 - memory: the size `/api/ps` reported for the model's last load (the VRAM-estimate corrections,
   `fit_corrections`, keep it with the context it was loaded at). Ollama-only, so on the per-endpoint
@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from glmtui.core.model_names import with_tag
 from glmtui.services.store import Store
+from glmtui.services.usage_stats import RATE_SAMPLE
 
 RECENT_TURNS = 3000  # the newest finished replies read (~10 ms); older ones' speed may be out of date
 EXACT, CLIENT = "exact", "client-timed"
@@ -118,18 +119,15 @@ class FigureBook:
 def model_figures(store: Store) -> FigureBook:
     """Decode rates and memory for every model the history knows (see the module's docstring)."""
     book = FigureBook()
+    # The per-turn figures the usage view reads too (turn_figures: typed and checked by its triggers,
+    # `timing` 'exact' where the stats did not say), with the same rule for what is a rate sample.
     rows = store.read(
-        "SELECT model, endpoint, ec, ed, timing FROM ("
-        " SELECT model, endpoint,"
-        "  CASE WHEN json_valid(stats) THEN json_extract(stats, '$.eval_count') END AS ec,"
-        "  CASE WHEN json_valid(stats) THEN json_extract(stats, '$.eval_duration_ns') END AS ed,"
-        "  CASE WHEN json_valid(stats) THEN json_extract(stats, '$.timing') END AS timing"
-        " FROM turns WHERE status = 'done' ORDER BY id DESC LIMIT ?)"
-        " WHERE typeof(ec) = 'integer' AND ec > 0 AND typeof(ed) IN ('integer', 'real') AND ed > 0",
+        "SELECT model, endpoint, eval_count, eval_duration_ns, timing FROM turn_figures"
+        f" WHERE {RATE_SAMPLE} ORDER BY turn_id DESC LIMIT ?",
         (RECENT_TURNS,),
     )
     for model, endpoint, count, duration, timing in rows:
-        label = CLIENT if timing == "client" else EXACT  # rows from before `timing` were Ollama's
+        label = CLIENT if timing == "client" else EXACT
         book.add_rate(str(model), str(endpoint or ""), count / (duration / 1e9), label)
     for model, measured, context in store.read(
         "SELECT model, measured, context FROM fit_corrections ORDER BY measured_at"
