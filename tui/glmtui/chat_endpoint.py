@@ -10,7 +10,6 @@ The engine seam, app side: `build_registry` gives the registry the engine factor
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from glmtui.config import Config
@@ -20,11 +19,10 @@ from glmtui.core.model_names import same_model
 from glmtui.core.state import Conversation
 from glmtui.services.endpoints import EndpointRegistry
 from glmtui.services.engines.base import Engine
-from glmtui.services.engines.factory import make_engine
+from glmtui.services.engines.factory import make_engine, probe_endpoint
 from glmtui.services.engines.ollama import OllamaService
 from glmtui.services.engines.ollama_models import ModelLibrary
 from glmtui.services.engines.openai import OpenAIEngine
-from glmtui.services.engines.probe import probe
 from glmtui.surface import AppSurface
 
 
@@ -36,15 +34,10 @@ def build_registry(config: Config, publish: Callable[[tuple[EndpointStatus, ...]
     flavours: dict[str, str] = {}  # url → what the probe found (where the OpenAI engine reads its version)
 
     async def probe_kind(endpoint: Endpoint) -> str | None:
-        key = os.environ.get(endpoint.api_key_env) if endpoint.api_key_env else None
-        found = await probe(endpoint.url, key)  # the key goes in a header, nowhere else
-        if found.flavour:
-            flavours[endpoint.url] = found.flavour
-        if found.kind is None and found.answered:  # HTTP (or not) but neither engine: say exactly that
-            raise GlmTuiError(
-                found.message, "point the endpoint at an Ollama, vLLM or SGLang server", kind="neither"
-            )
-        return found.kind
+        kind, flavour = await probe_endpoint(endpoint)
+        if flavour:
+            flavours[endpoint.url] = flavour
+        return kind
 
     def make(
         kind: str,

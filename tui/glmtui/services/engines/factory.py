@@ -45,6 +45,21 @@ def make_engine(
     )
 
 
+async def probe_endpoint(endpoint: Endpoint) -> tuple[str | None, str | None]:
+    """What answers at an endpoint: (kind, flavour) from the probe, (None, None) where nothing answers
+    yet; something that answers but is neither engine raises GlmTuiError saying what answered. The
+    app's registry (chat_endpoint.build_registry) and the headless commands (`engine_for`) both ask this."""
+    from glmtui.services.engines.probe import probe
+
+    key = os.environ.get(endpoint.api_key_env) if endpoint.api_key_env else None
+    found = await probe(endpoint.url, key)  # the key goes in a header, nowhere else
+    if found.kind is None and found.answered:  # HTTP (or not) but neither engine: say exactly that
+        raise GlmTuiError(
+            found.message, "point the endpoint at an Ollama, vLLM or SGLang server", kind="neither"
+        )
+    return found.kind, found.flavour
+
+
 async def engine_for(
     endpoint: Endpoint, *, stall_timeout: float = 60.0, first_token_timeout: float = 600.0
 ) -> Engine:
@@ -52,18 +67,11 @@ async def engine_for(
     chat_endpoint.build_registry), for the headless commands that need no registry or watchdog. A url
     nothing answers at keeps the Ollama engine (its calls then say what is wrong); one that answers but
     is neither engine raises GlmTuiError saying what answered."""
-    from glmtui.services.engines.probe import probe
-
     kind: str = endpoint.kind
     flavour: str | None = None
     if kind == "auto":
-        key = os.environ.get(endpoint.api_key_env) if endpoint.api_key_env else None
-        found = await probe(endpoint.url, key)  # the key goes in a header, nowhere else
-        if found.kind is None and found.answered:
-            raise GlmTuiError(
-                found.message, "point the endpoint at an Ollama, vLLM or SGLang server", kind="neither"
-            )
-        kind, flavour = found.kind or "ollama", found.flavour
+        found, flavour = await probe_endpoint(endpoint)
+        kind = found or "ollama"
     engine = make_engine(
         kind,
         endpoint.url,
