@@ -209,3 +209,26 @@ def test_a_newer_schema_is_left_alone(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="newer glmtui"):
         Store(path)
     assert path.exists() and not list(tmp_path.glob("*.unreadable-*"))
+
+
+def test_a_turns_preset_options_images_and_tool_calls_round_trip_and_damage_costs_only_them(
+    tmp_path: Path,
+) -> None:
+    from glmtui.core.state import ImageAttachment, ToolCall
+
+    store = Store(tmp_path / "glmtui.db")
+    conv = store.create_conversation("craft", "m", None)
+    image = ImageAttachment(name="cat.png", size=3, data="AAEC")
+    turn = finished("look", options={"temperature": 0.7}, preset="GLM coding", images=(image,))
+    turn.tool_calls = (ToolCall(name="get_weather", arguments='{"city": "Paris"}', id="call_1"),)
+    turn_id = store.start_turn(conv, turn)
+    store.finish_turn(turn_id, turn)
+    (loaded,) = store.load(conv).turns
+    assert (loaded.options, loaded.preset, loaded.images) == ({"temperature": 0.7}, "GLM coding", (image,))
+    assert loaded.tool_calls == turn.tool_calls
+    assert store.load(conv).messages_for("next")[0]["images"] == ["AAEC"]
+    with store.transaction() as db:  # damage each column a different way
+        db.execute("UPDATE turns SET options = '[1]', images = 'not json', tool_calls = '[{\"name\": 3}, 7]'")
+    (damaged,) = store.load(conv).turns
+    assert (damaged.options, damaged.images, damaged.tool_calls) == ({}, (), ())
+    assert damaged.reply == "reply to look"

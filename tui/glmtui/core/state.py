@@ -81,6 +81,31 @@ class GenerationStats:
         return self.eval_count is not None
 
 
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A function call the model asked for in a reply. glmtui shows it; it never runs tools.
+
+    `arguments` is JSON text: Ollama sends an object (dumped here), an OpenAI-compatible engine streams
+    a string in pieces (joined; kept as sent even when it is not valid JSON, so nothing is hidden)."""
+
+    name: str
+    arguments: str = "{}"
+    id: str = ""  # the engine's call id, when it gives one (OpenAI-compatible engines do)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageAttachment:
+    """An image sent with a prompt: Ollama's `images` (base64) on the user message."""
+
+    name: str  # the file's name as attached (shown on the chip)
+    size: int  # bytes of the file
+    data: str  # base64 of the file's bytes, as Ollama's `images` and an OpenAI data URL take it
+
+
+ChatMessage = dict[str, Any]
+"""One chat message as sent: role, content, and optionally `images`, `thinking`, `tool_calls`."""
+
+
 @dataclass(slots=True)
 class Turn:
     """One prompt and the reply to it."""
@@ -96,6 +121,10 @@ class Turn:
     created_at: float = field(default_factory=time.time)
     id: int | None = None  # its row in the store, once saved
     endpoint: str = ""  # the endpoint's name that answered it ("" before endpoints were recorded)
+    options: dict[str, Any] = field(default_factory=dict)  # the model options it was sent with
+    preset: str = ""  # the preset active when it was sent ("" none)
+    images: tuple[ImageAttachment, ...] = ()  # sent on its user message
+    tool_calls: tuple[ToolCall, ...] = ()  # the reply's tool calls (shown, never run)
 
     @property
     def unanswered(self) -> bool:
@@ -103,19 +132,33 @@ class Turn:
         received = self.stats.thinking_tokens or self.stats.content_tokens
         return self.status is TurnStatus.STOPPED and not received
 
-    def as_messages(self) -> list[dict[str, str]]:
+    def as_messages(self, *, preserve_thinking: bool = False) -> list[ChatMessage]:
         """The chat messages this turn contributes to the next request's history.
 
         A failed turn with no reply contributes nothing: the model never answered it, and a retry sends
         the prompt again (kept, it would reach the model twice: five user messages in a row were seen).
-        It stays on screen and in the history; only the context leaves it out."""
+        It stays on screen and in the history; only the context leaves it out.
+        `preserve_thinking`: the reply's trace goes back too, as Ollama's `thinking` field on the
+        assistant message (GLM-4.7-Flash's "preserved thinking"); off, it is left out, as Ollama's
+        own clients do."""
         if not self.reply and (self.status is TurnStatus.FAILED or self.unanswered):
             return []
-        messages = [{"role": "user", "content": self.prompt}]
+        messages = [user_message(self.prompt, self.images)]
         if self.reply:
             # A stopped or failed partial reply is still what the user saw, so the model sees it too.
-            messages.append({"role": "assistant", "content": self.reply})
+            reply: ChatMessage = {"role": "assistant", "content": self.reply}
+            if preserve_thinking and self.thinking:
+                reply["thinking"] = self.thinking
+            messages.append(reply)
         return messages
+
+
+def user_message(prompt: str, images: tuple[ImageAttachment, ...] = ()) -> ChatMessage:
+    """A user message, with its images (base64) as Ollama's `images` field when there are any."""
+    message: ChatMessage = {"role": "user", "content": prompt}
+    if images:
+        message["images"] = [image.data for image in images]
+    return message
 
 
 @dataclass(slots=True)
@@ -128,14 +171,16 @@ class Conversation:
     title: str = ""
     endpoint: str = ""  # the endpoint of its last turn, as saved: where `--continue` reconnects
 
-    def messages_for(self, prompt: str) -> list[dict[str, str]]:
+    def messages_for(
+        self, prompt: str, images: tuple[ImageAttachment, ...] = (), *, preserve_thinking: bool = False
+    ) -> list[ChatMessage]:
         """Everything said so far plus the new prompt: what `/api/chat` receives."""
-        messages: list[dict[str, str]] = []
+        messages: list[ChatMessage] = []
         if self.system:
             messages.append({"role": "system", "content": self.system})
         for turn in self.turns:
-            messages.extend(turn.as_messages())
-        messages.append({"role": "user", "content": prompt})
+            messages.extend(turn.as_messages(preserve_thinking=preserve_thinking))
+        messages.append(user_message(prompt, images))
         return messages
 
 

@@ -205,5 +205,18 @@ MIGRATIONS: tuple[str, ...] = (
         ON compare_runs(vote, model_a, model_b, endpoint_a, endpoint_b);
     CREATE INDEX turn_figures_by_model ON turn_figures(model, endpoint);
     """,
+    # 8 → 9: chat craft (issue 16). Per turn: the preset it was sent with, its images (JSON list of
+    # {name, size, data}: base64, so a later turn can send them again), the reply's tool calls (JSON list
+    # of {name, arguments, id}), and its branch parent: NULL = an older file's turn, which follows the
+    # turn before it by id (the first turn of a conversation is a root); 0 = a root (the first prompt,
+    # or an edit of it); n = the turn it follows. Regenerating or editing adds a sibling, never
+    # overwrites. Per conversation: the visible branch's last turn (NULL: the newest turn's branch).
+    """
+    ALTER TABLE turns ADD COLUMN preset TEXT NOT NULL DEFAULT '';
+    ALTER TABLE turns ADD COLUMN images TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE turns ADD COLUMN tool_calls TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE turns ADD COLUMN parent_id INTEGER;
+    ALTER TABLE conversations ADD COLUMN leaf_turn_id INTEGER;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

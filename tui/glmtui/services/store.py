@@ -18,14 +18,14 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from glmtui.core.load_check import Correction
-from glmtui.core.state import Conversation, GenerationStats, Turn, TurnStatus
+from glmtui.core.state import Conversation, GenerationStats, ImageAttachment, ToolCall, Turn, TurnStatus
 from glmtui.services.salvage import (
     DERIVED_TABLES,
     INTEGRITY_FAILED,
@@ -38,6 +38,7 @@ from glmtui.services.salvage import (
 from glmtui.services.schema import MIGRATIONS, SCHEMA_VERSION, statements
 
 BUSY_TIMEOUT_S = 5.0
+_T = TypeVar("_T")
 OUR_TABLES = {*TABLES, *DERIVED_TABLES}  # every table a glmtui schema makes
 
 
@@ -236,17 +237,19 @@ class Store:
         with self._tx() as db:
             cursor = db.execute(
                 "INSERT INTO turns (conversation_id, prompt, model, model_digest, think, options,"
-                " status, created_at, endpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " status, created_at, endpoint, preset, images) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     conversation_id,
                     turn.prompt,
                     turn.model,
                     digest,
                     turn.think,
-                    json.dumps(options or {}),
+                    json.dumps(options if options is not None else turn.options),
                     TurnStatus.STREAMING.value,
                     turn.created_at,
                     turn.endpoint,
+                    turn.preset,
+                    json.dumps([asdict(image) for image in turn.images]),
                 ),
             )
             db.execute(
@@ -260,7 +263,7 @@ class Store:
         (The row must still be this turn's: after a salvage lost it, its id may be another's.)"""
         with self._tx() as db:
             db.execute(
-                "UPDATE turns SET reply = ?, thinking = ?, status = ?, error = ?, stats = ?"
+                "UPDATE turns SET reply = ?, thinking = ?, status = ?, error = ?, stats = ?, tool_calls = ?"
                 " WHERE id = ? AND created_at = ?",
                 (
                     turn.reply,
@@ -268,6 +271,7 @@ class Store:
                     turn.status.value,
                     turn.error,
                     json.dumps(asdict(turn.stats)),
+                    json.dumps([asdict(call) for call in turn.tool_calls]),
                     turn_id,
                     turn.created_at,
                 ),
@@ -473,6 +477,37 @@ def _turn(row: sqlite3.Row) -> Turn:
         stats=stats,
         created_at=row["created_at"],
         endpoint=row["endpoint"],
+        options=_json_object(row["options"]),
+        preset=row["preset"] or "",
+        images=tuple(_records(row["images"], ImageAttachment, {"name": str, "size": int, "data": str})),
+        tool_calls=tuple(_records(row["tool_calls"], ToolCall, {"name": str, "arguments": str, "id": str})),
     )
     turn.id = row["id"]
     return turn
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    """A JSON object column; a damaged one reads as empty (the turn itself still loads)."""
+    try:
+        value = json.loads(text or "{}")
+    except (ValueError, TypeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _records(text: str | None, kind: Callable[..., _T], fields: dict[str, type]) -> Iterator[_T]:
+    """The well-typed entries of a JSON list column of records; a damaged entry (or column) is skipped,
+    so one bad image or tool call never costs the turn."""
+    try:
+        entries = json.loads(text or "[]")
+    except (ValueError, TypeError):
+        return
+    if not isinstance(entries, list):
+        return
+    for entry in entries:
+        if isinstance(entry, dict) and all(
+            isinstance(entry.get(name), typ) and not isinstance(entry.get(name), bool)
+            for name, typ in fields.items()
+            if name in entry or name != "id"
+        ):
+            yield kind(**{name: entry[name] for name in fields if name in entry})

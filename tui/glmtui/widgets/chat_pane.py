@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.state import Conversation, GenerationRequest, GenerationStats, Turn, TurnStatus
+from glmtui.core.state import ChatMessage, Conversation, GenerationRequest, GenerationStats, Turn, TurnStatus
 from glmtui.core.stats import LiveStats
 from glmtui.core.units import format_rate
 from glmtui.services.engines.base import ContentDelta, Engine, StreamDone, ThinkingDelta
@@ -71,7 +71,7 @@ class ChatPane(Vertical):
         self._worker: Worker[None] | None = None
         self._current: tuple[Turn, ReplyView] | None = None
         # A prompt shown but not sent yet (the compare screen's sequential mode): its turn, history, request.
-        self._queued: tuple[Turn, list[dict[str, str]], ReplyView, GenerationRequest] | None = None
+        self._queued: tuple[Turn, list[ChatMessage], ReplyView, GenerationRequest] | None = None
         self._generating = False  # the worker's body is running
         # The streaming reply's text and figures so far (the worker's own lists), for partial saves.
         self._so_far: tuple[list[str], list[str], LiveStats] | None = None
@@ -124,7 +124,13 @@ class ChatPane(Vertical):
         With `queued` (the text to show meanwhile) the prompt is shown but only sent by `start_queued`.
         """
         messages = self.conversation.messages_for(prompt)
-        turn = Turn(prompt=prompt, model=request.model, think=request.think, endpoint=request.endpoint)
+        turn = Turn(
+            prompt=prompt,
+            model=request.model,
+            think=request.think,
+            endpoint=request.endpoint,
+            options=dict(request.options),
+        )
         self.conversation.turns.append(turn)
         view = ReplyView(turn, low_bandwidth=self.low_bandwidth)
         self.log_view.anchor()  # sending is a clear sign the user wants to follow the reply
@@ -165,6 +171,7 @@ class ChatPane(Vertical):
         turn, messages, view, queued_with = self._queued
         request = request or queued_with
         turn.model, turn.think, turn.endpoint = request.model, request.think, request.endpoint
+        turn.options = dict(request.options)
         self._queued = None
         view.set_waiting("waiting for the model…")
         self._worker = self.generate(turn, messages, view, request)
@@ -203,7 +210,7 @@ class ChatPane(Vertical):
 
     @work(exclusive=True, group="generate", exit_on_error=False)
     async def generate(
-        self, turn: Turn, messages: list[dict[str, str]], view: ReplyView, request: GenerationRequest
+        self, turn: Turn, messages: list[ChatMessage], view: ReplyView, request: GenerationRequest
     ) -> None:
         if turn.status is not TurnStatus.STREAMING:
             return  # stopped before this body started: stop() has already closed the turn
@@ -214,7 +221,7 @@ class ChatPane(Vertical):
             self._generating = False
 
     async def _generate(
-        self, turn: Turn, messages: list[dict[str, str]], view: ReplyView, request: GenerationRequest
+        self, turn: Turn, messages: list[ChatMessage], view: ReplyView, request: GenerationRequest
     ) -> None:
         live = LiveStats()
         view.start(live)

@@ -83,7 +83,7 @@ class Engine(Protocol):
     def chat(
         self,
         model: str,
-        messages: Sequence[Mapping[str, str]],
+        messages: Sequence[Mapping[str, Any]],
         *,
         think: ThinkSetting | None,
         live: LiveStats,

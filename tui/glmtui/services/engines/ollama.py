@@ -320,7 +320,7 @@ class OllamaService:
     async def chat(
         self,
         model: str,
-        messages: Sequence[Mapping[str, str]],
+        messages: Sequence[Mapping[str, Any]],
         *,
         think: ThinkSetting | None,
         live: LiveStats,

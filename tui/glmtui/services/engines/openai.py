@@ -266,7 +266,7 @@ class OpenAIEngine:
     async def chat(
         self,
         model: str,
-        messages: Sequence[Mapping[str, str]],
+        messages: Sequence[Mapping[str, Any]],
         *,
         think: ThinkSetting | None,
         live: LiveStats,
@@ -333,7 +333,7 @@ class OpenAIEngine:
             await stream.close()
 
     async def _open(
-        self, model: str, messages: Sequence[Mapping[str, str]], args: dict[str, Any], deadline: float
+        self, model: str, messages: Sequence[Mapping[str, Any]], args: dict[str, Any], deadline: float
     ) -> tuple[Any, float]:
         """Send the request; while the engine answers 503 (loading), ask again until `deadline`.
         Returns the stream and the seconds spent waiting for the load."""

@@ -193,7 +193,7 @@ def _auth_error(host: str, api_key_env: str | None, key_set: bool) -> GlmTuiErro
     )
 
 
-def chat_body(model: str, messages: Sequence[Mapping[str, str]], args: Mapping[str, Any]) -> dict[str, Any]:
+def chat_body(model: str, messages: Sequence[Mapping[str, Any]], args: Mapping[str, Any]) -> dict[str, Any]:
     """The `/v1/chat/completions` request body for a streamed reply with usage: `request_args`' keyword
     arguments with their `extra_body` merged in, as `chat.completions.create` would send them."""
     body: dict[str, Any] = {
