@@ -193,6 +193,8 @@ class GenerationRequest:
     options: Mapping[str, Any] = field(default_factory=dict)
     keep_alive: str | None = None
     endpoint: str = ""  # the endpoint's name (recorded with the turn; the pane's engine speaks to it)
+    tools: tuple[Mapping[str, Any], ...] = ()  # function definitions offered (a preset's), never run
+    preset: str = ""  # the active preset's name, recorded with the turn
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,6 +130,7 @@ class ChatPane(Vertical):
             think=request.think,
             endpoint=request.endpoint,
             options=dict(request.options),
+            preset=request.preset,
         )
         self.conversation.turns.append(turn)
         view = ReplyView(turn, low_bandwidth=self.low_bandwidth)
@@ -171,7 +172,7 @@ class ChatPane(Vertical):
         turn, messages, view, queued_with = self._queued
         request = request or queued_with
         turn.model, turn.think, turn.endpoint = request.model, request.think, request.endpoint
-        turn.options = dict(request.options)
+        turn.options, turn.preset = dict(request.options), request.preset
         self._queued = None
         view.set_waiting("waiting for the model…")
         self._worker = self.generate(turn, messages, view, request)
@@ -240,6 +241,7 @@ class ChatPane(Vertical):
                 live=live,
                 options=request.options,
                 keep_alive=request.keep_alive,
+                tools=request.tools,
             ):
                 if type(event) is ContentDelta:
                     content.append(event.text)

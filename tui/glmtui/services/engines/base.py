@@ -90,6 +90,7 @@ class Engine(Protocol):
         options: Mapping[str, Any] | None = None,
         keep_alive: str | float | None = None,
         read_batch_s: float = READ_BATCH_S,
+        tools: Sequence[Mapping[str, Any]] = (),
     ) -> AsyncIterator[StreamEvent]:
         """Stream a reply: deltas (sanitised), then one `StreamDone`; what was yielded before a
         failure stays valid, so the caller keeps the partial reply. `read_batch_s`: the pause after a

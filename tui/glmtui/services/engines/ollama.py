@@ -327,6 +327,7 @@ class OllamaService:
         options: Mapping[str, Any] | None = None,
         keep_alive: str | float | None = None,
         read_batch_s: float = READ_BATCH_S,
+        tools: Sequence[Mapping[str, Any]] = (),
     ) -> AsyncIterator[StreamEvent]:
         """Stream a reply. Yields deltas (already sanitised), then one `StreamDone`.
 
@@ -343,6 +344,7 @@ class OllamaService:
                 think=think_param(think),
                 options=dict(options) if options else None,
                 keep_alive=keep_alive,
+                tools=[dict(tool) for tool in tools] or None,
             )
         except Exception as exc:
             raise self.map_error(exc, model) from exc

@@ -273,6 +273,7 @@ class OpenAIEngine:
         options: Mapping[str, Any] | None = None,
         keep_alive: str | float | None = None,
         read_batch_s: float = READ_BATCH_S,
+        tools: Sequence[Mapping[str, Any]] = (),
     ) -> AsyncIterator[StreamEvent]:
         """Stream a reply: deltas (sanitised), then one `StreamDone` with client-timed figures.
 
@@ -282,7 +283,10 @@ class OpenAIEngine:
         was yielded before stays valid, so the caller keeps the partial reply."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.first_token_timeout
-        stream, waited_s = await self._open(model, messages, request_args(options, think), deadline)
+        args = request_args(options, think)
+        if tools:
+            args["tools"] = [dict(tool) for tool in tools]
+        stream, waited_s = await self._open(model, messages, args, deadline)
         usage: Any = None
         finish: str | None = None
         reasoned = False
