@@ -18,6 +18,8 @@ from glmtui.services.schema import MIGRATIONS, SCHEMA_VERSION, statements
 from glmtui.services.store import Store
 from tests.helpers import db_rows, seed_arena
 
+VOTES_INDEX_STEP = 7  # MIGRATIONS[7] (7 → 8) makes the votes index; later steps came after it
+
 # -- prompt sets ------------------------------------------------------------------------------------
 
 
@@ -202,12 +204,12 @@ def test_the_votes_index_comes_from_a_migration_and_a_read_never_writes(tmp_path
     # at read time) is upgraded all the same.
     old = tmp_path / "old.db"
     with sqlite3.connect(old) as db:
-        for script in MIGRATIONS[:-1]:
+        for script in MIGRATIONS[:VOTES_INDEX_STEP]:
             for statement in statements(script):
                 db.execute(statement)
         columns = "vote, model_a, model_b, endpoint_a, endpoint_b"
         db.execute(f"CREATE INDEX compare_runs_votes ON compare_runs({columns})")
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+        db.execute(f"PRAGMA user_version = {VOTES_INDEX_STEP}")
     Store(old)
     assert db_rows(old, "PRAGMA user_version")[0][0] == SCHEMA_VERSION
     assert db_rows(old, index) == [("compare_runs_votes",)]
