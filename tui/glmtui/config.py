@@ -60,7 +60,7 @@ class Config:
     """The servers of this run, the chat's default first (`[[endpoints]]`, `--host`, `--endpoint`);
     empty: the one server at `host`, spoken to as Ollama (see `endpoint_list`)."""
     presets: tuple[Preset, ...] = ()
-    """`[[presets]]`: the user's own (core/presets.py checks them; the built-ins are services/presets.py's)."""
+    """`[[presets]]`: the user's own, checked by core/presets.py (the built-ins: services/presets.py)."""
 
     @property
     def endpoint_list(self) -> tuple[Endpoint, ...]:

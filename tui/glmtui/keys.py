@@ -47,7 +47,7 @@ BINDING_OWNERS = (
     ("glmtui.screens.dialogs.rename", "RenameScreen"),
     ("glmtui.screens.help", "HelpScreen"),
     ("glmtui.screens.dialogs.copy", "CopyScreen"),
-    ("glmtui.screens.compare.dialogs", "PaneOptionsScreen"),
+    ("glmtui.screens.dialogs.options", "PaneOptionsScreen"),
     ("glmtui.screens.dialogs.problems", "ProblemsScreen"),
     ("glmtui.screens.dialogs.context", "ContextOverflowScreen"),
 )

@@ -90,7 +90,9 @@ def layered_options(
     return {**base, **(preset.options if preset is not None else {}), **edits}
 
 
-def preset_from_table(table: Mapping[str, Any], *, builtin: bool = False) -> tuple[Preset | None, list[Problem]]:
+def preset_from_table(
+    table: Mapping[str, Any], *, builtin: bool = False
+) -> tuple[Preset | None, list[Problem]]:
     """One preset from its table, and a problem per key dropped. None when it has no usable name."""
     problems: list[Problem] = []
     allowed = BUILTIN_KEYS if builtin else USER_KEYS
@@ -241,10 +243,11 @@ def differs(value: object, default: object) -> bool:
 
 def options_text(options: Mapping[str, Any]) -> str:
     """`temperature 0.7 · top_p 1` for a line of text ("" for none)."""
-    return " · ".join(f"{key} {_shown(value)}" for key, value in options.items())
+    return " · ".join(f"{key} {shown(value)}" for key, value in options.items())
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
+    """One option value as a person reads it (0.7, not 0.7000000001; a stop list quoted)."""
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, list):
