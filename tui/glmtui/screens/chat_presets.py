@@ -9,20 +9,33 @@ the next turn on (saved with it), its tools are offered, its name is recorded wi
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from glmtui.core.presets import Preset, baseline, layered_options, modelfile_parameters, not_applying
 from glmtui.core.state import GenerationRequest
 from glmtui.services.preset_store import save_system
+from glmtui.surface import AppSurface
+from glmtui.widgets.chat_pane import ChatPane
+from glmtui.widgets.status_bar import StatusBar
 
-if TYPE_CHECKING:
-    from glmtui.screens.chat import ChatScreen
+
+class PresetHost(Protocol):
+    """What the chat's presets need of their screen (the chat screen; a protocol, not an import of it)."""
+
+    @property
+    def app(self) -> AppSurface: ...
+
+    @property
+    def pane(self) -> ChatPane: ...
+
+    @property
+    def status_bar(self) -> StatusBar: ...
 
 
 class ChatPresets:
     """The chat screen's preset and option edits (one per chat screen; kept across new chats)."""
 
-    def __init__(self, screen: ChatScreen) -> None:
+    def __init__(self, screen: PresetHost) -> None:
         self._screen = screen
         self.preset: Preset | None = None
         """The active preset (None: the config's options and system prompt alone)."""
