@@ -99,6 +99,15 @@ async def test_a_request_carries_exactly_the_presets_options_system_prompt_and_t
         await finished(await send(pilot, "plain"))
         body = chat_requests(sim)[-1]
         assert body["options"] == BASE and not body.get("tools")
+        # The picker marks a preset for another model and does not take it: the reason, and it stays.
+        await pilot.press("f9")
+        await wait_until(lambda: isinstance(app.screen, PresetScreen), what="the preset picker")
+        await pilot.press(*"flash coding", "enter")
+        refused = app.screen.query_one("#preset-refused", Static)
+        await wait_until(lambda: "not qwen3-coder:30b" in str(refused.render()), what="the refusal")
+        await pilot.press("escape")
+        await wait_until(lambda: not isinstance(app.screen, PresetScreen), what="the picker closed")
+        assert bar(app).preset == ""
 
 
 async def test_options_editor_reaches_the_next_request_and_resets(sim: Simulator) -> None:
