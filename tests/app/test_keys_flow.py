@@ -57,12 +57,12 @@ def test_every_binding_has_an_id_and_every_id_can_be_rebound() -> None:
 async def test_keymap_rebinds_stop_and_unknown_ids_are_reported(sim: Simulator) -> None:
     hold_replies(sim)
     app = make_app(
-        sim.url, model=GLM, keymap={"stop-reply": "f9", "no-such-binding": "f10"}, stall_timeout=HELD_S
+        sim.url, model=GLM, keymap={"stop-reply": "f10", "no-such-binding": "f12"}, stall_timeout=HELD_S
     )
     assert any("no-such-binding" in problem for problem in app.problems)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
-        turn = await send(pilot, "stop me with f9")
+        turn = await send(pilot, "stop me with f10")
         await wait_until(
             lambda: (
                 (view := pane(app).current_view) is not None
@@ -74,7 +74,7 @@ async def test_keymap_rebinds_stop_and_unknown_ids_are_reported(sim: Simulator) 
         await pilot.press("escape")  # no longer bound to stop
         await pilot.pause(0.2)  # a window in which a wrong stop would land: load only makes it pass sooner
         assert turn.status is TurnStatus.STREAMING
-        await pilot.press("f9")
+        await pilot.press("f10")
         await finished(turn)
         assert turn.status is TurnStatus.STOPPED
 
@@ -167,9 +167,9 @@ async def test_a_theme_picked_is_remembered_for_the_next_run(sim: Simulator) -> 
 
 def test_keymap_ids_no_binding_has_are_named_with_file_and_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "config.toml"
-    path.write_text('[keymap]\nstop-reply = "f9"\nno-such-thing = "f10"\n')
-    applied, (problem,) = check_keymap({"stop-reply": "f9", "no-such-thing": "f10"}, path)
-    assert applied == {"stop-reply": "f9"} and problem.startswith(f"{path}:3: keymap.no-such-thing:")
+    path.write_text('[keymap]\nstop-reply = "f10"\nno-such-thing = "f10"\n')
+    applied, (problem,) = check_keymap({"stop-reply": "f10", "no-such-thing": "f10"}, path)
+    assert applied == {"stop-reply": "f10"} and problem.startswith(f"{path}:3: keymap.no-such-thing:")
 
 
 def test_key_names_textual_never_produces_are_refused_and_the_default_kept(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -194,13 +194,13 @@ def test_a_key_another_binding_has_on_the_same_screen_is_refused_naming_both() -
     # Textual's own Ctrl+Q is always active: on screens without a glmtui quit binding too.
     assert check_keymap({"history-export": "ctrl+q"})[0] == {}
     # Both rebound to one key: the later one gives way; a swap is no clash; other screens don't clash.
-    applied, (problem,) = check_keymap({"new-chat": "f9", "cycle-think": "f9"})
-    assert applied == {"new-chat": "f9"} and "keymap.cycle-think" in problem and "new-chat" in problem
+    applied, (problem,) = check_keymap({"new-chat": "f10", "cycle-think": "f10"})
+    assert applied == {"new-chat": "f10"} and "keymap.cycle-think" in problem and "new-chat" in problem
     assert check_keymap({"new-chat": "ctrl+t", "cycle-think": "ctrl+n"}) == (
         {"new-chat": "ctrl+t", "cycle-think": "ctrl+n"},
         [],
     )
-    assert check_keymap({"models-delete": "ctrl+n", "stop-reply": "ctrl+c,f9"})[1] == []
+    assert check_keymap({"models-delete": "ctrl+n", "stop-reply": "ctrl+c,f10"})[1] == []
     # A widget's key is live with its screen's: the prompt's newline on F5 would hide Compare.
     assert "open-compare" in check_keymap({"prompt-newline": "f5"})[1][0]
 
@@ -220,11 +220,11 @@ async def test_a_bad_keymap_keeps_esc_and_the_placeholder_shows_the_keys_bound(s
         await pilot.press("escape")
         await finished(turn)
         assert turn.status is TurnStatus.STOPPED
-    rebound = make_app(sim.url, model=GLM, keymap={"stop-reply": "f9", "prompt-newline": "ctrl+k"})
+    rebound = make_app(sim.url, model=GLM, keymap={"stop-reply": "f10", "prompt-newline": "ctrl+k"})
     async with rebound.run_test(size=(120, 40)):
         await ready(rebound)
         placeholder = str(rebound.screen.query_one(PromptInput).placeholder)
-        assert "F9 stops" in placeholder and "Ctrl+K newline" in placeholder
+        assert "F10 stops" in placeholder and "Ctrl+K newline" in placeholder
 
 
 async def test_many_problems_at_start_are_one_toast_and_a_list(sim: Simulator) -> None:
@@ -243,11 +243,11 @@ async def test_many_problems_at_start_are_one_toast_and_a_list(sim: Simulator) -
 
 def test_key_names_are_read_case_insensitively_but_a_lone_character_keeps_its_case(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "config.toml"
-    path.write_text('[keymap]\nopen-models = "F11"\nnew-chat = "Ctrl+Y"\nstop-reply = "Escape,F9"\n')
-    keymap = {"open-models": "F11", "new-chat": "Ctrl+Y", "stop-reply": "Escape,F9"}
+    path.write_text('[keymap]\nopen-models = "F11"\nnew-chat = "Ctrl+Y"\nstop-reply = "Escape,F10"\n')
+    keymap = {"open-models": "F11", "new-chat": "Ctrl+Y", "stop-reply": "Escape,F10"}
     applied, problems = check_keymap(keymap, path)
     assert problems == []
-    assert applied == {"open-models": "f11", "new-chat": "ctrl+y", "stop-reply": "escape,f9"}
+    assert applied == {"open-models": "f11", "new-chat": "ctrl+y", "stop-reply": "escape,f10"}
     for good in ("F4", "Ctrl+Shift+Up", "Equals_Sign", "SUPER+k", "ctrl+K"):
         assert key_problem(good) is None, good
     assert normalize_key("A") == "A" and normalize_key("shift+A") == "shift+A"  # Shift+a is not a

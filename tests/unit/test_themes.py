@@ -88,8 +88,10 @@ def test_themes_ship_in_the_built_wheel(tmp_path: Path) -> None:
     probe = (
         "import glmtui, json; from glmtui.paths import builtin_themes_dir;"
         "from glmtui.themes import load_themes;"
-        "r = load_themes(builtin_themes_dir());"
-        "print(json.dumps([glmtui.__file__, str(builtin_themes_dir()), sorted(r.themes), r.problems]))"
+        "from glmtui.services.presets import BUILTIN_PATH, load_builtin_presets;"
+        "r = load_themes(builtin_themes_dir()); p, pp = load_builtin_presets();"
+        "print(json.dumps([glmtui.__file__, str(builtin_themes_dir()), sorted(r.themes), r.problems,"
+        " str(BUILTIN_PATH), [x.name for x in p], pp]))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe],
@@ -100,8 +102,11 @@ def test_themes_ship_in_the_built_wheel(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(unpacked)},
         timeout=60,
     )
-    module, folder, names, problems = json.loads(out.stdout)
+    module, folder, names, problems, presets_file, presets, preset_problems = json.loads(out.stdout)
     assert module.startswith(str(unpacked)) and folder.startswith(str(unpacked))
+    # The built-in presets (data/presets.toml) ship in the package too.
+    assert presets_file.startswith(str(unpacked)) and "GLM-4.7-Flash coding" in presets
+    assert preset_problems == []
     assert {"glmtui-dark", "glmtui-light", "glmtui-high-contrast", "glmtui-ansi"} <= set(
         names
     ) and problems == []

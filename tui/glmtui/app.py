@@ -53,6 +53,7 @@ from glmtui.services.metrics_feed import MetricsFeed, MetricsTarget
 from glmtui.services.monitor import Sampler
 from glmtui.services.monitor_feed import MonitorFeed
 from glmtui.services.nvml import Nvml
+from glmtui.services.presets import all_presets, load_builtin_presets
 from glmtui.services.prompt_sets import PromptSet
 from glmtui.services.pull_feed import PullFeed
 from glmtui.surface import AppSurface, StreamingScreen
@@ -175,6 +176,8 @@ class GlmTuiApp(AppSurface):
         self.theme, theme_problems = choose_theme(
             loaded.themes, flag=theme, remembered=self.journal.setting_now(THEME_KEY), configured=config.theme
         )
+        builtin, preset_problems = load_builtin_presets()  # a small TOML file: ~1 ms
+        self.presets = all_presets(builtin, config.presets)
         keymap, keymap_problems = apply_keymap(self, config.keymap)
         self.config = replace(config, keymap=keymap)  # what is bound: placeholders spell these keys
         self.problems = [
@@ -184,6 +187,7 @@ class GlmTuiApp(AppSurface):
             *store_problems,
             *keymap_problems,
             *endpoint_problems,
+            *preset_problems,
         ]
         """What to tell the user once the app is up (config, themes, history, keymap)."""
 

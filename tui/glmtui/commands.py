@@ -74,6 +74,16 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
         lambda: app.run_worker(chat_screen(app).action_retry(), exit_on_error=False),
     )
     yield (
+        "Preset…",
+        "Pick this chat's preset: a system prompt and options per model family, from the model cards (F9)",
+        lambda: chat_screen(app).action_pick_preset(),
+    )
+    yield (
+        "Chat options…",
+        "Temperature, top_p, num_ctx… for this chat, over its preset; the model's defaults shown (Alt+O)",
+        lambda: chat_screen(app).action_chat_options(),
+    )
+    yield (
         "Copy last reply",
         "The last reply or one of its code blocks, to the clipboard (OSC 52)",
         app.copy_last_reply,

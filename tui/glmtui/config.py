@@ -18,6 +18,7 @@ from glmtui.core.endpoints import Endpoint, duplicates, endpoint_from_table, nam
 from glmtui.core.hosts import normalize_host
 from glmtui.core.kv import CACHE_TYPES
 from glmtui.core.options import known_option, option_problem
+from glmtui.core.presets import Preset, presets_from_tables
 from glmtui.core.server_settings import ServerSettings, parse_size
 from glmtui.core.state import MonitorIntervals, ThinkSetting
 
@@ -58,6 +59,8 @@ class Config:
     endpoints: tuple[Endpoint, ...] = ()
     """The servers of this run, the chat's default first (`[[endpoints]]`, `--host`, `--endpoint`);
     empty: the one server at `host`, spoken to as Ollama (see `endpoint_list`)."""
+    presets: tuple[Preset, ...] = ()
+    """`[[presets]]`: the user's own, checked by core/presets.py (the built-ins: services/presets.py)."""
 
     @property
     def endpoint_list(self) -> tuple[Endpoint, ...]:
@@ -81,6 +84,7 @@ _SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "low_bandwidth": ((bool, str), 'true, false or "auto"'),
     "ollama": (dict, "a table of the Ollama server's settings"),
     "endpoints": (list, "an array of [[endpoints]] tables (name, url, kind, api_key_env)"),
+    "presets": (list, "an array of [[presets]] tables (name, system, models, tools, think, options)"),
 }
 _LINE_RE = re.compile(r"line (\d+)")
 _INTERVALS = tuple(f.name for f in fields(MonitorIntervals))
@@ -124,6 +128,12 @@ def load_config(path: Path | None, *, named: bool = False) -> tuple[dict[str, An
             values["ollama"] = _ollama_table(value, problem)
         elif key == "endpoints":
             values["endpoints"] = _endpoints(value, path, text, problems)
+        elif key == "presets":
+            presets, found = presets_from_tables(value)
+            values["presets"] = tuple(presets)
+            for index, name, reason in found:  # each bad key dropped alone: the rest of its preset kept
+                line = table_line(text, "presets", index, name.partition("[")[0])
+                problems.append(ConfigError(path, f"presets[{index}].{name}", reason, line))
         elif key == "options":
             values["options"] = _options(value, problem)
             if (
@@ -343,13 +353,20 @@ def _endpoints(tables: list[Any], path: Path, text: str, problems: list[ConfigEr
 
 def endpoint_line(text: str, index: int, key: str) -> int | None:
     """The line of `key` in the index-th `[[endpoints]]` table (its header when the key is not set)."""
+    return table_line(text, "endpoints", index, key)
+
+
+def table_line(text: str, array: str, index: int, key: str) -> int | None:
+    """The line of `key` in the index-th `[[array]]` table (its header when the key is not set)."""
     seen, header = 0, None
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if stripped.startswith("["):
             if seen == index:
-                break  # past the table: the key is not in it
-            if stripped.replace(" ", "").startswith("[[endpoints]]"):
+                if not stripped.replace(" ", "").lstrip("[").startswith(f"{array}."):  # sub-tables are in it
+                    break  # past the table: the key is not in it
+                continue
+            if stripped.replace(" ", "").startswith(f"[[{array}]]"):
                 seen += 1
                 header = number if seen == index else header
             continue

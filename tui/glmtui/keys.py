@@ -47,9 +47,10 @@ BINDING_OWNERS = (
     ("glmtui.screens.dialogs.rename", "RenameScreen"),
     ("glmtui.screens.help", "HelpScreen"),
     ("glmtui.screens.dialogs.copy", "CopyScreen"),
-    ("glmtui.screens.compare.dialogs", "PaneOptionsScreen"),
+    ("glmtui.screens.dialogs.options", "PaneOptionsScreen"),
     ("glmtui.screens.dialogs.problems", "ProblemsScreen"),
     ("glmtui.screens.dialogs.context", "ContextOverflowScreen"),
+    ("glmtui.screens.dialogs.presets", "PresetScreen"),
 )
 # The widgets with bindings, and the screens they live on: their keys are live together with the
 # screen's (a focused widget's binding shadows the screen's). Every other owner but the App is a

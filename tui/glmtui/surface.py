@@ -23,6 +23,7 @@ from textual.reactive import reactive
 
 from glmtui.core.endpoints import EndpointStatus
 from glmtui.core.errors import GlmTuiError
+from glmtui.core.presets import Preset
 from glmtui.core.server_settings import ServerSettings
 from glmtui.core.state import (
     Conversation,
@@ -144,6 +145,8 @@ class AppSurface(App[None]):
     compare_rng: random.Random
     ollama_is_local: bool
     problems: list[str]
+    presets: list[Preset]
+    """Every preset the picker lists: the config's, then the built-ins (services/presets.py)."""
     """What was found wrong at start (config, keymap, themes, history), for "Show start-up problems"."""
     model_digest: str
     think_pref: ThinkSetting

@@ -13,6 +13,7 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import Conversation, GenerationRequest, Turn, TurnStatus
 from glmtui.keys import key_hint
 from glmtui.screens.chat_context import ChatContext
+from glmtui.screens.chat_presets import ChatPresets
 from glmtui.screens.dialogs.context import ContextOverflowScreen, Overflow, OverflowChoice
 from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
@@ -49,6 +50,9 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+g", "copy", "Copy", id="copy-reply"),
         Binding("ctrl+r", "retry", "Retry failed prompt", id="retry-prompt", show=False),  # F1, palette
         Binding("ctrl+q", "app.quit", "Quit", id="quit"),
+        # priority: the prompt box has the focus. Not in the footer (full); F1 and the palette list them.
+        Binding("f9", "pick_preset", "Preset…", priority=True, show=False, id="pick-preset"),
+        Binding("alt+o", "chat_options", "Chat options…", priority=True, show=False, id="chat-options"),
     ]
     # The sidebar compacts below 100 columns and hides below 80 (see chat.tcss).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-compact"), (100, "-wide")]
@@ -64,6 +68,8 @@ class ChatScreen(Screen[None]):
         super().__init__()
         self.context = ChatContext(self)
         """The context gauge's figures and the overflow guard (screens/chat_context.py)."""
+        self.presets = ChatPresets(self)
+        """The chat's preset and option edits (screens/chat_presets.py)."""
         self._asking = False  # the overflow dialog is being prepared or shown: Enter waits for it
 
     def compose(self) -> ComposeResult:
@@ -94,6 +100,7 @@ class ChatScreen(Screen[None]):
         header.demo = app.config.demo
         # The app owns connection and model state; this screen mirrors it into its widgets.
         self.watch(app, "model", lambda value: setattr(header, "model", value))
+        self.watch(app, "model", self._model_changed, init=False)
         self.watch(app, "listing_models", lambda value: setattr(header, "listing", value))
         self.watch(app, "connection", lambda value: setattr(header, "connection", value))
         self.watch(app, "server_version", lambda value: setattr(header, "server_version", value))
@@ -107,6 +114,15 @@ class ChatScreen(Screen[None]):
         tick = self.LIVE_TICK_S * (2 if app.config.low_bandwidth else 1)  # slow links: half the repaints
         self._live_timer = self.set_interval(tick, self._live_tick, pause=True)
         self.prompt_input.focus()
+
+    async def _model_changed(self, model: str) -> None:
+        await self.presets.model_changed(model)
+
+    def action_pick_preset(self) -> None:
+        self.presets.pick()
+
+    def action_chat_options(self) -> None:
+        self.presets.edit()
 
     def _endpoint_moved(self, name: str) -> None:
         """The chat moved to another endpoint: the header names its host, the pane's next request
@@ -213,7 +229,7 @@ class ChatScreen(Screen[None]):
         request = self.app.generation_request() if self.app.connection == "online" else None
         if request is not None:
             self.pane.service = self.app.service  # the chat's endpoint's engine, wherever it moved
-        return self.context.request(request) if request is not None else None
+        return self.context.request(self.presets.apply(request)) if request is not None else None
 
     async def model_ready(self) -> None:
         """The app knows its model now (or is back online): send the prompt queued meanwhile, if any."""
@@ -340,7 +356,7 @@ class ChatScreen(Screen[None]):
 
     async def action_new_chat(self) -> None:
         await self.pane.stop_and_wait()
-        self.pane.new_conversation(self.app.config.system)  # the old one stays saved in the history
+        self.pane.new_conversation(self.presets.system)  # the old one stays saved; the preset goes on
         self.show_last(None)
         await self.pane.log_view.clear_turns()
         self.prompt_input.focus()

@@ -11,6 +11,7 @@ import re
 import time
 from pathlib import Path
 
+from glmtui.core.presets import options_text
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import Conversation, GenerationStats, Turn, TurnStatus
 from glmtui.core.stats import rate_text
@@ -120,6 +121,10 @@ def conversation_markdown(conversation: Conversation, *, now: float | None = Non
         if turn.status is not TurnStatus.DONE:
             figures += f" · {turn.status.value}" + (f": {sanitize(turn.error)}" if turn.error else "")
         lines += [f"_{figures}_", ""]
+        if turn.preset or turn.options:  # what it was sent with: the same prompt differs with these
+            sent = [f"preset {turn.preset}"] if turn.preset else []
+            sent += [f"options {options_text(turn.options)}"] if turn.options else []
+            lines += [f"_Sent with {sanitize(' · '.join(sent))}_", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

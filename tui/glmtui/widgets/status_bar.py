@@ -30,6 +30,8 @@ class StatusBar(Widget):
     """The pulls queued, running or finished (a summary shows at the right)."""
     context: reactive[ContextUse | None] = reactive(None)
     """The last request's share of the model's context (`ctx 28.1k / 32k`), coloured as it fills."""
+    preset: reactive[str] = reactive("")
+    """The chat's active preset ("" none)."""
     low_bandwidth: reactive[bool] = reactive(False)
     """Low-bandwidth mode is on: say so, since the screen repaints less often."""
     PULL_REFRESH_S = 0.5  # pull figures here at 2 Hz: a status line needs no more, and frames cost CPU
@@ -103,6 +105,8 @@ class StatusBar(Widget):
     def _reply_parts(self) -> list[tuple[Text, int]]:
         """The reply's figures, each with how much it is needed (higher stays longer)."""
         parts = [(Text(f"think: {self.think or 'n/a'}"), 9)]
+        if self.preset:
+            parts.append((Text(f"preset {self.preset}"), 6))
         live = self._live
         if live is not None:
             parts.append((Text(f"streaming {rate_estimate(live.rate())}"), 5))

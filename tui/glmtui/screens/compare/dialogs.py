@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Static
 
-from glmtui.core.options import parse_option
+from glmtui.screens.dialogs.options import DIALOG_CSS, PANE_OPTIONS, PaneOptionsScreen, parse_options
 from glmtui.services.compare import Vote
 from glmtui.services.prompt_sets import PromptSet, PromptSetError, read_prompt_set
 from glmtui.widgets.prompt_input import SteadyInput
 
-DIALOG_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 64; max-width: 95%; height: auto; padding: 1 2; border: thick $primary; background: $surface;
-}}
-{name} .dialog-text {{ margin-bottom: 1; }}
-{name} Horizontal {{ height: auto; align-horizontal: right; }}
-{name} Button {{ margin-left: 1; }}
-"""
+# The options dialog is the chat's too now (screens/dialogs/options.py): its names stay importable here.
+__all__ = ["PANE_OPTIONS", "PaneOptionsScreen", "PromptSetScreen", "VoteScreen", "parse_options"]
 
 
 class VoteScreen(ModalScreen[Vote | None]):
@@ -64,76 +55,6 @@ class VoteScreen(ModalScreen[Vote | None]):
 
     def action_vote(self, vote: str) -> None:
         self.dismiss(vote if vote in ("a", "b", "tie") else None)  # type: ignore[arg-type]
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-# Options a pane may set; their types and ranges are core/options.py's, shared with the config file.
-PANE_OPTIONS = ("temperature", "top_p", "top_k", "seed", "num_ctx", "num_predict")
-
-
-def parse_options(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """Typed options from the dialog's text boxes (blank: not sent), and a problem per bad box."""
-    options: dict[str, Any] = {}
-    problems: list[str] = []
-    for key in PANE_OPTIONS:
-        raw = values.get(key, "").strip()
-        if not raw:
-            continue
-        value, problem = parse_option(key, raw)
-        if problem is not None:
-            problems.append(f"{key}: {problem}")
-            continue
-        options[key] = value
-    return options, problems
-
-
-class PaneOptionsScreen(ModalScreen[dict[str, Any] | None]):
-    """Edit one pane's options. Enter applies; Esc leaves them as they were."""
-
-    DEFAULT_CSS = (
-        DIALOG_CSS.format(name="PaneOptionsScreen")
-        + """
-    PaneOptionsScreen Grid {
-        grid-size: 2; grid-columns: 14 1fr; grid-rows: 1; grid-gutter: 0 1; height: auto;
-    }
-    PaneOptionsScreen Input { height: 1; border: none; padding: 0; }
-    PaneOptionsScreen #options-problems { color: $error; height: auto; }
-    """
-    )
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="options-cancel")]
-
-    def __init__(self, title: str, options: Mapping[str, Any]) -> None:
-        super().__init__()
-        self._title = title
-        self._options = dict(options)
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(self._title, style="bold"), classes="dialog-text")
-            with Grid():
-                for key in PANE_OPTIONS:
-                    yield Label(key)
-                    yield SteadyInput(
-                        str(self._options.get(key, "")),
-                        placeholder="model default",
-                        id=f"opt-{key}",
-                        compact=True,
-                    )
-            yield Static(id="options-problems")
-            yield Static(Text("Blank: the model's default. Enter applies, Esc cancels.", style="dim"))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        values = {key: self.query_one(f"#opt-{key}", Input).value for key in PANE_OPTIONS}
-        options, problems = parse_options(values)
-        if problems:
-            self.query_one("#options-problems", Static).update(Text("\n".join(problems)))
-            return
-        # Keys this dialog does not edit (from the config file) are kept as they were.
-        kept = {k: v for k, v in self._options.items() if k not in PANE_OPTIONS}
-        self.dismiss({**kept, **options})
 
     def action_cancel(self) -> None:
         self.dismiss(None)
