@@ -22,6 +22,7 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.model_names import same_model
 from glmtui.core.state import Conversation, PullProgress
 from glmtui.screens.chat import ChatScreen
+from glmtui.screens.chat_thinking import PreservedThinking
 from glmtui.services.compare import VOTES, CompareRun, VoteRecord
 from glmtui.services.prompt_sets import PromptSet
 from glmtui.services.trace import trace
@@ -72,6 +73,11 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
         "Retry failed prompt",
         "Send the last failed prompt again (Ctrl+R in the chat)",
         lambda: app.run_worker(chat_screen(app).action_retry(), exit_on_error=False),
+    )
+    yield (
+        PreservedThinking.TITLE,
+        chat_screen(app).preserved.palette_help(),
+        lambda: chat_screen(app).action_toggle_preserved_thinking(),
     )
     yield (
         "Copy last reply",
