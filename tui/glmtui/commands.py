@@ -22,6 +22,7 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.model_names import same_model
 from glmtui.core.state import Conversation, PullProgress
 from glmtui.screens.chat import ChatScreen
+from glmtui.screens.chat_thinking import PreservedThinking
 from glmtui.services.compare import VOTES, CompareRun, VoteRecord
 from glmtui.services.prompt_sets import PromptSet
 from glmtui.services.trace import trace
@@ -82,6 +83,11 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
         "Chat options…",
         "Temperature, top_p, num_ctx… for this chat, over its preset; the model's defaults shown (Alt+O)",
         lambda: chat_screen(app).action_chat_options(),
+    )
+    yield (
+        PreservedThinking.TITLE,
+        chat_screen(app).preserved.palette_help(),
+        lambda: chat_screen(app).action_toggle_preserved_thinking(),
     )
     yield (
         "Copy last reply",

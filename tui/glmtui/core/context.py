@@ -49,11 +49,15 @@ def used_by(stats: GenerationStats) -> int | None:
     return stats.prompt_eval_count + stats.eval_count
 
 
-def predict_next(turns: Sequence[Turn], prompt: str, system: str | None = None) -> int:
+def predict_next(
+    turns: Sequence[Turn], prompt: str, system: str | None = None, *, preserve_thinking: bool = False
+) -> int:
     """The next request's size in tokens: the last counted request (its prompt and its reply), the turns
     since it (their text, estimated), and the new prompt with its template allowance.
 
-    The last reply's thinking is counted though it is not sent back: a little high, never low."""
+    The last reply's thinking is counted though it is not sent back: a little high, never low. With
+    `preserve_thinking` the traces do go back (core/preserve.py), and the turns since the last counted
+    request count theirs too; the server's own count of the next request includes them."""
     total, since = 0, list(turns)
     for index in range(len(turns) - 1, -1, -1):
         counted = used_by(turns[index].stats)
@@ -63,8 +67,9 @@ def predict_next(turns: Sequence[Turn], prompt: str, system: str | None = None) 
     else:
         total = estimate_tokens(system) + TEMPLATE_ALLOWANCE if system else 0
     for turn in since:
-        for message in turn.as_messages():
+        for message in turn.as_messages(preserve_thinking=preserve_thinking):
             total += estimate_tokens(message["content"]) + TEMPLATE_ALLOWANCE
+            total += estimate_tokens(message.get("thinking") or "")
     return total + estimate_tokens(prompt) + TEMPLATE_ALLOWANCE
 
 

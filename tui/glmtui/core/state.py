@@ -150,6 +150,7 @@ class Turn:
             if preserve_thinking and self.thinking:
                 reply["thinking"] = self.thinking
             messages.append(reply)
+        # The reply's tool calls stay out: never run, they have no result to pair with (core/tool_calls.py).
         return messages
 
 
@@ -195,6 +196,7 @@ class GenerationRequest:
     endpoint: str = ""  # the endpoint's name (recorded with the turn; the pane's engine speaks to it)
     tools: tuple[Mapping[str, Any], ...] = ()  # function definitions offered (a preset's), never run
     preset: str = ""  # the active preset's name, recorded with the turn
+    preserve_thinking: bool = False  # earlier turns' traces go back with the history (core/preserve.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from glmtui.core.state import Conversation, GenerationRequest, Turn, TurnStatus
 from glmtui.keys import key_hint
 from glmtui.screens.chat_context import ChatContext
 from glmtui.screens.chat_presets import ChatPresets
+from glmtui.screens.chat_thinking import PreservedThinking
 from glmtui.screens.dialogs.context import ContextOverflowScreen, Overflow, OverflowChoice
 from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
@@ -53,6 +54,15 @@ class ChatScreen(Screen[None]):
         # priority: the prompt box has the focus. Not in the footer (full); F1 and the palette list them.
         Binding("f9", "pick_preset", "Preset…", priority=True, show=False, id="pick-preset"),
         Binding("alt+o", "chat_options", "Chat options…", priority=True, show=False, id="chat-options"),
+        # priority: the focused prompt box would otherwise get the key first. F1 and the palette list it.
+        Binding(
+            "alt+t",
+            "toggle_preserved_thinking",
+            "Preserved thinking",
+            id="preserved-thinking",
+            show=False,
+            priority=True,
+        ),
     ]
     # The sidebar compacts below 100 columns and hides below 80 (see chat.tcss).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-compact"), (100, "-wide")]
@@ -71,6 +81,8 @@ class ChatScreen(Screen[None]):
         self.presets = ChatPresets(self)
         """The chat's preset and option edits (screens/chat_presets.py)."""
         self._asking = False  # the overflow dialog is being prepared or shown: Enter waits for it
+        self.preserved = PreservedThinking(self)
+        """Whether this chat sends earlier turns' traces back (screens/chat_thinking.py)."""
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -229,7 +241,11 @@ class ChatScreen(Screen[None]):
         request = self.app.generation_request() if self.app.connection == "online" else None
         if request is not None:
             self.pane.service = self.app.service  # the chat's endpoint's engine, wherever it moved
-        return self.context.request(self.presets.apply(request)) if request is not None else None
+        return (
+            self.preserved.request(self.context.request(self.presets.apply(request)))
+            if request is not None
+            else None
+        )
 
     async def model_ready(self) -> None:
         """The app knows its model now (or is back online): send the prompt queued meanwhile, if any."""
@@ -354,9 +370,13 @@ class ChatScreen(Screen[None]):
     def action_cycle_think(self) -> None:
         self.app.cycle_think()
 
+    def action_toggle_preserved_thinking(self) -> None:
+        self.preserved.toggle()
+
     async def action_new_chat(self) -> None:
         await self.pane.stop_and_wait()
         self.pane.new_conversation(self.presets.system)  # the old one stays saved; the preset goes on
+        self.preserved.reset()
         self.show_last(None)
         await self.pane.log_view.clear_turns()
         self.prompt_input.focus()

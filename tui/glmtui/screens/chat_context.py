@@ -131,7 +131,9 @@ class ChatContext:
         if context is None:
             return None
         conversation = self._screen.pane.conversation
-        predicted = predict_next(conversation.turns, prompt, conversation.system)
+        predicted = predict_next(
+            conversation.turns, prompt, conversation.system, preserve_thinking=request.preserve_thinking
+        )
         if predicted <= context:
             return None
         app = self._screen.app

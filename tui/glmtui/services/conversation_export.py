@@ -15,6 +15,7 @@ from glmtui.core.presets import options_text
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import Conversation, GenerationStats, Turn, TurnStatus
 from glmtui.core.stats import rate_text
+from glmtui.core.tool_calls import pretty_arguments
 from glmtui.core.units import format_seconds, tenths
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
@@ -52,11 +53,22 @@ def reply_lines(turn: Turn, heading_levels: int) -> list[str]:
             "</details>",
             "",
         ]
-    return [
-        *lines,
-        demote_headings(sanitize(turn.reply), heading_levels).rstrip() or "_(no answer text)_",
-        "",
-    ]
+    answer = demote_headings(sanitize(turn.reply), heading_levels).rstrip()
+    return [*lines, answer or ("" if turn.tool_calls else "_(no answer text)_"), "", *tool_call_lines(turn)]
+
+
+def tool_call_lines(turn: Turn) -> list[str]:
+    """The reply's tool calls, each with its arguments in a fenced block (glmtui never runs them)."""
+    if not turn.tool_calls:
+        return []
+    lines = ["**Tool calls** (not run by glmtui):", ""]
+    for call in turn.tool_calls:
+        name = sanitize(call.name).replace("`", "'")
+        lines += [f"- `{name}`" + (f" (id {sanitize(call.id)})" if call.id else "")]
+        pretty = pretty_arguments(call)
+        fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", pretty)), default=0))
+        lines += ["", f"  {fence}json", *(f"  {line}" for line in pretty.splitlines()), f"  {fence}", ""]
+    return lines
 
 
 def slug(text: str, limit: int = 40) -> str:

@@ -57,6 +57,8 @@ _GLM: dict[str, Any] = {
         ("glm4moelite.rope.dimension_count", 64),
     ),
     "min_ollama": "0.14.3",
+    # Ollama creates GLM-4 architectures with the glm-4.7 renderer and parser (x/create/client/create.go).
+    "renderer": "glm-4.7",
 }
 # gpt-oss, arch gptoss: Ollama v0.11.0 ("gpt-oss integration", d55206841). Sliding window 128 on even
 # layers, which Ollama caches as 4096 tokens (model/models/gptoss: NewSWAMemCache(window, 4096)).

@@ -21,6 +21,7 @@ from .faults import Output, StreamEnded
 from .models import Installed, Loaded, parse_keep_alive
 from .prompt_cache import CachedPrompt, ollama_cached
 from .replies import build_reply, build_thinking, fake_token_ids, prompt_token_count
+from .tool_calls import PlannedCall, offered, plan_call
 from .wire import BadRequest, ClientGone, Responder, utc_now
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ class InferenceRequest:
     contents: list[str] = field(default_factory=list)  # message texts that make up the prompt
     last_user: str = ""
     raw: bool = False
+    traces: list[str] = field(default_factory=list)  # earlier assistant turns' `thinking`, as sent
+    tools: dict[str, Any] = field(default_factory=dict)  # the body's `tools`, for `tool_calls.plan_call`
 
     @property
     def empty(self) -> bool:
@@ -105,10 +108,18 @@ def parse_request(body: dict[str, Any], endpoint: Endpoint) -> InferenceRequest:
                     "json: cannot unmarshal into Go struct field ChatRequest.messages of type api.Message"
                 )
             req.contents.append(message.get("content") or "")
+            thinking = message.get("thinking")
+            if thinking is not None and not isinstance(thinking, str):
+                raise BadRequest(
+                    "json: cannot unmarshal into Go struct field Message.messages.thinking of type string"
+                )
+            if thinking and message.get("role") == "assistant":
+                req.traces.append(thinking)
             if message.get("role") == "user":
                 req.last_user = message.get("content") or ""
         if messages and not req.last_user:
             req.last_user = req.contents[-1]
+        req.tools = {"tools": body.get("tools")} if offered(body) else {}
     else:
         prompt = _field(body, "prompt", str, "string", "")
         system = _field(body, "system", str, "string", "")
@@ -145,6 +156,8 @@ def _shell(req: InferenceRequest, **extra: Any) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": extra.pop("content", "")}
         if thinking := extra.pop("thinking", ""):
             message["thinking"] = thinking
+        if tool_calls := extra.pop("tool_calls", None):
+            message["tool_calls"] = tool_calls
         obj["message"] = message
     else:
         obj["response"] = extra.pop("content", "")
@@ -173,6 +186,8 @@ def handle_inference(sim: Simulator, resp: Responder, body: dict[str, Any], endp
         return
     if "thinking" not in model.spec.capabilities and (req.think is True or isinstance(req.think, str)):
         raise BadRequest(f'"{req.model}" does not support thinking')
+    if req.tools and "tools" not in model.spec.capabilities:
+        raise BadRequest(f'"{req.model}" does not support tools')  # server/routes.go checks CapabilityTools
 
     # Faults belong to requests that generate; a bare load/unload must not swallow one.
     fault = None if req.empty else sim.faults.pop(model.name)
@@ -211,21 +226,26 @@ def _generate(
     think, level = _thinking(model, req)
     seed = _option_int(req.options, "seed")
     thinking = build_thinking(model.name, req.last_user, level, seed) if think else []
-    content = build_reply(model.name, req.last_user, sim.reply_tokens, seed)
-    plan = [("thinking", t) for t in thinking] + [("content", t) for t in content]
+    call = plan_call(req.tools, req.last_user) if req.endpoint == "chat" else None
+    content = [] if call is not None else build_reply(model.name, req.last_user, sim.reply_tokens, seed)
+    plan: list[tuple[str, Any]] = [("thinking", t) for t in thinking] + [("content", t) for t in content]
+    if call is not None:  # the parser hands over the whole call once it has closed (one chunk)
+        plan.append(("tool_calls", [_ollama_call(call)]))
     done_reason = "stop"
     num_predict = _option_int(req.options, "num_predict")
     if num_predict is not None and 0 < num_predict < len(plan):
         plan, done_reason = plan[:num_predict], "length"
 
-    prompt_tokens = prompt_token_count(req.contents)
-    cached = ollama_cached(loaded.prompt_cache, req.contents, prompt_tokens)
+    # Earlier turns' traces reach the prompt only where the renderer renders them (GLM-4.7's does).
+    contents = [*req.contents, *req.traces] if _renders_traces(model) else req.contents
+    prompt_tokens = prompt_token_count(contents)
+    cached = ollama_cached(loaded.prompt_cache, contents, prompt_tokens)
     sim.prefills.append(Prefill(model.name, prompt_tokens, cached))
     speed = model.spec.speed if sim.model_speeds else 1.0
     factor = sim.pace.draw()  # one jitter draw per request, for its prefill and its decode
     eval_start = time.monotonic()
     resp.wait(sim.pace.prefill_seconds(prompt_tokens - cached, speed, factor))
-    loaded.prompt_cache = CachedPrompt(tuple(req.contents))  # the slot now holds this prompt
+    loaded.prompt_cache = CachedPrompt(tuple(contents))  # the slot now holds this prompt
     gen_start = time.monotonic()
     prompt_ns = max(1, int((gen_start - eval_start) * 1e9))
 
@@ -245,14 +265,15 @@ def _generate(
         else:
             out.line(None)
     gen_end = time.monotonic()
-    generated = "".join(token for _, token in plan)
-    loaded.prompt_cache = CachedPrompt(tuple(req.contents), generated)
+    generated = "".join(token for kind, token in plan if kind != "tool_calls")
+    loaded.prompt_cache = CachedPrompt(tuple(contents), generated)
 
     final: dict[str, Any] = {"done": True, "done_reason": done_reason}
     if not out.streaming:
         final.update(
             content="".join(t for k, t in plan if k == "content"),
             thinking="".join(t for k, t in plan if k == "thinking"),
+            tool_calls=[c for k, calls in plan if k == "tool_calls" for c in calls],
         )
     if req.endpoint == "generate" and not req.raw:
         final["context"] = fake_token_ids(prompt_tokens + len(plan), req.last_user, model.spec.vocab_size)
@@ -261,7 +282,7 @@ def _generate(
         load_duration=load_ns,
         prompt_eval_count=prompt_tokens,  # the whole prompt, cached tokens included, as Ollama reports
         prompt_eval_duration=prompt_ns,  # only what was evaluated
-        eval_count=len(plan),  # Ollama counts every generated token, thinking too
+        eval_count=_generated(plan, call),  # Ollama counts every generated token, thinking too
         eval_duration=max(1, int((gen_end - gen_start) * 1e9)),
     )
     obj = _shell(req, **final)
@@ -272,3 +293,21 @@ def _generate(
     else:
         out.line(None)  # the final object counts as a line for faults, as it does when streaming
         resp.json(200, obj)
+
+
+def _renders_traces(model: Installed) -> bool:
+    """Whether the model's prompt carries earlier assistant turns' `thinking`: Ollama's GLM-4.7 renderer
+    renders every one (model/renderers/glm47.go); a Go template only where it reads `.Thinking`."""
+    return model.spec.renderer == "glm-4.7" or ".Thinking" in model.spec.template
+
+
+def _ollama_call(call: PlannedCall) -> dict[str, Any]:
+    """One call as Ollama streams it: its id, and the function with its index, name and arguments."""
+    return {"id": call.ollama_id, "function": {"index": 0, "name": call.name, "arguments": call.arguments}}
+
+
+def _generated(plan: list[tuple[str, Any]], call: PlannedCall | None) -> int:
+    """Tokens generated: one per streamed piece, and a call's own tokens (its name and arguments)."""
+    if call is None or not any(kind == "tool_calls" for kind, _ in plan):  # none, or cut by num_predict
+        return len(plan)
+    return len(plan) - 1 + 2 + len(call.argument_pieces())

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import oai_wire as w
+from .engine_metrics import vtuple
 from .faults import Output, StreamEnded
 from .oai_sampling import Sampling, generation_length, parse_sampling
 from .replies import build_reply, build_thinking, prompt_token_count
+from .tool_calls import PlannedCall, plan_call
 from .wire import BadRequest, ClientGone, Responder
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ class Job:
     cached: int
     factor: float  # the request's jitter draw
     include_usage: bool
+    call: PlannedCall | None = None  # the tool call the reply makes (its pieces are in `plan`)
 
 
 def _parse(raw: bytes) -> dict[str, Any]:
@@ -129,23 +132,46 @@ def handle_chat(sim: OpenAISimulator, resp: Responder, raw: bytes) -> None:
 
 def _plan(sim: OpenAISimulator, body: dict[str, Any], model: str, sampling: Sampling) -> Job:
     """The request's tokens (reasoning, then answer), length and finish; the prefix-cache lookup."""
-    contents = [m.get("content") or "" for m in body["messages"]]
-    users = [m.get("content") or "" for m in body["messages"] if m.get("role") == "user"]
+    contents = [_text(m.get("content")) for m in body["messages"]]
+    users = [_text(m.get("content")) for m in body["messages"] if m.get("role") == "user"]
     last_user = users[-1] if users else contents[-1]
     kwargs = body.get("chat_template_kwargs") or {}
     think = not (isinstance(kwargs, dict) and kwargs.get("enable_thinking") is False)
+    contents += _kept_traces(sim, body["messages"], kwargs if isinstance(kwargs, dict) else {})
     reasoning = build_thinking(model, last_user, None, sampling.seed) if think else []
-    content = build_reply(model, last_user, sim.reply_tokens, sampling.seed)
+    call = plan_call(body, last_user)
+    content = [] if call is not None else build_reply(model, last_user, sim.reply_tokens, sampling.seed)
+    calls = [("tool_head", ""), *(("tool_args", piece) for piece in call.argument_pieces())] if call else []
     prompt = prompt_token_count(contents)
-    natural = len(reasoning) + len(content)
+    natural = len(reasoning) + len(content) + len(calls)
     length, finish = generation_length(sim.flavour, sampling, natural, sim.max_model_len - prompt)
-    if length > natural:  # past the reply's own end (ignore_eos, min_tokens): the answer goes on
+    if length > natural and call is None:  # past the reply's own end (ignore_eos, min_tokens): it goes on
         content = build_reply(model, last_user, length - len(reasoning), sampling.seed)
-    plan = ([("reasoning", t) for t in reasoning] + [("content", t) for t in content])[:length]
+    plan = ([("reasoning", t) for t in reasoning] + [("content", t) for t in content] + calls)[:length]
+    if call is not None and finish == "stop":
+        finish = "tool_calls"  # both engines, when the tool parser found calls
     options = body.get("stream_options") or {}
     include_usage = isinstance(options, dict) and options.get("include_usage") is True
     cached = sim.prefix_cache.lookup(contents, prompt)
-    return Job(model, tuple(contents), plan, finish, prompt, cached, sim.pace.draw(), include_usage)
+    return Job(model, tuple(contents), plan, finish, prompt, cached, sim.pace.draw(), include_usage, call)
+
+
+def _text(content: object) -> str:
+    return content if isinstance(content, str) else ""
+
+
+def _kept_traces(sim: OpenAISimulator, messages: list[Any], kwargs: dict[str, Any]) -> list[str]:
+    """Earlier assistant turns' traces the template renders into the prompt: GLM-4.7's keeps them only
+    with `clear_thinking` false (its chat_template.jinja). vLLM reads a request message's `reasoning`
+    (entrypoints/chat_utils.py; `reasoning_content` before v0.11.1, vllm#38488), SGLang `reasoning_content`
+    (ChatCompletionMessageGenericParam)."""
+    if kwargs.get("clear_thinking") is not False:
+        return []
+    old_vllm = sim.flavour == "vllm" and vtuple(sim.version) < (0, 11, 1)
+    key = "reasoning" if sim.flavour == "vllm" and not old_vllm else "reasoning_content"
+    return [
+        m[key] for m in messages if m.get("role") == "assistant" and isinstance(m.get(key), str) and m[key]
+    ]
 
 
 def _generate(sim: OpenAISimulator, resp: Responder, out: Output, track: Track, job: Job) -> None:
@@ -161,16 +187,23 @@ def _generate(sim: OpenAISimulator, resp: Responder, out: Output, track: Track, 
             due += 1.0 / rate
             resp.wait(due - time.monotonic())
         track.token()
-        delta = {key: token for key in keys} if kind == "reasoning" else {"content": token}
+        if kind in ("tool_head", "tool_args") and job.call is not None:
+            delta = w.tool_call_delta(sim, job.call, token if kind == "tool_args" else None)
+        else:
+            delta = {key: token for key in keys} if kind == "reasoning" else {"content": token}
         out.line(w.chunk(sim, rid, model, delta) if out.streaming else None)
     reasoning = "".join(t for k, t in plan if k == "reasoning")
     answer = "".join(t for k, t in plan if k == "content")
+    arguments = "".join(t for k, t in plan if k == "tool_args")
     sim.prefix_cache.add_generated(job.contents, reasoning + answer)
     n_reasoning = sum(1 for k, _ in plan if k == "reasoning")
     usage = w.usage(sim, job.prompt, len(plan), n_reasoning, job.cached)
     if not out.streaming:
         out.line(None)  # the final object counts as a line for faults, as it does when streaming
-        w.send_json(resp, 200, _completion(sim, rid, model, keys, reasoning, answer, job.finish, usage))
+        done = _completion(sim, rid, model, keys, reasoning, answer, job.finish, usage)
+        if job.call is not None and any(k == "tool_head" for k, _ in plan):
+            done["choices"][0]["message"]["tool_calls"] = [w.tool_call_message(sim, job.call, arguments)]
+        w.send_json(resp, 200, done)
         return
     out.line(w.chunk(sim, rid, model, {"content": ""}, job.finish))
     if job.include_usage:

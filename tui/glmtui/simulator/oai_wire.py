@@ -33,6 +33,7 @@ from .wire import Responder
 
 if TYPE_CHECKING:
     from .oai_server import OpenAISimulator
+    from .tool_calls import PlannedCall
 
 JSON = "application/json"
 SSE = "text/event-stream; charset=utf-8"
@@ -144,6 +145,36 @@ def chunk(
     if finish is not None:
         choice["stop_reason"] = None
     return obj | {"choices": [choice]}
+
+
+def tool_call_delta(sim: OpenAISimulator, call: PlannedCall, arguments: str | None) -> dict[str, Any]:
+    """A streamed piece of a tool call: the first (`arguments` None) carries its id, type and name with
+    empty arguments, the rest a part of the arguments. vLLM's `DeltaToolCall` leaves unset fields out;
+    SGLang's `ToolCall` keeps every field, nulls included."""
+    if arguments is None:
+        piece: dict[str, Any] = {"id": tool_call_id(sim, call), "type": "function", "index": 0}
+        piece["function"] = {"name": call.name, "arguments": ""}
+    elif sim.flavour == "sglang":
+        piece = {
+            "id": None,
+            "index": 0,
+            "type": "function",
+            "function": {"name": None, "arguments": arguments},
+        }
+    else:
+        piece = {"index": 0, "function": {"arguments": arguments}}
+    return {"tool_calls": [piece]}
+
+
+def tool_call_message(sim: OpenAISimulator, call: PlannedCall, arguments: str) -> dict[str, Any]:
+    """A whole call in a non-streamed message."""
+    function = {"name": call.name, "arguments": arguments}
+    return {"id": tool_call_id(sim, call), "type": "function", "function": function}
+
+
+def tool_call_id(sim: OpenAISimulator, call: PlannedCall) -> str:
+    # vLLM: ToolCall's default "chatcmpl-tool-" + random_uuid(); SGLang: "call_" + 24 hex (assumed).
+    return f"chatcmpl-tool-{call.id_hex(32)}" if sim.flavour == "vllm" else f"call_{call.id_hex(24)}"
 
 
 def usage(

@@ -185,13 +185,18 @@ def _show(sim: Simulator, resp: Responder, raw: bytes) -> None:
         + "".join(f"PARAMETER {k} {v}\n" for k, v in spec.parameters)
         + f'LICENSE """{spec.license}"""\n'
     )
+    shown: dict[str, Any] = {
+        "license": spec.license,
+        "modelfile": modelfile,
+        "parameters": parameters,
+        "template": spec.template,
+    }
+    if spec.renderer:  # api.ShowResponse `renderer,omitempty`, after the template as Go orders it
+        shown["renderer"] = spec.renderer
     resp.json(
         200,
-        {
-            "license": spec.license,
-            "modelfile": modelfile,
-            "parameters": parameters,
-            "template": spec.template,
+        shown
+        | {
             "details": _details(spec),
             "model_info": spec.model_info(verbose=body.get("verbose") is True),
             "capabilities": list(spec.capabilities),

@@ -89,6 +89,9 @@ class ModelSpec:
     # over the common keys, so a hybrid's per-layer head_count_kv array replaces the scalar.
     extra_info: tuple[tuple[str, object], ...] = field(default=())
     min_ollama: str = "0.6.0"  # the first Ollama release that runs this architecture
+    # The built-in renderer Ollama formats the prompt with instead of the template ("" none), as
+    # `/api/show` reports it: GLM-4.7's renders earlier turns' thinking (model/renderers/glm47.go).
+    renderer: str = ""
 
     @cached_property
     def layers(self) -> tuple[Layer, ...]:

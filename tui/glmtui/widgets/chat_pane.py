@@ -19,8 +19,9 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import ChatMessage, Conversation, GenerationRequest, GenerationStats, Turn, TurnStatus
 from glmtui.core.stats import LiveStats
+from glmtui.core.tool_calls import ToolCallCollector
 from glmtui.core.units import format_rate
-from glmtui.services.engines.base import ContentDelta, Engine, StreamDone, ThinkingDelta
+from glmtui.services.engines.base import ContentDelta, Engine, StreamDone, ThinkingDelta, ToolCallDelta
 from glmtui.services.trace import enabled as trace_enabled
 from glmtui.services.trace import trace
 from glmtui.widgets.chat_log import MOUNTED_TURNS, ChatLog
@@ -75,6 +76,7 @@ class ChatPane(Vertical):
         self._generating = False  # the worker's body is running
         # The streaming reply's text and figures so far (the worker's own lists), for partial saves.
         self._so_far: tuple[list[str], list[str], LiveStats] | None = None
+        self._calls = ToolCallCollector()  # the streaming reply's tool calls so far
 
     def compose(self) -> ComposeResult:
         yield self.log_view
@@ -123,7 +125,7 @@ class ChatPane(Vertical):
 
         With `queued` (the text to show meanwhile) the prompt is shown but only sent by `start_queued`.
         """
-        messages = self.conversation.messages_for(prompt)
+        messages = self.conversation.messages_for(prompt, preserve_thinking=request.preserve_thinking)
         turn = Turn(
             prompt=prompt,
             model=request.model,
@@ -158,7 +160,13 @@ class ChatPane(Vertical):
         if so_far is None or current is None or current[0].status is not TurnStatus.STREAMING:
             return None
         content, thinking, live = so_far
-        return replace(current[0], reply="".join(content), thinking="".join(thinking), stats=live.snapshot())
+        return replace(
+            current[0],
+            reply="".join(content),
+            thinking="".join(thinking),
+            stats=live.snapshot(),
+            tool_calls=self._calls.calls(),
+        )
 
     def new_conversation(self, system: str | None) -> None:
         self.conversation = Conversation(system=system)
@@ -230,6 +238,7 @@ class ChatPane(Vertical):
         thinking: list[str] = []
         content: list[str] = []
         self._so_far = (content, thinking, live)
+        calls = self._calls = ToolCallCollector()
         error: GlmTuiError | None = None
         final: GenerationStats | None = None
         status = TurnStatus.FAILED
@@ -249,6 +258,8 @@ class ChatPane(Vertical):
                 elif type(event) is ThinkingDelta:
                     thinking.append(event.text)
                     view.feed_thinking(event.text)
+                elif type(event) is ToolCallDelta:
+                    calls.add(event.index, id=event.id, name=event.name, arguments=event.arguments)
                 elif type(event) is StreamDone:
                     if trace_enabled():
                         trace("final_chunk", tokens=live.tokens, eval_rate=format_rate(event.stats.eval_rate))
@@ -265,6 +276,7 @@ class ChatPane(Vertical):
             # Text and figures first, status last: a turn that reads as ended always has its text.
             turn.reply = "".join(content)
             turn.thinking = "".join(thinking)
+            turn.tool_calls = calls.calls()  # what arrived, even of a call cut short
             turn.stats = final if final is not None and status is TurnStatus.DONE else live.snapshot()
             turn.error = error.message if error is not None else None
             turn.status = status

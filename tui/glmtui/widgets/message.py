@@ -21,6 +21,7 @@ from glmtui.core.stats import LiveStats, summary_parts
 from glmtui.core.units import format_seconds, rate_estimate
 from glmtui.widgets.stream_markdown import StreamingMarkdown, code_theme, render_markdown
 from glmtui.widgets.thinking import ThinkingView
+from glmtui.widgets.tool_calls import ToolCallsView
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown as RichMarkdown
@@ -77,6 +78,7 @@ class ReplyView(Vertical):
         self._thinking_dirty = False
         self._thinking_view: ThinkingView | None = None
         self._markdown: StreamingMarkdown | None = None
+        self._tool_calls: ToolCallsView | None = None  # under the answer, once the reply has ended
         self.waiting_text = "waiting for the model…"  # until the first token (the compare screen says more)
         self._stats = Static(self.waiting_text, classes="reply-stats", markup=False)
         self._timer: Timer | None = None
@@ -96,6 +98,9 @@ class ReplyView(Vertical):
                 yield self._thinking_view
             if turn.reply:
                 yield FinalReply(turn.reply)
+            if turn.tool_calls:
+                self._tool_calls = ToolCallsView(turn.tool_calls)
+                yield self._tool_calls
             self._stats.update(stats_line(turn))
         yield self._stats
 
@@ -186,6 +191,9 @@ class ReplyView(Vertical):
         if self._markdown is not None and self._content_pending:
             self._markdown.append("".join(self._content_pending))
         self._content_pending.clear()
+        if turn.tool_calls and self._tool_calls is None:
+            self._tool_calls = ToolCallsView(turn.tool_calls)
+            await self.mount(self._tool_calls, before=self._stats)
         # A reply failing now: the screen adds the error's message and hint as a notice under it.
         self._stats.update(stats_line(turn, error_below=True))
         if turn.reply:
@@ -199,7 +207,7 @@ class ReplyView(Vertical):
             if self._markdown is not None:
                 await self._markdown.remove()
                 self._markdown = None
-            await self.mount(FinalReply(self.turn.reply), before=self._stats)
+            await self.mount(FinalReply(self.turn.reply), before=self._tool_calls or self._stats)
 
 
 class FinalReply(Static):

@@ -4,7 +4,8 @@ The UI (chat panes, the monitor feed, the screens through the AppSurface) depend
 on a client library. `OllamaService` implements it today; an OpenAI-compatible engine (vLLM, SGLang)
 is next, and it has no pulls and no `/api/ps`: so what an engine can do beyond chatting is asked
 (`capabilities`), never assumed, and an absent capability has a reason to show.
-A reply streams as `ThinkingDelta` / `ContentDelta` events, then one `StreamDone` with its figures.
+A reply streams as `ThinkingDelta` / `ContentDelta` (and `ToolCallDelta`) events, then one `StreamDone`
+with its figures.
 """
 
 from __future__ import annotations
@@ -33,13 +34,26 @@ class ContentDelta:
 
 
 @dataclass(slots=True)
+class ToolCallDelta:
+    """A piece of a tool call the model asks for (shown, never run; `core/tool_calls.py` joins them).
+
+    `index` names the call within the reply; the id and name come with its first piece (Ollama sends
+    whole calls, one piece each), `arguments` is JSON text or a fragment of it. Already sanitised."""
+
+    index: int
+    id: str = ""
+    name: str = ""
+    arguments: str = ""
+
+
+@dataclass(slots=True)
 class StreamDone:
     """The final chunk: exact figures from the server."""
 
     stats: GenerationStats
 
 
-StreamEvent = ThinkingDelta | ContentDelta | StreamDone
+StreamEvent = ThinkingDelta | ContentDelta | ToolCallDelta | StreamDone
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,12 +17,14 @@ from glmtui.core.placement import blob_from_modelfile
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import LoadedModel, ModelDetails, ModelInfo, ThinkSetting
 from glmtui.core.stats import LiveStats, final_stats
+from glmtui.core.tool_calls import arguments_text, clean_name
 from glmtui.services.engines.base import (
     ContentDelta,
     EngineCapabilities,
     StreamDone,
     StreamEvent,
     ThinkingDelta,
+    ToolCallDelta,
 )
 from glmtui.services.engines.ollama_client import make_client
 from glmtui.services.engines.pacing import READ_BATCH_S, paced
@@ -348,6 +350,7 @@ class OllamaService:
             )
         except Exception as exc:
             raise self.map_error(exc, model) from exc
+        calls = 0  # tool calls so far: each arrives whole, and is numbered here in the order it came
         try:
             async for part in paced(
                 stream,
@@ -367,6 +370,10 @@ class OllamaService:
                     if content and isinstance(content, str):
                         live.on_token(thinking=False)
                         yield ContentDelta(sanitize(content))
+                    for call in tool_calls(message.get("tool_calls")):
+                        live.on_token(thinking=False)  # the model's output, parsed into a call
+                        yield ToolCallDelta(calls, **call)
+                        calls += 1
                 if part.get("done") is True:
                     yield StreamDone(final_stats(live, part))
                     return
@@ -380,6 +387,24 @@ class OllamaService:
         finally:
             if isinstance(stream, AsyncGenerator):  # typed as an iterator; it is the client's generator
                 await stream.aclose()
+
+
+def tool_calls(value: object) -> list[dict[str, str]]:
+    """A chunk's `message.tool_calls` (whole calls: `{"id", "function": {"index", "name", "arguments":
+    {object}}}`, ollama/ollama api/types.go) as id, name and arguments text; junk entries are skipped."""
+    found: list[dict[str, str]] = []
+    for call in value if isinstance(value, list) else []:
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict):
+            continue
+        found.append(
+            {
+                "id": clean_name(call.get("id")),
+                "name": clean_name(function.get("name")) or "?",
+                "arguments": arguments_text(function.get("arguments", {})),
+            }
+        )
+    return found
 
 
 def _clean(value: Any) -> Any:

@@ -9,6 +9,9 @@ The engine seam's second kind. What differs from Ollama, and how it is handled:
   eval duration is timed here, first token to last, and the figures say `timing="client"`;
 - the context window is `/v1/models`' `max_model_len`; there are no pulls, deletes or `/api/ps`
   (`capabilities` says so and why);
+- tool calls stream as `delta.tool_calls` pieces joined per index (`openai_wire.tool_call_deltas`), with
+  `finish_reason` "tool_calls"; a preserved trace goes back as `reasoning`/`reasoning_content`
+  (`openai_wire.preserved_trace`);
 - a 503 is an engine still loading its model: a reply waits for it (polling, up to the first-token
   timeout, as Ollama's own load is waited for), and the wait is reported as the load time.
 
@@ -50,6 +53,7 @@ from glmtui.services.engines.openai_wire import (
     reasoning_text,
     request_args,
     token_count,
+    tool_call_deltas,
 )
 from glmtui.services.engines.pacing import READ_BATCH_S, paced
 
@@ -318,6 +322,9 @@ class OpenAIEngine:
                     if isinstance(content, str) and content:
                         live.on_token(thinking=False)
                         yield ContentDelta(sanitize(content))
+                    for piece in tool_call_deltas(delta):  # a call's id and name, or its arguments' next part
+                        live.on_token(thinking=False)
+                        yield piece
                     if isinstance(choice.get("finish_reason"), str):
                         finish = choice["finish_reason"]
             if finish is None:

@@ -19,7 +19,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from glmtui.core.errors import GlmTuiError
+from glmtui.core.sanitize import sanitize
 from glmtui.core.state import ThinkSetting
+from glmtui.core.tool_calls import clean_name
+from glmtui.services.engines.base import ToolCallDelta
 from glmtui.services.engines.ollama import clip, server_text
 
 
@@ -195,16 +198,69 @@ def _auth_error(host: str, api_key_env: str | None, key_set: bool) -> GlmTuiErro
 
 def chat_body(model: str, messages: Sequence[Mapping[str, Any]], args: Mapping[str, Any]) -> dict[str, Any]:
     """The `/v1/chat/completions` request body for a streamed reply with usage: `request_args`' keyword
-    arguments with their `extra_body` merged in, as `chat.completions.create` would send them."""
+    arguments with their `extra_body` merged in, as `chat.completions.create` would send them.
+
+    A preserved trace (Ollama's `thinking` on an assistant message, as `Turn.as_messages` puts it) is
+    translated for these engines (`preserved_trace`)."""
     body: dict[str, Any] = {
         "model": model,
-        "messages": [dict(message) for message in messages],
+        "messages": [preserved_trace(message) for message in messages],
         "stream": True,
         "stream_options": {"include_usage": True},
     }
     body.update({key: value for key, value in args.items() if key != "extra_body"})
     body.update(args.get("extra_body") or {})
+    if any("reasoning_content" in message for message in body["messages"]):
+        # GLM-4.7's chat template keeps earlier turns' traces only with `clear_thinking` false
+        # (huggingface.co/zai-org/GLM-4.7 chat_template.jinja: `clear_thinking is defined and not
+        # clear_thinking`); other templates ignore a kwarg they do not read.
+        kwargs = body.get("chat_template_kwargs")
+        kwargs = kwargs if isinstance(kwargs, dict) else {}
+        body["chat_template_kwargs"] = {**kwargs, "clear_thinking": False}
     return body
+
+
+def preserved_trace(message: Mapping[str, Any]) -> dict[str, Any]:
+    """A message with its preserved trace in the fields these engines read, and no Ollama `thinking`.
+
+    vLLM reads `reasoning` on request messages since `reasoning_content` was renamed (PR #27752, v0.11.1)
+    and hands it to the template as both names (`entrypoints/chat_utils.py` `_parse_chat_message_content`);
+    it no longer reads `reasoning_content` there (vllm-project/vllm#38488). SGLang's message model has
+    `reasoning_content` only (`entrypoints/openai/protocol.py` ChatCompletionMessageGenericParam) and
+    ignores other fields. Both are sent: each engine reads its own and ignores the other, and the
+    template renders the one trace once."""
+    copy = dict(message)
+    trace = copy.pop("thinking", None)
+    if isinstance(trace, str) and trace and copy.get("role") == "assistant":
+        copy["reasoning"] = trace
+        copy["reasoning_content"] = trace
+    return copy
+
+
+def tool_call_deltas(delta: Mapping[str, Any]) -> list[ToolCallDelta]:
+    """A delta's `tool_calls` pieces: `{"index", "id", "type", "function": {"name", "arguments": partial
+    string}}` (vLLM `DeltaToolCall`, unset fields left out; SGLang `ToolCall`, nulls kept). A piece
+    without an integer index cannot be joined to its call and is skipped."""
+    pieces: list[ToolCallDelta] = []
+    calls = delta.get("tool_calls")
+    for call in calls if isinstance(calls, list) else []:
+        if not isinstance(call, dict):
+            continue
+        index = call.get("index")
+        if not isinstance(index, int) or isinstance(index, bool):
+            continue
+        function = call.get("function")
+        function = function if isinstance(function, dict) else {}
+        arguments = function.get("arguments")
+        pieces.append(
+            ToolCallDelta(
+                index,
+                id=clean_name(call.get("id")),
+                name=clean_name(function.get("name")),
+                arguments=sanitize(arguments) if isinstance(arguments, str) else "",
+            )
+        )
+    return pieces
 
 
 def reasoning_text(delta: Mapping[str, Any]) -> str:

@@ -1,0 +1,83 @@
+"""The chat's preserved-thinking toggle (alt+t, palette "Preserved thinking: on/off"), per chat, off at first.
+
+On, earlier turns' traces go back with the history (`GenerationRequest.preserve_thinking`; how each engine
+takes them: core/preserve.py); off, nothing of them is sent. Offered where the model takes traces back;
+refused, with the reason, where it cannot (it does not think, or its template drops them); where that is
+unknown it can still be turned on, with a warning. A new chat starts with it off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Protocol
+
+from glmtui.core.preserve import Support, preserve_support
+from glmtui.core.state import GenerationRequest
+from glmtui.surface import AppSurface
+from glmtui.widgets.status_bar import StatusBar
+
+
+class ThinkingHost(Protocol):
+    """What the toggle needs of its screen (the chat screen; a protocol, not an import of it)."""
+
+    @property
+    def app(self) -> AppSurface: ...
+
+    @property
+    def status_bar(self) -> StatusBar: ...
+
+
+class PreservedThinking:
+    """Whether this chat sends earlier traces back, and the words the palette and status bar use."""
+
+    def __init__(self, screen: ThinkingHost) -> None:
+        self._screen = screen
+        self.on = False
+        """The user turned it on for this chat."""
+
+    def support(self) -> tuple[Support, str]:
+        app = self._screen.app
+        info = app.model_info if app.model_info is not None and app.model_info.name == app.model else None
+        return preserve_support(app.model, info)
+
+    def toggle(self) -> None:
+        """Turn it on (where the model can take traces back, or might) or off, and say what that does."""
+        app = self._screen.app
+        if self.on:
+            self._set(False)
+            app.notify("Preserved thinking off: earlier traces are no longer sent.", timeout=3)
+            return
+        support, why = self.support()
+        if support == "no":
+            app.notify(f"Preserved thinking is not offered: {why}.", severity="warning", timeout=5)
+            return
+        self._set(True)
+        if support == "unknown":
+            app.notify(
+                f"Preserved thinking on, but {why}: the traces may be ignored, and they take context.",
+                severity="warning",
+                timeout=6,
+            )
+        else:
+            app.notify("Preserved thinking on: earlier traces go back with each prompt.", timeout=3)
+
+    def reset(self) -> None:
+        """A new chat: off again."""
+        self._set(False)
+
+    def request(self, request: GenerationRequest) -> GenerationRequest:
+        """The request, carrying the traces when on and the model can take them (a model switched to one
+        that cannot think, or drops them, is sent none)."""
+        wanted = self.on and self.support()[0] != "no"
+        return replace(request, preserve_thinking=wanted) if wanted != request.preserve_thinking else request
+
+    TITLE = "Preserved thinking: on/off"
+
+    def palette_help(self) -> str:
+        support, why = self.support()
+        state = "on" if self.on else "off"
+        return f"Now {state} for this chat. Send earlier turns' traces back (alt+t); support {support}: {why}"
+
+    def _set(self, on: bool) -> None:
+        self.on = on
+        self._screen.status_bar.preserved_thinking = on
