@@ -2,19 +2,16 @@
 from vLLM's, saved and shown again when the conversation is reopened; alt+t sends earlier traces back to
 both engines, says so in the status bar, and the gauge's figures count them.
 
-Tools are offered through the app's own request seam (`generation_request`, where a preset's `tools`
-go), wrapped here: the tests do not depend on how presets are configured.
+Tools are offered as a user offers them: a `[[presets]]` entry with `tools`, chosen for the chat.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-import pytest
-
 from glmtui.core.endpoints import Endpoint
-from glmtui.core.state import GenerationRequest, TurnStatus
+from glmtui.core.presets import Preset
+from glmtui.core.state import TurnStatus
 from glmtui.paths import db_path
 from glmtui.services.store import Store
 from glmtui.simulator import OpenAISimulator, Simulator
@@ -27,14 +24,7 @@ GLM = "glm-4.7-flash:latest"
 SERVED = "glm-4.7-flash"
 
 
-def offer_tools(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = app.generation_request
-
-    def with_tools() -> GenerationRequest | None:
-        request = original()
-        return replace(request, tools=(WEATHER,)) if request is not None else None
-
-    monkeypatch.setattr(app, "generation_request", with_tools)
+WEATHER_PRESET = Preset(name="weather tools", tools=(WEATHER,))
 
 
 def call_titles(app: Any) -> list[str]:
@@ -42,15 +32,15 @@ def call_titles(app: Any) -> list[str]:
 
 
 async def test_tool_calls_shown_saved_and_reopened_and_traces_preserved_on_both_engines(
-    sim: Simulator, monkeypatch: pytest.MonkeyPatch
+    sim: Simulator,
 ) -> None:
     node1 = OpenAISimulator("vllm", rate=2000.0).start()
     try:
         endpoints = (Endpoint("desk", sim.url, "ollama"), Endpoint("node1", node1.url, "openai"))
-        app = make_app(sim.url, model=GLM, endpoints=endpoints)
-        offer_tools(app, monkeypatch)
+        app = make_app(sim.url, model=GLM, endpoints=endpoints, presets=(WEATHER_PRESET,))
         async with app.run_test(size=(140, 40)) as pilot:
             await ready(app)
+            await app.screen.presets.choose(WEATHER_PRESET)
             first = await finished(await send(pilot, "call get_weather for Paris"))
             assert first.status is TurnStatus.DONE and first.thinking and not first.reply
             assert [call.name for call in first.tool_calls] == ["get_weather"]
