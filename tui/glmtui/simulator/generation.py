@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .faults import Output, StreamEnded
+from .images import IMAGE_TOKENS, ollama_images, tagged
 from .models import Installed, Loaded, parse_keep_alive
 from .prompt_cache import CachedPrompt, ollama_cached
 from .replies import build_reply, build_thinking, fake_token_ids, prompt_token_count
@@ -58,6 +59,17 @@ class InferenceRequest:
     contents: list[str] = field(default_factory=list)  # message texts that make up the prompt
     last_user: str = ""
     raw: bool = False
+    images: int = 0  # images on the messages (module ``images``)
+    tagged: list[str] = field(default_factory=list)  # the contents with their ``[img-N]`` tags
+
+    def prompt_tokens(self, vision: bool) -> int:
+        """The prompt's tokens: a vision model's images count ``IMAGE_TOKENS`` each; a text-only model
+        drops them and reads their tags as text (module ``images``)."""
+        if not self.images:
+            return prompt_token_count(self.contents)
+        if vision:
+            return prompt_token_count(self.contents) + IMAGE_TOKENS * self.images
+        return prompt_token_count(self.tagged)
 
     @property
     def empty(self) -> bool:
@@ -105,6 +117,9 @@ def parse_request(body: dict[str, Any], endpoint: Endpoint) -> InferenceRequest:
                     "json: cannot unmarshal into Go struct field ChatRequest.messages of type api.Message"
                 )
             req.contents.append(message.get("content") or "")
+            count = ollama_images(message)
+            req.images += count
+            req.tagged.append(tagged(message.get("content") or "", count))
             if message.get("role") == "user":
                 req.last_user = message.get("content") or ""
         if messages and not req.last_user:
@@ -218,7 +233,7 @@ def _generate(
     if num_predict is not None and 0 < num_predict < len(plan):
         plan, done_reason = plan[:num_predict], "length"
 
-    prompt_tokens = prompt_token_count(req.contents)
+    prompt_tokens = req.prompt_tokens("vision" in model.spec.capabilities)
     cached = ollama_cached(loaded.prompt_cache, req.contents, prompt_tokens)
     sim.prefills.append(Prefill(model.name, prompt_tokens, cached))
     speed = model.spec.speed if sim.model_speeds else 1.0

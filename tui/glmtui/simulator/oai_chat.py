@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import oai_wire as w
 from .faults import Output, StreamEnded
+from .images import IMAGE_TOKENS, openai_content
 from .oai_sampling import Sampling, generation_length, parse_sampling
 from .replies import build_reply, build_thinking, prompt_token_count
 from .wire import BadRequest, ClientGone, Responder
@@ -57,9 +58,18 @@ def _parse(raw: bytes) -> dict[str, Any]:
     if not isinstance(messages, list) or not messages:
         raise BadRequest("messages: Field required", 400)
     for message in messages:
-        if not isinstance(message, dict) or not isinstance(message.get("content", ""), (str, type(None))):
+        if not isinstance(message, dict) or openai_content(message.get("content")) is None:
             raise BadRequest("messages: each message needs a role and text content", 400)
     return body
+
+
+def _images(body: dict[str, Any]) -> int:
+    """The ``image_url`` parts over all the messages (checked by ``_parse``)."""
+    return sum((openai_content(m.get("content")) or ("", 0))[1] for m in body["messages"])
+
+
+def _text(message: dict[str, Any]) -> str:
+    return (openai_content(message.get("content")) or ("", 0))[0]
 
 
 def _admit(sim: OpenAISimulator, resp: Responder) -> None:
@@ -87,6 +97,10 @@ def handle_chat(sim: OpenAISimulator, resp: Responder, raw: bytes) -> None:
         return
     if sim.loading:
         w.send_error(sim, resp, 503, "The engine is still loading the model.", "Service Unavailable")
+        return
+    if _images(body) and model not in sim.vision_models:
+        message = "At most 0 image(s) may be provided in one prompt."
+        w.send_error(sim, resp, 400, message, "BadRequestError", "image")
         return
     sampling = parse_sampling(sim.flavour, body)  # a refused request must not take a queued fault
     fault = sim.faults.pop(model)
@@ -129,14 +143,14 @@ def handle_chat(sim: OpenAISimulator, resp: Responder, raw: bytes) -> None:
 
 def _plan(sim: OpenAISimulator, body: dict[str, Any], model: str, sampling: Sampling) -> Job:
     """The request's tokens (reasoning, then answer), length and finish; the prefix-cache lookup."""
-    contents = [m.get("content") or "" for m in body["messages"]]
-    users = [m.get("content") or "" for m in body["messages"] if m.get("role") == "user"]
+    contents = [_text(m) for m in body["messages"]]
+    users = [_text(m) for m in body["messages"] if m.get("role") == "user"]
     last_user = users[-1] if users else contents[-1]
     kwargs = body.get("chat_template_kwargs") or {}
     think = not (isinstance(kwargs, dict) and kwargs.get("enable_thinking") is False)
     reasoning = build_thinking(model, last_user, None, sampling.seed) if think else []
     content = build_reply(model, last_user, sim.reply_tokens, sampling.seed)
-    prompt = prompt_token_count(contents)
+    prompt = prompt_token_count(contents) + IMAGE_TOKENS * _images(body)
     natural = len(reasoning) + len(content)
     length, finish = generation_length(sim.flavour, sampling, natural, sim.max_model_len - prompt)
     if length > natural:  # past the reply's own end (ignore_eos, min_tokens): the answer goes on
