@@ -84,7 +84,7 @@ def fenced_block(attachment: TextAttachment) -> str:
 
 def prompt_with_files(prompt: str, files: Sequence[TextAttachment]) -> str:
     """The user message's text: what was typed, then each text file as a fenced block."""
-    parts = [prompt] if prompt else []
+    parts = [prompt.rstrip()] if prompt.strip() else []
     parts.extend(fenced_block(file) for file in files)
     return "\n\n".join(parts)
 
