@@ -157,13 +157,13 @@ class ChatScreen(Screen[None]):
         if prepared is not None and await self.submit(prepared.text, from_input=True):
             event.input.clear()
 
-    async def on_text_area_changed(self, event: PromptInput.Changed) -> None:
+    def on_text_area_changed(self, event: PromptInput.Changed) -> None:
         if event.text_area is self.prompt_input:
-            await self.attach.prompt_moved()
+            self.attach.prompt_changed()
 
-    async def on_text_area_selection_changed(self, event: PromptInput.SelectionChanged) -> None:
+    def on_text_area_selection_changed(self, event: PromptInput.SelectionChanged) -> None:
         if event.text_area is self.prompt_input:
-            await self.attach.prompt_moved()
+            self.attach.prompt_changed()
 
     async def on_chip_remove(self, event: Chip.Remove) -> None:
         event.stop()

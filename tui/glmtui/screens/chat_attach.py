@@ -62,7 +62,8 @@ class ChatAttachments:
         """Every refusal and warning shown, oldest first (a toast fades; this is what was said)."""
         self._staged: Prepared | None = None  # what the prompt being submitted goes with
         self._dismissed: tuple[int, int] | None = None  # the token (row, column of @) Esc closed the list on
-        self._listing = 0  # completions asked for (a later answer replaces an earlier one)
+        self._again = False  # the prompt changed since the completions were last listed
+        self._running = False  # a worker is listing them
 
     @property
     def cwd(self) -> Path:
@@ -173,6 +174,23 @@ class ChatAttachments:
         found = self._token()
         return (found[0], found[1].start) if found is not None else None
 
+    def prompt_changed(self) -> None:
+        """The prompt's text or cursor changed: list the completions again, in a worker (listing a
+        folder is file I/O, in a thread; keys never wait for it). One worker at a time: changes made
+        while it lists are listed once more when it is done, so the last state always wins."""
+        self._again = True
+        if not self._running:
+            self._running = True
+            self.screen.run_worker(self._relist(), group="path-complete", exit_on_error=False)
+
+    async def _relist(self) -> None:
+        try:
+            while self._again:
+                self._again = False
+                await self.prompt_moved()
+        finally:
+            self._running = False
+
     async def prompt_moved(self) -> None:
         """The prompt's text or cursor changed: list the completions of the `@path` at the cursor."""
         completions = self.screen.path_completions
@@ -182,10 +200,8 @@ class ChatAttachments:
             self._dismissed = self._dismissed if found is not None else None
             completions.close()
             return
-        self._listing += 1
-        asked = self._listing
         paths = await asyncio.to_thread(complete_path, found[1].path, self.cwd)
-        if asked == self._listing:  # a later keystroke asked again meanwhile: its answer wins
+        if not self._again:  # changed meanwhile: the next round lists what is there now
             completions.open(paths)
 
     def accept(self, path: str) -> None:

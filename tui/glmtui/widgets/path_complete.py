@@ -44,7 +44,8 @@ class PathCompletions(OptionList):
         self.set_class(bool(self.paths), "-open")
 
     def close(self) -> None:
-        self.open(())
+        if self.paths:  # called on every cursor move: nothing to redo while closed
+            self.open(())
 
     def take_key(self, key: str) -> bool:
         """Act on a key pressed in the prompt box while the list shows; True when it was taken."""
