@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from glmtui.core.attachments import (
     Attachment,
@@ -34,12 +34,29 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.path_complete import AtToken, at_token, removed, replaced
 from glmtui.core.state import ImageAttachment
 from glmtui.services.attachments import complete_path, read_attachment
+from glmtui.surface import AppSurface
+from glmtui.widgets.attachments import AttachmentChips
+from glmtui.widgets.path_complete import PathCompletions
 from glmtui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
-    from glmtui.screens.chat import ChatScreen
+
+class AttachHost(Protocol):
+    """What the attachments need of their screen (the chat screen; a protocol, not an import of it)."""
+
+    @property
+    def app(self) -> AppSurface: ...
+
+    @property
+    def prompt_input(self) -> PromptInput: ...
+
+    @property
+    def attachment_chips(self) -> AttachmentChips: ...
+
+    @property
+    def path_completions(self) -> PathCompletions: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +71,7 @@ class Prepared:
 class ChatAttachments:
     """The attachments of the chat screen's next prompt, and the `@path` completion that adds them."""
 
-    def __init__(self, screen: ChatScreen) -> None:
+    def __init__(self, screen: AttachHost) -> None:
         self.screen = screen
         self.pending: list[Attachment] = []
         """Attached, waiting for the next prompt (shown as chips)."""
@@ -91,7 +108,7 @@ class ChatAttachments:
 
     def _say(self, text: str, title: str, severity: SeverityLevel = "error") -> None:
         self.said.append(text)
-        self.screen.notify(text, title=title, severity=severity, markup=False, timeout=8)
+        self.screen.app.notify(text, title=title, severity=severity, markup=False, timeout=8)
 
     async def remove(self, index: int) -> None:
         if 0 <= index < len(self.pending):
@@ -143,7 +160,7 @@ class ChatAttachments:
             return (), ()
         self._staged = None
         self.pending.clear()
-        self.screen.call_later(self._show)
+        self.screen.app.call_later(self._show)
         return staged.images, staged.chips
 
     # -- @path completion -------------------------------------------------------------------------
@@ -157,7 +174,7 @@ class ChatAttachments:
             return True
         prompt = self.screen.prompt_input
         if key == "backspace" and self.pending and not prompt.text:
-            self.screen.run_worker(self.remove(len(self.pending) - 1), exit_on_error=False)
+            self.screen.app.run_worker(self.remove(len(self.pending) - 1), exit_on_error=False)
             return True
         if key == "enter" and self.pending and not prompt.text.strip():
             prompt.post_message(PromptInput.Submitted(prompt, ""))  # attachments alone are a prompt too
@@ -181,7 +198,7 @@ class ChatAttachments:
         self._again = True
         if not self._running:
             self._running = True
-            self.screen.run_worker(self._relist(), group="path-complete", exit_on_error=False)
+            self.screen.app.run_worker(self._relist(), group="path-complete", exit_on_error=False)
 
     async def _relist(self) -> None:
         try:
@@ -218,6 +235,6 @@ class ChatAttachments:
         else:
             text, column = removed(line, token)
             self.screen.path_completions.close()
-            self.screen.run_worker(self.attach(path), exit_on_error=False)
+            self.screen.app.run_worker(self.attach(path), exit_on_error=False)
         prompt.replace(text, (row, 0), (row, len(line)))
         prompt.cursor_location = (row, column)
