@@ -90,6 +90,11 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
         lambda: chat_screen(app).action_toggle_preserved_thinking(),
     )
     yield (
+        "Attach file…",
+        "A text file or an image for the next prompt; or type @ and a path in the prompt box (Alt+A)",
+        lambda: chat_screen(app).action_attach_file(),
+    )
+    yield (
         "Copy last reply",
         "The last reply or one of its code blocks, to the clipboard (OSC 52)",
         app.copy_last_reply,

@@ -12,16 +12,20 @@ from textual.screen import Screen
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import Conversation, GenerationRequest, Turn, TurnStatus
 from glmtui.keys import key_hint
+from glmtui.screens.chat_attach import ChatAttachments
 from glmtui.screens.chat_context import ChatContext
 from glmtui.screens.chat_presets import ChatPresets
 from glmtui.screens.chat_thinking import PreservedThinking
+from glmtui.screens.dialogs.attach import AttachFileScreen
 from glmtui.screens.dialogs.context import ContextOverflowScreen, Overflow, OverflowChoice
 from glmtui.surface import AppSurface
+from glmtui.widgets.attachments import AttachmentChips, Chip
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.footer import QuietFooter
 from glmtui.widgets.header import AppHeader
 from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.monitor.sidebar import MonitorSidebar
+from glmtui.widgets.path_complete import PathCompletions
 from glmtui.widgets.prompt_input import PromptInput
 from glmtui.widgets.status_bar import StatusBar
 
@@ -63,6 +67,8 @@ class ChatScreen(Screen[None]):
             show=False,
             priority=True,
         ),
+        # Not in the footer (full at 100 columns); F1 and the palette ("Attach file…") list it.
+        Binding("alt+a", "attach_file", "Attach file", id="attach-file", show=False),
     ]
     # The sidebar compacts below 100 columns and hides below 80 (see chat.tcss).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-compact"), (100, "-wide")]
@@ -73,6 +79,8 @@ class ChatScreen(Screen[None]):
     status_bar = getters.query_one(StatusBar)
     sidebar = getters.query_one(MonitorSidebar)
     prompt_input = getters.query_one(PromptInput)
+    attachment_chips = getters.query_one(AttachmentChips)
+    path_completions = getters.query_one(PathCompletions)
 
     def __init__(self) -> None:
         super().__init__()
@@ -83,6 +91,8 @@ class ChatScreen(Screen[None]):
         self._asking = False  # the overflow dialog is being prepared or shown: Enter waits for it
         self.preserved = PreservedThinking(self)
         """Whether this chat sends earlier turns' traces back (screens/chat_thinking.py)."""
+        self.attach = ChatAttachments(self)
+        """The next prompt's files and images, and `@path` completion (screens/chat_attach.py)."""
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -98,6 +108,8 @@ class ChatScreen(Screen[None]):
                 keymap = app.config.keymap  # the keys actually bound, after [keymap]
                 newline = key_hint(keymap, "prompt-newline", PromptInput)
                 stop = key_hint(keymap, "stop-reply", ChatScreen)
+                yield AttachmentChips(id="attachments")
+                yield PathCompletions(id="path-completions")
                 yield PromptInput(
                     id="prompt",
                     placeholder=f"Message the model  (Enter sends · {newline} newline · {stop} stops)",
@@ -126,6 +138,8 @@ class ChatScreen(Screen[None]):
         tick = self.LIVE_TICK_S * (2 if app.config.low_bandwidth else 1)  # slow links: half the repaints
         self._live_timer = self.set_interval(tick, self._live_tick, pause=True)
         self.prompt_input.focus()
+        self.prompt_input.key_filter = self.attach.prompt_key
+        self.path_completions.on_accept = self.attach.accept
 
     async def _model_changed(self, model: str) -> None:
         await self.presets.model_changed(model)
@@ -166,8 +180,32 @@ class ChatScreen(Screen[None]):
 
     async def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
         event.stop()
-        if await self.submit(event.text, from_input=True):
+        self.path_completions.close()
+        prepared = self.attach.prepare(event.text)  # the attachments folded in; None: refused, all kept
+        if prepared is not None and await self.submit(prepared.text, from_input=True):
             event.input.clear()
+
+    def on_text_area_changed(self, event: PromptInput.Changed) -> None:
+        if event.text_area is self.prompt_input:
+            self.attach.prompt_changed()
+
+    def on_text_area_selection_changed(self, event: PromptInput.SelectionChanged) -> None:
+        if event.text_area is self.prompt_input:
+            self.attach.prompt_changed()
+
+    async def on_chip_remove(self, event: Chip.Remove) -> None:
+        event.stop()
+        await self.attach.remove(event.index)
+        self.prompt_input.focus()
+
+    def action_attach_file(self) -> None:
+        """The file picker; the chosen file is attached as an accepted `@path` is."""
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.run_worker(self.attach.attach(path), exit_on_error=False)
+
+        self.app.push_screen(AttachFileScreen(self.attach.cwd), chosen)
 
     async def submit(self, text: str, *, from_input: bool = False, checked: bool = False) -> bool:
         """Send a prompt, or queue it (shown as waiting) until the model is known and its facts read:
@@ -184,7 +222,9 @@ class ChatScreen(Screen[None]):
         request = self._request()
         if request is None:
             waiting = GenerationRequest(model=app.model, think=None)
-            await self.pane.send(text, waiting, queued="queued: waiting for Ollama and the model…")
+            images, chips = self.attach.take(text)
+            queued = "queued: waiting for Ollama and the model…"
+            await self.pane.send(text, waiting, queued=queued, images=images, chips=chips)
             await self.model_ready()  # it may have become ready while the prompt was being shown
             return True
         if not checked:
@@ -196,7 +236,8 @@ class ChatScreen(Screen[None]):
             if overflow is not None:
                 self._ask_overflow(text, request.model, overflow, from_input)
                 return False
-        await self._started(await self.pane.send(text, request), request)
+        images, chips = self.attach.take(text)
+        await self._started(await self.pane.send(text, request, images=images, chips=chips), request)
         return True
 
     def _ask_overflow(self, text: str, model: str, overflow: Overflow, from_input: bool) -> None:

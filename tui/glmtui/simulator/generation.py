@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .faults import Output, StreamEnded
+from .images import IMAGE_TOKENS, ollama_images, tagged
 from .models import Installed, Loaded, parse_keep_alive
 from .prompt_cache import CachedPrompt, ollama_cached
-from .replies import build_reply, build_thinking, fake_token_ids, prompt_token_count
+from .replies import build_reply, build_thinking, fake_token_ids, message_tokens, prompt_token_count
 from .tool_calls import PlannedCall, offered, plan_call
 from .wire import BadRequest, ClientGone, Responder, utc_now
 
@@ -61,6 +62,17 @@ class InferenceRequest:
     raw: bool = False
     traces: list[str] = field(default_factory=list)  # earlier assistant turns' `thinking`, as sent
     tools: dict[str, Any] = field(default_factory=dict)  # the body's `tools`, for `tool_calls.plan_call`
+    images: int = 0  # images on the messages (module ``images``)
+    tagged: list[str] = field(default_factory=list)  # the contents with their ``[img-N]`` tags
+
+    def prompt_tokens(self, vision: bool) -> int:
+        """The prompt's tokens: a vision model's images count ``IMAGE_TOKENS`` each; a text-only model
+        drops them and reads their tags as text (module ``images``)."""
+        if not self.images:
+            return prompt_token_count(self.contents)
+        if vision:
+            return prompt_token_count(self.contents) + IMAGE_TOKENS * self.images
+        return prompt_token_count(self.tagged)
 
     @property
     def empty(self) -> bool:
@@ -115,6 +127,9 @@ def parse_request(body: dict[str, Any], endpoint: Endpoint) -> InferenceRequest:
                 )
             if thinking and message.get("role") == "assistant":
                 req.traces.append(thinking)
+            count = ollama_images(message)
+            req.images += count
+            req.tagged.append(tagged(message.get("content") or "", count))
             if message.get("role") == "user":
                 req.last_user = message.get("content") or ""
         if messages and not req.last_user:
@@ -237,8 +252,9 @@ def _generate(
         plan, done_reason = plan[:num_predict], "length"
 
     # Earlier turns' traces reach the prompt only where the renderer renders them (GLM-4.7's does).
-    contents = [*req.contents, *req.traces] if _renders_traces(model) else req.contents
-    prompt_tokens = prompt_token_count(contents)
+    traces = req.traces if _renders_traces(model) else []
+    contents = [*req.contents, *traces]
+    prompt_tokens = req.prompt_tokens("vision" in model.spec.capabilities) + sum(map(message_tokens, traces))
     cached = ollama_cached(loaded.prompt_cache, contents, prompt_tokens)
     sim.prefills.append(Prefill(model.name, prompt_tokens, cached))
     speed = model.spec.speed if sim.model_speeds else 1.0

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from . import oai_wire as w
 from .engine_metrics import vtuple
 from .faults import Output, StreamEnded
+from .images import IMAGE_TOKENS, openai_content
 from .oai_sampling import Sampling, generation_length, parse_sampling
 from .replies import build_reply, build_thinking, prompt_token_count
 from .tool_calls import PlannedCall, plan_call
@@ -60,9 +61,18 @@ def _parse(raw: bytes) -> dict[str, Any]:
     if not isinstance(messages, list) or not messages:
         raise BadRequest("messages: Field required", 400)
     for message in messages:
-        if not isinstance(message, dict) or not isinstance(message.get("content", ""), (str, type(None))):
+        if not isinstance(message, dict) or openai_content(message.get("content")) is None:
             raise BadRequest("messages: each message needs a role and text content", 400)
     return body
+
+
+def _images(body: dict[str, Any]) -> int:
+    """The ``image_url`` parts over all the messages (checked by ``_parse``)."""
+    return sum((openai_content(m.get("content")) or ("", 0))[1] for m in body["messages"])
+
+
+def _text(message: dict[str, Any]) -> str:
+    return (openai_content(message.get("content")) or ("", 0))[0]
 
 
 def _admit(sim: OpenAISimulator, resp: Responder) -> None:
@@ -90,6 +100,10 @@ def handle_chat(sim: OpenAISimulator, resp: Responder, raw: bytes) -> None:
         return
     if sim.loading:
         w.send_error(sim, resp, 503, "The engine is still loading the model.", "Service Unavailable")
+        return
+    if _images(body) and model not in sim.vision_models:
+        message = "At most 0 image(s) may be provided in one prompt."
+        w.send_error(sim, resp, 400, message, "BadRequestError", "image")
         return
     sampling = parse_sampling(sim.flavour, body)  # a refused request must not take a queued fault
     fault = sim.faults.pop(model)
@@ -132,8 +146,8 @@ def handle_chat(sim: OpenAISimulator, resp: Responder, raw: bytes) -> None:
 
 def _plan(sim: OpenAISimulator, body: dict[str, Any], model: str, sampling: Sampling) -> Job:
     """The request's tokens (reasoning, then answer), length and finish; the prefix-cache lookup."""
-    contents = [_text(m.get("content")) for m in body["messages"]]
-    users = [_text(m.get("content")) for m in body["messages"] if m.get("role") == "user"]
+    contents = [_text(m) for m in body["messages"]]
+    users = [_text(m) for m in body["messages"] if m.get("role") == "user"]
     last_user = users[-1] if users else contents[-1]
     kwargs = body.get("chat_template_kwargs") or {}
     think = not (isinstance(kwargs, dict) and kwargs.get("enable_thinking") is False)
@@ -142,7 +156,7 @@ def _plan(sim: OpenAISimulator, body: dict[str, Any], model: str, sampling: Samp
     call = plan_call(body, last_user)
     content = [] if call is not None else build_reply(model, last_user, sim.reply_tokens, sampling.seed)
     calls = [("tool_head", ""), *(("tool_args", piece) for piece in call.argument_pieces())] if call else []
-    prompt = prompt_token_count(contents)
+    prompt = prompt_token_count(contents) + IMAGE_TOKENS * _images(body)
     natural = len(reasoning) + len(content) + len(calls)
     length, finish = generation_length(sim.flavour, sampling, natural, sim.max_model_len - prompt)
     if length > natural and call is None:  # past the reply's own end (ignore_eos, min_tokens): it goes on
@@ -154,10 +168,6 @@ def _plan(sim: OpenAISimulator, body: dict[str, Any], model: str, sampling: Samp
     include_usage = isinstance(options, dict) and options.get("include_usage") is True
     cached = sim.prefix_cache.lookup(contents, prompt)
     return Job(model, tuple(contents), plan, finish, prompt, cached, sim.pace.draw(), include_usage, call)
-
-
-def _text(content: object) -> str:
-    return content if isinstance(content, str) else ""
 
 
 def _kept_traces(sim: OpenAISimulator, messages: list[Any], kwargs: dict[str, Any]) -> list[str]:

@@ -84,6 +84,9 @@ class OpenAISimulator(ServerBase):
         self.flavour: Flavour = flavour
         self.rate, self.reply_tokens, self.api_key = float(rate), reply_tokens, api_key
         self.models = list(models)
+        # Served models that take images (image_url parts); the others refuse them as vLLM does a
+        # text-only model (module ``images``). Empty by default: the served GLM-4.7-Flash reads text only.
+        self.vision_models: set[str] = set()
         self.model_path = MODEL_PATH
         self.version = version or (VLLM_VERSION if flavour == "vllm" else SGLANG_VERSION)
         self.metrics_enabled = metrics

@@ -187,9 +187,14 @@ def estimate_tokens(text: str) -> int:
     return (len(text) + 3) // 4
 
 
+def message_tokens(content: str) -> int:
+    """One rendered message's tokens: its text plus the template's few around it."""
+    return estimate_tokens(content) + 4
+
+
 def prompt_token_count(contents: Sequence[str]) -> int:
     """Tokens for a rendered prompt: each message plus a few template tokens around it."""
-    return sum(estimate_tokens(c) + 4 for c in contents) + 3
+    return sum(message_tokens(c) for c in contents) + 3
 
 
 def fake_token_ids(count: int, salt: str, vocab: int) -> list[int]:

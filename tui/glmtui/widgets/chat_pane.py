@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from dataclasses import replace
 
 from textual import work
@@ -16,8 +17,17 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
+from glmtui.core.attachments import chip_label
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.state import ChatMessage, Conversation, GenerationRequest, GenerationStats, Turn, TurnStatus
+from glmtui.core.state import (
+    ChatMessage,
+    Conversation,
+    GenerationRequest,
+    GenerationStats,
+    ImageAttachment,
+    Turn,
+    TurnStatus,
+)
 from glmtui.core.stats import LiveStats
 from glmtui.core.tool_calls import ToolCallCollector
 from glmtui.core.units import format_rate
@@ -120,12 +130,21 @@ class ChatPane(Vertical):
         """The model of the reply streaming now, if any."""
         return self._current[0].model if self.is_streaming and self._current is not None else None
 
-    async def send(self, prompt: str, request: GenerationRequest, *, queued: str | None = None) -> Turn:
+    async def send(
+        self,
+        prompt: str,
+        request: GenerationRequest,
+        *,
+        queued: str | None = None,
+        images: tuple[ImageAttachment, ...] = (),
+        chips: Sequence[str] = (),
+    ) -> Turn:
         """Show the prompt, start streaming the reply, and return the new turn.
 
         With `queued` (the text to show meanwhile) the prompt is shown but only sent by `start_queued`.
+        `images` go on its user message; `chips` name its attachments above it (name and size).
         """
-        messages = self.conversation.messages_for(prompt, preserve_thinking=request.preserve_thinking)
+        messages = self.conversation.messages_for(prompt, images, preserve_thinking=request.preserve_thinking)
         turn = Turn(
             prompt=prompt,
             model=request.model,
@@ -133,11 +152,12 @@ class ChatPane(Vertical):
             endpoint=request.endpoint,
             options=dict(request.options),
             preset=request.preset,
+            images=images,
         )
         self.conversation.turns.append(turn)
         view = ReplyView(turn, low_bandwidth=self.low_bandwidth)
         self.log_view.anchor()  # sending is a clear sign the user wants to follow the reply
-        await self.log_view.add_turn(UserMessage(prompt), view)
+        await self.log_view.add_turn(UserMessage(prompt, chips=chips), view)
         self._current = (turn, view)
         if queued is not None:
             view.set_waiting(queued)
@@ -150,7 +170,13 @@ class ChatPane(Vertical):
         """Show a saved conversation and continue it: the next prompt carries all of its turns."""
         self.conversation = conversation
         shown = conversation.turns[-MOUNTED_TURNS:]
-        views = [(UserMessage(turn.prompt), ReplyView(turn, saved=True)) for turn in shown]
+        views = [
+            (
+                UserMessage(turn.prompt, chips=[chip_label(image) for image in turn.images]),
+                ReplyView(turn, saved=True),
+            )
+            for turn in shown
+        ]
         await self.log_view.load_turns(views, len(conversation.turns) - len(shown))  # type: ignore[arg-type]
 
     def partial(self) -> Turn | None:

@@ -7,6 +7,7 @@ cheap `Static`, which also reconciles anything block-by-block rendering got wron
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -19,6 +20,7 @@ from glmtui.core.sanitize import sanitize
 from glmtui.core.state import Turn, TurnStatus
 from glmtui.core.stats import LiveStats, summary_parts
 from glmtui.core.units import format_seconds, rate_estimate
+from glmtui.widgets.attachments import chips_line
 from glmtui.widgets.stream_markdown import StreamingMarkdown, code_theme, render_markdown
 from glmtui.widgets.thinking import ThinkingView
 from glmtui.widgets.tool_calls import ToolCallsView
@@ -43,14 +45,18 @@ class UserMessage(Static):
     }
     """
 
-    def __init__(self, prompt: str) -> None:
+    def __init__(self, prompt: str, *, chips: Sequence[str] = ()) -> None:
+        """`chips`: the attachments sent with it (name and size), on a line above its text."""
         shown = prompt
         if len(prompt) > PROMPT_DISPLAY_LIMIT:
             hidden = len(prompt) - PROMPT_DISPLAY_LIMIT
             shown = (
                 f"{prompt[:PROMPT_DISPLAY_LIMIT]}\n… ({len(prompt):,} characters sent, {hidden:,} not shown)"
             )
-        super().__init__(Text(sanitize(shown)), markup=False)  # a paste can carry escapes too
+        text = Text(sanitize(shown))  # a paste can carry escapes too
+        if chips:
+            text = Text("\n").join([chips_line([sanitize(chip) for chip in chips]), text])
+        super().__init__(text, markup=False)
 
 
 class ReplyView(Vertical):

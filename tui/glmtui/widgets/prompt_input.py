@@ -3,6 +3,7 @@ them) inserts a newline. Ctrl+J is a plain line feed, so it works in every termi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import events
@@ -48,8 +49,14 @@ class PromptInput(TextArea):
             compact=True,
         )
         self.cursor_blink = False
+        self.key_filter: Callable[[str], bool] | None = None
+        """Asked first with each key (the chat's `@path` completion list): True when it took the key."""
 
     async def _on_key(self, event: events.Key) -> None:
+        if self.key_filter is not None and self.key_filter(event.key):
+            event.stop()
+            event.prevent_default()
+            return
         if event.key in self._newline_keys():
             # Inserted here, not through the binding's action: actions run later than keys are
             # handled, so a burst like "a" Ctrl+J "b" (pasted, or batched over SSH) came out "ab\n".

@@ -13,11 +13,13 @@ left out rather than sent to be refused.
 from __future__ import annotations
 
 import asyncio
+import base64
 import importlib
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from glmtui.core.attachments import image_kind
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import ThinkSetting
@@ -204,7 +206,7 @@ def chat_body(model: str, messages: Sequence[Mapping[str, Any]], args: Mapping[s
     translated for these engines (`preserved_trace`)."""
     body: dict[str, Any] = {
         "model": model,
-        "messages": [preserved_trace(message) for message in messages],
+        "messages": [openai_message(preserved_trace(message)) for message in messages],
         "stream": True,
         "stream_options": {"include_usage": True},
     }
@@ -261,6 +263,36 @@ def tool_call_deltas(delta: Mapping[str, Any]) -> list[ToolCallDelta]:
             )
         )
     return pieces
+
+
+def openai_message(message: Mapping[str, Any]) -> dict[str, Any]:
+    """One chat message as the OpenAI chat API takes it: Ollama's `images` (base64 strings beside the
+    text) become content parts, the text first, then one `image_url` part per image holding a data
+    URL, as vLLM's and SGLang's multimodal docs show (docs.vllm.ai/en/v0.9.0/features/multimodal_inputs.html
+    "Online Serving": `{"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,..."}}`;
+    docs.sglang.ai "OpenAI APIs - Vision"). A message without images is sent as it is."""
+    images = message.get("images")
+    if not images:
+        return dict(message)
+    sent = {key: value for key, value in message.items() if key != "images"}
+    parts: list[dict[str, Any]] = []
+    if message.get("content"):
+        parts.append({"type": "text", "text": message["content"]})
+    for image in images:
+        url = f"data:{image_mime(image)};base64,{image}"
+        parts.append({"type": "image_url", "image_url": {"url": url}})
+    sent["content"] = parts
+    return sent
+
+
+def image_mime(data: str) -> str:
+    """The MIME type of a base64 image, from its magic bytes (png when they are not recognised)."""
+    try:
+        head = base64.b64decode(data[:16])
+    except ValueError:
+        return "image/png"
+    kind = image_kind(head)
+    return f"image/{kind}" if kind else "image/png"
 
 
 def reasoning_text(delta: Mapping[str, Any]) -> str:

@@ -1,0 +1,271 @@
+"""Attachments: kinds by magic bytes, fencing, caps, the vision verdict (core); reading files with every
+bad input (services); `@path` completion's rules and listing; images on the wire of both engines and both
+simulators (Ollama `images`, OpenAI content parts), through the official clients over real sockets."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from glmtui.core.attachments import (
+    TextAttachment,
+    chip_label,
+    decode_text,
+    fence_for,
+    fenced_block,
+    image_kind,
+    prompt_with_files,
+    text_over_cap,
+    vision_verdict,
+)
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.path_complete import at_token, matches, removed, replaced, split_path
+from glmtui.core.state import ImageAttachment, user_message
+from glmtui.core.stats import LiveStats
+from glmtui.services.attachments import complete_path, read_attachment
+from glmtui.services.engines.base import StreamDone
+from glmtui.services.engines.ollama import OllamaService
+from glmtui.services.engines.openai import OpenAIEngine
+from glmtui.services.engines.openai_wire import chat_body
+from glmtui.simulator import OpenAISimulator, Simulator
+from glmtui.simulator.catalogue import REGISTRY, SPECS
+from glmtui.simulator.images import IMAGE_TOKENS
+from tests.helpers import SIM_RATE
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24  # the magic is all that is read
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 16
+WEBP = b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 8
+GIF = b"GIF89a" + b"\x01" * 10
+
+
+# -- core ------------------------------------------------------------------------------------------
+
+
+def test_images_are_told_by_magic_bytes_not_by_name() -> None:
+    assert [image_kind(data) for data in (PNG, JPEG, WEBP, GIF)] == ["png", "jpeg", "webp", "gif"]
+    assert image_kind(b"just text, named cat.png") is None
+    assert image_kind(b"RIFF\x10\x00\x00\x00WAVE") is None  # a RIFF that is not WebP
+
+
+def test_binary_is_a_nul_byte_or_not_utf8() -> None:
+    assert decode_text("héllo\n".encode()) == "héllo\n"
+    assert decode_text(b"\xef\xbb\xbfbom") == "bom"
+    assert decode_text(b"a\x00b") is None
+    assert decode_text(b"\xff\xfe latin-1 \xe9") is None
+
+
+def test_the_fence_is_longer_than_any_backtick_run_inside() -> None:
+    assert fence_for("plain") == "```"
+    assert fence_for("```py\nx\n```") == "````"
+    assert fence_for("a ````` b") == "``````"
+    block = fenced_block(TextAttachment("notes.md", 14, "```\ncode\n```"))
+    assert block == "notes.md:\n````\n```\ncode\n```\n````"
+    assert prompt_with_files("Review this", [TextAttachment("a.py", 6, "x = 1\n")]) == (
+        "Review this\n\na.py:\n```\nx = 1\n```"
+    )
+
+
+def test_text_cap_counts_every_file_together() -> None:
+    files = [TextAttachment("a", 600, ""), TextAttachment("b", 600, "")]
+    assert text_over_cap(files, cap=1200) is None
+    reason = text_over_cap(files, cap=1000)
+    assert reason is not None and "1.2 KiB" in reason and "nothing was sent" in reason
+
+
+def test_vision_verdict_refuses_with_the_capabilities_and_allows_unknown() -> None:
+    assert vision_verdict("gemma3:27b-it-qat", ("completion", "vision")) == ("yes", "")
+    verdict, reason = vision_verdict("glm-4.7-flash:q4_K_M", ("completion", "tools", "thinking"))
+    assert verdict == "no"
+    assert (
+        reason == "glm-4.7-flash:q4_K_M cannot take images: its capabilities are completion, tools, thinking"
+    )
+    verdict, reason = vision_verdict("glm-4.7-flash", None)
+    assert verdict == "unknown" and "not known" in reason
+
+
+def test_chips_name_the_file_and_its_size() -> None:
+    assert chip_label(TextAttachment("a.py", 2048, "")) == "▤ a.py · 2.0 KiB"
+    assert chip_label(ImageAttachment("cat.png", 40_000, "")) == "▣ cat.png · 39 KiB"
+
+
+# -- reading files: every bad input ---------------------------------------------------------------
+
+
+def test_a_text_file_and_an_image_are_read(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("print('hi')\n")
+    (tmp_path / "cat.bin").write_bytes(PNG)  # an image by its bytes, whatever its name
+    text = read_attachment("a.py", tmp_path)
+    assert text == TextAttachment("a.py", 12, "print('hi')\n")
+    image = read_attachment("cat.bin", tmp_path)
+    assert isinstance(image, ImageAttachment) and base64.b64decode(image.data) == PNG
+
+
+def test_home_and_absolute_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "n.txt").write_text("n")
+    assert isinstance(read_attachment("~/n.txt", Path("/")), TextAttachment)
+    assert isinstance(read_attachment(str(tmp_path / "n.txt"), Path("/")), TextAttachment)
+
+
+@pytest.mark.parametrize(
+    ("setup", "said"),
+    [
+        (lambda d: None, "missing.txt: no such file; not attached"),
+        (lambda d: (d / "missing.txt").mkdir(), "missing.txt is a folder; not attached"),
+        (lambda d: (d / "missing.txt").write_bytes(b"ELF\x00\x01"), "missing.txt is binary; not attached"),
+        (lambda d: (d / "missing.txt").write_bytes(b"caf\xe9"), "missing.txt is binary; not attached"),
+        (lambda d: (d / "missing.txt").write_text("x" * 2000), "missing.txt is 2.0 KiB, over the 1000 B"),
+        (lambda d: (d / "missing.txt").write_bytes(PNG + b"\x00" * 3000), "over the 2.0 KiB limit for an"),
+    ],
+    ids=["missing", "folder", "nul", "not-utf8", "text-too-big", "image-too-big"],
+)
+def test_bad_files_are_refused_with_a_reason(tmp_path: Path, setup: Any, said: str) -> None:
+    setup(tmp_path)
+    with pytest.raises(GlmTuiError) as raised:
+        read_attachment("missing.txt", tmp_path, text_cap=1000, image_cap=2000)
+    assert said in raised.value.message and raised.value.kind == "attach"
+
+
+def test_a_path_that_cannot_be_read_says_why(tmp_path: Path) -> None:
+    (tmp_path / "file.txt").write_text("f")
+    with pytest.raises(GlmTuiError, match=r"file.txt/x cannot be read \(Not a directory\)"):
+        read_attachment("file.txt/x", tmp_path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("s")
+    secret.chmod(0)
+    with pytest.raises(GlmTuiError, match=r"secret\.txt cannot be read"):
+        read_attachment("secret.txt", tmp_path)
+
+
+# -- @path completion ------------------------------------------------------------------------------
+
+
+def test_the_at_token_is_a_word_starting_with_at() -> None:
+    assert at_token("look at @src/gl", 15) == at_token("look at @src/gl", 15)
+    token = at_token("look at @src/gl and", 15)
+    assert token is not None and (token.start, token.path) == (8, "src/gl")
+    assert at_token("@", 1) is not None and at_token("@", 1).path == ""  # type: ignore[union-attr]
+    assert at_token("mail me@host", 12) is None  # not at a word's start
+    assert at_token("@a b", 4) is None  # the cursor is past the word
+    assert split_path("~/no/te") == ("~/no/", "te") and split_path("abc") == ("", "abc")
+    assert replaced("x @sr y", at_token("x @sr y", 5), "src/") == ("x @src/ y", 7)  # type: ignore[arg-type]
+    assert removed("x @src/a.py y", at_token("x @src/a.py y", 11)) == ("x  y", 2)  # type: ignore[arg-type]
+
+
+def test_matches_hide_dot_entries_unless_asked_and_mark_folders() -> None:
+    entries = [("src", True), (".git", True), ("setup.py", False), ("README", False), (".env", False)]
+    assert matches("", entries) == ["README", "setup.py", "src/"]
+    assert matches("s", entries) == ["setup.py", "src/"]
+    assert matches(".", entries) == [".env", ".git/"]
+    assert matches("", entries, limit=1) == ["README"]
+
+
+def test_complete_path_lists_relative_home_and_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.py").write_text("")
+    (tmp_path / "setup.py").write_text("")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert complete_path("s", tmp_path) == ["setup.py", "src/"]
+    assert complete_path("src/", tmp_path) == ["src/main.py"]
+    assert complete_path("~/sr", Path("/")) == ["~/src/"]
+    assert complete_path(f"{tmp_path}/se", Path("/")) == [f"{tmp_path}/setup.py"]
+    assert complete_path("nowhere/", tmp_path) == []
+
+
+# -- on the wire: both engines, both simulators ---------------------------------------------------
+
+
+def _image() -> ImageAttachment:
+    return ImageAttachment("cat.png", len(PNG), base64.b64encode(PNG).decode())
+
+
+def test_openai_body_turns_images_into_content_parts() -> None:
+    message = user_message("what is this?", (_image(),))
+    body = chat_body("m", [{"role": "system", "content": "s"}, message], {})
+    assert body["messages"][0] == {"role": "system", "content": "s"}
+    assert body["messages"][1] == {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "what is this?"},
+            {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{_image().data}"}},
+        ],
+    }
+
+
+async def _stats(events: Any) -> Any:
+    final = None
+    async for event in events:
+        if type(event) is StreamDone:
+            final = event.stats
+    return final
+
+
+async def test_ollama_takes_images_counts_them_on_a_vision_model_and_drops_them_on_a_text_one(
+    sim: Simulator,
+) -> None:
+    sim.store.install("gemma3:27b-it-qat", SPECS[REGISTRY["gemma3:27b-it-qat"]])
+    engine = OllamaService(sim.url)
+    try:
+        plain = await _stats(
+            engine.chat("gemma3:27b-it-qat", [user_message("hi")], think=None, live=LiveStats())
+        )
+        seen = await _stats(
+            engine.chat("gemma3:27b-it-qat", [user_message("hi", (_image(),))], think=None, live=LiveStats())
+        )
+        # A text-only model: accepted (Ollama checks no vision capability), the image dropped.
+        text_only = await _stats(
+            engine.chat(
+                "glm-4.7-flash:latest", [user_message("hi", (_image(),))], think="off", live=LiveStats()
+            )
+        )
+    finally:
+        await engine.close()
+    sent = [body for _, path, body in sim.requests if path == "/api/chat"]
+    assert sent[1]["messages"][0]["images"] == [_image().data]
+    assert seen.prompt_eval_count == plain.prompt_eval_count + IMAGE_TOKENS
+    assert text_only is not None and text_only.prompt_eval_count < IMAGE_TOKENS
+
+
+def test_ollama_simulator_refuses_bad_base64_as_go_does(sim: Simulator) -> None:
+    import httpx
+
+    body = {
+        "model": "glm-4.7-flash:latest",
+        "messages": [{"role": "user", "content": "x", "images": ["ab$"]}],
+    }
+    answer = httpx.post(f"{sim.url}/api/chat", json=body)
+    assert answer.status_code == 400 and answer.json() == {"error": "illegal base64 data at input byte 2"}
+
+
+async def test_openai_engines_send_content_parts_and_vllm_refuses_a_text_only_model() -> None:
+    with OpenAISimulator("vllm", rate=SIM_RATE) as server:
+        engine = OpenAIEngine(server.url, flavour="vllm")
+        try:
+            with pytest.raises(GlmTuiError, match="At most 0 image"):
+                await _stats(
+                    engine.chat(
+                        "glm-4.7-flash", [user_message("hi", (_image(),))], think="off", live=LiveStats()
+                    )
+                )
+            plain = await _stats(
+                engine.chat("glm-4.7-flash", [user_message("hi")], think="off", live=LiveStats())
+            )
+            server.vision_models.add("glm-4.7-flash")
+            seen = await _stats(
+                engine.chat("glm-4.7-flash", [user_message("hi", (_image(),))], think="off", live=LiveStats())
+            )
+        finally:
+            await engine.close()
+    sent = [body for _, path, body in server.requests if path == "/v1/chat/completions"]
+    assert sent[-1]["messages"][0]["content"][1]["type"] == "image_url"
+    assert seen.prompt_eval_count == plain.prompt_eval_count + IMAGE_TOKENS

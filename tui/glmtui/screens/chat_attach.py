@@ -1,0 +1,240 @@
+"""The chat's attachments: the files waiting for the next prompt, `@path` completion in the prompt box, the
+file picker, and what a prompt is sent with (the text files fenced into it, the images beside it).
+
+How it behaves (the README's usage section says the same):
+- `@` plus a path in the prompt box lists completions; accepting a folder completes it and lists its
+  entries, accepting a file attaches it: the `@path` leaves the text and a chip appears above the box.
+  A `@word` never accepted stays text and is sent as typed.
+- alt+a (palette "Attach file…") opens a picker; the chosen file is attached the same way.
+- A chip is removed by clicking it, or with Backspace in an empty prompt box (the last chip).
+- On Enter the text files go into the prompt as fenced blocks after what was typed, the images as the
+  message's images. Refused (nothing sent, the prompt and the chips kept, the reason shown): text files
+  over the total cap, images to a model whose capabilities lack `vision`. Capabilities unknown (an
+  OpenAI-compatible engine, or `/api/show` failed): the images go, with a warning.
+
+A Textual-side helper of the chat screen (as `ChatContext` is), not a widget: it holds no node of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from glmtui.core.attachments import (
+    Attachment,
+    TextAttachment,
+    chip_label,
+    prompt_with_files,
+    text_over_cap,
+    vision_verdict,
+)
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.path_complete import AtToken, at_token, removed, replaced
+from glmtui.core.state import ImageAttachment
+from glmtui.services.attachments import complete_path, read_attachment
+from glmtui.surface import AppSurface
+from glmtui.widgets.attachments import AttachmentChips
+from glmtui.widgets.path_complete import PathCompletions
+from glmtui.widgets.prompt_input import PromptInput
+
+if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
+
+class AttachHost(Protocol):
+    """What the attachments need of their screen (the chat screen; a protocol, not an import of it)."""
+
+    @property
+    def app(self) -> AppSurface: ...
+
+    @property
+    def prompt_input(self) -> PromptInput: ...
+
+    @property
+    def attachment_chips(self) -> AttachmentChips: ...
+
+    @property
+    def path_completions(self) -> PathCompletions: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A prompt ready to send: its text (files fenced in), its images, the chips to show on it."""
+
+    text: str
+    images: tuple[ImageAttachment, ...]
+    chips: tuple[str, ...]
+
+
+class ChatAttachments:
+    """The attachments of the chat screen's next prompt, and the `@path` completion that adds them."""
+
+    def __init__(self, screen: AttachHost) -> None:
+        self.screen = screen
+        self.pending: list[Attachment] = []
+        """Attached, waiting for the next prompt (shown as chips)."""
+        self.said: list[str] = []
+        """Every refusal and warning shown, oldest first (a toast fades; this is what was said)."""
+        self._staged: Prepared | None = None  # what the prompt being submitted goes with
+        self._dismissed: tuple[int, int] | None = None  # the token (row, column of @) Esc closed the list on
+        self._again = False  # the prompt changed since the completions were last listed
+        self._running = False  # a worker is listing them
+
+    @property
+    def cwd(self) -> Path:
+        """Relative paths start here: the folder glmtui was started in."""
+        return Path.cwd()
+
+    # -- attaching --------------------------------------------------------------------------------
+
+    async def attach(self, path: str) -> bool:
+        """Read `path` (in a thread) and add it to the next prompt; a refusal is shown, nothing else
+        changes. True when attached."""
+        try:
+            attachment = await asyncio.to_thread(read_attachment, path, self.cwd)
+        except GlmTuiError as exc:
+            self._say(exc.message, "Not attached")
+            return False
+        if isinstance(attachment, ImageAttachment):
+            verdict, reason = self._vision()
+            if verdict == "no":  # said now, not at Enter: nothing is attached that cannot be sent
+                self._say(reason, "Not attached")
+                return False
+        self.pending.append(attachment)
+        await self._show()
+        return True
+
+    def _say(self, text: str, title: str, severity: SeverityLevel = "error") -> None:
+        self.said.append(text)
+        self.screen.app.notify(text, title=title, severity=severity, markup=False, timeout=8)
+
+    async def remove(self, index: int) -> None:
+        if 0 <= index < len(self.pending):
+            del self.pending[index]
+            await self._show()
+
+    async def _show(self) -> None:
+        await self.screen.attachment_chips.show([chip_label(item) for item in self.pending])
+
+    def _vision(self) -> tuple[str, str]:
+        """Whether the chat's model takes images, from the capabilities its engine listed."""
+        app = self.screen.app
+        info = app.model_info
+        listed = app.service.kind == "ollama" and info is not None  # OpenAI-compatible engines do not list
+        return vision_verdict(app.model, info.capabilities if listed and info is not None else None)
+
+    # -- sending ----------------------------------------------------------------------------------
+
+    def prepare(self, typed: str) -> Prepared | None:
+        """The prompt to send with the pending attachments; None (and the reason shown) when it must
+        not go. Staged for `take`: the screen's submit picks the images up as it sends."""
+        if not self.pending:
+            self._staged = None
+            return Prepared(typed, (), ())
+        files = [item for item in self.pending if isinstance(item, TextAttachment)]
+        images = tuple(item for item in self.pending if isinstance(item, ImageAttachment))
+        too_big = text_over_cap(files)
+        if too_big is not None:
+            self._say(too_big, "Not sent")
+            return None
+        if images:
+            verdict, reason = self._vision()
+            if verdict == "no":
+                self._say(reason + ": nothing was sent", "Not sent")
+                return None
+            if verdict == "unknown":
+                self._say(reason, "Images", severity="warning")
+        prepared = Prepared(
+            prompt_with_files(typed, files), images, tuple(chip_label(item) for item in self.pending)
+        )
+        self._staged = prepared
+        return prepared
+
+    def take(self, text: str) -> tuple[tuple[ImageAttachment, ...], tuple[str, ...]]:
+        """The images and chips that go with `text`, when it is the prompt staged by `prepare` (the
+        overflow dialog may send it later); the chips above the box are cleared then."""
+        staged = self._staged
+        if staged is None or staged.text != text:
+            return (), ()
+        self._staged = None
+        self.pending.clear()
+        self.screen.app.call_later(self._show)
+        return staged.images, staged.chips
+
+    # -- @path completion -------------------------------------------------------------------------
+
+    def prompt_key(self, key: str) -> bool:
+        """The prompt box's key filter: the completion list's keys while it shows; Backspace in an
+        empty box removes the last chip."""
+        if self.screen.path_completions.take_key(key):
+            if key == "escape":
+                self._dismissed = self._token_place()
+            return True
+        prompt = self.screen.prompt_input
+        if key == "backspace" and self.pending and not prompt.text:
+            self.screen.app.run_worker(self.remove(len(self.pending) - 1), exit_on_error=False)
+            return True
+        if key == "enter" and self.pending and not prompt.text.strip():
+            prompt.post_message(PromptInput.Submitted(prompt, ""))  # attachments alone are a prompt too
+            return True
+        return False
+
+    def _token(self) -> tuple[int, AtToken] | None:
+        prompt = self.screen.prompt_input
+        row, column = prompt.cursor_location
+        token = at_token(prompt.document.get_line(row), column)
+        return (row, token) if token is not None else None
+
+    def _token_place(self) -> tuple[int, int] | None:
+        found = self._token()
+        return (found[0], found[1].start) if found is not None else None
+
+    def prompt_changed(self) -> None:
+        """The prompt's text or cursor changed: list the completions again, in a worker (listing a
+        folder is file I/O, in a thread; keys never wait for it). One worker at a time: changes made
+        while it lists are listed once more when it is done, so the last state always wins."""
+        self._again = True
+        if not self._running:
+            self._running = True
+            self.screen.app.run_worker(self._relist(), group="path-complete", exit_on_error=False)
+
+    async def _relist(self) -> None:
+        try:
+            while self._again:
+                self._again = False
+                await self.prompt_moved()
+        finally:
+            self._running = False
+
+    async def prompt_moved(self) -> None:
+        """The prompt's text or cursor changed: list the completions of the `@path` at the cursor."""
+        completions = self.screen.path_completions
+        found = self._token()
+        place = (found[0], found[1].start) if found is not None else None
+        if found is None or place == self._dismissed:
+            self._dismissed = self._dismissed if found is not None else None
+            completions.close()
+            return
+        paths = await asyncio.to_thread(complete_path, found[1].path, self.cwd)
+        if not self._again:  # changed meanwhile: the next round lists what is there now
+            completions.open(paths)
+
+    def accept(self, path: str) -> None:
+        """A completion was accepted: a folder goes into the text (and lists its entries), a file is
+        attached and its `@path` leaves the text."""
+        found = self._token()
+        if found is None:
+            return
+        row, token = found
+        prompt = self.screen.prompt_input
+        line = prompt.document.get_line(row)
+        if path.endswith("/"):
+            text, column = replaced(line, token, path)
+        else:
+            text, column = removed(line, token)
+            self.screen.path_completions.close()
+            self.screen.app.run_worker(self.attach(path), exit_on_error=False)
+        prompt.replace(text, (row, 0), (row, len(line)))
+        prompt.cursor_location = (row, column)

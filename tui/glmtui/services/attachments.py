@@ -1,0 +1,115 @@
+"""Reading the files a prompt attaches, and listing folders for `@path` completion (blocking file I/O:
+the UI calls these in a thread). The rules (kinds, caps, fencing) are core/attachments.py's.
+
+Every refusal is a `GlmTuiError` of kind "attach" whose message names the file and says why, so the
+chat shows it and keeps the prompt and the other attachments.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+from glmtui.core.attachments import (
+    IMAGE_CAP,
+    TEXT_CAP,
+    Attachment,
+    TextAttachment,
+    decode_text,
+    file_size,
+    image_kind,
+)
+from glmtui.core.errors import GlmTuiError
+from glmtui.core.path_complete import MAX_COMPLETIONS, matches, split_path
+from glmtui.core.sanitize import sanitize
+from glmtui.core.state import ImageAttachment
+
+ATTACH = "attach"  # the errors' kind
+
+
+def resolve(path: str, cwd: Path) -> Path:
+    """A typed path as a file: `~` expanded, relative paths taken from `cwd` (the working folder)."""
+    expanded = Path(os.path.expanduser(path))
+    return expanded if expanded.is_absolute() else cwd / expanded
+
+
+def complete_path(path: str, cwd: Path, limit: int = MAX_COMPLETIONS) -> list[str]:
+    """The completions of a typed `@path`, each the whole path as it would be typed (folder part
+    kept as typed, `~` unexpanded), folders ending with `/`. A folder that cannot be listed: none."""
+    folder, name = split_path(path)
+    where = resolve(folder or ".", cwd)
+    try:
+        with os.scandir(where) as scan:
+            entries = [(entry.name, _is_dir(entry)) for entry in scan]
+    except OSError:
+        return []
+    return [folder + found for found in matches(name, entries, limit)]
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # follows symlinks: a link to a folder completes as one
+    except OSError:
+        return False
+
+
+def read_attachment(
+    path: str,
+    cwd: Path,
+    *,
+    text_cap: int = TEXT_CAP,
+    image_cap: int = IMAGE_CAP,
+) -> Attachment:
+    """The file at `path` as an attachment: an image (png, jpeg, webp, gif by magic bytes) or UTF-8
+    text. Raises `GlmTuiError` (kind "attach") for a missing file, a folder, an unreadable file, a
+    binary one, or one over its cap; the name shown is the path as typed."""
+    name = sanitize(path)  # a file name can carry escapes too; it is shown on a chip
+    target = resolve(path, cwd)
+    try:
+        info = target.stat()
+    except FileNotFoundError:
+        raise GlmTuiError(f"{name}: no such file; not attached", "check the path", kind=ATTACH) from None
+    except OSError as exc:
+        raise _unreadable(name, exc) from None
+    if target.is_dir():
+        raise GlmTuiError(
+            f"{name} is a folder; not attached", "attach the files in it one by one", kind=ATTACH
+        )
+    try:
+        with target.open("rb") as file:
+            head = file.read(12)
+            kind = image_kind(head)
+            cap = image_cap if kind is not None else text_cap
+            if info.st_size > cap:
+                raise _too_big(name, info.st_size, cap, "an image" if kind else "a text file")
+            data = head + file.read(cap + 1 - len(head))  # the size may have grown since stat()
+    except OSError as exc:
+        raise _unreadable(name, exc) from None
+    if len(data) > cap:
+        raise _too_big(name, len(data), cap, "an image" if kind else "a text file")
+    if kind is not None:
+        return ImageAttachment(name=name, size=len(data), data=base64.b64encode(data).decode("ascii"))
+    text = decode_text(data)
+    if text is None:
+        raise GlmTuiError(
+            f"{name} is binary; not attached",
+            "text files (UTF-8) and images (png, jpeg, webp, gif) can be attached",
+            kind=ATTACH,
+        )
+    return TextAttachment(name=name, size=len(data), text=text)
+
+
+def _unreadable(name: str, exc: OSError) -> GlmTuiError:
+    reason = exc.strerror or type(exc).__name__
+    return GlmTuiError(
+        f"{name} cannot be read ({reason}); not attached", "check its permissions", kind=ATTACH
+    )
+
+
+def _too_big(name: str, size: int, cap: int, what: str) -> GlmTuiError:
+    return GlmTuiError(
+        f"{name} is {file_size(size)}, over the {file_size(cap)} limit for {what}; not attached",
+        "attach a smaller file, or the part of it that matters",
+        kind=ATTACH,
+    )
