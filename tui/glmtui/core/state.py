@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
+from glmtui.core.branches import BranchTree
+
 ThinkSetting = Literal["off", "on", "low", "medium", "high"]
 """What the user asked for. `on` sends `think: true`; levels are sent as strings; `off` sends false."""
 
@@ -125,6 +127,8 @@ class Turn:
     preset: str = ""  # the preset active when it was sent ("" none)
     images: tuple[ImageAttachment, ...] = ()  # sent on its user message
     tool_calls: tuple[ToolCall, ...] = ()  # the reply's tool calls (shown, never run)
+    # The turn it follows (None: a root, the first prompt or an edit of it): core/branches.py.
+    parent: Turn | None = field(default=None, repr=False, compare=False)
 
     @property
     def unanswered(self) -> bool:
@@ -163,13 +167,15 @@ def user_message(prompt: str, images: tuple[ImageAttachment, ...] = ()) -> ChatM
 
 @dataclass(slots=True)
 class Conversation:
-    """An ordered list of turns with one system prompt."""
+    """An ordered list of turns with one system prompt: `turns` is the branch shown (core/branches.py)."""
 
     turns: list[Turn] = field(default_factory=list)
     system: str | None = None
     id: int | None = None  # its row in the store, once saved
     title: str = ""
     endpoint: str = ""  # the endpoint of its last turn, as saved: where `--continue` reconnects
+    # Every turn on every branch and the choice at each position; `turns` is the visible branch.
+    branches: BranchTree = field(default_factory=BranchTree, repr=False, compare=False)
 
     def messages_for(
         self, prompt: str, images: tuple[ImageAttachment, ...] = (), *, preserve_thinking: bool = False
