@@ -95,3 +95,20 @@ def test_a_turn_whose_parent_row_is_gone_still_opens_with_a_notice(tmp_path: Pat
     reopened = store.load(conversation.id)
     assert prompts(reopened) == ["a", "b", "c"] and reopened is not None
     assert "lost the turn they follow" in (reopened.branches.notice or "")
+
+
+def test_the_export_is_the_visible_branch_and_names_the_others() -> None:
+    from glmtui.services.conversation_export import conversation_markdown
+
+    conversation = Conversation(title="t")
+    first, old = done("a"), done("b")
+    branches.append(conversation, first)
+    branches.append(conversation, old)
+    new = Turn(prompt="b", model="m", reply="the newer answer", status=TurnStatus.DONE)
+    branches.add_sibling(conversation, new, old)
+    text = conversation_markdown(conversation, now=0)
+    assert "the newer answer" in text and "re b" not in text
+    assert "_branch 2 of 2 at prompt 2 (the others are in the history)_" in text
+    assert 'branch: "the branch shown; others at prompt(s) 2"' in text and "turns: 2" in text
+    plain = Conversation(title="t", turns=[done("a")])
+    assert "branch" not in conversation_markdown(plain, now=0)  # a chat without branches: as before
