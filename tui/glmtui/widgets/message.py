@@ -49,7 +49,8 @@ class UserMessage(Static):
             shown = (
                 f"{prompt[:PROMPT_DISPLAY_LIMIT]}\n… ({len(prompt):,} characters sent, {hidden:,} not shown)"
             )
-        super().__init__(Text(sanitize(shown)), markup=False)  # a paste can carry escapes too
+        self.prompt_text = Text(sanitize(shown))  # a paste can carry escapes too
+        super().__init__(self.prompt_text, markup=False)
 
 
 class ReplyView(Vertical):
