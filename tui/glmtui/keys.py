@@ -50,6 +50,7 @@ BINDING_OWNERS = (
     ("glmtui.screens.compare.dialogs", "PaneOptionsScreen"),
     ("glmtui.screens.dialogs.problems", "ProblemsScreen"),
     ("glmtui.screens.dialogs.context", "ContextOverflowScreen"),
+    ("glmtui.screens.dialogs.edit_prompt", "EditPromptScreen"),
 )
 # The widgets with bindings, and the screens they live on: their keys are live together with the
 # screen's (a focused widget's binding shadows the screen's). Every other owner but the App is a
