@@ -98,7 +98,9 @@ class ChatLog(VerticalScroll):
             return True
         last = self._pairs[kept - 1][1] if kept else self._hidden_label
         children = list(self.children)
-        start = children.index(last) + 1 if last is not None and last in children else 0
+        if last is not None and last not in children:
+            return False  # not mounted yet (a window still being shown): shown afresh instead
+        start = children.index(last) + 1 if last is not None else 0
         del self._pairs[kept:]
         await self.remove_children(children[start:])
         return True

@@ -168,11 +168,13 @@ class ChatPane(Vertical):
         self.conversation = conversation
         await self._show_turns(len(conversation.turns))
 
-    async def _show_turns(self, count: int) -> None:
-        """Show the visible branch's first `count` turns afresh (the last MOUNTED_TURNS of them mounted)."""
+    async def _show_turns(self, count: int, room: int = 0) -> None:
+        """Show the visible branch's first `count` turns afresh (the last MOUNTED_TURNS of them mounted,
+        less `room` for turns the caller adds at once: none is pushed out before the rest mount)."""
         turns = self.conversation.turns[:count]
-        shown = turns[-MOUNTED_TURNS:]
-        places = branches.places(self.conversation)[:count][-MOUNTED_TURNS:]
+        window = MOUNTED_TURNS - room
+        shown = turns[-window:]
+        places = branches.places(self.conversation)[:count][-window:]
         views = [
             (BranchPrompt(turn, place), ReplyView(turn, saved=True))
             for turn, place in zip(shown, places, strict=True)
@@ -187,7 +189,7 @@ class ChatPane(Vertical):
         turns = self.conversation.turns
         tail = turns[keep:] if shown_after else []
         if len(tail) > MOUNTED_TURNS or not await self.log_view.cut_turns(keep):
-            await self._show_turns(len(turns) if shown_after else keep)
+            await self._show_turns(len(turns)) if shown_after else await self._show_turns(keep, room=1)
             return
         places = branches.places(self.conversation)[keep : keep + len(tail)]
         for turn, place in zip(tail, places, strict=True):
