@@ -16,27 +16,11 @@ mean). No I/O and no Textual here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from glmtui.core.state import Conversation, Turn
+from glmtui.core.state import BranchTree, Conversation, Turn
 
 ROOT = 0
 """The position of the roots (the first prompt and its edits): no object's id() is 0."""
-
-
-@dataclass(slots=True)
-class BranchTree:
-    """Every turn of a conversation, oldest first, and the alternative chosen at each position.
-
-    Positions are keyed by their parent turn's `id()` (turns are not hashable; every turn stays in
-    `every`, so the ids stay theirs), or ROOT."""
-
-    every: list[Turn] = field(default_factory=list)
-    chosen: dict[int, int] = field(default_factory=dict)  # position → id() of the turn shown there
-    known: set[int] = field(default_factory=set)  # id() of each turn in `every`
-    notice: str | None = None  # what loading had to repair, to say once when the conversation opens
 
 
 def _position(parent: Turn | None) -> int:
@@ -132,9 +116,7 @@ def parent_id(conversation: Conversation, turn: Turn) -> int | None:
 def context_before(conversation: Conversation, turn: Turn) -> Conversation:
     """What a sibling of `turn` is sent after: the conversation up to `turn`'s parent (a copy; its
     `messages_for` gives the request)."""
-    from glmtui.core.state import Conversation as Plain  # a runtime cycle otherwise (state holds a tree)
-
-    return Plain(
+    return Conversation(
         turns=path_to(turn.parent),
         system=conversation.system,
         id=conversation.id,

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from glmtui.core.branches import BranchTree
-
 ThinkSetting = Literal["off", "on", "low", "medium", "high"]
 """What the user asked for. `on` sends `think: true`; levels are sent as strings; `off` sends false."""
 
@@ -163,6 +161,20 @@ def user_message(prompt: str, images: tuple[ImageAttachment, ...] = ()) -> ChatM
     if images:
         message["images"] = [image.data for image in images]
     return message
+
+
+@dataclass(slots=True)
+class BranchTree:
+    """Every turn of a conversation, oldest first, and the alternative chosen at each position
+    (core/branches.py keeps it; `Conversation.turns` is the branch it chooses).
+
+    Positions are keyed by their parent turn's `id()` (turns are not hashable; every turn stays in
+    `every`, so the ids stay theirs), or 0 for the roots."""
+
+    every: list[Turn] = field(default_factory=list)
+    chosen: dict[int, int] = field(default_factory=dict)  # position → id() of the turn shown there
+    known: set[int] = field(default_factory=set)  # id() of each turn in `every`
+    notice: str | None = None  # what loading had to repair, to say once when the conversation opens
 
 
 @dataclass(slots=True)
