@@ -17,6 +17,7 @@ from urllib.request import urlopen
 import pytest
 
 from glmtui.__main__ import start_simulator
+from glmtui.core import branches
 from glmtui.core.state import MonitorIntervals, TurnStatus
 from glmtui.simulator import Fault, Simulator
 from glmtui.widgets.chat_log import ChatLog
@@ -207,11 +208,15 @@ async def test_a_failed_prompt_is_not_sent_again_and_ctrl_r_retries_it(sim: Simu
         failed = await finished(await send(pilot, "the question"))
         assert failed.status is TurnStatus.FAILED and failed.reply == ""
         await pilot.press("ctrl+r")
-        await wait_until(lambda: len(pane(app).conversation.turns) == 3, what="the retried turn")
+        await wait_until(lambda: pane(app).conversation.turns[-1] is not failed, what="the retried turn")
         retried = await finished(pane(app).conversation.turns[-1])
         assert retried.status is TurnStatus.DONE and retried.prompt == "the question"
         assert user_messages(chat_requests(sim)[-1]) == ["warm up", "the question"]
-        assert pane(app).conversation.turns[1] is failed  # the failed turn stays (on screen, saved)
+        # Ctrl+R regenerates (issue 16): the failed turn stays as the other branch (‹ 1/2 ›, saved),
+        # instead of a second copy of the prompt after it.
+        conversation = pane(app).conversation
+        assert len(conversation.turns) == 2 and any(t is failed for t in branches.every_turn(conversation))
+        assert branches.place(conversation, retried) == (2, 2)
         await pilot.press("f1")
         await wait_until(lambda: "retry-prompt" in screen_text(app), what="Ctrl+R in F1")
 
@@ -225,7 +230,7 @@ async def test_a_failed_prompt_names_the_retry_key_as_bound(sim: Simulator) -> N
         assert failed.status is TurnStatus.FAILED
         await wait_until(lambda: "F12 retries this prompt" in notices(app), what="the retry key named")
         await pilot.press("f12")
-        await wait_until(lambda: len(pane(app).conversation.turns) == 2, what="the retried turn")
+        await wait_until(lambda: pane(app).conversation.turns[-1] is not failed, what="the retried turn")
         assert (await finished(pane(app).conversation.turns[-1])).status is TurnStatus.DONE
 
 

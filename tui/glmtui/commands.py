@@ -70,9 +70,25 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
         lambda: app.run_worker(app.new_chat(), exit_on_error=False),
     )
     yield (
-        "Retry failed prompt",
-        "Send the last failed prompt again (Ctrl+R in the chat)",
-        lambda: app.run_worker(chat_screen(app).action_retry(), exit_on_error=False),
+        "Regenerate",
+        "The last reply again with the model and options set now, as a new branch; retries a failed "
+        "prompt (Ctrl+R in the chat)",
+        lambda: app.run_worker(chat_screen(app).action_regenerate(), exit_on_error=False),
+    )
+    yield (
+        "Edit prompt",
+        "Edit an earlier prompt of this chat and send it as a new branch; the old one is kept (Alt+E)",
+        lambda: chat_screen(app).action_edit_prompt(),
+    )
+    yield (
+        "Previous branch",
+        "The previous alternative of the last prompt with branches (Alt+← in the chat; or click ‹)",
+        lambda: app.run_worker(chat_screen(app).action_branch(-1), exit_on_error=False),
+    )
+    yield (
+        "Next branch",
+        "The next alternative of the last prompt with branches (Alt+→ in the chat; or click ›)",
+        lambda: app.run_worker(chat_screen(app).action_branch(1), exit_on_error=False),
     )
     yield (
         "Preset…",

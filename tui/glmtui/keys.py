@@ -52,6 +52,7 @@ BINDING_OWNERS = (
     ("glmtui.screens.dialogs.context", "ContextOverflowScreen"),
     ("glmtui.screens.dialogs.presets", "PresetScreen"),
     ("glmtui.screens.dialogs.attach", "AttachFileScreen"),
+    ("glmtui.screens.dialogs.edit_prompt", "EditPromptScreen"),
 )
 # The widgets with bindings, and the screens they live on: their keys are live together with the
 # screen's (a focused widget's binding shadows the screen's). Every other owner but the App is a

@@ -125,6 +125,8 @@ class Turn:
     preset: str = ""  # the preset active when it was sent ("" none)
     images: tuple[ImageAttachment, ...] = ()  # sent on its user message
     tool_calls: tuple[ToolCall, ...] = ()  # the reply's tool calls (shown, never run)
+    # The turn it follows (None: a root, the first prompt or an edit of it): core/branches.py.
+    parent: Turn | None = field(default=None, repr=False, compare=False)
 
     @property
     def unanswered(self) -> bool:
@@ -163,14 +165,30 @@ def user_message(prompt: str, images: tuple[ImageAttachment, ...] = ()) -> ChatM
 
 
 @dataclass(slots=True)
+class BranchTree:
+    """Every turn of a conversation, oldest first, and the alternative chosen at each position
+    (core/branches.py keeps it; `Conversation.turns` is the branch it chooses).
+
+    Positions are keyed by their parent turn's `id()` (turns are not hashable; every turn stays in
+    `every`, so the ids stay theirs), or 0 for the roots."""
+
+    every: list[Turn] = field(default_factory=list)
+    chosen: dict[int, int] = field(default_factory=dict)  # position → id() of the turn shown there
+    known: set[int] = field(default_factory=set)  # id() of each turn in `every`
+    notice: str | None = None  # what loading had to repair, to say once when the conversation opens
+
+
+@dataclass(slots=True)
 class Conversation:
-    """An ordered list of turns with one system prompt."""
+    """An ordered list of turns with one system prompt: `turns` is the branch shown (core/branches.py)."""
 
     turns: list[Turn] = field(default_factory=list)
     system: str | None = None
     id: int | None = None  # its row in the store, once saved
     title: str = ""
     endpoint: str = ""  # the endpoint of its last turn, as saved: where `--continue` reconnects
+    # Every turn on every branch and the choice at each position; `turns` is the visible branch.
+    branches: BranchTree = field(default_factory=BranchTree, repr=False, compare=False)
 
     def messages_for(
         self, prompt: str, images: tuple[ImageAttachment, ...] = (), *, preserve_thinking: bool = False

@@ -8,11 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widgets import Static
 
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.state import Conversation, GenerationRequest, Turn, TurnStatus
+from glmtui.core.state import Conversation, GenerationRequest, Turn
 from glmtui.keys import key_hint
 from glmtui.screens.chat_attach import ChatAttachments
+from glmtui.screens.chat_branches import ChatBranches
 from glmtui.screens.chat_context import ChatContext
 from glmtui.screens.chat_presets import ChatPresets
 from glmtui.screens.chat_thinking import PreservedThinking
@@ -20,6 +22,7 @@ from glmtui.screens.dialogs.attach import AttachFileScreen
 from glmtui.screens.dialogs.context import ContextOverflowScreen, Overflow, OverflowChoice
 from glmtui.surface import AppSurface
 from glmtui.widgets.attachments import AttachmentChips, Chip
+from glmtui.widgets.branch_prompt import BranchPrompt
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.footer import QuietFooter
 from glmtui.widgets.header import AppHeader
@@ -53,7 +56,13 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+o", "history", "History", id="open-history"),
         Binding("f8", "usage", "Usage", id="open-usage"),
         Binding("ctrl+g", "copy", "Copy", id="copy-reply"),
-        Binding("ctrl+r", "retry", "Retry failed prompt", id="retry-prompt", show=False),  # F1, palette
+        # Regenerate took Ctrl+R over from "retry" (a failed last prompt is regenerated, the failed turn
+        # kept as a branch): the id stays "retry-prompt", so a [keymap] entry for it keeps working.
+        Binding("ctrl+r", "regenerate", "Regenerate", id="retry-prompt", show=False),  # F1, palette
+        # priority: the prompt box has the focus and would otherwise see these keys first.
+        Binding("alt+e", "edit_prompt", "Edit prompt", id="edit-prompt", show=False, priority=True),
+        Binding("alt+left", "branch(-1)", "Previous branch", id="branch-previous", show=False, priority=True),
+        Binding("alt+right", "branch(1)", "Next branch", id="branch-next", show=False, priority=True),
         Binding("ctrl+q", "app.quit", "Quit", id="quit"),
         # priority: the prompt box has the focus. Not in the footer (full); F1 and the palette list them.
         Binding("f9", "pick_preset", "Preset…", priority=True, show=False, id="pick-preset"),
@@ -81,6 +90,7 @@ class ChatScreen(Screen[None]):
     prompt_input = getters.query_one(PromptInput)
     attachment_chips = getters.query_one(AttachmentChips)
     path_completions = getters.query_one(PathCompletions)
+    edit_marker = getters.query_one("#edit-marker", Static)
 
     def __init__(self) -> None:
         super().__init__()
@@ -93,6 +103,8 @@ class ChatScreen(Screen[None]):
         """Whether this chat sends earlier turns' traces back (screens/chat_thinking.py)."""
         self.attach = ChatAttachments(self)
         """The next prompt's files and images, and `@path` completion (screens/chat_attach.py)."""
+        self.branches = ChatBranches(self)
+        """Regenerate, edit and moving between branches (screens/chat_branches.py)."""
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -110,6 +122,7 @@ class ChatScreen(Screen[None]):
                 stop = key_hint(keymap, "stop-reply", ChatScreen)
                 yield AttachmentChips(id="attachments")
                 yield PathCompletions(id="path-completions")
+                yield Static(id="edit-marker", markup=False)
                 yield PromptInput(
                     id="prompt",
                     placeholder=f"Message the model  (Enter sends · {newline} newline · {stop} stops)",
@@ -182,8 +195,11 @@ class ChatScreen(Screen[None]):
         event.stop()
         self.path_completions.close()
         prepared = self.attach.prepare(event.text)  # the attachments folded in; None: refused, all kept
-        if prepared is not None and await self.submit(prepared.text, from_input=True):
+        editing = self.branches.editing
+        if prepared is not None and await self.submit(prepared.text, from_input=True, sibling_of=editing):
             event.input.clear()
+            if editing is not None:
+                self.branches.edit_sent()
 
     def on_text_area_changed(self, event: PromptInput.Changed) -> None:
         if event.text_area is self.prompt_input:
@@ -207,12 +223,15 @@ class ChatScreen(Screen[None]):
 
         self.app.push_screen(AttachFileScreen(self.attach.cwd), chosen)
 
-    async def submit(self, text: str, *, from_input: bool = False, checked: bool = False) -> bool:
+    async def submit(
+        self, text: str, *, from_input: bool = False, checked: bool = False, sibling_of: Turn | None = None
+    ) -> bool:
         """Send a prompt, or queue it (shown as waiting) until the model is known and its facts read:
         an Enter pressed while Ollama is still listing models is not lost. False when refused, or held
         for the overflow dialog (which sends it, or not, itself): the prompt stays where it was.
 
-        `checked`: the overflow dialog was answered (send it as it is)."""
+        `checked`: the overflow dialog was answered (send it as it is). `sibling_of`: a new branch beside
+        that turn (regenerated or edited, core/branches.py)."""
         app = self.app
         if self.pane.is_busy:
             self.notify("A reply is still streaming: press Esc to stop it first.", severity="warning")
@@ -222,9 +241,11 @@ class ChatScreen(Screen[None]):
         request = self._request()
         if request is None:
             waiting = GenerationRequest(model=app.model, think=None)
-            images, chips = self.attach.take(text)
+            images, chips = self.attach.take(text, beside=sibling_of)
             queued = "queued: waiting for Ollama and the model…"
-            await self.pane.send(text, waiting, queued=queued, images=images, chips=chips)
+            await self.pane.send(
+                text, waiting, queued=queued, images=images, chips=chips, sibling_of=sibling_of
+            )
             await self.model_ready()  # it may have become ready while the prompt was being shown
             return True
         if not checked:
@@ -234,27 +255,37 @@ class ChatScreen(Screen[None]):
             finally:
                 self._asking = False
             if overflow is not None:
-                self._ask_overflow(text, request.model, overflow, from_input)
+                self._ask_overflow(text, request.model, overflow, from_input, sibling_of)
                 return False
-        images, chips = self.attach.take(text)
-        await self._started(await self.pane.send(text, request, images=images, chips=chips), request)
+        images, chips = self.attach.take(text, beside=sibling_of)
+        sent = await self.pane.send(text, request, images=images, chips=chips, sibling_of=sibling_of)
+        await self._started(sent, request)
         return True
 
-    def _ask_overflow(self, text: str, model: str, overflow: Overflow, from_input: bool) -> None:
+    def _ask_overflow(
+        self, text: str, model: str, overflow: Overflow, from_input: bool, sibling_of: Turn | None = None
+    ) -> None:
         """Ask what to do about a prompt that would overflow the context (Esc: nothing, keep it)."""
 
         def answered(choice: OverflowChoice | None) -> None:
             self._asking = False
             if choice is not None:
                 self.run_worker(
-                    self._overflow_answer(text, model, overflow, from_input, choice), exit_on_error=False
+                    self._overflow_answer(text, model, overflow, from_input, choice, sibling_of),
+                    exit_on_error=False,
                 )
 
         self._asking = True
         self.app.push_screen(ContextOverflowScreen(overflow), answered)
 
     async def _overflow_answer(
-        self, text: str, model: str, overflow: Overflow, from_input: bool, choice: OverflowChoice
+        self,
+        text: str,
+        model: str,
+        overflow: Overflow,
+        from_input: bool,
+        choice: OverflowChoice,
+        sibling_of: Turn | None = None,
     ) -> None:
         if choice == "new":
             await self.action_new_chat()  # the prompt box keeps what was typed
@@ -266,8 +297,10 @@ class ChatScreen(Screen[None]):
             self.context.raised[model] = overflow.raise_to
             raised = f"{overflow.raise_to:,}"
             self.notify(f"num_ctx {raised} for {model} in this chat: Ollama reloads it.", timeout=4)
-        if await self.submit(text, checked=True) and from_input:
+        if await self.submit(text, checked=True, sibling_of=sibling_of) and from_input:
             self.prompt_input.clear()
+            if sibling_of is not None and sibling_of is self.branches.editing:
+                self.branches.edit_sent()
 
     async def _started(self, turn: Turn, request: GenerationRequest) -> None:
         # Saved before the reply arrives (this runs before the pane's Finished is handled).
@@ -295,14 +328,22 @@ class ChatScreen(Screen[None]):
         if request is not None and turn is not None and self.pane.start_queued(request):
             await self._started(turn, request)
 
-    async def action_retry(self) -> None:
-        """Send the last failed prompt again (the failed turn stays on screen, out of the context)."""
-        turns = self.pane.conversation.turns
-        last = turns[-1] if turns else None
-        if last is None or last.status is not TurnStatus.FAILED:
-            self.notify("The last prompt did not fail: nothing to retry.", timeout=3)
-            return
-        await self.submit(last.prompt)
+    async def action_regenerate(self) -> None:
+        """The last reply again, with the model and options set now, as a new branch (a failed last
+        prompt is retried this way: the failed turn is kept as a branch, out of the context)."""
+        await self.branches.regenerate()
+
+    def action_edit_prompt(self) -> None:
+        """Pick a prompt of the branch shown; Enter sends the edited text as a new branch."""
+        self.branches.edit()
+
+    async def action_branch(self, delta: int) -> None:
+        """Show the previous (-1) or next (1) alternative of the last prompt with branches."""
+        await self.branches.step(delta)
+
+    async def on_branch_prompt_step(self, event: BranchPrompt.Step) -> None:
+        event.stop()
+        await self.branches.step(event.delta, event.turn)
 
     def on_chat_pane_started(self, event: ChatPane.Started) -> None:
         self.status_bar.follow(event.live)
@@ -324,8 +365,14 @@ class ChatScreen(Screen[None]):
 
     async def show_conversation(self, conversation: Conversation) -> None:
         """Show a saved conversation; the next prompt continues it."""
+        self.branches.reset()
         await self.pane.load(conversation)
         self.show_last(conversation.turns[-1] if conversation.turns else None)
+        notice = conversation.branches.notice
+        if notice:  # a stored parent was missing: the conversation opens anyway, and says so
+            conversation.branches.notice = None
+            await self.show_notice(Text(f"⚠ {notice}"))
+            self.notify(notice, severity="warning", timeout=8)
 
     def show_last(self, turn: Turn | None) -> None:
         """The status bar's last figures: a resumed or new conversation's own, never another's."""
@@ -370,6 +417,8 @@ class ChatScreen(Screen[None]):
         await self.pane.log_view.add_notice(text)
 
     def action_stop(self) -> None:
+        if self.branches.cancel_edit():
+            return
         if not self.pane.stop():
             self.notify("Nothing is streaming.", timeout=2)
 
@@ -416,6 +465,7 @@ class ChatScreen(Screen[None]):
 
     async def action_new_chat(self) -> None:
         await self.pane.stop_and_wait()
+        self.branches.reset()
         self.pane.new_conversation(self.presets.system)  # the old one stays saved; the preset goes on
         self.preserved.reset()
         self.show_last(None)

@@ -32,7 +32,7 @@ from glmtui.core.attachments import (
 )
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.path_complete import AtToken, at_token, removed, replaced
-from glmtui.core.state import ImageAttachment
+from glmtui.core.state import ImageAttachment, Turn
 from glmtui.services.attachments import complete_path, read_attachment
 from glmtui.surface import AppSurface
 from glmtui.widgets.attachments import AttachmentChips
@@ -152,11 +152,18 @@ class ChatAttachments:
         self._staged = prepared
         return prepared
 
-    def take(self, text: str) -> tuple[tuple[ImageAttachment, ...], tuple[str, ...]]:
+    def take(
+        self, text: str, *, beside: Turn | None = None
+    ) -> tuple[tuple[ImageAttachment, ...], tuple[str, ...]]:
         """The images and chips that go with `text`, when it is the prompt staged by `prepare` (the
-        overflow dialog may send it later); the chips above the box are cleared then."""
+        overflow dialog may send it later); the chips above the box are cleared then. Nothing staged
+        and `beside` given (a regenerated reply, an edited prompt: a branch beside that turn): that
+        turn's images, so the new branch sees what the old one saw (a text file is in the prompt's
+        text already)."""
         staged = self._staged
         if staged is None or staged.text != text:
+            if beside is not None and beside.images:
+                return beside.images, tuple(chip_label(image) for image in beside.images)
             return (), ()
         self._staged = None
         self.pending.clear()

@@ -11,6 +11,7 @@ import re
 import time
 from pathlib import Path
 
+from glmtui.core import branches
 from glmtui.core.presets import options_text
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import Conversation, GenerationStats, Turn, TurnStatus
@@ -100,6 +101,11 @@ def conversation_markdown(conversation: Conversation, *, now: float | None = Non
         "mean_ttft_s": round(sum(s.ttft_s or 0 for s in done) / len(done), 3) if done else None,
         "stopped_or_failed": sum(t.status is not TurnStatus.DONE for t in turns),
     }
+    # The branch shown is what is exported (what the model was sent); where other branches exist
+    # (regenerated replies, edited prompts), the export says so at each such prompt.
+    alternatives = {number: (which, count) for number, which, count in branches.summary(conversation)}
+    if alternatives:
+        front["branch"] = "the branch shown; others at prompt(s) " + ", ".join(map(str, alternatives))
     # JSON values are valid YAML: the front matter needs no YAML library.
     lines = [
         "---",
@@ -117,9 +123,11 @@ def conversation_markdown(conversation: Conversation, *, now: float | None = Non
             "",
         ]
     for number, turn in enumerate(turns, 1):
+        lines += [f"## {number}. You", ""]
+        if number in alternatives:
+            which, count = alternatives[number]
+            lines += [f"_branch {which} of {count} at prompt {number} (the others are in the history)_", ""]
         lines += [
-            f"## {number}. You",
-            "",
             sanitize(turn.prompt).rstrip(),
             "",
             f"## {number}. {turn.model}" + (f" (think {turn.think})" if turn.think else ""),

@@ -19,6 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
+from glmtui.core.branches import every_turn, parent_id
 from glmtui.core.load_check import Correction
 from glmtui.core.markdown_blocks import settle_point
 from glmtui.core.sanitize import sanitize
@@ -171,7 +172,8 @@ class Journal:
                 if conversation.id is None:
                     return
             try:
-                turn.id = await self._run(store.start_turn, conversation.id, turn, digest, options)
+                parent = parent_id(conversation, turn)
+                turn.id = await self._run(store.start_turn, conversation.id, turn, digest, options, parent)
                 return
             except sqlite3.IntegrityError:
                 # Deleted meanwhile by another glmtui, while this one shows it and goes on with it:
@@ -181,14 +183,17 @@ class Journal:
                 await self._resave(store, conversation, turn)
 
     async def _resave(self, store: Store, conversation: Conversation, current: Turn) -> None:
-        earlier = [t for t in conversation.turns if t is not current]
+        # Every branch, oldest first (a parent is saved before its children, so it has its new id).
+        earlier = [t for t in every_turn(conversation) if t is not current]
         conversation.id = await self._run(
             store.create_conversation, conversation.title, current.model, conversation.system
         )
         if conversation.id is None:
             return
         for turn in earlier:
-            turn.id = await self._run(store.start_turn, conversation.id, turn)
+            turn.id = await self._run(
+                store.start_turn, conversation.id, turn, parent_id=parent_id(conversation, turn)
+            )
             if turn.id is not None:
                 await self._run(store.finish_turn, turn.id, turn)
         self._on_problem(

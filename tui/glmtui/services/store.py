@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from glmtui.core.branches import restore
 from glmtui.core.load_check import Correction
 from glmtui.core.state import Conversation, GenerationStats, ImageAttachment, ToolCall, Turn, TurnStatus
 from glmtui.services.salvage import (
@@ -231,13 +232,20 @@ class Store:
             return int(cursor.lastrowid or 0)
 
     def start_turn(
-        self, conversation_id: int, turn: Turn, digest: str = "", options: dict[str, Any] | None = None
+        self,
+        conversation_id: int,
+        turn: Turn,
+        digest: str = "",
+        options: dict[str, Any] | None = None,
+        parent_id: int | None = None,
     ) -> int:
-        """Save the prompt before the reply starts: if glmtui dies mid-reply, the prompt survives."""
+        """Save the prompt before the reply starts: if glmtui dies mid-reply, the prompt survives.
+        `parent_id`: the turn it follows (0: a root; None: the turn saved before it), core/branches.py."""
         with self._tx() as db:
             cursor = db.execute(
-                "INSERT INTO turns (conversation_id, prompt, model, model_digest, think, options,"
-                " status, created_at, endpoint, preset, images) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO turns (conversation_id, prompt, model, model_digest, think, options, status,"
+                " created_at, endpoint, preset, images, parent_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     conversation_id,
                     turn.prompt,
@@ -250,11 +258,14 @@ class Store:
                     turn.endpoint,
                     turn.preset,
                     json.dumps([asdict(image) for image in turn.images]),
+                    parent_id,
                 ),
             )
+            # A new turn is always the end of the branch shown (core/branches.py): the leaf.
             db.execute(
-                "UPDATE conversations SET updated_at = ?, model = ?, endpoint = ? WHERE id = ?",
-                (time.time(), turn.model, turn.endpoint, conversation_id),
+                "UPDATE conversations SET updated_at = ?, model = ?, endpoint = ?, leaf_turn_id = ?"
+                " WHERE id = ?",
+                (time.time(), turn.model, turn.endpoint, cursor.lastrowid, conversation_id),
             )
             return int(cursor.lastrowid or 0)
 
@@ -319,8 +330,8 @@ class Store:
             ]
 
     def load(self, conversation_id: int) -> Conversation | None:
-        """A conversation with every turn (None if it is gone: another instance may have deleted it).
-        A turn still 'streaming' was cut off by a crash: it loads as stopped."""
+        """A conversation with every turn, on every branch (None if it is gone: another instance may have
+        deleted it). A turn still 'streaming' was cut off by a crash: it loads as stopped."""
         with self._lock:
             head = self._db.execute("SELECT * FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
             if head is None:
@@ -331,7 +342,7 @@ class Store:
         conversation = Conversation(
             system=head["system"], id=head["id"], title=head["title"], endpoint=head["endpoint"]
         )
-        conversation.turns = [_turn(row) for row in rows]
+        restore(conversation, [(_turn(row), row["parent_id"]) for row in rows], head["leaf_turn_id"])
         return conversation
 
     def last_conversation_id(self) -> int | None:

@@ -87,6 +87,24 @@ class ChatLog(VerticalScroll):
             await self._update_hidden_label()
         self.call_after_refresh(self.scroll_end, animate=False)
 
+    async def cut_turns(self, keep: int) -> bool:
+        """Keep the conversation's first `keep` turns on screen and remove every widget after them (the
+        turns of a branch no longer shown, and the notices under them). False when the cut falls
+        above the mounted window: the caller shows the conversation again instead."""
+        kept = keep - self._hidden_turns
+        if kept < 0:
+            return False
+        if kept >= len(self._pairs):
+            return True
+        last = self._pairs[kept - 1][1] if kept else self._hidden_label
+        children = list(self.children)
+        if last is not None and last not in children:
+            return False  # not mounted yet (a window still being shown): shown afresh instead
+        start = children.index(last) + 1 if last is not None else 0
+        del self._pairs[kept:]
+        await self.remove_children(children[start:])
+        return True
+
     async def add_notice(self, text: str | Text) -> None:
         """A line of app information (not model output) in the flow of the chat."""
         await self.mount(Static(text if isinstance(text, Text) else Text(text), classes="log-notice"))

@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
+from glmtui.core import branches
 from glmtui.core.attachments import chip_label
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import (
@@ -34,8 +35,9 @@ from glmtui.core.units import format_rate
 from glmtui.services.engines.base import ContentDelta, Engine, StreamDone, ThinkingDelta, ToolCallDelta
 from glmtui.services.trace import enabled as trace_enabled
 from glmtui.services.trace import trace
+from glmtui.widgets.branch_prompt import BranchPrompt
 from glmtui.widgets.chat_log import MOUNTED_TURNS, ChatLog
-from glmtui.widgets.message import ReplyView, UserMessage
+from glmtui.widgets.message import ReplyView
 
 
 class ChatPane(Vertical):
@@ -138,13 +140,20 @@ class ChatPane(Vertical):
         queued: str | None = None,
         images: tuple[ImageAttachment, ...] = (),
         chips: Sequence[str] = (),
+        sibling_of: Turn | None = None,
     ) -> Turn:
         """Show the prompt, start streaming the reply, and return the new turn.
 
         With `queued` (the text to show meanwhile) the prompt is shown but only sent by `start_queued`.
         `images` go on its user message; `chips` name its attachments above it (name and size).
+        With `sibling_of` (a turn of the visible branch) it is a new branch beside that turn (a
+        regenerated reply or an edited prompt): sent after what came before that turn, and the turns
+        after it stay on the old branch.
         """
-        messages = self.conversation.messages_for(prompt, images, preserve_thinking=request.preserve_thinking)
+        context = self.conversation
+        if sibling_of is not None:
+            context = branches.context_before(self.conversation, sibling_of)
+        messages = context.messages_for(prompt, images, preserve_thinking=request.preserve_thinking)
         turn = Turn(
             prompt=prompt,
             model=request.model,
@@ -154,10 +163,15 @@ class ChatPane(Vertical):
             preset=request.preset,
             images=images,
         )
-        self.conversation.turns.append(turn)
+        if sibling_of is None:
+            branches.append(self.conversation, turn)
+        else:
+            branches.add_sibling(self.conversation, turn, sibling_of)
+            await self.show_branch(len(self.conversation.turns) - 1, shown_after=False)
         view = ReplyView(turn, low_bandwidth=self.low_bandwidth)
         self.log_view.anchor()  # sending is a clear sign the user wants to follow the reply
-        await self.log_view.add_turn(UserMessage(prompt, chips=chips), view)
+        place = branches.place(self.conversation, turn)
+        await self.log_view.add_turn(BranchPrompt(turn, place, chips=chips), view)
         self._current = (turn, view)
         if queued is not None:
             view.set_waiting(queued)
@@ -169,15 +183,36 @@ class ChatPane(Vertical):
     async def load(self, conversation: Conversation) -> None:
         """Show a saved conversation and continue it: the next prompt carries all of its turns."""
         self.conversation = conversation
-        shown = conversation.turns[-MOUNTED_TURNS:]
+        await self._show_turns(len(conversation.turns))
+
+    async def _show_turns(self, count: int, room: int = 0) -> None:
+        """Show the visible branch's first `count` turns afresh (the last MOUNTED_TURNS of them mounted,
+        less `room` for turns the caller adds at once: none is pushed out before the rest mount)."""
+        turns = self.conversation.turns[:count]
+        window = MOUNTED_TURNS - room
+        shown = turns[-window:]
+        places = branches.places(self.conversation)[:count][-window:]
         views = [
-            (
-                UserMessage(turn.prompt, chips=[chip_label(image) for image in turn.images]),
-                ReplyView(turn, saved=True),
-            )
-            for turn in shown
+            (BranchPrompt(turn, place, chips=image_chips(turn)), ReplyView(turn, saved=True))
+            for turn, place in zip(shown, places, strict=True)
         ]
-        await self.log_view.load_turns(views, len(conversation.turns) - len(shown))  # type: ignore[arg-type]
+        await self.log_view.load_turns(views, len(turns) - len(shown))  # type: ignore[arg-type]
+
+    async def show_branch(self, keep: int, *, shown_after: bool = True) -> None:
+        """The visible branch changed after its first `keep` turns (a move between branches, or a new
+        branch): the log keeps those and shows the rest of the branch now visible (`shown_after`
+        False: nothing after them yet, the caller adds the new turn). Only a window of turns stays
+        mounted, as always: a cut above that window, or a long tail, shows the branch afresh."""
+        turns = self.conversation.turns
+        tail = turns[keep:] if shown_after else []
+        if len(tail) > MOUNTED_TURNS or not await self.log_view.cut_turns(keep):
+            await self._show_turns(len(turns)) if shown_after else await self._show_turns(keep, room=1)
+            return
+        places = branches.places(self.conversation)[keep : keep + len(tail)]
+        for turn, place in zip(tail, places, strict=True):
+            await self.log_view.add_turn(
+                BranchPrompt(turn, place, chips=image_chips(turn)), ReplyView(turn, saved=True)
+            )
 
     def partial(self) -> Turn | None:
         """A copy of the streaming turn with its text and figures so far (None when nothing streams):
@@ -319,3 +354,8 @@ class ChatPane(Vertical):
             self.post_message(self.Failed(self, turn, error))
         else:
             self.post_message(self.Finished(self, turn))
+
+
+def image_chips(turn: Turn) -> list[str]:
+    """A saved turn's chips: its images (a text file is part of its prompt's text)."""
+    return [chip_label(image) for image in turn.images]

@@ -53,10 +53,12 @@ class UserMessage(Static):
             shown = (
                 f"{prompt[:PROMPT_DISPLAY_LIMIT]}\n… ({len(prompt):,} characters sent, {hidden:,} not shown)"
             )
-        text = Text(sanitize(shown))  # a paste can carry escapes too
-        if chips:
-            text = Text("\n").join([chips_line([sanitize(chip) for chip in chips]), text])
-        super().__init__(text, markup=False)
+        self.prompt_text = Text(sanitize(shown))  # a paste can carry escapes too
+        if chips:  # the attachments' line first: BranchPrompt puts its switch before both
+            self.prompt_text = Text("\n").join(
+                [chips_line([sanitize(chip) for chip in chips]), self.prompt_text]
+            )
+        super().__init__(self.prompt_text, markup=False)
 
 
 class ReplyView(Vertical):

@@ -1,0 +1,190 @@
+"""The chat's branches: regenerate, edit an earlier prompt, move between alternatives.
+
+Owned by the chat screen (one pane, one prompt box). The tree itself is core/branches.py; this module
+decides what the keys do with it:
+
+- Regenerate (Ctrl+R): the last prompt again, with the model, options and think set now, as a new
+  alternative beside the last turn. A failed last prompt is retried this way (the failed one is kept
+  as a branch, out of the context).
+- Edit (Alt+E): pick a prompt of the visible branch; its text goes into the box with a marker; Enter
+  sends it as an alternative beside that turn, Esc cancels. Cancelling puts back the draft the box
+  held before, if the edited text was not touched; a changed text stays (what was typed is never
+  thrown away by Esc).
+- Move (‹ › on a prompt, or Alt+←/→): Alt+←/→ move the prompt last moved, while it is on the visible
+  branch, else the last prompt with alternatives. Refused while a reply streams (the branch it
+  streams into must stay the one shown).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from rich.text import Text
+from textual.widgets import Static
+
+from glmtui.core import branches
+from glmtui.core.state import Turn
+from glmtui.screens.dialogs.edit_prompt import EditPromptScreen
+from glmtui.services.branch_store import set_leaf
+from glmtui.surface import AppSurface
+from glmtui.widgets.chat_pane import ChatPane
+from glmtui.widgets.prompt_input import PromptInput
+
+STREAMING = "A reply is streaming: {what} once it ends (Esc stops it)."
+
+
+class BranchHost(Protocol):
+    """What the branches need of their screen (the chat screen; a protocol, not an import of it)."""
+
+    @property
+    def app(self) -> AppSurface: ...
+
+    @property
+    def pane(self) -> ChatPane: ...
+
+    @property
+    def prompt_input(self) -> PromptInput: ...
+
+    @property
+    def edit_marker(self) -> Static: ...
+
+    async def submit(self, text: str, *, sibling_of: Turn | None = None) -> bool: ...
+
+    def show_last(self, turn: Turn | None) -> None: ...
+
+
+class ChatBranches:
+    """The edit in progress, and which prompt Alt+←/→ move."""
+
+    def __init__(self, screen: BranchHost) -> None:
+        self._screen = screen
+        self.editing: Turn | None = None
+        """The turn whose prompt is being edited (Enter sends a sibling of it), or None."""
+        self._draft = ""  # the box's text before the edit began, given back after it
+        self._moved: Turn | None = None  # the prompt last moved with ‹ › or Alt+←/→
+
+    def _refused_while_busy(self, what: str) -> bool:
+        if self._screen.pane.is_busy:
+            self._screen.app.notify(STREAMING.format(what=what), severity="warning", timeout=4)
+            return True
+        return False
+
+    # -- regenerate --------------------------------------------------------------------------------
+
+    async def regenerate(self) -> None:
+        if self._refused_while_busy("regenerate it"):
+            return
+        turns = self._screen.pane.conversation.turns
+        if not turns:
+            self._screen.app.notify("Nothing to regenerate yet: send a prompt first.", timeout=3)
+            return
+        last = turns[-1]
+        self._moved = None  # Alt+←/→ now move the new alternatives
+        await self._screen.submit(last.prompt, sibling_of=last)
+
+    # -- edit ---------------------------------------------------------------------------------------
+
+    def edit(self) -> None:
+        if self._refused_while_busy("edit a prompt"):
+            return
+        turns = list(self._screen.pane.conversation.turns)
+        if not turns:
+            self._screen.app.notify("No prompt to edit yet.", timeout=3)
+            return
+
+        def picked(index: int | None) -> None:
+            if index is not None and not self._screen.pane.is_busy:
+                self.start_edit(turns[index], index + 1)
+
+        self._screen.app.push_screen(EditPromptScreen([t.prompt for t in turns]), picked)
+
+    def start_edit(self, turn: Turn, number: int) -> None:
+        """Put `turn`'s prompt (number `number` of the branch) in the box, marked as an edit."""
+        box = self._screen.prompt_input
+        if self.editing is None:
+            self._draft = box.text
+        self.editing = turn
+        box.load_text(turn.prompt)
+        box.move_cursor(box.document.end)
+        marker = self._screen.edit_marker
+        marker.update(Text(f"✎ editing prompt {number} — Enter sends a new branch, Esc cancels"))
+        marker.display = True
+        box.focus()
+
+    def cancel_edit(self) -> bool:
+        """Esc while editing: leave the edit (True), else False (Esc does what it does otherwise)."""
+        turn = self.editing
+        if turn is None:
+            return False
+        box = self._screen.prompt_input
+        if box.text == turn.prompt:  # untouched: the draft comes back
+            box.load_text(self._draft)
+            box.move_cursor(box.document.end)
+        self._end_edit()
+        self._screen.app.notify("Edit cancelled: nothing was sent.", timeout=3)
+        return True
+
+    def edit_sent(self) -> None:
+        """The edited prompt went out (the box was cleared): the draft from before comes back."""
+        if self.editing is None:
+            return
+        box = self._screen.prompt_input
+        if self._draft and not box.text:
+            box.load_text(self._draft)
+            box.move_cursor(box.document.end)
+        self._end_edit()
+        self._moved = None  # Alt+←/→ now move the new alternatives
+
+    def _end_edit(self) -> None:
+        self.editing = None
+        self._draft = ""
+        self._screen.edit_marker.display = False
+
+    def reset(self) -> None:
+        """Another conversation is shown (new or resumed): no edit, no prompt moved."""
+        if self.editing is not None:
+            self._end_edit()
+        self._moved = None
+
+    # -- moving between branches --------------------------------------------------------------------
+
+    def target(self) -> Turn | None:
+        """The prompt Alt+←/→ move: the one last moved while it is shown and has alternatives, else
+        the last prompt of the visible branch with alternatives (None: there is none)."""
+        conversation = self._screen.pane.conversation
+        points = branches.branch_points(conversation)
+        turns = conversation.turns
+        moved = self._moved
+        if moved is not None and any(turns[i] is moved for i in points):
+            return moved
+        return turns[points[-1]] if points else None
+
+    async def step(self, delta: int, turn: Turn | None = None) -> None:
+        """Show the alternative `delta` away from `turn` (None: `target()`), and the branch below it."""
+        if self._refused_while_busy("move between branches"):
+            return
+        screen = self._screen
+        app = screen.app
+        turn = turn if turn is not None else self.target()
+        conversation = screen.pane.conversation
+        index = next((i for i, t in enumerate(conversation.turns) if t is turn), None)
+        if turn is None or index is None:
+            app.notify("No prompt has other branches: Ctrl+R regenerates, Alt+E edits a prompt.", timeout=4)
+            return
+        chosen = branches.step(conversation, turn, delta)
+        which, count = branches.place(conversation, chosen or turn)
+        if chosen is None:
+            app.notify(f"Prompt {index + 1}: already branch {which} of {count}.", timeout=3)
+            return
+        self._moved = chosen
+        if self.editing is not None and not any(t is self.editing for t in conversation.turns):
+            self._end_edit()  # the prompt being edited is on the branch just left
+        await screen.pane.show_branch(index)
+        screen.prompt_input.focus()  # after a click on ‹ ›: the next prompt continues this branch
+        screen.show_last(conversation.turns[-1])
+        app.notify(f"Prompt {index + 1}: branch {which} of {count}.", timeout=3)
+        leaf = conversation.turns[-1]
+        journal = app.journal
+        if conversation.id is not None and leaf.id is not None and journal.store is not None:
+            # Reopening shows the branch last shown.
+            await journal.run(set_leaf, journal.store, conversation.id, leaf.id)
