@@ -31,26 +31,16 @@ NESTED = ToolCall("get_weather", "[" * 3000 + "]" * 3000, "call_1")
 # -- a tool call whose arguments nest deeper than the JSON decoder's recursion limit -----------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="summary/pretty_arguments catch only ValueError: deeply nested arguments raise RecursionError",
-)
 def test_deeply_nested_arguments_are_shown_not_raised() -> None:
     assert summary(NESTED).startswith("get_weather(")
     assert pretty_arguments(NESTED)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the export's tool_call_lines calls pretty_arguments: RecursionError on nested args"
-)
 def test_deeply_nested_arguments_do_not_break_the_export() -> None:
     turn = Turn("q", GLM, reply="", status=TurnStatus.DONE, tool_calls=(NESTED,))
     assert "get_weather" in conversation_markdown(Conversation(turns=[turn]), now=0)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="ToolCallView's title and body raise RecursionError on deeply nested arguments"
-)
 async def test_deeply_nested_arguments_do_not_crash_the_tool_call_block() -> None:
     app = HostApp([])
     async with app.run_test() as pilot:

@@ -399,7 +399,7 @@ class Store:
         for model_a, model_b, vote, rounds, endpoint_a, endpoint_b in rows:
             try:
                 count = len(json.loads(rounds))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, RecursionError):
                 count = 0  # a damaged rounds column still leaves the vote itself
             votes.append((model_a, model_b, vote, count, endpoint_a, endpoint_b))
         return votes
@@ -458,7 +458,7 @@ def _turn(row: sqlite3.Row) -> Turn:
     try:
         figures = json.loads(row["stats"] or "{}")
         stats = GenerationStats(**{k: v for k, v in figures.items() if k in GenerationStats.__slots__})
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         stats = GenerationStats()
     status = (
         TurnStatus(row["status"]) if row["status"] in TurnStatus._value2member_map_ else TurnStatus.STOPPED
@@ -490,7 +490,7 @@ def _json_object(text: str | None) -> dict[str, Any]:
     """A JSON object column; a damaged one reads as empty (the turn itself still loads)."""
     try:
         value = json.loads(text or "{}")
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -500,7 +500,7 @@ def _records(text: str | None, kind: Callable[..., _T], fields: dict[str, type])
     so one bad image or tool call never costs the turn."""
     try:
         entries = json.loads(text or "[]")
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return
     if not isinstance(entries, list):
         return
