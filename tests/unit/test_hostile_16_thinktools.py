@@ -100,10 +100,6 @@ async def test_the_estimate_is_never_below_the_servers_count_when_preserving_is_
 # -- a streaming turn's tool calls in the partial save ------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Store.save_partial writes reply, thinking, stats but not tool_calls: a crash loses the calls",
-)
 def test_a_partial_save_keeps_the_tool_calls_that_arrived(tmp_path: Path) -> None:
     store = Store(tmp_path / "glmtui.db")
     turn = Turn("call get_weather for Paris", GLM)

@@ -279,15 +279,17 @@ class Store:
 
     def save_partial(self, turn_id: int, turn: Turn) -> None:
         """The reply so far, while it streams: if glmtui dies, it loads as a stopped reply with this
-        text and these figures. Never over a turn that has ended (a late partial loses to the end)."""
+        text, these figures and the tool calls that arrived. Never over a turn that has ended (a late
+        partial loses to the end)."""
         with self._tx() as db:
             db.execute(
-                "UPDATE turns SET reply = ?, thinking = ?, stats = ?"
+                "UPDATE turns SET reply = ?, thinking = ?, stats = ?, tool_calls = ?"
                 " WHERE id = ? AND created_at = ? AND status = ?",
                 (
                     turn.reply,
                     turn.thinking,
                     json.dumps(asdict(turn.stats)),
+                    json.dumps([asdict(call) for call in turn.tool_calls]),
                     turn_id,
                     turn.created_at,
                     TurnStatus.STREAMING.value,
