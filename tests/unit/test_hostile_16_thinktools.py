@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from glmtui.core.context import predict_next
 from glmtui.core.state import Conversation, GenerationStats, ToolCall, Turn, TurnStatus
 from glmtui.core.stats import LiveStats
@@ -76,11 +74,6 @@ async def reply(sim: Simulator, messages: list[dict[str, object]]) -> Turn:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="predict_next adds traces only of turns after the last counted one: turning preserved thinking "
-    "on mid-conversation leaves the earlier traces uncounted, so the guard's estimate is low",
-)
 async def test_the_estimate_is_never_below_the_servers_count_when_preserving_is_turned_on(
     sim: Simulator,
 ) -> None:

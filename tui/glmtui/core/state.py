@@ -125,6 +125,9 @@ class Turn:
     preset: str = ""  # the preset active when it was sent ("" none)
     images: tuple[ImageAttachment, ...] = ()  # sent on its user message
     tool_calls: tuple[ToolCall, ...] = ()  # the reply's tool calls (shown, never run)
+    sent_traces: bool | None = None
+    """Whether its request carried the earlier turns' traces (preserved thinking); in memory only, so
+    None (not known) for a turn read back from the store: core/context.py then counts them again."""
 
     @property
     def unanswered(self) -> bool:

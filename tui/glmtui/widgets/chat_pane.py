@@ -259,6 +259,7 @@ class ChatPane(Vertical):
         self, turn: Turn, messages: list[ChatMessage], view: ReplyView, request: GenerationRequest
     ) -> None:
         live = LiveStats()
+        turn.sent_traces = request.preserve_thinking  # what its server count holds (core/context.py)
         view.start(live)
         self.post_message(self.Started(self, turn, live))
         thinking: list[str] = []
