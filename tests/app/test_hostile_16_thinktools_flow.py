@@ -14,11 +14,6 @@ GLM = "glm-4.7-flash:latest"  # thinks, and takes earlier traces back (core/pres
 CODER = "qwen3-coder:30b"  # does not think
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a queued prompt keeps the messages built with the waiting request (preserve off): "
-    "start_queued sends them without the traces though preserved thinking is on",
-)
 async def test_a_prompt_queued_while_offline_carries_the_traces_when_preserving(sim: Simulator) -> None:
     port = sim.port
     app = make_app(sim.url, model=GLM)
