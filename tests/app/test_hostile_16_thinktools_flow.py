@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from glmtui.core.state import TurnStatus
 from glmtui.simulator import Simulator
 from glmtui.widgets.status_bar import StatusBar
@@ -14,11 +12,6 @@ GLM = "glm-4.7-flash:latest"  # thinks, and takes earlier traces back (core/pres
 CODER = "qwen3-coder:30b"  # does not think
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a queued prompt keeps the messages built with the waiting request (preserve off): "
-    "start_queued sends them without the traces though preserved thinking is on",
-)
 async def test_a_prompt_queued_while_offline_carries_the_traces_when_preserving(sim: Simulator) -> None:
     port = sim.port
     app = make_app(sim.url, model=GLM)
@@ -45,11 +38,6 @@ async def test_a_prompt_queued_while_offline_carries_the_traces_when_preserving(
             revived.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="preserved thinking is per chat and off at first, but a conversation resumed from the history "
-    "inherits the toggle of the chat shown before it (only a new chat resets it)",
-)
 async def test_a_resumed_conversation_starts_with_preserved_thinking_off(sim: Simulator) -> None:
     app = make_app(sim.url, model=GLM)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -70,11 +58,6 @@ async def test_a_resumed_conversation_starts_with_preserved_thinking_off(sim: Si
         assert "thinking" not in sent[1] and not bar.preserved_thinking
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the status bar keeps saying 'preserved thinking' after a switch to a model that cannot think, "
-    "though PreservedThinking.request sends it no traces",
-)
 async def test_the_status_bar_does_not_claim_preserving_for_a_model_that_cannot_think(sim: Simulator) -> None:
     app = make_app(sim.url, model=GLM)
     async with app.run_test(size=(140, 40)) as pilot:

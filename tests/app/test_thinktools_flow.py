@@ -57,6 +57,8 @@ async def test_tool_calls_shown_saved_and_reopened_and_traces_preserved_on_both_
             # The first reply was a tool call alone: no text, so no assistant message (and no trace) for it.
             sent = chat_requests(sim)[-1]["messages"]
             assert [m["role"] for m in sent] == ["user", "user"] and "thinking" not in str(sent)
+            # What its count holds, for the gauge's estimate (core/context.py): sent with traces or not.
+            assert first.sent_traces is False and second.sent_traces is True
             # The second reply's trace goes back with the third prompt, on vLLM: as `reasoning`, with the
             # template's clear_thinking off.
             await app.switch_model(SERVED, "node1")

@@ -97,6 +97,23 @@ def test_prediction_adds_the_turns_after_the_last_counted_one() -> None:
     assert predict_next(turns, "third") == expected
 
 
+def test_preserving_counts_the_traces_before_the_last_count_unless_it_carried_them() -> None:
+    first = done("first", "reply", 9, 100)
+    first.thinking = "t" * 300  # 100 tokens by the estimate
+    second = done("second", "reply", 130, 100)
+    new = 2 + TEMPLATE_ALLOWANCE
+    assert predict_next([first, second], "third") == 230 + new  # off: no trace goes
+    # On, and the last count was of a request without the traces (turned on since): they are added.
+    second.sent_traces = False
+    assert predict_next([first, second], "third", preserve_thinking=True) == 230 + 100 + new
+    # Not known (read back from the store): counted, high rather than low.
+    second.sent_traces = None
+    assert predict_next([first, second], "third", preserve_thinking=True) == 230 + 100 + new
+    # The last count already held them: not counted twice.
+    second.sent_traces = True
+    assert predict_next([first, second], "third", preserve_thinking=True) == 230 + new
+
+
 def test_prediction_without_counts_estimates_everything() -> None:
     assert predict_next([], "hello") == 2 + TEMPLATE_ALLOWANCE
     assert predict_next([], "hello", system="abc") == (1 + TEMPLATE_ALLOWANCE) + (2 + TEMPLATE_ALLOWANCE)

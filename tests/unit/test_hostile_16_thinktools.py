@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from glmtui.core.context import predict_next
 from glmtui.core.state import Conversation, GenerationStats, ToolCall, Turn, TurnStatus
 from glmtui.core.stats import LiveStats
@@ -31,26 +29,16 @@ NESTED = ToolCall("get_weather", "[" * 3000 + "]" * 3000, "call_1")
 # -- a tool call whose arguments nest deeper than the JSON decoder's recursion limit -----------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="summary/pretty_arguments catch only ValueError: deeply nested arguments raise RecursionError",
-)
 def test_deeply_nested_arguments_are_shown_not_raised() -> None:
     assert summary(NESTED).startswith("get_weather(")
     assert pretty_arguments(NESTED)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the export's tool_call_lines calls pretty_arguments: RecursionError on nested args"
-)
 def test_deeply_nested_arguments_do_not_break_the_export() -> None:
     turn = Turn("q", GLM, reply="", status=TurnStatus.DONE, tool_calls=(NESTED,))
     assert "get_weather" in conversation_markdown(Conversation(turns=[turn]), now=0)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="ToolCallView's title and body raise RecursionError on deeply nested arguments"
-)
 async def test_deeply_nested_arguments_do_not_crash_the_tool_call_block() -> None:
     app = HostApp([])
     async with app.run_test() as pilot:
@@ -86,11 +74,6 @@ async def reply(sim: Simulator, messages: list[dict[str, object]]) -> Turn:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="predict_next adds traces only of turns after the last counted one: turning preserved thinking "
-    "on mid-conversation leaves the earlier traces uncounted, so the guard's estimate is low",
-)
 async def test_the_estimate_is_never_below_the_servers_count_when_preserving_is_turned_on(
     sim: Simulator,
 ) -> None:
@@ -110,10 +93,6 @@ async def test_the_estimate_is_never_below_the_servers_count_when_preserving_is_
 # -- a streaming turn's tool calls in the partial save ------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Store.save_partial writes reply, thinking, stats but not tool_calls: a crash loses the calls",
-)
 def test_a_partial_save_keeps_the_tool_calls_that_arrived(tmp_path: Path) -> None:
     store = Store(tmp_path / "glmtui.db")
     turn = Turn("call get_weather for Paris", GLM)

@@ -94,3 +94,24 @@ async def test_an_unknown_context_is_a_question_mark_never_a_default() -> None:
         bar.context = None
         await pilot.pause()
         assert "ctx" not in bar.render().plain
+
+
+@pytest.mark.parametrize(
+    ("support", "said"),
+    [("yes", "preserved thinking"), ("unknown", "preserved thinking (may be ignored)"), ("no", None)],
+)
+async def test_preserved_thinking_is_said_only_where_the_model_takes_the_traces(
+    support: str, said: str | None
+) -> None:
+    bar = StatusBar()
+    async with HostApp([bar]).run_test(size=(140, 10)) as pilot:
+        bar.think = "on"
+        bar.preserved_thinking = True  # on for this chat (screens/chat_thinking.py)
+        bar.preserved_support = support  # what the current model does with them (core/preserve.py)
+        await pilot.pause()
+        line = bar.render().plain
+        if said is None:
+            assert "preserved" not in line, line  # none are sent: nothing to claim
+        else:
+            assert said in line, line
+            assert ("may be ignored" in line) == (support == "unknown"), line

@@ -57,12 +57,16 @@ def predict_next(
 
     The last reply's thinking is counted though it is not sent back: a little high, never low. With
     `preserve_thinking` the traces do go back (core/preserve.py), and the turns since the last counted
-    request count theirs too; the server's own count of the next request includes them."""
+    request count theirs too; the server's own count of the next request includes them. So do the turns
+    before it, unless that request is known to have carried them (`Turn.sent_traces`): preserving
+    turned on mid-chat, or a chat read back from the store, sends traces its count never held."""
     total, since = 0, list(turns)
     for index in range(len(turns) - 1, -1, -1):
         counted = used_by(turns[index].stats)
         if counted is not None:
             total, since = counted, list(turns[index + 1 :])
+            if preserve_thinking and turns[index].sent_traces is not True:
+                total += sum(_traces(turn) for turn in turns[:index])
             break
     else:
         total = estimate_tokens(system) + TEMPLATE_ALLOWANCE if system else 0
@@ -71,6 +75,13 @@ def predict_next(
             total += estimate_tokens(message["content"]) + TEMPLATE_ALLOWANCE
             total += estimate_tokens(message.get("thinking") or "")
     return total + estimate_tokens(prompt) + TEMPLATE_ALLOWANCE
+
+
+def _traces(turn: Turn) -> int:
+    """The estimated tokens of the trace `turn` sends back with preserved thinking on (0: none goes)."""
+    return sum(
+        estimate_tokens(message.get("thinking") or "") for message in turn.as_messages(preserve_thinking=True)
+    )
 
 
 def raised_context(needed: int, model_max: int | None = None) -> int | None:

@@ -225,7 +225,7 @@ def modelfile_parameters(text: str) -> dict[str, Any]:
 def _scalar(value: str) -> Any:
     try:
         return json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # server text: nested past the decoder's limit is not a scalar
         return value
 
 

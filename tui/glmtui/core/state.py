@@ -127,6 +127,9 @@ class Turn:
     tool_calls: tuple[ToolCall, ...] = ()  # the reply's tool calls (shown, never run)
     # The turn it follows (None: a root, the first prompt or an edit of it): core/branches.py.
     parent: Turn | None = field(default=None, repr=False, compare=False)
+    sent_traces: bool | None = None
+    """Whether its request carried the earlier turns' traces (preserved thinking); in memory only, so
+    None (not known) for a turn read back from the store: core/context.py then counts them again."""
 
     @property
     def unanswered(self) -> bool:

@@ -35,6 +35,10 @@ from glmtui.core.state import ToolCall
 NAME_LIMIT = 128  # characters of a function name kept (OpenAI's own limit on names is 64)
 ARGUMENTS_LIMIT = 64_000  # characters of arguments kept per call: a runaway model cannot fill memory
 SUMMARY_LIMIT = 60  # characters of the arguments in the collapsed title
+DECODE_ERRORS = (ValueError, RecursionError)
+"""What decoding untrusted JSON text raises: not JSON (ValueError), or nested past the decoder's recursion
+limit (RecursionError: `"[" * 3000`, a model stuck repeating one character, is valid JSON's start).
+Encoding an object that deep for display raises the same, so both are caught around decode and encode."""
 
 
 def clean_name(name: object) -> str:
@@ -51,8 +55,12 @@ def arguments_text(arguments: object) -> str:
         return sanitize(arguments)
     try:
         return sanitize(json.dumps(arguments, ensure_ascii=False))
-    except (TypeError, ValueError):
-        return sanitize(str(arguments))
+    except (TypeError, *DECODE_ERRORS):
+        pass
+    try:
+        return _raw(str(arguments))
+    except RecursionError:  # repr recurses as deep as encoding does
+        return "(arguments nested too deeply to show)"
 
 
 @dataclass(slots=True)
@@ -95,10 +103,11 @@ class ToolCallCollector:
 
 
 def parsed_arguments(call: ToolCall) -> dict[str, Any] | None:
-    """The arguments as an object, or None when they are not a JSON object (cut short, or not JSON)."""
+    """The arguments as an object, or None when they are not a JSON object (cut short, not JSON, or
+    nested too deep to decode)."""
     try:
         value = json.loads(call.arguments) if call.arguments.strip() else {}
-    except ValueError:
+    except DECODE_ERRORS:
         return None
     return value if isinstance(value, dict) else None
 
@@ -106,11 +115,16 @@ def parsed_arguments(call: ToolCall) -> dict[str, Any] | None:
 def summary(call: ToolCall, limit: int = SUMMARY_LIMIT) -> str:
     """`get_weather(city="Paris")`: the call on one line, its arguments shortened to `limit` characters."""
     arguments = parsed_arguments(call)
-    if arguments is None:
+    inner: str | None = None
+    if arguments is not None:
+        try:
+            inner = ", ".join(
+                f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items()
+            )
+        except DECODE_ERRORS:
+            inner = None  # decoded at the edge of the recursion limit, too deep to encode again
+    if inner is None:
         inner = " ".join(call.arguments.split())
-    else:
-        pairs = (f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items())
-        inner = ", ".join(pairs)
     inner = sanitize(inner)
     if len(inner) > limit:
         inner = inner[: limit - 1] + "…"
@@ -122,8 +136,15 @@ def pretty_arguments(call: ToolCall) -> str:
     if not call.arguments.strip():
         return "(no arguments)"
     try:
-        value = json.loads(call.arguments)
+        # Decoding turns JSON escapes (\u001b) back into characters: sanitised again for the screen.
+        return sanitize(json.dumps(json.loads(call.arguments), ensure_ascii=False, indent=2))
+    except RecursionError:
+        return f"{_raw(call.arguments)}\n(nested too deeply to lay out, shown as sent)"
     except ValueError:
-        return f"{call.arguments}\n(not valid JSON, shown as sent: the reply may have been cut short)"
-    # Decoding turns JSON escapes (\u001b) back into characters: sanitised again for the screen.
-    return sanitize(json.dumps(value, ensure_ascii=False, indent=2))
+        return f"{_raw(call.arguments)}\n(not valid JSON, shown as sent: the reply may have been cut short)"
+
+
+def _raw(text: str) -> str:
+    """Arguments shown as sent: sanitised and capped (a call read back from the store was not collected
+    here, so neither is taken for granted)."""
+    return sanitize(text[:ARGUMENTS_LIMIT])

@@ -323,6 +323,7 @@ class ChatScreen(Screen[None]):
 
     async def model_ready(self) -> None:
         """The app knows its model now (or is back online): send the prompt queued meanwhile, if any."""
+        self.preserved.show()  # the model (and what it takes back) may have changed
         request = self._request()
         turn = self.pane.current_turn
         if request is not None and turn is not None and self.pane.start_queued(request):
@@ -366,6 +367,7 @@ class ChatScreen(Screen[None]):
     async def show_conversation(self, conversation: Conversation) -> None:
         """Show a saved conversation; the next prompt continues it."""
         self.branches.reset()
+        self.preserved.reset()  # per chat, off at first: not the toggle of the chat shown before
         await self.pane.load(conversation)
         self.show_last(conversation.turns[-1] if conversation.turns else None)
         notice = conversation.branches.notice

@@ -3,7 +3,8 @@
 On, earlier turns' traces go back with the history (`GenerationRequest.preserve_thinking`; how each engine
 takes them: core/preserve.py); off, nothing of them is sent. Offered where the model takes traces back;
 refused, with the reason, where it cannot (it does not think, or its template drops them); where that is
-unknown it can still be turned on, with a warning. A new chat starts with it off.
+unknown it can still be turned on, with a warning. A new chat, or one resumed from the history, starts with
+it off. The status bar says it only where the model takes the traces (with a doubt where not known).
 """
 
 from __future__ import annotations
@@ -62,8 +63,13 @@ class PreservedThinking:
             app.notify("Preserved thinking on: earlier traces go back with each prompt.", timeout=3)
 
     def reset(self) -> None:
-        """A new chat: off again."""
+        """A new or resumed chat: off again."""
         self._set(False)
+
+    def show(self) -> None:
+        """Tell the status bar whether it applies to the model now (a model switched to that cannot take
+        traces is sent none, so the bar does not claim them)."""
+        self._screen.status_bar.preserved_support = self.support()[0]
 
     def request(self, request: GenerationRequest) -> GenerationRequest:
         """The request, carrying the traces when on and the model can take them (a model switched to one
@@ -81,3 +87,4 @@ class PreservedThinking:
     def _set(self, on: bool) -> None:
         self.on = on
         self._screen.status_bar.preserved_thinking = on
+        self.show()

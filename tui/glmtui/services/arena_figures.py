@@ -152,7 +152,7 @@ def _add_bench(store: Store, book: FigureBook) -> None:
     for (model, endpoint), (_, prompt, label, decode, memory, figures) in chosen.items():
         try:
             detail = json.loads(str(figures))
-        except ValueError:
+        except (ValueError, RecursionError):
             detail = {}
         runs = detail.get("decode_tps", {}).get("runs") if isinstance(detail, dict) else None
         source = f"bench, {prompt:,}-token prompt"

@@ -117,7 +117,7 @@ def load_run(store: Store, run_id: int) -> Reopened:
         return Reopened(None, f"This run's vote ({vote!r}) is from another glmtui version: not reopened.")
     try:
         rounds = [_round(item, row) for item in json.loads(row["rounds"])]
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return Reopened(None, "This run's rounds are damaged in the history: there is nothing to show.")
     if not rounds:
         return Reopened(None, "This run has no rounds to show.")

@@ -82,7 +82,7 @@ def finish_run(store: Store, run_id: int, status: str, gpus: Sequence[str] = ())
 def _cell(figures: str, fallback: dict[str, object]) -> CellResult:
     try:
         data = json.loads(figures)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         data = None
     return cell_from_dict(data if isinstance(data, dict) else fallback)  # a damaged JSON: the columns
 
@@ -162,7 +162,7 @@ def _run(row: sqlite3.Row) -> RunInfo:
     def loads(text: object, default: object) -> object:
         try:
             return json.loads(str(text))
-        except ValueError:
+        except (ValueError, RecursionError):
             return default
 
     get = row.__getitem__  # a sqlite3.Row

@@ -49,6 +49,10 @@ def parse_prompts(text: str, jsonl: bool) -> list[str]:
                 raise PromptSetError(
                     f"line {number} is not JSON ({exc.msg}); each line is one JSON string"
                 ) from None
+            except RecursionError:  # "[[[[…": valid JSON's start, nested past the decoder's limit
+                raise PromptSetError(
+                    f"line {number} is JSON nested too deeply to read; each line is one JSON string"
+                ) from None
             if not isinstance(value, str):
                 raise PromptSetError(
                     f"line {number} is JSON {type(value).__name__}, not a string; each line is one "

@@ -290,15 +290,17 @@ class Store:
 
     def save_partial(self, turn_id: int, turn: Turn) -> None:
         """The reply so far, while it streams: if glmtui dies, it loads as a stopped reply with this
-        text and these figures. Never over a turn that has ended (a late partial loses to the end)."""
+        text, these figures and the tool calls that arrived. Never over a turn that has ended (a late
+        partial loses to the end)."""
         with self._tx() as db:
             db.execute(
-                "UPDATE turns SET reply = ?, thinking = ?, stats = ?"
+                "UPDATE turns SET reply = ?, thinking = ?, stats = ?, tool_calls = ?"
                 " WHERE id = ? AND created_at = ? AND status = ?",
                 (
                     turn.reply,
                     turn.thinking,
                     json.dumps(asdict(turn.stats)),
+                    json.dumps([asdict(call) for call in turn.tool_calls]),
                     turn_id,
                     turn.created_at,
                     TurnStatus.STREAMING.value,
@@ -410,7 +412,7 @@ class Store:
         for model_a, model_b, vote, rounds, endpoint_a, endpoint_b in rows:
             try:
                 count = len(json.loads(rounds))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, RecursionError):
                 count = 0  # a damaged rounds column still leaves the vote itself
             votes.append((model_a, model_b, vote, count, endpoint_a, endpoint_b))
         return votes
@@ -469,7 +471,7 @@ def _turn(row: sqlite3.Row) -> Turn:
     try:
         figures = json.loads(row["stats"] or "{}")
         stats = GenerationStats(**{k: v for k, v in figures.items() if k in GenerationStats.__slots__})
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         stats = GenerationStats()
     status = (
         TurnStatus(row["status"]) if row["status"] in TurnStatus._value2member_map_ else TurnStatus.STOPPED
@@ -501,7 +503,7 @@ def _json_object(text: str | None) -> dict[str, Any]:
     """A JSON object column; a damaged one reads as empty (the turn itself still loads)."""
     try:
         value = json.loads(text or "{}")
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -511,7 +513,7 @@ def _records(text: str | None, kind: Callable[..., _T], fields: dict[str, type])
     so one bad image or tool call never costs the turn."""
     try:
         entries = json.loads(text or "[]")
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return
     if not isinstance(entries, list):
         return

@@ -239,6 +239,12 @@ class ChatPane(Vertical):
         if self._queued is None:
             return False
         turn, messages, view, queued_with = self._queued
+        if request is not None:
+            # The history as this request has it (preserved thinking decides whether traces go back), not
+            # as the placeholder it was queued with; the queued turn keeps its own prompt and images.
+            before = replace(self.conversation, turns=[t for t in self.conversation.turns if t is not turn])
+            preserve = request.preserve_thinking
+            messages = before.messages_for(turn.prompt, turn.images, preserve_thinking=preserve)
         request = request or queued_with
         turn.model, turn.think, turn.endpoint = request.model, request.think, request.endpoint
         turn.options, turn.preset = dict(request.options), request.preset
@@ -294,6 +300,7 @@ class ChatPane(Vertical):
         self, turn: Turn, messages: list[ChatMessage], view: ReplyView, request: GenerationRequest
     ) -> None:
         live = LiveStats()
+        turn.sent_traces = request.preserve_thinking  # what its server count holds (core/context.py)
         view.start(live)
         self.post_message(self.Started(self, turn, live))
         thinking: list[str] = []

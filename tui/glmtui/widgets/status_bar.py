@@ -34,6 +34,9 @@ class StatusBar(Widget):
     """The chat's active preset ("" none)."""
     preserved_thinking: reactive[bool] = reactive(False)
     """This chat sends earlier turns' traces back (screens/chat_thinking.py): said while it is on."""
+    preserved_support: reactive[str] = reactive("yes")
+    """Whether the current model takes them (core/preserve.py `Support`): "no" (none are sent, so
+    nothing is said), "unknown" (said with that doubt), "yes"."""
     low_bandwidth: reactive[bool] = reactive(False)
     """Low-bandwidth mode is on: say so, since the screen repaints less often."""
     PULL_REFRESH_S = 0.5  # pull figures here at 2 Hz: a status line needs no more, and frames cost CPU
@@ -80,8 +83,9 @@ class StatusBar(Widget):
         parts = self._reply_parts()
         if self.context is not None:
             parts.insert(min(2, len(parts)), (self.context_text(), 4))
-        if self.preserved_thinking:
-            parts.insert(1, (Text("preserved thinking"), 6))
+        if self.preserved_thinking and self.preserved_support != "no":
+            doubt = " (may be ignored)" if self.preserved_support == "unknown" else ""
+            parts.insert(1, (Text(f"preserved thinking{doubt}"), 6))
         if self.low_bandwidth:
             parts.append((Text("low-bandwidth mode", style="dim"), 1))
         width = self.content_size.width or None

@@ -7,6 +7,7 @@ failure becomes a `GlmTuiError` with a message and a hint. `import ollama` (pyda
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
@@ -165,6 +166,13 @@ class OllamaService:
             return GlmTuiError(f"Ollama at {self.host} timed out", CONNECT_HINT, kind="timeout")
         if isinstance(exc, httpx.HTTPError):
             return GlmTuiError(f"HTTP error talking to {self.host}: {exc}", CONNECT_HINT, kind="http")
+        if isinstance(exc, (json.JSONDecodeError, RecursionError)):
+            # The client json-decodes each line: not JSON, or nested past the decoder's recursion limit.
+            return GlmTuiError(
+                f"{self.host} sent a line that is not readable JSON",
+                "the partial reply is kept" if streaming else NOT_OLLAMA_HINT,
+                kind="bad-stream",
+            )
         return GlmTuiError(f"Unexpected error: {type(exc).__name__}: {exc}", "", kind="internal")
 
     # -- simple calls -----------------------------------------------------------------------------
@@ -182,7 +190,7 @@ class OllamaService:
         try:
             response = await client._request_raw("GET", "/api/version")
             body = response.json()
-        except (ollama.ResponseError, ValueError) as exc:
+        except (ollama.ResponseError, ValueError, RecursionError) as exc:
             raise await self._not_ollama(getattr(exc, "status_code", None)) from exc
         except httpx.RemoteProtocolError as exc:
             raise self._not_http() from exc

@@ -127,7 +127,9 @@ def map_error(
         return GlmTuiError(
             f"The engine reported an error mid-reply: {said}", "the partial reply is kept", kind="in-band"
         )
-    if isinstance(exc, ValueError):  # json.JSONDecodeError: a `data:` line that is not a chunk
+    # json.JSONDecodeError: a `data:` line that is not a chunk; RecursionError: one nested past the
+    # decoder's limit (the client's json.loads raises it as it would for any other bad line).
+    if isinstance(exc, (ValueError, RecursionError)):
         return GlmTuiError(
             f"The engine at {host} sent something that is not a stream chunk",
             "the partial reply is kept; check what serves this url (a proxy may be rewriting it)",

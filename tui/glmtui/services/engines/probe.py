@@ -69,7 +69,7 @@ async def probe(url: str, api_key: str | None = None, timeout: float = PROBE_TIM
             response = await http.get(path)
             try:
                 body = response.json()
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested past the decoder's limit
                 body = None
             return _Answer(response.status_code, body, sanitize(response.headers.get("server", "")))
 
