@@ -27,11 +27,6 @@ def problems_of(tmp_path: Path, text: str) -> list[str]:
     return [str(problem) for problem in problems]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config: a line starting with '[' inside a multi-line system prompt ends the preset's table "
-    "for table_line, so a bad key after it is reported at the [[presets]] header, not its own line",
-)
 def test_a_bad_key_after_a_multiline_system_prompt_is_reported_at_its_own_line(tmp_path: Path) -> None:
     text = '[[presets]]\nname = "brief"\nsystem = """\n[Rules] Be brief.\n"""\ntemperature = 9e99\n'
     found = [p for p in problems_of(tmp_path, text) if "presets[1].temperature" in p]

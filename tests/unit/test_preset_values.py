@@ -13,6 +13,7 @@ from glmtui.core.modelfile import go_unquote, go_value
 from glmtui.core.presets import Preset, not_applying, preset_from_table
 from glmtui.core.sanitize import is_clean_line, sanitize_line
 from glmtui.core.server_settings import modelfile_num_ctx
+from glmtui.core.toml_lines import structure_lines
 
 
 @pytest.mark.parametrize(
@@ -72,3 +73,25 @@ def test_a_preset_name_with_a_control_character_is_refused_with_its_line(tmp_pat
 def test_names_shown_on_one_line_are_sanitised() -> None:
     assert sanitize_line("a\nb\tc\x1b[0m\u202e") == "a\u2424b\u2409c\u241b[0m⟨U+202E⟩"
     assert is_clean_line("GLM-4.7-Flash coding · café 😀") and not is_clean_line("a\nb")
+
+
+def test_a_top_level_key_after_a_multiline_string_with_a_header_line_keeps_its_line(tmp_path: Path) -> None:
+    # line_of, table_line's sibling: `[options]` inside the prompt is text, not the start of a table.
+    path = tmp_path / "config.toml"
+    path.write_text("system = '''\n[options]\n'''\nthink = 7\n", encoding="utf-8")
+    _, found = load_config(path)
+    assert [(p.key, p.line) for p in found] == [("think", 4)], found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'system = """\n[x] a \\""" still text\nname = "no"\n"""\nkey = 1\n',
+        "system = '''\n# not a comment\n[x]\n''''\nkey = 1\n",  # a closing quote run: text's ' then '''
+        'a = "\\"""" # one-line strings and comments open nothing\nb = 2\nkey = 1\n',
+    ],
+)
+def test_structure_lines_skip_only_the_inside_of_multiline_strings(text: str) -> None:
+    lines = dict(structure_lines(text))
+    assert lines[len(text.splitlines())] == "key = 1"
+    assert not any(line.startswith(("[x]", "name", "#")) for line in lines.values()), lines
