@@ -61,11 +61,6 @@ def test_the_seed_baseline_is_ollamas_random_default() -> None:
     assert differs(0, model_default)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ChatPresets.apply sends a preset's think as it is, past the app's per-model rule "
-    "(core/think.effective_think): gpt-oss takes levels only, so off is sent as false, on as true",
-)
 @pytest.mark.parametrize("think", ["off", "on"])
 def test_a_presets_think_to_gpt_oss_is_a_level(think: str) -> None:
     presets = ChatPresets(cast(PresetHost, object()))  # apply() reads only the request and the preset

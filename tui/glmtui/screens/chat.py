@@ -290,6 +290,7 @@ class ChatScreen(Screen[None]):
 
     async def model_ready(self) -> None:
         """The app knows its model now (or is back online): send the prompt queued meanwhile, if any."""
+        await self.presets.judge()  # the model's family is known now: a preset for another one goes first
         request = self._request()
         turn = self.pane.current_turn
         if request is not None and turn is not None and self.pane.start_queued(request):
@@ -325,6 +326,7 @@ class ChatScreen(Screen[None]):
     async def show_conversation(self, conversation: Conversation) -> None:
         """Show a saved conversation; the next prompt continues it."""
         await self.pane.load(conversation)
+        self.presets.resumed(conversation)  # the preset its last turn was sent with, or none (said so)
         self.show_last(conversation.turns[-1] if conversation.turns else None)
 
     def show_last(self, turn: Turn | None) -> None:
