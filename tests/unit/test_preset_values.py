@@ -95,3 +95,9 @@ def test_structure_lines_skip_only_the_inside_of_multiline_strings(text: str) ->
     lines = dict(structure_lines(text))
     assert lines[len(text.splitlines())] == "key = 1"
     assert not any(line.startswith(("[x]", "name", "#")) for line in lines.values()), lines
+
+
+@pytest.mark.parametrize("raw", ["٣", "²", "1_000", "0x10"])
+def test_only_numbers_as_go_prints_them_are_numbers(raw: str) -> None:
+    # Python's int()/float() take other scripts' digits and underscores; Go's %v never writes them.
+    assert go_value(raw) == raw

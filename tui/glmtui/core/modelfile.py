@@ -25,6 +25,9 @@ _ESCAPE = re.compile(
     r"\\(?:(?P<simple>[abfnrtv\\\"])|x(?P<hex>[0-9a-fA-F]{2})|(?P<oct>[0-7]{3})"
     r"|u(?P<u4>[0-9a-fA-F]{4})|U(?P<u8>[0-9a-fA-F]{8}))"
 )
+# A number as Go's %v prints one: ASCII digits only.
+_INT = re.compile(r"[+-]?[0-9]+")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def go_unquote(literal: str) -> str | None:
@@ -71,14 +74,11 @@ def go_value(raw: str) -> GoValue:
         return raw if text is None else text
     if raw in ("true", "false"):
         return raw == "true"
-    try:
+    if _INT.fullmatch(raw):
         return int(raw)
-    except ValueError:
-        pass
-    try:
+    if _FLOAT.fullmatch(raw) or raw in ("+Inf", "-Inf", "NaN"):
         return float(raw)
-    except ValueError:
-        return raw
+    return raw  # Python's int() and float() would also take `٣` or `1_000`: Go never prints those
 
 
 def whole_number(value: GoValue) -> int | None:
