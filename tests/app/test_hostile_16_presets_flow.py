@@ -41,11 +41,6 @@ def bar(app: GlmTuiApp) -> StatusBar:
     return app.screen.query_one(StatusBar)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ChatPresets.apply overrides think with the preset's, but the status bar (app.think_label, "
-    "Ctrl+T) keeps the app's: it says think on while every request is sent think false",
-)
 async def test_the_think_shown_is_the_think_sent_under_a_preset(sim: Simulator) -> None:
     quiet = Preset("GLM no-think", think="off", models=("glm-4.7-flash*",))
     app = make_app(sim.url, model=GLM, presets=(quiet,))
@@ -59,11 +54,6 @@ async def test_the_think_shown_is_the_think_sent_under_a_preset(sim: Simulator) 
         assert bar(app).think.startswith("off"), bar(app).think
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="resume keeps the chat's preset (status bar, options, turn.preset) but not its system prompt: "
-    "the turn is recorded as sent with the preset though the preset's system prompt was not sent",
-)
 async def test_a_resumed_conversation_is_sent_the_system_prompt_of_the_preset_its_turn_names(
     sim: Simulator,
 ) -> None:
@@ -87,11 +77,6 @@ async def test_a_resumed_conversation_is_sent_the_system_prompt_of_the_preset_it
         assert (turn.preset == "GLM terse") == (sent_system == QUIET), (turn.preset, sent_system)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ChatPresets.model_changed runs when app.model changes, before model_info is the new model's: "
-    "family is '' then, so a preset matched by family (documented) is dropped on switching to its model",
-)
 async def test_a_preset_matched_by_family_survives_a_switch_to_a_model_of_that_family(sim: Simulator) -> None:
     # models: by name (gpt-oss) or by the family Ollama reports (glm4moelite: GLM-4.7-Flash's arch).
     both = Preset("mine", options={"temperature": 0.3}, models=("gpt-oss*", "glm4moelite"))

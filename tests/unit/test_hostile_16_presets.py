@@ -27,75 +27,40 @@ def problems_of(tmp_path: Path, text: str) -> list[str]:
     return [str(problem) for problem in problems]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config: a line starting with '[' inside a multi-line system prompt ends the preset's table "
-    "for table_line, so a bad key after it is reported at the [[presets]] header, not its own line",
-)
 def test_a_bad_key_after_a_multiline_system_prompt_is_reported_at_its_own_line(tmp_path: Path) -> None:
     text = '[[presets]]\nname = "brief"\nsystem = """\n[Rules] Be brief.\n"""\ntemperature = 9e99\n'
     found = [p for p in problems_of(tmp_path, text) if "presets[1].temperature" in p]
     assert len(found) == 1 and ":6:" in found[0], found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config: name = \"\" (or a non-text name) is reported as '(ignored)' though the whole preset "
-    "is left out, options and all",
-)
 def test_a_preset_with_an_empty_name_says_it_is_left_out(tmp_path: Path) -> None:
     text = '[[presets]]\nname = ""\ntemperature = 0.5\n'
     problems = problems_of(tmp_path, text)
     assert any("presets[1].name" in p and "left out" in p for p in problems), problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not_applying: a bare model name in models (llama3.2) does not match the same model as Ollama "
-    "lists it (llama3.2:latest); Ollama reads no tag as :latest (core/model_names.same_model)",
-)
 def test_a_bare_model_name_applies_to_its_latest_tag() -> None:
     preset = Preset("mine", models=("llama3.2",))
     assert not_applying(preset, "llama3.2:latest") is None
     assert not_applying(preset, "LLAMA3.2:latest") is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="modelfile_parameters: Ollama prints a whole-number parameter read back as float64 in Go's "
-    "%v (num_ctx 1.048576e+06); int() refuses it and the model's num_ctx vanishes from the baseline",
-)
 def test_modelfile_num_ctx_in_go_exponent_form_is_read() -> None:
     text = "\n".join([GO_LINE.format("num_ctx", "1.048576e+06"), GO_LINE.format("temperature", "0.6")])
     assert modelfile_parameters(text) == {"num_ctx": 1048576, "temperature": 0.6}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='modelfile_parameters: a Go-quoted stop ("\\n\\n" via %#v) is read with shlex, which keeps '
-    "backslash-n literally: the baseline's stop is a backslash and an n, not a newline",
-)
 def test_modelfile_go_quoted_stop_escapes_are_decoded() -> None:
     text = "\n".join([GO_LINE.format("stop", '"\\n\\n"'), GO_LINE.format("stop", '"<|im_end|>"')])
     assert modelfile_parameters(text) == {"stop": ["\n\n", "<|im_end|>"]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OLLAMA_DEFAULTS seed is 0, but Ollama's default is -1 (random; api/types.go DefaultOptions); "
-    "0 is a fixed seed, so seed 0 is shown as the default and -1 highlighted as differing",
-)
 def test_the_seed_baseline_is_ollamas_random_default() -> None:
     model_default = baseline({})["seed"]
     assert not differs(-1, model_default)
     assert differs(0, model_default)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ChatPresets.apply sends a preset's think as it is, past the app's per-model rule "
-    "(core/think.effective_think): gpt-oss takes levels only, so off is sent as false, on as true",
-)
 @pytest.mark.parametrize("think", ["off", "on"])
 def test_a_presets_think_to_gpt_oss_is_a_level(think: str) -> None:
     presets = ChatPresets(cast(PresetHost, object()))  # apply() reads only the request and the preset

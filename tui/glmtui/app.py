@@ -38,6 +38,7 @@ from glmtui.core.state import (
     MonitorSample,
     OllamaSnapshot,
     PullProgress,
+    ThinkSetting,
     Turn,
 )
 from glmtui.keys import apply_keymap
@@ -438,6 +439,9 @@ class GlmTuiApp(AppSurface):
 
     def cycle_think(self) -> None:
         self.model_watch.cycle_think()
+
+    def set_think(self, pref: ThinkSetting) -> None:
+        self.model_watch.set_think(pref)
 
     def generation_request(self) -> GenerationRequest | None:
         return self.model_watch.generation_request()

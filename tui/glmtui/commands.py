@@ -399,6 +399,7 @@ async def resume(app: AppSurface, conversation_id: int | None) -> bool:
                 severity="warning",
                 timeout=6,
             )
+    await chat.presets.judge()  # the conversation's preset, for the model it goes on with
     app.notify(f"Resumed “{conversation.title}” ({len(conversation.turns)} turns).", timeout=3)
     return True
 

@@ -21,6 +21,7 @@ from glmtui.core.options import known_option, option_problem
 from glmtui.core.presets import Preset, presets_from_tables
 from glmtui.core.server_settings import ServerSettings, parse_size
 from glmtui.core.state import MonitorIntervals, ThinkSetting
+from glmtui.core.toml_lines import structure_lines
 
 THINK_VALUES: tuple[ThinkSetting, ...] = ("on", "off", "low", "medium", "high")
 
@@ -219,7 +220,7 @@ def line_of(text: str, key: str) -> int | None:
     """The line a (possibly dotted, `table.key`) key is set on, for messages; None if not found."""
     table, _, name = key.rpartition(".")
     in_table = not table
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in structure_lines(text):  # not the lines inside a multi-line string
         stripped = line.strip()
         if stripped.startswith("["):
             header = stripped.strip("[] ")
@@ -359,7 +360,7 @@ def endpoint_line(text: str, index: int, key: str) -> int | None:
 def table_line(text: str, array: str, index: int, key: str) -> int | None:
     """The line of `key` in the index-th `[[array]]` table (its header when the key is not set)."""
     seen, header = 0, None
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in structure_lines(text):  # not the lines inside a multi-line string
         stripped = line.strip()
         if stripped.startswith("["):
             if seen == index:

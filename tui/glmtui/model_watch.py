@@ -211,6 +211,14 @@ class ModelWatch:
         app.think_chosen = True
         self._update_think_label()
 
+    def set_think(self, pref: ThinkSetting) -> None:
+        """The think a preset asks for, set as Ctrl+T sets it: one setting, so what the status bar says
+        is what goes out (gpt-oss's levels and a model that does not think by effective_think)."""
+        app = self._app
+        app.think_pref = pref
+        app.think_chosen = True
+        self._update_think_label()
+
     def _think(self) -> ThinkSetting | None:
         app = self._app
         return effective_think(app.model, app.model_info, app.think_pref, chosen=app.think_chosen)

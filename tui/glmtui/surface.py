@@ -224,6 +224,11 @@ class AppSurface(App[None]):
         """The next think setting for the chat's model."""
 
     @abstractmethod
+    def set_think(self, pref: ThinkSetting) -> None:
+        """Set the chat's think as Ctrl+T does (a preset's `think`): the status bar and the requests
+        follow it through the per-model rule (core/think.effective_think), and a later Ctrl+T wins."""
+
+    @abstractmethod
     def generation_request(self) -> GenerationRequest | None:
         """What the chat sends a prompt with now; None while no model is known."""
 

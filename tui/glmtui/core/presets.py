@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from glmtui.core.model_names import with_tag
+from glmtui.core.modelfile import go_value, parameter_lines, whole_number
 from glmtui.core.options import OPTION_RULES, known_option, option_problem
+from glmtui.core.sanitize import is_clean_line
 from glmtui.core.state import ThinkSetting
 
 THINK_VALUES: tuple[ThinkSetting, ...] = ("on", "off", "low", "medium", "high")
@@ -30,9 +32,11 @@ USER_KEYS = ("name", "system", "models", "tools", "think")
 BUILTIN_KEYS = (*USER_KEYS, "family", "citation", "url")
 """The built-in data file adds where each preset comes from."""
 
-# Ollama's documented defaults, used where the Modelfile says nothing (docs/modelfile.md, "Valid
-# Parameters and Values", https://github.com/ollama/ollama/blob/main/docs/modelfile.md). num_ctx is
-# left out: recent servers pick it from the VRAM (core/server_settings.py), not from one number.
+# Ollama's defaults, used where the Modelfile says nothing: the values of api/types.go `DefaultOptions`
+# (https://github.com/ollama/ollama/blob/main/api/types.go), which docs/modelfile.md's "Valid
+# Parameters and Values" documents but for the seed (it says 0; the code's -1 means a random seed per
+# request, while 0 is a fixed one). num_ctx is left out: recent servers pick it from the VRAM
+# (core/server_settings.py), not from one number.
 OLLAMA_DEFAULTS: dict[str, Any] = {
     "temperature": 0.8,
     "top_p": 0.9,
@@ -41,7 +45,7 @@ OLLAMA_DEFAULTS: dict[str, Any] = {
     "repeat_penalty": 1.1,
     "repeat_last_n": 64,
     "num_predict": -1,
-    "seed": 0,
+    "seed": -1,
 }
 
 
@@ -75,9 +79,16 @@ def not_applying(preset: Preset, model: str, family: str = "") -> str | None:
     if not preset.models:
         return None
     name = model.lower()
-    candidates = {name, name.rpartition("/")[2], family.lower()} - {""}
+    last = name.rpartition("/")[2]
+    # Ollama reads a name without a tag as `:latest` (core/model_names.with_tag): `llama3.2` in
+    # `models` is the model listed as `llama3.2:latest`, and the other way round.
+    candidates = {form for part in {name, last} - {""} for form in (part, with_tag(part))}
     for pattern in preset.models:
-        if any(fnmatch.fnmatchcase(candidate, pattern.lower()) for candidate in candidates):
+        wanted = pattern.lower()
+        forms = {wanted} if any(char in wanted for char in "*?[") else {wanted, with_tag(wanted)}
+        if any(fnmatch.fnmatchcase(candidate, form) for candidate in candidates for form in forms):
+            return None
+        if family and fnmatch.fnmatchcase(family.lower(), wanted):  # the family as it is: no tag
             return None
     return f"for {', '.join(preset.models)}; not {model or 'this model'}"
 
@@ -101,8 +112,9 @@ def preset_from_table(
     for key, value in table.items():
         if key in allowed:
             reason = _field(key, value, values, problems)
-            if reason is not None:
-                problems.append((key, f"{reason} (ignored)"))
+            if reason is not None:  # a bad name leaves the preset out: nothing else can name it
+                outcome = ": the preset is left out" if key == "name" else " (ignored)"
+                problems.append((key, reason + outcome))
         elif known_option(key):
             if (reason := option_problem(key, value)) is not None:
                 problems.append((key, f"{reason} (not sent: the model's default applies)"))
@@ -125,6 +137,11 @@ def _field(key: str, value: object, values: dict[str, Any], problems: list[Probl
     if key in ("name", "system", "family", "citation", "url"):
         if not isinstance(value, str) or (key == "name" and not value.strip()):
             return f"expected text, got {value!r}"
+        if key == "name" and not is_clean_line(value.strip()):
+            # A name is one line of printable text: it is shown on the status bar and in the picker,
+            # and written on one line of a Markdown export (a newline, ESC or a bidi control there
+            # would break or reorder what is shown).
+            return f"expected one line of text without control characters, got {value!r}"
         values[key] = value.strip() if key == "name" else value
     elif key == "think":
         think = ("on" if value else "off") if isinstance(value, bool) else value
@@ -194,39 +211,26 @@ def presets_from_tables(
 
 
 def modelfile_parameters(text: str) -> dict[str, Any]:
-    """`/api/show`'s `parameters` (Modelfile PARAMETER lines: `temperature 0.7`, `stop "<|user|>"`) as
-    options: numbers typed as core/options.py's rules say, `stop` gathered into a list, anything
-    unreadable left out (it is shown as Ollama sent it elsewhere, never guessed at)."""
+    """`/api/show`'s `parameters` (Modelfile PARAMETER lines as Ollama prints them, core/modelfile.py:
+    `temperature 0.7`, `num_ctx 1.048576e+06`, `stop "\\n\\n"`) as options: numbers typed as
+    core/options.py's rules say (a whole-number option from Go's float64 as an int), Go-quoted strings
+    decoded, `stop` gathered into a list, anything unreadable left out (it is shown as Ollama sent it
+    elsewhere, never guessed at)."""
     found: dict[str, Any] = {}
-    for line in text.splitlines():
-        name, _, raw = line.strip().partition(" ")
-        raw = raw.strip()
-        if not name or not raw:
-            continue
-        try:
-            words = shlex.split(raw)
-        except ValueError:
-            words = [raw]
-        value = words[0] if len(words) == 1 else raw
+    for name, raw in parameter_lines(text):
+        value = go_value(raw)
         if name == "stop":
-            found.setdefault("stop", []).append(value)
+            found.setdefault("stop", []).append(value if isinstance(value, str) else raw)
             continue
         rule = OPTION_RULES.get(name)
         if rule is None:
-            found[name] = _scalar(value)
-            continue
-        try:
-            found[name] = int(value) if rule.whole else float(value)
-        except ValueError:
-            continue
+            found[name] = value
+        elif rule.whole:
+            if (number := whole_number(value)) is not None:
+                found[name] = number
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            found[name] = float(value)
     return found
-
-
-def _scalar(value: str) -> Any:
-    try:
-        return json.loads(value)
-    except (ValueError, RecursionError):  # server text: nested past the decoder's limit is not a scalar
-        return value
 
 
 def baseline(parameters: Mapping[str, Any]) -> dict[str, Any]:

@@ -29,3 +29,18 @@ def sanitize(text: str) -> str:
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
     return text.translate(_TABLE)
+
+
+_LINE_BREAKS = {0x0A: "\u2424", 0x09: "\u2409", 0x2028: "\u2424", 0x2029: "\u2424"}  # ␤ ␉
+
+
+def sanitize_line(text: str) -> str:
+    """`text` for one line of a label (a status bar, a list entry): as `sanitize`, and a newline, tab or
+    Unicode line/paragraph separator shown as its control picture too, so it cannot break the line."""
+    return sanitize(text).translate(_LINE_BREAKS)
+
+
+def is_clean_line(text: str) -> bool:
+    """Whether `text` is one line with nothing `sanitize_line` would change (no control, bidi control or
+    line break): what a name shown on one line must be."""
+    return sanitize_line(text) == text

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from glmtui.core.kv import CACHE_TYPES, LLAMA_SERVER_VERSION, OLLAMA_CACHE_TYPES, CacheType
+from glmtui.core.modelfile import go_value, parameter_lines, whole_number
 from glmtui.core.units import GIB
 
 TIERED_SINCE = (0, 15, 5)
@@ -132,17 +133,11 @@ def default_context(
 
 
 def modelfile_num_ctx(parameters: str) -> int | None:
-    """`num_ctx` from `/api/show`'s parameters text (one 'name value' per line)."""
-    for line in parameters.splitlines():
-        parts = line.split()
-        if (
-            len(parts) == 2
-            and parts[0] == "num_ctx"
-            and parts[1].isascii()
-            and parts[1].isdigit()
-            and int(parts[1]) > 0
-        ):
-            return int(parts[1])
+    """`num_ctx` from `/api/show`'s parameters text (one 'name value' per line, the value as Go prints
+    a float64: `16384`, or `1.048576e+06` once large: core/modelfile.py)."""
+    for name, raw in parameter_lines(parameters):
+        if name == "num_ctx" and (number := whole_number(go_value(raw))) is not None and number > 0:
+            return number
     return None
 
 

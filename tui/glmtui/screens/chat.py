@@ -324,6 +324,7 @@ class ChatScreen(Screen[None]):
     async def model_ready(self) -> None:
         """The app knows its model now (or is back online): send the prompt queued meanwhile, if any."""
         self.preserved.show()  # the model (and what it takes back) may have changed
+        await self.presets.judge()  # the model's family is known now: a preset for another one goes first
         request = self._request()
         turn = self.pane.current_turn
         if request is not None and turn is not None and self.pane.start_queued(request):
@@ -369,6 +370,7 @@ class ChatScreen(Screen[None]):
         self.branches.reset()
         self.preserved.reset()  # per chat, off at first: not the toggle of the chat shown before
         await self.pane.load(conversation)
+        self.presets.resumed(conversation)  # the preset its last turn was sent with, or none (said so)
         self.show_last(conversation.turns[-1] if conversation.turns else None)
         notice = conversation.branches.notice
         if notice:  # a stored parent was missing: the conversation opens anyway, and says so

@@ -3,7 +3,13 @@
 The options a prompt goes with are layered (core/presets.layered_options): the config's `[options]`, the
 active preset's over them, the edits made in the options editor over both (then a num_ctx raised by
 the overflow dialog, screens/chat_context.py). The preset's system prompt is the conversation's from
-the next turn on (saved with it), its tools are offered, its name is recorded with each turn.
+the next turn on (saved with it), its tools are offered, its name is recorded with each turn. Its
+`think` is set as Ctrl+T sets it (the app's one think setting, core/think.effective_think's rule), so
+the status bar says what is sent and a later Ctrl+T wins.
+
+A resumed conversation gets back the preset its last turn names, when that still says what it was
+sent with; otherwise none, said so (`resumed`). A preset that names other models is dropped on a model
+switch, judged once the new model's family is known (`judge`).
 """
 
 from __future__ import annotations
@@ -11,8 +17,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Protocol
 
+from glmtui.core.model_names import same_model
 from glmtui.core.presets import Preset, baseline, layered_options, modelfile_parameters, not_applying
-from glmtui.core.state import GenerationRequest
+from glmtui.core.sanitize import sanitize_line
+from glmtui.core.state import Conversation, GenerationRequest
 from glmtui.services.preset_store import save_system
 from glmtui.surface import AppSurface
 from glmtui.widgets.chat_pane import ChatPane
@@ -54,29 +62,34 @@ class ChatPresets:
         info = self._screen.app.model_info
         return modelfile_parameters(info.parameters) if info is not None else {}
 
+    def family(self) -> str | None:
+        """The chat model's family as Ollama reports it; None while not known (its facts are not read
+        yet, they are another model's, or they could not be read)."""
+        app = self._screen.app
+        info = app.model_info
+        if info is None or not app.model or not same_model(info.name, app.model):
+            return None
+        return info.family
+
     def apply(self, request: GenerationRequest) -> GenerationRequest:
-        """`request` (the app's: the config's options) with the preset and the edits on it."""
+        """`request` (the app's: the config's options, its think) with the preset and the edits on it.
+        The think is the app's as it is: a preset's was set there when it was chosen (`choose`)."""
         preset = self.preset
         options = layered_options(request.options, preset, self.edits)
         if preset is None:
             return replace(request, options=options)
-        # The preset's think only where the model thinks at all (None: nothing is sent, as the app decided).
-        think = preset.think if preset.think is not None and request.think is not None else request.think
-        return replace(
-            request, options=options, think=think, tools=preset.tools or request.tools, preset=preset.name
-        )
+        return replace(request, options=options, tools=preset.tools or request.tools, preset=preset.name)
 
     def pick(self) -> None:
         """The picker; the answer applies from the next prompt."""
         from glmtui.screens.dialogs.presets import PresetScreen
 
         app = self._screen.app
-        info = app.model_info
         app.push_screen(
             PresetScreen(
                 app.presets,
                 model=app.model,
-                family=info.family if info is not None else "",
+                family=self.family() or "",  # not the last model's while the new one's is read
                 active=self.preset.name if self.preset is not None else "",
                 baseline=self.model_parameters(),
             ),
@@ -89,14 +102,17 @@ class ChatPresets:
         app = self._screen.app
         preset = next((p for p in app.presets if p.name == name), None)
         await self.choose(preset)
-        what = f"Preset {preset.name}" if preset is not None else "No preset"
-        app.notify(f"{what} from the next prompt on.", timeout=3)
+        what = f"Preset {sanitize_line(preset.name)}" if preset is not None else "No preset"
+        think = f" (think {preset.think})" if preset is not None and preset.think is not None else ""
+        app.notify(f"{what}{think} from the next prompt on.", timeout=3)
 
     async def choose(self, preset: Preset | None) -> None:
         """Make `preset` the chat's (None: none). Its system prompt is the conversation's from the next
-        turn; a conversation already saved keeps it too (so a resumed one goes on with it)."""
-        self.preset = preset
-        self._screen.status_bar.preset = preset.name if preset is not None else ""
+        turn; a conversation already saved keeps it too (so a resumed one goes on with it). Its think
+        becomes the chat's, as Ctrl+T would set it (None: the think stays as it is)."""
+        self._show(preset)
+        if preset is not None and preset.think is not None:
+            self._screen.app.set_think(preset.think)
         conversation = self._screen.pane.conversation
         system = self.system
         if conversation.system == system:
@@ -106,24 +122,65 @@ class ChatPresets:
         if conversation.id is not None and journal.store is not None:
             await journal.run(save_system, journal.store, conversation.id, system)
 
+    def _show(self, preset: Preset | None) -> None:
+        self.preset = preset
+        self._screen.status_bar.preset = sanitize_line(preset.name) if preset is not None else ""
+
     async def model_changed(self, model: str) -> None:
-        """Another model: a preset written for another family is dropped, and said so. (Kept, its
-        sampling would go to a model its card says nothing about; the edits stay: they are the
-        person's own for this chat.)"""
-        preset = self.preset
-        if preset is None or not model:
+        """Another model: the preset is judged for it (`judge`), now or once its family is known."""
+        if model:
+            await self.judge()
+
+    async def judge(self) -> None:
+        """A preset written for other models is dropped, and said so. (Kept, its sampling would go to a
+        model its card says nothing about; the edits stay: they are the person's own for this chat.)
+        A preset that names models by family is judged only once the model's family is known: a
+        switch changes the model before its facts are read, and then the family is still unknown."""
+        preset, model = self.preset, self._screen.app.model
+        if preset is None or not model or not_applying(preset, model) is None:
             return
-        info = self._screen.app.model_info
-        family = info.family if info is not None and info.name == model else ""
+        family = self.family()
+        if family is None:
+            return  # judged again when the model's facts are read (ChatScreen.model_ready)
         reason = not_applying(preset, model, family)
         if reason is None:
             return
         await self.choose(None)
         self._screen.app.notify(
-            f"Preset {preset.name} dropped: it is {reason}. The model's defaults apply.",
+            f"Preset {sanitize_line(preset.name)} dropped: it is {sanitize_line(reason)}. "
+            "The model's defaults apply.",
             severity="warning",
             timeout=6,
         )
+
+    def resumed(self, conversation: Conversation) -> None:
+        """A saved conversation is the chat's again: its preset is the one its last turn was sent with,
+        when that preset still exists and still says what the conversation is sent (its system prompt
+        is the conversation's own, saved with it: that is what goes on being sent); otherwise none, said
+        so. Whether it applies to the model is judged once the model is settled (`judge`)."""
+        last = conversation.turns[-1] if conversation.turns else None
+        named = last.preset if last is not None else None
+        before = self.preset
+        preset = next((p for p in self._screen.app.presets if p.name == named), None) if named else None
+        reason = ""
+        if named and preset is None:
+            reason = f"its preset {sanitize_line(named)} is no longer in the config"
+        elif preset is not None and preset.system is not None and preset.system != conversation.system:
+            reason = f"preset {sanitize_line(preset.name)}'s system prompt is not the one it was sent with"
+            preset = None
+        self._show(preset)
+        if reason:
+            self._screen.app.notify(
+                f"This conversation goes on without a preset: {reason}. "
+                "It keeps its own system prompt; the config's options apply.",
+                severity="warning",
+                timeout=6,
+            )
+        elif before is not None and preset is None:
+            self._screen.app.notify(
+                f"Preset {sanitize_line(before.name)} is not this conversation's: it goes on without one.",
+                timeout=4,
+            )
 
     def edit(self) -> None:
         """The options editor: the edits in the boxes, what is sent without them as placeholders, the
@@ -132,7 +189,7 @@ class ChatPresets:
 
         app = self._screen.app
         inherited = layered_options(app.config.options, self.preset, {})
-        where = f" (preset {self.preset.name})" if self.preset is not None else ""
+        where = f" (preset {sanitize_line(self.preset.name)})" if self.preset is not None else ""
         app.push_screen(
             PaneOptionsScreen(
                 f"Options for this chat{where}",

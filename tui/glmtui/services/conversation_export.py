@@ -13,7 +13,7 @@ from pathlib import Path
 
 from glmtui.core import branches
 from glmtui.core.presets import options_text
-from glmtui.core.sanitize import sanitize
+from glmtui.core.sanitize import sanitize, sanitize_line
 from glmtui.core.state import Conversation, GenerationStats, Turn, TurnStatus
 from glmtui.core.stats import rate_text
 from glmtui.core.tool_calls import pretty_arguments
@@ -144,7 +144,8 @@ def conversation_markdown(conversation: Conversation, *, now: float | None = Non
         if turn.preset or turn.options:  # what it was sent with: the same prompt differs with these
             sent = [f"preset {turn.preset}"] if turn.preset else []
             sent += [f"options {options_text(turn.options)}"] if turn.options else []
-            lines += [f"_Sent with {sanitize(' · '.join(sent))}_", ""]
+            # One line: a preset name stored with a newline (before names were checked) must not end it.
+            lines += [f"_Sent with {sanitize_line(' · '.join(sent))}_", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

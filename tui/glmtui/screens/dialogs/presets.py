@@ -19,6 +19,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from glmtui.core.presets import Preset, not_applying, options_text
+from glmtui.core.sanitize import sanitize, sanitize_line
 from glmtui.screens.dialogs.options import DIALOG_CSS
 from glmtui.widgets.prompt_input import SteadyInput
 
@@ -82,7 +83,7 @@ class PresetScreen(ModalScreen[str | None]):
         for key, preset in self._presets.items():
             if wanted and wanted not in preset.name.casefold() and wanted not in preset.family.casefold():
                 continue
-            label = Text(preset.name)
+            label = Text(sanitize_line(preset.name))  # the config's text: no ESC or bidi control acts
             if preset.name == self._active:
                 label.append("  (active)", style="bold")
             if not_applying(preset, self._model, self._family) is not None:
@@ -104,31 +105,33 @@ class PresetScreen(ModalScreen[str | None]):
         self._show(event.option.id or "")
 
     def _show(self, key: str) -> None:
-        """The highlighted entry's details: text objects only (a preset's prompt may hold `[`)."""
+        """The highlighted entry's details: text objects only (a preset's prompt may hold `[`), each
+        piece of the config's text sanitised (an ESC or a bidi control in a prompt shows, never acts)."""
         preset = self._presets.get(key)
         text = Text()
         if preset is None:
             text.append("No preset: the config's options and system prompt, and the model's own defaults.")
         else:
-            text.append(preset.name, style="bold")
+            text.append(sanitize_line(preset.name), style="bold")
             source = "your config" if preset.source == "config" else "built-in"
-            text.append(f"  · {source}" + (f", {preset.family}" if preset.family else ""), style="dim")
+            family = f", {sanitize_line(preset.family)}" if preset.family else ""
+            text.append(f"  · {source}{family}", style="dim")
             if (reason := not_applying(preset, self._model, self._family)) is not None:
-                text.append(f"\nNot for this model: {reason}", style="bold")
+                text.append(f"\nNot for this model: {sanitize_line(reason)}", style="bold")
             if preset.citation or preset.url:
-                text.append(f"\nFrom the model card: {preset.citation}".rstrip())
+                text.append(f"\nFrom the model card: {sanitize(preset.citation)}".rstrip())
                 if preset.url:
-                    text.append(f"\n{preset.url}", style="dim")
-            text.append(f"\nOptions: {options_text(preset.options) or 'none'}")
+                    text.append(f"\n{sanitize_line(preset.url)}", style="dim")
+            text.append(f"\nOptions: {sanitize(options_text(preset.options)) or 'none'}")
             if preset.think is not None:
                 text.append(f"\nThink: {preset.think}")
             if preset.system:
-                text.append(f"\nSystem prompt: {preset.system}")
+                text.append(f"\nSystem prompt: {sanitize(preset.system)}")
             if preset.tools:
-                names = ", ".join(str(tool["function"]["name"]) for tool in preset.tools)
+                names = ", ".join(sanitize_line(str(tool["function"]["name"])) for tool in preset.tools)
                 text.append(f"\nTools offered: {names}")
         if self._baseline:
-            text.append(f"\nModel's Modelfile: {options_text(self._baseline)}", style="dim")
+            text.append(f"\nModel's Modelfile: {sanitize(options_text(self._baseline))}", style="dim")
         self.query_one("#preset-detail", Static).update(text)
 
     def action_move(self, step: int) -> None:

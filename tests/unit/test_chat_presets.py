@@ -1,0 +1,83 @@
+"""The chat's preset on resume (ChatPresets.resumed), with a stand-in screen: the preset a conversation's
+last turn names comes back only while it still says what the conversation is sent, else none, said so;
+the name shown is sanitised; and the export writes what a turn was sent with on one line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from glmtui.core.presets import Preset
+from glmtui.core.state import Conversation, Turn, TurnStatus
+from glmtui.screens.chat_presets import ChatPresets, PresetHost
+from glmtui.services.conversation_export import conversation_markdown
+
+QUIET = "Answer in one line."
+TERSE = Preset("GLM terse", system=QUIET, options={"temperature": 0.5})
+
+
+@dataclass
+class FakeApp:
+    presets: tuple[Preset, ...]
+    notices: list[str] = field(default_factory=list)
+
+    def notify(self, message: str, **_: Any) -> None:
+        self.notices.append(message)
+
+
+@dataclass
+class FakeBar:
+    preset: str = ""
+
+
+@dataclass
+class FakeScreen:
+    app: FakeApp
+    status_bar: FakeBar = field(default_factory=FakeBar)
+
+
+def resumed(presets: tuple[Preset, ...], named: str, system: str | None) -> tuple[ChatPresets, FakeScreen]:
+    screen = FakeScreen(FakeApp(presets))
+    chat = ChatPresets(cast(PresetHost, screen))
+    chat.preset = Preset("another")  # the chat's before: a resumed conversation does not inherit it
+    turn = Turn(prompt="p", model="m", status=TurnStatus.DONE, preset=named)
+    chat.resumed(Conversation(turns=[turn], system=system))
+    return chat, screen
+
+
+def test_the_preset_the_last_turn_names_comes_back() -> None:
+    chat, screen = resumed((TERSE,), "GLM terse", QUIET)
+    assert chat.preset == TERSE and screen.status_bar.preset == "GLM terse"
+    assert screen.app.notices == []
+
+
+def test_a_preset_no_longer_in_the_config_is_not_claimed() -> None:
+    chat, screen = resumed((), "GLM terse", QUIET)
+    assert chat.preset is None and screen.status_bar.preset == ""
+    assert any("no longer in the config" in notice for notice in screen.app.notices), screen.app.notices
+
+
+def test_a_preset_whose_system_prompt_changed_since_is_not_claimed() -> None:
+    changed = Preset("GLM terse", system="Answer in French.")
+    chat, screen = resumed((changed,), "GLM terse", QUIET)  # the conversation keeps its own prompt
+    assert chat.preset is None
+    assert any("system prompt" in notice for notice in screen.app.notices), screen.app.notices
+
+
+def test_a_conversation_sent_without_a_preset_goes_on_without_one_and_says_so() -> None:
+    chat, screen = resumed((TERSE,), "", None)
+    assert chat.preset is None and screen.status_bar.preset == ""
+    assert any("another" in notice for notice in screen.app.notices), screen.app.notices
+
+
+def test_the_name_on_the_status_bar_is_sanitised() -> None:
+    odd = Preset("odd\x1b[2J\u202e")
+    _, screen = resumed((odd,), odd.name, None)
+    assert screen.status_bar.preset == "odd\u241b[2J⟨U+202E⟩"
+
+
+def test_the_export_writes_what_a_turn_was_sent_with_on_one_line() -> None:
+    # A name stored before names were checked: its newline must not end the export's line.
+    turn = Turn(prompt="p", model="m", status=TurnStatus.DONE, preset="two\nlines", options={"seed": 1})
+    text = conversation_markdown(Conversation(turns=[turn], title="t"), now=0)
+    assert "_Sent with preset two\u2424lines · options seed 1_" in text, text
