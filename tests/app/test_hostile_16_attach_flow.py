@@ -14,6 +14,7 @@ from glmtui.screens.chat import ChatScreen
 from glmtui.simulator import Fault, Simulator
 from glmtui.simulator.catalogue import REGISTRY, SPECS
 from glmtui.widgets.attachments import AttachmentChips, Chip
+from glmtui.widgets.branch_prompt import BranchPrompt
 from glmtui.widgets.path_complete import PathCompletions
 from glmtui.widgets.prompt_input import PromptInput
 from tests.helpers import chat_requests, finished, make_app, pane, ready, wait_until
@@ -31,10 +32,6 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Ctrl+R retries a failed prompt with submit(last.prompt): the turn's images are dropped",
-)
 async def test_retrying_a_failed_prompt_sends_its_image_again(sim: Simulator, work: Path) -> None:
     sim.store.install(VISION, SPECS[REGISTRY[VISION]])
     app = make_app(sim.url, model=VISION)
@@ -48,12 +45,18 @@ async def test_retrying_a_failed_prompt_sends_its_image_again(sim: Simulator, wo
         await wait_until(lambda: pane(app).conversation.turns, what="the turn")
         failed = await finished(pane(app).conversation.turns[-1])
         assert [image.name for image in failed.images] == ["cat.png"]  # it went with the first try
+        # Ctrl+R now regenerates (branches, merged after this test was written): the retry is a new
+        # branch beside the failed turn, in its place on the visible branch, not a second turn after it.
         await pilot.press("ctrl+r")
-        await wait_until(lambda: len(pane(app).conversation.turns) == 2, what="the retried turn")
-        await finished(pane(app).conversation.turns[-1])
+        await wait_until(lambda: pane(app).conversation.turns[-1] is not failed, what="the retried turn")
+        retried = await finished(pane(app).conversation.turns[-1])
         sent = chat_requests(sim)[-1]["messages"][-1]
         assert sent["content"] == "what is it?"
         assert sent.get("images") == [base64.b64encode(PNG).decode()]
+        # ...and it shows the image it went with, as the first try did.
+        assert [image.name for image in retried.images] == ["cat.png"]
+        shown = pane(app).query(BranchPrompt).last()
+        assert shown.turn is retried and "cat.png" in shown.prompt_text.plain
 
 
 @pytest.mark.xfail(
