@@ -23,7 +23,7 @@ from glmtui.core.attachments import (
     vision_verdict,
 )
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.path_complete import at_token, matches, removed, replaced, split_path
+from glmtui.core.path_complete import at_token, escape, matches, removed, replaced, split_path, unescape
 from glmtui.core.state import ImageAttachment, user_message
 from glmtui.core.stats import LiveStats
 from glmtui.services.attachments import complete_path, read_attachment
@@ -158,6 +158,23 @@ def test_the_at_token_is_a_word_starting_with_at() -> None:
     assert split_path("~/no/te") == ("~/no/", "te") and split_path("abc") == ("", "abc")
     assert replaced("x @sr y", at_token("x @sr y", 5), "src/") == ("x @src/ y", 7)  # type: ignore[arg-type]
     assert removed("x @src/a.py y", at_token("x @src/a.py y", 11)) == ("x  y", 2)  # type: ignore[arg-type]
+
+
+def test_the_at_token_is_a_shell_word_with_backslash_escapes() -> None:
+    # An `@` inside the word is part of the path (npm's scoped packages); the word must start with `@`.
+    token = at_token("see @node_modules/@ty", 21)
+    assert token is not None and (token.start, token.path) == (4, "node_modules/@ty")
+    assert at_token("a@b/@c", 6) is None
+    # Whitespace escaped by a backslash stays in the word, and the path reads it back unescaped.
+    line = r"read @My\ Documents/no"
+    token = at_token(line, len(line))
+    assert token is not None and (token.start, token.path) == (5, "My Documents/no")
+    assert at_token("read @My\\", 9).path == "My"  # type: ignore[union-attr]  # an escape being typed
+    # A completion goes in escaped (space, tab, backslash), and comes back the same.
+    text, column = replaced("x @My y", at_token("x @My y", 5), "My Docs\\a/")  # type: ignore[arg-type]
+    assert (text, column) == (r"x @My\ Docs\\a/ y", 15)
+    assert at_token(text, column).path == "My Docs\\a/"  # type: ignore[union-attr]
+    assert escape("a\tb") == "a\\\tb" and unescape(escape("a \\ b")) == "a \\ b"
 
 
 def test_matches_hide_dot_entries_unless_asked_and_mark_folders() -> None:

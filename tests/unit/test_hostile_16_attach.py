@@ -49,10 +49,6 @@ def _tab(line: str, cwd: Path) -> tuple[str, list[str]]:
 # -- @path completion: names the completion itself offers cannot be completed further ---------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="at_token takes the last '@' on the line: a path with '@' in it (node_modules/@types) is no token",
-)
 def test_a_folder_with_an_at_sign_lists_its_entries_once_accepted(tmp_path: Path) -> None:
     (tmp_path / "node_modules" / "@types").mkdir(parents=True)
     (tmp_path / "node_modules" / "@types" / "index.d.ts").write_text("export {}\n")
@@ -63,10 +59,6 @@ def test_a_folder_with_an_at_sign_lists_its_entries_once_accepted(tmp_path: Path
     assert listed == ["node_modules/@types/index.d.ts"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="at_token refuses whitespace: a folder with a space, once accepted, never lists its entries",
-)
 def test_a_folder_with_a_space_lists_its_entries_once_accepted(tmp_path: Path) -> None:
     (tmp_path / "My Documents").mkdir()
     (tmp_path / "My Documents" / "notes.md").write_text("n\n")
