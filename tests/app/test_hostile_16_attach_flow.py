@@ -59,10 +59,6 @@ async def test_retrying_a_failed_prompt_sends_its_image_again(sim: Simulator, wo
         assert shown.turn is retried and "cat.png" in shown.prompt_text.plain
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accept() removes the @path from the prompt before attach() reads it: a refusal loses the text",
-)
 async def test_a_refused_completion_keeps_the_typed_path_in_the_prompt(sim: Simulator, work: Path) -> None:
     app = make_app(sim.url, model="glm-4.7-flash:latest")  # text-only: the image is refused
     async with app.run_test(size=(120, 40)) as pilot:

@@ -3,7 +3,9 @@ file picker, and what a prompt is sent with (the text files fenced into it, the 
 
 How it behaves (the README's usage section says the same):
 - `@` plus a path in the prompt box lists completions; accepting a folder completes it and lists its
-  entries, accepting a file attaches it: the `@path` leaves the text and a chip appears above the box.
+  entries, accepting a file attaches it: once attached, the `@path` leaves the text and a chip appears
+  above the box (refused, the `@path` stays). `@` starts a path at a word's start; a backslash escapes
+  a space in one (core/path_complete.py).
   A `@word` never accepted stays text and is sent as typed.
 - alt+a (palette "Attach file…") opens a picker; the chosen file is attached the same way.
 - A chip is removed by clicking it, or with Backspace in an empty prompt box (the last chip).
@@ -18,6 +20,7 @@ A Textual-side helper of the chat screen (as `ChatContext` is), not a widget: it
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -89,9 +92,9 @@ class ChatAttachments:
 
     # -- attaching --------------------------------------------------------------------------------
 
-    async def attach(self, path: str) -> bool:
+    async def attach(self, path: str, then: Callable[[], None] | None = None) -> bool:
         """Read `path` (in a thread) and add it to the next prompt; a refusal is shown, nothing else
-        changes. True when attached."""
+        changes. True when attached; `then` runs once it is, before its chip shows."""
         try:
             attachment = await asyncio.to_thread(read_attachment, path, self.cwd)
         except GlmTuiError as exc:
@@ -103,6 +106,8 @@ class ChatAttachments:
                 self._say(reason, "Not attached")
                 return False
         self.pending.append(attachment)
+        if then is not None:
+            then()
         await self._show()
         return True
 
@@ -229,19 +234,44 @@ class ChatAttachments:
             completions.open(paths)
 
     def accept(self, path: str) -> None:
-        """A completion was accepted: a folder goes into the text (and lists its entries), a file is
-        attached and its `@path` leaves the text."""
+        """A completion was accepted: it goes into the text (escaped, core/path_complete.py). A folder
+        then lists its entries; a file is read and attached, and only once it is attached does its
+        `@path` leave the text: refused (a text-only model, a file gone meanwhile), the typed path stays
+        for the user to fix or send as text."""
         found = self._token()
         if found is None:
             return
         row, token = found
         prompt = self.screen.prompt_input
         line = prompt.document.get_line(row)
-        if path.endswith("/"):
-            text, column = replaced(line, token, path)
-        else:
-            text, column = removed(line, token)
+        text, column = replaced(line, token, path)
+        if not path.endswith("/"):
+            self._dismissed = (row, token.start)  # no list on this token while the file is read
             self.screen.path_completions.close()
-            self.screen.app.run_worker(self.attach(path), exit_on_error=False)
+            typed = text[token.start : column]
+            self.screen.app.run_worker(self._attach_typed(path, row, token.start, typed), exit_on_error=False)
         prompt.replace(text, (row, 0), (row, len(line)))
         prompt.cursor_location = (row, column)
+
+    async def _attach_typed(self, path: str, row: int, start: int, typed: str) -> None:
+        """Attach an accepted file; attached, its `@path` (`typed`, at `row`, `start`) leaves the prompt."""
+        await self.attach(path, then=lambda: self._drop_typed(row, start, typed))
+        if self._dismissed == (row, start):
+            self._dismissed = None  # the next edit of the token lists completions again
+
+    def _drop_typed(self, row: int, start: int, typed: str) -> None:
+        """Take an attached file's `@path` off the prompt, unless the user changed that text meanwhile
+        (then it is theirs to keep)."""
+        prompt = self.screen.prompt_input
+        if row >= prompt.document.line_count:
+            return
+        line = prompt.document.get_line(row)
+        end = start + len(typed)
+        if line[start:end] != typed or line[end : end + 1].strip():
+            return
+        text, _ = removed(line, AtToken(start, end, typed))
+        cursor_row, cursor_column = prompt.cursor_location
+        prompt.replace(text, (row, 0), (row, len(line)))
+        if cursor_row == row:  # the cursor keeps its place in the text around the token
+            shift = cursor_column - (end - start) if cursor_column >= end else min(cursor_column, start)
+            prompt.cursor_location = (row, shift)
