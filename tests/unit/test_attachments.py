@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from glmtui.core.attachments import (
+    TEXT_CAP,
     TextAttachment,
     chip_label,
     decode_text,
@@ -19,6 +20,7 @@ from glmtui.core.attachments import (
     fenced_block,
     image_kind,
     prompt_with_files,
+    sizes_against,
     text_over_cap,
     vision_verdict,
 )
@@ -128,6 +130,22 @@ def test_bad_files_are_refused_with_a_reason(tmp_path: Path, setup: Any, said: s
     with pytest.raises(GlmTuiError) as raised:
         read_attachment("missing.txt", tmp_path, text_cap=1000, image_cap=2000)
     assert said in raised.value.message and raised.value.kind == "attach"
+
+
+def test_a_device_or_a_socket_is_refused_as_not_a_regular_file(tmp_path: Path) -> None:
+    # A FIFO is the hostile test's; /dev/zero would be read without end, /dev/tty waits on the keyboard.
+    with pytest.raises(GlmTuiError, match=r"/dev/zero is a device, not a regular file; not attached"):
+        read_attachment("/dev/zero", tmp_path)
+    (tmp_path / "real.txt").write_text("r\n")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "real.txt")  # a link to a regular file is one
+    assert read_attachment("link.txt", tmp_path) == TextAttachment("link.txt", 2, "r\n")
+
+
+def test_sizes_within_a_percent_of_the_cap_are_exact_so_over_is_visibly_over() -> None:
+    assert sizes_against(TEXT_CAP + 1, TEXT_CAP) == ("262,145 B", "262,144 B (256 KiB)")
+    assert sizes_against(2 * TEXT_CAP, TEXT_CAP) == ("512 KiB", "256 KiB")
+    said = text_over_cap([TextAttachment("a", TEXT_CAP, ""), TextAttachment("b", 1, "")])
+    assert said is not None and "come to 262,145 B, over the 262,144 B (256 KiB) limit" in said
 
 
 def test_a_path_that_cannot_be_read_says_why(tmp_path: Path) -> None:

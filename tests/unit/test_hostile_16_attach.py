@@ -70,9 +70,6 @@ def test_a_folder_with_a_space_lists_its_entries_once_accepted(tmp_path: Path) -
 # -- reading: a file that is not a regular file --------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="read_attachment opens a FIFO without checking S_ISREG: the open blocks forever"
-)
 def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -101,9 +98,6 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
     assert isinstance(outcome[0], GlmTuiError) and outcome[0].kind == "attach"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="file_size rounds 256 KiB + 1 B to '256 KiB': 'is 256 KiB, over the 256 KiB limit'"
-)
 def test_a_file_just_over_the_cap_is_not_said_to_be_the_cap(tmp_path: Path) -> None:
     (tmp_path / "big.txt").write_bytes(b"x" * (TEXT_CAP + 1))
     with pytest.raises(GlmTuiError) as raised:
