@@ -27,6 +27,7 @@ from glmtui.core.attachments import (
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.path_complete import at_token, escape, matches, removed, replaced, split_path, unescape
 from glmtui.core.state import ImageAttachment, user_message
+from glmtui.screens.dialogs.attach import name_label
 from glmtui.core.stats import LiveStats
 from glmtui.services.attachments import complete_path, read_attachment
 from glmtui.services.engines.base import StreamDone
@@ -146,6 +147,15 @@ def test_sizes_within_a_percent_of_the_cap_are_exact_so_over_is_visibly_over() -
     assert sizes_against(2 * TEXT_CAP, TEXT_CAP) == ("512 KiB", "256 KiB")
     said = text_over_cap([TextAttachment("a", TEXT_CAP, ""), TextAttachment("b", 1, "")])
     assert said is not None and "come to 262,145 B, over the 262,144 B (256 KiB) limit" in said
+
+
+def test_file_names_are_drawn_as_data_on_one_line(tmp_path: Path) -> None:
+    # The picker's tree read a name as markup: `[/]` raised MarkupError, `[red]` styled it.
+    label = name_label("[/]a\x1b[2J\nb[red]")
+    assert label.plain == "[/]a\u241b[2J\u240ab[red]" and not label.spans
+    # A name's line break would split its chip and its fenced block's heading line.
+    (tmp_path / "two\nlines.txt").write_text("t\n")
+    assert read_attachment("two\nlines.txt", tmp_path).name == "two\u240alines.txt"
 
 
 def test_a_path_that_cannot_be_read_says_why(tmp_path: Path) -> None:

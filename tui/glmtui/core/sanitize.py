@@ -29,3 +29,12 @@ def sanitize(text: str) -> str:
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
     return text.translate(_TABLE)
+
+
+_LINE = str.maketrans({"\n": "\u240a", "\t": "\u2409"})
+
+
+def one_line(text: str) -> str:
+    """`text` sanitized for one line (a file name in a list, a label): newline and tab shown as their
+    control pictures too, so a name cannot break the line it is drawn on."""
+    return sanitize(text).translate(_LINE)

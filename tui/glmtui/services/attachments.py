@@ -23,7 +23,7 @@ from glmtui.core.attachments import (
 )
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.path_complete import MAX_COMPLETIONS, matches, split_path
-from glmtui.core.sanitize import sanitize
+from glmtui.core.sanitize import one_line
 from glmtui.core.state import ImageAttachment
 
 ATTACH = "attach"  # the errors' kind
@@ -66,7 +66,9 @@ def read_attachment(
     text. Raises `GlmTuiError` (kind "attach") for a missing file, a folder, anything not a regular
     file (a FIFO, a device, a socket: reading one could block or never end), an unreadable file, a
     binary one, or one over its cap; the name shown is the path as typed."""
-    name = sanitize(path)  # a file name can carry escapes too; it is shown on a chip
+    # A file name can carry escapes and line breaks too; it is shown on a chip and heads its fenced
+    # block, one line each.
+    name = one_line(path)
     target = resolve(path, cwd)
     try:
         info = target.stat()
