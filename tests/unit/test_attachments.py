@@ -314,3 +314,15 @@ async def test_openai_engines_send_content_parts_and_vllm_refuses_a_text_only_mo
     sent = [body for _, path, body in server.requests if path == "/v1/chat/completions"]
     assert sent[-1]["messages"][0]["content"][1]["type"] == "image_url"
     assert seen.prompt_eval_count == plain.prompt_eval_count + IMAGE_TOKENS
+
+
+def test_the_export_names_each_image_with_its_size_on_one_safe_line() -> None:
+    from glmtui.core.state import Conversation, Turn, TurnStatus
+    from glmtui.services.conversation_export import conversation_markdown
+
+    images = (ImageAttachment("cat.png", 2048, ""), ImageAttachment("a`\x1b[31m\nb.png", 12, ""))
+    turn = Turn("what are they?", "gemma3:27b-it-qat", reply="Cats.", status=TurnStatus.DONE, images=images)
+    exported = conversation_markdown(Conversation(turns=[turn]), now=0)
+    assert "_Sent with images: `cat.png` (2.0 KiB), `a'\u241b[31m\u240ab.png` (12 B)_" in exported
+    plain = Turn("hi", "m", reply="Hi.", status=TurnStatus.DONE)
+    assert "Sent with image" not in conversation_markdown(Conversation(turns=[plain]), now=0)

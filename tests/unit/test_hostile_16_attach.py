@@ -136,9 +136,6 @@ async def test_the_file_picker_never_draws_control_codes_from_file_names(tmp_pat
 # -- the export --------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="conversation_markdown never reads turn.images: an image prompt exports as bare text"
-)
 def test_the_export_says_which_images_a_prompt_was_sent_with() -> None:
     image = ImageAttachment("cat.png", len(PNG), base64.b64encode(PNG).decode())
     turn = Turn("what is it?", "gemma3:27b-it-qat", reply="A cat.", status=TurnStatus.DONE, images=(image,))
