@@ -78,8 +78,9 @@ def image_lines(turn: Turn) -> list[str]:
     text file is in the prompt's text already)."""
     if not turn.images:
         return []
+    names = [one_line(image.name).replace("`", "'") for image in turn.images]  # no early code span end
     named = ", ".join(
-        f"`{one_line(image.name).replace('`', "'")}` ({file_size(image.size)})" for image in turn.images
+        f"`{name}` ({file_size(image.size)})" for name, image in zip(names, turn.images, strict=True)
     )
     return [f"_Sent with image{'s' if len(turn.images) > 1 else ''}: {named}_", ""]
 
