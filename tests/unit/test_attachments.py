@@ -27,8 +27,8 @@ from glmtui.core.attachments import (
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.path_complete import at_token, escape, matches, removed, replaced, split_path, unescape
 from glmtui.core.state import ImageAttachment, user_message
-from glmtui.screens.dialogs.attach import name_label
 from glmtui.core.stats import LiveStats
+from glmtui.screens.dialogs.attach import name_label
 from glmtui.services.attachments import complete_path, read_attachment
 from glmtui.services.engines.base import StreamDone
 from glmtui.services.engines.ollama import OllamaService

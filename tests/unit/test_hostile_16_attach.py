@@ -146,10 +146,6 @@ def test_the_export_says_which_images_a_prompt_was_sent_with() -> None:
 # -- the vision verdict, from another model's capabilities ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_vision reads app.model_info without same_model(info.name, app.model): another model's verdict",
-)
 def test_the_vision_verdict_is_not_taken_from_the_model_switched_away_from() -> None:
     # Switching models sets app.model, then awaits /api/show for the new one (model_watch.switch_model):
     # meanwhile model_info is still the old model's. ChatContext checks same_model for this; attachments

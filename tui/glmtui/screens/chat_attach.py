@@ -21,24 +21,29 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from rich.text import Text
 
 from glmtui.core.attachments import (
     Attachment,
     TextAttachment,
+    Verdict,
     chip_label,
     prompt_with_files,
     text_over_cap,
     vision_verdict,
 )
 from glmtui.core.errors import GlmTuiError
+from glmtui.core.model_names import same_model
 from glmtui.core.path_complete import AtToken, at_token, removed, replaced
-from glmtui.core.state import ImageAttachment, Turn
+from glmtui.core.state import GenerationRequest, ImageAttachment, Turn
 from glmtui.services.attachments import complete_path, read_attachment
 from glmtui.surface import AppSurface
 from glmtui.widgets.attachments import AttachmentChips
+from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.path_complete import PathCompletions
 from glmtui.widgets.prompt_input import PromptInput
 
@@ -60,6 +65,11 @@ class AttachHost(Protocol):
 
     @property
     def path_completions(self) -> PathCompletions: ...
+
+    @property
+    def pane(self) -> ChatPane: ...
+
+    async def show_notice(self, text: str | Text) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +94,7 @@ class ChatAttachments:
         self._dismissed: tuple[int, int] | None = None  # the token (row, column of @) Esc closed the list on
         self._again = False  # the prompt changed since the completions were last listed
         self._running = False  # a worker is listing them
+        self._left_out: tuple[int, str] | None = None  # (chat, model) told its earlier images stay out
 
     @property
     def cwd(self) -> Path:
@@ -123,12 +134,34 @@ class ChatAttachments:
     async def _show(self) -> None:
         await self.screen.attachment_chips.show([chip_label(item) for item in self.pending])
 
-    def _vision(self) -> tuple[str, str]:
-        """Whether the chat's model takes images, from the capabilities its engine listed."""
+    def _vision(self) -> tuple[Verdict, str]:
+        """Whether the chat's model takes images, from the capabilities its engine listed. Only the
+        chat model's own: a switch sets `app.model` and then reads `/api/show`, so meanwhile
+        `model_info` is the model switched away from (ChatContext.overflow checks the same); its
+        verdict is unknown until the new details come."""
         app = self.screen.app
         info = app.model_info
-        listed = app.service.kind == "ollama" and info is not None  # OpenAI-compatible engines do not list
-        return vision_verdict(app.model, info.capabilities if listed and info is not None else None)
+        listed = app.service.kind == "ollama"  # OpenAI-compatible engines do not list capabilities
+        current = info is not None and same_model(info.name, app.model)
+        return vision_verdict(app.model, info.capabilities if listed and current and info else None)
+
+    def request(self, request: GenerationRequest) -> GenerationRequest:
+        """The request, with the earlier prompts' images left out when the model is known not to take
+        images (vLLM refuses every later request that carries one, "At most 0 image(s)"; Ollama drops
+        them and counts their tags as text). They stay on their turns, and go again to a model that
+        takes them; capabilities unknown: they are sent. Said once per chat and model, in the chat."""
+        conversation = self.screen.pane.conversation
+        if not any(turn.images for turn in conversation.turns) or self._vision()[0] != "no":
+            return request
+        said = (id(conversation), request.model)
+        if self._left_out != said:
+            self._left_out = said
+            notice = Text(
+                f"⚠ {request.model} cannot take images: the earlier prompts' images are left out of what "
+                "is sent (they stay in the chat and go to a model that can see them).",
+            )
+            self.screen.app.call_later(self.screen.show_notice, notice)
+        return replace(request, earlier_images=False)
 
     # -- sending ----------------------------------------------------------------------------------
 
@@ -156,6 +189,13 @@ class ChatAttachments:
         )
         self._staged = prepared
         return prepared
+
+    def peek(self, text: str, *, beside: Turn | None = None) -> tuple[ImageAttachment, ...]:
+        """The images `take` would give `text` now, without taking them (the overflow check counts them)."""
+        staged = self._staged
+        if staged is None or staged.text != text:
+            return beside.images if beside is not None else ()
+        return staged.images
 
     def take(
         self, text: str, *, beside: Turn | None = None
