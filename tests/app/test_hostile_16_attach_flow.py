@@ -76,10 +76,6 @@ async def test_a_refused_completion_keeps_the_typed_path_in_the_prompt(sim: Simu
         assert prompt.text == "describe @cat.png"  # nothing lost: the user can fix it or send it as text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AttachmentChips is one HorizontalGroup row: chips past the width are off-screen, unclickable",
-)
 async def test_every_attached_file_has_a_visible_chip(sim: Simulator, work: Path) -> None:
     app = make_app(sim.url, model="glm-4.7-flash:latest")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -37,6 +37,7 @@ from glmtui.services.engines.openai_wire import chat_body
 from glmtui.simulator import OpenAISimulator, Simulator
 from glmtui.simulator.catalogue import REGISTRY, SPECS
 from glmtui.simulator.images import IMAGE_TOKENS
+from glmtui.widgets.attachments import chip_width, wrap_rows
 from tests.helpers import SIM_RATE
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24  # the magic is all that is read
@@ -326,3 +327,10 @@ def test_the_export_names_each_image_with_its_size_on_one_safe_line() -> None:
     assert "_Sent with images: `cat.png` (2.0 KiB), `a'\u241b[31m\u240ab.png` (12 B)_" in exported
     plain = Turn("hi", "m", reply="Hi.", status=TurnStatus.DONE)
     assert "Sent with image" not in conversation_markdown(Conversation(turns=[plain]), now=0)
+
+
+def test_chips_wrap_into_rows_at_the_width() -> None:
+    assert wrap_rows([10, 10, 10], 25) == [[0, 1], [2]]
+    assert wrap_rows([10, 30, 5], 25) == [[0], [1], [2]]  # too wide for any row: a row of its own
+    assert wrap_rows([], 25) == []
+    assert chip_width("▤ a.md · 1 B") == len("▤ a.md · 1 B  ✕") + 3  # padding both sides, margin after
