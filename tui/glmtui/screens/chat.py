@@ -251,8 +251,8 @@ class ChatScreen(Screen[None]):
         if not checked:
             self._asking = True
             try:
-                images = len(self.attach.peek(text, beside=sibling_of))
-                overflow = await self.context.overflow(text, request, images=images)
+                pictures = len(self.attach.peek(text, beside=sibling_of))
+                overflow = await self.context.overflow(text, request, images=pictures)
             finally:
                 self._asking = False
             if overflow is not None:
