@@ -77,6 +77,18 @@ async def test_an_image_goes_to_a_vision_model_from_the_picker(sim: Simulator, w
         sent = chat_requests(sim)[-1]["messages"][-1]
         assert sent == {"role": "user", "content": "what is it?", "images": [base64.b64encode(PNG).decode()]}
         assert [image.name for image in turn.images] == ["cat.png"]
+        # On to a model known text-only: the earlier image stays out of what is sent (vLLM refuses any
+        # request carrying one), said once in the chat; the turn keeps it.
+        await app.switch_model("glm-4.7-flash:latest")
+        await wait_until(lambda: getattr(app.model_info, "name", None) == app.model, what="its details")
+        for prompt in ("and now?", "still?"):
+            await pilot.press(*prompt, "enter")
+            await wait_until(lambda p=prompt: pane(app).conversation.turns[-1].prompt == p, what="the turn")
+            await finished(pane(app).conversation.turns[-1])
+            assert all("images" not in message for message in chat_requests(sim)[-1]["messages"])
+        notices = [str(notice.render()) for notice in pane(app).query(".log-notice")]
+        assert sum("the earlier prompts' images are left out" in notice for notice in notices) == 1, notices
+        assert [image.name for image in turn.images] == ["cat.png"]
 
 
 async def test_refusals_say_why_and_keep_the_prompt_and_the_other_attachments(

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from glmtui.core.attachments import (
+    TEXT_CAP,
     TextAttachment,
     chip_label,
     decode_text,
@@ -19,13 +20,15 @@ from glmtui.core.attachments import (
     fenced_block,
     image_kind,
     prompt_with_files,
+    sizes_against,
     text_over_cap,
     vision_verdict,
 )
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.path_complete import at_token, matches, removed, replaced, split_path
+from glmtui.core.path_complete import at_token, escape, matches, removed, replaced, split_path, unescape
 from glmtui.core.state import ImageAttachment, user_message
 from glmtui.core.stats import LiveStats
+from glmtui.screens.dialogs.attach import name_label
 from glmtui.services.attachments import complete_path, read_attachment
 from glmtui.services.engines.base import StreamDone
 from glmtui.services.engines.ollama import OllamaService
@@ -34,6 +37,7 @@ from glmtui.services.engines.openai_wire import chat_body
 from glmtui.simulator import OpenAISimulator, Simulator
 from glmtui.simulator.catalogue import REGISTRY, SPECS
 from glmtui.simulator.images import IMAGE_TOKENS
+from glmtui.widgets.attachments import chip_width, wrap_rows
 from tests.helpers import SIM_RATE
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24  # the magic is all that is read
@@ -130,6 +134,31 @@ def test_bad_files_are_refused_with_a_reason(tmp_path: Path, setup: Any, said: s
     assert said in raised.value.message and raised.value.kind == "attach"
 
 
+def test_a_device_or_a_socket_is_refused_as_not_a_regular_file(tmp_path: Path) -> None:
+    # A FIFO is the hostile test's; /dev/zero would be read without end, /dev/tty waits on the keyboard.
+    with pytest.raises(GlmTuiError, match=r"/dev/zero is a device, not a regular file; not attached"):
+        read_attachment("/dev/zero", tmp_path)
+    (tmp_path / "real.txt").write_text("r\n")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "real.txt")  # a link to a regular file is one
+    assert read_attachment("link.txt", tmp_path) == TextAttachment("link.txt", 2, "r\n")
+
+
+def test_sizes_within_a_percent_of_the_cap_are_exact_so_over_is_visibly_over() -> None:
+    assert sizes_against(TEXT_CAP + 1, TEXT_CAP) == ("262,145 B", "262,144 B (256 KiB)")
+    assert sizes_against(2 * TEXT_CAP, TEXT_CAP) == ("512 KiB", "256 KiB")
+    said = text_over_cap([TextAttachment("a", TEXT_CAP, ""), TextAttachment("b", 1, "")])
+    assert said is not None and "come to 262,145 B, over the 262,144 B (256 KiB) limit" in said
+
+
+def test_file_names_are_drawn_as_data_on_one_line(tmp_path: Path) -> None:
+    # The picker's tree read a name as markup: `[/]` raised MarkupError, `[red]` styled it.
+    label = name_label("[/]a\x1b[2J\nb[red]")
+    assert label.plain == "[/]a\u241b[2J\u240ab[red]" and not label.spans
+    # A name's line break would split its chip and its fenced block's heading line.
+    (tmp_path / "two\nlines.txt").write_text("t\n")
+    assert read_attachment("two\nlines.txt", tmp_path).name == "two\u240alines.txt"
+
+
 def test_a_path_that_cannot_be_read_says_why(tmp_path: Path) -> None:
     (tmp_path / "file.txt").write_text("f")
     with pytest.raises(GlmTuiError, match=r"file.txt/x cannot be read \(Not a directory\)"):
@@ -158,6 +187,23 @@ def test_the_at_token_is_a_word_starting_with_at() -> None:
     assert split_path("~/no/te") == ("~/no/", "te") and split_path("abc") == ("", "abc")
     assert replaced("x @sr y", at_token("x @sr y", 5), "src/") == ("x @src/ y", 7)  # type: ignore[arg-type]
     assert removed("x @src/a.py y", at_token("x @src/a.py y", 11)) == ("x  y", 2)  # type: ignore[arg-type]
+
+
+def test_the_at_token_is_a_shell_word_with_backslash_escapes() -> None:
+    # An `@` inside the word is part of the path (npm's scoped packages); the word must start with `@`.
+    token = at_token("see @node_modules/@ty", 21)
+    assert token is not None and (token.start, token.path) == (4, "node_modules/@ty")
+    assert at_token("a@b/@c", 6) is None
+    # Whitespace escaped by a backslash stays in the word, and the path reads it back unescaped.
+    line = r"read @My\ Documents/no"
+    token = at_token(line, len(line))
+    assert token is not None and (token.start, token.path) == (5, "My Documents/no")
+    assert at_token("read @My\\", 9).path == "My"  # type: ignore[union-attr]  # an escape being typed
+    # A completion goes in escaped (space, tab, backslash), and comes back the same.
+    text, column = replaced("x @My y", at_token("x @My y", 5), "My Docs\\a/")  # type: ignore[arg-type]
+    assert (text, column) == (r"x @My\ Docs\\a/ y", 15)
+    assert at_token(text, column).path == "My Docs\\a/"  # type: ignore[union-attr]
+    assert escape("a\tb") == "a\\\tb" and unescape(escape("a \\ b")) == "a \\ b"
 
 
 def test_matches_hide_dot_entries_unless_asked_and_mark_folders() -> None:
@@ -269,3 +315,22 @@ async def test_openai_engines_send_content_parts_and_vllm_refuses_a_text_only_mo
     sent = [body for _, path, body in server.requests if path == "/v1/chat/completions"]
     assert sent[-1]["messages"][0]["content"][1]["type"] == "image_url"
     assert seen.prompt_eval_count == plain.prompt_eval_count + IMAGE_TOKENS
+
+
+def test_the_export_names_each_image_with_its_size_on_one_safe_line() -> None:
+    from glmtui.core.state import Conversation, Turn, TurnStatus
+    from glmtui.services.conversation_export import conversation_markdown
+
+    images = (ImageAttachment("cat.png", 2048, ""), ImageAttachment("a`\x1b[31m\nb.png", 12, ""))
+    turn = Turn("what are they?", "gemma3:27b-it-qat", reply="Cats.", status=TurnStatus.DONE, images=images)
+    exported = conversation_markdown(Conversation(turns=[turn]), now=0)
+    assert "_Sent with images: `cat.png` (2.0 KiB), `a'\u241b[31m\u240ab.png` (12 B)_" in exported
+    plain = Turn("hi", "m", reply="Hi.", status=TurnStatus.DONE)
+    assert "Sent with image" not in conversation_markdown(Conversation(turns=[plain]), now=0)
+
+
+def test_chips_wrap_into_rows_at_the_width() -> None:
+    assert wrap_rows([10, 10, 10], 25) == [[0, 1], [2]]
+    assert wrap_rows([10, 30, 5], 25) == [[0], [1], [2]]  # too wide for any row: a row of its own
+    assert wrap_rows([], 25) == []
+    assert chip_width("▤ a.md · 1 B") == len("▤ a.md · 1 B  ✕") + 3  # padding both sides, margin after

@@ -80,4 +80,4 @@ def test_the_export_writes_what_a_turn_was_sent_with_on_one_line() -> None:
     # A name stored before names were checked: its newline must not end the export's line.
     turn = Turn(prompt="p", model="m", status=TurnStatus.DONE, preset="two\nlines", options={"seed": 1})
     text = conversation_markdown(Conversation(turns=[turn], title="t"), now=0)
-    assert "_Sent with preset two\u2424lines · options seed 1_" in text, text
+    assert "_Sent with preset two\u240alines · options seed 1_" in text, text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from glmtui.core.context import (
+    IMAGE_TOKENS_ESTIMATE,
     TEMPLATE_ALLOWANCE,
     ContextUse,
     estimate_tokens,
@@ -15,7 +16,8 @@ from glmtui.core.context import (
     used_by,
 )
 from glmtui.core.fit import search_context
-from glmtui.core.state import GenerationStats, Turn, TurnStatus
+from glmtui.core.state import Conversation, GenerationStats, ImageAttachment, Turn, TurnStatus
+from glmtui.simulator.images import IMAGE_TOKENS
 
 
 def done(prompt: str, reply: str, prompt_eval: int | None, evals: int | None, model: str = "m") -> Turn:
@@ -112,6 +114,29 @@ def test_preserving_counts_the_traces_before_the_last_count_unless_it_carried_th
     # The last count already held them: not counted twice.
     second.sent_traces = True
     assert predict_next([first, second], "third", preserve_thinking=True) == 230 + new
+
+
+def test_prediction_counts_images_as_the_documented_estimate() -> None:
+    image = ImageAttachment("cat.png", 48, "")
+    stopped = Turn("ab" * 30, "m", reply="c" * 30, status=TurnStatus.STOPPED, images=(image, image))
+    turns = [done("first", "reply", 9, 100), stopped]
+    plain = predict_next(turns, "third", earlier_images=False)  # left out: a model known text-only
+    assert plain == 109 + (20 + TEMPLATE_ALLOWANCE) + (10 + TEMPLATE_ALLOWANCE) + 2 + TEMPLATE_ALLOWANCE
+    # The stopped turn's two images (not in any server count yet), and the new prompt's one.
+    assert predict_next(turns, "third") == plain + 2 * IMAGE_TOKENS_ESTIMATE
+    assert predict_next(turns, "third", images=1) == plain + 3 * IMAGE_TOKENS_ESTIMATE
+    # The same figure the simulator counts an image as (Ollama's server/prompt.go imageNumTokens).
+    assert IMAGE_TOKENS_ESTIMATE == IMAGE_TOKENS
+
+
+def test_earlier_images_can_be_left_out_of_the_messages_and_stay_on_the_turn() -> None:
+    image = ImageAttachment("cat.png", 48, "aGk=")
+    turn = Turn("what?", "m", reply="a cat", status=TurnStatus.DONE, images=(image,))
+    conversation = Conversation(turns=[turn])
+    sent = conversation.messages_for("and now?", (image,), earlier_images=False)
+    assert [m.get("images") for m in sent] == [None, None, ["aGk="]]  # the new prompt's go
+    assert conversation.messages_for("and now?")[0]["images"] == ["aGk="]
+    assert turn.images == (image,)
 
 
 def test_prediction_without_counts_estimates_everything() -> None:

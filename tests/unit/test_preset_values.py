@@ -71,7 +71,7 @@ def test_a_preset_name_with_a_control_character_is_refused_with_its_line(tmp_pat
 
 
 def test_names_shown_on_one_line_are_sanitised() -> None:
-    assert sanitize_line("a\nb\tc\x1b[0m\u202e") == "a\u2424b\u2409c\u241b[0m⟨U+202E⟩"
+    assert sanitize_line("a\nb\tc\x1b[0m\u202e") == "a\u240ab\u2409c\u241b[0m⟨U+202E⟩"
     assert is_clean_line("GLM-4.7-Flash coding · café 😀") and not is_clean_line("a\nb")
 
 

@@ -94,10 +94,20 @@ def text_over_cap(files: Sequence[TextAttachment], cap: int = TEXT_CAP) -> str |
     total = sum(file.size for file in files)
     if total <= cap:
         return None
+    shown, limit = sizes_against(total, cap)
     return (
-        f"The attached text files come to {file_size(total)}, over the {file_size(cap)} limit: "
+        f"The attached text files come to {shown}, over the {limit} limit: "
         "nothing was sent; remove one (click its chip)"
     )
+
+
+def sizes_against(size: int, cap: int) -> tuple[str, str]:
+    """`size` and `cap` as a refusal shows them: rounded as on chips, unless they are within 1 % of each
+    other, where rounding would say `256 KiB, over the 256 KiB limit`; then exact bytes, the cap with
+    its rounded form too (`262,145 B`, `262,144 B (256 KiB)`)."""
+    if abs(size - cap) * 100 > cap:
+        return file_size(size), file_size(cap)
+    return f"{size:,} B", f"{cap:,} B ({file_size(cap)})"
 
 
 def file_size(size: int) -> str:

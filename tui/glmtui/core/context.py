@@ -31,6 +31,11 @@ CRITICAL_FRACTION = 0.95
 HEADROOM = 1.25
 """A raised context holds the conversation plus a quarter more, for the next few turns."""
 SMALLEST_RAISE = 2048
+IMAGE_TOKENS_ESTIMATE = 768
+"""What one image is counted as: an estimate, the figure Ollama's own truncation uses for an image
+(ollama/ollama server/prompt.go, `imageNumTokens`: "Clip images are represented as 768 tokens"). Real
+models vary (gemma3 takes 256 an image, Qwen-VL more with the resolution); the simulator counts the same
+figure (simulator/images.py `IMAGE_TOKENS`)."""
 
 ContextSource = Literal["loaded", "asked"]
 
@@ -50,7 +55,13 @@ def used_by(stats: GenerationStats) -> int | None:
 
 
 def predict_next(
-    turns: Sequence[Turn], prompt: str, system: str | None = None, *, preserve_thinking: bool = False
+    turns: Sequence[Turn],
+    prompt: str,
+    system: str | None = None,
+    *,
+    preserve_thinking: bool = False,
+    images: int = 0,
+    earlier_images: bool = True,
 ) -> int:
     """The next request's size in tokens: the last counted request (its prompt and its reply), the turns
     since it (their text, estimated), and the new prompt with its template allowance.
@@ -59,7 +70,9 @@ def predict_next(
     `preserve_thinking` the traces do go back (core/preserve.py), and the turns since the last counted
     request count theirs too; the server's own count of the next request includes them. So do the turns
     before it, unless that request is known to have carried them (`Turn.sent_traces`): preserving
-    turned on mid-chat, or a chat read back from the store, sends traces its count never held."""
+    turned on mid-chat, or a chat read back from the store, sends traces its count never held.
+    Images count `IMAGE_TOKENS_ESTIMATE` each (an estimate): the new prompt's `images`, and those of the
+    turns since the last counted request unless `earlier_images` is False (they are left out then)."""
     total, since = 0, list(turns)
     for index in range(len(turns) - 1, -1, -1):
         counted = used_by(turns[index].stats)
@@ -71,10 +84,11 @@ def predict_next(
     else:
         total = estimate_tokens(system) + TEMPLATE_ALLOWANCE if system else 0
     for turn in since:
-        for message in turn.as_messages(preserve_thinking=preserve_thinking):
+        for message in turn.as_messages(preserve_thinking=preserve_thinking, images=earlier_images):
             total += estimate_tokens(message["content"]) + TEMPLATE_ALLOWANCE
             total += estimate_tokens(message.get("thinking") or "")
-    return total + estimate_tokens(prompt) + TEMPLATE_ALLOWANCE
+            total += IMAGE_TOKENS_ESTIMATE * len(message.get("images") or ())
+    return total + estimate_tokens(prompt) + TEMPLATE_ALLOWANCE + IMAGE_TOKENS_ESTIMATE * images
 
 
 def _traces(turn: Turn) -> int:

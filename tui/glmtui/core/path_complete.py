@@ -5,6 +5,12 @@ The listing itself is services/attachments.py's (`complete_path`), the list on s
 A path is absolute (`/etc/ho`), under the home folder (`~/no`) or relative to the working folder
 (`src/gl`); folders complete with a trailing `/`, and hidden entries are offered only when the name
 typed so far starts with `.` (as shells do).
+
+The token rule (the README's "Files and images" says the same): a token is the word the cursor ends, when
+that word starts with `@`; words end at whitespace, as in a shell, and a backslash escapes the character
+after it. So an `@` inside a path is part of it (`@node_modules/@types/`, npm's scoped packages), and
+`me@host` is no token. A completion that holds whitespace or a backslash is inserted with each escaped
+(`@My\\ Documents/`) and read back the same way, so an accepted folder with a space still completes.
 """
 
 from __future__ import annotations
@@ -21,22 +27,56 @@ class AtToken:
 
     start: int  # the column of the `@`
     end: int  # the cursor's column (the token ends there)
-    path: str  # what follows the `@` up to the cursor
+    path: str  # what follows the `@` up to the cursor, its escapes undone (the path itself)
 
 
 def at_token(line: str, column: int) -> AtToken | None:
     """The `@path` token ending at `column` of `line`, or None.
 
-    The `@` starts the line or follows whitespace (so `me@host` is no path), and the path holds no
-    whitespace. Only the part before the cursor counts: completion replaces it."""
+    The token is the word ending at the cursor (words end at whitespace not escaped by a backslash),
+    when that word starts with `@`: so `me@host` is no path, and an `@` inside a path is part of it.
+    Only the part before the cursor counts: completion replaces it."""
     before = line[:column]
-    at = before.rfind("@")
-    if at < 0 or (at > 0 and not before[at - 1].isspace()):
+    start = _word_start(before)
+    if not before.startswith("@", start):
         return None
-    path = before[at + 1 :]
-    if any(char.isspace() for char in path):
-        return None
-    return AtToken(at, column, path)
+    return AtToken(start, column, unescape(before[start + 1 :]))
+
+
+def _word_start(before: str) -> int:
+    """Where the last word of `before` starts: after its last whitespace not escaped by a backslash."""
+    start = 0
+    index = 0
+    while index < len(before):
+        char = before[index]
+        if char == "\\":
+            index += 2  # the escaped character belongs to the word, whatever it is
+            continue
+        if char.isspace():
+            start = index + 1
+        index += 1
+    return start
+
+
+def escape(path: str) -> str:
+    """`path` as it goes into the prompt: whitespace and backslashes escaped by a backslash."""
+    return "".join("\\" + char if char.isspace() or char == "\\" else char for char in path)
+
+
+def unescape(typed: str) -> str:
+    """A typed path with its escapes undone (`My\\ Documents/` → `My Documents/`); a trailing lone
+    backslash (an escape being typed) is left out."""
+    out: list[str] = []
+    index = 0
+    while index < len(typed):
+        char = typed[index]
+        if char == "\\":
+            out.append(typed[index + 1 : index + 2])
+            index += 2
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
 
 
 def split_path(path: str) -> tuple[str, str]:
@@ -59,9 +99,11 @@ def matches(name: str, entries: Iterable[tuple[str, bool]], limit: int = MAX_COM
 
 
 def replaced(line: str, token: AtToken, path: str) -> tuple[str, int]:
-    """`line` with the token's path replaced by `path` (the `@` kept), and the cursor's new column."""
-    text = line[: token.start + 1] + path + line[token.end :]
-    return text, token.start + 1 + len(path)
+    """`line` with the token's path replaced by `path`, escaped (the `@` kept), and the cursor's new
+    column."""
+    typed = escape(path)
+    text = line[: token.start + 1] + typed + line[token.end :]
+    return text, token.start + 1 + len(typed)
 
 
 def removed(line: str, token: AtToken) -> tuple[str, int]:

@@ -31,7 +31,9 @@ def sanitize(text: str) -> str:
     return text.translate(_TABLE)
 
 
-_LINE_BREAKS = {0x0A: "\u2424", 0x09: "\u2409", 0x2028: "\u2424", 0x2029: "\u2424"}  # ␤ ␉
+# A line feed and a tab as their control pictures (␊ ␉, as `sanitize` shows the other controls), the
+# Unicode line and paragraph separators as the newline symbol (␤).
+_LINE_BREAKS = {0x0A: "\u240a", 0x09: "\u2409", 0x2028: "\u2424", 0x2029: "\u2424"}
 
 
 def sanitize_line(text: str) -> str:

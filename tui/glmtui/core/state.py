@@ -137,7 +137,7 @@ class Turn:
         received = self.stats.thinking_tokens or self.stats.content_tokens
         return self.status is TurnStatus.STOPPED and not received
 
-    def as_messages(self, *, preserve_thinking: bool = False) -> list[ChatMessage]:
+    def as_messages(self, *, preserve_thinking: bool = False, images: bool = True) -> list[ChatMessage]:
         """The chat messages this turn contributes to the next request's history.
 
         A failed turn with no reply contributes nothing: the model never answered it, and a retry sends
@@ -145,10 +145,12 @@ class Turn:
         It stays on screen and in the history; only the context leaves it out.
         `preserve_thinking`: the reply's trace goes back too, as Ollama's `thinking` field on the
         assistant message (GLM-4.7-Flash's "preserved thinking"); off, it is left out, as Ollama's
-        own clients do."""
+        own clients do.
+        `images`: False leaves the prompt's images out (a model known not to take images: vLLM refuses
+        every request that carries one); they stay on the turn."""
         if not self.reply and (self.status is TurnStatus.FAILED or self.unanswered):
             return []
-        messages = [user_message(self.prompt, self.images)]
+        messages = [user_message(self.prompt, self.images if images else ())]
         if self.reply:
             # A stopped or failed partial reply is still what the user saw, so the model sees it too.
             reply: ChatMessage = {"role": "assistant", "content": self.reply}
@@ -194,14 +196,20 @@ class Conversation:
     branches: BranchTree = field(default_factory=BranchTree, repr=False, compare=False)
 
     def messages_for(
-        self, prompt: str, images: tuple[ImageAttachment, ...] = (), *, preserve_thinking: bool = False
+        self,
+        prompt: str,
+        images: tuple[ImageAttachment, ...] = (),
+        *,
+        preserve_thinking: bool = False,
+        earlier_images: bool = True,
     ) -> list[ChatMessage]:
-        """Everything said so far plus the new prompt: what `/api/chat` receives."""
+        """Everything said so far plus the new prompt: what `/api/chat` receives (`earlier_images`:
+        False leaves the earlier prompts' images out, `Turn.as_messages`)."""
         messages: list[ChatMessage] = []
         if self.system:
             messages.append({"role": "system", "content": self.system})
         for turn in self.turns:
-            messages.extend(turn.as_messages(preserve_thinking=preserve_thinking))
+            messages.extend(turn.as_messages(preserve_thinking=preserve_thinking, images=earlier_images))
         messages.append(user_message(prompt, images))
         return messages
 
@@ -218,6 +226,7 @@ class GenerationRequest:
     tools: tuple[Mapping[str, Any], ...] = ()  # function definitions offered (a preset's), never run
     preset: str = ""  # the active preset's name, recorded with the turn
     preserve_thinking: bool = False  # earlier turns' traces go back with the history (core/preserve.py)
+    earlier_images: bool = True  # False: earlier prompts' images stay out (a model known text-only)
 
 
 @dataclass(frozen=True, slots=True)

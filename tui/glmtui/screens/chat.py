@@ -251,7 +251,8 @@ class ChatScreen(Screen[None]):
         if not checked:
             self._asking = True
             try:
-                overflow = await self.context.overflow(text, request)
+                pictures = len(self.attach.peek(text, beside=sibling_of))
+                overflow = await self.context.overflow(text, request, images=pictures)
             finally:
                 self._asking = False
             if overflow is not None:
@@ -316,7 +317,7 @@ class ChatScreen(Screen[None]):
         if request is not None:
             self.pane.service = self.app.service  # the chat's endpoint's engine, wherever it moved
         return (
-            self.preserved.request(self.context.request(self.presets.apply(request)))
+            self.attach.request(self.preserved.request(self.context.request(self.presets.apply(request))))
             if request is not None
             else None
         )

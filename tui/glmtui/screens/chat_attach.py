@@ -3,7 +3,9 @@ file picker, and what a prompt is sent with (the text files fenced into it, the 
 
 How it behaves (the README's usage section says the same):
 - `@` plus a path in the prompt box lists completions; accepting a folder completes it and lists its
-  entries, accepting a file attaches it: the `@path` leaves the text and a chip appears above the box.
+  entries, accepting a file attaches it: once attached, the `@path` leaves the text and a chip appears
+  above the box (refused, the `@path` stays). `@` starts a path at a word's start; a backslash escapes
+  a space in one (core/path_complete.py).
   A `@word` never accepted stays text and is sent as typed.
 - alt+a (palette "Attach file…") opens a picker; the chosen file is attached the same way.
 - A chip is removed by clicking it, or with Backspace in an empty prompt box (the last chip).
@@ -18,24 +20,30 @@ A Textual-side helper of the chat screen (as `ChatContext` is), not a widget: it
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from rich.text import Text
 
 from glmtui.core.attachments import (
     Attachment,
     TextAttachment,
+    Verdict,
     chip_label,
     prompt_with_files,
     text_over_cap,
     vision_verdict,
 )
 from glmtui.core.errors import GlmTuiError
+from glmtui.core.model_names import same_model
 from glmtui.core.path_complete import AtToken, at_token, removed, replaced
-from glmtui.core.state import ImageAttachment, Turn
+from glmtui.core.state import GenerationRequest, ImageAttachment, Turn
 from glmtui.services.attachments import complete_path, read_attachment
 from glmtui.surface import AppSurface
 from glmtui.widgets.attachments import AttachmentChips
+from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.path_complete import PathCompletions
 from glmtui.widgets.prompt_input import PromptInput
 
@@ -57,6 +65,11 @@ class AttachHost(Protocol):
 
     @property
     def path_completions(self) -> PathCompletions: ...
+
+    @property
+    def pane(self) -> ChatPane: ...
+
+    async def show_notice(self, text: str | Text) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +94,7 @@ class ChatAttachments:
         self._dismissed: tuple[int, int] | None = None  # the token (row, column of @) Esc closed the list on
         self._again = False  # the prompt changed since the completions were last listed
         self._running = False  # a worker is listing them
+        self._left_out: tuple[int, str] | None = None  # (chat, model) told its earlier images stay out
 
     @property
     def cwd(self) -> Path:
@@ -89,9 +103,9 @@ class ChatAttachments:
 
     # -- attaching --------------------------------------------------------------------------------
 
-    async def attach(self, path: str) -> bool:
+    async def attach(self, path: str, then: Callable[[], None] | None = None) -> bool:
         """Read `path` (in a thread) and add it to the next prompt; a refusal is shown, nothing else
-        changes. True when attached."""
+        changes. True when attached; `then` runs once it is, before its chip shows."""
         try:
             attachment = await asyncio.to_thread(read_attachment, path, self.cwd)
         except GlmTuiError as exc:
@@ -103,6 +117,8 @@ class ChatAttachments:
                 self._say(reason, "Not attached")
                 return False
         self.pending.append(attachment)
+        if then is not None:
+            then()
         await self._show()
         return True
 
@@ -118,12 +134,34 @@ class ChatAttachments:
     async def _show(self) -> None:
         await self.screen.attachment_chips.show([chip_label(item) for item in self.pending])
 
-    def _vision(self) -> tuple[str, str]:
-        """Whether the chat's model takes images, from the capabilities its engine listed."""
+    def _vision(self) -> tuple[Verdict, str]:
+        """Whether the chat's model takes images, from the capabilities its engine listed. Only the
+        chat model's own: a switch sets `app.model` and then reads `/api/show`, so meanwhile
+        `model_info` is the model switched away from (ChatContext.overflow checks the same); its
+        verdict is unknown until the new details come."""
         app = self.screen.app
         info = app.model_info
-        listed = app.service.kind == "ollama" and info is not None  # OpenAI-compatible engines do not list
-        return vision_verdict(app.model, info.capabilities if listed and info is not None else None)
+        listed = app.service.kind == "ollama"  # OpenAI-compatible engines do not list capabilities
+        current = info is not None and same_model(info.name, app.model)
+        return vision_verdict(app.model, info.capabilities if listed and current and info else None)
+
+    def request(self, request: GenerationRequest) -> GenerationRequest:
+        """The request, with the earlier prompts' images left out when the model is known not to take
+        images (vLLM refuses every later request that carries one, "At most 0 image(s)"; Ollama drops
+        them and counts their tags as text). They stay on their turns, and go again to a model that
+        takes them; capabilities unknown: they are sent. Said once per chat and model, in the chat."""
+        conversation = self.screen.pane.conversation
+        if not any(turn.images for turn in conversation.turns) or self._vision()[0] != "no":
+            return request
+        said = (id(conversation), request.model)
+        if self._left_out != said:
+            self._left_out = said
+            notice = Text(
+                f"⚠ {request.model} cannot take images: the earlier prompts' images are left out of what "
+                "is sent (they stay in the chat and go to a model that can see them).",
+            )
+            self.screen.app.call_later(self.screen.show_notice, notice)
+        return replace(request, earlier_images=False)
 
     # -- sending ----------------------------------------------------------------------------------
 
@@ -151,6 +189,13 @@ class ChatAttachments:
         )
         self._staged = prepared
         return prepared
+
+    def peek(self, text: str, *, beside: Turn | None = None) -> tuple[ImageAttachment, ...]:
+        """The images `take` would give `text` now, without taking them (the overflow check counts them)."""
+        staged = self._staged
+        if staged is None or staged.text != text:
+            return beside.images if beside is not None else ()
+        return staged.images
 
     def take(
         self, text: str, *, beside: Turn | None = None
@@ -229,19 +274,44 @@ class ChatAttachments:
             completions.open(paths)
 
     def accept(self, path: str) -> None:
-        """A completion was accepted: a folder goes into the text (and lists its entries), a file is
-        attached and its `@path` leaves the text."""
+        """A completion was accepted: it goes into the text (escaped, core/path_complete.py). A folder
+        then lists its entries; a file is read and attached, and only once it is attached does its
+        `@path` leave the text: refused (a text-only model, a file gone meanwhile), the typed path stays
+        for the user to fix or send as text."""
         found = self._token()
         if found is None:
             return
         row, token = found
         prompt = self.screen.prompt_input
         line = prompt.document.get_line(row)
-        if path.endswith("/"):
-            text, column = replaced(line, token, path)
-        else:
-            text, column = removed(line, token)
+        text, column = replaced(line, token, path)
+        if not path.endswith("/"):
+            self._dismissed = (row, token.start)  # no list on this token while the file is read
             self.screen.path_completions.close()
-            self.screen.app.run_worker(self.attach(path), exit_on_error=False)
+            typed = text[token.start : column]
+            self.screen.app.run_worker(self._attach_typed(path, row, token.start, typed), exit_on_error=False)
         prompt.replace(text, (row, 0), (row, len(line)))
         prompt.cursor_location = (row, column)
+
+    async def _attach_typed(self, path: str, row: int, start: int, typed: str) -> None:
+        """Attach an accepted file; attached, its `@path` (`typed`, at `row`, `start`) leaves the prompt."""
+        await self.attach(path, then=lambda: self._drop_typed(row, start, typed))
+        if self._dismissed == (row, start):
+            self._dismissed = None  # the next edit of the token lists completions again
+
+    def _drop_typed(self, row: int, start: int, typed: str) -> None:
+        """Take an attached file's `@path` off the prompt, unless the user changed that text meanwhile
+        (then it is theirs to keep)."""
+        prompt = self.screen.prompt_input
+        if row >= prompt.document.line_count:
+            return
+        line = prompt.document.get_line(row)
+        end = start + len(typed)
+        if line[start:end] != typed or line[end : end + 1].strip():
+            return
+        text, _ = removed(line, AtToken(start, end, typed))
+        cursor_row, cursor_column = prompt.cursor_location
+        prompt.replace(text, (row, 0), (row, len(line)))
+        if cursor_row == row:  # the cursor keeps its place in the text around the token
+            shift = cursor_column - (end - start) if cursor_column >= end else min(cursor_column, start)
+            prompt.cursor_location = (row, shift)

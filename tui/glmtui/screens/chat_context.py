@@ -123,8 +123,14 @@ class ChatContext:
 
     # -- before sending -----------------------------------------------------------------------------
 
-    async def overflow(self, prompt: str, request: GenerationRequest) -> Overflow | None:
-        """What to ask before sending `prompt`: None when it fits (or the context is not known)."""
+    async def overflow(self, prompt: str, request: GenerationRequest, *, images: int = 0) -> Overflow | None:
+        """What to ask before sending `prompt` (with `images` images): None when it fits (or the context
+        is not known). Images count as an estimate (core/context.py `IMAGE_TOKENS_ESTIMATE`), and the
+        dialog says so."""
+        found = await self._overflow(prompt, request, images)
+        return replace(found, images=images) if found is not None and images else found
+
+    async def _overflow(self, prompt: str, request: GenerationRequest, images: int) -> Overflow | None:
         context = self.context_for(request)
         if context is None:  # not loaded (another model, a resumed chat): the context it will load at
             context = await self._screen.app.expected_context(request.model)
@@ -132,7 +138,12 @@ class ChatContext:
             return None
         conversation = self._screen.pane.conversation
         predicted = predict_next(
-            conversation.turns, prompt, conversation.system, preserve_thinking=request.preserve_thinking
+            conversation.turns,
+            prompt,
+            conversation.system,
+            preserve_thinking=request.preserve_thinking,
+            images=images,
+            earlier_images=request.earlier_images,
         )
         if predicted <= context:
             return None

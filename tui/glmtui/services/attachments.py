@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+import stat
 from pathlib import Path
 
 from glmtui.core.attachments import (
@@ -17,12 +18,12 @@ from glmtui.core.attachments import (
     Attachment,
     TextAttachment,
     decode_text,
-    file_size,
     image_kind,
+    sizes_against,
 )
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.path_complete import MAX_COMPLETIONS, matches, split_path
-from glmtui.core.sanitize import sanitize
+from glmtui.core.sanitize import sanitize_line
 from glmtui.core.state import ImageAttachment
 
 ATTACH = "attach"  # the errors' kind
@@ -62,9 +63,12 @@ def read_attachment(
     image_cap: int = IMAGE_CAP,
 ) -> Attachment:
     """The file at `path` as an attachment: an image (png, jpeg, webp, gif by magic bytes) or UTF-8
-    text. Raises `GlmTuiError` (kind "attach") for a missing file, a folder, an unreadable file, a
+    text. Raises `GlmTuiError` (kind "attach") for a missing file, a folder, anything not a regular
+    file (a FIFO, a device, a socket: reading one could block or never end), an unreadable file, a
     binary one, or one over its cap; the name shown is the path as typed."""
-    name = sanitize(path)  # a file name can carry escapes too; it is shown on a chip
+    # A file name can carry escapes and line breaks too; it is shown on a chip and heads its fenced
+    # block, one line each.
+    name = sanitize_line(path)
     target = resolve(path, cwd)
     try:
         info = target.stat()
@@ -72,12 +76,20 @@ def read_attachment(
         raise GlmTuiError(f"{name}: no such file; not attached", "check the path", kind=ATTACH) from None
     except OSError as exc:
         raise _unreadable(name, exc) from None
-    if target.is_dir():
+    if stat.S_ISDIR(info.st_mode):
         raise GlmTuiError(
             f"{name} is a folder; not attached", "attach the files in it one by one", kind=ATTACH
         )
+    if not stat.S_ISREG(info.st_mode):
+        raise _not_regular(name, info.st_mode)
     try:
-        with target.open("rb") as file:
+        # O_NONBLOCK: were the file swapped for a FIFO since stat(), open() would wait for a writer
+        # forever; the fstat() of what was opened then refuses it. A regular file ignores the flag.
+        fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as file:
+            mode = os.fstat(file.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                raise _not_regular(name, mode)
             head = file.read(12)
             kind = image_kind(head)
             cap = image_cap if kind is not None else text_cap
@@ -100,6 +112,23 @@ def read_attachment(
     return TextAttachment(name=name, size=len(data), text=text)
 
 
+def _not_regular(name: str, mode: int) -> GlmTuiError:
+    what = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a special file"
+    )
+    return GlmTuiError(
+        f"{name} is {what}, not a regular file; not attached",
+        "attach a regular file (a pipe or a device could be read forever)",
+        kind=ATTACH,
+    )
+
+
 def _unreadable(name: str, exc: OSError) -> GlmTuiError:
     reason = exc.strerror or type(exc).__name__
     return GlmTuiError(
@@ -108,8 +137,9 @@ def _unreadable(name: str, exc: OSError) -> GlmTuiError:
 
 
 def _too_big(name: str, size: int, cap: int, what: str) -> GlmTuiError:
+    shown, limit = sizes_against(size, cap)
     return GlmTuiError(
-        f"{name} is {file_size(size)}, over the {file_size(cap)} limit for {what}; not attached",
+        f"{name} is {shown}, over the {limit} limit for {what}; not attached",
         "attach a smaller file, or the part of it that matters",
         kind=ATTACH,
     )

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from glmtui.core import branches
+from glmtui.core.attachments import file_size
 from glmtui.core.presets import options_text
 from glmtui.core.sanitize import sanitize, sanitize_line
 from glmtui.core.state import Conversation, GenerationStats, Turn, TurnStatus
@@ -72,6 +73,18 @@ def tool_call_lines(turn: Turn) -> list[str]:
     return lines
 
 
+def image_lines(turn: Turn) -> list[str]:
+    """The images the prompt was sent with, by name and size (their bytes stay in the history: a
+    text file is in the prompt's text already)."""
+    if not turn.images:
+        return []
+    names = [sanitize_line(image.name).replace("`", "'") for image in turn.images]  # no early code span end
+    named = ", ".join(
+        f"`{name}` ({file_size(image.size)})" for name, image in zip(names, turn.images, strict=True)
+    )
+    return [f"_Sent with image{'s' if len(turn.images) > 1 else ''}: {named}_", ""]
+
+
 def slug(text: str, limit: int = 40) -> str:
     return _SLUG_RE.sub("-", text.lower()).strip("-")[:limit].strip("-") or "conversation"
 
@@ -127,9 +140,8 @@ def conversation_markdown(conversation: Conversation, *, now: float | None = Non
         if number in alternatives:
             which, count = alternatives[number]
             lines += [f"_branch {which} of {count} at prompt {number} (the others are in the history)_", ""]
+        lines += [sanitize(turn.prompt).rstrip(), "", *image_lines(turn)]
         lines += [
-            sanitize(turn.prompt).rstrip(),
-            "",
             f"## {number}. {turn.model}" + (f" (think {turn.think})" if turn.think else ""),
             "",
         ]

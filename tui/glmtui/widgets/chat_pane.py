@@ -153,7 +153,12 @@ class ChatPane(Vertical):
         context = self.conversation
         if sibling_of is not None:
             context = branches.context_before(self.conversation, sibling_of)
-        messages = context.messages_for(prompt, images, preserve_thinking=request.preserve_thinking)
+        messages = context.messages_for(
+            prompt,
+            images,
+            preserve_thinking=request.preserve_thinking,
+            earlier_images=request.earlier_images,
+        )
         turn = Turn(
             prompt=prompt,
             model=request.model,

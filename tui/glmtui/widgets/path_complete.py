@@ -14,6 +14,8 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from glmtui.core.sanitize import sanitize_line
+
 
 class PathCompletions(OptionList):
     """The completions of the `@path` at the cursor (hidden while there are none)."""
@@ -39,7 +41,10 @@ class PathCompletions(OptionList):
     def open(self, paths: Sequence[str]) -> None:
         """Show these completions, none highlighted (Enter still sends until one is)."""
         self.paths = tuple(paths)
-        self.set_options(Option(Text(path), id=str(index)) for index, path in enumerate(self.paths))
+        # File names are untrusted (a cloned repository picks them): never markup, controls made visible.
+        self.set_options(
+            Option(Text(sanitize_line(path)), id=str(index)) for index, path in enumerate(self.paths)
+        )
         self.highlighted = None
         self.set_class(bool(self.paths), "-open")
 

@@ -9,14 +9,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.text import Text
+from rich.text import Text, TextType
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Static
 
+from glmtui.core.sanitize import sanitize_line
 from glmtui.widgets.prompt_input import SteadyInput
+
+
+class SafeDirectoryTree(DirectoryTree):
+    """A DirectoryTree that draws file names as data. Textual's `Tree.process_label` reads a `str`
+    label as markup (`[red]x` styled, `[/]` a MarkupError), and nothing there strips controls: a
+    name with ESC or RLO (a cloned repository, an unpacked archive picks names) would reach the
+    terminal. Each label is a plain Text of the name with its controls made visible."""
+
+    def process_label(self, label: TextType) -> Text:
+        return name_label(label)
+
+
+def name_label(label: TextType) -> Text:
+    """A file name as a tree label: plain text (never markup), controls made visible, one line."""
+    return Text(sanitize_line(label if isinstance(label, str) else label.plain))
 
 
 class AttachFileScreen(ModalScreen[str | None]):
@@ -43,8 +59,10 @@ class AttachFileScreen(ModalScreen[str | None]):
                     style="bold",
                 )
             )
-            yield SteadyInput(placeholder=f"a path, relative to {self.cwd}", id="attach-path")
-            yield DirectoryTree(self.cwd, id="attach-tree")
+            yield SteadyInput(
+                placeholder=f"a path, relative to {sanitize_line(str(self.cwd))}", id="attach-path"
+            )
+            yield SafeDirectoryTree(self.cwd, id="attach-tree")
 
     def on_mount(self) -> None:
         self.query_one("#attach-path", Input).focus()

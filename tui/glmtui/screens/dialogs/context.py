@@ -16,6 +16,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from glmtui.core.context import IMAGE_TOKENS_ESTIMATE
+
 OverflowChoice = Literal["raise", "new", "continue"]
 
 
@@ -27,6 +29,7 @@ class Overflow:
     context: int  # the context the model is (or will be) loaded with
     raise_to: int | None  # the num_ctx offered (None: not offered)
     why_not: str = ""  # when not offered: why ("2,048 tokens: needs 41.2 GiB; 24 GiB VRAM")
+    images: int = 0  # the prompt's images, counted in `predicted` as an estimate
 
 
 class ContextOverflowScreen(ModalScreen[OverflowChoice | None]):
@@ -59,6 +62,11 @@ class ContextOverflowScreen(ModalScreen[OverflowChoice | None]):
             f"With it the conversation comes to about {over.predicted:,} tokens; the model's context holds "
             f"{over.context:,}. Ollama would silently drop the oldest messages to make it fit."
         )
+        if over.images:  # an image's tokens depend on the model: the figure is Ollama's own estimate
+            text.append(
+                f" Images count about {IMAGE_TOKENS_ESTIMATE:,} tokens each (an estimate; models vary).",
+                style="dim",
+            )
         with Vertical():
             yield Static(text, id="overflow-text")
             if over.raise_to is not None:
