@@ -183,8 +183,9 @@ class ChatBranches:
         screen.prompt_input.focus()  # after a click on ‹ ›: the next prompt continues this branch
         screen.show_last(conversation.turns[-1])
         app.notify(f"Prompt {index + 1}: branch {which} of {count}.", timeout=3)
-        leaf = conversation.turns[-1]
+        # Reopening shows the branch last shown: up to its last saved turn (one never saved, a queued
+        # prompt stopped unsent, is not in the store to end it).
+        leaf = branches.saved_ancestor(conversation.turns[-1])
         journal = app.journal
-        if conversation.id is not None and leaf.id is not None and journal.store is not None:
-            # Reopening shows the branch last shown.
+        if conversation.id is not None and leaf is not None and leaf.id is not None and journal.store is not None:
             await journal.run(set_leaf, journal.store, conversation.id, leaf.id)
