@@ -30,11 +30,6 @@ def sim() -> Iterator[Simulator]:
         simulator.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the compare screen's new run clears its panes' turns but not their branch tree: the next first "
-    "prompt is counted a sibling of the old run's and shows '‹ 2/2 ›' (a switch that does nothing there)",
-)
 async def test_a_new_comparison_shows_no_branch_switch(sim: Simulator) -> None:
     app = make_app(sim.url, model=GLM, compare=(GLM, GPT, "first"))
     async with app.run_test(size=(140, 40)) as pilot:
