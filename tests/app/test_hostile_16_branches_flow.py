@@ -55,11 +55,6 @@ async def test_a_new_comparison_shows_no_branch_switch(sim: Simulator) -> None:
         assert "2/2" not in screen_text(app)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the overflow guard predicts a regenerate from the whole branch shown (the old reply and the "
-    "prompt counted again), not from the context before the turn it replaces: a false 'would overflow'",
-)
 async def test_regenerate_that_fits_is_sent_without_the_overflow_dialog(sim: Simulator) -> None:
     app = make_app(sim.url, model=CODER, options={"num_ctx": 512})
     async with app.run_test(size=(140, 40)) as pilot:

@@ -251,7 +251,7 @@ class ChatScreen(Screen[None]):
         if not checked:
             self._asking = True
             try:
-                overflow = await self.context.overflow(text, request)
+                overflow = await self.context.overflow(text, request, sibling_of)
             finally:
                 self._asking = False
             if overflow is not None:

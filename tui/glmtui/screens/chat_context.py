@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from rich.text import Text
 
+from glmtui.core import branches
 from glmtui.core.context import ContextUse, predict_next, raised_context, truncated, used_by
 from glmtui.core.model_names import same_model
 from glmtui.core.state import GenerationRequest, Turn
@@ -123,14 +124,21 @@ class ChatContext:
 
     # -- before sending -----------------------------------------------------------------------------
 
-    async def overflow(self, prompt: str, request: GenerationRequest) -> Overflow | None:
-        """What to ask before sending `prompt`: None when it fits (or the context is not known)."""
+    async def overflow(
+        self, prompt: str, request: GenerationRequest, sibling_of: Turn | None = None
+    ) -> Overflow | None:
+        """What to ask before sending `prompt`: None when it fits (or the context is not known).
+        `sibling_of`: it is sent beside that turn (regenerated or edited), after the context before it."""
         context = self.context_for(request)
         if context is None:  # not loaded (another model, a resumed chat): the context it will load at
             context = await self._screen.app.expected_context(request.model)
         if context is None:
             return None
         conversation = self._screen.pane.conversation
+        if sibling_of is not None:
+            # What a sibling is sent after: not the branch shown, whose last reply (and the prompt again,
+            # for a regenerate) would be counted in a request that does not carry them.
+            conversation = branches.context_before(conversation, sibling_of)
         predicted = predict_next(
             conversation.turns, prompt, conversation.system, preserve_thinking=request.preserve_thinking
         )
