@@ -74,11 +74,6 @@ async def test_regenerate_that_fits_is_sent_without_the_overflow_dialog(sim: Sim
         assert len(pane(app).conversation.turns) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an edit ended by moving off its branch (Alt+←) throws away the draft the box held before Alt+E: "
-    "the old prompt's text is left in the box instead (Esc or Enter give the draft back)",
-)
 async def test_moving_off_the_prompt_being_edited_gives_the_draft_back(sim: Simulator) -> None:
     app = make_app(sim.url, model=CODER)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -288,6 +288,8 @@ class ChatScreen(Screen[None]):
         sibling_of: Turn | None = None,
     ) -> None:
         if choice == "new":
+            if sibling_of is not None and sibling_of is self.branches.editing:
+                self.branches.drop_edit()  # the edited prompt goes to the new chat: it stays in the box
             await self.action_new_chat()  # the prompt box keeps what was typed
             if not from_input and not self.prompt_input.text.strip():
                 self.prompt_input.insert(text)  # a retried prompt comes along too
