@@ -199,6 +199,7 @@ class ChatBranches:
         # Reopening shows the branch last shown: up to its last saved turn (one never saved, a queued
         # prompt stopped unsent, is not in the store to end it).
         leaf = branches.saved_ancestor(conversation.turns[-1])
+        leaf_id = leaf.id if leaf is not None else None
         journal = app.journal
-        if conversation.id is not None and leaf is not None and leaf.id is not None and journal.store is not None:
-            await journal.run(set_leaf, journal.store, conversation.id, leaf.id)
+        if conversation.id is not None and leaf_id is not None and journal.store is not None:
+            await journal.run(set_leaf, journal.store, conversation.id, leaf_id)
