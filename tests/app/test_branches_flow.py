@@ -130,3 +130,12 @@ async def test_edit_sends_a_new_branch_and_moving_changes_what_is_sent(sim: Simu
         assert pane(app).conversation.turns[-1] is streaming
         await pilot.press("escape")
         await finished(streaming)
+        # A new chat during an edit ends it other than by sending: the draft comes back, as with Esc.
+        box.insert("draft two")
+        await pilot.press("alt+e")
+        await wait_until(lambda: isinstance(app.screen, EditPromptScreen), what="the prompt list")
+        await pilot.press("enter")
+        await wait_until(lambda: box.text == "six", what="the last prompt in the box")
+        await pilot.press("ctrl+n")
+        await wait_until(lambda: not pane(app).conversation.turns, what="the new chat")
+        assert box.text == "draft two" and not app.screen.query_one("#edit-marker").display

@@ -11,6 +11,7 @@ from glmtui.app import GlmTuiApp
 from glmtui.core.state import Turn, TurnStatus
 from glmtui.core.units import GIB
 from glmtui.screens.chat import ChatScreen
+from glmtui.screens.chat_thinking import PreservedThinking
 from glmtui.screens.compare.dialogs import VoteScreen
 from glmtui.screens.compare.screen import CompareScreen
 from glmtui.services.compare import VoteRecord, round_metrics
@@ -353,16 +354,37 @@ async def test_a_narrow_terminal_stacks_the_panes(sim: Simulator, size: tuple[in
         )
 
 
+CHAT_ONLY = {
+    "Regenerate",
+    "Edit prompt",
+    "Previous branch",
+    "Next branch",
+    "Preset…",
+    "Chat options…",
+    "Attach file…",
+    PreservedThinking.TITLE,
+}
+
+
+def palette_titles(app: GlmTuiApp) -> set[str]:
+    """The palette's entries over the screen shown (what Textual's system commands provider lists)."""
+    return {command.title for command in app.get_system_commands(app.screen)}
+
+
 async def test_side_by_side_from_120_columns_and_the_palette_opens_it(sim: Simulator) -> None:
     app = make_app(sim.url, model=GLM)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
+        assert palette_titles(app) >= CHAT_ONLY  # over the chat: its own entries are listed
         await palette(pilot, "Compare models")
         screen = await compare_screen(app)
         a, b = screen.panes
         assert isinstance(a, ComparePane) and a.region.y == b.region.y and b.region.x > a.region.x
         # Defaults: A is the chat's model, B the next installed one.
         assert a.model == GLM and b.model == GPT
+        # Over the compare screen the chat's entries would act on the chat hidden beneath: not listed.
+        titles = palette_titles(app)
+        assert not CHAT_ONLY & titles and {"Compare models", "New chat", "Switch model"} <= titles
 
 
 async def test_same_model_cold_in_sequence_does_not_crown_b_for_a_load(sim: Simulator) -> None:

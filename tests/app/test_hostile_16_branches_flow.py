@@ -30,11 +30,6 @@ def sim() -> Iterator[Simulator]:
         simulator.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the compare screen's new run clears its panes' turns but not their branch tree: the next first "
-    "prompt is counted a sibling of the old run's and shows '‹ 2/2 ›' (a switch that does nothing there)",
-)
 async def test_a_new_comparison_shows_no_branch_switch(sim: Simulator) -> None:
     app = make_app(sim.url, model=GLM, compare=(GLM, GPT, "first"))
     async with app.run_test(size=(140, 40)) as pilot:
@@ -60,11 +55,6 @@ async def test_a_new_comparison_shows_no_branch_switch(sim: Simulator) -> None:
         assert "2/2" not in screen_text(app)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the overflow guard predicts a regenerate from the whole branch shown (the old reply and the "
-    "prompt counted again), not from the context before the turn it replaces: a false 'would overflow'",
-)
 async def test_regenerate_that_fits_is_sent_without_the_overflow_dialog(sim: Simulator) -> None:
     app = make_app(sim.url, model=CODER, options={"num_ctx": 512})
     async with app.run_test(size=(140, 40)) as pilot:
@@ -84,11 +74,6 @@ async def test_regenerate_that_fits_is_sent_without_the_overflow_dialog(sim: Sim
         assert len(pane(app).conversation.turns) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an edit ended by moving off its branch (Alt+←) throws away the draft the box held before Alt+E: "
-    "the old prompt's text is left in the box instead (Esc or Enter give the draft back)",
-)
 async def test_moving_off_the_prompt_being_edited_gives_the_draft_back(sim: Simulator) -> None:
     app = make_app(sim.url, model=CODER)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from glmtui.core import branches
 from glmtui.core.state import Conversation, Turn, TurnStatus
 from glmtui.services.branch_store import leaf, set_leaf
+from glmtui.services.journal import Journal
 from glmtui.services.schema import MIGRATIONS
 from glmtui.services.store import Store
 from tests.helpers import db_rows
@@ -112,3 +114,45 @@ def test_the_export_is_the_visible_branch_and_names_the_others() -> None:
     assert 'branch: "the branch shown; others at prompt(s) 2"' in text and "turns: 2" in text
     plain = Conversation(title="t", turns=[done("a")])
     assert "branch" not in conversation_markdown(plain, now=0)  # a chat without branches: as before
+
+
+class BusyOnB(Store):
+    """A store whose write of the prompt "b" always finds the database busy (another glmtui held it
+    past the retries): that save is lost, the ones after it go on."""
+
+    def start_turn(self, conversation_id: int, turn: Turn, *args: Any, **kwargs: Any) -> int:
+        if turn.prompt == "b":
+            raise sqlite3.OperationalError("database is locked")
+        return super().start_turn(conversation_id, turn, *args, **kwargs)
+
+
+async def test_a_branch_after_a_failed_save_reopens_right_even_when_saved_again(tmp_path: Path) -> None:
+    store = BusyOnB(tmp_path / "glmtui.db")
+    journal = Journal(store, lambda _message: None)
+    conversation = Conversation()
+
+    async def say(turn: Turn, sibling_of: Turn | None = None) -> None:
+        if sibling_of is None:
+            branches.append(conversation, turn)
+        else:
+            branches.add_sibling(conversation, turn, sibling_of)
+        await journal.turn_started(conversation, turn)
+        await journal.turn_ended(turn)
+
+    a, b, c, c2, d = done("a"), done("b"), done("c"), done("c"), done("d")
+    for turn in (a, b, c):
+        await say(turn)
+    await say(c2, sibling_of=c)  # regenerated: beside c, after b (never saved)
+    assert b.id is None and conversation.id is not None
+    reopened = store.load(conversation.id)
+    assert reopened is not None and [t.id for t in reopened.turns] == [a.id, c2.id]
+    assert branches.place(reopened, reopened.turns[1]) == (2, 2)
+    # Deleted in another glmtui meanwhile: the next prompt saves every branch again (journal._resave),
+    # and b's save fails again there.
+    store.delete(conversation.id)
+    await say(d)
+    assert conversation.id is not None and b.id is None
+    reopened = store.load(conversation.id)
+    assert reopened is not None and prompts(reopened) == ["a", "c", "d"]
+    assert [t.id for t in reopened.turns] == [a.id, c2.id, d.id]
+    assert branches.place(reopened, reopened.turns[1]) == (2, 2)

@@ -95,6 +95,19 @@ def test_a_turn_not_in_the_tree_is_saved_with_a_null_parent() -> None:
     assert branches.parent_id(conversation, turn("stray")) is None
 
 
+def test_a_turn_after_an_unsaved_one_is_saved_after_the_nearest_saved_turn() -> None:
+    # An unsaved parent (a queued prompt stopped unsent, a save that failed) is skipped: NULL would
+    # read back as "follows the turn saved before it", a sibling would reopen as a follow-up.
+    conversation = linear("a", "b", "c")
+    a, _b, c = conversation.turns
+    a.id, c.id = 7, 9
+    regenerated = turn("c")
+    branches.add_sibling(conversation, regenerated, c)
+    assert branches.parent_id(conversation, c) == 7 and branches.parent_id(conversation, regenerated) == 7
+    a.id = None  # nothing before it saved: the chain reaches the root
+    assert branches.parent_id(conversation, regenerated) == 0
+
+
 def test_restore_old_rows_with_null_parents_open_as_one_branch() -> None:
     conversation = Conversation()
     rows = [(turn("a", turn_id=1), None), (turn("b", turn_id=2), None), (turn("c", turn_id=3), None)]

@@ -220,7 +220,7 @@ class GlmTuiApp(AppSurface):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's "Theme" is replaced by glmtui's "Change theme" (the same picker, remembered).
         yield from (command for command in super().get_system_commands(screen) if command.title != "Theme")
-        for title, help_text, run in commands.palette_commands(self):
+        for title, help_text, run in commands.palette_commands(self, screen):
             yield SystemCommand(title, help_text, run)
 
     def on_mount(self) -> None:

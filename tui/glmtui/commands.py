@@ -37,8 +37,14 @@ if TYPE_CHECKING:
 Command = tuple[str, str, Callable[[], object]]
 
 
-def palette_commands(app: AppSurface) -> Iterator[Command]:
-    """glmtui's palette entries: (title, help, what it does). Every action glmtui has a key for."""
+def palette_commands(app: AppSurface, screen: Screen[Any] | None = None) -> Iterator[Command]:
+    """glmtui's palette entries: (title, help, what it does). Every action glmtui has a key for.
+
+    `screen`: the screen the palette was opened over. The chat's own entries (regenerate, edit,
+    branches, preset, options, attach, preserved thinking) are listed only over the chat: from another
+    screen they would act on the chat beneath it, unseen."""
+    if isinstance(screen, ChatScreen):
+        yield from chat_commands(screen)
     yield (
         "Switch model",
         "Installed models: pick one for this chat (F4)",
@@ -70,47 +76,6 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
         lambda: app.run_worker(app.new_chat(), exit_on_error=False),
     )
     yield (
-        "Regenerate",
-        "The last reply again with the model and options set now, as a new branch; retries a failed "
-        "prompt (Ctrl+R in the chat)",
-        lambda: app.run_worker(chat_screen(app).action_regenerate(), exit_on_error=False),
-    )
-    yield (
-        "Edit prompt",
-        "Edit an earlier prompt of this chat and send it as a new branch; the old one is kept (Alt+E)",
-        lambda: chat_screen(app).action_edit_prompt(),
-    )
-    yield (
-        "Previous branch",
-        "The previous alternative of the last prompt with branches (Alt+← in the chat; or click ‹)",
-        lambda: app.run_worker(chat_screen(app).action_branch(-1), exit_on_error=False),
-    )
-    yield (
-        "Next branch",
-        "The next alternative of the last prompt with branches (Alt+→ in the chat; or click ›)",
-        lambda: app.run_worker(chat_screen(app).action_branch(1), exit_on_error=False),
-    )
-    yield (
-        "Preset…",
-        "Pick this chat's preset: a system prompt and options per model family, from the model cards (F9)",
-        lambda: chat_screen(app).action_pick_preset(),
-    )
-    yield (
-        "Chat options…",
-        "Temperature, top_p, num_ctx… for this chat, over its preset; the model's defaults shown (Alt+O)",
-        lambda: chat_screen(app).action_chat_options(),
-    )
-    yield (
-        PreservedThinking.TITLE,
-        chat_screen(app).preserved.palette_help(),
-        lambda: chat_screen(app).action_toggle_preserved_thinking(),
-    )
-    yield (
-        "Attach file…",
-        "A text file or an image for the next prompt; or type @ and a path in the prompt box (Alt+A)",
-        lambda: chat_screen(app).action_attach_file(),
-    )
-    yield (
         "Copy last reply",
         "The last reply or one of its code blocks, to the clipboard (OSC 52)",
         app.copy_last_reply,
@@ -135,6 +100,51 @@ def palette_commands(app: AppSurface) -> Iterator[Command]:
         "Leaderboard",
         "The arena: every blind vote rated, with speed and memory beside each model; past A/B runs (F7)",
         app.open_arena,
+    )
+
+
+def chat_commands(chat: ChatScreen) -> Iterator[Command]:
+    """The palette entries that act on the chat shown (its keys are bound on the chat screen only)."""
+    yield (
+        "Regenerate",
+        "The last reply again with the model and options set now, as a new branch; retries a failed "
+        "prompt (Ctrl+R in the chat)",
+        lambda: chat.run_worker(chat.action_regenerate(), exit_on_error=False),
+    )
+    yield (
+        "Edit prompt",
+        "Edit an earlier prompt of this chat and send it as a new branch; the old one is kept (Alt+E)",
+        lambda: chat.action_edit_prompt(),
+    )
+    yield (
+        "Previous branch",
+        "The previous alternative of the last prompt with branches (Alt+← in the chat; or click ‹)",
+        lambda: chat.run_worker(chat.action_branch(-1), exit_on_error=False),
+    )
+    yield (
+        "Next branch",
+        "The next alternative of the last prompt with branches (Alt+→ in the chat; or click ›)",
+        lambda: chat.run_worker(chat.action_branch(1), exit_on_error=False),
+    )
+    yield (
+        "Preset…",
+        "Pick this chat's preset: a system prompt and options per model family, from the model cards (F9)",
+        lambda: chat.action_pick_preset(),
+    )
+    yield (
+        "Chat options…",
+        "Temperature, top_p, num_ctx… for this chat, over its preset; the model's defaults shown (Alt+O)",
+        lambda: chat.action_chat_options(),
+    )
+    yield (
+        PreservedThinking.TITLE,
+        chat.preserved.palette_help(),
+        lambda: chat.action_toggle_preserved_thinking(),
+    )
+    yield (
+        "Attach file…",
+        "A text file or an image for the next prompt; or type @ and a path in the prompt box (Alt+A)",
+        lambda: chat.action_attach_file(),
     )
 
 

@@ -105,12 +105,26 @@ def _add(conversation: Conversation, turn: Turn, parent: Turn | None) -> None:
 
 
 def parent_id(conversation: Conversation, turn: Turn) -> int | None:
-    """The `parent_id` a turn of this conversation is saved with: 0 for a root, its parent's id, or
-    NULL (it reads back as following the turn saved before it) when that is not known: a parent not
-    saved, or a turn that never went through the tree (a caller saving turns one after another)."""
+    """The `parent_id` a turn of this conversation is saved with: the id of the nearest saved turn
+    before it (its parent, else the parent's parent...), 0 when none before it was saved (the chain
+    reaches the root), NULL only for a turn that never went through the tree (a caller saving turns
+    one after another, which reads back as following the turn saved before it).
+
+    Never NULL for a parent that was not saved (a queued prompt stopped unsent, a save that failed):
+    NULL reads back as "follows the turn saved before it", which makes a regenerated turn the child
+    of the one it is an alternative to, and both prompts are then sent."""
     if id(turn) not in conversation.branches.known:
         return None
-    return 0 if turn.parent is None else turn.parent.id
+    ancestor = saved_ancestor(turn.parent)
+    return 0 if ancestor is None else ancestor.id
+
+
+def saved_ancestor(turn: Turn | None) -> Turn | None:
+    """`turn` if it was saved, else the nearest saved turn before it; None when there is none."""
+    for step in reversed(path_to(turn)):
+        if step.id is not None:
+            return step
+    return None
 
 
 def context_before(conversation: Conversation, turn: Turn) -> Conversation:

@@ -252,7 +252,7 @@ class ChatScreen(Screen[None]):
             self._asking = True
             try:
                 pictures = len(self.attach.peek(text, beside=sibling_of))
-                overflow = await self.context.overflow(text, request, images=pictures)
+                overflow = await self.context.overflow(text, request, sibling_of, images=pictures)
             finally:
                 self._asking = False
             if overflow is not None:
@@ -289,6 +289,8 @@ class ChatScreen(Screen[None]):
         sibling_of: Turn | None = None,
     ) -> None:
         if choice == "new":
+            if sibling_of is not None and sibling_of is self.branches.editing:
+                self.branches.drop_edit()  # the edited prompt goes to the new chat: it stays in the box
             await self.action_new_chat()  # the prompt box keeps what was typed
             if not from_input and not self.prompt_input.text.strip():
                 self.prompt_input.insert(text)  # a retried prompt comes along too

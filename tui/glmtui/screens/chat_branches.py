@@ -7,9 +7,9 @@ decides what the keys do with it:
   alternative beside the last turn. A failed last prompt is retried this way (the failed one is kept
   as a branch, out of the context).
 - Edit (Alt+E): pick a prompt of the visible branch; its text goes into the box with a marker; Enter
-  sends it as an alternative beside that turn, Esc cancels. Cancelling puts back the draft the box
-  held before, if the edited text was not touched; a changed text stays (what was typed is never
-  thrown away by Esc).
+  sends it as an alternative beside that turn, Esc cancels. An edit ended other than by sending (Esc,
+  a move off its branch, a new or resumed chat) puts back the draft the box held before, if the edited
+  text was not touched; a changed text stays (what was typed is never thrown away).
 - Move (‹ › on a prompt, or Alt+←/→): Alt+←/→ move the prompt last moved, while it is on the visible
   branch, else the last prompt with alternatives. Refused while a reply streams (the branch it
   streams into must stay the one shown).
@@ -113,16 +113,29 @@ class ChatBranches:
 
     def cancel_edit(self) -> bool:
         """Esc while editing: leave the edit (True), else False (Esc does what it does otherwise)."""
+        if self.editing is None:
+            return False
+        self._leave_edit()
+        self._screen.app.notify("Edit cancelled: nothing was sent.", timeout=3)
+        return True
+
+    def _leave_edit(self) -> None:
+        """The edit ends other than by sending (Esc, a move off its branch, another conversation shown):
+        an untouched edited text gives the draft back; a changed one stays (typing is never thrown away)."""
         turn = self.editing
         if turn is None:
-            return False
+            return
         box = self._screen.prompt_input
-        if box.text == turn.prompt:  # untouched: the draft comes back
+        if box.text == turn.prompt:
             box.load_text(self._draft)
             box.move_cursor(box.document.end)
         self._end_edit()
-        self._screen.app.notify("Edit cancelled: nothing was sent.", timeout=3)
-        return True
+
+    def drop_edit(self) -> None:
+        """The edit ends and the box keeps what it holds: the edited prompt is sent in a new chat instead
+        (the overflow dialog's "new chat"), so it stays in the box for Enter."""
+        if self.editing is not None:
+            self._end_edit()
 
     def edit_sent(self) -> None:
         """The edited prompt went out (the box was cleared): the draft from before comes back."""
@@ -141,9 +154,9 @@ class ChatBranches:
         self._screen.edit_marker.display = False
 
     def reset(self) -> None:
-        """Another conversation is shown (new or resumed): no edit, no prompt moved."""
-        if self.editing is not None:
-            self._end_edit()
+        """Another conversation is shown (new or resumed): no edit (the draft given back), no prompt
+        moved."""
+        self._leave_edit()
         self._moved = None
 
     # -- moving between branches --------------------------------------------------------------------
@@ -178,13 +191,15 @@ class ChatBranches:
             return
         self._moved = chosen
         if self.editing is not None and not any(t is self.editing for t in conversation.turns):
-            self._end_edit()  # the prompt being edited is on the branch just left
+            self._leave_edit()  # the prompt being edited is on the branch just left
         await screen.pane.show_branch(index)
         screen.prompt_input.focus()  # after a click on ‹ ›: the next prompt continues this branch
         screen.show_last(conversation.turns[-1])
         app.notify(f"Prompt {index + 1}: branch {which} of {count}.", timeout=3)
-        leaf = conversation.turns[-1]
+        # Reopening shows the branch last shown: up to its last saved turn (one never saved, a queued
+        # prompt stopped unsent, is not in the store to end it).
+        leaf = branches.saved_ancestor(conversation.turns[-1])
+        leaf_id = leaf.id if leaf is not None else None
         journal = app.journal
-        if conversation.id is not None and leaf.id is not None and journal.store is not None:
-            # Reopening shows the branch last shown.
-            await journal.run(set_leaf, journal.store, conversation.id, leaf.id)
+        if conversation.id is not None and leaf_id is not None and journal.store is not None:
+            await journal.run(set_leaf, journal.store, conversation.id, leaf_id)

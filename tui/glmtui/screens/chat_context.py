@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from rich.text import Text
 
+from glmtui.core import branches
 from glmtui.core.context import ContextUse, predict_next, raised_context, truncated, used_by
 from glmtui.core.model_names import same_model
 from glmtui.core.state import GenerationRequest, Turn
@@ -123,20 +124,29 @@ class ChatContext:
 
     # -- before sending -----------------------------------------------------------------------------
 
-    async def overflow(self, prompt: str, request: GenerationRequest, *, images: int = 0) -> Overflow | None:
+    async def overflow(
+        self, prompt: str, request: GenerationRequest, sibling_of: Turn | None = None, *, images: int = 0
+    ) -> Overflow | None:
         """What to ask before sending `prompt` (with `images` images): None when it fits (or the context
-        is not known). Images count as an estimate (core/context.py `IMAGE_TOKENS_ESTIMATE`), and the
-        dialog says so."""
-        found = await self._overflow(prompt, request, images)
+        is not known). `sibling_of`: it is sent beside that turn (regenerated or edited), after the
+        context before it. Images count as an estimate (core/context.py `IMAGE_TOKENS_ESTIMATE`), and
+        the dialog says so."""
+        found = await self._overflow(prompt, request, sibling_of, images)
         return replace(found, images=images) if found is not None and images else found
 
-    async def _overflow(self, prompt: str, request: GenerationRequest, images: int) -> Overflow | None:
+    async def _overflow(
+        self, prompt: str, request: GenerationRequest, sibling_of: Turn | None, images: int
+    ) -> Overflow | None:
         context = self.context_for(request)
         if context is None:  # not loaded (another model, a resumed chat): the context it will load at
             context = await self._screen.app.expected_context(request.model)
         if context is None:
             return None
         conversation = self._screen.pane.conversation
+        if sibling_of is not None:
+            # What a sibling is sent after: not the branch shown, whose last reply (and the prompt again,
+            # for a regenerate) would be counted in a request that does not carry them.
+            conversation = branches.context_before(conversation, sibling_of)
         predicted = predict_next(
             conversation.turns,
             prompt,

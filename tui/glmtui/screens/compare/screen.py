@@ -380,7 +380,9 @@ class CompareScreen(Screen[None]):
         """Clear both panes and start over; a blind run shuffles which model sits on which side."""
         for pane in self.panes:
             await pane.chat.stop_and_wait()
-            pane.chat.conversation.turns.clear()
+            # A fresh conversation, not its turns cleared: the branch tree would keep the old run's turns,
+            # and the new run's first prompt would count as an alternative of the old one's (‹ 2/2 ›).
+            pane.chat.new_conversation(pane.chat.conversation.system)
             await pane.chat.log_view.clear_turns()
             pane.model_loading = False
         self.run = CompareRun(blind=blind)
