@@ -12,6 +12,8 @@ The real app, driven by Textual's Pilot, against the built-in simulator and a sc
                 simulator's prefill uncapped and its decode slowing with context, as an engine's does)
 - leaderboard.svg  the arena over a few dozen blind votes, with that bench's figures beside each model
 - usage.svg     a month of chat history (seeded into the store: a month cannot be chatted in a script)
+- craft.svg     chat craft: a preset with a tool (status bar), preserved thinking on, a file attached, the
+                reply regenerated (‹ 2/2 ›), and a tool call shown, not run
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ from pathlib import Path
 
 from glmtui.app import GlmTuiApp
 from glmtui.config import Config
+from glmtui.core.presets import Preset
 from glmtui.core.state import GenerationStats, OllamaProcessReading, SystemReading, Turn, TurnStatus
 from glmtui.core.units import GIB
 from glmtui.screens.arena import ArenaScreen
 from glmtui.screens.bench import BenchScreen
+from glmtui.screens.chat import ChatScreen
 from glmtui.screens.compare.screen import CompareScreen
 from glmtui.screens.models import ModelsScreen
 from glmtui.screens.usage import UsageScreen
@@ -40,6 +44,7 @@ from glmtui.simulator.catalogue import registry_lookup
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.prompt_input import PromptInput
 from glmtui.widgets.thinking import ThinkingView
+from glmtui.widgets.tool_calls import ToolCallView
 
 HERE = Path(__file__).resolve().parent
 SIZE = (130, 38)
@@ -280,6 +285,46 @@ async def usage(sim: Simulator, store: Path) -> None:
         app.save_screenshot("usage.svg", str(HERE))
 
 
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The weather now in a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+            "required": ["city"],
+        },
+    },
+}
+
+
+async def craft() -> None:
+    """Short replies (their own simulator) so the branch switch, the chip and the tool call share a screen."""
+    preset = Preset(name="GLM coding + weather", options={"temperature": 0.7, "top_p": 1.0}, tools=(WEATHER,))
+    with tempfile.TemporaryDirectory() as folder, Simulator(port=0, rate=400.0, reply_tokens=36) as sim:
+        source = Path(folder) / "search.rs"
+        source.write_text("fn search(items: &[i32], target: i32) -> Option<usize> {\n    todo!()\n}\n")
+        config = Config(host=sim.url, model="glm-4.7-flash:latest", demo=True, presets=(preset,))
+        app = GlmTuiApp(config, sampler=sampler([rtx4090()]), store_path=None)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(lambda: app.connection == "online" and app.think_label != "")
+            chat = app.screen
+            assert isinstance(chat, ChatScreen)
+            await chat.presets.choose(preset)
+            await pilot.press("alt+t")  # preserved thinking
+            await chat.attach.attach(str(source))
+            await send(app, pilot, "Finish this search")
+            pane = chat.pane
+            await pilot.press("ctrl+r")  # regenerate: a second branch beside the first reply
+            await until(lambda: len(pane.conversation.branches.every) == 2 and not pane.is_busy)
+            await send(app, pilot, "Call get_weather for Paris")
+            await until(lambda: bool(app.screen.query(ToolCallView)))
+            app.screen.query(ToolCallView).last().collapsed = False
+            await pilot.pause(1.0)
+            app.save_screenshot("craft.svg", str(HERE))
+
+
 async def main() -> None:
     with (
         tempfile.TemporaryDirectory() as scratch,
@@ -289,7 +334,7 @@ async def main() -> None:
             found = registry_lookup(extra)
             assert found is not None
             sim.store.install(*found)
-        wanted = set(sys.argv[1:]) or {"chat", "models", "compare", "bench", "leaderboard", "usage"}
+        wanted = set(sys.argv[1:]) or {"chat", "models", "compare", "bench", "leaderboard", "usage", "craft"}
         if "chat" in wanted or "monitor" in wanted:
             await chat_and_monitor(sim)
         if "models" in wanted:
@@ -302,7 +347,9 @@ async def main() -> None:
             await leaderboard(sim, Path(scratch) / "bench.db")  # the bench's figures beside the ratings
         if "usage" in wanted:
             await usage(sim, Path(scratch) / "usage.db")
-    for name in ("chat", "monitor", "models", "compare", "bench", "leaderboard", "usage"):
+    if "craft" in wanted:
+        await craft()
+    for name in ("chat", "monitor", "models", "compare", "bench", "leaderboard", "usage", "craft"):
         print(HERE / f"{name}.svg")
 
 
