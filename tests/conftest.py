@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,9 +12,14 @@ from glmtui.simulator import Simulator
 
 
 @pytest.fixture
-def sim() -> Iterator[Simulator]:
-    """A fast simulator (high token rate, short loads and pulls) on a free port."""
-    simulator = Simulator(port=0, rate=2000.0, load_seconds=0.05, pull_seconds=0.3).start()
+def sim(request: pytest.FixtureRequest) -> Iterator[Simulator]:
+    """A fast simulator (high token rate, short loads and pulls) on a free port. A module or test marked
+    `@pytest.mark.sim(rate=..., reply_tokens=...)` gets those settings over these (e.g. short replies,
+    for tests that read requests rather than replies)."""
+    marker = request.node.get_closest_marker("sim")
+    settings: dict[str, Any] = {"rate": 2000.0, "load_seconds": 0.05, "pull_seconds": 0.3}
+    settings |= marker.kwargs if marker is not None else {}
+    simulator = Simulator(port=0, **settings).start()
     try:
         yield simulator
     finally:

@@ -27,6 +27,7 @@ from glmtui.core.catalog import Catalog, load_catalog
 from glmtui.core.load_check import Correction
 from glmtui.core.state import GenerationStats, PullProgress, Turn, TurnStatus
 from glmtui.paths import builtin_themes_dir
+from glmtui.screens.dialogs.presets import PresetScreen
 from glmtui.screens.models import ModelsScreen
 from glmtui.services.monitor import Sampler
 from glmtui.services.store import Store
@@ -35,6 +36,7 @@ from glmtui.themes import APP_VARIABLES, DEFAULT_THEME, load_themes
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.model_table import ModelTable
 from glmtui.widgets.prompt_input import PromptInput
+from glmtui.widgets.status_bar import StatusBar
 from tests.fakes import scripted_sampler
 
 # -- waiting ---------------------------------------------------------------------------------------
@@ -369,3 +371,16 @@ def seed_arena(store: Store) -> dict[str, int]:
         store.finish_turn(store.start_turn(conversation, turn), turn)
     store.save_correction(Correction("sha256:q4", Q4, 1.02, 8192, 20 * 2**30, 1_790_000_000.0))
     return ids
+
+
+async def pick_preset(pilot: Pilot[None], app: GlmTuiApp, typed: str) -> None:
+    """F9, type a filter, Enter: the first match is chosen."""
+    await pilot.press("f9")
+    await wait_until(lambda: isinstance(app.screen, PresetScreen), what="the preset picker")
+    await pilot.press(*typed, "enter")
+    await wait_until(lambda: not isinstance(app.screen, PresetScreen), what="the picker closed")
+
+
+def status_bar(app: GlmTuiApp) -> StatusBar:
+    """The status bar of the screen shown."""
+    return app.screen.query_one(StatusBar)

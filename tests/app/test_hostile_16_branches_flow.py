@@ -3,8 +3,6 @@ fails today for the reason in its xfail, and is marked strict so a fix shows up 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from glmtui.screens.compare.screen import CompareScreen
@@ -19,15 +17,7 @@ GLM, GPT, CODER = "glm-4.7-flash:latest", "gpt-oss:20b", "qwen3-coder:30b"
 REPLY_TOKENS = 100
 
 
-@pytest.fixture
-def sim() -> Iterator[Simulator]:
-    """A fast simulator whose replies are exactly REPLY_TOKENS tokens (the simulator counts a prompt as
-    ceil(characters / 4) + 4 per message, + 3: simulator/replies.py)."""
-    simulator = Simulator(port=0, rate=4000.0, load_seconds=0.05, reply_tokens=REPLY_TOKENS).start()
-    try:
-        yield simulator
-    finally:
-        simulator.stop()
+pytestmark = pytest.mark.sim(rate=4000.0, reply_tokens=REPLY_TOKENS)
 
 
 async def test_a_new_comparison_shows_no_branch_switch(sim: Simulator) -> None:

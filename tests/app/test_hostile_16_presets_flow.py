@@ -3,42 +3,27 @@ today for the reason in its xfail, and is marked strict so a fix shows up as XPA
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from textual.pilot import Pilot
 
-from glmtui.app import GlmTuiApp
 from glmtui.core.presets import Preset
-from glmtui.screens.dialogs.presets import PresetScreen
 from glmtui.simulator import Simulator
-from glmtui.widgets.status_bar import StatusBar
-from tests.helpers import chat_requests, finished, make_app, pane, ready, send, wait_until
+from tests.helpers import (
+    chat_requests,
+    finished,
+    make_app,
+    pane,
+    pick_preset,
+    ready,
+    send,
+    status_bar,
+    wait_until,
+)
 
 GLM = "glm-4.7-flash:latest"
 QUIET = "Answer in one line."
 
 
-@pytest.fixture
-def sim() -> Iterator[Simulator]:
-    """A fast simulator with short replies: these tests read requests, not replies."""
-    simulator = Simulator(port=0, rate=4000.0, load_seconds=0.05, reply_tokens=8).start()
-    try:
-        yield simulator
-    finally:
-        simulator.stop()
-
-
-async def pick(pilot: Pilot[None], app: GlmTuiApp, typed: str) -> None:
-    """F9, type a filter, Enter: the first match is chosen."""
-    await pilot.press("f9")
-    await wait_until(lambda: isinstance(app.screen, PresetScreen), what="the preset picker")
-    await pilot.press(*typed, "enter")
-    await wait_until(lambda: not isinstance(app.screen, PresetScreen), what="the picker closed")
-
-
-def bar(app: GlmTuiApp) -> StatusBar:
-    return app.screen.query_one(StatusBar)
+pytestmark = pytest.mark.sim(rate=4000.0, reply_tokens=8)
 
 
 async def test_the_think_shown_is_the_think_sent_under_a_preset(sim: Simulator) -> None:
@@ -46,12 +31,12 @@ async def test_the_think_shown_is_the_think_sent_under_a_preset(sim: Simulator) 
     app = make_app(sim.url, model=GLM, presets=(quiet,))
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(app)
-        await pick(pilot, app, "no-think")
+        await pick_preset(pilot, app, "no-think")
         await finished(await send(pilot, "hello"))
         assert chat_requests(sim)[-1]["think"] is False
         # The status bar says what is sent: think off, as the preset sends.
-        await wait_until(lambda: bar(app).think != "", what="the status bar's think")
-        assert bar(app).think.startswith("off"), bar(app).think
+        await wait_until(lambda: status_bar(app).think != "", what="the status bar's think")
+        assert status_bar(app).think.startswith("off"), status_bar(app).think
 
 
 async def test_a_resumed_conversation_is_sent_the_system_prompt_of_the_preset_its_turn_names(
@@ -66,7 +51,7 @@ async def test_a_resumed_conversation_is_sent_the_system_prompt_of_the_preset_it
         first_id = pane(app).conversation.id
         await pilot.press("ctrl+n")
         await wait_until(lambda: pane(app).conversation.id != first_id, what="a new chat")
-        await pick(pilot, app, "terse")
+        await pick_preset(pilot, app, "terse")
         await finished(await send(pilot, "second"))
         assert await app.resume(first_id)
         await wait_until(lambda: pane(app).conversation.id == first_id, what="the first chat resumed")
@@ -83,9 +68,11 @@ async def test_a_preset_matched_by_family_survives_a_switch_to_a_model_of_that_f
     app = make_app(sim.url, model="gpt-oss:20b", presets=(both,))
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(app)
-        await pick(pilot, app, "mine")
-        assert bar(app).preset == "mine"
+        await pick_preset(pilot, app, "mine")
+        assert status_bar(app).preset == "mine"
         await app.switch_model(GLM)
         await wait_until(lambda: app.model_info is not None and app.model_info.name == GLM, what="GLM's info")
         assert app.model_info is not None and app.model_info.family == "glm4moelite"
-        assert bar(app).preset == "mine", "a preset for the glm4moelite family was dropped on switching to it"
+        assert status_bar(app).preset == "mine", (
+            "a preset for the glm4moelite family was dropped on switching to it"
+        )

@@ -5,43 +5,29 @@ sanitised in the picker and on the status bar (issue 16, items 1–2)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Static
 
-from glmtui.app import GlmTuiApp
 from glmtui.core.presets import Preset
 from glmtui.screens.dialogs.presets import PresetScreen
 from glmtui.simulator import Simulator
-from glmtui.widgets.status_bar import StatusBar
-from tests.helpers import chat_requests, finished, make_app, pane, ready, send, wait_until
+from tests.helpers import (
+    chat_requests,
+    finished,
+    make_app,
+    pane,
+    pick_preset,
+    ready,
+    send,
+    status_bar,
+    wait_until,
+)
 
 GLM = "glm-4.7-flash:latest"
 QUIET = "Answer in one line."
 
 
-@pytest.fixture
-def sim() -> Iterator[Simulator]:
-    """A fast simulator with short replies: these tests read requests, not replies."""
-    simulator = Simulator(port=0, rate=4000.0, load_seconds=0.05, reply_tokens=8).start()
-    try:
-        yield simulator
-    finally:
-        simulator.stop()
-
-
-async def pick(pilot: Pilot[None], app: GlmTuiApp, typed: str) -> None:
-    """F9, type a filter, Enter: the first match is chosen."""
-    await pilot.press("f9")
-    await wait_until(lambda: isinstance(app.screen, PresetScreen), what="the preset picker")
-    await pilot.press(*typed, "enter")
-    await wait_until(lambda: not isinstance(app.screen, PresetScreen), what="the picker closed")
-
-
-def bar(app: GlmTuiApp) -> StatusBar:
-    return app.screen.query_one(StatusBar)
+pytestmark = pytest.mark.sim(rate=4000.0, reply_tokens=8)
 
 
 async def test_ctrl_t_after_a_presets_think_wins_and_the_picker_shows_config_text_inert(
@@ -60,12 +46,16 @@ async def test_ctrl_t_after_a_presets_think_wins_and_the_picker_shows_config_tex
         assert "\x1b" not in detail and "\u202e" not in detail and "⟨U+202E⟩" in detail, detail
         await pilot.press("enter")
         await wait_until(lambda: not isinstance(app.screen, PresetScreen), what="the picker closed")
-        assert "\x1b" not in bar(app).preset and bar(app).preset.startswith("no-think"), bar(app).preset
-        await wait_until(lambda: bar(app).think.startswith("off"), what="the preset's think on the bar")
+        assert "\x1b" not in status_bar(app).preset and status_bar(app).preset.startswith("no-think"), (
+            status_bar(app).preset
+        )
+        await wait_until(
+            lambda: status_bar(app).think.startswith("off"), what="the preset's think on the bar"
+        )
         await finished(await send(pilot, "one"))
         assert chat_requests(sim)[-1]["think"] is False
         await pilot.press("ctrl+t")  # the person's own choice after the preset's: it wins
-        await wait_until(lambda: bar(app).think.startswith("on"), what="Ctrl+T's think on the bar")
+        await wait_until(lambda: status_bar(app).think.startswith("on"), what="Ctrl+T's think on the bar")
         await finished(await send(pilot, "two"))
         assert chat_requests(sim)[-1]["think"] is True
 
@@ -75,17 +65,17 @@ async def test_a_resumed_conversation_gets_back_its_preset_and_its_system_prompt
     app = make_app(sim.url, model=GLM, presets=(terse,))
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(app)
-        await pick(pilot, app, "terse")
+        await pick_preset(pilot, app, "terse")
         await finished(await send(pilot, "first"))
         await wait_until(lambda: pane(app).conversation.id is not None, what="the first chat saved")
         first_id = pane(app).conversation.id
         await pilot.press("ctrl+n")
         await wait_until(lambda: pane(app).conversation.id != first_id, what="a new chat")
-        await pick(pilot, app, "none")
-        assert bar(app).preset == ""
+        await pick_preset(pilot, app, "none")
+        assert status_bar(app).preset == ""
         assert await app.resume(first_id)
         await wait_until(lambda: pane(app).conversation.id == first_id, what="the first chat resumed")
-        assert bar(app).preset == "GLM terse"
+        assert status_bar(app).preset == "GLM terse"
         turn = await finished(await send(pilot, "again"))
         request = chat_requests(sim)[-1]
         assert request["messages"][0] == {"role": "system", "content": QUIET}

@@ -3,12 +3,10 @@ the status bar, the system prompt saved with a conversation under way, a model t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from rich.console import Console
-from textual.pilot import Pilot
 from textual.widgets import Static
 
 from glmtui.app import GlmTuiApp
@@ -18,8 +16,18 @@ from glmtui.screens.dialogs.presets import PresetScreen
 from glmtui.screens.help import bindings_table
 from glmtui.services.preset_store import saved_system
 from glmtui.simulator import Simulator
-from glmtui.widgets.status_bar import StatusBar
-from tests.helpers import chat_requests, finished, make_app, pane, ready, screen_text, send, wait_until
+from tests.helpers import (
+    chat_requests,
+    finished,
+    make_app,
+    pane,
+    pick_preset,
+    ready,
+    screen_text,
+    send,
+    status_bar,
+    wait_until,
+)
 
 MODEL = "glm-4.7-flash:latest"
 BASE = {"num_ctx": 4096, "temperature": 0.2}  # the config's [options]
@@ -33,30 +41,11 @@ TERSE = Preset(
 )
 
 
-@pytest.fixture
-def sim() -> Iterator[Simulator]:
-    """The conftest's fast simulator with short replies: these tests read requests, not replies."""
-    simulator = Simulator(port=0, rate=4000.0, load_seconds=0.05, reply_tokens=8).start()
-    try:
-        yield simulator
-    finally:
-        simulator.stop()
+pytestmark = pytest.mark.sim(rate=4000.0, reply_tokens=8)
 
 
 def preset_app(sim: Simulator) -> GlmTuiApp:
     return make_app(sim.url, model=MODEL, options=BASE, presets=(TERSE,))
-
-
-async def pick(pilot: Pilot[None], app: GlmTuiApp, typed: str) -> None:
-    """F9, type a filter, Enter: the first match is chosen."""
-    await pilot.press("f9")
-    await wait_until(lambda: isinstance(app.screen, PresetScreen), what="the preset picker")
-    await pilot.press(*typed, "enter")
-    await wait_until(lambda: not isinstance(app.screen, PresetScreen), what="the picker closed")
-
-
-def bar(app: GlmTuiApp) -> StatusBar:
-    return app.screen.query_one(StatusBar)
 
 
 async def test_a_request_carries_exactly_the_presets_options_system_prompt_and_tools(sim: Simulator) -> None:
@@ -68,8 +57,8 @@ async def test_a_request_carries_exactly_the_presets_options_system_prompt_and_t
         assert first["options"] == BASE and first["messages"][0]["role"] == "user" and not first.get("tools")
 
         # A built-in for this model: its options over the config's, nothing else.
-        await pick(pilot, app, "coding")
-        assert bar(app).preset == "GLM-4.7-Flash coding"
+        await pick_preset(pilot, app, "coding")
+        assert status_bar(app).preset == "GLM-4.7-Flash coding"
         await wait_until(lambda: "preset GLM-4.7-Flash coding" in screen_text(app), what="the status bar")
         turn = await finished(await send(pilot, "again"))
         body = chat_requests(sim)[-1]
@@ -78,7 +67,7 @@ async def test_a_request_carries_exactly_the_presets_options_system_prompt_and_t
         assert turn.preset == "GLM-4.7-Flash coding" and turn.options == body["options"]
 
         # The user's preset, mid-conversation: its system prompt from this turn on, and saved.
-        await pick(pilot, app, "terse")
+        await pick_preset(pilot, app, "terse")
         await finished(await send(pilot, "third"))
         body = chat_requests(sim)[-1]
         assert body["options"] == {"num_ctx": 4096, "temperature": 0.5}
@@ -92,9 +81,11 @@ async def test_a_request_carries_exactly_the_presets_options_system_prompt_and_t
         # A new chat keeps the preset; a model it is not for drops it, and says so.
         await pilot.press("ctrl+n")
         await wait_until(lambda: pane(app).conversation is not conversation, what="a new chat")
-        assert pane(app).conversation.system == "Answer in one line." and bar(app).preset == "GLM terse"
+        assert (
+            pane(app).conversation.system == "Answer in one line." and status_bar(app).preset == "GLM terse"
+        )
         await app.switch_model("qwen3-coder:30b")
-        await wait_until(lambda: bar(app).preset == "", what="the preset dropped")
+        await wait_until(lambda: status_bar(app).preset == "", what="the preset dropped")
         assert pane(app).conversation.system is None
         await finished(await send(pilot, "plain"))
         body = chat_requests(sim)[-1]
@@ -107,7 +98,7 @@ async def test_a_request_carries_exactly_the_presets_options_system_prompt_and_t
         await wait_until(lambda: "not qwen3-coder:30b" in str(refused.render()), what="the refusal")
         await pilot.press("escape")
         await wait_until(lambda: not isinstance(app.screen, PresetScreen), what="the picker closed")
-        assert bar(app).preset == ""
+        assert status_bar(app).preset == ""
 
 
 async def test_options_editor_reaches_the_next_request_and_resets(sim: Simulator) -> None:
