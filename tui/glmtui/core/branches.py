@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from glmtui.core.state import BranchTree, Conversation, Turn
+from glmtui.core.state import BranchTree, ChatMessage, Conversation, GenerationRequest, ImageAttachment, Turn
 
 ROOT = 0
 """The position of the roots (the first prompt and its edits): no object's id() is 0."""
@@ -136,6 +136,34 @@ def context_before(conversation: Conversation, turn: Turn) -> Conversation:
         id=conversation.id,
         title=conversation.title,
         endpoint=conversation.endpoint,
+    )
+
+
+def belongs(conversation: Conversation, turn: Turn) -> bool:
+    """Whether `turn` is in this conversation's tree (on any branch): a turn of another conversation
+    (one shown before a new or resumed chat) is not."""
+    return id(turn) in tree(conversation).known
+
+
+def request_messages(
+    conversation: Conversation,
+    prompt: str,
+    images: tuple[ImageAttachment, ...],
+    request: GenerationRequest,
+    *,
+    before: Turn | None = None,
+) -> list[ChatMessage]:
+    """What `/api/chat` is sent for `prompt` with `request`: the visible branch then the prompt, or with
+    `before` what a turn in `before`'s place follows (the context before it: a regenerated or edited
+    sibling, or a queued turn already in the tree). The request decides whether earlier traces go back
+    (`preserve_thinking`) and whether earlier prompts' images do (`earlier_images`). The one place a
+    request's messages are built, so a prompt sent now and one queued are sent the same history."""
+    context = conversation if before is None else context_before(conversation, before)
+    return context.messages_for(
+        prompt,
+        images,
+        preserve_thinking=request.preserve_thinking,
+        earlier_images=request.earlier_images,
     )
 
 

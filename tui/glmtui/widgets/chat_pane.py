@@ -83,8 +83,12 @@ class ChatPane(Vertical):
         self.log_view = ChatLog()
         self._worker: Worker[None] | None = None
         self._current: tuple[Turn, ReplyView] | None = None
-        # A prompt shown but not sent yet (the compare screen's sequential mode): its turn, history, request.
-        self._queued: tuple[Turn, list[ChatMessage], ReplyView, GenerationRequest] | None = None
+        # A prompt shown but not sent yet (the compare screen's sequential mode, the chat while the model is
+        # not known): its turn, view and request. Its history is built when it goes (`start_queued`).
+        self._queued: tuple[Turn, ReplyView, GenerationRequest] | None = None
+        # `send` is between showing a new turn and starting (or queueing) it: a second prompt would
+        # otherwise go out beside it, as nothing is streaming or queued yet.
+        self._sending = False
         self._generating = False  # the worker's body is running
         # The streaming reply's text and figures so far (the worker's own lists), for partial saves.
         self._so_far: tuple[list[str], list[str], LiveStats] | None = None
@@ -115,8 +119,8 @@ class ChatPane(Vertical):
 
     @property
     def is_busy(self) -> bool:
-        """Streaming, or holding a queued prompt that has not started yet."""
-        return self._queued is not None or self.is_streaming
+        """Streaming, holding a queued prompt that has not started yet, or sending one now."""
+        return self._sending or self._queued is not None or self.is_streaming
 
     @property
     def current_turn(self) -> Turn | None:
@@ -148,17 +152,29 @@ class ChatPane(Vertical):
         `images` go on its user message; `chips` name its attachments above it (name and size).
         With `sibling_of` (a turn of the visible branch) it is a new branch beside that turn (a
         regenerated reply or an edited prompt): sent after what came before that turn, and the turns
-        after it stay on the old branch.
+        after it stay on the old branch; a turn not in this conversation's tree (one of the conversation
+        shown before) is refused with ValueError, as is a send while another is being made.
         """
-        context = self.conversation
-        if sibling_of is not None:
-            context = branches.context_before(self.conversation, sibling_of)
-        messages = context.messages_for(
-            prompt,
-            images,
-            preserve_thinking=request.preserve_thinking,
-            earlier_images=request.earlier_images,
-        )
+        if sibling_of is not None and not branches.belongs(self.conversation, sibling_of):
+            raise ValueError("sibling_of is not a turn of the conversation shown")
+        if self._sending:
+            raise ValueError("a prompt is being sent already")
+        self._sending = True
+        try:
+            return await self._send(prompt, request, queued, images, chips, sibling_of)
+        finally:
+            self._sending = False
+
+    async def _send(
+        self,
+        prompt: str,
+        request: GenerationRequest,
+        queued: str | None,
+        images: tuple[ImageAttachment, ...],
+        chips: Sequence[str],
+        sibling_of: Turn | None,
+    ) -> Turn:
+        messages = branches.request_messages(self.conversation, prompt, images, request, before=sibling_of)
         turn = Turn(
             prompt=prompt,
             model=request.model,
@@ -180,13 +196,15 @@ class ChatPane(Vertical):
         self._current = (turn, view)
         if queued is not None:
             view.set_waiting(queued)
-            self._queued = (turn, messages, view, request)
+            self._queued = (turn, view, request)
         else:
             self._worker = self.generate(turn, messages, view, request)
         return turn
 
     async def load(self, conversation: Conversation) -> None:
-        """Show a saved conversation and continue it: the next prompt carries all of its turns."""
+        """Show a saved conversation and continue it: the next prompt carries all of its turns. A prompt
+        still queued belongs to the conversation shown before: it is stopped unsent (as Esc does)."""
+        self._close_queued()
         self.conversation = conversation
         await self._show_turns(len(conversation.turns))
 
@@ -235,22 +253,28 @@ class ChatPane(Vertical):
         )
 
     def new_conversation(self, system: str | None) -> None:
+        """Start afresh; a prompt still queued is stopped unsent (it belongs to the conversation left)."""
+        self._close_queued()
         self.conversation = Conversation(system=system)
 
     def start_queued(self, request: GenerationRequest | None = None) -> bool:
         """Send the queued prompt now. False if there was none (it was stopped meanwhile).
 
-        `request` replaces the one it was queued with (the chat queues before its model is known)."""
+        `request` replaces the one it was queued with (the chat queues before its model is known). A turn
+        that is not in the conversation shown (it was replaced meanwhile) is stopped unsent, never sent
+        with another conversation's history."""
         if self._queued is None:
             return False
-        turn, messages, view, queued_with = self._queued
-        if request is not None:
-            # The history as this request has it (preserved thinking decides whether traces go back), not
-            # as the placeholder it was queued with; the queued turn keeps its own prompt and images.
-            before = replace(self.conversation, turns=[t for t in self.conversation.turns if t is not turn])
-            preserve = request.preserve_thinking
-            messages = before.messages_for(turn.prompt, turn.images, preserve_thinking=preserve)
+        turn, view, queued_with = self._queued
+        if not branches.belongs(self.conversation, turn):
+            self._close_queued()
+            return False
         request = request or queued_with
+        # The history as this request has it (preserved thinking, earlier images), built now, not as the
+        # placeholder it was queued with; the queued turn keeps its own prompt and images.
+        messages = branches.request_messages(
+            self.conversation, turn.prompt, turn.images, request, before=turn
+        )
         turn.model, turn.think, turn.endpoint = request.model, request.think, request.endpoint
         turn.options, turn.preset = dict(request.options), request.preset
         self._queued = None
@@ -260,10 +284,7 @@ class ChatPane(Vertical):
 
     def stop(self) -> bool:
         """Stop the streaming (or queued) reply, keeping its partial text. True if there was one."""
-        if self._queued is not None:
-            turn, _, view, _ = self._queued
-            self._queued = None
-            self._close_unsent(turn, view)
+        if self._close_queued():
             return True
         worker = self._worker
         if not self.is_streaming or worker is None:
@@ -273,6 +294,15 @@ class ChatPane(Vertical):
             # the turn here. (If the body does start after all, it sees the turn closed and returns.)
             self._close_unsent(*self._current)
         worker.cancel()
+        return True
+
+    def _close_queued(self) -> bool:
+        """Stop the queued prompt, if any, unsent (True if there was one)."""
+        if self._queued is None:
+            return False
+        turn, view, _ = self._queued
+        self._queued = None
+        self._close_unsent(turn, view)
         return True
 
     def _close_unsent(self, turn: Turn, view: ReplyView) -> None:
