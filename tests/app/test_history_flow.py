@@ -14,6 +14,7 @@ from glmtui.screens.dialogs.rename import RenameScreen
 from glmtui.screens.history import HistoryScreen
 from glmtui.services.store import Store
 from glmtui.simulator import Fault, Simulator
+from glmtui.widgets.status_bar import StatusBar
 from tests.helpers import (
     HELD_S,
     db_rows,
@@ -251,3 +252,26 @@ async def test_an_open_conversation_deleted_elsewhere_is_saved_again_whole(sim: 
         await wait_until(lambda: saved().conversations()[0].turns == 2, what="both turns")
         (row,) = saved().conversations()
         assert row.title == "first of two" and "deleted in another glmtui" in app.journal.told[0]
+
+
+async def test_resuming_while_a_prompt_is_queued_stops_it_unsent(sim: Simulator) -> None:
+    # A prompt queued while Ollama is away belongs to the chat it was typed in: resuming another must
+    # not send it later with that one's history, nor save it there.
+    app = make_app(sim.url, model=GLM)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        first = await finished(await send(pilot, "chat A question"))
+        saved_a = pane(app).conversation.id
+        await pilot.press("ctrl+n")
+        await wait_until(lambda: not pane(app).conversation.turns, what="a new chat")
+        sim.stop()
+        await wait_until(lambda: app.connection == "offline", what="offline")
+        queued = await send(pilot, "queued in B")
+        assert pane(app).is_queued
+        assert await app.resume(saved_a)
+        assert queued.status is TurnStatus.STOPPED and not pane(app).is_busy
+        assert [turn.prompt for turn in pane(app).conversation.turns] == ["chat A question"]
+        await pilot.pause()
+        bar = app.screen.query_one(StatusBar)
+        assert bar.last is not queued and bar.last is not None and bar.last.prompt == first.prompt
+    assert [t.prompt for t in saved().load(saved_a).turns] == ["chat A question"]  # type: ignore[arg-type, union-attr]

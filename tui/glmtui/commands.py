@@ -374,8 +374,10 @@ async def resume(app: AppSurface, conversation_id: int | None) -> bool:
     trace("resume_start", id=conversation_id)
     chat = chat_screen(app)
     # A reply streaming now is stopped and saved first: resuming that same conversation must read
-    # it back with its partial text (the model is sent what the user saw).
-    if chat.streaming_models():
+    # it back with its partial text (the model is sent what the user saw). A prompt queued (waiting
+    # for Ollama) is stopped unsent: it belongs to the conversation it was typed in, and would
+    # otherwise go with the resumed one's history and be saved there.
+    if chat.pane.is_busy:
         await chat.stop_and_save()
     # Saved replies render as Markdown at once: import it (~0.2 s) while the turns are read.
     _, conversation = await asyncio.gather(

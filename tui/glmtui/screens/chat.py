@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
+from glmtui.core.branches import belongs
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import Conversation, GenerationRequest, Turn
 from glmtui.keys import key_hint
@@ -393,17 +394,23 @@ class ChatScreen(Screen[None]):
         """The gauge (and any notice) for `turn`, in a worker: /api/ps is asked. The latest wins."""
         await self.context.reply_done(turn, notices=notices)
 
-    def _reply_ended(self, turn: Turn) -> None:
+    def _reply_ended(self, turn: Turn) -> bool:
+        """The live figures stop; the bar shows `turn`'s when it is of the conversation shown (a turn
+        stopped as another conversation opened is not: that one's figures stay). True if it is."""
         self._live_timer.pause()
         bar = self.status_bar
         bar.follow(None)
-        bar.last = turn
         self.sidebar.follow(None)
+        shown = belongs(self.pane.conversation, turn)
+        if shown:
+            bar.last = turn
+        return shown
 
     async def on_chat_pane_finished(self, event: ChatPane.Finished) -> None:
-        self._reply_ended(event.turn)
+        shown = self._reply_ended(event.turn)
         self.app.reply_finished(event.turn)
-        self._context_after(event.turn)
+        if shown:
+            self._context_after(event.turn)
         await self.app.journal.turn_ended(event.turn)
 
     async def on_chat_pane_failed(self, event: ChatPane.Failed) -> None:
