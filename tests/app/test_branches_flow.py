@@ -4,6 +4,7 @@ the simulator's request log), and reopening shows the branch last shown, or says
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from glmtui.core import branches
@@ -139,3 +140,34 @@ async def test_edit_sends_a_new_branch_and_moving_changes_what_is_sent(sim: Simu
         await pilot.press("ctrl+n")
         await wait_until(lambda: not pane(app).conversation.turns, what="the new chat")
         assert box.text == "draft two" and not app.screen.query_one("#edit-marker").display
+
+
+async def test_a_regenerate_checked_while_the_chat_changes_is_not_sent(sim: Simulator) -> None:
+    # The overflow check awaits the server (here held at a gate: the context is not known, so the
+    # context it would load at is asked). Meanwhile branch moves and a new chat are refused; a resume
+    # (from the history) gets through, and the regenerate checked for the chat left is then not sent.
+    app = make_app(sim.url, model=CODER)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await ready(app)
+        await finished(await send(pilot, "one"))
+        saved = pane(app).conversation.id
+        screen = app.screen
+        gate = asyncio.Event()
+
+        async def held(model: str) -> int:
+            await gate.wait()
+            return 100_000
+
+        screen.context.context_for = lambda request: None  # type: ignore[attr-defined]
+        app.model_watch.expected_context = held  # type: ignore[method-assign]
+        screen.run_worker(screen.action_regenerate(), exit_on_error=False)  # as the palette's Regenerate
+        await wait_until(lambda: screen.submitting, what="the check")  # type: ignore[attr-defined]
+        await pilot.press("alt+left")
+        await wait_until(lambda: "being checked" in screen_text(app), what="the move refused")
+        await pilot.press("ctrl+n")
+        await wait_until(lambda: "sent: a new chat" in screen_text(app), what="the new chat refused")
+        assert prompts(app) == ["one"]
+        assert await app.resume(saved)
+        gate.set()
+        await wait_until(lambda: "chat changed" in screen_text(app), what="the regenerate dropped")
+        assert len(chat_requests(sim)) == 1 and prompts(app) == ["one"] and not pane(app).is_busy

@@ -316,7 +316,7 @@ async def conversation_deleted(app: AppSurface, conversation_id: int) -> bool:
     chat = chat_screen(app)
     if chat.pane.conversation.id != conversation_id:
         return False
-    await chat.action_new_chat()
+    await chat.new_chat()  # even while a prompt is checked: that one is then not sent (ChatScreen.submit)
     return True
 
 

@@ -239,6 +239,8 @@ class ChatScreen(Screen[None]):
             return False
         if self._asking:
             return False
+        if sibling_of is not None and not self._still_there(self.pane.conversation, sibling_of, from_input):
+            return False
         request = self._request()
         if request is None:
             waiting = GenerationRequest(model=app.model, think=None)
@@ -250,12 +252,17 @@ class ChatScreen(Screen[None]):
             await self.model_ready()  # it may have become ready while the prompt was being shown
             return True
         if not checked:
+            conversation = self.pane.conversation
             self._asking = True
             try:
                 pictures = len(self.attach.peek(text, beside=sibling_of))
                 overflow = await self.context.overflow(text, request, sibling_of, images=pictures)
             finally:
                 self._asking = False
+            # The check awaited (the server was asked): a resume, or anything else that got through, may
+            # have changed the chat meanwhile. It goes only where it was checked for.
+            if not self._still_there(conversation, sibling_of, from_input):
+                return False
             if overflow is not None:
                 self._ask_overflow(text, request.model, overflow, from_input, sibling_of)
                 return False
@@ -263,6 +270,29 @@ class ChatScreen(Screen[None]):
         sent = await self.pane.send(text, request, images=images, chips=chips, sibling_of=sibling_of)
         await self._started(sent, request)
         return True
+
+    @property
+    def submitting(self) -> bool:
+        """A prompt is being checked before it is sent (or the overflow dialog asks about it): moving
+        between branches or to a new chat waits, so it goes where it was checked for."""
+        return self._asking
+
+    def _still_there(self, conversation: Conversation, sibling_of: Turn | None, from_input: bool) -> bool:
+        """Whether a prompt checked for `conversation` (beside `sibling_of`) can still go: the same
+        conversation shown, the turn still on its visible branch, nothing streaming. If not, it is not
+        sent, and said so (a typed prompt stays in the box)."""
+        pane = self.pane
+        if (
+            pane.conversation is conversation
+            and (sibling_of is None or any(t is sibling_of for t in conversation.turns))
+            and not pane.is_busy
+        ):
+            return True
+        kept = " The prompt is still in the box." if from_input else ""
+        self.notify(
+            f"The chat changed while the prompt was checked: nothing was sent.{kept}", severity="warning"
+        )
+        return False
 
     def _ask_overflow(
         self, text: str, model: str, overflow: Overflow, from_input: bool, sibling_of: Turn | None = None
@@ -292,7 +322,7 @@ class ChatScreen(Screen[None]):
         if choice == "new":
             if sibling_of is not None and sibling_of is self.branches.editing:
                 self.branches.drop_edit()  # the edited prompt goes to the new chat: it stays in the box
-            await self.action_new_chat()  # the prompt box keeps what was typed
+            await self.new_chat()  # the prompt box keeps what was typed
             if not from_input and not self.prompt_input.text.strip():
                 self.prompt_input.insert(text)  # a retried prompt comes along too
             self.notify("A new chat: the prompt is in the box, Enter sends it.", timeout=4)
@@ -478,6 +508,13 @@ class ChatScreen(Screen[None]):
         self.preserved.toggle()
 
     async def action_new_chat(self) -> None:
+        if self.submitting:
+            self.notify("A prompt is being checked before it is sent: a new chat once it is.", timeout=4)
+            return
+        await self.new_chat()
+
+    async def new_chat(self) -> None:
+        """Start a new conversation (the old one stays saved)."""
         await self.pane.stop_and_wait()
         self.branches.reset()
         self.pane.new_conversation(self.presets.system)  # the old one stays saved; the preset goes on

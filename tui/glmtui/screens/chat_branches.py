@@ -12,7 +12,8 @@ decides what the keys do with it:
   text was not touched; a changed text stays (what was typed is never thrown away).
 - Move (‹ › on a prompt, or Alt+←/→): Alt+←/→ move the prompt last moved, while it is on the visible
   branch, else the last prompt with alternatives. Refused while a reply streams (the branch it
-  streams into must stay the one shown).
+  streams into must stay the one shown), and while a prompt is checked before it goes (the
+  overflow check awaits the server: the prompt goes where it was checked for).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.prompt_input import PromptInput
 
 STREAMING = "A reply is streaming: {what} once it ends (Esc stops it)."
+CHECKING = "A prompt is being checked before it is sent: {what} once it is."
 
 
 class BranchHost(Protocol):
@@ -48,6 +50,9 @@ class BranchHost(Protocol):
     @property
     def edit_marker(self) -> Static: ...
 
+    @property
+    def submitting(self) -> bool: ...
+
     async def submit(self, text: str, *, sibling_of: Turn | None = None) -> bool: ...
 
     def show_last(self, turn: Turn | None) -> None: ...
@@ -64,8 +69,12 @@ class ChatBranches:
         self._moved: Turn | None = None  # the prompt last moved with ‹ › or Alt+←/→
 
     def _refused_while_busy(self, what: str) -> bool:
-        if self._screen.pane.is_busy:
-            self._screen.app.notify(STREAMING.format(what=what), severity="warning", timeout=4)
+        """Refused (and said so) while a reply streams, or a prompt is checked before it goes (a regenerate
+        or edit checked for one branch would otherwise be sent on the branch moved to)."""
+        screen = self._screen
+        busy = STREAMING if screen.pane.is_busy else CHECKING if screen.submitting else None
+        if busy is not None:
+            screen.app.notify(busy.format(what=what), severity="warning", timeout=4)
             return True
         return False
 
