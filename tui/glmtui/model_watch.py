@@ -28,7 +28,7 @@ from glmtui.screens.chat import ChatScreen
 from glmtui.services.engines.base import engine_label
 from glmtui.services.server_env import read_server_env, resolve_settings
 from glmtui.services.trace import trace
-from glmtui.surface import AppSurface
+from glmtui.surface import AppSurface, current_model_info
 
 ONLINE_POLL_S = 5.0
 OFFLINE_POLL_S = 2.0
@@ -296,8 +296,9 @@ class ModelWatch:
         if not app.service.capabilities.loaded_models:
             return await self._served_context(model)  # no num_ctx to choose: the window it was started with
         if same_model(model, app.model):
-            # The chat's model: the facts already read (asking again would race the watchdog's retries).
-            details = app.model_info
+            # The chat's model: the facts already read (asking again would race the watchdog's retries),
+            # never the model switched away from's while the new one's are read.
+            details = current_model_info(app)
         else:
             try:
                 details = await app.service.show(model)  # cached per name by the engine

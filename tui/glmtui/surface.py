@@ -23,6 +23,7 @@ from textual.reactive import reactive
 
 from glmtui.core.endpoints import EndpointStatus
 from glmtui.core.errors import GlmTuiError
+from glmtui.core.model_names import same_model
 from glmtui.core.presets import Preset
 from glmtui.core.server_settings import ServerSettings
 from glmtui.core.state import (
@@ -288,3 +289,12 @@ class AppSurface(App[None]):
     @abstractmethod
     async def sample_now(self) -> MonitorSample | None:
         """A monitor sample even while the sidebar is hidden (the fit needs the GPUs)."""
+
+
+def current_model_info(app: AppSurface) -> ModelDetails | None:
+    """The chat model's own details (`/api/show`), or None while there are none for it. A switch sets
+    `app.model` and then reads the new model's details: meanwhile `model_info` is still the model
+    switched away from, whose capabilities, family, parameters and context must not be taken for the
+    new one's. Names compare as Ollama reads them (`same_model`: no tag is `:latest`, any case)."""
+    info = app.model_info
+    return info if info is not None and app.model and same_model(info.name, app.model) else None

@@ -37,11 +37,10 @@ from glmtui.core.attachments import (
     vision_verdict,
 )
 from glmtui.core.errors import GlmTuiError
-from glmtui.core.model_names import same_model
 from glmtui.core.path_complete import AtToken, at_token, removed, replaced
 from glmtui.core.state import GenerationRequest, ImageAttachment, Turn
 from glmtui.services.attachments import complete_path, read_attachment
-from glmtui.surface import AppSurface
+from glmtui.surface import AppSurface, current_model_info
 from glmtui.widgets.attachments import AttachmentChips
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.path_complete import PathCompletions
@@ -140,10 +139,9 @@ class ChatAttachments:
         `model_info` is the model switched away from (ChatContext.overflow checks the same); its
         verdict is unknown until the new details come."""
         app = self.screen.app
-        info = app.model_info
+        info = current_model_info(app)
         listed = app.service.kind == "ollama"  # OpenAI-compatible engines do not list capabilities
-        current = info is not None and same_model(info.name, app.model)
-        return vision_verdict(app.model, info.capabilities if listed and current and info else None)
+        return vision_verdict(app.model, info.capabilities if listed and info is not None else None)
 
     def request(self, request: GenerationRequest) -> GenerationRequest:
         """The request, with the earlier prompts' images left out when the model is known not to take

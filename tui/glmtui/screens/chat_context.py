@@ -18,7 +18,7 @@ from glmtui.core.context import ContextUse, predict_next, raised_context, trunca
 from glmtui.core.model_names import same_model
 from glmtui.core.state import GenerationRequest, Turn
 from glmtui.screens.dialogs.context import Overflow
-from glmtui.surface import AppSurface
+from glmtui.surface import AppSurface, current_model_info
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.status_bar import StatusBar
 
@@ -162,7 +162,7 @@ class ChatContext:
             # vLLM/SGLang: the window is fixed when the engine starts (--max-model-len); no num_ctx to raise.
             why = f"the engine serves this model with at most {context:,} tokens (its max_model_len)"
             return Overflow(predicted, context, None, why)
-        info = app.model_info
+        info = current_model_info(app)  # the request's model is the chat's
         model_max = info.context_length if info is not None and same_model(info.name, request.model) else None
         wanted = raised_context(predicted, model_max)
         if wanted is None:

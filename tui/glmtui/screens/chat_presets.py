@@ -17,12 +17,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Protocol
 
-from glmtui.core.model_names import same_model
 from glmtui.core.presets import Preset, baseline, layered_options, modelfile_parameters, not_applying
 from glmtui.core.sanitize import sanitize_line
 from glmtui.core.state import Conversation, GenerationRequest
 from glmtui.services.preset_store import save_system
-from glmtui.surface import AppSurface
+from glmtui.surface import AppSurface, current_model_info
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.status_bar import StatusBar
 
@@ -59,17 +58,14 @@ class ChatPresets:
 
     def model_parameters(self) -> dict[str, Any]:
         """The chat model's Modelfile parameters (`/api/show`), as options ({} when unknown)."""
-        info = self._screen.app.model_info
+        info = current_model_info(self._screen.app)  # not the model switched away from's
         return modelfile_parameters(info.parameters) if info is not None else {}
 
     def family(self) -> str | None:
         """The chat model's family as Ollama reports it; None while not known (its facts are not read
         yet, they are another model's, or they could not be read)."""
-        app = self._screen.app
-        info = app.model_info
-        if info is None or not app.model or not same_model(info.name, app.model):
-            return None
-        return info.family
+        info = current_model_info(self._screen.app)
+        return info.family if info is not None else None
 
     def apply(self, request: GenerationRequest) -> GenerationRequest:
         """`request` (the app's: the config's options, its think) with the preset and the edits on it.

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from glmtui.core.preserve import Support, preserve_support
 from glmtui.core.state import GenerationRequest
-from glmtui.surface import AppSurface
+from glmtui.surface import AppSurface, current_model_info
 from glmtui.widgets.status_bar import StatusBar
 
 
@@ -38,8 +38,7 @@ class PreservedThinking:
 
     def support(self) -> tuple[Support, str]:
         app = self._screen.app
-        info = app.model_info if app.model_info is not None and app.model_info.name == app.model else None
-        return preserve_support(app.model, info)
+        return preserve_support(app.model, current_model_info(app))
 
     def toggle(self) -> None:
         """Turn it on (where the model can take traces back, or might) or off, and say what that does."""
