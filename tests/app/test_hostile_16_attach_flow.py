@@ -57,6 +57,14 @@ async def test_retrying_a_failed_prompt_sends_its_image_again(sim: Simulator, wo
         assert [image.name for image in retried.images] == ["cat.png"]
         shown = pane(app).query(BranchPrompt).last()
         assert shown.turn is retried and "cat.png" in shown.prompt_text.plain
+        # Regenerated for a text-only model: the vision verdict applies as at Enter (sent without them).
+        await app.switch_model("glm-4.7-flash:latest")
+        await wait_until(lambda: getattr(app.model_info, "name", "") == app.model, what="its details")
+        await pilot.press("ctrl+r")
+        await wait_until(lambda: len(chat_requests(sim)) == 3, what="the regenerate for glm")
+        await finished(pane(app).conversation.turns[-1])
+        assert not any("images" in m for m in chat_requests(sim)[-1]["messages"])
+        assert any("goes without its images" in said for said in screen.attach.said)
 
 
 async def test_a_refused_completion_keeps_the_typed_path_in_the_prompt(sim: Simulator, work: Path) -> None:

@@ -361,6 +361,8 @@ class ChatScreen(Screen[None]):
         await self.presets.judge()  # the model's family is known now: a preset for another one goes first
         request = self._request()
         turn = self.pane.current_turn
+        if request is not None and turn is not None and self.pane.is_queued:
+            self.attach.judge_queued(turn)  # its images, now the model is known
         if request is not None and turn is not None and self.pane.start_queued(request):
             await self._started(turn, request)
 

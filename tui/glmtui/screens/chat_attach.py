@@ -13,6 +13,10 @@ How it behaves (the README's usage section says the same):
   message's images. Refused (nothing sent, the prompt and the chips kept, the reason shown): text files
   over the total cap, images to a model whose capabilities lack `vision`. Capabilities unknown (an
   OpenAI-compatible engine, or `/api/show` failed): the images go, with a warning.
+- A regenerated reply or an edited prompt goes with the images of the turn it is beside, and a prompt
+  queued before the model was known with its own: judged by the same verdict once the model is known.
+  A model that does not take images is sent the prompt without them, said so (`_images_for` says why
+  not refused).
 
 A Textual-side helper of the chat screen (as `ChatContext` is), not a widget: it holds no node of its own.
 """
@@ -78,6 +82,17 @@ class Prepared:
     text: str
     images: tuple[ImageAttachment, ...]
     chips: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Images:
+    """What `ChatAttachments._images_for` found: the images and chips, whether they are the staged
+    prompt's, and what to say about them (None: nothing)."""
+
+    images: tuple[ImageAttachment, ...]
+    chips: tuple[str, ...]
+    staged: bool = False
+    note: str | None = None
 
 
 class ChatAttachments:
@@ -188,30 +203,59 @@ class ChatAttachments:
         self._staged = prepared
         return prepared
 
+    def _images_for(self, text: str, beside: Turn | None) -> _Images:
+        """The images and chips that go with `text`, and what to say about them (nothing is taken here).
+
+        The prompt staged by `prepare` (the overflow dialog may send it later): its own, judged there.
+        Else, with `beside` (a regenerated reply, an edited prompt: a branch beside that turn), that
+        turn's images, so the new branch sees what the old one saw (a text file is in the prompt's text
+        already), judged by the same vision verdict as `prepare`'s. A model known not to take them is
+        sent the prompt without them, said so: refused, as `prepare` refuses, the prompt could not be
+        regenerated or edited with this model at all (there is no chip to remove), and earlier prompts'
+        images are left out the same way (`request`). They stay on the turn they were sent with."""
+        staged = self._staged
+        if staged is not None and staged.text == text:
+            return _Images(staged.images, staged.chips, staged=True)
+        if beside is None or not beside.images:
+            return _Images((), ())
+        verdict, reason = self._vision()
+        if verdict == "no":
+            names = ", ".join(image.name for image in beside.images)
+            note = f"{reason}: the prompt goes without its images ({names}); they stay on the earlier turn"
+            return _Images((), (), note=note)
+        chips = tuple(chip_label(image) for image in beside.images)
+        return _Images(beside.images, chips, note=reason if verdict == "unknown" else None)
+
     def peek(self, text: str, *, beside: Turn | None = None) -> tuple[ImageAttachment, ...]:
         """The images `take` would give `text` now, without taking them (the overflow check counts them)."""
-        staged = self._staged
-        if staged is None or staged.text != text:
-            return beside.images if beside is not None else ()
-        return staged.images
+        return self._images_for(text, beside).images
 
     def take(
         self, text: str, *, beside: Turn | None = None
     ) -> tuple[tuple[ImageAttachment, ...], tuple[str, ...]]:
-        """The images and chips that go with `text`, when it is the prompt staged by `prepare` (the
-        overflow dialog may send it later); the chips above the box are cleared then. Nothing staged
-        and `beside` given (a regenerated reply, an edited prompt: a branch beside that turn): that
-        turn's images, so the new branch sees what the old one saw (a text file is in the prompt's
-        text already)."""
-        staged = self._staged
-        if staged is None or staged.text != text:
-            if beside is not None and beside.images:
-                return beside.images, tuple(chip_label(image) for image in beside.images)
-            return (), ()
-        self._staged = None
-        self.pending.clear()
-        self.screen.app.call_later(self._show)
-        return staged.images, staged.chips
+        """The images and chips that go with `text` (`_images_for`), taken: a staged prompt's chips above
+        the box are cleared; what there is to say about them is said."""
+        found = self._images_for(text, beside)
+        if found.staged:
+            self._staged = None
+            self.pending.clear()
+            self.screen.app.call_later(self._show)
+        if found.note is not None:
+            self._say(found.note, "Images", severity="warning")
+        return found.images, found.chips
+
+    def judge_queued(self, turn: Turn) -> None:
+        """A prompt queued before the model was known (its images judged "unknown" then, with a
+        warning): judged again now the model is known. A model that does not take images is sent the
+        prompt without them, said so (it is shown already, and has left the box: it goes, as a
+        regenerated prompt goes, `_images_for`); the turn then records that none went."""
+        if not turn.images or self._vision()[0] != "no":
+            return
+        names = ", ".join(image.name for image in turn.images)
+        self._say(
+            f"{self._vision()[1]}: the queued prompt goes without its images ({names})", "Images", "warning"
+        )
+        turn.images = ()
 
     # -- @path completion -------------------------------------------------------------------------
 
