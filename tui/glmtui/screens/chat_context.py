@@ -56,9 +56,18 @@ class ChatContext:
         (a new chat keeps it, so the model is not reloaded back and forth)."""
         self._sent: tuple[Turn, int | None] | None = None  # the last turn sent, and the num_ctx it asked
 
+    def raised_for(self, model: str) -> int | None:
+        """The num_ctx raised for `model` in this chat (None: none)."""
+        return next((ctx for name, ctx in self.raised.items() if same_model(name, model)), None)
+
+    def drop_raise(self, model: str) -> None:
+        """The num_ctx for `model` was set in the options editor: that one applies, not a raise before it."""
+        for name in [name for name in self.raised if same_model(name, model)]:
+            del self.raised[name]
+
     def request(self, request: GenerationRequest) -> GenerationRequest:
         """The request with this chat's raised num_ctx for its model, if any."""
-        raised = next((ctx for model, ctx in self.raised.items() if same_model(model, request.model)), None)
+        raised = self.raised_for(request.model)
         if raised is None:
             return request
         return replace(request, options={**request.options, "num_ctx": raised})

@@ -8,8 +8,12 @@ the next turn on (saved with it), its tools are offered, its name is recorded wi
 the status bar says what is sent and a later Ctrl+T wins.
 
 A resumed conversation gets back the preset its last turn names, when that still says what it was
-sent with; otherwise none, said so (`resumed`). A preset that names other models is dropped on a model
-switch, judged once the new model's family is known (`judge`).
+sent with; otherwise none, said so (`resumed`). Its option edits are the ones that make what is sent
+the options its last turn was sent with (`resumed`); a new chat keeps the edits, as it keeps the preset
+(they are the person's own for this chat screen), and the status bar says "options edited" while any
+apply, so they never carry on unseen. A num_ctx set in the editor replaces one raised by the overflow
+dialog for the model (the editor shows the raised one while it applies). A preset that names other
+models is dropped on a model switch, judged once the new model's family is known (`judge`).
 """
 
 from __future__ import annotations
@@ -19,11 +23,14 @@ from typing import Any, Protocol
 
 from glmtui.core.presets import Preset, baseline, layered_options, modelfile_parameters, not_applying
 from glmtui.core.sanitize import sanitize_line
-from glmtui.core.state import Conversation, GenerationRequest
+from glmtui.core.state import Conversation, GenerationRequest, Turn
+from glmtui.screens.chat_context import ChatContext
 from glmtui.services.preset_store import save_system
 from glmtui.surface import AppSurface, current_model_info
 from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.status_bar import StatusBar
+
+_NONE = object()  # a key the config and preset do not send
 
 
 class PresetHost(Protocol):
@@ -37,6 +44,9 @@ class PresetHost(Protocol):
 
     @property
     def status_bar(self) -> StatusBar: ...
+
+    @property
+    def context(self) -> ChatContext: ...
 
 
 class ChatPresets:
@@ -153,7 +163,9 @@ class ChatPresets:
         """A saved conversation is the chat's again: its preset is the one its last turn was sent with,
         when that preset still exists and still says what the conversation is sent (its system prompt
         is the conversation's own, saved with it: that is what goes on being sent); otherwise none, said
-        so. Whether it applies to the model is judged once the model is settled (`judge`)."""
+        so. Whether it applies to the model is judged once the model is settled (`judge`). The option
+        edits become those its last turn was sent with over the config and that preset (`_edits_of`),
+        never the edits of the chat shown before."""
         last = conversation.turns[-1] if conversation.turns else None
         named = last.preset if last is not None else None
         before = self.preset
@@ -165,6 +177,7 @@ class ChatPresets:
             reason = f"preset {sanitize_line(preset.name)}'s system prompt is not the one it was sent with"
             preset = None
         self._show(preset)
+        self._restore_edits(last, preset)
         if reason:
             self._screen.app.notify(
                 f"This conversation goes on without a preset: {reason}. "
@@ -178,13 +191,45 @@ class ChatPresets:
                 timeout=4,
             )
 
+    def _restore_edits(self, last: Turn | None, preset: Preset | None) -> None:
+        """The edits that make what is sent the options `last` was sent with: each of its options that
+        the config and `preset` alone would not send as it was (a key it was sent without cannot be
+        taken away by an edit: the config's or preset's value for it goes). Said when any are set, or
+        when the edits of the chat shown before are let go."""
+        before = self.edits
+        sent = last.options if last is not None else {}
+        inherited = layered_options(self._screen.app.config.options, preset, {})
+        self._set_edits({key: value for key, value in sent.items() if inherited.get(key, _NONE) != value})
+        if self.edits:
+            listed = ", ".join(f"{key} {value}" for key, value in self.edits.items())
+            self._screen.app.notify(
+                f"Chat options as its last prompt was sent: {sanitize_line(listed)} (Alt+O edits them).",
+                timeout=5,
+            )
+        elif before:
+            self._screen.app.notify("The chat's option edits do not carry into this conversation.", timeout=4)
+
+    def _set_edits(self, edits: dict[str, Any]) -> None:
+        self.edits = edits
+        self._screen.status_bar.edited = bool(edits)
+
+    def inherited(self) -> dict[str, Any]:
+        """What is sent without the edits (the editor's placeholders): the config's options, the preset's
+        over them, and a num_ctx raised by the overflow dialog for the model while it applies."""
+        app = self._screen.app
+        inherited = layered_options(app.config.options, self.preset, {})
+        raised = self._screen.context.raised_for(app.model)
+        if raised is not None:
+            inherited["num_ctx"] = raised
+        return inherited
+
     def edit(self) -> None:
         """The options editor: the edits in the boxes, what is sent without them as placeholders, the
         model's defaults beside them."""
         from glmtui.screens.dialogs.options import CHAT_OPTIONS, PaneOptionsScreen
 
         app = self._screen.app
-        inherited = layered_options(app.config.options, self.preset, {})
+        inherited = self.inherited()
         where = f" (preset {sanitize_line(self.preset.name)})" if self.preset is not None else ""
         app.push_screen(
             PaneOptionsScreen(
@@ -195,11 +240,14 @@ class ChatPresets:
                 baseline=baseline(self.model_parameters()),
                 note="Highlighted: not the model's default (its Modelfile, else Ollama's documented one).",
             ),
-            self._edited,
+            self.options_edited,
         )
 
-    def _edited(self, options: dict[str, Any] | None) -> None:
+    def options_edited(self, options: dict[str, Any] | None) -> None:
         if options is None:
             return
-        self.edits = dict(options)
+        if "num_ctx" in options and options["num_ctx"] != self.edits.get("num_ctx"):
+            # Set here, after a raise: this one is sent (the raise would otherwise be applied over it).
+            self._screen.context.drop_raise(self._screen.app.model)
+        self._set_edits(dict(options))
         self._screen.app.notify("Chat options apply from the next prompt on.", timeout=3)

@@ -32,6 +32,8 @@ class StatusBar(Widget):
     """The last request's share of the model's context (`ctx 28.1k / 32k`), coloured as it fills."""
     preset: reactive[str] = reactive("")
     """The chat's active preset ("" none)."""
+    edited: reactive[bool] = reactive(False)
+    """The chat's own option edits (Alt+O) apply: said beside the preset, so they never apply unseen."""
     preserved_thinking: reactive[bool] = reactive(False)
     """This chat sends earlier turns' traces back (screens/chat_thinking.py): said while it is on."""
     preserved_support: reactive[str] = reactive("yes")
@@ -115,6 +117,8 @@ class StatusBar(Widget):
         parts = [(Text(f"think: {self.think or 'n/a'}"), 9)]
         if self.preset:
             parts.append((Text(f"preset {self.preset}"), 6))
+        if self.edited:
+            parts.append((Text("options edited"), 6))
         live = self._live
         if live is not None:
             parts.append((Text(f"streaming {rate_estimate(live.rate())}"), 5))
