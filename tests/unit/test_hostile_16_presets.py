@@ -67,3 +67,26 @@ def test_a_presets_think_to_gpt_oss_is_a_level(think: str) -> None:
     presets.preset = Preset("mine", think=think)  # type: ignore[arg-type]
     request = GenerationRequest(model="gpt-oss:20b", think="low")  # what the app sends gpt-oss
     assert presets.apply(request).think in LEVELS
+
+
+def test_a_models_pattern_with_a_control_character_is_refused_at_its_line(tmp_path: Path) -> None:
+    text = '[[presets]]\nname = "brief"\nmodels = ["glm*", "x\\u001b[31m"]\ntemperature = 0.5\n'
+    found = [p for p in problems_of(tmp_path, text) if "presets[1].models" in p]
+    assert len(found) == 1 and ":3:" in found[0] and "control characters" in found[0], found
+
+
+async def test_the_pickers_refusal_shows_the_models_patterns_inert() -> None:
+    from textual.widgets import OptionList, Static
+
+    from glmtui.screens.dialogs.presets import PresetScreen
+    from tests.helpers import HostApp
+
+    hostile = Preset("odd", models=("x\x1b]52;c;aGk=\x07*",))  # built directly: past the config's check
+    app = HostApp([])
+    async with app.run_test() as pilot:
+        screen = PresetScreen([hostile], model="glm-4.7-flash:latest")
+        await app.push_screen(screen)
+        screen.query_one(OptionList).highlighted = 1  # the preset (0 is None)
+        await pilot.press("enter")
+        shown = str(screen.query_one("#preset-refused", Static).render())
+        assert "not glm-4.7-flash" in shown and "\x1b" not in shown and "\x07" not in shown

@@ -152,6 +152,9 @@ def _field(key: str, value: object, values: dict[str, Any], problems: list[Probl
         patterns = [value] if isinstance(value, str) else value
         if not isinstance(patterns, list) or not all(isinstance(p, str) and p.strip() for p in patterns):
             return f'expected a model name or a list of names/patterns like ["glm-4.7-flash*"], got {value!r}'
+        if not all(is_clean_line(p.strip()) for p in cast(list[str], patterns)):
+            # Shown in the picker's refusal and the drop notice, as names are: one printable line each.
+            return f"expected names without control characters or line breaks, got {value!r}"
         values[key] = tuple(p.strip() for p in cast(list[str], patterns))
     elif key == "tools":
         if not isinstance(value, list):

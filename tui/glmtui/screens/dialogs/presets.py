@@ -159,7 +159,9 @@ class PresetScreen(ModalScreen[str | None]):
             return
         if (reason := not_applying(preset, self._model, self._family)) is not None:
             refused = self.query_one("#preset-refused", Static)
-            refused.update(Text(f"{preset.name} is {reason}: pick one for this model, or None."))
+            # The config's text (a name, `models` patterns): shown inert, as in the list and the details.
+            what = f"{sanitize_line(preset.name)} is {sanitize_line(reason)}"
+            refused.update(Text(f"{what}: pick one for this model, or None."))
             return
         self.dismiss(preset.name)
 
