@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from glmtui.core import branches
-from glmtui.core.attachments import file_size
+from glmtui.core.attachments import fence_for, file_size
 from glmtui.core.presets import options_text
 from glmtui.core.sanitize import sanitize, sanitize_line
 from glmtui.core.state import Conversation, GenerationStats, Turn, TurnStatus
@@ -68,7 +68,7 @@ def tool_call_lines(turn: Turn) -> list[str]:
         name = sanitize(call.name).replace("`", "'")
         lines += [f"- `{name}`" + (f" (id {sanitize(call.id)})" if call.id else "")]
         pretty = pretty_arguments(call)
-        fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", pretty)), default=0))
+        fence = fence_for(pretty)  # longer than any backtick run in the arguments
         lines += ["", f"  {fence}json", *(f"  {line}" for line in pretty.splitlines()), f"  {fence}", ""]
     return lines
 
