@@ -1,0 +1,210 @@
+"""Sending a prompt from the chat screen: the request it goes with, the overflow check and its dialog,
+a prompt queued until the model is known, and the re-check that it still goes where it was checked for.
+
+One part of the chat screen beside it (as `chat_context.py`, `chat_presets.py`, …), reaching the screen
+through a small protocol rather than an import of it.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from glmtui.core.state import Conversation, GenerationRequest, Turn
+from glmtui.screens.chat_attach import ChatAttachments
+from glmtui.screens.chat_branches import ChatBranches
+from glmtui.screens.chat_context import ChatContext
+from glmtui.screens.chat_presets import ChatPresets
+from glmtui.screens.chat_thinking import PreservedThinking
+from glmtui.screens.dialogs.context import ContextOverflowScreen, Overflow, OverflowChoice
+from glmtui.surface import AppSurface
+from glmtui.widgets.chat_pane import ChatPane
+from glmtui.widgets.prompt_input import PromptInput
+
+
+class SendHost(Protocol):
+    """What sending needs of its screen (the chat screen; a protocol, not an import of it)."""
+
+    @property
+    def app(self) -> AppSurface: ...
+
+    @property
+    def pane(self) -> ChatPane: ...
+
+    @property
+    def prompt_input(self) -> PromptInput: ...
+
+    context: ChatContext
+    presets: ChatPresets
+    preserved: PreservedThinking
+    attach: ChatAttachments
+    branches: ChatBranches
+
+    async def new_chat(self) -> None: ...
+
+
+class ChatSender:
+    """Sends the chat screen's prompts (one per chat screen)."""
+
+    def __init__(self, screen: SendHost) -> None:
+        self._screen = screen
+        self._asking = False  # the overflow dialog is being prepared or shown: Enter waits for it
+
+    async def submit(
+        self, text: str, *, from_input: bool = False, checked: bool = False, sibling_of: Turn | None = None
+    ) -> bool:
+        """Send a prompt, or queue it (shown as waiting) until the model is known and its facts read:
+        an Enter pressed while Ollama is still listing models is not lost. False when refused, or held
+        for the overflow dialog (which sends it, or not, itself): the prompt stays where it was.
+
+        `checked`: the overflow dialog was answered (send it as it is). `sibling_of`: a new branch beside
+        that turn (regenerated or edited, core/branches.py)."""
+        app = self._screen.app
+        if self._screen.pane.is_busy:
+            self._screen.app.notify(
+                "A reply is still streaming: press Esc to stop it first.", severity="warning"
+            )
+            return False
+        if self._asking:
+            return False
+        if sibling_of is not None and not self._still_there(
+            self._screen.pane.conversation, sibling_of, from_input
+        ):
+            return False
+        request = self._request()
+        if request is None:
+            waiting = GenerationRequest(model=app.model, think=None)
+            images, chips = self._screen.attach.take(text, beside=sibling_of)
+            queued = "queued: waiting for Ollama and the model…"
+            await self._screen.pane.send(
+                text, waiting, queued=queued, images=images, chips=chips, sibling_of=sibling_of
+            )
+            await self.model_ready()  # it may have become ready while the prompt was being shown
+            return True
+        if not checked:
+            conversation = self._screen.pane.conversation
+            self._asking = True
+            try:
+                pictures = len(self._screen.attach.peek(text, beside=sibling_of))
+                overflow = await self._screen.context.overflow(text, request, sibling_of, images=pictures)
+            finally:
+                self._asking = False
+            # The check awaited (the server was asked): a resume, or anything else that got through, may
+            # have changed the chat meanwhile. It goes only where it was checked for.
+            if not self._still_there(conversation, sibling_of, from_input):
+                return False
+            if overflow is not None:
+                self._ask_overflow(text, request.model, overflow, from_input, sibling_of)
+                return False
+        images, chips = self._screen.attach.take(text, beside=sibling_of)
+        sent = await self._screen.pane.send(text, request, images=images, chips=chips, sibling_of=sibling_of)
+        await self._started(sent, request)
+        return True
+
+    @property
+    def submitting(self) -> bool:
+        """A prompt is being checked before it is sent (or the overflow dialog asks about it): moving
+        between branches or to a new chat waits, so it goes where it was checked for."""
+        return self._asking
+
+    def _still_there(self, conversation: Conversation, sibling_of: Turn | None, from_input: bool) -> bool:
+        """Whether a prompt checked for `conversation` (beside `sibling_of`) can still go: the same
+        conversation shown, the turn still on its visible branch, nothing streaming. If not, it is not
+        sent, and said so (a typed prompt stays in the box)."""
+        pane = self._screen.pane
+        if (
+            pane.conversation is conversation
+            and (sibling_of is None or any(t is sibling_of for t in conversation.turns))
+            and not pane.is_busy
+        ):
+            return True
+        kept = " The prompt is still in the box." if from_input else ""
+        self._screen.app.notify(
+            f"The chat changed while the prompt was checked: nothing was sent.{kept}", severity="warning"
+        )
+        return False
+
+    def _ask_overflow(
+        self, text: str, model: str, overflow: Overflow, from_input: bool, sibling_of: Turn | None = None
+    ) -> None:
+        """Ask what to do about a prompt that would overflow the context (Esc: nothing, keep it)."""
+
+        def answered(choice: OverflowChoice | None) -> None:
+            self._asking = False
+            if choice is not None:
+                self._screen.app.run_worker(
+                    self._overflow_answer(text, model, overflow, from_input, choice, sibling_of),
+                    exit_on_error=False,
+                )
+
+        self._asking = True
+        self._screen.app.push_screen(ContextOverflowScreen(overflow), answered)
+
+    async def _overflow_answer(
+        self,
+        text: str,
+        model: str,
+        overflow: Overflow,
+        from_input: bool,
+        choice: OverflowChoice,
+        sibling_of: Turn | None = None,
+    ) -> None:
+        if choice == "new":
+            if sibling_of is not None and sibling_of is self._screen.branches.editing:
+                # The edited prompt goes to the new chat: it stays in the box.
+                self._screen.branches.drop_edit()
+            await self._screen.new_chat()  # the prompt box keeps what was typed
+            if not from_input and not self._screen.prompt_input.text.strip():
+                self._screen.prompt_input.insert(text)  # a retried prompt comes along too
+            self._screen.app.notify("A new chat: the prompt is in the box, Enter sends it.", timeout=4)
+            return
+        if choice == "raise" and overflow.raise_to is not None:
+            self._screen.context.raised[model] = overflow.raise_to
+            raised = f"{overflow.raise_to:,}"
+            self._screen.app.notify(
+                f"num_ctx {raised} for {model} in this chat: Ollama reloads it.", timeout=4
+            )
+        if await self.submit(text, checked=True, sibling_of=sibling_of) and from_input:
+            self._screen.prompt_input.clear()
+            if sibling_of is not None and sibling_of is self._screen.branches.editing:
+                self._screen.branches.edit_sent()
+
+    async def _started(self, turn: Turn, request: GenerationRequest) -> None:
+        # Saved before the reply arrives (this runs before the pane's Finished is handled).
+        self._screen.context.sent(turn, request)
+        await self._screen.app.journal.turn_started(
+            self._screen.pane.conversation,
+            turn,
+            digest=self._screen.app.model_digest,
+            options=dict(request.options),
+        )
+
+    def _request(self) -> GenerationRequest | None:
+        """What to send with, or None to queue: no model known yet, or the watchdog knows the server
+        is offline (or not Ollama). A queued prompt goes when it is back (`model_ready`); Esc drops it."""
+        request = self._screen.app.generation_request() if self._screen.app.connection == "online" else None
+        if request is not None:
+            self._screen.pane.service = (
+                self._screen.app.service
+            )  # the chat's endpoint's engine, wherever it moved
+        return (
+            self._screen.attach.request(
+                self._screen.preserved.request(
+                    self._screen.context.request(self._screen.presets.apply(request))
+                )
+            )
+            if request is not None
+            else None
+        )
+
+    async def model_ready(self) -> None:
+        """The app knows its model now (or is back online): send the prompt queued meanwhile, if any."""
+        self._screen.preserved.show()  # the model (and what it takes back) may have changed
+        await (
+            self._screen.presets.judge()
+        )  # the model's family is known now: a preset for another one goes first
+        request = self._request()
+        turn = self._screen.pane.current_turn
+        if request is not None and turn is not None and self._screen.pane.is_queued:
+            self._screen.attach.judge_queued(turn)  # its images, now the model is known
+        if request is not None and turn is not None and self._screen.pane.start_queued(request):
+            await self._started(turn, request)
