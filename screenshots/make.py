@@ -19,6 +19,7 @@ The real app, driven by Textual's Pilot, against the built-in simulator and a sc
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import sys
 import tempfile
@@ -313,7 +314,12 @@ async def craft() -> None:
             assert isinstance(chat, ChatScreen)
             await chat.presets.choose(preset)
             await pilot.press("alt+t")  # preserved thinking
-            await chat.attach.attach(str(source))
+            previous = os.getcwd()
+            os.chdir(folder)  # attached as a relative path, as typed after @ in a project folder
+            try:
+                await chat.attach.attach(source.name)
+            finally:
+                os.chdir(previous)
             await send(app, pilot, "Finish this search")
             pane = chat.pane
             await pilot.press("ctrl+r")  # regenerate: a second branch beside the first reply
