@@ -9,7 +9,8 @@ from typing import Any
 
 from glmtui.core import branches
 from glmtui.core.state import Conversation, Turn, TurnStatus
-from glmtui.services.branch_store import leaf, set_leaf
+from glmtui.screens.history import turns_shown
+from glmtui.services.branch_store import leaf, set_leaf, shown_counts
 from glmtui.services.journal import Journal
 from glmtui.services.schema import MIGRATIONS
 from glmtui.services.store import Store
@@ -80,10 +81,15 @@ def test_branches_are_stored_and_reopening_shows_the_branch_last_shown(tmp_path:
     assert prompts(store.load(conversation.id)) == ["a edited"]
     set_leaf(store, conversation.id, 999)  # not this conversation's turn: ignored
     assert leaf(store, conversation.id) == edited.id
-    # The history list counts every saved turn (what deleting it deletes) and searches every branch.
+    # The history list counts every saved turn (what deleting it deletes) and searches every branch;
+    # beside it, the turns of the branch it opens on (`1 of 4`), by the rules it opens with.
     (row,) = store.conversations()
     assert row.turns == 4
     assert [r.id for r in store.conversations("re b")] == [conversation.id]
+    assert shown_counts(store, (conversation.id, 12345)) == {conversation.id: 1}
+    assert turns_shown(4, 1) == "1 of 4" and turns_shown(3, 3) == "3" and turns_shown(3, None) == "3"
+    set_leaf(store, conversation.id, b2.id)  # back to the regenerated reply: two turns shown
+    assert shown_counts(store, (conversation.id,)) == {conversation.id: 2}
 
 
 def test_a_turn_whose_parent_row_is_gone_still_opens_with_a_notice(tmp_path: Path) -> None:
@@ -92,11 +98,16 @@ def test_a_turn_whose_parent_row_is_gone_still_opens_with_a_notice(tmp_path: Pat
     assert conversation.id is not None
     for prompt in ("a", "b", "c"):
         save(store, conversation, done(prompt))
+    assert shown_counts(store, (conversation.id,)) == {conversation.id: 3}  # one line of turns
+    with store.transaction() as db:  # an older file's rows: NULL parents follow the turn before them
+        db.execute("UPDATE turns SET parent_id = NULL")
+    assert shown_counts(store, (conversation.id,)) == {conversation.id: 3}
     with store.transaction() as db:  # a damaged row: its parent_id points nowhere
         db.execute("UPDATE turns SET parent_id = 4242 WHERE prompt = 'c'")
     reopened = store.load(conversation.id)
     assert prompts(reopened) == ["a", "b", "c"] and reopened is not None
     assert "lost the turn they follow" in (reopened.branches.notice or "")
+    assert shown_counts(store, (conversation.id,)) == {conversation.id: 3}  # counted as it opens
 
 
 def test_the_export_is_the_visible_branch_and_names_the_others() -> None:

@@ -18,6 +18,7 @@ from glmtui.paths import data_dir
 from glmtui.screens.dialogs.answers import on_answer
 from glmtui.screens.dialogs.confirm import ConfirmScreen
 from glmtui.screens.dialogs.rename import RenameScreen
+from glmtui.services.branch_store import shown_counts
 from glmtui.services.conversation_export import conversation_markdown, slug, write_export
 from glmtui.services.store import ConversationRow
 from glmtui.surface import AppSurface
@@ -89,6 +90,8 @@ class HistoryScreen(Screen[None]):
         search = self.query_one(Input).value
         keep = self.selected.id if self.selected else None  # the highlight follows the conversation
         self.rows = await self.app.journal.conversations(search)
+        journal = self.app.journal
+        shown = await journal.run(shown_counts, journal.store, [row.id for row in self.rows]) or {}
         table = self.query_one(DataTable)
         table.clear()
         for row in self.rows:
@@ -96,7 +99,7 @@ class HistoryScreen(Screen[None]):
                 Text(row.title),
                 Text(row.model, style="dim"),
                 Text(when(row.updated_at)),
-                Text(str(row.turns), justify="right"),
+                Text(turns_shown(row.turns, shown.get(row.id)), justify="right"),
                 key=str(row.id),
             )
         ids = [row.id for row in self.rows]
@@ -196,3 +199,11 @@ class HistoryScreen(Screen[None]):
             self.notify(f"Could not write the export: {exc}", title="Export", severity="error")
             return
         self.notify(f"Saved to {path}", title="Export", timeout=6)
+
+
+def turns_shown(saved: int, shown: int | None) -> str:
+    """The history list's count: the turns of the branch it opens on, and every saved turn beside it
+    when branches hold more (`3 of 7`: regenerated replies and edited prompts are kept)."""
+    if shown is None or shown >= saved:
+        return str(saved)
+    return f"{shown} of {saved}"
