@@ -203,18 +203,25 @@ class ChatAttachments:
         self._staged = prepared
         return prepared
 
+    def unstage(self) -> None:
+        """The prompt prepared is not sent (refused, or moved elsewhere): its chips stay pending, and it
+        is no longer staged, so nothing later takes its images by its text."""
+        self._staged = None
+
     def _images_for(self, text: str, beside: Turn | None) -> _Images:
         """The images and chips that go with `text`, and what to say about them (nothing is taken here).
 
-        The prompt staged by `prepare` (the overflow dialog may send it later): its own, judged there.
-        Else, with `beside` (a regenerated reply, an edited prompt: a branch beside that turn), that
+        The prompt staged by `prepare` (the overflow dialog may send it later): its own, judged there;
+        only a new prompt (no `beside`): a regenerate or an edit is never sent with the box's chips, which
+        belong to the next prompt (a prompt staged and then refused, Enter while a reply streamed, may
+        have the same text as the one regenerated). With `beside` (a regenerated reply, an edited prompt: a branch beside that turn), that
         turn's images, so the new branch sees what the old one saw (a text file is in the prompt's text
         already), judged by the same vision verdict as `prepare`'s. A model known not to take them is
         sent the prompt without them, said so: refused, as `prepare` refuses, the prompt could not be
         regenerated or edited with this model at all (there is no chip to remove), and earlier prompts'
         images are left out the same way (`request`). They stay on the turn they were sent with."""
         staged = self._staged
-        if staged is not None and staged.text == text:
+        if staged is not None and beside is None and staged.text == text:
             return _Images(staged.images, staged.chips, staged=True)
         if beside is None or not beside.images:
             return _Images((), ())

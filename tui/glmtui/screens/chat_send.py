@@ -59,12 +59,7 @@ class ChatSender:
         `checked`: the overflow dialog was answered (send it as it is). `sibling_of`: a new branch beside
         that turn (regenerated or edited, core/branches.py)."""
         app = self._screen.app
-        if self._screen.pane.is_busy:
-            self._screen.app.notify(
-                "A reply is still streaming: press Esc to stop it first.", severity="warning"
-            )
-            return False
-        if self._asking:
+        if self.refuses():
             return False
         if sibling_of is not None and not self._still_there(
             self._screen.pane.conversation, sibling_of, from_input
@@ -91,6 +86,7 @@ class ChatSender:
             # The check awaited (the server was asked): a resume, or anything else that got through, may
             # have changed the chat meanwhile. It goes only where it was checked for.
             if not self._still_there(conversation, sibling_of, from_input):
+                self._screen.attach.unstage()  # the box keeps the prompt and its chips; Enter prepares again
                 return False
             if overflow is not None:
                 self._ask_overflow(text, request.model, overflow, from_input, sibling_of)
@@ -99,6 +95,17 @@ class ChatSender:
         sent = await self._screen.pane.send(text, request, images=images, chips=chips, sibling_of=sibling_of)
         await self._started(sent, request)
         return True
+
+    def refuses(self) -> bool:
+        """Whether a prompt cannot go now (said so): a reply streams, or another prompt is checked or
+        asked about. The screen asks before it prepares a typed prompt, so a refused one is never staged
+        (its chips stay the next prompt's, and the one being asked about keeps its own staging)."""
+        if self._screen.pane.is_busy:
+            self._screen.app.notify(
+                "A reply is still streaming: press Esc to stop it first.", severity="warning"
+            )
+            return True
+        return self._asking
 
     @property
     def submitting(self) -> bool:
