@@ -204,8 +204,8 @@ class ChatScreen(Screen[None]):
         prepared = self.attach.prepare(event.text) if editing is None else Prepared(event.text, (), ())
         if prepared is not None and await self.submit(prepared.text, from_input=True, sibling_of=editing):
             event.input.clear()
-            if editing is not None:
-                self.branches.edit_sent()
+            if editing is not None or self.branches.carrying:
+                self.branches.edit_sent()  # the draft from before comes back
 
     def on_text_area_changed(self, event: PromptInput.Changed) -> None:
         if event.text_area is self.prompt_input:

@@ -108,6 +108,7 @@ class ChatAttachments:
         self._dismissed: tuple[int, int] | None = None  # the token (row, column of @) Esc closed the list on
         self._again = False  # the prompt changed since the completions were last listed
         self._running = False  # a worker is listing them
+        self._held: list[Attachment] | None = None  # a draft's chips, while a moved prompt has the box
         self._left_out: tuple[int, str] | None = None  # (chat, model) told its earlier images stay out
 
     @property
@@ -202,6 +203,23 @@ class ChatAttachments:
         )
         self._staged = prepared
         return prepared
+
+    def carry(self, images: tuple[ImageAttachment, ...], *, hold: bool) -> None:
+        """A prompt moved to a new chat (the overflow dialog) takes the box with its images as chips.
+        `hold`: the chips there are the draft's, kept aside until `give_back`; else they stay beside."""
+        if hold:
+            self._held = list(self.pending)
+            self.pending.clear()
+        self.pending.extend(images)
+        self._staged = None
+        self.screen.app.call_later(self._show)
+
+    def give_back(self) -> None:
+        """The moved prompt was sent (its chips taken) or put away (Esc): the draft's chips come back."""
+        held, self._held = self._held, None
+        if held is not None:
+            self.pending[:] = held
+            self.screen.app.call_later(self._show)
 
     def unstage(self) -> None:
         """The prompt prepared is not sent (refused, or moved elsewhere): its chips stay pending, and it
