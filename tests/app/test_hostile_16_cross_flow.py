@@ -82,11 +82,6 @@ async def test_a_regenerate_moved_to_a_new_chat_is_not_lost_behind_a_draft(sim: 
         await wait_until(lambda: box.text == "a draft of my next question", what="the draft back")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after an image, a chat moved to a vLLM model that takes none fails every prompt "
-    "('At most 0 image(s)'): earlier images go to an engine of unknown capabilities; a retry resends them",
-)
 async def test_a_chat_with_an_earlier_image_is_not_stuck_on_a_text_only_vllm_model(
     sim: Simulator, work: Path
 ) -> None:

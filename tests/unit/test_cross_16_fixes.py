@@ -36,7 +36,24 @@ def test_a_presets_tools_are_left_out_for_a_model_known_not_to_take_them_said_on
 
 
 def test_a_presets_tools_are_offered_when_the_model_takes_them_or_it_is_not_known() -> None:
-    for capabilities, kind in ((("completion", "tools"), "ollama"), ((), "ollama"), (("completion",), "openai")):
+    for capabilities, kind in (
+        (("completion", "tools"), "ollama"),
+        ((), "ollama"),
+        (("completion",), "openai"),
+    ):
         presets, notices = _presets(capabilities, kind)
         assert presets.apply(GenerationRequest(model="gemma3:27b", think=None)).tools == (TOOL,)
         assert notices == []
+
+
+def test_vllms_refusal_of_images_is_told_apart_with_a_hint_that_says_they_are_left_out() -> None:
+    from glmtui.services.engines.openai_wire import _status_error
+
+    said = "At most 0 image(s) may be provided in one prompt."
+    refused = SimpleNamespace(
+        status_code=400, body={"message": said, "type": "BadRequestError"}, message=said
+    )
+    error = _status_error(refused, "node1:8000", "glm-4.7-flash", None, False)
+    assert error.kind == "no-images" and "without the images" in error.hint, error
+    other = SimpleNamespace(status_code=400, body={"message": "max_tokens too large"}, message="x")
+    assert _status_error(other, "node1:8000", "glm-4.7-flash", None, False).kind == "bad-request"

@@ -328,6 +328,8 @@ class ChatScreen(Screen[None]):
         await self.app.journal.turn_ended(event.turn)
         retry = key_hint(self.app.config.keymap, "retry-prompt", ChatScreen)
         error = event.error
+        if error.kind == "no-images":  # learnt: the next request leaves the earlier images out
+            self.attach.images_refused(event.turn.model)
         hint = "; ".join(part for part in (error.hint, f"{retry} retries this prompt") if part)
         await self.show_error(GlmTuiError(error.message, hint, error.kind))
         self.app.reply_failed(error)

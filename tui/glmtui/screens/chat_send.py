@@ -192,7 +192,9 @@ class ChatSender:
         screen.attach.carry(images, hold=held)
         back = " Your draft comes back once it is sent (Esc: now)." if held else ""
         with_images = f" with its {len(images)} image(s)" if images else ""
-        screen.app.notify(f"A new chat: the prompt is in the box{with_images}, Enter sends it.{back}", timeout=6)
+        screen.app.notify(
+            f"A new chat: the prompt is in the box{with_images}, Enter sends it.{back}", timeout=6
+        )
 
     async def _started(self, turn: Turn, request: GenerationRequest) -> None:
         # Saved before the reply arrives (this runs before the pane's Finished is handled).
