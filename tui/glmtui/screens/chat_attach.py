@@ -156,7 +156,7 @@ class ChatAttachments:
         `model_info` is the model switched away from (ChatContext.overflow checks the same); its
         verdict is unknown until the new details come."""
         app = self.screen.app
-        if (app.endpoint, app.model) in self._refused:
+        if self._refused and (app.endpoint, app.model) in self._refused:  # none learnt: no lookup
             return "no", f"{app.model} on {app.endpoint} refused images (the engine said it takes none)"
         info = current_model_info(app)
         listed = app.service.kind == "ollama"  # OpenAI-compatible engines do not list capabilities
