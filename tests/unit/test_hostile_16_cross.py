@@ -33,11 +33,6 @@ def _image(name: str) -> ImageAttachment:
 # -- a preset's tools to a model without the `tools` capability -----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Ollama's 'does not support tools' refusal gets the generic hint (server log, Ctrl+R retries) "
-    "instead of naming the tools offered (a preset's) as the cause; thinking has its own hint",
-)
 async def test_a_refusal_of_the_tools_offered_says_what_to_change(sim: Simulator) -> None:
     # What the chat sends with a preset that has `tools` (and no `models`, so it applies to any model)
     # once the model is gemma3: Ollama checks CapabilityTools and answers 400 before streaming.
@@ -75,11 +70,6 @@ def _attachments(details: ModelDetails) -> tuple[ChatAttachments, list[str]]:
     return ChatAttachments(host), said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a prompt prepared but not sent (Enter while a reply streams) stays staged: a Ctrl+R of an "
-    "earlier prompt with the same text is sent with the box's images, not its own, and takes the chips",
-)
 def test_a_regenerate_goes_with_its_own_images_not_the_ones_waiting_in_the_box() -> None:
     attachments, _ = _attachments(ModelDetails(VISION, capabilities=("completion", "vision")))
     cat = _image("cat.png")

@@ -14,7 +14,7 @@ from glmtui.core.branches import belongs
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import Conversation, Turn
 from glmtui.keys import key_hint
-from glmtui.screens.chat_attach import ChatAttachments
+from glmtui.screens.chat_attach import ChatAttachments, Prepared
 from glmtui.screens.chat_branches import ChatBranches
 from glmtui.screens.chat_context import ChatContext
 from glmtui.screens.chat_presets import ChatPresets
@@ -196,12 +196,16 @@ class ChatScreen(Screen[None]):
     async def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
         event.stop()
         self.path_completions.close()
-        prepared = self.attach.prepare(event.text)  # the attachments folded in; None: refused, all kept
+        if self.sender.refuses():  # before it is prepared: a refused prompt stages nothing (all kept)
+            return
         editing = self.branches.editing
+        # The attachments folded in (None: refused, all kept). An edit goes with its turn's images
+        # (chat_attach.py `_images_for`): the chips above the box stay the draft's, for the next prompt.
+        prepared = self.attach.prepare(event.text) if editing is None else Prepared(event.text, (), ())
         if prepared is not None and await self.submit(prepared.text, from_input=True, sibling_of=editing):
             event.input.clear()
-            if editing is not None:
-                self.branches.edit_sent()
+            if editing is not None or self.branches.carrying:
+                self.branches.edit_sent()  # the draft from before comes back
 
     def on_text_area_changed(self, event: PromptInput.Changed) -> None:
         if event.text_area is self.prompt_input:
@@ -324,6 +328,8 @@ class ChatScreen(Screen[None]):
         await self.app.journal.turn_ended(event.turn)
         retry = key_hint(self.app.config.keymap, "retry-prompt", ChatScreen)
         error = event.error
+        if error.kind == "no-images":  # learnt: the next request leaves the earlier images out
+            self.attach.images_refused(event.turn.model)
         hint = "; ".join(part for part in (error.hint, f"{retry} retries this prompt") if part)
         await self.show_error(GlmTuiError(error.message, hint, error.kind))
         self.app.reply_failed(error)

@@ -108,6 +108,8 @@ class ChatAttachments:
         self._dismissed: tuple[int, int] | None = None  # the token (row, column of @) Esc closed the list on
         self._again = False  # the prompt changed since the completions were last listed
         self._running = False  # a worker is listing them
+        self._refused: set[tuple[str, str]] = set()  # (endpoint, model) whose engine refused images
+        self._held: list[Attachment] | None = None  # a draft's chips, while a moved prompt has the box
         self._left_out: tuple[int, str] | None = None  # (chat, model) told its earlier images stay out
 
     @property
@@ -154,9 +156,18 @@ class ChatAttachments:
         `model_info` is the model switched away from (ChatContext.overflow checks the same); its
         verdict is unknown until the new details come."""
         app = self.screen.app
+        if self._refused and (app.endpoint, app.model) in self._refused:  # none learnt: no lookup
+            return "no", f"{app.model} on {app.endpoint} refused images (the engine said it takes none)"
         info = current_model_info(app)
         listed = app.service.kind == "ollama"  # OpenAI-compatible engines do not list capabilities
         return vision_verdict(app.model, info.capabilities if listed and info is not None else None)
+
+    def images_refused(self, model: str) -> None:
+        """The engine refused a request for carrying images (vLLM "At most 0 image(s)…", kind
+        "no-images"): `model` on the chat's endpoint takes none, for this run (the engine's limit is set
+        when it starts, so it may change on a restart: not stored). From now on the verdict is "no":
+        earlier images are left out (`request`, said once) and a new one is refused at attach."""
+        self._refused.add((self.screen.app.endpoint, model))
 
     def request(self, request: GenerationRequest) -> GenerationRequest:
         """The request, with the earlier prompts' images left out when the model is known not to take
@@ -203,18 +214,43 @@ class ChatAttachments:
         self._staged = prepared
         return prepared
 
+    def carry(self, images: tuple[ImageAttachment, ...], *, hold: bool) -> None:
+        """A prompt moved to a new chat (the overflow dialog) takes the box with its images as chips.
+        `hold`: the chips there are the draft's, kept aside until `give_back`; else they stay beside."""
+        if hold:
+            self._held = list(self.pending)
+            self.pending.clear()
+        self.pending.extend(images)
+        self._staged = None
+        self.screen.app.call_later(self._show)
+
+    def give_back(self) -> None:
+        """The moved prompt was sent (its chips taken) or put away (Esc): the draft's chips come back."""
+        held, self._held = self._held, None
+        if held is not None:
+            self.pending[:] = held
+            self.screen.app.call_later(self._show)
+
+    def unstage(self) -> None:
+        """The prompt prepared is not sent (refused, or moved elsewhere): its chips stay pending, and it
+        is no longer staged, so nothing later takes its images by its text."""
+        self._staged = None
+
     def _images_for(self, text: str, beside: Turn | None) -> _Images:
         """The images and chips that go with `text`, and what to say about them (nothing is taken here).
 
-        The prompt staged by `prepare` (the overflow dialog may send it later): its own, judged there.
-        Else, with `beside` (a regenerated reply, an edited prompt: a branch beside that turn), that
+        The prompt staged by `prepare` (the overflow dialog may send it later): its own, judged there;
+        only a new prompt (no `beside`): a regenerate or an edit is never sent with the box's chips, which
+        belong to the next prompt (a prompt staged and then refused, Enter while a reply streamed, may
+        have the same text as the one regenerated). With `beside` (a regenerated reply, an edited prompt:
+        a branch beside that turn), that
         turn's images, so the new branch sees what the old one saw (a text file is in the prompt's text
         already), judged by the same vision verdict as `prepare`'s. A model known not to take them is
         sent the prompt without them, said so: refused, as `prepare` refuses, the prompt could not be
         regenerated or edited with this model at all (there is no chip to remove), and earlier prompts'
         images are left out the same way (`request`). They stay on the turn they were sent with."""
         staged = self._staged
-        if staged is not None and staged.text == text:
+        if staged is not None and beside is None and staged.text == text:
             return _Images(staged.images, staged.chips, staged=True)
         if beside is None or not beside.images:
             return _Images((), ())

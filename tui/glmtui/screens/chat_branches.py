@@ -25,6 +25,7 @@ from textual.widgets import Static
 
 from glmtui.core import branches
 from glmtui.core.state import Turn
+from glmtui.screens.chat_attach import ChatAttachments
 from glmtui.screens.dialogs.edit_prompt import EditPromptScreen
 from glmtui.services.branch_store import set_leaf
 from glmtui.surface import AppSurface
@@ -53,6 +54,8 @@ class BranchHost(Protocol):
     @property
     def submitting(self) -> bool: ...
 
+    attach: ChatAttachments
+
     async def submit(self, text: str, *, sibling_of: Turn | None = None) -> bool: ...
 
     def show_last(self, turn: Turn | None) -> None: ...
@@ -67,6 +70,32 @@ class ChatBranches:
         """The turn whose prompt is being edited (Enter sends a sibling of it), or None."""
         self._draft = ""  # the box's text before the edit began, given back after it
         self._moved: Turn | None = None  # the prompt last moved with ‹ › or Alt+←/→
+        self._carried: str | None = None  # a prompt moved to a new chat holds the box over the draft
+
+    @property
+    def draft(self) -> str:
+        """The box's text from before the edit in progress ("" when none)."""
+        return self._draft
+
+    @property
+    def carrying(self) -> bool:
+        """A prompt moved to this new chat has the box; the draft comes back after it (`carry`)."""
+        return self._carried is not None
+
+    def carry(self, text: str, draft: str) -> bool:
+        """The overflow dialog's "new chat" moved `text` (regenerated or edited) here: it takes the box.
+        A `draft` the box held is given back once it is sent or at Esc, as an edit's is (True: held;
+        the caller holds the draft's chips the same way)."""
+        box = self._screen.prompt_input
+        box.load_text(text)
+        box.move_cursor(box.document.end)
+        if not draft.strip() and not self._screen.attach.pending:
+            return False
+        self._carried, self._draft = text, draft
+        marker = self._screen.edit_marker
+        marker.update(Text("↪ the prompt moved to this new chat — Enter sends it, Esc puts your draft back"))
+        marker.display = True
+        return True
 
     def _refused_while_busy(self, what: str) -> bool:
         """Refused (and said so) while a reply streams, or a prompt is checked before it goes (a regenerate
@@ -121,23 +150,27 @@ class ChatBranches:
         box.focus()
 
     def cancel_edit(self) -> bool:
-        """Esc while editing: leave the edit (True), else False (Esc does what it does otherwise)."""
-        if self.editing is None:
+        """Esc while editing (or while a moved prompt holds the box): leave it (True), else False (Esc
+        does what it does otherwise)."""
+        if self.editing is None and self._carried is None:
             return False
+        what = "Edit cancelled" if self.editing is not None else "The moved prompt was put away"
         self._leave_edit()
-        self._screen.app.notify("Edit cancelled: nothing was sent.", timeout=3)
+        self._screen.app.notify(f"{what}: nothing was sent.", timeout=3)
         return True
 
     def _leave_edit(self) -> None:
         """The edit ends other than by sending (Esc, a move off its branch, another conversation shown):
         an untouched edited text gives the draft back; a changed one stays (typing is never thrown away)."""
-        turn = self.editing
-        if turn is None:
+        held = self.editing.prompt if self.editing is not None else self._carried
+        if held is None:
             return
         box = self._screen.prompt_input
-        if box.text == turn.prompt:
+        if box.text == held:
             box.load_text(self._draft)
             box.move_cursor(box.document.end)
+        if self._carried is not None:
+            self._screen.attach.give_back()
         self._end_edit()
 
     def drop_edit(self) -> None:
@@ -148,8 +181,10 @@ class ChatBranches:
 
     def edit_sent(self) -> None:
         """The edited prompt went out (the box was cleared): the draft from before comes back."""
-        if self.editing is None:
+        if self.editing is None and self._carried is None:
             return
+        if self._carried is not None:
+            self._screen.attach.give_back()
         box = self._screen.prompt_input
         if self._draft and not box.text:
             box.load_text(self._draft)
@@ -159,6 +194,7 @@ class ChatBranches:
 
     def _end_edit(self) -> None:
         self.editing = None
+        self._carried = None
         self._draft = ""
         self._screen.edit_marker.display = False
 

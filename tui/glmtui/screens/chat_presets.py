@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Protocol
 
+from rich.text import Text
+
 from glmtui.core.presets import Preset, baseline, layered_options, modelfile_parameters, not_applying
 from glmtui.core.sanitize import sanitize_line
 from glmtui.core.state import Conversation, GenerationRequest, Turn
@@ -48,6 +50,8 @@ class PresetHost(Protocol):
     @property
     def context(self) -> ChatContext: ...
 
+    async def show_notice(self, text: str | Text) -> None: ...
+
 
 class ChatPresets:
     """The chat screen's preset and option edits (one per chat screen; kept across new chats)."""
@@ -56,6 +60,7 @@ class ChatPresets:
         self._screen = screen
         self.preset: Preset | None = None
         """The active preset (None: the config's options and system prompt alone)."""
+        self._tools_said: tuple[int, str, str] | None = None  # (chat, preset, model) told its tools stay out
         self.edits: dict[str, Any] = {}
         """The options editor's values: over the config's and the preset's, until reset."""
 
@@ -84,7 +89,35 @@ class ChatPresets:
         options = layered_options(request.options, preset, self.edits)
         if preset is None:
             return replace(request, options=options)
-        return replace(request, options=options, tools=preset.tools or request.tools, preset=preset.name)
+        tools = preset.tools or request.tools
+        if tools and self._takes_no_tools():
+            self._tools_left_out(preset.name, request.model)
+            tools = ()
+        return replace(request, options=options, tools=tools, preset=preset.name)
+
+    def _takes_no_tools(self) -> bool:
+        """Whether the chat's model is known not to take tools: Ollama lists its capabilities and `tools` is
+        not among them. Ollama refuses such a request before it streams (400 "… does not support tools",
+        ollama/ollama server/routes.go ChatHandler's CapabilityTools check), and a retry is refused the same
+        way for as long as the preset is active. Unknown (an OpenAI-compatible engine, no details read,
+        an Ollama too old to list capabilities): the tools are offered, as before."""
+        app = self._screen.app
+        info = current_model_info(app)
+        if app.service.kind != "ollama" or info is None or not info.capabilities:
+            return False
+        return "tools" not in info.capabilities
+
+    def _tools_left_out(self, preset: str, model: str) -> None:
+        """Say once per chat, preset and model, in the chat's log, that the preset's tools are left out."""
+        said = (id(self._screen.pane.conversation), preset, model)
+        if self._tools_said == said:
+            return
+        self._tools_said = said
+        notice = Text(
+            f"⚠ {model} does not take tools (its capabilities lack `tools`): the tools of the preset "
+            f"'{preset}' are left out of what is sent (a model that takes tools is offered them).",
+        )
+        self._screen.app.call_later(self._screen.show_notice, notice)
 
     def pick(self) -> None:
         """The picker; the answer applies from the next prompt."""

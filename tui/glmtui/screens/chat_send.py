@@ -59,12 +59,7 @@ class ChatSender:
         `checked`: the overflow dialog was answered (send it as it is). `sibling_of`: a new branch beside
         that turn (regenerated or edited, core/branches.py)."""
         app = self._screen.app
-        if self._screen.pane.is_busy:
-            self._screen.app.notify(
-                "A reply is still streaming: press Esc to stop it first.", severity="warning"
-            )
-            return False
-        if self._asking:
+        if self.refuses():
             return False
         if sibling_of is not None and not self._still_there(
             self._screen.pane.conversation, sibling_of, from_input
@@ -91,6 +86,7 @@ class ChatSender:
             # The check awaited (the server was asked): a resume, or anything else that got through, may
             # have changed the chat meanwhile. It goes only where it was checked for.
             if not self._still_there(conversation, sibling_of, from_input):
+                self._screen.attach.unstage()  # the box keeps the prompt and its chips; Enter prepares again
                 return False
             if overflow is not None:
                 self._ask_overflow(text, request.model, overflow, from_input, sibling_of)
@@ -99,6 +95,17 @@ class ChatSender:
         sent = await self._screen.pane.send(text, request, images=images, chips=chips, sibling_of=sibling_of)
         await self._started(sent, request)
         return True
+
+    def refuses(self) -> bool:
+        """Whether a prompt cannot go now (said so): a reply streams, or another prompt is checked or
+        asked about. The screen asks before it prepares a typed prompt, so a refused one is never staged
+        (its chips stay the next prompt's, and the one being asked about keeps its own staging)."""
+        if self._screen.pane.is_busy:
+            self._screen.app.notify(
+                "A reply is still streaming: press Esc to stop it first.", severity="warning"
+            )
+            return True
+        return self._asking
 
     @property
     def submitting(self) -> bool:
@@ -149,13 +156,7 @@ class ChatSender:
         sibling_of: Turn | None = None,
     ) -> None:
         if choice == "new":
-            if sibling_of is not None and sibling_of is self._screen.branches.editing:
-                # The edited prompt goes to the new chat: it stays in the box.
-                self._screen.branches.drop_edit()
-            await self._screen.new_chat()  # the prompt box keeps what was typed
-            if not from_input and not self._screen.prompt_input.text.strip():
-                self._screen.prompt_input.insert(text)  # a retried prompt comes along too
-            self._screen.app.notify("A new chat: the prompt is in the box, Enter sends it.", timeout=4)
+            await self._to_new_chat(text, from_input, sibling_of)
             return
         if choice == "raise" and overflow.raise_to is not None:
             self._screen.context.raised[model] = overflow.raise_to
@@ -165,8 +166,35 @@ class ChatSender:
             )
         if await self.submit(text, checked=True, sibling_of=sibling_of) and from_input:
             self._screen.prompt_input.clear()
-            if sibling_of is not None and sibling_of is self._screen.branches.editing:
-                self._screen.branches.edit_sent()
+            if sibling_of is self._screen.branches.editing:  # an edit, or a moved prompt (`carrying`)
+                self._screen.branches.edit_sent()  # the draft from before comes back
+
+    async def _to_new_chat(self, text: str, from_input: bool, sibling_of: Turn | None) -> None:
+        """The overflow dialog's "new chat": the prompt goes into the new chat's box, with its images.
+        A prompt typed in the box stays there with its chips. A regenerated or edited one (`sibling_of`)
+        comes with its turn's images as chips; a draft the box held (and its chips) is not lost: the
+        prompt takes the box, marked, and the draft comes back once it is sent, or at Esc, as after an
+        edit (chat_branches.py `carry`): the same rule the edit already follows, so nothing new to learn,
+        and Enter never sends the draft in the prompt's place, nor both glued together."""
+        screen = self._screen
+        branches = screen.branches
+        editing = sibling_of is not None and sibling_of is branches.editing
+        if from_input and not editing:
+            await screen.new_chat()  # the prompt box keeps what was typed, and its chips
+            screen.app.notify("A new chat: the prompt is in the box, Enter sends it.", timeout=4)
+            return
+        images = screen.attach.peek(text, beside=sibling_of)  # the turn's own, judged for this model
+        draft = branches.draft if editing else screen.prompt_input.text
+        if editing:
+            branches.drop_edit()
+        await screen.new_chat()
+        held = branches.carry(text, draft)
+        screen.attach.carry(images, hold=held)
+        back = " Your draft comes back once it is sent (Esc: now)." if held else ""
+        with_images = f" with its {len(images)} image(s)" if images else ""
+        screen.app.notify(
+            f"A new chat: the prompt is in the box{with_images}, Enter sends it.{back}", timeout=6
+        )
 
     async def _started(self, turn: Turn, request: GenerationRequest) -> None:
         # Saved before the reply arrives (this runs before the pane's Finished is handled).

@@ -37,6 +37,10 @@ NEVER_AFTER_S = 100 * 365 * 86400  # an expiry this far out means "never"
 
 CONNECT_HINT = "start it with `ollama serve`, point glmtui elsewhere with --host, or try --demo"
 NOT_OLLAMA_HINT = "check --host (Ollama listens on port 11434, at the root path), or try --demo"
+TOOLS_REFUSED_HINT = (
+    "the active preset's tools were offered and this model takes none: pick a preset without `tools` "
+    "(Preset…) or a model whose capabilities include tools"
+)
 # Ollama's own "not found": `model 'NAME' not found` (a 404 with any other text is another server).
 MODEL_NOT_FOUND = re.compile(r"model ['\"]?([^'\"]+?)['\"]? not found")
 HTML = re.compile(r"^\s*<|<html|<!doctype|<body", re.IGNORECASE)
@@ -141,6 +145,10 @@ class OllamaService:
                 )
             if "does not support thinking" in text:
                 return GlmTuiError(text, "turn thinking off with ctrl+t", kind="bad-request")
+            if "does not support tools" in text:
+                # Tools are offered only by a preset (`tools` in its config); a retry is refused the same way
+                # (ollama/ollama server/routes.go: the CapabilityTools check answers 400 before streaming).
+                return GlmTuiError(text, TOOLS_REFUSED_HINT, kind="bad-request")
             if exc.status_code == -1:
                 return GlmTuiError(
                     f"Ollama reported an error mid-reply: {text}", "the partial reply is kept", "in-band"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import importlib
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -55,6 +56,15 @@ EXTENSIONS |= {"ignore_eos": "ignore_eos", "min_tokens": "min_tokens"}
 LEVELS = ("low", "medium", "high")  # gpt-oss's think levels are the OpenAI `reasoning_effort`
 
 NO_LOAD_HINT = "vLLM and SGLang serve the models they were started with (`--served-model-name`)"
+# vLLM refuses a request with more images than `--limit-mm-per-prompt` allows, 0 for a text-only model:
+# "At most 0 image(s) may be provided in one prompt." (vllm-project/vllm vllm/multimodal/processing.py,
+# `_validate_mm_kwargs`/the per-prompt limit check, v0.8–0.11). SGLang's wording for a text-only model was
+# not found in its source with the tools at hand: its refusal gets the generic 400 hint.
+NO_IMAGES = re.compile(r"at most 0 image\(s\) may be provided", re.IGNORECASE)
+NO_IMAGES_HINT = (
+    "this model takes no images: the earlier prompts' images are left out from the next prompt "
+    "(they stay in the chat); Ctrl+R sends it again without the images"
+)
 CONNECT_HINT = "is the engine running? vLLM listens only once its model is loaded; check the endpoint's url"
 
 
@@ -166,6 +176,8 @@ def _status_error(
             "a reply waits for it (up to the first-token timeout); try again once it has loaded",
             kind="loading",
         )
+    if status in (400, 422) and NO_IMAGES.search(str(body if body is not None else exc.message)):
+        return GlmTuiError(f"The engine refused the request: {text}", NO_IMAGES_HINT, kind="no-images")
     if status in (400, 422):
         return GlmTuiError(
             f"The engine refused the request: {text or 'no readable message'}",
