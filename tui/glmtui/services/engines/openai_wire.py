@@ -57,9 +57,10 @@ LEVELS = ("low", "medium", "high")  # gpt-oss's think levels are the OpenAI `rea
 
 NO_LOAD_HINT = "vLLM and SGLang serve the models they were started with (`--served-model-name`)"
 # vLLM refuses a request with more images than `--limit-mm-per-prompt` allows, 0 for a text-only model:
-# "At most 0 image(s) may be provided in one prompt." (vllm-project/vllm vllm/multimodal/processing.py,
-# `_validate_mm_kwargs`/the per-prompt limit check, v0.8–0.11). SGLang's wording for a text-only model was
-# not found in its source with the tools at hand: its refusal gets the generic 400 hint.
+# "At most 0 image(s) may be provided in one prompt." (vllm-project/vllm, `BaseProcessingInfo.
+# validate_num_items` in vllm/multimodal/processing: f"At most {limit} {modality}(s) may be provided in one
+# prompt.", plus " Set `--limit-mm-per-prompt` …" when the model could take more; checked in the indexed
+# source). SGLang's wording for a text-only model was not found: its refusal gets the generic 400 hint.
 NO_IMAGES = re.compile(r"at most 0 image\(s\) may be provided", re.IGNORECASE)
 NO_IMAGES_HINT = (
     "this model takes no images: the earlier prompts' images are left out from the next prompt "
