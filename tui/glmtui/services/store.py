@@ -18,15 +18,15 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from glmtui.core.branches import restore
 from glmtui.core.load_check import Correction
-from glmtui.core.state import Conversation, GenerationStats, ImageAttachment, ToolCall, Turn, TurnStatus
+from glmtui.core.state import Conversation, Turn, TurnStatus
 from glmtui.services.salvage import (
     DERIVED_TABLES,
     INTEGRITY_FAILED,
@@ -37,9 +37,9 @@ from glmtui.services.salvage import (
     salvage,
 )
 from glmtui.services.schema import MIGRATIONS, SCHEMA_VERSION, statements
+from glmtui.services.turn_rows import turn_from_row
 
 BUSY_TIMEOUT_S = 5.0
-_T = TypeVar("_T")
 OUR_TABLES = {*TABLES, *DERIVED_TABLES}  # every table a glmtui schema makes
 
 
@@ -344,7 +344,7 @@ class Store:
         conversation = Conversation(
             system=head["system"], id=head["id"], title=head["title"], endpoint=head["endpoint"]
         )
-        restore(conversation, [(_turn(row), row["parent_id"]) for row in rows], head["leaf_turn_id"])
+        restore(conversation, [(turn_from_row(row), row["parent_id"]) for row in rows], head["leaf_turn_id"])
         return conversation
 
     def last_conversation_id(self) -> int | None:
@@ -465,62 +465,3 @@ class Store:
             except (TypeError, ValueError):
                 continue  # a damaged row costs that model its correction, nothing else
         return found
-
-
-def _turn(row: sqlite3.Row) -> Turn:
-    try:
-        figures = json.loads(row["stats"] or "{}")
-        stats = GenerationStats(**{k: v for k, v in figures.items() if k in GenerationStats.__slots__})
-    except (ValueError, TypeError, RecursionError):
-        stats = GenerationStats()
-    status = (
-        TurnStatus(row["status"]) if row["status"] in TurnStatus._value2member_map_ else TurnStatus.STOPPED
-    )
-    error = row["error"]
-    if status is TurnStatus.STREAMING:
-        status, error = TurnStatus.STOPPED, "glmtui closed before the reply finished"
-    turn = Turn(
-        prompt=row["prompt"],
-        model=row["model"],
-        think=row["think"],
-        reply=row["reply"],
-        thinking=row["thinking"],
-        status=status,
-        error=error,
-        stats=stats,
-        created_at=row["created_at"],
-        endpoint=row["endpoint"],
-        options=_json_object(row["options"]),
-        preset=row["preset"] or "",
-        images=tuple(_records(row["images"], ImageAttachment, {"name": str, "size": int, "data": str})),
-        tool_calls=tuple(_records(row["tool_calls"], ToolCall, {"name": str, "arguments": str, "id": str})),
-    )
-    turn.id = row["id"]
-    return turn
-
-
-def _json_object(text: str | None) -> dict[str, Any]:
-    """A JSON object column; a damaged one reads as empty (the turn itself still loads)."""
-    try:
-        value = json.loads(text or "{}")
-    except (ValueError, TypeError, RecursionError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _records(text: str | None, kind: Callable[..., _T], fields: dict[str, type]) -> Iterator[_T]:
-    """The well-typed entries of a JSON list column of records; a damaged entry (or column) is skipped,
-    so one bad image or tool call never costs the turn."""
-    try:
-        entries = json.loads(text or "[]")
-    except (ValueError, TypeError, RecursionError):
-        return
-    if not isinstance(entries, list):
-        return
-    for entry in entries:
-        if isinstance(entry, dict) and all(
-            isinstance(entry.get(name), typ) and not isinstance(entry.get(name), bool)
-            for name, typ in fields.items()
-            if name in entry or name != "id"
-        ):
-            yield kind(**{name: entry[name] for name in fields if name in entry})
