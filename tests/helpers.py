@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from textual.app import App, ComposeResult
@@ -25,8 +26,9 @@ from glmtui.app import DEFAULT_STORE, GlmTuiApp
 from glmtui.config import Config
 from glmtui.core.catalog import Catalog, load_catalog
 from glmtui.core.load_check import Correction
-from glmtui.core.state import GenerationStats, PullProgress, Turn, TurnStatus
+from glmtui.core.state import GenerationStats, ModelDetails, PullProgress, Turn, TurnStatus
 from glmtui.paths import builtin_themes_dir
+from glmtui.screens.chat_attach import ChatAttachments
 from glmtui.screens.dialogs.presets import PresetScreen
 from glmtui.screens.models import ModelsScreen
 from glmtui.services.monitor import Sampler
@@ -384,3 +386,18 @@ async def pick_preset(pilot: Pilot[None], app: GlmTuiApp, typed: str) -> None:
 def status_bar(app: GlmTuiApp) -> StatusBar:
     """The status bar of the screen shown."""
     return app.screen.query_one(StatusBar)
+
+
+def attachments_for(details: ModelDetails) -> tuple[ChatAttachments, list[str]]:
+    """The chat's attachments part over a stand-in screen whose model has `details` (an Ollama
+    engine), and the list its notifications go to: its rules without a running app."""
+    said: list[str] = []
+    app = SimpleNamespace(
+        model=details.name,
+        model_info=details,
+        service=SimpleNamespace(kind="ollama"),
+        notify=lambda text, **_: said.append(text),
+        call_later=lambda *_: None,
+    )
+    host: Any = SimpleNamespace(app=app)
+    return ChatAttachments(host), said

@@ -26,7 +26,7 @@ from glmtui.screens.dialogs.attach import AttachFileScreen
 from glmtui.services.attachments import complete_path, read_attachment
 from glmtui.services.conversation_export import conversation_markdown
 from glmtui.widgets.path_complete import PathCompletions
-from tests.helpers import HostApp, panel_text, wait_until
+from tests.helpers import HostApp, attachments_for, panel_text, wait_until
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(24))
 # File names are untrusted: a cloned repository or an unpacked archive picks them. An ESC sequence
@@ -171,26 +171,13 @@ GEMMA_DETAILS = ModelDetails("gemma3:27b-it-qat", capabilities=("completion", "v
 GLM_DETAILS = ModelDetails("glm-4.7-flash:latest", capabilities=("completion", "tools", "thinking"))
 
 
-def _attachments(details: ModelDetails) -> tuple[ChatAttachments, list[str]]:
-    said: list[str] = []
-    app = SimpleNamespace(
-        model=details.name,
-        model_info=details,
-        service=SimpleNamespace(kind="ollama"),
-        notify=lambda text, **_: said.append(text),
-        call_later=lambda *_: None,
-    )
-    host: Any = SimpleNamespace(app=app)
-    return ChatAttachments(host), said
-
-
 def _image_turn() -> Turn:
     image = ImageAttachment("cat.png", len(PNG), base64.b64encode(PNG).decode())
     return Turn("what is it?", "gemma3:27b-it-qat", reply="A cat.", status=TurnStatus.DONE, images=(image,))
 
 
 def test_a_regenerate_for_a_text_only_model_goes_without_the_images_said_so() -> None:
-    attachments, said = _attachments(GLM_DETAILS)
+    attachments, said = attachments_for(GLM_DETAILS)
     beside = _image_turn()
     assert attachments.peek("what is it?", beside=beside) == ()  # the overflow check counts none
     assert attachments.take("what is it?", beside=beside) == ((), ())
@@ -199,18 +186,18 @@ def test_a_regenerate_for_a_text_only_model_goes_without_the_images_said_so() ->
 
 
 def test_a_regenerate_for_a_vision_model_goes_with_the_images() -> None:
-    attachments, said = _attachments(GEMMA_DETAILS)
+    attachments, said = attachments_for(GEMMA_DETAILS)
     beside = _image_turn()
     images, chips = attachments.take("what is it?", beside=beside)
     assert images == beside.images and len(chips) == 1 and said == []
 
 
 def test_a_queued_prompts_images_are_judged_once_the_model_is_known() -> None:
-    attachments, said = _attachments(GLM_DETAILS)
+    attachments, said = attachments_for(GLM_DETAILS)
     queued = _image_turn()
     attachments.judge_queued(queued)
     assert queued.images == () and any("queued prompt goes without its images" in t for t in said), said
-    vision, said = _attachments(GEMMA_DETAILS)
+    vision, said = attachments_for(GEMMA_DETAILS)
     kept = _image_turn()
     vision.judge_queued(kept)
     assert len(kept.images) == 1 and said == []

@@ -7,18 +7,16 @@ once the bug is fixed (strict: a fix that forgets to drop the mark is caught).""
 from __future__ import annotations
 
 import base64
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import ImageAttachment, ModelDetails, Turn, TurnStatus
 from glmtui.core.stats import LiveStats
-from glmtui.screens.chat_attach import ChatAttachments
 from glmtui.services.engines.ollama import OllamaService
 from glmtui.simulator import Simulator
 from glmtui.simulator.catalogue import REGISTRY, SPECS
+from tests.helpers import attachments_for
 from tests.unit.test_tool_call_engines import WEATHER
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(24))
@@ -57,21 +55,8 @@ async def test_a_refusal_of_the_tools_offered_says_what_to_change(sim: Simulator
 # -- a regenerate while a prompt with its own images waits in the box ------------------------------------
 
 
-def _attachments(details: ModelDetails) -> tuple[ChatAttachments, list[str]]:
-    said: list[str] = []
-    app = SimpleNamespace(
-        model=details.name,
-        model_info=details,
-        service=SimpleNamespace(kind="ollama"),
-        notify=lambda text, **_: said.append(text),
-        call_later=lambda *_: None,
-    )
-    host: Any = SimpleNamespace(app=app)
-    return ChatAttachments(host), said
-
-
 def test_a_regenerate_goes_with_its_own_images_not_the_ones_waiting_in_the_box() -> None:
-    attachments, _ = _attachments(ModelDetails(VISION, capabilities=("completion", "vision")))
+    attachments, _ = attachments_for(ModelDetails(VISION, capabilities=("completion", "vision")))
     cat = _image("cat.png")
     first = Turn("what is it?", VISION, reply="A cat.", status=TurnStatus.DONE, images=(cat,))
     # The user attaches dog.png and types the same question while the cat's reply streams; Enter is
