@@ -13,6 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from glmtui.app import GlmTuiApp
+from glmtui.commands import back_to
 from glmtui.core.endpoints import Endpoint
 from glmtui.core.state import TurnStatus
 from glmtui.screens.chat import ChatScreen
@@ -69,13 +70,31 @@ async def test_a_regenerate_moved_to_a_new_chat_is_not_lost_behind_a_draft(sim: 
         screen = app.screen
         assert isinstance(screen, ChatScreen)
         question = "explain this: " + "word " * 500  # ~850 tokens estimated: over 512 on its own
+        await finished(await send(pilot, "first"))
         await finished(await send(pilot, question))
         box = screen.query_one(PromptInput)
         box.insert("a draft of my next question")
+        # Alt+E on prompt 1, left untouched: Ctrl+R then ends the edit, the draft is what moves aside.
+        screen.branches.start_edit(screen.pane.conversation.turns[0], 1)
+        # The dialog closed without an answer (the palette's "New chat" or a resume pops it): nothing
+        # waits for it any more, so Ctrl+R is not refused for ever after.
+        screen.presets.options_edited({"num_ctx": 512})
+        await pilot.press("ctrl+r")
+        await wait_until(lambda: isinstance(app.screen, ContextOverflowScreen), what="the overflow dialog")
+        await back_to(app, screen)
+        assert not screen.submitting
         await regenerate_into_a_new_chat(app, pilot, screen)
         await pilot.pause()
         # The regenerated prompt came along to the new chat (the draft may stay too): nothing lost.
         assert question.strip() in box.text, box.text
+        # Sent from the box and moved to a new chat again: it stays the box's, the draft still held.
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, ContextOverflowScreen), what="the dialog again")
+        second = screen.pane.conversation
+        await pilot.press("n")
+        await wait_until(lambda: screen.pane.conversation is not second, what="another new chat")
+        await pilot.pause()
+        assert question.strip() in box.text and screen.branches.carrying, box.text
         # The prompt holds the box and the draft waits: Esc puts the prompt away and the draft back (as
         # after an edit; sending it gives the draft back too, chat_branches.py `carry`).
         await pilot.press("escape")

@@ -214,10 +214,20 @@ class ChatAttachments:
         self._staged = prepared
         return prepared
 
+    @property
+    def draft_chips(self) -> list[Attachment]:
+        """The chips of the draft: held aside while a moved prompt has the box, else those pending."""
+        return self._held if self._held is not None else self.pending
+
     def carry(self, images: tuple[ImageAttachment, ...], *, hold: bool) -> None:
         """A prompt moved to a new chat (the overflow dialog) takes the box with its images as chips.
-        `hold`: the chips there are the draft's, kept aside until `give_back`; else they stay beside."""
-        if hold:
+        `hold`: the chips there are the draft's, kept aside until `give_back`; else they stay beside.
+        A prompt moved on again holds them already: that hold is kept (its own chips are `images`)."""
+        if self._held is not None:
+            self.pending.clear()  # the moved prompt's own chips, replaced by `images`
+            if not hold:
+                self._held = None  # nothing held (an empty hold): none to give back
+        elif hold:
             self._held = list(self.pending)
             self.pending.clear()
         self.pending.extend(images)
@@ -262,9 +272,13 @@ class ChatAttachments:
         chips = tuple(chip_label(image) for image in beside.images)
         return _Images(beside.images, chips, note=reason if verdict == "unknown" else None)
 
-    def peek(self, text: str, *, beside: Turn | None = None) -> tuple[ImageAttachment, ...]:
-        """The images `take` would give `text` now, without taking them (the overflow check counts them)."""
-        return self._images_for(text, beside).images
+    def peek(self, text: str, *, beside: Turn | None = None, say: bool = False) -> tuple[ImageAttachment, ...]:
+        """The images `take` would give `text` now, without taking them (the overflow check counts them).
+        `say`: what there is to say about them is said (the prompt moves with them, as `take` says)."""
+        found = self._images_for(text, beside)
+        if say and found.note is not None:
+            self._say(found.note, "Images", severity="warning")
+        return found.images
 
     def take(
         self, text: str, *, beside: Turn | None = None

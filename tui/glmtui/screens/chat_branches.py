@@ -89,7 +89,7 @@ class ChatBranches:
         box = self._screen.prompt_input
         box.load_text(text)
         box.move_cursor(box.document.end)
-        if not draft.strip() and not self._screen.attach.pending:
+        if not draft.strip() and not self._screen.attach.draft_chips:
             return False
         self._carried, self._draft = text, draft
         marker = self._screen.edit_marker
@@ -174,9 +174,10 @@ class ChatBranches:
         self._end_edit()
 
     def drop_edit(self) -> None:
-        """The edit ends and the box keeps what it holds: the edited prompt is sent in a new chat instead
-        (the overflow dialog's "new chat"), so it stays in the box for Enter."""
-        if self.editing is not None:
+        """The edit (or a moved prompt's hold) ends and the box keeps what it holds: the prompt is sent in
+        a new chat instead (the overflow dialog's "new chat"), so it stays in the box for Enter; the
+        draft's chips stay held (the caller carries the draft on, `carry`)."""
+        if self.editing is not None or self._carried is not None:
             self._end_edit()
 
     def edit_sent(self) -> None:

@@ -47,7 +47,15 @@ class ChatSender:
 
     def __init__(self, screen: SendHost) -> None:
         self._screen = screen
-        self._asking = False  # the overflow dialog is being prepared or shown: Enter waits for it
+        self._checking = False  # the overflow check awaits the server: Enter waits for it
+        # The overflow dialog asking about a prompt: it asks only while it is in the screen stack (the
+        # palette's "New chat" or a resume pops it without an answer: nothing waits for it then).
+        self._dialog: ContextOverflowScreen | None = None
+
+    @property
+    def _asking(self) -> bool:
+        dialog = self._dialog
+        return self._checking or (dialog is not None and dialog in self._screen.app.screen_stack)
 
     async def submit(
         self, text: str, *, from_input: bool = False, checked: bool = False, sibling_of: Turn | None = None
@@ -77,12 +85,12 @@ class ChatSender:
             return True
         if not checked:
             conversation = self._screen.pane.conversation
-            self._asking = True
+            self._checking = True
             try:
                 pictures = len(self._screen.attach.peek(text, beside=sibling_of))
                 overflow = await self._screen.context.overflow(text, request, sibling_of, images=pictures)
             finally:
-                self._asking = False
+                self._checking = False
             # The check awaited (the server was asked): a resume, or anything else that got through, may
             # have changed the chat meanwhile. It goes only where it was checked for.
             if not self._still_there(conversation, sibling_of, from_input):
@@ -105,7 +113,15 @@ class ChatSender:
                 "A reply is still streaming: press Esc to stop it first.", severity="warning"
             )
             return True
-        return self._asking
+        if self._asking:
+            why = (
+                "The overflow dialog asks about another prompt: answer it first."
+                if self._dialog is not None and not self._checking
+                else "Another prompt is being checked before it is sent: nothing was sent."
+            )
+            self._screen.app.notify(why, severity="warning", timeout=4)
+            return True
+        return False
 
     @property
     def submitting(self) -> bool:
@@ -136,15 +152,15 @@ class ChatSender:
         """Ask what to do about a prompt that would overflow the context (Esc: nothing, keep it)."""
 
         def answered(choice: OverflowChoice | None) -> None:
-            self._asking = False
+            self._dialog = None
             if choice is not None:
                 self._screen.app.run_worker(
                     self._overflow_answer(text, model, overflow, from_input, choice, sibling_of),
                     exit_on_error=False,
                 )
 
-        self._asking = True
-        self._screen.app.push_screen(ContextOverflowScreen(overflow), answered)
+        self._dialog = ContextOverflowScreen(overflow)
+        self._screen.app.push_screen(self._dialog, answered)
 
     async def _overflow_answer(
         self,
@@ -164,7 +180,7 @@ class ChatSender:
             self._screen.app.notify(
                 f"num_ctx {raised} for {model} in this chat: Ollama reloads it.", timeout=4
             )
-        if await self.submit(text, checked=True, sibling_of=sibling_of) and from_input:
+        if await self.submit(text, from_input=from_input, checked=True, sibling_of=sibling_of) and from_input:
             self._screen.prompt_input.clear()
             if sibling_of is self._screen.branches.editing:  # an edit, or a moved prompt (`carrying`)
                 self._screen.branches.edit_sent()  # the draft from before comes back
@@ -178,15 +194,19 @@ class ChatSender:
         and Enter never sends the draft in the prompt's place, nor both glued together."""
         screen = self._screen
         branches = screen.branches
-        editing = sibling_of is not None and sibling_of is branches.editing
-        if from_input and not editing:
+        moving = branches.editing is not None or branches.carrying  # the box holds an edit or a moved prompt
+        if from_input and not moving:
             await screen.new_chat()  # the prompt box keeps what was typed, and its chips
             screen.app.notify("A new chat: the prompt is in the box, Enter sends it.", timeout=4)
             return
-        images = screen.attach.peek(text, beside=sibling_of)  # the turn's own, judged for this model
-        draft = branches.draft if editing else screen.prompt_input.text
-        if editing:
+        # The turn's own images, judged for this model (a verdict that drops them is said, as `take` says).
+        images = screen.attach.peek(text, beside=sibling_of, say=True)
+        if from_input:  # the edit or the moved prompt itself: it keeps the box; the draft stays held
+            draft = branches.draft
             branches.drop_edit()
+        else:  # a regenerate: an edit or moved prompt open in the box ends first, the draft given back
+            branches.reset()
+            draft = screen.prompt_input.text
         await screen.new_chat()
         held = branches.carry(text, draft)
         screen.attach.carry(images, hold=held)
