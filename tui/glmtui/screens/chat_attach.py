@@ -272,7 +272,9 @@ class ChatAttachments:
         chips = tuple(chip_label(image) for image in beside.images)
         return _Images(beside.images, chips, note=reason if verdict == "unknown" else None)
 
-    def peek(self, text: str, *, beside: Turn | None = None, say: bool = False) -> tuple[ImageAttachment, ...]:
+    def peek(
+        self, text: str, *, beside: Turn | None = None, say: bool = False
+    ) -> tuple[ImageAttachment, ...]:
         """The images `take` would give `text` now, without taking them (the overflow check counts them).
         `say`: what there is to say about them is said (the prompt moves with them, as `take` says)."""
         found = self._images_for(text, beside)
