@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,6 +81,29 @@ async def test_turns_are_saved_done_stopped_and_failed(sim: Simulator) -> None:
         assert stored.turns[1].thinking == slow.thinking and stored.turns[2].error
         digest = db_rows(db_path(), "SELECT model_digest FROM turns LIMIT 1")[0][0]
         assert len(digest) == 64  # the model's digest from /api/tags
+        # Ctrl+R (the app's task, not the chat screen's) while the store is slow to save the start (its
+        # lock held by another glmtui): the reply ends first, and its end is still saved.
+        store = app.journal.store
+        assert store is not None
+        release, start_turn = threading.Event(), store.start_turn
+
+        def slow_start(*args: Any) -> int:
+            release.wait(10)
+            return start_turn(*args)
+
+        store.start_turn = slow_start  # type: ignore[method-assign]
+        press = asyncio.create_task(pilot.press("ctrl+r"))  # its action awaits the save: not awaited here
+        try:
+            failed = pane(app).conversation.turns[-1]
+            await wait_until(lambda: pane(app).conversation.turns[-1] is not failed, what="the new turn")
+            regenerated = pane(app).conversation.turns[-1]
+            # The pane's Finished handled (the bar shows the turn): the end went unsaved, no id yet.
+            await wait_until(lambda: app.screen.query_one(StatusBar).last is regenerated, what="its end")
+        finally:
+            release.set()
+            await press
+        last = "SELECT status FROM turns ORDER BY id DESC LIMIT 1"
+        await wait_until(lambda: db_rows(db_path(), last) == [("done",)], what="the regenerated turn saved")
 
 
 async def test_history_screen_resumes_renames_exports_and_deletes(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from glmtui.core.state import Conversation, GenerationRequest, Turn
+from glmtui.core.state import Conversation, GenerationRequest, Turn, TurnStatus
 from glmtui.screens.chat_attach import ChatAttachments
 from glmtui.screens.chat_branches import ChatBranches
 from glmtui.screens.chat_context import ChatContext
@@ -217,14 +217,21 @@ class ChatSender:
         )
 
     async def _started(self, turn: Turn, request: GenerationRequest) -> None:
-        # Saved before the reply arrives (this runs before the pane's Finished is handled).
+        """Save the turn as it starts. From the chat screen's own task (Enter) this runs before the pane's
+        Finished is handled; from elsewhere (Ctrl+R, the palette, the overflow answer's worker, a queued
+        prompt sent at `model_ready`) the reply may end first, while the save awaits the store: its end
+        was then not saved (no id yet, `journal.turn_ended` skipped it), so it is saved here (idempotent).
+        """
         self._screen.context.sent(turn, request)
-        await self._screen.app.journal.turn_started(
+        journal = self._screen.app.journal
+        await journal.turn_started(
             self._screen.pane.conversation,
             turn,
             digest=self._screen.app.model_digest,
             options=dict(request.options),
         )
+        if turn.status is not TurnStatus.STREAMING:
+            await journal.turn_ended(turn)
 
     def _request(self) -> GenerationRequest | None:
         """What to send with, or None to queue: no model known yet, or the watchdog knows the server
