@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import DataTable, Input
 
 from glmtui.core.state import TurnStatus
 from glmtui.paths import db_path
@@ -118,8 +120,26 @@ async def test_history_screen_resumes_renames_exports_and_deletes(
         await finished(await send(pilot, "Something else entirely"))
         screen = await history(pilot)
         assert [row.title for row in screen.rows] == ["Something else entirely", "Explain borrow checking"]
-        for char in "borrow":
-            await pilot.press(char)
+        # The counts of the rows found are read slowly: meanwhile the rows selected are those shown.
+        store, read = app.journal.store, app.journal.store.read  # type: ignore[union-attr]
+        entered, release = threading.Event(), threading.Event()
+
+        def slow_read(sql: str, params: Sequence[object] = ()) -> Any:
+            if "leaf_turn_id FROM conversations" in sql:
+                entered.set()
+                release.wait(10)
+            return read(sql, params)
+
+        store.read = slow_read  # type: ignore[method-assign,union-attr]
+        screen.query_one(Input).value = "borrow"
+        try:
+            await wait_until(entered.is_set, what="the counts read")
+            table = screen.query_one(DataTable)
+            assert screen.selected is not None
+            assert table.get_row_at(table.cursor_row)[0].plain == screen.selected.title
+        finally:
+            release.set()
+            store.read = read  # type: ignore[method-assign,union-attr]
         await wait_until(
             lambda: [r.title for r in screen.rows] == ["Explain borrow checking"], what="the search"
         )

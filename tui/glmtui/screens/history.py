@@ -89,9 +89,12 @@ class HistoryScreen(Screen[None]):
             await asyncio.sleep(delay)  # typing fast runs one query, not one per key
         search = self.query_one(Input).value
         keep = self.selected.id if self.selected else None  # the highlight follows the conversation
-        self.rows = await self.app.journal.conversations(search)
         journal = self.app.journal
-        shown = await journal.run(shown_counts, journal.store, [row.id for row in self.rows]) or {}
+        rows = await journal.conversations(search)
+        shown = await journal.run(shown_counts, journal.store, [row.id for row in rows]) or {}
+        # The rows change only with the table, no await between: `selected` (Enter, F2, Ctrl+D) reads
+        # the row highlighted, never one of a list not shown yet.
+        self.rows = rows
         table = self.query_one(DataTable)
         table.clear()
         for row in self.rows:
