@@ -114,6 +114,17 @@ def test_a_resumed_conversation_is_sent_the_options_its_last_turn_was_sent_with(
     chat.resumed(Conversation(turns=[plain], system=QUIET))
     assert chat.edits == {} and not screen.status_bar.edited
     assert any("do not carry into" in notice for notice in screen.app.notices)
+    # Only what the options editor shows becomes an edit; the others are said. A num_ctx the overflow
+    # dialog raised for its model (still in force) is that raise, not an edit.
+    screen.context.raised["m"] = 16_384
+    odd = {"temperature": 0.5, "mirostat": 2, "num_ctx": 16_384}
+    chat.resumed(
+        Conversation(
+            turns=[Turn("p", "m", status=TurnStatus.DONE, preset="GLM terse", options=odd)], system=QUIET
+        )
+    )
+    assert chat.edits == {} and screen.context.raised_for("m") == 16_384
+    assert any("Not carried" in notice and "mirostat" in notice for notice in screen.app.notices)
 
 
 def test_a_num_ctx_set_in_the_editor_replaces_a_raise_and_the_editor_shows_the_raise() -> None:

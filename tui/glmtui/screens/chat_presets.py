@@ -229,17 +229,31 @@ class ChatPresets:
         the config and `preset` alone would not send as it was (a key it was sent without cannot be
         taken away by an edit: the config's or preset's value for it goes). Said when any are set, or
         when the edits of the chat shown before are let go."""
+        from glmtui.screens.dialogs.options import CHAT_OPTIONS
+
         before = self.edits
         sent = last.options if last is not None else {}
         inherited = layered_options(self._screen.app.config.options, preset, {})
-        self._set_edits({key: value for key, value in sent.items() if inherited.get(key, _NONE) != value})
+        raised = self._screen.context.raised_for(last.model) if last is not None else None
+        if raised is not None:  # the overflow dialog's raise for its model still applies: not an edit
+            inherited["num_ctx"] = raised
+        differ = {key: value for key, value in sent.items() if inherited.get(key, _NONE) != value}
+        # Only what the options editor shows becomes an edit (one it could not show could not be seen,
+        # changed or cleared there): any other is said, not carried.
+        self._set_edits({key: value for key, value in differ.items() if key in CHAT_OPTIONS})
+        others = [key for key in differ if key not in CHAT_OPTIONS]
         if self.edits:
             listed = ", ".join(f"{key} {value}" for key, value in self.edits.items())
             self._screen.app.notify(
                 f"Chat options as its last prompt was sent: {sanitize_line(listed)} (Alt+O edits them).",
                 timeout=5,
             )
-        elif before:
+        if others:
+            self._screen.app.notify(
+                f"Not carried (the options editor does not show them): {sanitize_line(', '.join(others))}.",
+                timeout=5,
+            )
+        elif before and not others:
             self._screen.app.notify("The chat's option edits do not carry into this conversation.", timeout=4)
 
     def _set_edits(self, edits: dict[str, Any]) -> None:
