@@ -180,6 +180,10 @@ def test_a_regenerate_for_a_text_only_model_goes_without_the_images_said_so() ->
     attachments, said = attachments_for(GLM_DETAILS)
     beside = _image_turn()
     assert attachments.peek("what is it?", beside=beside) == ()  # the overflow check counts none
+    assert said == []  # a peek says nothing, unless the prompt moves with it (the dialog's "new chat")
+    assert attachments.peek("what is it?", beside=beside, say=True) == ()
+    assert any("goes without its images (cat.png)" in text for text in said), said
+    said.clear()
     assert attachments.take("what is it?", beside=beside) == ((), ())
     assert any("goes without its images (cat.png)" in text for text in said), said
     assert [image.name for image in beside.images] == ["cat.png"]  # kept on the turn they went with
@@ -190,6 +194,16 @@ def test_a_regenerate_for_a_vision_model_goes_with_the_images() -> None:
     beside = _image_turn()
     images, chips = attachments.take("what is it?", beside=beside)
     assert images == beside.images and len(chips) == 1 and said == []
+
+
+def test_images_refused_are_learnt_for_the_endpoint_the_turn_went_to() -> None:
+    attachments, _ = attachments_for(GEMMA_DETAILS)
+    app = attachments.screen.app
+    app.endpoint = "node2"  # the chat moved on after the refused request went to node1
+    attachments.images_refused(GEMMA_DETAILS.name, "node1")
+    assert attachments.peek("what is it?", beside=_image_turn()) != ()  # node2's verdict unchanged
+    app.endpoint = "node1"
+    assert attachments.peek("what is it?", beside=_image_turn()) == ()  # node1 takes none
 
 
 def test_a_queued_prompts_images_are_judged_once_the_model_is_known() -> None:

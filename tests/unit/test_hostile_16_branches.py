@@ -7,9 +7,13 @@ once the bug is fixed (strict: a fix that forgets to drop the mark is caught).""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 from glmtui.core import branches
 from glmtui.core.state import Conversation, Turn, TurnStatus
+from glmtui.screens.chat_branches import ChatBranches
+from glmtui.screens.chat_send import ChatSender
 from glmtui.services.journal import Journal
 from glmtui.services.store import Store
 
@@ -49,3 +53,16 @@ async def test_a_regenerated_turn_after_an_unsent_prompt_reopens_as_an_alternati
     # (the next request would carry the question twice and both answers).
     assert [t.id for t in reopened.turns] == [again.id]
     assert branches.place(reopened, reopened.turns[0]) == (2, 2)
+
+
+def test_enter_waits_while_another_branch_is_shown() -> None:
+    """Alt+←/→ awaits the other branch's turns mounting: a prompt sent meanwhile would continue the
+    branch being left (or the one not yet shown), so Enter is refused, said so, until it is shown."""
+    said: list[str] = []
+    app = SimpleNamespace(notify=lambda text, **_: said.append(text))
+    host: Any = SimpleNamespace(app=app, pane=SimpleNamespace(is_busy=False))
+    host.branches = ChatBranches(host)
+    sender = ChatSender(host)
+    assert not sender.refuses()
+    host.branches.stepping = True
+    assert sender.refuses() and "branch is being shown" in said[-1], said

@@ -329,7 +329,7 @@ class ChatScreen(Screen[None]):
         retry = key_hint(self.app.config.keymap, "retry-prompt", ChatScreen)
         error = event.error
         if error.kind == "no-images":  # learnt: the next request leaves the earlier images out
-            self.attach.images_refused(event.turn.model)
+            self.attach.images_refused(event.turn.model, event.turn.endpoint)
         hint = "; ".join(part for part in (error.hint, f"{retry} retries this prompt") if part)
         await self.show_error(GlmTuiError(error.message, hint, error.kind))
         self.app.reply_failed(error)

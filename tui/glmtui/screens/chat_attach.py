@@ -162,12 +162,13 @@ class ChatAttachments:
         listed = app.service.kind == "ollama"  # OpenAI-compatible engines do not list capabilities
         return vision_verdict(app.model, info.capabilities if listed and info is not None else None)
 
-    def images_refused(self, model: str) -> None:
+    def images_refused(self, model: str, endpoint: str | None = None) -> None:
         """The engine refused a request for carrying images (vLLM "At most 0 image(s)…", kind
         "no-images"): `model` on the chat's endpoint takes none, for this run (the engine's limit is set
         when it starts, so it may change on a restart: not stored). From now on the verdict is "no":
         earlier images are left out (`request`, said once) and a new one is refused at attach."""
-        self._refused.add((self.screen.app.endpoint, model))
+        # The endpoint the refused request went to (the turn's): the chat may have moved since it was sent.
+        self._refused.add((endpoint or self.screen.app.endpoint, model))
 
     def request(self, request: GenerationRequest) -> GenerationRequest:
         """The request, with the earlier prompts' images left out when the model is known not to take

@@ -34,6 +34,7 @@ from glmtui.widgets.prompt_input import PromptInput
 
 STREAMING = "A reply is streaming: {what} once it ends (Esc stops it)."
 CHECKING = "A prompt is being checked before it is sent: {what} once it is."
+STEPPING = "Another branch is being shown: {what} once it is."
 
 
 class BranchHost(Protocol):
@@ -71,6 +72,9 @@ class ChatBranches:
         self._draft = ""  # the box's text before the edit began, given back after it
         self._moved: Turn | None = None  # the prompt last moved with ‹ › or Alt+←/→
         self._carried: str | None = None  # a prompt moved to a new chat holds the box over the draft
+        self.stepping = False
+        """Another branch is being shown (its turns mount): Enter waits, so a prompt continues the branch
+        that ends up shown, not the one being left."""
 
     @property
     def draft(self) -> str:
@@ -101,7 +105,15 @@ class ChatBranches:
         """Refused (and said so) while a reply streams, or a prompt is checked before it goes (a regenerate
         or edit checked for one branch would otherwise be sent on the branch moved to)."""
         screen = self._screen
-        busy = STREAMING if screen.pane.is_busy else CHECKING if screen.submitting else None
+        busy = (
+            STREAMING
+            if screen.pane.is_busy
+            else CHECKING
+            if screen.submitting
+            else STEPPING
+            if self.stepping
+            else None
+        )
         if busy is not None:
             screen.app.notify(busy.format(what=what), severity="warning", timeout=4)
             return True
@@ -238,7 +250,11 @@ class ChatBranches:
         self._moved = chosen
         if self.editing is not None and not any(t is self.editing for t in conversation.turns):
             self._leave_edit()  # the prompt being edited is on the branch just left
-        await screen.pane.show_branch(index)
+        self.stepping = True
+        try:
+            await screen.pane.show_branch(index)
+        finally:
+            self.stepping = False
         screen.prompt_input.focus()  # after a click on ‹ ›: the next prompt continues this branch
         screen.show_last(conversation.turns[-1])
         app.notify(f"Prompt {index + 1}: branch {which} of {count}.", timeout=3)

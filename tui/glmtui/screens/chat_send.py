@@ -113,6 +113,11 @@ class ChatSender:
                 "A reply is still streaming: press Esc to stop it first.", severity="warning"
             )
             return True
+        if self._screen.branches.stepping:
+            self._screen.app.notify(
+                "Another branch is being shown: send once it is (the prompt stays in the box).", timeout=4
+            )
+            return True
         if self._asking:
             why = (
                 "The overflow dialog asks about another prompt: answer it first."
