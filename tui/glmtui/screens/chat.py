@@ -17,6 +17,7 @@ from glmtui.keys import key_hint
 from glmtui.screens.chat_attach import ChatAttachments, Prepared
 from glmtui.screens.chat_branches import ChatBranches
 from glmtui.screens.chat_context import ChatContext
+from glmtui.screens.chat_path_complete import PathCompletion
 from glmtui.screens.chat_presets import ChatPresets
 from glmtui.screens.chat_send import ChatSender
 from glmtui.screens.chat_thinking import PreservedThinking
@@ -102,7 +103,9 @@ class ChatScreen(Screen[None]):
         self.preserved = PreservedThinking(self)
         """Whether this chat sends earlier turns' traces back (screens/chat_thinking.py)."""
         self.attach = ChatAttachments(self)
-        """The next prompt's files and images, and `@path` completion (screens/chat_attach.py)."""
+        """The next prompt's files and images (screens/chat_attach.py)."""
+        self.completion = PathCompletion(self, self.attach)
+        """`@path` completion in the prompt box (screens/chat_path_complete.py)."""
         self.branches = ChatBranches(self)
         """Regenerate, edit and moving between branches (screens/chat_branches.py)."""
         self.sender = ChatSender(self)
@@ -153,8 +156,8 @@ class ChatScreen(Screen[None]):
         tick = self.LIVE_TICK_S * (2 if app.config.low_bandwidth else 1)  # slow links: half the repaints
         self._live_timer = self.set_interval(tick, self._live_tick, pause=True)
         self.prompt_input.focus()
-        self.prompt_input.key_filter = self.attach.prompt_key
-        self.path_completions.on_accept = self.attach.accept
+        self.prompt_input.key_filter = self.completion.prompt_key
+        self.path_completions.on_accept = self.completion.accept
 
     async def _model_changed(self, model: str) -> None:
         await self.presets.model_changed(model)
@@ -209,11 +212,11 @@ class ChatScreen(Screen[None]):
 
     def on_text_area_changed(self, event: PromptInput.Changed) -> None:
         if event.text_area is self.prompt_input:
-            self.attach.prompt_changed()
+            self.completion.prompt_changed()
 
     def on_text_area_selection_changed(self, event: PromptInput.SelectionChanged) -> None:
         if event.text_area is self.prompt_input:
-            self.attach.prompt_changed()
+            self.completion.prompt_changed()
 
     async def on_chip_remove(self, event: Chip.Remove) -> None:
         event.stop()
