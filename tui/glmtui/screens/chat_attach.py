@@ -42,36 +42,24 @@ from glmtui.core.attachments import (
 )
 from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import GenerationRequest, ImageAttachment, Turn
+from glmtui.screens.chat_host import ChatHost
 from glmtui.services.attachments import read_attachment
-from glmtui.surface import AppSurface, current_model_info
+from glmtui.surface import current_model_info
 from glmtui.widgets.attachments import AttachmentChips
-from glmtui.widgets.chat_pane import ChatPane
 from glmtui.widgets.path_complete import PathCompletions
-from glmtui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
 
-class AttachHost(Protocol):
+class AttachHost(ChatHost, Protocol):
     """What the attachments need of their screen (the chat screen; a protocol, not an import of it)."""
-
-    @property
-    def app(self) -> AppSurface: ...
-
-    @property
-    def prompt_input(self) -> PromptInput: ...
 
     @property
     def attachment_chips(self) -> AttachmentChips: ...
 
     @property
     def path_completions(self) -> PathCompletions: ...
-
-    @property
-    def pane(self) -> ChatPane: ...
-
-    async def show_notice(self, text: str | Text) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

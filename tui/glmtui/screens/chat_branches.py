@@ -26,28 +26,17 @@ from textual.widgets import Static
 from glmtui.core import branches
 from glmtui.core.state import Turn
 from glmtui.screens.chat_attach import ChatAttachments
+from glmtui.screens.chat_host import ChatHost
 from glmtui.screens.dialogs.edit_prompt import EditPromptScreen
 from glmtui.services.branch_store import set_leaf
-from glmtui.surface import AppSurface
-from glmtui.widgets.chat_pane import ChatPane
-from glmtui.widgets.prompt_input import PromptInput
 
 STREAMING = "A reply is streaming: {what} once it ends (Esc stops it)."
 CHECKING = "A prompt is being checked before it is sent: {what} once it is."
 STEPPING = "Another branch is being shown: {what} once it is."
 
 
-class BranchHost(Protocol):
+class BranchHost(ChatHost, Protocol):
     """What the branches need of their screen (the chat screen; a protocol, not an import of it)."""
-
-    @property
-    def app(self) -> AppSurface: ...
-
-    @property
-    def pane(self) -> ChatPane: ...
-
-    @property
-    def prompt_input(self) -> PromptInput: ...
 
     @property
     def edit_marker(self) -> Static: ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any
 
 from rich.text import Text
 
@@ -17,25 +17,9 @@ from glmtui.core import branches
 from glmtui.core.context import ContextUse, predict_next, raised_context, truncated, used_by
 from glmtui.core.model_names import same_model
 from glmtui.core.state import GenerationRequest, Turn
+from glmtui.screens.chat_host import ChatHost
 from glmtui.screens.dialogs.context import Overflow
-from glmtui.surface import AppSurface, current_model_info
-from glmtui.widgets.chat_pane import ChatPane
-from glmtui.widgets.status_bar import StatusBar
-
-
-class ContextHost(Protocol):
-    """What the chat context needs of its screen (the chat screen; a protocol, not an import of it)."""
-
-    @property
-    def app(self) -> AppSurface: ...
-
-    @property
-    def pane(self) -> ChatPane: ...
-
-    @property
-    def status_bar(self) -> StatusBar: ...
-
-    async def show_notice(self, text: str | Text) -> None: ...
+from glmtui.surface import current_model_info
 
 
 def asked_context(options: Mapping[str, Any]) -> int | None:
@@ -47,7 +31,7 @@ def asked_context(options: Mapping[str, Any]) -> int | None:
 class ChatContext:
     """The gauge's figures, the num_ctx raised for this chat's models, and the overflow prediction."""
 
-    def __init__(self, screen: ContextHost) -> None:
+    def __init__(self, screen: ChatHost) -> None:
         self._screen = screen
         self.use: ContextUse | None = None
         """The last request's use of the context, as the gauge shows it."""

@@ -27,30 +27,18 @@ from glmtui.core.presets import Preset, baseline, layered_options, modelfile_par
 from glmtui.core.sanitize import sanitize_line
 from glmtui.core.state import Conversation, GenerationRequest, Turn
 from glmtui.screens.chat_context import ChatContext
+from glmtui.screens.chat_host import ChatHost
 from glmtui.services.preset_store import save_system
-from glmtui.surface import AppSurface, current_model_info
-from glmtui.widgets.chat_pane import ChatPane
-from glmtui.widgets.status_bar import StatusBar
+from glmtui.surface import current_model_info
 
 _NONE = object()  # a key the config and preset do not send
 
 
-class PresetHost(Protocol):
+class PresetHost(ChatHost, Protocol):
     """What the chat's presets need of their screen (the chat screen; a protocol, not an import of it)."""
 
     @property
-    def app(self) -> AppSurface: ...
-
-    @property
-    def pane(self) -> ChatPane: ...
-
-    @property
-    def status_bar(self) -> StatusBar: ...
-
-    @property
     def context(self) -> ChatContext: ...
-
-    async def show_notice(self, text: str | Text) -> None: ...
 
 
 class ChatPresets:

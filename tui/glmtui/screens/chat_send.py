@@ -13,25 +13,14 @@ from glmtui.core.state import Conversation, GenerationRequest, Turn, TurnStatus
 from glmtui.screens.chat_attach import ChatAttachments
 from glmtui.screens.chat_branches import ChatBranches
 from glmtui.screens.chat_context import ChatContext
+from glmtui.screens.chat_host import ChatHost
 from glmtui.screens.chat_presets import ChatPresets
 from glmtui.screens.chat_thinking import PreservedThinking
 from glmtui.screens.dialogs.context import ContextOverflowScreen, Overflow, OverflowChoice
-from glmtui.surface import AppSurface
-from glmtui.widgets.chat_pane import ChatPane
-from glmtui.widgets.prompt_input import PromptInput
 
 
-class SendHost(Protocol):
+class SendHost(ChatHost, Protocol):
     """What sending needs of its screen (the chat screen; a protocol, not an import of it)."""
-
-    @property
-    def app(self) -> AppSurface: ...
-
-    @property
-    def pane(self) -> ChatPane: ...
-
-    @property
-    def prompt_input(self) -> PromptInput: ...
 
     context: ChatContext
     presets: ChatPresets

@@ -10,28 +10,17 @@ it off. The status bar says it only where the model takes the traces (with a dou
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Protocol
 
 from glmtui.core.preserve import Support, preserve_support
 from glmtui.core.state import GenerationRequest
-from glmtui.surface import AppSurface, current_model_info
-from glmtui.widgets.status_bar import StatusBar
-
-
-class ThinkingHost(Protocol):
-    """What the toggle needs of its screen (the chat screen; a protocol, not an import of it)."""
-
-    @property
-    def app(self) -> AppSurface: ...
-
-    @property
-    def status_bar(self) -> StatusBar: ...
+from glmtui.screens.chat_host import ChatHost
+from glmtui.surface import current_model_info
 
 
 class PreservedThinking:
     """Whether this chat sends earlier traces back, and the words the palette and status bar use."""
 
-    def __init__(self, screen: ThinkingHost) -> None:
+    def __init__(self, screen: ChatHost) -> None:
         self._screen = screen
         self.on = False
         """The user turned it on for this chat."""
