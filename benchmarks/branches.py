@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,9 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from glmtui.core.state import GenerationStats, Turn, TurnStatus
 from glmtui.services.store import Store
-from glmtui.simulator import Simulator
 from history import REPLY
-from ptyapp import PtyApp
+from ptyapp import over_saved_history, resumed_app
 
 MODEL = "qwen3-coder:30b"
 TURNS = 500
@@ -71,9 +69,8 @@ def notice(which: int) -> bytes:
     return f"Prompt {REGENERATED_AT + 1}: branch {which} of 2".encode()
 
 
-def run_once(sim: Simulator, data: Path) -> tuple[float, float, float]:
-    env = {"XDG_DATA_HOME": str(data), "XDG_CONFIG_HOME": str(data / "config")}
-    app = PtyApp(["--host", sim.url, "--model", MODEL, "--continue", "--no-monitor"], env=env)
+def run_once(url: str, data: Path) -> tuple[float, float, float]:
+    app = resumed_app(url, MODEL, data)
     try:
         shown = app.wait_output(f"NEW-BRANCH-{TURNS - 1}".encode(), since=0.0, timeout=30) - app.started
         time.sleep(1.0)
@@ -97,15 +94,7 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, Simulator(port=0, rate=100.0) as sim:
-        data = Path(tmp)
-        db = data / "glmtui" / "glmtui.db"
-        db.parent.mkdir(parents=True)
-        started = time.monotonic()
-        build(db)
-        took = time.monotonic() - started
-        print(f"built {db.stat().st_size / 1e6:.1f} MB, {TURNS + 15} turns, in {took:.1f} s")
-        results = [run_once(sim, data) for _ in range(args.runs)]
+    results = over_saved_history(build, run_once, args.runs, f"{TURNS + 15} turns")
     shown, left, right = (statistics.median(r[i] for r in results) for i in range(3))
     print(f"| {TURNS}-turn chat with branches, 120×40 | median ms | runs |")
     print("|---|---|---|")

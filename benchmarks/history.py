@@ -14,7 +14,6 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -23,8 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from glmtui.core.state import GenerationStats, TurnStatus
 from glmtui.services.store import Store
-from glmtui.simulator import Simulator
-from ptyapp import PtyApp
+from ptyapp import over_saved_history, resumed_app
 
 MODEL = "qwen3-coder:30b"
 REPLY = """## Step {n}
@@ -90,9 +88,8 @@ def _json(stats: GenerationStats) -> str:
     return json.dumps(asdict(stats))
 
 
-def run_once(sim: Simulator, data: Path) -> tuple[float, float, float]:
-    env = {"XDG_DATA_HOME": str(data), "XDG_CONFIG_HOME": str(data / "config")}
-    app = PtyApp(["--host", sim.url, "--model", MODEL, "--continue", "--no-monitor"], env=env)
+def run_once(url: str, data: Path) -> tuple[float, float, float]:
+    app = resumed_app(url, MODEL, data)
     try:
         first = app.wait_output(b"glmtui", since=0.0, timeout=20) - app.started
         shown = app.wait_output(b"LAST-REPLY-MARKER-499", since=0.0, timeout=20) - app.started
@@ -111,14 +108,7 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, Simulator(port=0, rate=100.0) as sim:
-        data = Path(tmp)
-        db = data / "glmtui" / "glmtui.db"
-        db.parent.mkdir(parents=True)
-        started = time.monotonic()
-        build(db)
-        print(f"built {db.stat().st_size / 1e6:.1f} MB, 5,000 turns, in {time.monotonic() - started:.1f} s")
-        results = [run_once(sim, data) for _ in range(args.runs)]
+    results = over_saved_history(build, run_once, args.runs, "5,000 turns")
     first, shown, listed = (statistics.median(r[i] for r in results) for i in range(3))
     print("| 5,000 saved turns, 120×40 | median ms | runs |")
     print("|---|---|---|")

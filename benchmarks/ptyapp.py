@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from glmtui.simulator import Simulator
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -140,3 +142,26 @@ class PtyApp:
                 self.proc.wait()
         os.close(self.master)
         self.trace_path.unlink(missing_ok=True)
+
+
+def resumed_app(url: str, model: str, data: Path) -> PtyApp:
+    """glmtui on `url` with `data` as its data folder (its history database in `glmtui/`), resuming the
+    newest conversation (`--continue`), the monitor off: the history benchmarks' launch."""
+    env = {"XDG_DATA_HOME": str(data), "XDG_CONFIG_HOME": str(data / "config")}
+    return PtyApp(["--host", url, "--model", model, "--continue", "--no-monitor"], env=env)
+
+
+def over_saved_history(
+    build: Callable[[Path], None], run_once: Callable[[str, Path], tuple[float, ...]], runs: int, what: str
+) -> list[tuple[float, ...]]:
+    """Build a history database with `build` in a temporary data folder, then time `run_once(url, data)`
+    `runs` times against a simulator (100 tok/s): each run's figures. `what` names the data built."""
+    with tempfile.TemporaryDirectory() as tmp, Simulator(port=0, rate=100.0) as sim:
+        data = Path(tmp)
+        db = data / "glmtui" / "glmtui.db"
+        db.parent.mkdir(parents=True)
+        started = time.monotonic()
+        build(db)
+        took = time.monotonic() - started
+        print(f"built {db.stat().st_size / 1e6:.1f} MB, {what}, in {took:.1f} s")
+        return [run_once(sim.url, data) for _ in range(runs)]
