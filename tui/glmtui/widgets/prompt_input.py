@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import Input, TextArea
 
 
@@ -74,6 +75,14 @@ class PromptInput(TextArea):
                 self.app.bell()  # nothing to send
             return
         await super()._on_key(event)
+
+    def render_line(self, y: int) -> Strip:
+        # Textual wraps the placeholder to the content width, and Rich's wrap raises on a width of 0,
+        # which a layout pass of a narrow terminal gives the box (seen at 40-41 columns: the app died
+        # at start-up). An empty line then; the next pass has the width and draws the placeholder.
+        if self.content_size.width < 1 and not self.text:
+            return Strip.blank(self.size.width)
+        return super().render_line(y)
 
     def _newline_keys(self) -> set[str]:
         """The keys bound to `newline` now (the defaults, or the user's [keymap])."""
