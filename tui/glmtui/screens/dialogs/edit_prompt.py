@@ -25,7 +25,8 @@ class EditPromptScreen(ModalScreen[int | None]):
     EditPromptScreen { align: center middle; }
     EditPromptScreen > Vertical { width: 84; max-width: 95%; height: auto; max-height: 80%; padding: 1 2;
                                   border: thick $primary; background: $surface; }
-    EditPromptScreen OptionList { height: auto; max-height: 16; margin-top: 1; }
+    EditPromptScreen OptionList { height: auto; max-height: 16; min-height: 3; margin-top: 1; }
+    EditPromptScreen .edit-prompt-hint { color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="edit-prompt-cancel")]
 
@@ -41,9 +42,12 @@ class EditPromptScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            title = "Edit which prompt? (a new branch from there; the old one is kept)"
-            yield Static(Text(title, style="bold"))
+            # A short title and the list first, the explanation under it: in a small terminal the
+            # explanation is what gets cut, never the prompts to pick from.
+            yield Static(Text("Edit which prompt?", style="bold"))
             yield OptionList(*self._options, id="edit-prompt-options")
+            hint = "Enter edits it: a new branch from there, the old one kept. Esc cancels."
+            yield Static(Text(hint), classes="edit-prompt-hint")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
