@@ -32,6 +32,7 @@ from glmtui.services.arena import Arena, BoardRow, read_arena
 from glmtui.services.arena_store import RunRow, load_run, past_runs
 from glmtui.surface import AppSurface
 from glmtui.widgets.footer import QuietFooter
+from glmtui.widgets.settled_table import SettledTable
 from glmtui.widgets.tab_strip import TabStrip
 
 BOARD, RUNS = "arena-board-tab", "arena-runs-tab"
@@ -85,7 +86,7 @@ class ArenaScreen(Screen[None]):
         yield TabStrip([(BOARD, "Leaderboard"), (RUNS, "Past A/B runs")], BOARD, id="arena-tabs")
         with ContentSwitcher(initial=BOARD, id="arena-views"):
             with Vertical(id=BOARD):
-                yield DataTable(id="arena-board", cursor_type="row", zebra_stripes=True)
+                yield SettledTable(id="arena-board", cursor_type="row", zebra_stripes=True)
                 yield Static(id="arena-note", classes="arena-note")
             yield Vertical(id=RUNS)  # its table is built when first shown
         yield QuietFooter()
@@ -170,7 +171,7 @@ class ArenaScreen(Screen[None]):
             return
         self.tab = tab
         if tab == RUNS and not self.query("#arena-runs"):
-            table: DataTable[Text] = DataTable(id="arena-runs", cursor_type="row", zebra_stripes=True)
+            table: DataTable[Text] = SettledTable(id="arena-runs", cursor_type="row", zebra_stripes=True)
             await self.query_one(f"#{RUNS}", Vertical).mount_all(
                 [table, Static(id="arena-runs-note", classes="arena-note")]
             )

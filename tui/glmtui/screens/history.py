@@ -24,6 +24,7 @@ from glmtui.services.store import ConversationRow
 from glmtui.surface import AppSurface
 from glmtui.widgets.footer import QuietFooter
 from glmtui.widgets.prompt_input import SteadyInput
+from glmtui.widgets.settled_table import SettledTable
 from glmtui.widgets.table_keys import move_row, row_bindings
 
 SEARCH_DEBOUNCE_S = 0.15
@@ -61,7 +62,7 @@ class HistoryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="history-title")
         yield SteadyInput(placeholder="Type to search titles, prompts and replies", id="history-search")
-        yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        yield SettledTable(id="history-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="history-empty")
         yield QuietFooter()
 

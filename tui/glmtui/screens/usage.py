@@ -42,6 +42,7 @@ from glmtui.services.usage_stats import UsageQuery
 from glmtui.surface import AppSurface
 from glmtui.widgets.charts import Chart, plain
 from glmtui.widgets.footer import QuietFooter
+from glmtui.widgets.settled_table import SettledTable
 
 NOT_RECORDED = "(not recorded)"  # turns saved before endpoints were: their endpoint is ''
 NOTES = (
@@ -105,7 +106,7 @@ class UsageScreen(Screen[None]):
                 yield Static(id="usage-digests")
                 yield Chart(id="usage-ttft")
             with Vertical(id="usage-side"):
-                yield DataTable(id="usage-summary", cursor_type="row", zebra_stripes=True)
+                yield SettledTable(id="usage-summary", cursor_type="row", zebra_stripes=True)
                 yield Static(Text(NOTES), id="usage-notes")
         yield QuietFooter()
 

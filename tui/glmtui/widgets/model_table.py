@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from glmtui.widgets.model_rows import Row
 from glmtui.widgets.prompt_input import SteadyInput
+from glmtui.widgets.settled_table import SettledTable
 
 
 class FilterInput(SteadyInput):
@@ -17,7 +17,7 @@ class FilterInput(SteadyInput):
         return character not in ("[", "]", "=") and super().check_consume_key(key, character)
 
 
-class ModelTable(DataTable[Text]):
+class ModelTable(SettledTable[Text]):
     """A row-cursor table whose rows are replaced wholesale, keeping the highlighted row by key."""
 
     def __init__(self, columns: tuple[str, ...], *, id: str) -> None:

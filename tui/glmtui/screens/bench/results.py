@@ -18,6 +18,7 @@ from glmtui.core.bench import CellResult
 from glmtui.core.bench_table import CAPTION, HEAD, NUMERIC, STYLES, table_notes, table_rows
 from glmtui.core.bench_view import decode_lines, memory_note, memory_points
 from glmtui.widgets.charts import Chart
+from glmtui.widgets.settled_table import SettledTable
 
 
 def _row(cell: CellResult) -> list[Text]:
@@ -46,7 +47,7 @@ class ResultsView(Vertical):
         self.cells: list[CellResult] = []
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(zebra_stripes=True, cursor_type="row", header_height=2)
+        table: DataTable[Text] = SettledTable(zebra_stripes=True, cursor_type="row", header_height=2)
         yield table
         yield Static(Text(CAPTION), classes="bench-caption")
         yield Static(classes="bench-notes")

@@ -18,6 +18,7 @@ from glmtui.core.bench_view import RunRow
 from glmtui.screens.bench.results import ResultsView
 from glmtui.services import bench_store
 from glmtui.surface import AppSurface
+from glmtui.widgets.settled_table import SettledTable
 
 RUNS_SHOWN = 200
 
@@ -36,7 +37,7 @@ class SavedRuns(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Saved runs · Enter opens one", style="bold"), classes="bench-heading")
-        runs: DataTable[Text] = DataTable(id="bench-run-list", cursor_type="row", zebra_stripes=True)
+        runs: DataTable[Text] = SettledTable(id="bench-run-list", cursor_type="row", zebra_stripes=True)
         yield runs
         yield Static(Text("The run opened", style="bold"), id="bench-saved-heading", classes="bench-heading")
         yield ResultsView(id="bench-saved")
