@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.geometry import Offset
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -32,6 +33,16 @@ class ChatLog(VerticalScroll):
 
     def on_mount(self) -> None:
         self.anchor()
+
+    @property
+    def scroll_offset(self) -> Offset:
+        # Textual 8.2's compositor keeps an anchored container at `content bottom - viewport height`
+        # through `set_reactive`, unclamped: while the chat is shorter than the pane that is negative
+        # and the turns sit at the pane's bottom; once anything releases the anchor (opening a trace
+        # scrolls it into view) they jump to the top, and a re-anchor on idle sends them back. A short
+        # chat reads from the top, always.
+        offset = super().scroll_offset
+        return offset if offset.y >= 0 else Offset(offset.x, 0)
 
     async def add_turn(self, user: Widget, reply: Widget) -> None:
         """Mount a new turn at the bottom, unmounting the oldest beyond the window."""
