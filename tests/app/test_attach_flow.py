@@ -121,3 +121,23 @@ async def test_refusals_say_why_and_keep_the_prompt_and_the_other_attachments(
         assert "over the 256 KiB limit: nothing was sent" in screen.attach.said[-1]
         assert len(chips.labels) == 3 and prompt.text == "keep me"
         assert chat_requests(sim) == []
+
+
+async def test_sglang_saying_its_model_sees_no_images_refuses_one_at_attach(work: Path) -> None:
+    """SGLang would take the image and drop it unread: its /model_info `has_image_understanding` is read
+    with the model's details, and the picture is refused at attach with that reason."""
+    from glmtui.core.endpoints import Endpoint
+    from glmtui.simulator import OpenAISimulator
+
+    with OpenAISimulator("sglang", rate=2000.0) as server:  # found by the probe: kind auto
+        app = make_app(server.url, model="glm-4.7-flash", endpoints=(Endpoint("node", server.url),))
+        async with app.run_test(size=(120, 40)):
+            await ready(app)
+            screen = app.screen
+            assert isinstance(screen, ChatScreen)
+            await wait_until(lambda: app.model_info is not None, what="the model's details")
+            assert not await screen.attach.attach("cat.png")
+            assert screen.attach.said == [
+                "glm-4.7-flash cannot take images: SGLang reports no image understanding for it "
+                "(images sent to it would be dropped unread)"
+            ]

@@ -117,10 +117,10 @@ async def test_a_chat_with_an_earlier_image_is_not_stuck_on_a_text_only_vllm_mod
             assert (await finished(await send(pilot, "what is it?"))).status is TurnStatus.DONE
             await app.switch_model("glm-4.7-flash", "node1")
             await ready(app)
-            # The follow-up carries the first prompt's image: vLLM refuses it ("At most 0 image(s) may be
-            # provided in one prompt"), and says so. The hint offers Ctrl+R...
+            # The follow-up carries the first prompt's image: vLLM refuses it ("zai-org/GLM-4.7-Flash is
+            # not a multimodal model"), and says so. The hint offers Ctrl+R...
             failed = await finished(await send(pilot, "write a haiku about it"))
-            assert failed.status is TurnStatus.FAILED and "image" in (failed.error or "")
+            assert failed.status is TurnStatus.FAILED and "not a multimodal model" in (failed.error or "")
             await pilot.press("ctrl+r")
             await wait_until(lambda: pane(app).conversation.turns[-1] is not failed, what="the retry")
             retried = await finished(pane(app).conversation.turns[-1])

@@ -297,12 +297,14 @@ async def test_openai_engines_send_content_parts_and_vllm_refuses_a_text_only_mo
     with OpenAISimulator("vllm", rate=SIM_RATE) as server:
         engine = OpenAIEngine(server.url, flavour="vllm")
         try:
-            with pytest.raises(GlmTuiError, match="At most 0 image"):
+            # vLLM main's wording for a text-only model (registry.create_processor)
+            with pytest.raises(GlmTuiError, match=r"GLM-4\.7-Flash is not a multimodal model") as refused:
                 await _stats(
                     engine.chat(
                         "glm-4.7-flash", [user_message("hi", (_image(),))], think="off", live=LiveStats()
                     )
                 )
+            assert refused.value.kind == "no-images"
             plain = await _stats(
                 engine.chat("glm-4.7-flash", [user_message("hi")], think="off", live=LiveStats())
             )
@@ -334,3 +336,49 @@ def test_chips_wrap_into_rows_at_the_width() -> None:
     assert wrap_rows([10, 30, 5], 25) == [[0], [1], [2]]  # too wide for any row: a row of its own
     assert wrap_rows([], 25) == []
     assert chip_width("▤ a.md · 1 B") == len("▤ a.md · 1 B  ✕") + 3  # padding both sides, margin after
+
+
+async def test_sglang_drops_a_text_only_models_images_and_says_so_in_model_info() -> None:
+    """SGLang takes images to a text-only model and drops them unread (no image tokens); what it says
+    is `has_image_understanding` in /model_info (and the deprecated /get_model_info), which the engine
+    reads into the model's details: "vision" in its capabilities, and the sentence to show."""
+    import httpx
+
+    from glmtui.services.engines.sglang_info import IMAGES_KEY, NO_IMAGES, TAKES_IMAGES
+
+    with OpenAISimulator("sglang", rate=SIM_RATE) as server:
+        for path in ("/model_info", "/get_model_info"):
+            assert httpx.get(f"{server.url}{path}").json()["has_image_understanding"] is False
+        engine = OpenAIEngine(server.url, flavour="sglang")
+        try:
+            blind = await engine.show("glm-4.7-flash")
+            plain = await _stats(
+                engine.chat("glm-4.7-flash", [user_message("hi")], think="off", live=LiveStats())
+            )
+            dropped = await _stats(
+                engine.chat("glm-4.7-flash", [user_message("hi", (_image(),))], think="off", live=LiveStats())
+            )
+            server.vision_models.add("glm-4.7-flash")
+            engine.forget("glm-4.7-flash")
+            seeing = await engine.show("glm-4.7-flash")
+        finally:
+            await engine.close()
+    assert "vision" not in blind.capabilities and blind.model_info[IMAGES_KEY] == NO_IMAGES
+    assert dropped.prompt_eval_count == plain.prompt_eval_count  # accepted, the image counted nothing
+    assert "vision" in seeing.capabilities and seeing.model_info[IMAGES_KEY] == TAKES_IMAGES
+
+
+async def test_an_older_sglang_without_model_info_leaves_images_unknown() -> None:
+    """Neither route answering with the key (an older SGLang, or none reachable): unknown, not "no"."""
+    from glmtui.services.engines.sglang_info import image_understanding
+
+    async def old(path: str) -> object:
+        if path == "/model_info":
+            raise RuntimeError("404")
+        return {"model_path": "zai-org/GLM-4.7-Flash", "is_generation": True}
+
+    async def gone(path: str) -> object:
+        raise RuntimeError("connection refused")
+
+    assert await image_understanding(old) is None
+    assert await image_understanding(gone) is None

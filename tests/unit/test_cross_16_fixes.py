@@ -55,5 +55,8 @@ def test_vllms_refusal_of_images_is_told_apart_with_a_hint_that_says_they_are_le
     )
     error = _status_error(refused, "node1:8000", "glm-4.7-flash", None, False)
     assert error.kind == "no-images" and "without the images" in error.hint, error
+    said = "zai-org/GLM-4.7-Flash is not a multimodal model"  # vLLM main, for a text-only model
+    refused = SimpleNamespace(status_code=400, body={"message": said}, message=said)
+    assert _status_error(refused, "node1:8000", "glm-4.7-flash", None, False).kind == "no-images"
     other = SimpleNamespace(status_code=400, body={"message": "max_tokens too large"}, message="x")
     assert _status_error(other, "node1:8000", "glm-4.7-flash", None, False).kind == "bad-request"

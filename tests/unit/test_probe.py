@@ -49,6 +49,31 @@ class ModelsOnly(BaseHTTPRequestHandler):
         pass
 
 
+class OlderSGLang(ModelsOnly):
+    """An SGLang from before `/model_info`: only the deprecated `/get_model_info` names the model."""
+
+    def do_GET(self) -> None:
+        routes: dict[str, Any] = {
+            "/v1/models": {"object": "list", "data": [{"id": "glm", "owned_by": "sglang"}]},
+            "/get_model_info": {"model_path": "zai-org/GLM-4.7-Flash", "is_generation": True},
+            "/get_server_info": {"version": "0.4.6"},
+        }
+        body = routes.get(self.path, {"detail": "Not Found"})
+        data = json.dumps(body).encode()
+        self.send_response(200 if self.path in routes else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+async def test_an_sglang_without_model_info_is_found_by_its_deprecated_route() -> None:
+    for url in serve(ThreadingHTTPServer(("127.0.0.1", 0), OlderSGLang)):
+        found = await probe(url)
+        # its version is read only once the model facts have named it SGLang
+        assert (found.kind, found.flavour, found.version) == ("openai", "sglang", "0.4.6"), found
+
+
 @pytest.fixture
 def static_server(tmp_path: Path) -> Iterator[str]:
     """`python3 -m http.server`: HTTP, but neither engine."""

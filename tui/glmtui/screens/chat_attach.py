@@ -44,6 +44,7 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import GenerationRequest, ImageAttachment, Turn
 from glmtui.screens.chat_host import ChatHost
 from glmtui.services.attachments import read_attachment
+from glmtui.services.engines.sglang_info import IMAGES_KEY
 from glmtui.surface import current_model_info
 from glmtui.widgets.attachments import AttachmentChips
 from glmtui.widgets.path_complete import PathCompletions
@@ -143,11 +144,15 @@ class ChatAttachments:
         if self._refused and (app.endpoint, app.model) in self._refused:  # none learnt: no lookup
             return "no", f"{app.model} on {app.endpoint} refused images (the engine said it takes none)"
         info = current_model_info(app)
-        listed = app.service.kind == "ollama"  # OpenAI-compatible engines do not list capabilities
+        if info is not None and IMAGES_KEY in info.model_info:  # SGLang said, and it would drop them
+            if "vision" in info.capabilities:
+                return "yes", ""
+            return "no", f"{app.model} cannot take images: {info.model_info[IMAGES_KEY]}"
+        listed = app.service.kind == "ollama"  # vLLM and other OpenAI-compatible servers list none
         return vision_verdict(app.model, info.capabilities if listed and info is not None else None)
 
     def images_refused(self, model: str, endpoint: str | None = None) -> None:
-        """The engine refused a request for carrying images (vLLM "At most 0 image(s)…", kind
+        """The engine refused a request for carrying images (vLLM "… is not a multimodal model", kind
         "no-images"): `model` on the chat's endpoint takes none, for this run (the engine's limit is set
         when it starts, so it may change on a restart: not stored). From now on the verdict is "no":
         earlier images are left out (`request`, said once) and a new one is refused at attach."""
@@ -156,8 +161,8 @@ class ChatAttachments:
 
     def request(self, request: GenerationRequest) -> GenerationRequest:
         """The request, with the earlier prompts' images left out when the model is known not to take
-        images (vLLM refuses every later request that carries one, "At most 0 image(s)"; Ollama drops
-        them and counts their tags as text). They stay on their turns, and go again to a model that
+        images (vLLM refuses every later request that carries one; SGLang drops them unread; Ollama
+        drops them and counts their tags as text). They stay on their turns, and go again to a model that
         takes them; capabilities unknown: they are sent. Said once per chat and model, in the chat."""
         conversation = self.screen.pane.conversation
         if not any(turn.images for turn in conversation.turns) or self._vision()[0] != "no":

@@ -15,10 +15,17 @@ What real engines do, and this simulator copies:
   gauge honest in kind.
 - Bad base64 is refused as Go's JSON decoding of ``[]byte`` refuses it (gin's bind error, 400):
   ``illegal base64 data at input byte N``.
-- vLLM serving a text-only model refuses any image part with 400 ``At most 0 image(s) may be provided
-  in one prompt.`` (``vllm/multimodal`` processing, the per-prompt modality limit, which is 0 for a
-  model without an image modality); this simulator answers the same for a served model not listed
-  as seeing (both flavours: SGLang's wording is not copied, only its refusal).
+- vLLM serving a text-only model refuses any image part with 400 ``<model> is not a multimodal model``
+  (vllm-project/vllm main, ``MultiModalRegistry.create_processor`` in ``vllm/multimodal/registry.py``,
+  reached from ``BaseMultiModalItemTracker.add`` in ``vllm/entrypoints/chat_utils.py``; the serving
+  layer answers a ``ValueError`` with 400 ``BadRequestError``). A multimodal model started with
+  ``--limit-mm-per-prompt`` at 0 says ``At most 0 image(s) may be provided in one prompt.`` instead
+  (``BaseProcessingInfo.validate_num_items``); glmtui reads both.
+- SGLang serving a text-only model takes the request: ``TokenizerManager._tokenize_one_request``
+  (``python/sglang/srt/managers/tokenizer_manager.py``) processes images only ``if self.mm_processor``,
+  and a text-only model has none, so they are dropped without a word and count no tokens. What it does
+  say is ``has_image_understanding`` in ``GET /model_info`` (``/get_model_info`` before, now deprecated),
+  which this simulator answers from ``vision_models``.
 """
 
 from __future__ import annotations

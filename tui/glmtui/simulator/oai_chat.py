@@ -101,9 +101,10 @@ def handle_chat(sim: OpenAISimulator, resp: Responder, raw: bytes) -> None:
     if sim.loading:
         w.send_error(sim, resp, 503, "The engine is still loading the model.", "Service Unavailable")
         return
-    if _images(body) and model not in sim.vision_models:
-        message = "At most 0 image(s) may be provided in one prompt."
-        w.send_error(sim, resp, 400, message, "BadRequestError", "image")
+    if _images(body) and model not in sim.vision_models and sim.flavour == "vllm":
+        # vLLM's wording for a text-only model (module images); SGLang takes the request.
+        message = f"{sim.model_path} is not a multimodal model"
+        w.send_error(sim, resp, 400, message, "BadRequestError")
         return
     sampling = parse_sampling(sim.flavour, body)  # a refused request must not take a queued fault
     fault = sim.faults.pop(model)
@@ -156,7 +157,8 @@ def _plan(sim: OpenAISimulator, body: dict[str, Any], model: str, sampling: Samp
     call = plan_call(body, last_user)
     content = [] if call is not None else build_reply(model, last_user, sim.reply_tokens, sampling.seed)
     calls = [("tool_head", ""), *(("tool_args", piece) for piece in call.argument_pieces())] if call else []
-    prompt = prompt_token_count(contents) + IMAGE_TOKENS * _images(body)
+    seen = _images(body) if model in sim.vision_models else 0  # SGLang drops a text-only model's images
+    prompt = prompt_token_count(contents) + IMAGE_TOKENS * seen
     natural = len(reasoning) + len(content) + len(calls)
     length, finish = generation_length(sim.flavour, sampling, natural, sim.max_model_len - prompt)
     if length > natural and call is None:  # past the reply's own end (ignore_eos, min_tokens): it goes on

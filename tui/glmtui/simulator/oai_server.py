@@ -5,7 +5,8 @@ Endpoints, per flavour (sources in ``oai_wire`` and ``engine_metrics``):
 - both: ``GET /v1/models``, ``POST /v1/chat/completions`` (SSE or JSON), ``GET /health`` (200 with an
   empty body when ready, 503 while loading), ``GET /metrics`` (Prometheus text);
 - vLLM: ``GET /version`` → ``{"version": …}`` and ``GET /ping`` (``vllm/entrypoints/openai/api_server.py``);
-- SGLang: ``GET /get_model_info``, ``GET /get_server_info`` (and ``/server_info``), ``GET /v1/models/{id}``;
+- SGLang: ``GET /model_info`` (and the deprecated ``/get_model_info``), ``GET /get_server_info`` (and
+  ``/server_info``), ``GET /v1/models/{id}``;
   ``/metrics`` only with ``--enable-metrics`` (``metrics=False`` answers 404 as SGLang does)
   (``python/sglang/srt/entrypoints/http_server.py``);
 - each flavour answers the other's endpoints with FastAPI's ``404 {"detail": "Not Found"}``;
@@ -185,8 +186,14 @@ def _version(sim: OpenAISimulator, resp: Responder, request: Request) -> None:
 
 
 def _model_info(sim: OpenAISimulator, resp: Responder, request: Request) -> None:
+    """SGLang's ``/model_info`` (``/get_model_info``, deprecated, answers the same): the keys its docs'
+    "Query and modify server" test asserts; ``has_image_understanding`` is the served model's."""
     info = {"model_path": sim.model_path, "tokenizer_path": sim.model_path, "is_generation": True}
-    w.send_json(resp, 200, info | {"preferred_sampling_params": None, "weight_version": "default"})
+    info |= {"preferred_sampling_params": None, "weight_version": "default"}
+    info |= {"has_image_understanding": sim.models[0] in sim.vision_models, "has_audio_understanding": False}
+    # GLM-4.7-Flash's config.json: model_type glm4_moe_lite, architectures [Glm4MoeLiteForCausalLM].
+    info |= {"model_type": "glm4_moe_lite", "architectures": ["Glm4MoeLiteForCausalLM"]}
+    w.send_json(resp, 200, info)
 
 
 def _server_info(sim: OpenAISimulator, resp: Responder, request: Request) -> None:
@@ -258,6 +265,7 @@ FLAVOURED: dict[str, dict[tuple[str, str], ORoute]] = {
         ("POST", "/ping"): _health,
     },
     "sglang": {
+        ("GET", "/model_info"): _model_info,
         ("GET", "/get_model_info"): _model_info,
         ("GET", "/get_server_info"): _server_info,
         ("GET", "/server_info"): _server_info,

@@ -56,6 +56,7 @@ from glmtui.services.engines.openai_wire import (
     tool_call_deltas,
 )
 from glmtui.services.engines.pacing import READ_BATCH_S, paced
+from glmtui.services.engines.sglang_info import IMAGES_KEY, image_understanding, images_note
 
 if TYPE_CHECKING:
     import openai
@@ -105,6 +106,8 @@ class OpenAIEngine:
         self._cards: dict[str, dict[str, Any]] = {}  # /v1/models entries by id (max_model_len, owned_by)
         self._reasoned: set[str] = set()  # models whose replies carried reasoning
         self._parser: str | None = None  # SGLang's reasoning_parser, once read
+        self._images: bool | None = None  # SGLang's has_image_understanding (None: not said)
+        self._images_read = False
         self.endpoint_name = ""  # the endpoint's name in glmtui's config (the engine panel's title)
 
     @property
@@ -213,6 +216,9 @@ class OpenAIEngine:
             )
         if self.flavour == "sglang" and self._parser is None:
             await self._read_parser()
+        if self.flavour == "sglang" and not self._images_read:
+            self._images = await image_understanding(self._get)
+            self._images_read = True
         length = card.get("max_model_len")
         shown = ModelDetails(
             name=model,
@@ -225,9 +231,10 @@ class OpenAIEngine:
         return shown
 
     def _capabilities(self, model: str) -> tuple[str, ...]:
+        vision = ("vision",) if self._images else ()
         if self.flavour == "sglang" and not self._parser and model not in self._reasoned:
-            return ("completion",)
-        return ("completion", "thinking")
+            return ("completion", *vision)
+        return ("completion", "thinking", *vision)
 
     def _model_info(self, model: str, card: Mapping[str, Any]) -> dict[str, object]:
         if model in self._reasoned:
@@ -239,6 +246,8 @@ class OpenAIEngine:
         else:
             thinking = THINKING_ASSUMED
         info: dict[str, object] = {"thinking": thinking}
+        if self._images is not None:
+            info[IMAGES_KEY] = images_note(self._images)
         for key in ("owned_by", "root", "max_model_len"):
             value = card.get(key)
             if isinstance(value, (str, int)) and not isinstance(value, bool):
@@ -257,6 +266,7 @@ class OpenAIEngine:
         """Drop what is cached about a model."""
         self._show_cache.pop(model, None)
         self._cards.pop(model, None)
+        self._images_read = False  # a restarted server may run another model
 
     async def ps(self) -> list[LoadedModel]:
         """No `/api/ps` here: the served models are always loaded, and none can be listed as such."""

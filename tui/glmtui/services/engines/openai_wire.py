@@ -56,12 +56,14 @@ EXTENSIONS |= {"ignore_eos": "ignore_eos", "min_tokens": "min_tokens"}
 LEVELS = ("low", "medium", "high")  # gpt-oss's think levels are the OpenAI `reasoning_effort`
 
 NO_LOAD_HINT = "vLLM and SGLang serve the models they were started with (`--served-model-name`)"
-# vLLM refuses a request with more images than `--limit-mm-per-prompt` allows, 0 for a text-only model:
-# "At most 0 image(s) may be provided in one prompt." (vllm-project/vllm, `BaseProcessingInfo.
-# validate_num_items` in vllm/multimodal/processing: f"At most {limit} {modality}(s) may be provided in one
-# prompt.", plus " Set `--limit-mm-per-prompt` …" when the model could take more; checked in the indexed
-# source). SGLang's wording for a text-only model was not found: its refusal gets the generic 400 hint.
-NO_IMAGES = re.compile(r"at most 0 image\(s\) may be provided", re.IGNORECASE)
+# vLLM refuses images two ways (vllm-project/vllm main, read in its source):
+# - a text-only model: "<model path> is not a multimodal model" (`MultiModalRegistry.create_processor`,
+#   vllm/multimodal/registry.py, reached from `BaseMultiModalItemTracker.add` in entrypoints/chat_utils.py);
+# - a multimodal one with `--limit-mm-per-prompt` at 0: "At most 0 image(s) may be provided in one
+#   prompt." (`BaseProcessingInfo.validate_num_items`, vllm/multimodal/processing; older releases said
+#   this for text-only models too).
+# SGLang does not refuse: it drops a text-only model's images unread (services/engines/sglang_info.py).
+NO_IMAGES = re.compile(r"at most 0 image\(s\) may be provided|is not a multimodal model", re.IGNORECASE)
 NO_IMAGES_HINT = (
     "this model takes no images: the earlier prompts' images are left out from the next prompt "
     "(they stay in the chat); Ctrl+R sends it again without the images"

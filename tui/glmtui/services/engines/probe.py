@@ -7,7 +7,8 @@ For an endpoint of kind `auto`. Each engine is known by a route only it serves (
 - Ollama: `GET /api/version` → `{"version": "0.12.3"}`;
 - vLLM: `GET /version` → `{"version": …}` and `/v1/models` entries `owned_by: "vllm"` (`/version` is
   outside `/v1`, so it answers without the API key);
-- SGLang: `GET /get_model_info` → `{"model_path": …}`, its version in `/get_server_info`;
+- SGLang: `GET /model_info` (`/get_model_info` before it, deprecated) → `{"model_path": …}`, its
+  version in `/get_server_info`;
 - any other OpenAI-compatible server: `GET /v1/models` → `{"data": [...]}` (a 401 there is one too,
   that wants a key).
 
@@ -121,8 +122,10 @@ async def _identify(root: str, first: _Answer, get: Any, *, key_sent: bool = Fal
     vllm = await get("/version")
     if _version(vllm) is not None and (owner == "vllm" or needs_key):
         return _found("openai", "vllm", _version(vllm), root, key_note)
-    info = await get("/get_model_info")
-    if info.status == 200 and isinstance(info.body, dict) and "model_path" in info.body:
+    info = await get("/model_info")
+    if not _model_facts(info):  # an SGLang from before /model_info has only the deprecated route
+        info = await get("/get_model_info")
+    if _model_facts(info):
         server = await get("/get_server_info")
         return _found("openai", "sglang", _version(server), root, key_note)
     if models.status == 200 and owner is not None:
@@ -139,6 +142,11 @@ async def _identify(root: str, first: _Answer, get: Any, *, key_sent: bool = Fal
         f"HTTP {first.status}, /v1/models HTTP {models.status}",
         answered=True,
     )
+
+
+def _model_facts(answer: _Answer) -> bool:
+    """SGLang's model facts (`{"model_path": …}`): only SGLang serves them."""
+    return answer.status == 200 and isinstance(answer.body, dict) and "model_path" in answer.body
 
 
 def _version(answer: _Answer) -> str | None:

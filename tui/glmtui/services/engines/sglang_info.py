@@ -1,0 +1,38 @@
+"""Whether the model an SGLang server runs takes images, as SGLang itself says it.
+
+SGLang answers `GET /model_info` (`GET /get_model_info` before, deprecated since and still served) with
+`has_image_understanding` among the model's facts (SGLang docs, "Query and modify server": the test
+there asserts the keys; `python/sglang/srt/entrypoints/http_server.py`). It matters because SGLang does
+not refuse images sent to a text-only model: `TokenizerManager._tokenize_one_request` processes them only
+when the model has a multimodal processor, so they are dropped without a word. vLLM refuses them
+(`openai_wire.NO_IMAGES`), so only SGLang needs asking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+IMAGES_KEY = "images"  # the `ModelDetails.model_info` key: present only where the engine said
+PATHS = ("/model_info", "/get_model_info")  # the current route first; an older SGLang has only the second
+TAKES_IMAGES = "SGLang reports image understanding (has_image_understanding)"
+NO_IMAGES = "SGLang reports no image understanding for it (images sent to it would be dropped unread)"
+
+
+async def image_understanding(get: Callable[[str], Awaitable[Any]]) -> bool | None:
+    """`has_image_understanding` from the first route that answers with it; None when neither does
+    (an older SGLang without the key, an error): unknown, never taken for "no"."""
+    for path in PATHS:
+        try:
+            body = await get(path)
+        except Exception:
+            continue  # 404 on an older server, or no answer: try the other route
+        if isinstance(body, dict) and "model_path" in body:
+            value = body.get("has_image_understanding")
+            return value if isinstance(value, bool) else None
+    return None
+
+
+def images_note(takes: bool) -> str:
+    """The sentence shown beside the model's details, and in a refusal to attach."""
+    return TAKES_IMAGES if takes else NO_IMAGES
