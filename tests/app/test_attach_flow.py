@@ -141,3 +141,29 @@ async def test_sglang_saying_its_model_sees_no_images_refuses_one_at_attach(work
                 "glm-4.7-flash cannot take images: SGLang reports no image understanding for it "
                 "(images sent to it would be dropped unread)"
             ]
+
+
+async def test_an_sglang_that_does_not_say_is_sent_the_image_with_its_own_warning(work: Path) -> None:
+    """An older SGLang says nothing of images (no has_image_understanding): unknown, not "no", so the
+    image is attached; the warning says SGLang would drop it unread, not that the engine would refuse."""
+    from glmtui.core.endpoints import Endpoint
+    from glmtui.services.engines.sglang_info import UNKNOWN
+    from glmtui.simulator import OpenAISimulator
+
+    with OpenAISimulator("sglang", rate=2000.0) as server:
+        server.legacy_model_info = True
+        app = make_app(server.url, model="glm-4.7-flash", endpoints=(Endpoint("node", server.url),))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ready(app)
+            screen = app.screen
+            assert isinstance(screen, ChatScreen)
+            await wait_until(lambda: app.model_info is not None, what="the model's details")
+            assert await screen.attach.attach("cat.png")
+            app.screen.query_one(PromptInput).insert("what is it?")
+            await pilot.press("enter")
+            await wait_until(lambda: screen.attach.said, what="the warning")
+            assert screen.attach.said == [UNKNOWN.format(model="glm-4.7-flash")]
+            await wait_until(lambda: pane(app).conversation.turns, what="the turn")
+            await finished(pane(app).conversation.turns[-1])
+        sent = [body for _, path, body in server.requests if path == "/v1/chat/completions"]
+        assert sent[-1]["messages"][-1]["content"][1]["type"] == "image_url"  # sent, as said

@@ -5,6 +5,7 @@ simulators (Ollama `images`, OpenAI content parts), through the official clients
 from __future__ import annotations
 
 import base64
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -368,17 +369,54 @@ async def test_sglang_drops_a_text_only_models_images_and_says_so_in_model_info(
     assert "vision" in seeing.capabilities and seeing.model_info[IMAGES_KEY] == TAKES_IMAGES
 
 
-async def test_an_older_sglang_without_model_info_leaves_images_unknown() -> None:
-    """Neither route answering with the key (an older SGLang, or none reachable): unknown, not "no"."""
-    from glmtui.services.engines.sglang_info import image_understanding
+async def test_an_older_sglang_leaves_images_unknown_and_a_failed_read_is_asked_again() -> None:
+    """An SGLang whose model facts lack the key: unknown for good (not "no"). No route answering at all
+    (a blip): unknown for now, so the details are not cached and the next look asks again."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    async def old(path: str) -> object:
-        if path == "/model_info":
-            raise RuntimeError("404")
-        return {"model_path": "zai-org/GLM-4.7-Flash", "is_generation": True}
+    from glmtui.services.engines.sglang_info import IMAGES_KEY, NO_IMAGES
 
-    async def gone(path: str) -> object:
-        raise RuntimeError("connection refused")
+    with OpenAISimulator("sglang", rate=SIM_RATE) as server:
+        server.legacy_model_info = True
+        engine = OpenAIEngine(server.url, flavour="sglang")
+        try:
+            unsaid = await engine.show("glm-4.7-flash")
+        finally:
+            await engine.close()
+    assert IMAGES_KEY not in unsaid.model_info and "vision" not in unsaid.capabilities
 
-    assert await image_understanding(old) is None
-    assert await image_understanding(gone) is None
+    asked: list[str] = []
+
+    class Flaky(BaseHTTPRequestHandler):
+        """The model facts fail the first time they are asked for (both routes), then answer."""
+
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            facts = {"model_path": "m", "has_image_understanding": False}
+            bodies = {"/v1/models": {"object": "list", "data": [{"id": "glm", "owned_by": "sglang"}]}}
+            bodies |= {"/get_server_info": {"reasoning_parser": "glm45", "version": "0.5.9"}}
+            if len([p for p in asked if p.endswith("model_info")]) > 2:
+                bodies |= {"/model_info": facts}
+            data = json.dumps(bodies.get(self.path, {"detail": "boom"})).encode()
+            self.send_response(200 if self.path in bodies else 500)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    engine = OpenAIEngine(f"http://127.0.0.1:{httpd.server_address[1]}", flavour="sglang")
+    try:
+        first = await engine.show("glm")
+        second = await engine.show("glm")
+    finally:
+        await engine.close()
+        httpd.shutdown()
+        httpd.server_close()
+    assert IMAGES_KEY not in first.model_info
+    assert second.model_info[IMAGES_KEY] == NO_IMAGES

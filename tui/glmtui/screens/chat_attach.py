@@ -45,6 +45,7 @@ from glmtui.core.state import GenerationRequest, ImageAttachment, Turn
 from glmtui.screens.chat_host import ChatHost
 from glmtui.services.attachments import read_attachment
 from glmtui.services.engines.sglang_info import IMAGES_KEY
+from glmtui.services.engines.sglang_info import UNKNOWN as SGLANG_UNKNOWN
 from glmtui.surface import current_model_info
 from glmtui.widgets.attachments import AttachmentChips
 from glmtui.widgets.path_complete import PathCompletions
@@ -144,7 +145,10 @@ class ChatAttachments:
         if self._refused and (app.endpoint, app.model) in self._refused:  # none learnt: no lookup
             return "no", f"{app.model} on {app.endpoint} refused images (the engine said it takes none)"
         info = current_model_info(app)
-        if info is not None and IMAGES_KEY in info.model_info:  # SGLang said, and it would drop them
+        if getattr(app.service, "flavour", None) == "sglang" and info is not None:
+            # SGLang would drop a text-only model's images unread, so what it said (or did not) is told
+            if IMAGES_KEY not in info.model_info:
+                return "unknown", SGLANG_UNKNOWN.format(model=app.model)
             if "vision" in info.capabilities:
                 return "yes", ""
             return "no", f"{app.model} cannot take images: {info.model_info[IMAGES_KEY]}"

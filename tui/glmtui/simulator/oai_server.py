@@ -88,6 +88,9 @@ class OpenAISimulator(ServerBase):
         # Served models that take images (image_url parts); the others refuse them as vLLM does a
         # text-only model (module ``images``). Empty by default: the served GLM-4.7-Flash reads text only.
         self.vision_models: set[str] = set()
+        # An SGLang from before `/model_info` and `has_image_understanding` (0.4.x): only the deprecated
+        # `/get_model_info`, without the key, so whether its model sees is not said.
+        self.legacy_model_info = False
         self.model_path = MODEL_PATH
         self.version = version or (VLLM_VERSION if flavour == "vllm" else SGLANG_VERSION)
         self.metrics_enabled = metrics
@@ -189,6 +192,12 @@ def _model_info(sim: OpenAISimulator, resp: Responder, request: Request) -> None
     """SGLang's ``/model_info`` (``/get_model_info``, deprecated, answers the same): the keys its docs'
     "Query and modify server" test asserts; ``has_image_understanding`` is the served model's."""
     info = {"model_path": sim.model_path, "tokenizer_path": sim.model_path, "is_generation": True}
+    if sim.legacy_model_info:
+        if request.path == "/model_info":
+            w.not_found(resp)
+        else:
+            w.send_json(resp, 200, info | {"preferred_sampling_params": None})
+        return
     info |= {"preferred_sampling_params": None, "weight_version": "default"}
     info |= {"has_image_understanding": sim.models[0] in sim.vision_models, "has_audio_understanding": False}
     # GLM-4.7-Flash's config.json: model_type glm4_moe_lite, architectures [Glm4MoeLiteForCausalLM].

@@ -217,8 +217,7 @@ class OpenAIEngine:
         if self.flavour == "sglang" and self._parser is None:
             await self._read_parser()
         if self.flavour == "sglang" and not self._images_read:
-            self._images = await image_understanding(self._get)
-            self._images_read = True
+            self._images_read, self._images = await image_understanding(self._get)
         length = card.get("max_model_len")
         shown = ModelDetails(
             name=model,
@@ -227,7 +226,8 @@ class OpenAIEngine:
             context_length=length if isinstance(length, int) and not isinstance(length, bool) else None,
             model_info=self._model_info(model, card),
         )
-        self._show_cache[model] = shown
+        if self.flavour != "sglang" or self._images_read:  # a failed read is asked again next time
+            self._show_cache[model] = shown
         return shown
 
     def _capabilities(self, model: str) -> tuple[str, ...]:
@@ -266,7 +266,7 @@ class OpenAIEngine:
         """Drop what is cached about a model."""
         self._show_cache.pop(model, None)
         self._cards.pop(model, None)
-        self._images_read = False  # a restarted server may run another model
+        self._images_read = False  # read again with the model's details
 
     async def ps(self) -> list[LoadedModel]:
         """No `/api/ps` here: the served models are always loaded, and none can be listed as such."""

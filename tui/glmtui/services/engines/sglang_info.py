@@ -19,9 +19,16 @@ TAKES_IMAGES = "SGLang reports image understanding (has_image_understanding)"
 NO_IMAGES = "SGLang reports no image understanding for it (images sent to it would be dropped unread)"
 
 
-async def image_understanding(get: Callable[[str], Awaitable[Any]]) -> bool | None:
-    """`has_image_understanding` from the first route that answers with it; None when neither does
-    (an older SGLang without the key, an error): unknown, never taken for "no"."""
+UNKNOWN = (
+    "SGLang did not say whether {model} takes images (no has_image_understanding from /model_info): "
+    "the images are sent, and a text-only model drops them unread"
+)
+
+
+async def image_understanding(get: Callable[[str], Awaitable[Any]]) -> tuple[bool, bool | None]:
+    """(answered, `has_image_understanding`): answered when a route gave the model's facts, whose value
+    is None where they lack the key (an SGLang older than it: unknown for good, never taken for "no").
+    Not answered (an error, a timeout): unknown for now, and worth asking again."""
     for path in PATHS:
         try:
             body = await get(path)
@@ -29,8 +36,8 @@ async def image_understanding(get: Callable[[str], Awaitable[Any]]) -> bool | No
             continue  # 404 on an older server, or no answer: try the other route
         if isinstance(body, dict) and "model_path" in body:
             value = body.get("has_image_understanding")
-            return value if isinstance(value, bool) else None
-    return None
+            return True, value if isinstance(value, bool) else None
+    return False, None
 
 
 def images_note(takes: bool) -> str:
