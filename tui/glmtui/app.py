@@ -23,7 +23,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.signal import Signal
 
-from glmtui import commands
+from glmtui import app_chores, commands
 from glmtui.chat_endpoint import build_registry, first_engine, library_for
 from glmtui.config import Config
 from glmtui.core.catalog import load_catalog
@@ -208,7 +208,7 @@ class GlmTuiApp(AppSurface):
 
     def action_help_quit(self) -> None:
         """Ctrl+C outside a text box: say how to quit (Textual's own message is markup)."""
-        commands.say_how_to_quit(self)
+        app_chores.say_how_to_quit(self)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLES)
@@ -224,16 +224,16 @@ class GlmTuiApp(AppSurface):
             yield SystemCommand(title, help_text, run)
 
     def on_mount(self) -> None:
-        commands.report_problems(self)
+        app_chores.report_problems(self)
         # A theme picked in the palette is remembered for the next run.
         self.theme_changed_signal.subscribe(
-            self, lambda theme: commands.remember_theme(self, THEME_KEY, theme.name)
+            self, lambda theme: app_chores.remember_theme(self, THEME_KEY, theme.name)
         )
         # The history's integrity check reads the whole file: in a worker, first on the journal's lock
         # (a damaged file is salvaged before anything else reads or writes it).
         self.run_worker(self.journal.check(), group="journal-check", exit_on_error=False)
-        self.run_worker(commands.load_votes(self), group="votes", exit_on_error=False)
-        self.run_worker(commands.load_corrections(self), group="corrections", exit_on_error=False)
+        self.run_worker(app_chores.load_votes(self), group="votes", exit_on_error=False)
+        self.run_worker(app_chores.load_corrections(self), group="corrections", exit_on_error=False)
         # Each new load's estimate is checked against /api/ps (and its ratio kept): off the event loop's
         # critical path, one check at a time; a check cut short is retried with the next snapshot.
         self.ollama_signal.subscribe(
@@ -247,7 +247,7 @@ class GlmTuiApp(AppSurface):
         )
         if self.continue_last:  # after the first frame, which must not wait for the history
             self.call_after_refresh(
-                lambda: self.run_worker(commands.continue_last(self), group="continue", exit_on_error=False)
+                lambda: self.run_worker(app_chores.continue_last(self), group="continue", exit_on_error=False)
             )
         # Start talking to Ollama only after the first frame is up: importing the client costs ~150 ms.
         self.call_after_refresh(self.poll_connection)
@@ -265,7 +265,7 @@ class GlmTuiApp(AppSurface):
 
     def _pull_finished(self, job: PullProgress) -> None:
         self.service.forget(job.name)  # a pulled tag may be a new version: its facts are read again
-        commands.pull_finished(self, job)
+        app_chores.pull_finished(self, job)
 
     def _history_problem(self, message: str) -> None:
         self.notify(message, title="History", severity="error", timeout=10)
@@ -278,8 +278,8 @@ class GlmTuiApp(AppSurface):
         return (screen for screen in screens if isinstance(screen, StreamingScreen))
 
     async def action_quit(self) -> None:
-        """Quit: a pull running or queued is asked about first (commands.py), then `quit_now`."""
-        if commands.quit_asks_first(self, self.quit_now):
+        """Quit: a pull running or queued is asked about first (app_chores.py), then `quit_now`."""
+        if app_chores.quit_asks_first(self, self.quit_now):
             return
         await self.quit_now()
 
@@ -387,10 +387,10 @@ class GlmTuiApp(AppSurface):
         self.engine_metrics.watch(target)
 
     def toggle_monitor(self) -> None:
-        commands.toggle_monitor(self, MONITOR_MIN_WIDTH)
+        app_chores.toggle_monitor(self, MONITOR_MIN_WIDTH)
 
     def unload_model(self, model: str) -> None:
-        self.run_worker(commands.unload(self, model), group="unload", exit_on_error=False)
+        self.run_worker(app_chores.unload(self, model), group="unload", exit_on_error=False)
 
     async def sample_now(self) -> MonitorSample | None:
         return await self.monitor.sample_now()
