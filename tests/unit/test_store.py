@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from glmtui.core.state import GenerationStats, Turn, TurnStatus
-from glmtui.services.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
+from glmtui.services.schema import MIGRATIONS, SCHEMA_VERSION
+from glmtui.services.store import Store, StoreError
 from tests.helpers import db_rows
 
 

@@ -1,46 +1,37 @@
 """GlmTuiApp: the wiring. Services, themes, the connection and model reactives; screens via commands.py.
 
 The connection watchdog and the choice of the chat's model live in model_watch.py (the app runs it as
-a worker, and it writes the app's reactives). Screens see this class only as an `AppSurface`
-(surface.py); the intents that open screens are one line each here, implemented in commands.py. The
-App asks screens about their panes (`StreamingScreen`), never looks inside them.
+a worker, and it writes the app's reactives); the intents and workers about the server, the model and
+the monitor are `WatchingApp`'s (app_watch.py), which this class extends. Screens see this class only
+as an `AppSurface` (surface.py); the intents that open screens are one line each here, implemented in
+commands.py. The App asks screens about their panes (`StreamingScreen`), never looks inside them.
 """
 
 from __future__ import annotations
 
 import gc
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.signal import Signal
 
-from glmtui import commands
+from glmtui import app_chores, commands
+from glmtui.app_watch import WatchingApp
 from glmtui.chat_endpoint import build_registry, first_engine, library_for
 from glmtui.config import Config
 from glmtui.core.catalog import load_catalog
 from glmtui.core.engine_metrics import EngineMetrics
-from glmtui.core.errors import GlmTuiError
 from glmtui.core.hosts import is_local
 from glmtui.core.load_check import LoadCheck
-from glmtui.core.model_names import same_model
-from glmtui.core.state import (
-    Conversation,
-    GenerationRequest,
-    MonitorSample,
-    OllamaSnapshot,
-    PullProgress,
-    ThinkSetting,
-    Turn,
-)
+from glmtui.core.state import Conversation, MonitorSample, OllamaSnapshot, PullProgress
 from glmtui.keys import apply_keymap
 from glmtui.model_watch import ModelWatch
 from glmtui.paths import builtin_themes_dir, db_path, user_themes_dir
@@ -50,27 +41,23 @@ from glmtui.services.engines.base import Engine
 from glmtui.services.idle_gc import IdleCollector
 from glmtui.services.journal import open_journal
 from glmtui.services.load_checks import LoadChecker
-from glmtui.services.metrics_feed import MetricsFeed, MetricsTarget
+from glmtui.services.metrics_feed import MetricsFeed
 from glmtui.services.monitor import Sampler
 from glmtui.services.monitor_feed import MonitorFeed
 from glmtui.services.nvml import Nvml
 from glmtui.services.presets import all_presets, load_builtin_presets
 from glmtui.services.prompt_sets import PromptSet
 from glmtui.services.pull_feed import PullFeed
-from glmtui.surface import AppSurface, StreamingScreen
 from glmtui.themes import APP_VARIABLES, choose_theme, load_themes
 
 if TYPE_CHECKING:  # imported when first opened (commands.py): not on the way to the first frame
     from glmtui.screens.compare.screen import CompareScreen
 
-IDLE_GC_DELAY_S = 0.1
-REPLY_HISTORY = 40  # finished replies kept for the throughput sparklines
-MONITOR_MIN_WIDTH = 80  # below this the sidebar is hidden (and nothing is sampled)
 DEFAULT_STORE = Path("<default>")  # the store at platformdirs' data dir (None: no history at all)
 THEME_KEY = "theme"  # the store's setting for the theme picked in the palette
 
 
-class GlmTuiApp(AppSurface):
+class GlmTuiApp(WatchingApp):
     """The glmtui application."""
 
     # Textual loads a screen's CSS_PATH when it is pushed or switched to by mode, but not for the
@@ -208,7 +195,7 @@ class GlmTuiApp(AppSurface):
 
     def action_help_quit(self) -> None:
         """Ctrl+C outside a text box: say how to quit (Textual's own message is markup)."""
-        commands.say_how_to_quit(self)
+        app_chores.say_how_to_quit(self)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLES)
@@ -224,16 +211,16 @@ class GlmTuiApp(AppSurface):
             yield SystemCommand(title, help_text, run)
 
     def on_mount(self) -> None:
-        commands.report_problems(self)
+        app_chores.report_problems(self)
         # A theme picked in the palette is remembered for the next run.
         self.theme_changed_signal.subscribe(
-            self, lambda theme: commands.remember_theme(self, THEME_KEY, theme.name)
+            self, lambda theme: app_chores.remember_theme(self, THEME_KEY, theme.name)
         )
         # The history's integrity check reads the whole file: in a worker, first on the journal's lock
         # (a damaged file is salvaged before anything else reads or writes it).
         self.run_worker(self.journal.check(), group="journal-check", exit_on_error=False)
-        self.run_worker(commands.load_votes(self), group="votes", exit_on_error=False)
-        self.run_worker(commands.load_corrections(self), group="corrections", exit_on_error=False)
+        self.run_worker(app_chores.load_votes(self), group="votes", exit_on_error=False)
+        self.run_worker(app_chores.load_corrections(self), group="corrections", exit_on_error=False)
         # Each new load's estimate is checked against /api/ps (and its ratio kept): off the event loop's
         # critical path, one check at a time; a check cut short is retried with the next snapshot.
         self.ollama_signal.subscribe(
@@ -247,7 +234,7 @@ class GlmTuiApp(AppSurface):
         )
         if self.continue_last:  # after the first frame, which must not wait for the history
             self.call_after_refresh(
-                lambda: self.run_worker(commands.continue_last(self), group="continue", exit_on_error=False)
+                lambda: self.run_worker(app_chores.continue_last(self), group="continue", exit_on_error=False)
             )
         # Start talking to Ollama only after the first frame is up: importing the client costs ~150 ms.
         self.call_after_refresh(self.poll_connection)
@@ -265,21 +252,14 @@ class GlmTuiApp(AppSurface):
 
     def _pull_finished(self, job: PullProgress) -> None:
         self.service.forget(job.name)  # a pulled tag may be a new version: its facts are read again
-        commands.pull_finished(self, job)
+        app_chores.pull_finished(self, job)
 
     def _history_problem(self, message: str) -> None:
         self.notify(message, title="History", severity="error", timeout=10)
 
-    def _streaming_screens(self) -> Iterator[StreamingScreen]:
-        """Screens with chat panes: the stack's, and the comparison's even while it is out of sight."""
-        screens: list[Screen[Any]] = list(self.screen_stack)
-        if self.compare_screen is not None and self.compare_screen not in screens:
-            screens.append(self.compare_screen)
-        return (screen for screen in screens if isinstance(screen, StreamingScreen))
-
     async def action_quit(self) -> None:
-        """Quit: a pull running or queued is asked about first (commands.py), then `quit_now`."""
-        if commands.quit_asks_first(self, self.quit_now):
+        """Quit: a pull running or queued is asked about first (app_chores.py), then `quit_now`."""
+        if app_chores.quit_asks_first(self, self.quit_now):
             return
         await self.quit_now()
 
@@ -353,115 +333,3 @@ class GlmTuiApp(AppSurface):
 
     async def conversation_deleted(self, conversation_id: int) -> bool:
         return await commands.conversation_deleted(self, conversation_id)
-
-    # -- the context (model_watch.py) ---------------------------------------------------------------
-
-    async def loaded_context(self, model: str) -> int | None:
-        return await self.model_watch.loaded_context(model)
-
-    async def expected_context(self, model: str) -> int | None:
-        return await self.model_watch.expected_context(model)
-
-    async def largest_fitting_context(self, model: str) -> int | None:
-        return await self.model_watch.largest_fitting_context(model)
-
-    async def context_shortfall(self, model: str, context: int) -> str:
-        return await self.model_watch.context_shortfall(model, context)
-
-    # -- the monitor ------------------------------------------------------------------------------
-
-    def monitor_visible(self) -> bool:
-        """Sample only while someone can see it: hidden sidebars cost no CPU and no terminal bytes."""
-        return self.show_monitor and self.size.width >= MONITOR_MIN_WIDTH
-
-    @work(exclusive=True, group="monitor", exit_on_error=False)
-    async def run_monitor(self) -> None:
-        await self.monitor.run(self.monitor_visible)
-
-    @work(exclusive=True, group="engine-metrics", exit_on_error=False)
-    async def run_engine_metrics(self) -> None:
-        await self.engine_metrics.run(self.monitor_visible)
-
-    def watch_metrics(self, target: MetricsTarget | None) -> None:
-        """Scrape this endpoint's /metrics for the engine panel (None: follow the chat's engine)."""
-        self.engine_metrics.watch(target)
-
-    def toggle_monitor(self) -> None:
-        commands.toggle_monitor(self, MONITOR_MIN_WIDTH)
-
-    def unload_model(self, model: str) -> None:
-        self.run_worker(commands.unload(self, model), group="unload", exit_on_error=False)
-
-    async def sample_now(self) -> MonitorSample | None:
-        return await self.monitor.sample_now()
-
-    def model_deleted(self, name: str) -> None:
-        self.service.forget(name)
-        self.monitor.refresh_ollama()
-
-    # -- connection and model: model_watch.py ----------------------------------------------------
-
-    @work(exclusive=True, group="connection", exit_on_error=False)
-    async def poll_connection(self) -> None:
-        await self.model_watch.run()
-
-    @work(exclusive=True, group="endpoints", exit_on_error=False)
-    async def poll_endpoints(self) -> None:
-        """The endpoints the chat is not on (the chat's is the connection watchdog's)."""
-        await self.endpoints.run(lambda: self.endpoint)
-
-    def watch_connection(self, state: str) -> None:
-        self.endpoints.mirror(self.endpoint, state=state)
-        if state == "online":  # (re)connected: the server may have been restarted with other settings
-            pid = self._ollama_pid if self.endpoint == self.endpoints.default.name else None
-            self.run_worker(
-                partial(self.model_watch.read_server_settings, pid),  # type: ignore[arg-type]  # Textual's typing
-                group="server-settings",
-                exclusive=True,
-                exit_on_error=False,
-            )
-
-    def watch_server_version(self, version: str) -> None:  # the chat's endpoint's, for the header
-        self.endpoints.mirror(self.endpoint, version=version)
-
-    def is_installed(self, model: str) -> bool:
-        return self.model_watch.is_installed(model)
-
-    def is_streaming(self, model: str) -> bool:
-        return any(
-            same_model(streaming, model)
-            for screen in self._streaming_screens()
-            for streaming in screen.streaming_models()
-        )
-
-    async def switch_model(self, name: str, endpoint: str | None = None) -> None:
-        await self.model_watch.switch_model(name, endpoint)
-
-    def cycle_think(self) -> None:
-        self.model_watch.cycle_think()
-
-    def set_think(self, pref: ThinkSetting) -> None:
-        self.model_watch.set_think(pref)
-
-    def generation_request(self) -> GenerationRequest | None:
-        return self.model_watch.generation_request()
-
-    def reply_finished(self, turn: Turn | None = None) -> None:
-        if self.connection != "online":
-            self.poll_connection()
-        if turn is not None and turn.stats.final:
-            self.reply_stats = (*self.reply_stats, turn.stats)[-REPLY_HISTORY:]
-        self.monitor.refresh_ollama()
-        self.set_timer(IDLE_GC_DELAY_S, self._collect_when_idle)
-
-    def reply_failed(self, error: GlmTuiError) -> None:
-        if error.kind in ("connect", "dropped", "timeout", "stalled"):
-            self.poll_connection()  # re-check now rather than at the next poll
-        self.monitor.refresh_ollama()
-        self.set_timer(IDLE_GC_DELAY_S, self._collect_when_idle)
-
-    def _collect_when_idle(self) -> None:
-        """Between replies (services/idle_gc.py says why); the next reply's end tries again if busy."""
-        # screen_stack (not self.screen): empty while the app shuts down.
-        if self.screen_stack and not any(screen.streaming_models() for screen in self._streaming_screens()):
-            self._gc.collect()

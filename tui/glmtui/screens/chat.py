@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import getters, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
@@ -15,6 +14,7 @@ from glmtui.core.errors import GlmTuiError
 from glmtui.core.state import Conversation, Turn
 from glmtui.keys import key_hint
 from glmtui.screens.chat_attach import ChatAttachments, Prepared
+from glmtui.screens.chat_bindings import CHAT_BINDINGS
 from glmtui.screens.chat_branches import ChatBranches
 from glmtui.screens.chat_context import ChatContext
 from glmtui.screens.chat_path_complete import PathCompletion
@@ -42,45 +42,7 @@ class ChatScreen(Screen[None]):
     """
 
     CSS_PATH = "chat.tcss"
-    BINDINGS = [
-        Binding("escape", "stop", "Stop reply", id="stop-reply"),
-        Binding("ctrl+t", "cycle_think", "Think", id="cycle-think"),
-        Binding("ctrl+n", "new_chat", "New chat", id="new-chat"),
-        Binding("f2", "toggle_monitor", "Monitor", id="toggle-monitor"),
-        Binding("f3", "focus_loaded", "Loaded models", id="focus-loaded-models"),
-        Binding("f4", "models", "Models", id="open-models"),
-        Binding("f5", "compare", "Compare", id="open-compare"),
-        # priority: the prompt box (a TextArea) has F6 as "select line", which would take it first. Not in
-        # the footer (full at 100 columns); F1 and the palette ("Bench models") list it.
-        Binding("f6", "bench", "Bench", id="open-bench", priority=True, show=False),
-        # priority: the prompt box (a TextArea) binds F7 to select-all, and it has the focus
-        Binding("f7", "arena", "Leaderboard", priority=True, show=False, id="open-arena"),
-        Binding("ctrl+o", "history", "History", id="open-history"),
-        Binding("f8", "usage", "Usage", id="open-usage"),
-        Binding("ctrl+g", "copy", "Copy", id="copy-reply"),
-        # Regenerate took Ctrl+R over from "retry" (a failed last prompt is regenerated, the failed turn
-        # kept as a branch): the id stays "retry-prompt", so a [keymap] entry for it keeps working.
-        Binding("ctrl+r", "regenerate", "Regenerate", id="retry-prompt", show=False),  # F1, palette
-        # priority: the prompt box has the focus and would otherwise see these keys first.
-        Binding("alt+e", "edit_prompt", "Edit prompt", id="edit-prompt", show=False, priority=True),
-        Binding("alt+left", "branch(-1)", "Previous branch", id="branch-previous", show=False, priority=True),
-        Binding("alt+right", "branch(1)", "Next branch", id="branch-next", show=False, priority=True),
-        Binding("ctrl+q", "app.quit", "Quit", id="quit"),
-        # priority: the prompt box has the focus. Not in the footer (full); F1 and the palette list them.
-        Binding("f9", "pick_preset", "Preset…", priority=True, show=False, id="pick-preset"),
-        Binding("alt+o", "chat_options", "Chat options…", priority=True, show=False, id="chat-options"),
-        # priority: the focused prompt box would otherwise get the key first. F1 and the palette list it.
-        Binding(
-            "alt+t",
-            "toggle_preserved_thinking",
-            "Preserved thinking",
-            id="preserved-thinking",
-            show=False,
-            priority=True,
-        ),
-        # Not in the footer (full at 100 columns); F1 and the palette ("Attach file…") list it.
-        Binding("alt+a", "attach_file", "Attach file", id="attach-file", show=False),
-    ]
+    BINDINGS = CHAT_BINDINGS  # screens/chat_bindings.py
     # The sidebar compacts below 100 columns and hides below 80 (see chat.tcss).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-compact"), (100, "-wide")]
     LIVE_TICK_S = 0.5  # live figures refresh twice a second, all in one frame

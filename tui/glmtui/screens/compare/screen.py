@@ -2,7 +2,8 @@
 
 Each side is a `ComparePane` with its own ChatPane (own worker, own history), so the sides stream,
 stop and fail independently. This screen owns what spans both: the run mode (parallel, or A then B
-so two large models do not evict each other), the rounds, the comparison strip, blind runs and votes.
+so two large models do not evict each other), the rounds, the comparison strip, blind runs and votes
+(what the keys do to the run as a whole is `RunActions`', run_actions.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import random
 from functools import cached_property, partial
 from typing import cast
 
-from rich.text import Text
 from textual import events, getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,14 +23,14 @@ from textual.widgets import Static
 from glmtui.core.catalog import load_catalog
 from glmtui.core.state import PullProgress
 from glmtui.keys import key_hint
-from glmtui.screens.compare import prompt_set as sets
 from glmtui.screens.compare import rounds
 from glmtui.screens.compare.app_link import AppLink
 from glmtui.screens.compare.models import fill_models
 from glmtui.screens.compare.prompt_set import PromptSetRun
+from glmtui.screens.compare.run_actions import RunActions
 from glmtui.screens.compare.sides import Sides
 from glmtui.screens.dialogs.answers import on_answer
-from glmtui.services.compare import CompareRun, Round, Vote
+from glmtui.services.compare import CompareRun, Round
 from glmtui.services.prompt_sets import PromptSet
 from glmtui.services.trace import trace
 from glmtui.surface import AppSurface
@@ -43,7 +43,7 @@ from glmtui.widgets.prompt_input import PromptInput
 CONNECT_WAIT_S = 15.0  # waiting longer than this for Ollama, the panes say so (and keep waiting)
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(RunActions, Screen[None]):
     """Two panes, one prompt box, the comparison strip."""
 
     CSS_PATH = "compare.tcss"
@@ -353,114 +353,11 @@ class CompareScreen(Screen[None]):
         self._refresh_title()
         self.notify(f"Run mode: {self.sides.mode} from the next prompt.", timeout=2)
 
-    def action_toggle_blind(self) -> None:
-        if not self.run.blind and not all(pane.installed for pane in self.panes):
-            # A missing model is named by its notices and its pull: it could not stay hidden.
-            self.notify("Blind runs need both models installed (F7 pulls a missing one).", timeout=4)
-            return
-        if self.run.rounds:
-            from glmtui.screens.dialogs.confirm import ConfirmScreen
-
-            on = "off" if self.run.blind else "on"
-            message = Text(
-                f"Turn blind mode {on}? That starts a new comparison: both panes are cleared "
-                "(Ctrl+S exports this one first)."
-            )
-            self.app.push_screen(
-                ConfirmScreen(message, yes="New comparison"),
-                on_answer(self, lambda _: self.new_run(not self.run.blind)),
-            )
-            return
-        self.run_worker(self.new_run(not self.run.blind), exit_on_error=False)
-
-    async def action_new_run(self) -> None:
-        await self.new_run(self.run.blind)
-
-    async def new_run(self, blind: bool, announce: bool = True) -> None:
-        """Clear both panes and start over; a blind run shuffles which model sits on which side."""
-        for pane in self.panes:
-            await pane.chat.stop_and_wait()
-            # A fresh conversation, not its turns cleared: the branch tree would keep the old run's turns,
-            # and the new run's first prompt would count as an alternative of the old one's (‹ 2/2 ›).
-            pane.chat.new_conversation(pane.chat.conversation.system)
-            await pane.chat.log_view.clear_turns()
-            pane.model_loading = False
-        self.run = CompareRun(blind=blind)
-        if blind:
-            self.sides.shuffle(self._rng)
-        self.refresh_all()
-        if blind and announce:
-            self.notify(
-                "Blind run: the models are on random sides and hidden until you vote (F6).", timeout=4
-            )
-        self.query_one(PromptInput).focus()
-
-    def action_vote(self) -> None:
-        from glmtui.screens.compare.dialogs import VoteScreen
-
-        refusal = rounds.vote_refusal(self.run, self.busy)
-        if refusal is not None:
-            self.notify(refusal, timeout=3)
-            return
-        self.app.push_screen(VoteScreen(sum(r.ended for r in self.run.rounds)), self._voted)
-
-    def _voted(self, vote: Vote | None) -> None:
-        if vote is None:
-            return
-        self.link.votes.append(rounds.vote_record(self.run, self.panes, vote))
-        self._save_run()
-        self.refresh_all()
-        self.notify(rounds.vote_text(self.panes, vote), title="Blind vote", timeout=6)
-        if self.prompt_set is not None:
-            self.prompt_set.voted += 1
-            self.run_worker(self._next_prompt(), group="prompt-set", exit_on_error=False)
-
-    # -- prompt sets (prompt_set.py) and reopened runs ---------------------------------------------
-
-    def action_prompt_set(self) -> None:
-        from glmtui.screens.compare.dialogs import PromptSetScreen
-
-        if self.prompt_set is not None:
-            self.notify("A prompt set is running: Esc stops it first.", timeout=3)
-            return
-        self.app.push_screen(PromptSetScreen(), on_answer(self, self.start_prompt_set))
-
-    async def start_prompt_set(self, prompts: PromptSet) -> None:
-        await sets.start(self, prompts)
-
-    async def action_skip_prompt(self) -> None:
-        await sets.skip(self)
-
-    async def _next_prompt(self) -> None:
-        await sets.next_prompt(self)
-
-    def _end_prompt_set(self, stopped: bool) -> None:
-        sets.end(self, stopped)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """F10 (skip) is in the footer only while a prompt set runs."""
         if action == "skip_prompt":
             return self.prompt_set is not None
         return True
-
-    def _reopened_models(self) -> tuple[str, str]:
-        return rounds.reopened_models(self.run, self.link.endpoint_names)
-
-    async def _show_reopened(self) -> None:
-        await rounds.show_reopened(self.panes, self.run)
-        self.refresh_all()
-
-    async def action_export(self) -> None:
-        if not self.run.rounds:
-            self.notify("Nothing to export yet: send a prompt first.", timeout=3)
-            return
-        try:
-            path = await rounds.export(self.run, self.link.host, self.link.urls)
-        except OSError as exc:
-            self.notify(f"Could not write the export: {exc}", title="Export", severity="error")
-            return
-        self.notify(f"Saved to {path}", title="Export", timeout=6)
-        self.last_export = path
 
     # -- what the app asks of this screen ---------------------------------------------------------
 
