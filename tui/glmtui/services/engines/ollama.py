@@ -1,14 +1,12 @@
 """OllamaService: every call glmtui makes to Ollama, through the official `ollama.AsyncClient`.
 
 The UI never sees `ollama` or `httpx` types: replies stream out as small dataclasses and every
-failure becomes a `GlmTuiError` with a message and a hint. `import ollama` (pydantic + httpx, about
-150 ms) happens on first use, so it stays off the first-frame path.
+failure becomes a `GlmTuiError` with a message and a hint (`ollama_errors.py`). `import ollama`
+(pydantic + httpx, about 150 ms) happens on first use, so it stays off the first-frame path.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -28,41 +26,13 @@ from glmtui.services.engines.base import (
     ToolCallDelta,
 )
 from glmtui.services.engines.ollama_client import make_client
+from glmtui.services.engines.ollama_errors import NOT_OLLAMA_HINT, map_error, not_http
 from glmtui.services.engines.pacing import READ_BATCH_S, paced
 
 if TYPE_CHECKING:
     import ollama
 
 NEVER_AFTER_S = 100 * 365 * 86400  # an expiry this far out means "never"
-
-CONNECT_HINT = "start it with `ollama serve`, point glmtui elsewhere with --host, or try --demo"
-NOT_OLLAMA_HINT = "check --host (Ollama listens on port 11434, at the root path), or try --demo"
-TOOLS_REFUSED_HINT = (
-    "the active preset's tools were offered and this model takes none: pick a preset without `tools` "
-    "(Preset…) or a model whose capabilities include tools"
-)
-# Ollama's own "not found": `model 'NAME' not found` (a 404 with any other text is another server).
-MODEL_NOT_FOUND = re.compile(r"model ['\"]?([^'\"]+?)['\"]? not found")
-HTML = re.compile(r"^\s*<|<html|<!doctype|<body", re.IGNORECASE)
-
-
-def clip(text: str, limit: int = 80) -> str:
-    """A server's text on one short line (another server may answer with a whole HTML page)."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def server_text(error: object, limit: int = 60) -> str:
-    """What a server said, as one short sanitised fragment; "" for an HTML page (never shown).
-
-    The client hands over the body's `error` field: a string from Ollama, a dict from an
-    OpenAI-compatible server (its `message` is the part worth reading), or the raw body."""
-    if isinstance(error, dict):
-        error = error.get("message", "")
-    text = sanitize(str(error)).strip()
-    if HTML.search(text[:200]):
-        return ""
-    return clip(text, limit)
 
 
 def think_param(setting: ThinkSetting | None) -> bool | str | None:
@@ -117,71 +87,8 @@ class OllamaService:
     def map_error(
         self, exc: BaseException, model: str | None = None, *, streaming: bool = False
     ) -> GlmTuiError:
-        """Translate client, HTTP and socket errors into something a person can act on.
-
-        `streaming`: a reply was coming in, so a dropped connection is "mid-reply"; for any other call
-        (ps, list, show, version) a connection closed before an answer is not that."""
-        import httpx
-        import ollama
-
-        if isinstance(exc, GlmTuiError):
-            return exc
-        if isinstance(exc, ollama.ResponseError):
-            text = server_text(exc.error, 200)
-            missing = MODEL_NOT_FOUND.search(text) if exc.status_code == 404 else None
-            if missing is not None:
-                name = model or missing.group(1)
-                return GlmTuiError(
-                    f"Model '{name}' is not installed on {self.host}",
-                    f"pull it with `ollama pull {name}` (or pick another model)",
-                    kind="not-found",
-                )
-            if exc.status_code == 404:  # Ollama names the model; a 404 without one is another server
-                said = f" ({clip(text, 60)})" if text else ""
-                return GlmTuiError(
-                    f"{self.host} answered 404 (not found){said}: it is not Ollama",
-                    NOT_OLLAMA_HINT,
-                    kind="not-ollama",
-                )
-            if "does not support thinking" in text:
-                return GlmTuiError(text, "turn thinking off with ctrl+t", kind="bad-request")
-            if "does not support tools" in text:
-                # Tools are offered only by a preset (`tools` in its config); a retry is refused the same way
-                # (ollama/ollama server/routes.go: the CapabilityTools check answers 400 before streaming).
-                return GlmTuiError(text, TOOLS_REFUSED_HINT, kind="bad-request")
-            if exc.status_code == -1:
-                return GlmTuiError(
-                    f"Ollama reported an error mid-reply: {text}", "the partial reply is kept", "in-band"
-                )
-            return GlmTuiError(
-                f"Ollama error {exc.status_code}: {text or 'no readable message'}",
-                "see the server log (`journalctl -u ollama`)",
-                "http",
-            )
-        if isinstance(exc, (ConnectionError, httpx.ConnectError, httpx.ConnectTimeout)):
-            return GlmTuiError(f"Cannot reach Ollama at {self.host}", CONNECT_HINT, kind="connect")
-        if isinstance(exc, httpx.RemoteProtocolError) and not streaming:
-            return self._not_http()  # as version() says: the same bytes, the same identification
-        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
-            if not streaming:
-                return GlmTuiError(
-                    f"The connection to {self.host} dropped before it answered", CONNECT_HINT, "dropped"
-                )
-            return GlmTuiError(
-                "The connection to Ollama dropped mid-reply", "the partial reply is kept", "dropped"
-            )
-        if isinstance(exc, httpx.TimeoutException):
-            return GlmTuiError(f"Ollama at {self.host} timed out", CONNECT_HINT, kind="timeout")
-        if isinstance(exc, httpx.HTTPError):
-            return GlmTuiError(f"HTTP error talking to {self.host}: {exc}", CONNECT_HINT, kind="http")
-        if isinstance(exc, (json.JSONDecodeError, RecursionError)):
-            # The client json-decodes each line: not JSON, or nested past the decoder's recursion limit.
-            return GlmTuiError(
-                f"{self.host} sent a line that is not readable JSON",
-                "the partial reply is kept" if streaming else NOT_OLLAMA_HINT,
-                kind="bad-stream",
-            )
-        return GlmTuiError(f"Unexpected error: {type(exc).__name__}: {exc}", "", kind="internal")
+        """The failure in words (`ollama_errors.map_error`): a message and a hint a person can act on."""
+        return map_error(exc, self.host, model, streaming=streaming)
 
     # -- simple calls -----------------------------------------------------------------------------
 
@@ -201,20 +108,13 @@ class OllamaService:
         except (ollama.ResponseError, ValueError, RecursionError) as exc:
             raise await self._not_ollama(getattr(exc, "status_code", None)) from exc
         except httpx.RemoteProtocolError as exc:
-            raise self._not_http() from exc
+            raise not_http(self.host) from exc
         except Exception as exc:
             raise self.map_error(exc) from exc
         version = body.get("version") if isinstance(body, dict) else None
         if not isinstance(version, str):
             raise await self._not_ollama(response.status_code)
         return sanitize(version)
-
-    def _not_http(self) -> GlmTuiError:
-        return GlmTuiError(
-            f"Something at {self.host} accepted the connection but does not speak HTTP",
-            NOT_OLLAMA_HINT,
-            kind="not-http",
-        )
 
     async def _failure(self, exc: BaseException, path: str, model: str | None = None) -> GlmTuiError:
         """A failed call other than a chat stream, named like version() names what answered: a 404

@@ -14,7 +14,8 @@ from glmtui.core.model_names import name_problem
 from glmtui.core.sanitize import sanitize
 from glmtui.core.state import ModelDetails, ModelInfo, PullUpdate
 from glmtui.services.engines.base import Engine
-from glmtui.services.engines.ollama import OllamaService, server_text
+from glmtui.services.engines.ollama import OllamaService
+from glmtui.services.engines.ollama_errors import server_text
 
 MANIFEST_MISSING = "file does not exist"
 REGISTRY_HINT = "check the name and tag on ollama.com/library (tags are case-insensitive)"

@@ -26,7 +26,7 @@ from glmtui.core.sanitize import sanitize
 from glmtui.core.state import ThinkSetting
 from glmtui.core.tool_calls import clean_name
 from glmtui.services.engines.base import ToolCallDelta
-from glmtui.services.engines.ollama import clip, server_text
+from glmtui.services.engines.ollama_errors import clip, server_text
 
 
 async def load_openai() -> None:

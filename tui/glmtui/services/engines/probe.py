@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from glmtui.core.sanitize import sanitize
-from glmtui.services.engines.ollama import clip
+from glmtui.services.engines.ollama_errors import clip
 from glmtui.services.engines.openai import api_root
 from glmtui.services.engines.tls import tls_context
 
