@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -401,3 +403,13 @@ def attachments_for(details: ModelDetails) -> tuple[ChatAttachments, list[str]]:
     )
     host: Any = SimpleNamespace(app=app)
     return ChatAttachments(host), said
+
+
+def answer_json(handler: BaseHTTPRequestHandler, status: int, body: object) -> None:
+    """A stand-in server's JSON answer (http.server), with its length, as the engines' servers send."""
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)

@@ -5,7 +5,6 @@ simulators (Ollama `images`, OpenAI content parts), through the official clients
 from __future__ import annotations
 
 import base64
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ from glmtui.simulator import OpenAISimulator, Simulator
 from glmtui.simulator.catalogue import REGISTRY, SPECS
 from glmtui.simulator.images import IMAGE_TOKENS
 from glmtui.widgets.attachments import chip_width, wrap_rows
-from tests.helpers import SIM_RATE
+from tests.helpers import SIM_RATE, answer_json
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24  # the magic is all that is read
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 16
@@ -398,12 +397,7 @@ async def test_an_older_sglang_leaves_images_unknown_and_a_failed_read_is_asked_
             bodies |= {"/get_server_info": {"reasoning_parser": "glm45", "version": "0.5.9"}}
             if len([p for p in asked if p.endswith("model_info")]) > 2:
                 bodies |= {"/model_info": facts}
-            data = json.dumps(bodies.get(self.path, {"detail": "boom"})).encode()
-            self.send_response(200 if self.path in bodies else 500)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            answer_json(self, 200 if self.path in bodies else 500, bodies.get(self.path, {"detail": "boom"}))
 
         def log_message(self, format: str, *args: object) -> None:
             pass

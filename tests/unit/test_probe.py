@@ -3,7 +3,6 @@ HTTP server that is neither (named for what it says it is), bytes that are not H
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ import pytest
 
 from glmtui.services.engines.probe import probe
 from glmtui.simulator import OpenAISimulator, Simulator
-from tests.helpers import SIM_RATE
+from tests.helpers import SIM_RATE, answer_json
 
 
 def serve(server: ThreadingHTTPServer) -> Iterator[str]:
@@ -38,12 +37,7 @@ class ModelsOnly(BaseHTTPRequestHandler):
             status = 200
         else:
             body, status = {"error": {"message": "Unknown route"}}, 404
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        answer_json(self, status, body)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -58,13 +52,7 @@ class OlderSGLang(ModelsOnly):
             "/get_model_info": {"model_path": "zai-org/GLM-4.7-Flash", "is_generation": True},
             "/get_server_info": {"version": "0.4.6"},
         }
-        body = routes.get(self.path, {"detail": "Not Found"})
-        data = json.dumps(body).encode()
-        self.send_response(200 if self.path in routes else 404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        answer_json(self, 200 if self.path in routes else 404, routes.get(self.path, {"detail": "Not Found"}))
 
 
 async def test_an_sglang_without_model_info_is_found_by_its_deprecated_route() -> None:
