@@ -26,6 +26,7 @@ from glmtui.widgets.monitor.ollama_panel import OllamaPanel
 from glmtui.widgets.prompt_input import PromptInput
 from glmtui.widgets.status_bar import StatusBar
 from tests.helpers import (
+    answer_json,
     chat_requests,
     db_rows,
     finished,
@@ -100,12 +101,7 @@ class OpenAiStub(BaseHTTPRequestHandler):
             status = 200
         else:
             body, status = {"error": {"message": "Unknown route", "type": "invalid_request_error"}}, 404
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        answer_json(self, status, body)
 
     do_POST = do_GET
 
