@@ -24,6 +24,7 @@ from typing import Any, Literal
 from glmtui.core.sanitize import sanitize
 from glmtui.services.engines.ollama_errors import clip
 from glmtui.services.engines.openai import api_root
+from glmtui.services.engines.sglang_info import PATHS as SGLANG_FACTS
 from glmtui.services.engines.tls import tls_context
 
 ProbeKind = Literal["ollama", "openai"]
@@ -122,12 +123,10 @@ async def _identify(root: str, first: _Answer, get: Any, *, key_sent: bool = Fal
     vllm = await get("/version")
     if _version(vllm) is not None and (owner == "vllm" or needs_key):
         return _found("openai", "vllm", _version(vllm), root, key_note)
-    info = await get("/model_info")
-    if not _model_facts(info):  # an SGLang from before /model_info has only the deprecated route
-        info = await get("/get_model_info")
-    if _model_facts(info):
-        server = await get("/get_server_info")
-        return _found("openai", "sglang", _version(server), root, key_note)
+    for path in SGLANG_FACTS:  # the current route first; an older SGLang has only the deprecated one
+        if _model_facts(await get(path)):
+            server = await get("/get_server_info")
+            return _found("openai", "sglang", _version(server), root, key_note)
     if models.status == 200 and owner is not None:
         flavour: Flavour = "vllm" if owner == "vllm" else "sglang" if owner == "sglang" else "openai"
         return _found("openai", flavour, None, root)
