@@ -45,7 +45,8 @@ class ModelWatch:
         self.installed: list[ModelInfo] = []  # as of the last /api/tags: names and digests
         self._offline_reported = False
         self._reported_message = ""  # the failure last said in the chat (a different one is said again)
-        self._show_failed = False  # /api/show failed: the capabilities are unknown, asked again each poll
+        # /api/show failed, or read only in part: the capabilities are unknown, asked again each poll
+        self._show_failed = False
         self._settings_reported: set[str] = set()
         self.server_pid: int | None = None  # the default endpoint's server process, when known (--demo)
         # Read before the first frame, as setting_now asks; kept up to date by _remember_model.
@@ -143,7 +144,7 @@ class ModelWatch:
                 )
             self._show_failed = exc.kind != "not-found"
         else:
-            self._show_failed = False
+            self._show_failed = app.model_info.partial
         self._update_think_label()
         self._remember_model()
         app.model_ready = True

@@ -273,6 +273,9 @@ class ModelDetails:
     license: str = ""
     model_info: dict[str, object] = field(default_factory=dict)
     weights_blob: str = ""  # sha256 hex of the weights' blob (the modelfile's `FROM …/blobs/sha256-<hex>`)
+    # A fact the server has but could not be read this time (a route that failed or timed out): what
+    # it decides is unknown for now, and the details are asked for again at the next poll.
+    partial: bool = False
 
     @property
     def can_think(self) -> bool:

@@ -46,6 +46,7 @@ from glmtui.screens.chat_host import ChatHost
 from glmtui.services.attachments import read_attachment
 from glmtui.services.engines.sglang_info import IMAGES_KEY
 from glmtui.services.engines.sglang_info import UNKNOWN as SGLANG_UNKNOWN
+from glmtui.services.engines.sglang_info import UNREAD as SGLANG_UNREAD
 from glmtui.surface import current_model_info
 from glmtui.widgets.attachments import AttachmentChips
 from glmtui.widgets.path_complete import PathCompletions
@@ -148,7 +149,8 @@ class ChatAttachments:
         if getattr(app.service, "flavour", None) == "sglang" and info is not None:
             # SGLang would drop a text-only model's images unread, so what it said (or did not) is told
             if IMAGES_KEY not in info.model_info:
-                return "unknown", SGLANG_UNKNOWN.format(model=app.model)
+                unsaid = SGLANG_UNREAD if info.partial else SGLANG_UNKNOWN
+                return "unknown", unsaid.format(model=app.model)
             if "vision" in info.capabilities:
                 return "yes", ""
             return "no", f"{app.model} cannot take images: {info.model_info[IMAGES_KEY]}"

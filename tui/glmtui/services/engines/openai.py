@@ -25,7 +25,7 @@ from glmtui.core.state import LoadedModel, ModelDetails, ModelInfo
 from glmtui.services.engines.base import EngineCapabilities
 from glmtui.services.engines.openai_stream import ReplyStream
 from glmtui.services.engines.openai_wire import load_openai, map_error
-from glmtui.services.engines.sglang_info import IMAGES_KEY, image_understanding, images_note
+from glmtui.services.engines.sglang_info import IMAGES_KEY, fact, image_understanding, images_note
 
 if TYPE_CHECKING:
     import openai
@@ -74,7 +74,7 @@ class OpenAIEngine(ReplyStream):
         self._show_cache: dict[str, ModelDetails] = {}
         self._cards: dict[str, dict[str, Any]] = {}  # /v1/models entries by id (max_model_len, owned_by)
         self._reasoned: set[str] = set()  # models whose replies carried reasoning
-        self._parser: str | None = None  # SGLang's reasoning_parser, once read
+        self._parser: str | None = None  # SGLang's reasoning_parser ("" none), once read
         self._images: bool | None = None  # SGLang's has_image_understanding (None: not said)
         self._images_read = False
         self.endpoint_name = ""  # the endpoint's name in glmtui's config (the engine panel's title)
@@ -188,20 +188,24 @@ class OpenAIEngine(ReplyStream):
         if self.flavour == "sglang" and not self._images_read:
             self._images_read, self._images = await image_understanding(self._get)
         length = card.get("max_model_len")
+        # SGLang's facts that could not be read are asked for again (ModelWatch polls a partial one)
+        partial = self.flavour == "sglang" and (self._parser is None or not self._images_read)
         shown = ModelDetails(
             name=model,
             family=_text(card.get("owned_by")),
             capabilities=self._capabilities(model),
             context_length=length if isinstance(length, int) and not isinstance(length, bool) else None,
             model_info=self._model_info(model, card),
+            partial=partial,
         )
-        if self.flavour != "sglang" or self._images_read:  # a failed read is asked again next time
+        if not partial:
             self._show_cache[model] = shown
         return shown
 
     def _capabilities(self, model: str) -> tuple[str, ...]:
         vision = ("vision",) if self._images else ()
-        if self.flavour == "sglang" and not self._parser and model not in self._reasoned:
+        # SGLang named no reasoning parser (not: its /get_server_info could not be read): cannot think
+        if self.flavour == "sglang" and self._parser == "" and model not in self._reasoned:
             return ("completion", *vision)
         return ("completion", "thinking", *vision)
 
@@ -210,7 +214,7 @@ class OpenAIEngine(ReplyStream):
             thinking = THINKING_SEEN
         elif self._parser:
             thinking = THINKING_PARSER.format(self._parser)
-        elif self.flavour == "sglang":
+        elif self.flavour == "sglang" and self._parser == "":
             thinking = "no reasoning parser"
         else:
             thinking = THINKING_ASSUMED
@@ -225,9 +229,9 @@ class OpenAIEngine(ReplyStream):
 
     async def _read_parser(self) -> None:
         try:
-            body = await self._get("/get_server_info")
+            body = await fact(self._get, "/get_server_info")
         except Exception:
-            return  # unknown: thinking stays assumed rather than denied
+            return  # unknown for now (asked again): thinking stays assumed rather than denied
         if isinstance(body, dict):
             self._parser = _text(body.get("reasoning_parser")) or ""
 
